@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` (the bot, or the local demo without tokens) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint i18n bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/cdsbot run
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	NO_PROXY=127.0.0.1,localhost $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# After changing user-facing strings: re-extract and merge into the vi/en catalogs, then translate.
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
+		--project cdsbot -k N_ -k _ -k ngettext:1,2 bot handlers storage reminders locales
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""cdsbot application package: wiring, configuration, channel adapters and the CLI."""

@@ -1,0 +1,101 @@
+"""Wires storage, the dispatcher, channel adapters and the web server into one running process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from handlers.dispatch import Dispatcher
+from handlers.services import Services
+from storage.db import Database
+
+__all__ = ["BotApp", "run_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotApp:
+    """Everything one process runs; ``start``/``stop`` are used by `cdsbot run` and by tests."""
+
+    settings: Settings
+    db: Database
+    services: Services
+    dispatcher: Dispatcher
+    web: web.Application
+    channels: list[Any] = field(default_factory=list)
+    runner: web.AppRunner | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, db: Database | None = None, services: Services | None = None,
+              poll_timeout: float = 30) -> BotApp:
+        db = db or Database(settings.database_url)
+        services = services or Services(db=db, tz=settings.timezone, default_locale=settings.locale)
+        dispatcher = Dispatcher(services)
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_get("/healthz", _health)
+        bot = cls(settings, db, services, dispatcher, app)
+        if settings.telegram_token:
+            from bot.telegram import TelegramChannel
+
+            tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
+                                 webhook_url=settings.telegram_webhook_url,
+                                 webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout)
+            tg.mount(app)
+            bot.channels.append(tg)
+        return bot
+
+    async def start(self, *, serve_http: bool = True) -> None:
+        await self.db.upgrade()
+        for ch in self.channels:
+            await ch.start()
+        if serve_http:
+            self.runner = web.AppRunner(self.web, access_log=None)
+            await self.runner.setup()
+            await web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port).start()
+
+    async def stop(self) -> None:
+        for ch in reversed(self.channels):
+            try:
+                await ch.stop()
+            except Exception:  # keep stopping the others
+                log.exception("error while stopping %s", getattr(ch, "name", ch))
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.db.dispose()
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def run_app(settings: Settings, demo: bool = False) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not settings.has_channels:
+        print("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set.\n"
+              "  Telegram: talk to @BotFather, /newbot, then put TELEGRAM_BOT_TOKEN=... in .env\n"
+              "  Zalo: open 'Zalo Bot Manager' in Zalo, choose 'Tạo bot', then put ZALO_BOT_TOKEN=... in .env\n"
+              "Starting the local demo instead.")
+        from bot.demo import run_demo
+
+        return await run_demo(settings)
+    bot = BotApp.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await bot.start()
+    log.info("cdsbot running: %s; http on %s:%s", ", ".join(c.name for c in bot.channels),
+             settings.http_host, settings.http_port)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+    return 0

@@ -1,0 +1,138 @@
+"""Configuration from environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+__all__ = ["Settings", "database_url", "load_settings"]
+
+SUPPORTED_LOCALES = ("vi", "en")
+DEFAULT_DB = "sqlite:///./data/cdsbot.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the process needs to know about its environment."""
+
+    database_url: str
+    telegram_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    zalo_token: str | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = None
+    public_url: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    locale: str = "vi"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    @property
+    def has_channels(self) -> bool:
+        return bool(self.telegram_token or self.zalo_token)
+
+
+def database_url(raw: str) -> str:
+    """Map plain `sqlite:///…` / `postgresql://…` URLs to the async drivers we use."""
+    raw = raw.strip()
+    scheme = raw.split(":", 1)[0].lower()
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        rest = raw.split(":", 1)[1]
+        if not rest.startswith("//"):
+            raise ConfigError(f"DATABASE_URL: expected sqlite:///path, got {raw!r}")
+        return "sqlite+aiosqlite:" + rest
+    if scheme in ("postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2"):
+        rest = raw.split(":", 1)[1]
+        parts = urlsplit(raw)
+        if not parts.hostname and not parts.path.strip("/"):
+            raise ConfigError(f"DATABASE_URL: no host or database in {_redact(raw)!r}")
+        return "postgresql+asyncpg:" + rest
+    raise ConfigError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:/// or postgresql://)")
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _http_url(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+        raise ConfigError(f"{name}: expected an http(s) URL, got {value!r}")
+    return value
+
+
+def _secret(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not (1 <= len(value) <= 256) or not all(c.isalnum() or c in "_-" for c in value):
+        raise ConfigError(f"{name}: use 1-256 characters A-Z, a-z, 0-9, _ or -")
+    return value
+
+
+def _token(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if ":" not in value or any(c.isspace() for c in value):
+        raise ConfigError(f"{name}: a bot token looks like '<digits>:<secret>'")
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    """Read settings; the process environment wins over `.env`. Raises ConfigError on bad values."""
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if env is None else env)
+    get = values.get
+
+    tz_name = get("CDSBOT_TIMEZONE") or "Asia/Ho_Chi_Minh"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"CDSBOT_TIMEZONE: unknown time zone {tz_name!r}") from exc
+    locale = (get("CDSBOT_LOCALE") or "vi").strip().lower()
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"CDSBOT_LOCALE: use one of {', '.join(SUPPORTED_LOCALES)}, got {locale!r}")
+    port_raw = get("CDSBOT_HTTP_PORT") or "8080"
+    if not port_raw.isdigit() or not 0 <= int(port_raw) < 65536:
+        raise ConfigError(f"CDSBOT_HTTP_PORT: expected a port number, got {port_raw!r}")
+    tg_webhook = _http_url("TELEGRAM_WEBHOOK_URL", get("TELEGRAM_WEBHOOK_URL"))
+    tg_secret = _secret("TELEGRAM_WEBHOOK_SECRET", get("TELEGRAM_WEBHOOK_SECRET"))
+    if tg_webhook and not tg_secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set")
+    zalo_webhook = _http_url("ZALO_WEBHOOK_URL", get("ZALO_WEBHOOK_URL"))
+    zalo_secret = _secret("ZALO_WEBHOOK_SECRET", get("ZALO_WEBHOOK_SECRET"))
+    if zalo_webhook and not zalo_secret:
+        raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
+    return Settings(
+        database_url=database_url(get("DATABASE_URL") or DEFAULT_DB),
+        telegram_token=_token("TELEGRAM_BOT_TOKEN", get("TELEGRAM_BOT_TOKEN")),
+        telegram_api_base_url=_http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL"))
+        or "https://api.telegram.org/bot",
+        telegram_webhook_url=tg_webhook,
+        telegram_webhook_secret=tg_secret,
+        zalo_token=_token("ZALO_BOT_TOKEN", get("ZALO_BOT_TOKEN")),
+        zalo_api_base_url=_http_url("ZALO_API_BASE_URL", get("ZALO_API_BASE_URL"))
+        or "https://bot-api.zaloplatforms.com/bot",
+        zalo_webhook_url=zalo_webhook,
+        zalo_webhook_secret=zalo_secret,
+        public_url=_http_url("CDSBOT_PUBLIC_URL", get("CDSBOT_PUBLIC_URL")),
+        timezone=tz,
+        locale=locale,
+        http_host=get("CDSBOT_HTTP_HOST") or "127.0.0.1",
+        http_port=int(port_raw),
+    )

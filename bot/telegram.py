@@ -1,0 +1,221 @@
+"""Telegram adapter: python-telegram-bot updates in, Outgoing values out; polling or our own webhook."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.errors import ChannelError, RateLimited
+from handlers.commands import COMMANDS
+from handlers.dispatch import Dispatcher
+from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
+from locales.i18n import _, use_locale
+
+__all__ = ["TelegramChannel", "to_incoming"]
+
+log = logging.getLogger(__name__)
+CAPS = Capabilities(buttons=True, max_text=4096, contact_request=True)
+MAX_BODY = 1 << 20
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """Translate one PTB Update into an Incoming, or None for kinds we do not handle."""
+    uid = str(update.update_id)
+    if update.callback_query is not None:
+        q = update.callback_query
+        chat = q.message.chat if q.message else None
+        return Incoming(channel="telegram", user_id=str(q.from_user.id), chat_id=str(chat.id if chat else q.from_user.id),
+                        update_id=uid, received_at=datetime.now(UTC), payload=q.data or "",
+                        display_name=q.from_user.full_name, language_code=q.from_user.language_code,
+                        chat_type=chat.type if chat else "private")
+    msg = update.message or update.edited_message
+    if msg is None or msg.from_user is None:
+        return None
+    media: list[MediaIn] = []
+    if msg.photo:
+        media.append(MediaIn("photo", msg.photo[-1].file_id, msg.caption))
+    if msg.document:
+        media.append(MediaIn("document", msg.document.file_id, msg.caption, msg.document.file_name))
+    if msg.sticker:
+        media.append(MediaIn("sticker", msg.sticker.file_id))
+    if msg.voice or msg.video or msg.audio or msg.video_note or msg.location:
+        media.append(MediaIn("other", "", msg.caption))
+    contact = msg.contact
+    return Incoming(
+        channel="telegram", user_id=str(msg.from_user.id), chat_id=str(msg.chat.id), update_id=uid,
+        received_at=msg.date or datetime.now(UTC), text=msg.text or None, media=tuple(media),
+        display_name=msg.from_user.full_name, language_code=msg.from_user.language_code,
+        chat_type=msg.chat.type, contact_phone=contact.phone_number if contact else None,
+        contact_user_id=str(contact.user_id) if contact and contact.user_id else None,
+        edited=update.edited_message is not None, forwarded=msg.forward_origin is not None)
+
+
+def _markup(out: Outgoing) -> Any:
+    if out.request_contact:
+        return ReplyKeyboardMarkup([[KeyboardButton(_("Share my phone number"), request_contact=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)
+    if out.choices:
+        rows, row = [], []
+        for c in out.choices:
+            row.append(InlineKeyboardButton(c.label[:64], callback_data=c.payload[:64]))
+            if len(row) == CAPS.buttons_per_row or len(c.label) > 20:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+        return InlineKeyboardMarkup(rows)
+    return None
+
+
+def _translate(exc: TelegramError) -> ChannelError:
+    if isinstance(exc, RetryAfter):
+        ra = exc.retry_after
+        return RateLimited(str(exc), float(ra.total_seconds() if hasattr(ra, "total_seconds") else ra))
+    if isinstance(exc, Forbidden):
+        return ChannelError(f"telegram: forbidden ({exc.message})", retryable=False, code=403)
+    if isinstance(exc, InvalidToken):
+        return ChannelError("telegram: invalid token", retryable=False, code=401)
+    if isinstance(exc, BadRequest):
+        return ChannelError(f"telegram: bad request ({exc.message})", retryable=False, code=400)
+    if isinstance(exc, TimedOut | NetworkError):
+        return ChannelError(f"telegram: network problem ({exc.__class__.__name__})", retryable=True)
+    return ChannelError(f"telegram: {exc.__class__.__name__}", retryable=True)
+
+
+class TelegramChannel:
+    """One bot token; mounts its webhook on the shared aiohttp app when a webhook URL is set."""
+
+    name = "telegram"
+    caps = CAPS
+
+    def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str, webhook_url: str | None = None,
+                 webhook_secret: str | None = None, poll_timeout: float = 30, concurrent: bool = False) -> None:
+        self.dispatcher = dispatcher
+        self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
+        self.poll_timeout = poll_timeout
+        base = base_url.rstrip("/")
+        file_base = base[:-len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+        builder: ApplicationBuilder = (ApplicationBuilder().token(token).base_url(base).base_file_url(file_base)
+                                       .job_queue(None).rate_limiter(AIORateLimiter(max_retries=3))
+                                       .concurrent_updates(concurrent))
+        if webhook_url:
+            builder = builder.updater(None)
+        self.app: Application = builder.build()
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        self.username: str | None = None
+
+    def mount(self, web_app: web.Application, path: str = "/telegram/webhook") -> None:
+        web_app.router.add_post(path, self._webhook)
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        self.username = self.app.bot.username
+        self.dispatcher.services.bot_usernames["telegram"] = self.username or ""
+        await self.app.start()
+        await self._register_commands()
+        if self.webhook_url:
+            await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
+                                           allowed_updates=["message", "edited_message", "callback_query"])
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(timeout=int(self.poll_timeout), poll_interval=0.0,
+                                                 allowed_updates=["message", "edited_message", "callback_query"])
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _register_commands(self) -> None:
+        for lang in ("vi", "en"):
+            with use_locale(lang):
+                cmds = [BotCommand(c.name if lang == "vi" else c.english, _(c.help_vi)[:256])
+                        for c in COMMANDS if c.menu]
+            await self.app.bot.set_my_commands(cmds, language_code=None if lang == "vi" else "en")
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self.webhook_secret or not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            return web.Response(status=403)
+        if request.content_length and request.content_length > MAX_BODY:
+            return web.Response(status=413)
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                return web.Response(status=413)
+            data = json.loads(body)
+            update = Update.de_json(data, self.app.bot)
+            if update is None or not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("not an update")
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = to_incoming(update)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:
+                log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
+        if incoming is None:
+            return
+        for out in await self.dispatcher.handle(incoming, CAPS):
+            await self.send(out.chat_id or incoming.chat_id, out)
+
+    async def send(self, chat_id: str, out: Outgoing) -> str:
+        """Send one Outgoing; returns the platform message id. Raises ChannelError."""
+        bot = self.app.bot
+        markup = _markup(out)
+        try:
+            if out.document is not None:
+                msg = await bot.send_document(chat_id, document=out.document.data, filename=out.document.name,
+                                              caption=out.text[:1024] or None, reply_markup=markup)
+            elif out.photo is not None:
+                msg = await bot.send_photo(chat_id, photo=out.photo.data, caption=out.text[:1024] or None,
+                                           reply_markup=markup)
+            else:
+                msg = await bot.send_message(chat_id, out.text, reply_markup=markup)
+        except TelegramError as exc:
+            raise _translate(exc) from None
+        return str(msg.message_id)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a Telegram update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await self.app.bot.send_message(update.effective_chat.id, _(
+                    "Sorry, something went wrong on my side. Please try again in a moment."))
+
+
+def remove_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()

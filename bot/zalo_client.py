@@ -1,0 +1,385 @@
+"""Async client for the Zalo Bot Platform "Bot API" (bot-api.zaloplatforms.com), with retries and parsing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.errors import ChannelError, ConfigError, RateLimited
+
+__all__ = ["DEFAULT_BASE_URL", "MAX_TEXT", "ZaloClient", "ZaloUpdate", "parse_update", "split_text"]
+
+DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+MAX_TEXT = 2000  # characters per sendMessage text and per sendPhoto caption
+_EMPTY_POLL = 408  # getUpdates: nothing arrived within the long-poll timeout
+_PERMANENT = frozenset({400, 401, 403, 404})  # fix the request or the token; never retried
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ZaloUpdate:
+    """One inbound Bot API event, flattened; ``raw`` keeps the unwrapped update as received."""
+
+    event_name: str
+    message_id: str
+    chat_id: str
+    chat_type: str
+    user_id: str
+    display_name: str | None
+    text: str | None
+    photo_url: str | None
+    caption: str | None
+    sticker: str | None
+    date: datetime
+    is_bot: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+class ZaloClient:
+    """Talks to one bot's Bot API; create it inside a running loop or use ``async with``."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_wait: float = 30.0,
+    ) -> None:
+        if not token or "/" in token:
+            raise ConfigError("Zalo bot token is empty or malformed")
+        self._token = token
+        self._base = base_url.rstrip("/")
+        self._session = session
+        self._own_session = session is None
+        self.timeout = timeout
+        self.max_retries = max(0, max_retries)
+        self.backoff = backoff
+        self.max_wait = max_wait  # backoff cap; a longer retry-after hint is raised as RateLimited at once
+        self._pending: deque[dict[str, Any]] = deque()
+        self._secrets = _token_forms(token)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create the owned HTTP session (no-op if one was given or already exists)."""
+        if self._session is None or (self._own_session and self._session.closed):
+            self._session = aiohttp.ClientSession()
+            self._own_session = True
+
+    async def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._own_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def __aenter__(self) -> ZaloClient:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- Bot API methods ---------------------------------------------------------------------
+
+    async def get_me(self) -> dict[str, Any]:
+        """Return the bot's profile: ``{id, account_name, account_type, can_join_groups, ...}``."""
+        return _as_dict(await self._call("getMe"))
+
+    async def get_updates(self, timeout: float = 30) -> dict[str, Any] | None:
+        """Long-poll for ONE update; ``None`` when the poll ended empty (error_code 408)."""
+        if self._pending:
+            return self._pending.popleft()
+        result = await self._call(
+            "getUpdates", {"timeout": timeout}, read_timeout=timeout + self.timeout, empty_poll_ok=True
+        )
+        if isinstance(result, list):  # not documented; some clients accept it defensively
+            self._pending.extend(u for u in result if isinstance(u, dict))
+            return self._pending.popleft() if self._pending else None
+        return result if isinstance(result, dict) and result else None
+
+    async def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
+        """Register an HTTPS webhook; Zalo sends ``secret_token`` back in X-Bot-Api-Secret-Token."""
+        return _as_dict(await self._call("setWebhook", {"url": url, "secret_token": secret_token}))
+
+    async def delete_webhook(self) -> dict[str, Any]:
+        """Remove the webhook (needed before polling); works when none is set."""
+        return _as_dict(await self._call("deleteWebhook"))
+
+    async def get_webhook_info(self) -> dict[str, Any] | None:
+        """Return ``{url, updated_at}``, or ``None`` when the bot never had a webhook (404)."""
+        try:
+            return _as_dict(await self._call("getWebhookInfo"))
+        except ChannelError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    async def send_message(self, chat_id: str, text: str) -> list[dict[str, Any]]:
+        """Send ``text``, split into parts of at most 2,000 characters; return each part's result."""
+        parts = split_text(str(text), MAX_TEXT)
+        if not parts:
+            raise ChannelError("Zalo sendMessage: text must not be empty", code=400)
+        results = []
+        for part in parts:
+            result = await self._call("sendMessage", {"chat_id": str(chat_id), "text": part})
+            results.append(_as_dict(result))
+        return results
+
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
+        """Send a photo by public http(s) URL; caption overflow beyond 2,000 chars follows as text."""
+        payload: dict[str, Any] = {"chat_id": str(chat_id), "photo": str(photo_url)}
+        rest: list[str] = []
+        if caption is not None and str(caption).strip():
+            payload["caption"], *rest = split_text(str(caption), MAX_TEXT)
+        result = _as_dict(await self._call("sendPhoto", payload))
+        for part in rest:
+            await self._call("sendMessage", {"chat_id": str(chat_id), "text": part})
+        return result
+
+    async def send_sticker(self, chat_id: str, sticker: str) -> dict[str, Any]:
+        """Send a sticker by its id (from stickers.zaloapp.com)."""
+        return _as_dict(await self._call("sendSticker", {"chat_id": str(chat_id), "sticker": str(sticker)}))
+
+    async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
+        """Show an indicator (only ``typing`` works today); it fades after a few seconds."""
+        await self._call("sendChatAction", {"chat_id": str(chat_id), "action": action})
+
+    # -- transport ---------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        read_timeout: float | None = None,
+        empty_poll_ok: bool = False,
+    ) -> Any:
+        """POST ``payload`` to ``method`` and return ``result``, retrying transient failures."""
+        await self.start()
+        attempt = 0
+        while True:
+            try:
+                return await self._once(method, payload or {}, read_timeout or self.timeout, empty_poll_ok)
+            except ChannelError as exc:
+                delay = min(self.backoff * (2**attempt), self.max_wait)
+                if isinstance(exc, RateLimited) and exc.retry_after > 0:
+                    delay = exc.retry_after
+                if not exc.retryable or attempt >= self.max_retries or delay > self.max_wait:
+                    if isinstance(exc, RateLimited) and exc.retry_after <= 0:
+                        raise RateLimited(str(exc), retry_after=delay, code=exc.code) from None
+                    raise
+                attempt += 1
+                logger.warning(
+                    "Zalo %s failed (%s); retry %d/%d in %.2fs", method, exc, attempt, self.max_retries, delay
+                )
+                await asyncio.sleep(delay)
+
+    async def _once(self, method: str, payload: dict[str, Any], timeout: float, empty_poll_ok: bool) -> Any:
+        """One HTTP round trip; every failure leaves as a scrubbed ChannelError."""
+        assert self._session is not None
+        url = f"{self._base}{self._token}/{method}"
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            async with self._session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp:
+                status = resp.status
+                retry_header = resp.headers.get("Retry-After")
+                raw = await resp.read()
+        except TimeoutError:
+            raise self._error(f"Zalo {method}: no answer within {timeout:g}s", retryable=True) from None
+        except aiohttp.ClientError as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            raise self._error(f"Zalo {method}: connection failed ({reason})", retryable=True) from None
+        try:
+            envelope = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            envelope = None
+        if not isinstance(envelope, dict) or "ok" not in envelope:
+            retryable = status not in _PERMANENT
+            raise self._error(f"Zalo {method}: HTTP {status} with a non-JSON answer", retryable, status)
+        if envelope.get("ok") is True:
+            return envelope.get("result")
+        code = _int_or_none(envelope.get("error_code")) or (status if status >= 400 else None)
+        desc = str(envelope.get("description") or "no description")
+        if code == _EMPTY_POLL and empty_poll_ok:
+            return None
+        message = f"Zalo {method}: error {code}: {desc}"
+        if code == 429:
+            hint = _retry_after(envelope, retry_header)
+            raise RateLimited(self._scrub(message), retry_after=hint or 0.0)
+        retryable = code is None or not (400 <= code < 500) or code == 408
+        raise self._error(message, retryable, code)
+
+    def _error(self, message: str, retryable: bool, code: int | None = None) -> ChannelError:
+        return ChannelError(self._scrub(message), retryable=retryable, code=code)
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<token>")
+        return text
+
+
+def _token_forms(token: str) -> list[str]:
+    """The token as it may appear in text: plain, URL-encoded (either case), and its secret half."""
+    forms = {token, quote(token, safe=""), quote(token, safe="/:")}
+    forms |= {f.replace("%3A", "%3a") for f in forms}
+    _, _, secret = token.partition(":")
+    if len(secret) >= 6:
+        forms |= {secret, quote(secret, safe="")}
+    return sorted(forms, key=len, reverse=True)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _retry_after(envelope: dict[str, Any], header: str | None) -> float | None:
+    """Seconds to wait, from ``parameters.retry_after``, ``retry_after`` or the Retry-After header."""
+    params = envelope.get("parameters")
+    candidates = [params.get("retry_after") if isinstance(params, dict) else None]
+    candidates += [envelope.get("retry_after"), header]
+    for value in candidates:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            continue
+        if seconds >= 0:
+            return seconds
+    return None
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    return result if isinstance(result, dict) else {}
+
+
+# -- text splitting ------------------------------------------------------------------------------
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units (how a JS/Java server counts; an emoji counts 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _fit(text: str, limit: int) -> int:
+    """Largest n such that ``text[:n]`` is at most ``limit`` UTF-16 units."""
+    n = min(len(text), limit)
+    while n > 0 and _units(text[:n]) > limit:
+        n -= max(1, (_units(text[:n]) - limit) // 2)
+    return n
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` chars: at a paragraph break in the second half of
+    a part, else at the last line break, else at the last space, else hard. The break characters are
+    dropped; a blank or empty text gives ``[]``."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    parts: list[str] = []
+    rest = text
+    while _units(rest) > limit:
+        n = max(1, _fit(rest, limit))
+        window = rest[: n + 1]  # a break right after the limit still yields a full part
+        para = window.rfind("\n\n")
+        line = window.rfind("\n")
+        space = window.rfind(" ")
+        if para >= max(1, n // 2):
+            head, rest = rest[:para], rest[para:]
+        elif line > 0:
+            head, rest = rest[:line], rest[line + 1 :]
+        elif space > 0:
+            head, rest = rest[:space], rest[space + 1 :]
+        else:
+            head, rest = rest[:n], rest[n:]
+        head, rest = head.rstrip(), rest.lstrip("\n")
+        if head:
+            parts.append(head)
+    if rest.strip():
+        parts.append(rest)
+    return parts
+
+
+# -- update parsing ------------------------------------------------------------------------------
+
+
+def parse_update(raw: Any) -> ZaloUpdate:
+    """Flatten a getUpdates result or webhook body (bare, or wrapped in ``{ok, result}``)."""
+    update = raw
+    if isinstance(raw, dict) and "event_name" not in raw and "result" in raw:
+        if raw.get("ok") is False:
+            raise ChannelError("Zalo update: envelope says ok=false", code=400)
+        update = raw["result"]
+    if not isinstance(update, dict):
+        raise ChannelError("Zalo update: body is not a JSON object", code=400)
+    event = update.get("event_name")
+    message = update.get("message")
+    if not isinstance(event, str) or not event:
+        raise ChannelError("Zalo update: missing event_name", code=400)
+    if not isinstance(message, dict):
+        raise ChannelError(f"Zalo update {event}: missing message object", code=400)
+    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    message_id = _id(message.get("message_id"))
+    chat_id = _id(chat.get("id")) or _id(sender.get("id"))
+    if not message_id or not chat_id:
+        raise ChannelError(f"Zalo update {event}: missing message_id or chat.id", code=400)
+    photo = message.get("photo_url") or message.get("photo")
+    return ZaloUpdate(
+        event_name=event,
+        message_id=message_id,
+        chat_id=chat_id,
+        chat_type=str(chat.get("chat_type") or "PRIVATE").upper(),
+        user_id=_id(sender.get("id")) or chat_id,
+        display_name=_text(sender.get("display_name")) or _text(sender.get("name")),
+        text=_text(message.get("text")),
+        photo_url=photo if isinstance(photo, str) and photo else None,
+        caption=_text(message.get("caption")),
+        sticker=_id(message.get("sticker")),
+        date=_date(message.get("date")),
+        is_bot=sender.get("is_bot") is True,
+        raw=update,
+    )
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _date(value: Any) -> datetime:
+    """Epoch milliseconds (seconds if the number is too small to be ms) → aware UTC; now if absent."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
+    seconds = number / 1000 if number > 1e11 else number
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Channel-neutral conversation flows and the engine that runs them."""

@@ -1,0 +1,234 @@
+"""Village team activity logs: free-text logs with confirmation, a guided fallback, photo evidence."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from bot.errors import InputError
+from handlers import engine
+from handlers.messages import Choice
+from handlers.turn import Turn
+from locales.i18n import _, current_locale, fmt_date, fmt_number, parse_number
+from storage.models import ActivityLog, Attachment, Unit
+
+__all__ = ["guided_log_cmd", "handle_free_log", "label_of"]
+
+MAX_COUNT = 100_000
+EVIDENCE_WINDOW = timedelta(minutes=30)
+
+
+def label_of(turn: Turn, code: str) -> str:
+    for t in turn.services.activity_catalog():
+        if t.code == code:
+            return t.label_en if current_locale() == "en" else t.label_vi
+    return code
+
+
+async def _village(turn: Turn) -> Unit | None:
+    person = turn.person
+    if person is None or person.unit_id is None:
+        return None
+    unit = await turn.session.get(Unit, person.unit_id)
+    return unit if unit and unit.kind == "village" else None
+
+
+async def handle_free_log(turn: Turn) -> bool:
+    """A member's free message: a log to confirm, a photo to keep, or the guided flow. False if n/a."""
+    unit = await _village(turn)
+    if unit is None:
+        return False
+    msg = turn.incoming
+    text = (msg.text or "").strip() or " ".join(m.caption or "" for m in msg.media).strip()
+    if msg.media and not text:
+        await _keep_media(turn)
+        return True
+    if any(m.kind == "sticker" for m in msg.media):
+        turn.reply(_("Nice sticker! To log your work, write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        return True
+    if not text:
+        turn.reply(_("Please write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        return True
+    if len(text) > engine.MAX_TEXT:
+        turn.reply(_("That message is too long ({n} characters); please keep it under {max}.",
+                     n=len(text), max=engine.MAX_TEXT))
+        return True
+    from handlers.activity_parse import parse_activity
+
+    parsed = parse_activity(text, turn.services.activity_catalog(), turn.today)
+    media = [[m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo"]
+    data = {"unit_id": unit.id, "unit_name": unit.name, "note": text[:500], "media": media,
+            "on_date": parsed.on_date.isoformat(), "counts": dict(parsed.counts)}
+    if parsed.counts:
+        await engine.start(turn, "log", data)  # starts at "confirm" since counts were found
+        if parsed.unknown:
+            turn.out.insert(0, _outgoing_note(_("I left out numbers I could not place: {x}",
+                                                 x=", ".join(parsed.unknown[:5]))))
+    else:
+        await engine.start(turn, "log", data)
+        turn.out.insert(0, _outgoing_note(_("I could not find an activity and a number in your message. "
+                                            "Let's log it step by step.")))
+    return True
+
+
+def _outgoing_note(text: str):  # noqa: ANN202
+    from handlers.messages import Outgoing
+
+    return Outgoing(text=text)
+
+
+async def guided_log_cmd(turn: Turn, _args: str) -> None:
+    unit = await _village(turn)
+    if unit is None:
+        turn.reply(_("Activity logs are kept by village digital teams; your unit is not a village."))
+        return
+    await engine.start(turn, "log", {"unit_id": unit.id, "unit_name": unit.name, "note": "",
+                                     "media": [], "on_date": turn.today.isoformat(), "counts": {}})
+
+
+async def _keep_media(turn: Turn) -> None:
+    """A photo without text: attach to the person's log from the last 30 minutes, or keep it waiting."""
+    assert turn.person is not None
+    recent = (await turn.session.exec(select(ActivityLog).where(
+        ActivityLog.person_id == turn.person.id, ActivityLog.created_at >= turn.now - EVIDENCE_WINDOW)
+        .order_by(ActivityLog.id.desc()))).first()  # type: ignore[union-attr]
+    for m in turn.incoming.media:
+        turn.session.add(Attachment(person_id=turn.person.id, activity_log_id=recent.id if recent else None,
+                                    channel=turn.incoming.channel, file_ref=m.ref, caption=m.caption))
+    if recent:
+        turn.reply(_("Photo kept as evidence for your last log."))
+    else:
+        turn.reply(_("Photo kept as evidence. Now write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+
+
+# ---- the "log" flow -------------------------------------------------------------------------
+
+
+def _type_prompt(turn: Turn) -> engine.Prompt:
+    choices = tuple(Choice(label_of(turn, t.code), t.code) for t in turn.services.activity_catalog())
+    return engine.Prompt(_("What kind of activity? (tap or type its number)"), choices)
+
+
+def _parse_type(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice is None:
+        raise InputError(_("Please pick one of the activity types below (type its number)."))
+    return answer.choice
+
+
+def _count_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_("How many for \"{label}\"? (a number, e.g. 12)",
+                           label=label_of(turn, turn.data["type"])))
+
+
+def _parse_count(turn: Turn, answer: engine.Answer) -> int:
+    from handlers.vi_numbers import parse_vi_number
+
+    value = parse_vi_number(answer.text)
+    if value is None:
+        try:
+            num = parse_number(answer.text)
+        except ValueError:
+            raise InputError(_("Please write a number, e.g. 12.")) from None
+        if num != num.to_integral_value():
+            raise InputError(_("Please write a whole number, e.g. 12.")) from None
+        value = int(num)
+    if value < 0:
+        raise InputError(_("The number cannot be negative."))
+    if value > MAX_COUNT:
+        raise InputError(_("{n} looks too large for one day; please check the number.", n=fmt_number(value)))
+    turn.data["counts"][turn.data["type"]] = value
+    return value
+
+
+def _more_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_("Anything else to log for the same day?"),
+                         (Choice(_("Add another activity"), "more"), Choice(_("That's all"), "done")))
+
+
+def _parse_more(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice not in ("more", "done"):
+        raise InputError(_("Please answer with one of the options below."))
+    return answer.choice
+
+
+def _summary(turn: Turn) -> str:
+    d = date.fromisoformat(turn.data["on_date"])
+    lines = [_("Log for {village}, {day}:", village=turn.data["unit_name"], day=fmt_date(d))]
+    for code, n in turn.data["counts"].items():
+        if n:
+            lines.append(f"• {label_of(turn, code)}: {fmt_number(n)}")
+    if turn.data.get("media"):
+        lines.append(_("• {n} photo(s) as evidence", n=len(turn.data["media"])))
+    return "\n".join(lines)
+
+
+def _confirm_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_summary(turn) + "\n\n" + _("Is this right?"),
+                         (Choice(_("Confirm"), "ok"), Choice(_("Correct a number"), "fix"),
+                          Choice(_("Cancel"), "cancel")))
+
+
+def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice in ("ok", "fix", "cancel"):
+        if answer.choice == "ok" and not any(turn.data["counts"].values()):
+            raise InputError(_("There is nothing to save: every number is 0. Correct a number or cancel."))
+        return answer.choice
+    from handlers.activity_parse import parse_activity
+
+    parsed = parse_activity(answer.text, turn.services.activity_catalog(), turn.today)
+    if parsed.counts:  # a corrected log typed again: take it
+        turn.data["counts"] = dict(parsed.counts)
+        turn.data["on_date"] = parsed.on_date.isoformat()
+        return "retyped"
+    raise InputError(_("Please confirm, correct a number, or cancel."))
+
+
+def _after_confirm(turn: Turn, value: str) -> str | None:
+    return {"ok": None, "cancel": None, "fix": "type", "retyped": "confirm"}[value]
+
+
+async def _finish(turn: Turn) -> None:
+    if turn.data.get("confirm") == "cancel":
+        turn.reply(_("Cancelled. Nothing was saved."))
+        return
+    assert turn.person is not None
+    on_date = date.fromisoformat(turn.data["on_date"])
+    logs = []
+    for code, n in turn.data["counts"].items():
+        if n:
+            log = ActivityLog(commune_id=turn.person.commune_id, unit_id=turn.data["unit_id"],
+                              person_id=turn.person.id, on_date=on_date, activity=code, count=int(n),
+                              note=turn.data.get("note") or None, created_at=turn.now)
+            turn.session.add(log)
+            logs.append(log)
+    await turn.session.flush()
+    for _kind, ref, caption in turn.data.get("media", []):
+        turn.session.add(Attachment(person_id=turn.person.id, activity_log_id=logs[0].id, channel=turn.incoming.channel,
+                                    file_ref=ref, caption=caption))
+    orphans = (await turn.session.exec(select(Attachment).where(
+        Attachment.person_id == turn.person.id, Attachment.activity_log_id.is_(None),  # type: ignore[union-attr]
+        Attachment.created_at >= turn.now - EVIDENCE_WINDOW))).all()
+    for a in orphans:
+        a.activity_log_id = logs[0].id
+    turn.reply(_("Saved. Thank you!") + "\n" + _summary(turn).split("\n", 1)[1] +
+               "\n" + _("Type /nhatky to see or correct your entries."))
+
+
+def _first_step(turn: Turn) -> str:
+    return "confirm" if turn.data.get("counts") else "type"
+
+
+engine.register(engine.Flow(
+    name="log",
+    first=_first_step,
+    steps={
+        "type": engine.Step("type", _type_prompt, _parse_type, "count", "type"),
+        "count": engine.Step("count", _count_prompt, _parse_count, "more"),
+        "more": engine.Step("more", _more_prompt, _parse_more, lambda t, v: "type" if v == "more" else "confirm"),
+        "confirm": engine.Step("confirm", _confirm_prompt, _parse_confirm, _after_confirm, "confirm"),
+    },
+    finish=_finish,
+    summary_of=lambda t: _("an activity log not yet confirmed"),
+    meta={"accepts_media": True},
+))

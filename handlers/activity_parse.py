@@ -1,0 +1,346 @@
+"""Parse a free-text activity log ("hỗ trợ 12 người kích hoạt VNeID…") into counts per activity type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from handlers.activity_catalog import ActivityType, keyword_tokens
+from handlers.activity_tokens import Token, clean_text, extract_date, forms, phrase_at, tokenize
+from handlers.vi_numbers import number_word, words_to_int
+from locales.textnorm import normalize_name, strip_diacritics
+
+__all__ = ["MAX_COUNT", "ParsedLog", "parse_activity"]
+
+MAX_COUNT = 100_000  # larger numbers are not believable as one person's daily log
+_GAP_MAX = 3
+_NOTE_MAX = 2000
+
+
+@dataclass(slots=True)
+class ParsedLog:
+    """Result of ``parse_activity``: ``counts`` per activity code, the log date, the cleaned message as
+    ``note``, fragments that could not be used (``unknown``), and activity codes that were mentioned
+    without any number (``uncounted``; the caller may ask "how many?")."""
+
+    counts: dict[str, int]
+    on_date: date
+    note: str
+    unknown: list[str] = field(default_factory=list)
+    uncounted: list[str] = field(default_factory=list)
+
+
+def _units() -> list[tuple[str, tuple[object, ...]]]:
+    table = {
+        "people": "người|người dân|công dân|bà con|cụ|em|cháu|học viên|học sinh|thành viên|hội viên|"
+                  "đoàn viên|cán bộ|trường hợp|ng|lượt người|đối tượng|nhân khẩu",
+        "households": "hộ|hộ dân|hộ gia đình|gia đình|nhà",
+        "business": "hộ kinh doanh|doanh nghiệp|cơ sở|cửa hàng|gian hàng|hợp tác xã|htx",
+        "files": "hồ sơ|hs|thủ tục",
+        "accounts": "tài khoản|tk|thuê bao|ví|mã",
+        "sessions": "buổi|lớp|đợt|cuộc|khóa",
+        "times": "lượt|lần|ca",
+        "items": "sản phẩm|tờ|tờ rơi|điểm|thiết bị|máy|ứng dụng|app|tin|bài",
+    }
+    return [(cls, tuple(forms(w) for w in p.split())) for cls, ps in table.items() for p in ps.split("|")]
+
+
+_UNITS = _units()
+_UNIT_PHRASES = [p for _, p in _UNITS]
+_UNIT_FOLDS = frozenset(strip_diacritics(normalize_name(p)) for p in ("hộ", "lớp", "buổi", "lượt", "người"))
+_PREV_NOUN = forms(
+    "thôn", "tổ", "xóm", "bản", "khu", "số", "đội", "ấp", "tdp", "phường", "xã", "mức", "lớp", "đợt",
+    "buổi", "lần", "năm", "tháng", "ngày", "tuần", "quý", "thứ", "phòng", "nhà", "đường", "ngõ", "hẻm",
+    "kiệt", "km", "cấp", "kỳ", "khóa", "phiên", "tầng", "căn", "câu", "phần", "điều", "khoản", "mục",
+    "chương", "nq", "qđ", "kh", "bc", "cv", "nđ", "sđt", "đt", "zalo", "stt", "lô", "thửa", "quận",
+    "huyện", "tỉnh", "làng", "khối", "cụm", "top", "hạng", "nhóm", "phòng",
+)
+_TITLE = forms("anh", "chị", "chú", "bác", "cô", "ông", "bà", "út", "dì", "cậu", "thím", "mợ")
+_NEXT_EXCLUDE = forms(
+    "tuổi", "k", "đ", "đồng", "vnd", "vnđ", "triệu", "tr", "giờ", "h", "phút", "tiếng", "ngày", "tháng",
+    "năm", "tuần", "km", "m", "kg", "ha", "gb", "mb", "giây", "thôn", "xã", "bản", "xóm", "tổ", "khu",
+    "ấp", "phường", "huyện", "tỉnh", "làng", "số",
+)
+_VAGUE = forms("vài", "mấy", "dăm", "nhiều")
+_AND = forms("và")
+_SUBSET = (forms("trong"), forms("đó"))
+_MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000}
+_NOT_BEFORE = {"ho": {"tro", "so", "tich", "khau", "chieu", "ten", "va", "ly"},
+               "san": {"pham", "xuat", "luong", "sang"}}
+_RUN_START = frozenset({"khong", "mot", "hai", "ba", "bon", "tu", "nam", "sau", "bay", "tam", "chin", "muoi"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    code: str
+    groups: tuple[tuple[str, ...], ...]
+    strict: str | None  # a one-word keyword typed with diacritics must be typed exactly so
+    weak: bool  # a one-word keyword that is also a counting noun ("hộ", "lớp")
+    size: int
+
+
+@dataclass(slots=True)
+class _Match:
+    code: str
+    start: int
+    end: int  # exclusive
+    weak: bool
+
+
+@dataclass(slots=True)
+class _Num:
+    first: int
+    last: int
+    value: int
+    unit: str | None
+    unit_len: int
+    text: str
+
+
+@lru_cache(maxsize=16)
+def _compile(catalog: tuple[ActivityType, ...]) -> dict[str, tuple[_Keyword, ...]]:
+    index: dict[str, list[_Keyword]] = {}
+    for act in catalog:
+        for kw in act.keywords:
+            groups = tuple(tuple(g) for g in keyword_tokens(kw))
+            if not groups or any(not g for g in groups):
+                continue
+            single = len(groups) == 1 and len(groups[0]) == 1
+            low = normalize_name(kw)
+            strict = low if single and low != strip_diacritics(low) else None
+            weak = single and groups[0][0] in _UNIT_FOLDS
+            size = sum(len(g) for g in groups)
+            index.setdefault(groups[0][0], []).append(_Keyword(act.code, groups, strict, weak, size))
+    return {k: tuple(sorted(v, key=lambda kw: -kw.size)) for k, v in index.items()}
+
+
+def _keywords(catalog: Sequence[ActivityType]) -> dict[str, tuple[_Keyword, ...]]:
+    acts = tuple(a for a in catalog if isinstance(a, ActivityType))
+    try:
+        return _compile(acts)
+    except TypeError:  # unhashable keywords (a list) in a hand-built ActivityType
+        fixed = tuple(ActivityType(a.code, a.label_vi, a.label_en, tuple(a.keywords)) for a in acts)
+        return _compile(fixed)
+
+
+def _match_keyword(c: list[Token], i: int, kw: _Keyword) -> tuple[int, list[int]] | None:
+    lits: list[int] = []
+    j = i
+    for g, group in enumerate(kw.groups):
+        starts = [j] if g == 0 else range(j, j + _GAP_MAX + 1)
+        for s in starts:
+            if s + len(group) <= len(c) and all(
+                c[s + k].kind in ("word", "num") and c[s + k].fold == w for k, w in enumerate(group)
+            ):
+                lits.extend(range(s, s + len(group)))
+                j = s + len(group)
+                break
+        else:
+            return None
+    if kw.strict is not None and c[i].marked and c[i].low != kw.strict:
+        return None
+    if kw.size == 1 and j < len(c) and c[j].fold in _NOT_BEFORE.get(c[i].fold, ()):
+        return None
+    return j, lits
+
+
+def _find_keywords(c: list[Token], index: dict[str, tuple[_Keyword, ...]]) -> tuple[list[_Match], set[int]]:
+    matches: list[_Match] = []
+    literal: set[int] = set()
+    i = 0
+    while i < len(c):
+        best: tuple[int, list[int], _Keyword] | None = None
+        for kw in index.get(c[i].fold, ()) if c[i].kind in ("word", "num") else ():
+            hit = _match_keyword(c, i, kw)
+            if hit and (best is None or (hit[0], kw.size) > (best[0], best[2].size)):
+                best = (hit[0], hit[1], kw)
+        if best is None:
+            i += 1
+            continue
+        end, lits, kw = best
+        matches.append(_Match(kw.code, i, end, kw.weak))
+        literal.update(lits)
+        i = end
+    return matches, literal
+
+
+def _snippet(text: str, c: list[Token], first: int, last: int) -> str:
+    return " ".join(text[c[first].start : c[min(last, len(c) - 1)].end].split())
+
+
+def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
+    n = phrase_at(c, i, _UNIT_PHRASES) if i < len(c) else 0
+    if not n:
+        return None, 0
+    return next(cls for cls, p in _UNITS if len(p) == n and all(f.match(c[i + k]) for k, f in enumerate(p))), n
+
+
+def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[int],
+                  problems: list[str]) -> list[_Num]:
+    nums: list[_Num] = []
+    i = 0
+    while i < len(c):
+        tok, first = c[i], i
+        prev = c[i - 1] if i else None
+        value: int | None = None
+        words = False
+        if i in literal:
+            i += 1
+            continue
+        if tok.kind == "num":
+            if len(tok.text) > 7:
+                value = MAX_COUNT + 1
+            else:
+                value = int(tok.text)
+                role = number_word(c[i + 1].text) if i + 1 < len(c) and i + 1 not in literal else None
+                if role in _MULTIPLIERS and (value < 10 or _MULTIPLIERS[role] >= 1000):
+                    value *= _MULTIPLIERS[role]
+                    i += 1
+            if prev is not None and prev.kind == "minus" and prev.end == tok.start and (
+                    prev.start == 0 or text[prev.start - 1].isspace() or text[prev.start - 1] in "(:=/"):
+                problems.append(_snippet(text, c, first - 1, i + _unit(c, i + 1)[1]))
+                i += 1 + _unit(c, i + 1)[1]
+                continue
+        elif tok.kind == "dotted":
+            parse = tok.text.split(".")
+            if all(len(p) == 3 for p in parse[1:]) and len(parse[0]) <= 3:
+                value = int(tok.text.replace(".", ""))
+        elif tok.kind == "word" and _VAGUE.match(tok):
+            j = i + 1
+            if j < len(c) and j not in literal and number_word(c[j].text) in _MULTIPLIERS:
+                j += 1
+            unit_len = _unit(c, j)[1]
+            if j > i + 1 or unit_len:
+                problems.append(_snippet(text, c, i, j - 1 + unit_len))  # "vài chục người"
+                i = j + unit_len
+            else:
+                i += 1
+            continue
+        elif tok.kind == "word" and number_word(tok.text) in _RUN_START:
+            j = i
+            while j < len(c) and j not in literal and c[j].kind == "word" and number_word(c[j].text):
+                j += 1
+            run = [(number_word(t.text) or "", t.low) for t in c[i:j]]
+            if run[0][0] == "nam" and len(run) > 1 and run[1][0] not in _MULTIPLIERS and run[1][0] != "muoi":
+                i += 1  # "năm hai nghìn…" is a year
+                continue
+            value = words_to_int(run)
+            if value is None and len(run) > 1:
+                value, j = words_to_int(run[:-1]), j - 1
+            if value is None:
+                if _unit(c, j)[1]:
+                    problems.append(_snippet(text, c, i, j - 1 + _unit(c, j)[1]))
+                i = j
+                continue
+            single_ok = _unit(c, j)[1] or j in kw_starts
+            if j - i == 1 and (not single_ok or (tok.fold == "tu" and tok.low != "tư")):
+                i = j
+                continue
+            words, i = True, j - 1
+        if value is None:
+            if tok.kind in ("dec", "range", "dotted") and not _PREV_NOUN.match(prev):
+                problems.append(_snippet(text, c, first, i + _unit(c, i + 1)[1]))
+            i += 1
+            continue
+        nxt = c[i + 1] if i + 1 < len(c) else None
+        excluded = _PREV_NOUN.match(prev) or (words and _TITLE.match(prev)) or (
+            i + 1 not in kw_starts and (_NEXT_EXCLUDE.match(nxt) or (nxt is not None and nxt.kind == "pct")))
+        unit, unit_len = _unit(c, i + 1)
+        if not excluded:
+            if value > MAX_COUNT:
+                problems.append(_snippet(text, c, first, i + unit_len))
+            else:
+                nums.append(_Num(first, i, value, unit, unit_len, _snippet(text, c, first, i + unit_len)))
+        i += 1 + unit_len
+    return nums
+
+
+def _attach(n: _Num, kws: list[_Match], nums: list[_Num]) -> str | None:
+    for m in kws:
+        if m.start < n.first and m.end > n.last:
+            return m.code  # inside a gap keyword: "đến 20 hộ"
+    after = n.last + 1 + n.unit_len
+    fwd_all = [m for m in kws if m.start > n.last]
+    bwd_all = [m for m in kws if m.end <= n.first]
+    fwd = next((m for m in fwd_all if not any(n.last < o.first < m.start for o in nums)), None)
+    bwd = next((m for m in reversed(bwd_all) if not any(m.end <= o.first < n.first for o in nums)), None)
+    dist_f = max(0, fwd.start - after) if fwd else None
+    dist_b = n.first - bwd.end if bwd else None
+    if fwd and dist_f == 0 and n.unit_len:
+        label_style = dist_b == 0 and any(o.first == fwd.end for o in nums)
+        if not label_style:
+            return fwd.code
+    if bwd and dist_b == 0:
+        return bwd.code
+    if fwd and dist_f == 0:
+        return fwd.code
+    if fwd is not None and bwd is not None and dist_f is not None and dist_b is not None:
+        return fwd.code if dist_f <= dist_b else bwd.code
+    if fwd is not None:
+        return fwd.code
+    if bwd is not None:
+        return bwd.code
+    near = fwd_all[:1] + bwd_all[-1:]
+    return near[0].code if near else None
+
+
+def _clauses(toks: list[Token]) -> list[list[Token]]:
+    out: list[list[Token]] = [[]]
+    for tok in toks:
+        if tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word"):
+            out.append([])
+        elif not tok.used:
+            out[-1].append(tok)
+    return [c for c in out if c]
+
+
+def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> ParsedLog:
+    """Extract counts per activity code and the log date from one free-text message. Never raises
+    on any string; a message without a recognisable activity gives empty ``counts``."""
+    clean = clean_text(text)
+    note = "\n".join(" ".join(line.split()) for line in clean.splitlines() if line.strip())[:_NOTE_MAX]
+    toks = tokenize(clean)
+    on_date, unknown = extract_date(toks, today)
+    index = _keywords(catalog)
+    counts: dict[str, int] = {}
+    mentioned: list[str] = []
+    pending: str | None = None  # activity named in an earlier clause that had no number
+    waiting: list[_Num] = []  # numbers seen before any activity was named
+    for c in _clauses(toks):
+        kws, literal = _find_keywords(c, index)
+        if any(not m.weak for m in kws):
+            kws = [m for m in kws if not m.weak]
+        nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown)
+        if _SUBSET[0].match(c[0]) and len(c) > 1 and _SUBSET[1].match(c[1]):
+            nums = []  # "trong đó 5 người mức 2" repeats part of an earlier count
+        mentioned.extend(m.code for m in kws if m.code not in mentioned)
+        if not kws:
+            if pending is not None:
+                for n in nums:
+                    counts[pending] = counts.get(pending, 0) + n.value
+            else:
+                waiting.extend(nums)
+            continue
+        if not nums:
+            pending = kws[-1].code
+            for n in waiting:
+                counts[kws[0].code] = counts.get(kws[0].code, 0) + n.value
+            waiting = []
+            continue
+        pending = None
+        unknown.extend(n.text for n in waiting)
+        waiting = []
+        first_unit: dict[str, str | None] = {}
+        for n in nums:
+            code = _attach(n, kws, nums)
+            if code is None or (code in first_unit and first_unit[code] != n.unit):
+                unknown.append(n.text)  # a second, differently counted number for the same activity
+            else:
+                first_unit.setdefault(code, n.unit)
+                counts[code] = counts.get(code, 0) + n.value
+    unknown.extend(n.text for n in waiting)
+    counts = {k: min(v, MAX_COUNT) for k, v in counts.items()}
+    uncounted = [code for code in mentioned if code not in counts]
+    return ParsedLog(counts=counts, on_date=on_date, note=note, unknown=unknown, uncounted=uncounted)

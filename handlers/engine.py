@@ -1,0 +1,154 @@
+"""The flow engine: runs steps declared as data, re-asks politely on bad input, never loses answers."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.errors import InputError
+from handlers.messages import Choice, Outgoing
+from handlers.turn import Turn
+from locales.i18n import _
+from locales.textnorm import fold
+
+__all__ = ["Answer", "Flow", "Prompt", "Step", "register", "registry", "resolve_choice"]
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Prompt:
+    text: str
+    choices: tuple[Choice, ...] = ()
+    request_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person sent for a step: raw text and, if it picked a shown choice, its payload."""
+
+    text: str
+    choice: str | None
+    has_media: bool = False
+
+
+PromptFn = Callable[[Turn], Prompt | Awaitable[Prompt]]
+ParseFn = Callable[[Turn, Answer], Any]
+NextFn = Callable[[Turn, Any], str | None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: how to ask it, how to read the answer, where it goes, and what comes next."""
+
+    name: str
+    prompt: PromptFn
+    parse: ParseFn
+    next: str | NextFn | None = None
+    store: str | None = None  # key in the flow's answers; None when parse stores itself
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: dict[str, Step]
+    finish: Callable[[Turn], Awaitable[None]]
+    first: str | Callable[[Turn], str | Awaitable[str]] = ""
+    summary_of: Callable[[Turn], str] | None = None  # what /huy says it discarded
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+registry: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    registry[flow.name] = flow
+    return flow
+
+
+async def _maybe(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def resolve_choice(text: str, choices: list[list[str]]) -> str | None:
+    """Match a typed number ("2"), a label with or without diacritics, or a unique label prefix."""
+    t = fold(text).rstrip(".)")
+    if not t or not choices:
+        return None
+    if t.isdigit():
+        i = int(t)
+        return choices[i - 1][1] if 1 <= i <= len(choices) else None
+    exact = [p for label, p in choices if fold(label) == t]
+    if exact:
+        return exact[0]
+    prefix = [p for label, p in choices if fold(label).startswith(t) and len(t) >= 2]
+    return prefix[0] if len(prefix) == 1 else None
+
+
+async def ask(turn: Turn, step: Step, note: str | None = None) -> None:
+    """Show the step's prompt (after an optional note) and remember the choices shown."""
+    prompt: Prompt = await _maybe(step.prompt(turn))
+    turn.state.step = step.name
+    turn.data["_choices"] = [[c.label, c.payload] for c in prompt.choices]
+    text = f"{note}\n\n{prompt.text}" if note else prompt.text
+    turn.reply(Outgoing(text=text, choices=prompt.choices, request_contact=prompt.request_contact))
+
+
+async def start(turn: Turn, flow_name: str, data: dict[str, Any] | None = None) -> None:
+    flow = registry[flow_name]
+    turn.state.flow = flow_name
+    turn.state.data = dict(data or {})
+    turn.data["_attempts"] = 0
+    first = flow.first or next(iter(flow.steps))
+    first = first if isinstance(first, str) else await _maybe(first(turn))
+    await goto(turn, first)
+
+
+async def goto(turn: Turn, step_name: str | None, note: str | None = None) -> None:
+    flow = registry[turn.state.flow or ""]
+    if step_name is None:
+        turn.data.pop("_choices", None)
+        await flow.finish(turn)
+        if turn.state.flow == flow.name:  # finish may have chained another flow
+            turn.end_flow()
+        return
+    await ask(turn, flow.steps[step_name], note)
+
+
+async def feed(turn: Turn) -> bool:
+    """Give the current step the person's message. Returns False if no flow is active."""
+    flow = registry.get(turn.state.flow or "")
+    if flow is None or turn.state.step not in flow.steps:
+        turn.end_flow()
+        return False
+    step = flow.steps[turn.state.step]
+    msg = turn.incoming
+    raw = (msg.text or "").strip()
+    choice = msg.payload if msg.payload is not None else resolve_choice(raw, turn.data.get("_choices", []))
+    if msg.payload is not None and msg.payload not in [p for _, p in turn.data.get("_choices", [])]:
+        choice = None  # a stale button from an older question
+        if not raw:
+            await ask(turn, step, _("That button belongs to an earlier question."))
+            return True
+    answer = Answer(text=raw, choice=choice, has_media=bool(msg.media))
+    try:
+        if not raw and choice is None and not step.allow_empty:
+            raise InputError(_("I need a written answer here."))
+        if len(raw) > MAX_TEXT:
+            raise InputError(_("That message is too long ({n} characters); please keep it under {max}.",
+                               n=len(raw), max=MAX_TEXT))
+        value = await _maybe(step.parse(turn, answer))
+    except InputError as exc:
+        turn.data["_attempts"] = int(turn.data.get("_attempts", 0)) + 1
+        hint = _("Type /huy to stop; nothing is saved until you confirm.") if turn.data["_attempts"] >= 3 else None
+        await ask(turn, step, exc.message + (f"\n{hint}" if hint else ""))
+        return True
+    turn.data["_attempts"] = 0
+    if step.store:
+        turn.data[step.store] = value
+    nxt = step.next(turn, value) if callable(step.next) else step.next
+    await goto(turn, nxt)
+    return True

@@ -1,0 +1,238 @@
+"""Joining: invite codes (deep link or typed), phone-contact matching, consent, and /moi."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from bot.errors import InputError
+from handlers import engine
+from handlers.messages import Choice, Outgoing
+from handlers.turn import Turn
+from locales.i18n import _, fmt_datetime
+from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
+from storage.models import AuditLog, Identity, Invite, Person, Unit
+from storage.org_import import clean_phone
+
+__all__ = ["explain_joining", "handle_unregistered", "invite_cmd", "start_cmd"]
+
+CONSENT_VERSION = "2026-01"
+_CODE_RE = re.compile(r"^[A-Za-z0-9]{6,12}$")
+
+
+def explain_joining(turn: Turn) -> None:
+    turn.reply(Outgoing(
+        text=_("Hello! I help the commune's units and village digital teams report their digital-"
+               "transformation work.\n\nTo join, send the invite code you received from the lead office "
+               "(Phòng Văn hóa - Xã hội), or open the invite link. If your phone number is on the commune's "
+               "list, you can also share your contact with me."),
+        request_contact=turn.caps.contact_request))
+
+
+async def start_cmd(turn: Turn, args: str) -> None:
+    if args and turn.person is None:
+        await _try_code(turn, args)
+        return
+    if turn.person is None:
+        explain_joining(turn)
+        return
+    turn.reply(_("Welcome back, {name}! Type /trogiup to see what you can do.", name=turn.person.name))
+
+
+async def handle_unregistered(turn: Turn) -> None:
+    msg = turn.incoming
+    if msg.contact_phone:
+        await _try_contact(turn)
+        return
+    text = (msg.text or "").strip()
+    if _CODE_RE.match(text) and any(c.isdigit() for c in text):
+        await _try_code(turn, text)
+        return
+    explain_joining(turn)
+
+
+async def _try_code(turn: Turn, code: str) -> None:
+    try:
+        invite = await check_invite(turn.session, code, turn.now)
+    except InviteProblem as p:
+        turn.reply({
+            "unknown": _("I could not find the invite code {code}. Please check it with the lead office.",
+                         code=normalize_code(code)),
+            "expired": _("This invite code has expired. Please ask the lead office for a new one."),
+            "used": _("This invite code has already been used. Please ask the lead office for a new one."),
+        }[p.reason])
+        return
+    unit = await turn.session.get(Unit, invite.unit_id)
+    await engine.start(turn, "join", {"invite": invite.code, "unit_name": unit.name if unit else "",
+                                      "role": invite.role})
+
+
+async def _try_contact(turn: Turn) -> None:
+    msg = turn.incoming
+    if msg.contact_user_id and msg.contact_user_id != msg.user_id:
+        turn.reply(_("Please share your own contact, not someone else's."))
+        return
+    phone = clean_phone(msg.contact_phone or "")
+    people = (await turn.session.exec(select(Person).where(
+        Person.phone == phone, Person.anonymised_at.is_(None)))).all() if phone else []  # type: ignore[union-attr]
+    if len(people) != 1:
+        turn.reply(_("Your phone number is not on the commune's list. Please ask the lead office for an "
+                     "invite code."))
+        return
+    person = people[0]
+    unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
+    await engine.start(turn, "join", {"person_id": person.id, "name": person.name,
+                                      "unit_name": unit.name if unit else "", "role": person.role})
+
+
+def _role_label(role: str) -> str:
+    return {"member": _("village team member"), "officer": _("unit officer"),
+            "lead": _("lead office"), "admin": _("administrator")}.get(role, role)
+
+
+def _name_prompt(turn: Turn) -> engine.Prompt:
+    name = turn.incoming.display_name
+    choices = (Choice(name[:60], "__display__"),) if name else ()
+    return engine.Prompt(_("This code lets you join {unit} as {role}. What is your full name?",
+                           unit=turn.data["unit_name"], role=_role_label(turn.data["role"])), choices)
+
+
+def _parse_name(turn: Turn, answer: engine.Answer) -> str:
+    text = turn.incoming.display_name if answer.choice == "__display__" else answer.text
+    name = " ".join((text or "").split())
+    if not (2 <= len(name) <= 80) or not any(c.isalpha() for c in name) or name.startswith("/"):
+        raise InputError(_("Please write your full name (2 to 80 letters), e.g. Nguyễn Văn An."))
+    return name
+
+
+def _consent_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(
+        _("Before you join: I store your name, phone number (if given), unit, role and your chat account "
+          "so the commune can compile its digital-transformation reports (Law 91/2025/QH15 on personal "
+          "data protection). Only the lead office sees your details; other members never see your phone "
+          "number. You can ask for your data with /dulieucuatoi and leave at any time. Do you agree?"),
+        (Choice(_("I agree"), "yes"), Choice(_("I do not agree"), "no")))
+
+
+def _parse_consent(turn: Turn, answer: engine.Answer) -> bool:
+    if answer.choice not in ("yes", "no"):
+        raise InputError(_("Please answer with one of the options below."))
+    return answer.choice == "yes"
+
+
+async def _finish_join(turn: Turn) -> None:
+    if not turn.data.get("consent"):
+        turn.reply(_("Understood. Nothing about you was stored. You can join later with the same code."))
+        return
+    s, msg = turn.session, turn.incoming
+    if turn.data.get("person_id"):
+        person = await s.get(Person, turn.data["person_id"])
+    else:
+        invite = await s.get(Invite, turn.data["invite"])
+        if invite is None or invite.uses_left <= 0 or invite.expires_at <= turn.now:
+            turn.reply(_("This invite code can no longer be used. Please ask the lead office for a new one."))
+            return
+        invite.uses_left -= 1
+        person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
+                        role=invite.role, locale="en" if (msg.language_code or "").startswith("en") else "vi")
+        s.add(person)
+    assert person is not None
+    person.consent_at, person.consent_version = turn.now, CONSENT_VERSION
+    person.last_channel = msg.channel
+    if locale := turn.data.get("_locale"):
+        person.locale = locale
+    await s.flush()
+    s.add(Identity(person_id=person.id, channel=msg.channel, external_id=msg.user_id,  # type: ignore[arg-type]
+                   chat_id=msg.chat_id, display_name=(msg.display_name or "")[:120] or None))
+    s.add(AuditLog(actor_person_id=person.id, action="join",
+                   target=f"{msg.channel}:{msg.user_id}", detail={"via": "invite" if turn.data.get("invite")
+                                                                   else "contact", "role": person.role}))
+    turn.person = person
+    turn.reply(_("Welcome, {name}! You are now registered with {unit}.", name=person.name,
+                 unit=turn.data["unit_name"]))
+    from handlers.routes import help_cmd
+
+    await help_cmd(turn)
+
+
+engine.register(engine.Flow(
+    name="join",
+    first=lambda t: "consent" if t.data.get("person_id") else "name",
+    steps={
+        "name": engine.Step("name", _name_prompt, _parse_name, "consent", "name"),
+        "consent": engine.Step("consent", _consent_prompt, _parse_consent, None, "consent"),
+    },
+    finish=_finish_join,
+    summary_of=lambda t: _("joining"),
+))
+
+
+async def invite_cmd(turn: Turn, args: str) -> None:
+    """/moi: a lead picks a unit and gets a code plus, on Telegram, a deep link."""
+    assert turn.person is not None
+    units = (await turn.session.exec(select(Unit).where(Unit.commune_id == turn.person.commune_id)
+                                     .where(Unit.kind.in_(("office", "village")))  # type: ignore[attr-defined]
+                                     .order_by(Unit.kind, Unit.name))).all()
+    if not units:
+        turn.reply(_("There are no units yet. Import the org list first (cdsbot org import)."))
+        return
+    await engine.start(turn, "invite", {"units": [[u.name, str(u.id), u.kind] for u in units]})
+
+
+def _unit_prompt(turn: Turn) -> engine.Prompt:
+    units = turn.data["units"]
+    return engine.Prompt(_("Which unit is the invite for? (type its number or name)"),
+                         tuple(Choice(n, i) for n, i, _k in units[:40]))
+
+
+def _parse_unit(turn: Turn, answer: engine.Answer) -> int:
+    if answer.choice is None:
+        raise InputError(_("I could not find that unit in the list. Please type its number."))
+    return int(answer.choice)
+
+
+def _role_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_("Which role?"), tuple(Choice(_role_label(r), r) for r in ("member", "officer", "lead")))
+
+
+def _parse_role(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice not in ("member", "officer", "lead"):
+        raise InputError(_("Please pick one of the roles below."))
+    return answer.choice
+
+
+async def _finish_invite(turn: Turn) -> None:
+    unit = await turn.session.get(Unit, turn.data["unit_id"])
+    assert unit is not None and turn.person is not None
+    uses = 10 if turn.data["role"] == "member" else 1
+    invite = await create_invite(turn.session, unit, turn.data["role"], uses=uses, days=7,
+                                 created_by=turn.person.id)
+    turn.session.add(AuditLog(actor_person_id=turn.person.id, action="invite.create", target=invite.code,
+                              detail={"unit": unit.name, "role": invite.role, "uses": uses}))
+    lines = [_("Invite code for {unit} ({role}): {code}", unit=unit.name, role=_role_label(invite.role),
+               code=invite.code),
+             _("It can be used {uses} time(s) until {until}.", uses=uses,
+               until=fmt_datetime(invite.expires_at, turn.tz))]
+    bot_name = turn.services.bot_usernames.get("telegram")
+    if bot_name:
+        lines.append(_("Telegram link: {link}", link=f"https://t.me/{bot_name}?start={invite.code}"))
+    lines.append(_("On Zalo, the person just sends the code to the bot."))
+    turn.reply("\n".join(lines))
+
+
+engine.register(engine.Flow(
+    name="invite",
+    steps={
+        "unit": engine.Step("unit", _unit_prompt, _parse_unit, "role", "unit_id"),
+        "role": engine.Step("role", _role_prompt, _parse_role, None, "role"),
+    },
+    finish=_finish_invite,
+    summary_of=lambda t: _("creating an invite"),
+))
+
+
+async def existing_identity(turn: Turn) -> Identity | None:
+    msg = turn.incoming
+    return (await turn.session.exec(select(Identity).where(
+        Identity.channel == msg.channel, Identity.external_id == msg.user_id))).first()

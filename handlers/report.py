@@ -1,0 +1,234 @@
+"""The unit officer's periodic report: each chaired task and indicator, difficulties, proposals, send."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from bot.errors import InputError
+from handlers import engine
+from handlers.messages import Choice
+from handlers.periods import current_period, period_label, period_row
+from handlers.report_items import (
+    TASK_STATUSES,
+    load_items,
+    parse_indicator_value,
+    previous_answers,
+    show_value,
+)
+from handlers.turn import Turn
+from locales.i18n import N_, _, current_locale
+from locales.textnorm import fold
+from reminders.calendar import period_by_key
+from storage.models import AuditLog, Report, ReportItem, ReportRevision, Unit
+
+__all__ = ["STREAM", "report_cmd"]
+
+STREAM = "unit_monthly"
+_NONE_WORDS = {"khong", "khong co", "none", "no", "khong co gi", "-", "k", "ko"}
+
+
+async def report_cmd(turn: Turn, _args: str) -> None:
+    person = turn.person
+    assert person is not None
+    unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
+    if unit is None:
+        turn.reply(_("You are not attached to a unit, so there is no report to fill in. "
+                     "Please ask the lead office."))
+        return
+    period = current_period(turn.services, STREAM, turn.now)
+    items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
+    prev = await previous_answers(turn.session, unit.id, STREAM)  # type: ignore[arg-type]
+    loc = current_locale()
+    intro = _("Report of {unit} for {period} (due {due}). {n} item(s) to go through; "
+              "type /huy at any time to stop.", unit=unit.name, period=period_label(period, loc),
+              due=period.due_text_en if loc == "en" else period.due_text_vi, n=len(items))
+    if not items:
+        intro += "\n" + _("Your unit chairs no task or indicator in the imported plans; "
+                          "you can still report difficulties and proposals.")
+    turn.reply(intro)
+    await engine.start(turn, "report", {"unit_id": unit.id, "unit_name": unit.name, "period": period.key,
+                                        "items": items, "idx": 0, "answers": {}, "prev": prev})
+
+
+def _item(turn: Turn) -> dict[str, Any]:
+    return turn.data["items"][turn.data["idx"]]
+
+
+def _key(item: dict[str, Any]) -> str:
+    return f"{item['kind']}:{item['id']}"
+
+
+def _item_prompt(turn: Turn) -> engine.Prompt:
+    item = _item(turn)
+    n, total = turn.data["idx"] + 1, len(turn.data["items"])
+    prev = turn.data["prev"].get(_key(item))
+    head = f"({n}/{total}) {item['code']}. {item['title']}"
+    unchanged = (Choice(_("Unchanged: {v}", v=show_value(item, prev))[:60], "same"),) if prev else ()
+    if item["kind"] == "task":
+        choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
+        return engine.Prompt(head + "\n" + _("Status of this task?"), choices)
+    target = _("Target: {t}", t=item["target"]) if item.get("target") else ""
+    if item["op"] == "bool":
+        return engine.Prompt(f"{head}\n{target}\n" + _("Achieved this period?"),
+                             (Choice(_("Achieved"), "yes"), Choice(_("Not achieved"), "no")) + unchanged)
+    ask = _("Current value in percent (0-100)?") if item.get("percent") else \
+        _("Current value ({unit})?", unit=item["unit"]) if item.get("unit") else _("Current value (a number)?")
+    return engine.Prompt(f"{head}\n{target}\n{ask}", unchanged)
+
+
+def _parse_item(turn: Turn, answer: engine.Answer) -> dict[str, Any]:
+    item = _item(turn)
+    if answer.choice == "same":
+        return dict(turn.data["prev"][_key(item)])
+    if item["kind"] == "task":
+        if answer.choice not in TASK_STATUSES:
+            raise InputError(_("Please pick one of the statuses below (type its number)."))
+        return {"status": answer.choice}
+    return parse_indicator_value(item, answer.text, answer.choice)
+
+
+def _after_item(turn: Turn, value: dict[str, Any]) -> str:
+    turn.data["answers"][_key(_item(turn))] = value
+    if turn.data.pop("fixing", False):
+        return "confirm"
+    turn.data["idx"] += 1
+    return "item" if turn.data["idx"] < len(turn.data["items"]) else "difficulties"
+
+
+def _first(turn: Turn) -> str:
+    return "item" if turn.data["items"] else "difficulties"
+
+
+def _text_prompt(question: str, prev_key: str):  # noqa: ANN202
+    def prompt(turn: Turn) -> engine.Prompt:
+        choices = [Choice(_("None"), "none")]
+        if turn.data["prev"].get(prev_key):
+            choices.append(Choice(_("Same as last time"), "same"))
+        return engine.Prompt(_(question), tuple(choices))
+
+    return prompt
+
+
+def _text_parser(prev_key: str):  # noqa: ANN202
+    def parse(turn: Turn, answer: engine.Answer) -> str | None:
+        if answer.choice == "none" or fold(answer.text) in _NONE_WORDS:
+            return None
+        if answer.choice == "same":
+            return turn.data["prev"].get(prev_key)
+        if len(answer.text) < 3:
+            raise InputError(_("Please write a few words, or choose None."))
+        return answer.text
+
+    return parse
+
+
+def _confirm_prompt(turn: Turn) -> engine.Prompt:
+    d = turn.data
+    lines = [_("Summary of the report of {unit}:", unit=d["unit_name"])]
+    for item in d["items"]:
+        lines.append(f"• {item['code']}. {item['title'][:60]}: {show_value(item, d['answers'].get(_key(item)))}")
+    lines.append(_("Difficulties: {t}", t=d.get("difficulties") or _("none")))
+    lines.append(_("Proposals: {t}", t=d.get("proposals") or _("none")))
+    return engine.Prompt("\n".join(lines), (Choice(_("Send report"), "send"), Choice(_("Change an answer"), "fix"),
+                                            Choice(_("Cancel"), "cancel")))
+
+
+def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice not in ("send", "fix", "cancel"):
+        raise InputError(_("Please choose Send report, Change an answer or Cancel."))
+    return answer.choice
+
+
+def _fix_prompt(turn: Turn) -> engine.Prompt:
+    choices = [Choice(f"{it['code']}. {it['title'][:40]}", str(i)) for i, it in enumerate(turn.data["items"])]
+    choices += [Choice(_("Difficulties"), "difficulties"), Choice(_("Proposals"), "proposals")]
+    return engine.Prompt(_("Which answer do you want to change?"), tuple(choices))
+
+
+def _parse_fix(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice is None:
+        raise InputError(_("Please type the number of the answer to change."))
+    turn.data["fixing"] = True
+    if answer.choice.isdigit():
+        turn.data["idx"] = int(answer.choice)
+        return "item"
+    return answer.choice
+
+
+def _after_text(next_step: str):  # noqa: ANN202
+    def nxt(turn: Turn, _value: Any) -> str:
+        return "confirm" if turn.data.pop("fixing", False) else next_step
+
+    return nxt
+
+
+async def _finish(turn: Turn) -> None:
+    d = turn.data
+    if d.get("confirm") == "cancel":
+        turn.reply(_("Cancelled. The report was not sent."))
+        return
+    assert turn.person is not None
+    s = turn.session
+    from handlers.periods import stream_named
+
+    period = period_by_key(stream_named(turn.services, STREAM), d["period"], turn.tz)
+    prow = await period_row(s, turn.person.commune_id, period)
+    late = turn.now > period.due
+    report = (await s.exec(select(Report).where(Report.period_id == prow.id,
+                                                Report.unit_id == d["unit_id"]))).first()
+    amended = report is not None
+    if report is None:
+        report = Report(period_id=prow.id, unit_id=d["unit_id"], revision=0)  # type: ignore[arg-type]
+    report.revision += 1
+    report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
+    report.status, report.review_comment = "submitted", None
+    report.difficulties, report.proposals = d.get("difficulties"), d.get("proposals")
+    s.add(report)
+    await s.flush()
+    await s.exec(delete(ReportItem).where(ReportItem.report_id == report.id))  # type: ignore[call-overload]
+    for item in d["items"]:
+        ans = d["answers"].get(_key(item)) or {}
+        s.add(ReportItem(report_id=report.id, kind=item["kind"], ref_id=item["id"],  # type: ignore[arg-type]
+                         status=ans.get("status"), value_bool=ans.get("bool"),
+                         value_num=Decimal(ans["value"]) if ans.get("value") is not None else None))
+    s.add(ReportRevision(report_id=report.id, revision=report.revision, person_id=turn.person.id,  # type: ignore[arg-type]
+                         submitted_at=turn.now, late=late,
+                         data={"answers": d["answers"], "difficulties": d.get("difficulties"),
+                               "proposals": d.get("proposals")}))
+    if amended:
+        s.add(AuditLog(actor_person_id=turn.person.id, action="report.amend", target=f"report:{report.id}",
+                       detail={"revision": report.revision, "late": late}))
+    label = period_label(period, current_locale())
+    if late:
+        turn.reply(_("Report for {period} received after the deadline; it is recorded as late. Thank you.",
+                     period=label))
+    elif amended:
+        turn.reply(_("Your corrected report for {period} replaces the earlier one (revision {r}). Thank you.",
+                     period=label, r=report.revision))
+    else:
+        turn.reply(_("Report for {period} sent on time. Thank you!", period=label))
+
+
+engine.register(engine.Flow(
+    name="report",
+    first=_first,
+    steps={
+        "item": engine.Step("item", _item_prompt, _parse_item, _after_item),
+        "difficulties": engine.Step("difficulties", _text_prompt(N_(
+            "Any difficulties or obstacles (khó khăn, vướng mắc)? Write them, or choose None."), "_difficulties"),
+            _text_parser("_difficulties"), _after_text("proposals"), "difficulties"),
+        "proposals": engine.Step("proposals", _text_prompt(N_(
+            "Any proposals (kiến nghị, đề xuất)? Write them, or choose None."), "_proposals"),
+            _text_parser("_proposals"), _after_text("confirm"), "proposals"),
+        "confirm": engine.Step("confirm", _confirm_prompt, _parse_confirm,
+                               lambda t, v: "fix" if v == "fix" else None, "confirm"),
+        "fix": engine.Step("fix", _fix_prompt, _parse_fix, lambda t, v: v),
+    },
+    finish=_finish,
+    summary_of=lambda t: _("the report of {unit} ({n} answers)", unit=t.data.get("unit_name", ""),
+                           n=len(t.data.get("answers", {}))),
+))

@@ -1,0 +1,162 @@
+"""Routing: which handler answers a command or a free message, checked against the person's role."""
+
+from __future__ import annotations
+
+from handlers import engine
+from handlers.commands import COMMANDS, Command
+from handlers.messages import Choice
+from handlers.turn import Turn
+from locales.i18n import _, use_locale
+
+__all__ = ["role_of", "route_command", "route_free_message"]
+
+
+def role_of(turn: Turn) -> str:
+    return turn.person.role if turn.person else "none"
+
+
+async def route_command(turn: Turn, cmd: Command, args: str) -> None:
+    role = role_of(turn)
+    if cmd.name == "huy":
+        await cancel(turn)
+        return
+    if role not in cmd.roles:
+        if role == "none":
+            from handlers.join import explain_joining
+
+            explain_joining(turn)
+        else:
+            turn.reply(_("Sorry, that command is not available for your role. Type /trogiup to see yours."))
+        return
+    if turn.state.flow:  # a new command replaces an unfinished conversation, saying so
+        discarded = _describe_flow(turn)
+        turn.end_flow()
+        turn.reply(_("I put aside what you were doing ({what}).", what=discarded))
+    handler = HANDLERS.get(cmd.name)
+    if handler is None:
+        turn.reply(_("This part of the bot is not ready yet."))
+        return
+    await handler(turn, args)
+
+
+async def route_free_message(turn: Turn) -> None:
+    role = role_of(turn)
+    if role == "none":
+        from handlers.join import handle_unregistered
+
+        await handle_unregistered(turn)
+        return
+    from handlers.activity import handle_free_log
+
+    if await handle_free_log(turn):
+        return
+    turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
+
+
+def _describe_flow(turn: Turn) -> str:
+    flow = engine.registry.get(turn.state.flow or "")
+    if flow and flow.summary_of:
+        return flow.summary_of(turn)
+    return _("an unfinished conversation")
+
+
+async def cancel(turn: Turn, _args: str = "") -> None:
+    if not turn.state.flow:
+        turn.reply(_("There is nothing to cancel."))
+        return
+    what = _describe_flow(turn)
+    turn.end_flow()
+    turn.reply(_("Cancelled. Discarded: {what}. Nothing was saved.", what=what))
+
+
+async def help_cmd(turn: Turn, _args: str = "") -> None:
+    role = role_of(turn)
+    if role == "none":
+        from handlers.join import explain_joining
+
+        explain_joining(turn)
+        return
+    lines = [_("Here is what you can do:")]
+    for c in COMMANDS:
+        if role in c.roles and c.menu:
+            lines.append(f"/{c.name} — {_(c.help_vi)}")
+    if turn.person and turn.person.unit_id and role in ("member", "admin", "lead"):
+        lines.append(_("Or just write what you did, e.g. \"hỗ trợ 12 người kích hoạt VNeID, 3 hồ sơ DVC\"."))
+    turn.reply("\n".join(lines))
+
+
+async def language_cmd(turn: Turn, args: str) -> None:
+    from locales.textnorm import fold
+
+    wanted = {"vi": "vi", "tieng viet": "vi", "viet": "vi", "en": "en", "english": "en",
+              "tieng anh": "en"}.get(fold(args))
+    if wanted is None:
+        await engine.start(turn, "language", {k: v for k, v in turn.data.items() if k == "_locale"})
+        return
+    await _set_language(turn, wanted)
+
+
+async def _set_language(turn: Turn, locale: str) -> None:
+    if turn.person:
+        turn.person.locale = locale
+        turn.session.add(turn.person)
+    else:
+        turn.data["_locale"] = locale
+    with use_locale(locale):
+        turn.reply(_("From now on I will speak English with you.") if locale == "en"
+                   else _("From now on I will speak Vietnamese with you."))
+
+
+def _language_flow() -> engine.Flow:
+    def prompt(turn: Turn) -> engine.Prompt:
+        return engine.Prompt(_("Choose your language:"), (Choice("Tiếng Việt", "vi"), Choice("English", "en")))
+
+    def parse(turn: Turn, answer: engine.Answer) -> str:
+        if answer.choice not in ("vi", "en"):
+            from bot.errors import InputError
+
+            raise InputError(_("Please pick one of the languages below."))
+        return answer.choice
+
+    async def finish(turn: Turn) -> None:
+        await _set_language(turn, turn.data["locale"])
+
+    return engine.Flow("language", {"pick": engine.Step("pick", prompt, parse, None, "locale")}, finish,
+                       summary_of=lambda t: _("choosing a language"))
+
+
+engine.register(_language_flow())
+
+
+async def _start(turn: Turn, args: str) -> None:
+    from handlers.join import start_cmd
+
+    await start_cmd(turn, args)
+
+
+async def _lazy(module: str, name: str, turn: Turn, args: str) -> None:
+    import importlib
+
+    fn = getattr(importlib.import_module(module), name)
+    await fn(turn, args)
+
+
+def _bind(module: str, name: str):  # noqa: ANN202
+    async def call(turn: Turn, args: str) -> None:
+        await _lazy(module, name, turn, args)
+
+    return call
+
+
+HANDLERS = {
+    "batdau": _start,
+    "trogiup": help_cmd,
+    "ngonngu": language_cmd,
+    "baocao": _bind("handlers.report", "report_cmd"),
+    "ghinhan": _bind("handlers.activity", "guided_log_cmd"),
+    "nhatky": _bind("handlers.activity_review", "my_logs_cmd"),
+    "moi": _bind("handlers.join", "invite_cmd"),
+    "tinhtrang": _bind("handlers.status", "status_cmd"),
+    "hanbaocao": _bind("handlers.status", "due_cmd"),
+    "lienket": _bind("handlers.join", "link_cmd"),
+}

@@ -1,0 +1,1 @@
+"""Babel catalogs plus locale-aware text, number and date helpers."""

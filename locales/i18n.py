@@ -1,0 +1,150 @@
+"""Per-person translations (Babel gettext catalogs) and locale-aware number and date helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.support import NullTranslations, Translations
+
+__all__ = [
+    "LOCALES", "N_", "_", "current_locale", "fmt_date", "fmt_datetime", "fmt_number", "fmt_percent",
+    "ngettext", "parse_date", "parse_number", "translations", "use_locale",
+]
+
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+LOCALE_DIR = Path(__file__).resolve().parent
+_current: ContextVar[str] = ContextVar("cdsbot_locale", default=DEFAULT_LOCALE)
+
+
+def _compile_if_needed(locale: str) -> None:
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=locale)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The catalog for ``locale``; compiled from the .po on first use if the .mo is stale."""
+    locale = locale if locale in LOCALES else DEFAULT_LOCALE
+    with suppress(OSError):  # read-only install: use whatever .mo exists
+        _compile_if_needed(locale)
+    return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+@contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """Run a block with messages in ``locale`` (falls back to vi)."""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    token = _current.set(loc)
+    try:
+        yield loc
+    finally:
+        _current.reset(token)
+
+
+def _(message: str, **kwargs: object) -> str:
+    """Translate ``message`` into the current locale and fill ``{name}`` placeholders."""
+    text = translations(_current.get()).gettext(message)
+    return text.format(**kwargs) if kwargs else text
+
+
+def ngettext(singular: str, plural: str, n: int, **kwargs: object) -> str:
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    return text.format(n=n, **kwargs)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; translate it later with ``_()``."""
+    return message
+
+
+# ---- numbers ---------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_number(text: str, locale: str | None = None) -> Decimal:
+    """Parse a number as a person in ``locale`` writes it ("8,05", "1.234" in vi).
+
+    Also accepts the other convention when it is unambiguous ("8.05" in vi has two decimals).
+    Raises ValueError when the text is not a number."""
+    loc = locale or _current.get()
+    raw = _SPACES.sub("", (text or "").strip()).rstrip("%")
+    if not raw or len(raw) > 30:
+        raise ValueError(text)
+    try:
+        return Decimal(parse_decimal(raw, locale=loc, strict=True))
+    except (NumberFormatError, InvalidOperation, ValueError):
+        pass
+    # The other convention, when unambiguous: exactly one separator followed by 1-2 or 4+ digits.
+    m = re.fullmatch(r"([+-]?\d+)[.,](\d{1,2}|\d{4,})", raw)
+    if m:
+        return Decimal(f"{m.group(1)}.{m.group(2)}")
+    raise ValueError(text)
+
+
+def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale or _current.get())
+
+
+def fmt_percent(value: Decimal | float | int, locale: str | None = None, decimals: int = 1) -> str:
+    """Format a value already in percent units (80.5 → "80,5%")."""
+    return fmt_number(value, locale, decimals) + "%"
+
+
+# ---- dates -----------------------------------------------------------------------------------
+
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$")
+
+
+def parse_date(text: str, today: date, locale: str | None = None) -> date:
+    """Parse "30/6/2026", "30-6", "2026-06-30"; a missing year takes ``today``'s. ValueError if bad."""
+    s = (text or "").strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s)
+    if iso:
+        return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    m = _DATE.match(s)
+    if not m:
+        raise ValueError(text)
+    a, b = int(m.group(1)), int(m.group(2))
+    year = int(m.group(3)) if m.group(3) else today.year
+    if year < 100:
+        year += 2000
+    day, month = (b, a) if (locale or _current.get()) == "en-US" else (a, b)
+    return date(year, month, day)
+
+
+def fmt_date(d: date, locale: str | None = None) -> str:
+    loc = locale or _current.get()
+    return format_date(d, "d/M/y", locale=Locale.parse(loc))
+
+
+def fmt_datetime(dt: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
+    loc = locale or _current.get()
+    return format_datetime(dt, "HH:mm d/M/y", tzinfo=tz, locale=Locale.parse(loc))

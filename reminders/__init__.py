@@ -1,0 +1,1 @@
+"""Reporting calendar (periods, due moments) and reminder sweeps."""

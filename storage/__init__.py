@@ -1,0 +1,1 @@
+"""Database tables, sessions, repositories, importers and Alembic migrations."""

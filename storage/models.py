@@ -1,0 +1,17 @@
+"""All tables in one import, so Alembic and the app see the same metadata."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from storage.models_org import ROLES, UNIT_KINDS, Commune, Identity, Invite, LinkCode, Person, Unit, utcnow
+from storage.models_plan import Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
+from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
+from storage.models_runtime import AuditLog, ConversationState, Outbox, ProcessedUpdate, ReminderLog
+
+__all__ = [
+    "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
+    "Identity", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
+    "PlanSection", "ProcessedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
+    "ReportingPeriod", "SQLModel", "Task", "TaskUnit", "Unit", "utcnow",
+]

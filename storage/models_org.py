@@ -1,0 +1,96 @@
+"""Tables for the organisation: communes, units, people, channel identities and invites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "Unit"]
+
+ROLES = ("member", "officer", "lead", "admin")
+UNIT_KINDS = ("office", "village", "party", "external", "group")
+
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Commune(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    """An office (phòng/ban/trung tâm), a village (thôn) with its digital team, or a party body."""
+
+    __table_args__ = (UniqueConstraint("commune_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    name: str
+    key: str
+    kind: str = "office"
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    name: str
+    phone: str | None = Field(default=None, index=True)
+    role: str = "member"
+    locale: str = "vi"
+    preferred_channel: str | None = None
+    last_channel: str | None = None
+    weekend_reminders: bool = False
+    consent_at: datetime | None = None
+    consent_version: str | None = None
+    anonymised_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """A person's address on one channel; (channel, external_id) is unique."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    channel: str
+    external_id: str
+    chat_id: str
+    display_name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    role: str = "member"
+    uses_left: int = 1
+    expires_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links a second channel to an existing person."""
+
+    code: str = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    expires_at: datetime
+    used_at: datetime | None = None

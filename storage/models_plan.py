@@ -1,0 +1,77 @@
+"""Tables for imported plans: sections, tasks (nhiệm vụ) and indicators (chỉ tiêu)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models_org import utcnow
+
+__all__ = ["Indicator", "IndicatorUnit", "Plan", "PlanSection", "Task", "TaskUnit"]
+
+
+class Plan(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("commune_id", "year", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    title: str
+    key: str
+    year: int
+    source_file: str | None = None
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanSection(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    name: str
+    position: int = 0
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    section_id: int | None = Field(default=None, foreign_key="plansection.id")
+    position: int = 0
+    code: str
+    title: str
+    due_text: str = ""
+    due_date: date | None = None
+    due_start: date | None = None
+    due_recurring: bool = False
+    due_kind: str = "none"
+    output: str | None = None
+    detail: str | None = None
+
+
+class TaskUnit(SQLModel, table=True):
+    task_id: int = Field(foreign_key="task.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    role: str = Field(default="lead", primary_key=True)  # lead | partner
+    position: int = 0
+
+
+class Indicator(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    section_id: int | None = Field(default=None, foreign_key="plansection.id")
+    position: int = 0
+    code: str
+    name: str
+    unit: str | None = None
+    target_text: str = ""
+    target_op: str = "text"
+    target_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
+    target_bool: bool | None = None
+
+
+class IndicatorUnit(SQLModel, table=True):
+    indicator_id: int = Field(foreign_key="indicator.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    position: int = 0

@@ -1,0 +1,91 @@
+"""Tables for what people report: periods, unit reports and items, village activity logs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models_org import utcnow
+
+__all__ = ["ActivityLog", "Attachment", "Report", "ReportItem", "ReportRevision", "ReportingPeriod"]
+
+
+class ReportingPeriod(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("commune_id", "stream", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    stream: str
+    key: str
+    start: date
+    end: date
+    due: datetime
+
+
+class Report(SQLModel, table=True):
+    """One unit's report for one period; resubmissions bump ``revision`` (history in ReportRevision)."""
+
+    __table_args__ = (UniqueConstraint("period_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="reportingperiod.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    status: str = "submitted"  # submitted | returned | accepted
+    submitted_at: datetime = Field(default_factory=utcnow)
+    late: bool = False
+    revision: int = 1
+    difficulties: str | None = None
+    proposals: str | None = None
+    review_comment: str | None = None
+
+
+class ReportItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "kind", "ref_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: str  # task | indicator
+    ref_id: int  # task.id or indicator.id
+    status: str | None = None  # task status code
+    value_num: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
+    value_bool: bool | None = None
+    note: str | None = None
+
+
+class ReportRevision(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    revision: int
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    submitted_at: datetime = Field(default_factory=utcnow)
+    late: bool = False
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ActivityLog(SQLModel, table=True):
+    """A village team member's count of one activity type on one day."""
+
+    __table_args__ = (Index("ix_activitylog_commune_date", "commune_id", "on_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    on_date: date
+    activity: str
+    count: int
+    note: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    activity_log_id: int | None = Field(default=None, foreign_key="activitylog.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    channel: str
+    file_ref: str
+    caption: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)

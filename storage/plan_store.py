@@ -1,0 +1,175 @@
+"""Save a ParsedPlan into the database (update in place on re-import) and read plans back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.textnorm import normalize_name
+from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
+from storage.plan_import.model import ParsedPlan
+from storage.units import get_or_create_unit
+
+__all__ = ["PlanSaveResult", "plan_as_dict", "plans_as_dict", "save_plan"]
+
+
+@dataclass
+class PlanSaveResult:
+    plan: Plan
+    created: bool
+    tasks: int
+    indicators: int
+    sections: int
+    units_created: int
+    removed: int
+
+
+async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
+                    source_file: str | None = None) -> PlanSaveResult:
+    key = normalize_name(parsed.title)
+    plan = (await session.exec(select(Plan).where(
+        Plan.commune_id == commune.id, Plan.year == parsed.year, Plan.key == key))).first()
+    created = plan is None
+    if plan is None:
+        plan = Plan(commune_id=commune.id, title=parsed.title, key=key, year=parsed.year)
+        session.add(plan)
+    plan.source_file = source_file
+    await session.flush()
+
+    sections = {s.name: s for s in (await session.exec(
+        select(PlanSection).where(PlanSection.plan_id == plan.id))).all()}
+    names = list(dict.fromkeys([*parsed.sections,
+                                *(t.section for t in parsed.tasks if t.section),
+                                *(i.section for i in parsed.indicators if i.section)]))
+    for pos, name in enumerate(names):
+        sec = sections.get(name) or PlanSection(plan_id=plan.id, name=name)
+        sec.position = pos
+        session.add(sec)
+        sections[name] = sec
+    await session.flush()
+
+    units_cache: dict[str, Unit] = {}
+    units_created = 0
+
+    async def unit_ids(names: list[str]) -> list[int]:
+        nonlocal units_created
+        ids: list[int] = []
+        for n in names:
+            unit, made = await get_or_create_unit(session, commune, n, cache=units_cache)
+            units_created += made
+            if unit.id not in ids:
+                ids.append(unit.id)  # type: ignore[arg-type]
+        return ids
+
+    old_tasks = {t.code: t for t in (await session.exec(select(Task).where(Task.plan_id == plan.id))).all()}
+    keep: set[str] = set()
+    for pos, pt in enumerate(parsed.tasks):
+        task = old_tasks.get(pt.code) or Task(plan_id=plan.id, code=pt.code, title=pt.title)
+        task.title, task.position = pt.title, pos
+        task.section_id = sections[pt.section].id if pt.section else None
+        task.due_text, task.due_date, task.due_start = pt.due.text, pt.due.date, pt.due.start
+        task.due_recurring, task.due_kind = pt.due.recurring, pt.due.kind
+        task.output, task.detail = pt.output, pt.detail
+        session.add(task)
+        await session.flush()
+        keep.add(pt.code)
+        await session.exec(delete(TaskUnit).where(TaskUnit.task_id == task.id))  # type: ignore[call-overload]
+        seen: set[tuple[int, str]] = set()
+        for role, names_ in (("lead", pt.lead_units), ("partner", pt.partner_units)):
+            for upos, uid in enumerate(await unit_ids(names_)):
+                if (uid, role) not in seen:
+                    seen.add((uid, role))
+                    session.add(TaskUnit(task_id=task.id, unit_id=uid, role=role, position=upos))
+    removed = 0
+    for code, task in old_tasks.items():
+        if code not in keep:
+            await session.exec(delete(TaskUnit).where(TaskUnit.task_id == task.id))  # type: ignore[call-overload]
+            await session.delete(task)
+            removed += 1
+
+    old_inds = {i.code: i for i in (await session.exec(
+        select(Indicator).where(Indicator.plan_id == plan.id))).all()}
+    keep = set()
+    for pos, pi in enumerate(parsed.indicators):
+        ind = old_inds.get(pi.code) or Indicator(plan_id=plan.id, code=pi.code, name=pi.name)
+        ind.name, ind.position, ind.unit = pi.name, pos, pi.unit
+        ind.section_id = sections[pi.section].id if pi.section else None
+        ind.target_text, ind.target_op = pi.target.text, pi.target.op
+        ind.target_value, ind.target_bool = pi.target.value, pi.target.boolean
+        session.add(ind)
+        await session.flush()
+        keep.add(pi.code)
+        await session.exec(delete(IndicatorUnit).where(IndicatorUnit.indicator_id == ind.id))  # type: ignore[call-overload]
+        for upos, uid in enumerate(await unit_ids(pi.owner_units)):
+            session.add(IndicatorUnit(indicator_id=ind.id, unit_id=uid, position=upos))
+    for code, ind in old_inds.items():
+        if code not in keep:
+            await session.exec(delete(IndicatorUnit).where(IndicatorUnit.indicator_id == ind.id))  # type: ignore[call-overload]
+            await session.delete(ind)
+            removed += 1
+    await session.flush()
+    return PlanSaveResult(plan, created, len(parsed.tasks), len(parsed.indicators), len(names),
+                          units_created, removed)
+
+
+async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> dict[str, Any]:
+    sections = {s.id: s.name for s in (await session.exec(
+        select(PlanSection).where(PlanSection.plan_id == plan.id))).all()}
+    units = {u.id: u.name for u in (await session.exec(
+        select(Unit).where(Unit.commune_id == commune.id))).all()}
+    tasks = (await session.exec(select(Task).where(Task.plan_id == plan.id).order_by(Task.position))).all()
+    links = (await session.exec(select(TaskUnit).join(Task).where(Task.plan_id == plan.id)
+                                .order_by(TaskUnit.position))).all()
+    inds = (await session.exec(select(Indicator).where(Indicator.plan_id == plan.id)
+                               .order_by(Indicator.position))).all()
+    ilinks = (await session.exec(select(IndicatorUnit).join(Indicator).where(Indicator.plan_id == plan.id)
+                                 .order_by(IndicatorUnit.position))).all()
+    by_task: dict[int, dict[str, list[str]]] = {}
+    for link in links:
+        by_task.setdefault(link.task_id, {"lead": [], "partner": []})[link.role].append(units[link.unit_id])
+    by_ind: dict[int, list[str]] = {}
+    for il in ilinks:
+        by_ind.setdefault(il.indicator_id, []).append(units[il.unit_id])
+    return {
+        "title": plan.title,
+        "commune": commune.name,
+        "year": plan.year,
+        "tasks": [{
+            "code": t.code,
+            "section": sections.get(t.section_id) if t.section_id else None,
+            "title": t.title,
+            "lead_units": by_task.get(t.id, {}).get("lead", []),  # type: ignore[arg-type]
+            "partner_units": by_task.get(t.id, {}).get("partner", []),  # type: ignore[arg-type]
+            "due": {"text": t.due_text, "date": t.due_date.isoformat() if t.due_date else None,
+                    "recurring": t.due_recurring},
+            "output": t.output,
+        } for t in tasks],
+        "indicators": [{
+            "code": i.code,
+            "section": sections.get(i.section_id) if i.section_id else None,
+            "name": i.name,
+            "unit": i.unit,
+            "target": {"text": i.target_text, "op": i.target_op,
+                       "value": _num(i.target_value), "boolean": i.target_bool},
+            "owner_units": by_ind.get(i.id, []),  # type: ignore[arg-type]
+        } for i in inds],
+    }
+
+
+def _num(v: Any) -> float | int | None:
+    if v is None:
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
+async def plans_as_dict(session: AsyncSession, commune: Commune | None) -> dict[str, Any]:
+    q = select(Plan, Commune).join(Commune)
+    if commune is not None:
+        q = q.where(Plan.commune_id == commune.id)
+    rows = (await session.exec(q.order_by(Commune.name, Plan.year, Plan.title))).all()
+    return {"plans": [await plan_as_dict(session, p, c) for p, c in rows]}

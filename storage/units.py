@@ -1,0 +1,80 @@
+"""Find-or-create communes and units by normalised name."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.textnorm import normalize_name
+from storage.models import Commune, Unit
+
+__all__ = ["commune_key", "get_commune", "get_or_create_commune", "get_or_create_unit", "unit_key_of"]
+
+
+def commune_key(name: str) -> str:
+    key = normalize_name(name)
+    for prefix in ("ubnd ", "ủy ban nhân dân ", "xã ", "phường ", "đặc khu "):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return key
+
+
+def unit_key_of(name: str) -> str:
+    try:
+        from storage.plan_import.phrases import unit_key
+    except ImportError:  # pragma: no cover - phrases is part of the package
+        return normalize_name(name)
+    return unit_key(name)
+
+
+async def get_commune(session: AsyncSession, name: str) -> Commune | None:
+    return (await session.exec(select(Commune).where(Commune.key == commune_key(name)))).first()
+
+
+async def get_or_create_commune(session: AsyncSession, name: str) -> Commune:
+    found = await get_commune(session, name)
+    if found:
+        return found
+    commune = Commune(name=name.strip(), key=commune_key(name))
+    session.add(commune)
+    await session.flush()
+    return commune
+
+
+async def get_or_create_unit(
+    session: AsyncSession, commune: Commune, name: str, kind: str | None = None,
+    parent: Unit | None = None, cache: dict[str, Unit] | None = None,
+) -> tuple[Unit, bool]:
+    """Return (unit, created). ``kind`` and ``parent`` update an existing unit when given."""
+    key = unit_key_of(name)
+    unit = cache.get(key) if cache is not None else None
+    if unit is None:
+        unit = (await session.exec(
+            select(Unit).where(Unit.commune_id == commune.id, Unit.key == key)
+        )).first()
+    created = unit is None
+    if unit is None:
+        unit = Unit(commune_id=commune.id, name=" ".join(name.split()), key=key,
+                    kind=kind or _guess_kind(key))
+        session.add(unit)
+    else:
+        if kind:
+            unit.kind = kind
+    if parent is not None and parent.id != unit.id:
+        unit.parent_id = parent.id
+    await session.flush()
+    if cache is not None:
+        cache[key] = unit
+    return unit, created
+
+
+def _guess_kind(key: str) -> str:
+    if key.startswith(("thôn", "bản", "xóm", "ấp", "khóm", "tổ dân phố", "tdp")):
+        return "village"
+    if key.startswith(("các ", "cơ quan", "đơn vị")):
+        return "group"
+    if key.startswith(("đảng ủy", "chi bộ", "ban chỉ đạo", "bcđ", "văn phòng đảng ủy")):
+        return "party"
+    if key.startswith(("sở ", "bưu điện", "viettel", "vnpt", "ngân hàng", "công an tỉnh")):
+        return "external"
+    return "office"

@@ -1,0 +1,70 @@
+"""Shared fixtures: loopback-only network guard, per-backend databases, the Telegram harness."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage.db import Database
+from tests.dbfixtures import PgTemplates, SqliteTemplates, pg_skip_reason
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ["no_proxy"] = os.environ["NO_PROXY"]
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else None
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in (
+            "127.0.0.1", "::1", "localhost", "0.0.0.0") and not str(host).startswith("127."):
+        raise RuntimeError(f"test tried to reach a non-loopback address: {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+_pg = PgTemplates()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, sqlite_templates: SqliteTemplates) -> AsyncIterator[str]:
+    """A freshly migrated, empty database URL on each backend."""
+    if request.param == "sqlite":
+        yield await sqlite_templates.clone()
+        return
+    reason = await pg_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    name = await _pg.clone()
+    try:
+        yield _pg.url(name)
+    finally:
+        await _pg.drop(name)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import asyncio
+
+    if _pg.ready:
+        asyncio.run(_pg.cleanup())

@@ -1,0 +1,70 @@
+"""Drives the real bot (PTB polling) through the fake Telegram Bot API: say, tap, restart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.app import BotApp
+from bot.config import load_settings
+from handlers.services import Services
+from storage.db import Database
+from tests.fakes.telegram_api import FakeTelegramApi, SentMessage
+
+TOKEN = "123456:TEST-token"
+
+
+class TelegramHarness:
+    def __init__(self, fake: FakeTelegramApi, server_url: str, db_url: str) -> None:
+        self.fake, self.server_url, self.db_url = fake, server_url, db_url
+        self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
+        self.bot: BotApp | None = None
+        self.last: dict[int, SentMessage] = {}
+
+    async def start(self) -> BotApp:
+        settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "TELEGRAM_BOT_TOKEN": TOKEN,
+                                  "TELEGRAM_API_BASE_URL": self.server_url}, env_file=None)
+        db = Database(self.db_url)
+        services = Services(db=db, tz=settings.timezone, clock=lambda: self.now)
+        self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
+        await self.bot.start(serve_http=False)
+        return self.bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.stop()
+            self.bot = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def _collect(self, expect: int) -> list[SentMessage]:
+        await self.fake.wait_for_sent(expect)
+        sent = self.fake.take_sent()
+        for m in sent:
+            self.last[int(m.chat_id)] = m
+        return sent
+
+    async def say(self, user: int, text: str, expect: int = 1, **kw: Any) -> list[SentMessage]:
+        self.fake.queue(self.fake.message(user, text, **kw))
+        return await self._collect(expect)
+
+    async def send(self, update: dict[str, Any], expect: int = 1) -> list[SentMessage]:
+        self.fake.queue(update)
+        return await self._collect(expect)
+
+    async def tap(self, user: int, label_or_data: str, expect: int = 1) -> list[SentMessage]:
+        """Tap a button of the last message sent to ``user`` by its label (or callback data)."""
+        msg = self.last[user]
+        rows = (msg.reply_markup or {}).get("inline_keyboard") or []
+        for row in rows:
+            for b in row:
+                if label_or_data in (b["text"], b.get("callback_data")):
+                    self.fake.queue(self.fake.callback(user, b["callback_data"], message_id=msg.message_id))
+                    return await self._collect(expect)
+        raise AssertionError(f"no button {label_or_data!r} in {msg.buttons}")
+
+
+def texts(sent: list[SentMessage]) -> str:
+    return "\n---\n".join((m.text or m.caption or "") for m in sent)

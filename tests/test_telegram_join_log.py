@@ -1,0 +1,160 @@
+"""Full conversations through the fake Telegram server: joining, activity logs, cancel, restart, dedupe."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import ActivityLog, Attachment, Identity, Invite, Person
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.harness import TelegramHarness, texts
+from tests.seed import add_person, invite, make_org
+
+MEMBER = 5001
+
+
+@pytest.fixture
+async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
+    fake = FakeTelegramApi(token="123456:TEST-token")
+    server = await aiohttp_server(fake.app)
+    base, _ = api_urls(str(server.make_url("")))
+    h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def test_unregistered_person_is_told_how_to_join(tg: TelegramHarness) -> None:
+    sent = await tg.say(MEMBER, "xin chào")
+    assert "mã mời" in sent[0].text
+    assert sent[0].reply_markup["keyboard"][0][0]["request_contact"] is True
+    sent = await tg.say(MEMBER, "/baocao")
+    assert "mã mời" in sent[0].text
+
+
+async def test_join_with_deep_link_then_log_and_confirm(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    code = await invite(db, org["napai"], "member")
+    sent = await tg.say(MEMBER, f"/start {code}", first_name="Lò Văn Minh")
+    assert "Thôn Nà Pài" in sent[0].text and "họ và tên" in sent[0].text
+    sent = await tg.tap(MEMBER, "Lò Văn Minh")
+    assert "Đồng ý" in sent[0].buttons[0]
+    sent = await tg.tap(MEMBER, "yes", expect=2)
+    assert "Chào mừng Lò Văn Minh" in sent[0].text
+    assert "/ghinhan" in sent[1].text
+
+    sent = await tg.say(MEMBER, "Hôm nay hỗ trợ 12 người kích hoạt VNeID mức 2, 3 hồ sơ DVC trực tuyến, "
+                                "đến 20 hộ ở thôn Nà Pài")
+    body = sent[0].text
+    assert "12" in body and "3" in body and "20" in body and "Xác nhận" in sent[0].buttons[0]
+    sent = await tg.tap(MEMBER, "ok")
+    assert "Đã lưu" in sent[0].text
+    async with db.session() as s:
+        logs = {(r.activity, r.count) for r in (await s.exec(select(ActivityLog))).all()}
+        inv = await s.get(Invite, code)
+        person = (await s.exec(select(Person).where(Person.name == "Lò Văn Minh"))).one()
+    assert logs == {("vneid", 12), ("dvc", 3), ("households", 20)}
+    assert inv is not None and inv.uses_left == 0
+    assert person.consent_at is not None and person.role == "member"
+
+    # The code is used up now.
+    sent = await tg.say(MEMBER + 1, f"/start {code}")
+    assert "đã được sử dụng" in sent[0].text
+
+
+async def test_declining_consent_stores_nothing(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    code = await invite(db, org["napai"], "member")
+    await tg.say(MEMBER, code)  # a typed code works like the deep link
+    await tg.say(MEMBER, "Nguyễn Thị Hoa")
+    sent = await tg.tap(MEMBER, "no")
+    assert "Không có thông tin nào" in sent[0].text
+    async with db.session() as s:
+        assert (await s.exec(select(Person))).all() == []
+        assert (await s.exec(select(Identity))).all() == []
+
+
+async def test_unparseable_log_goes_to_guided_flow_with_bad_input(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    sent = await tg.say(MEMBER, "đi họp thôn", expect=2)
+    assert "từng bước" in sent[0].text
+    assert any("VNeID" in b for row in sent[1].buttons for b in row)
+    await tg.say(MEMBER, "1")  # typed number picks the first activity type (vneid)
+    sent = await tg.say(MEMBER, "nhiều lắm")  # not a number
+    assert "số" in sent[0].text and "Bao nhiêu" in sent[0].text
+    sent = await tg.say(MEMBER, "-4")
+    assert "âm" in sent[0].text
+    sent = await tg.say(MEMBER, "mười hai")
+    assert "Còn hoạt động nào" in sent[0].text
+    sent = await tg.tap(MEMBER, "done")
+    assert "12" in sent[0].text
+    await tg.tap(MEMBER, "ok")
+    async with db.session() as s:
+        rows = (await s.exec(select(ActivityLog))).all()
+    assert [(r.activity, r.count) for r in rows] == [("vneid", 12)]
+
+
+async def test_cancel_discards_and_says_what(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    await tg.say(MEMBER, "hỗ trợ 5 người cài VNeID")
+    sent = await tg.say(MEMBER, "/huy")
+    assert "Đã hủy" in sent[0].text and "nhật ký" in sent[0].text
+    sent = await tg.say(MEMBER, "hủy")
+    assert "Không có gì để hủy" in sent[0].text
+    async with db.session() as s:
+        assert (await s.exec(select(ActivityLog))).all() == []
+
+
+async def test_resume_after_restart_and_duplicate_update(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    await tg.say(MEMBER, "hỗ trợ 7 người cài VNeID")
+    await tg.restart()
+    sent = await tg.tap(MEMBER, "ok")
+    assert "Đã lưu" in sent[0].text
+    # Telegram redelivers the same update (same update_id): nothing is counted twice.
+    update = tg.fake.message(MEMBER, "hỗ trợ 2 người cài VNeID")
+    update["update_id"] = 999
+    await tg.bot.dispatcher.handle(_incoming(tg, update), tg.bot.channels[0].caps)
+    again = await tg.bot.dispatcher.handle(_incoming(tg, update), tg.bot.channels[0].caps)
+    assert again == []
+    async with db.session() as s:
+        rows = (await s.exec(select(ActivityLog))).all()
+    assert [(r.activity, r.count) for r in rows] == [("vneid", 7)]
+
+
+async def test_photo_is_kept_as_evidence(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    sent = await tg.send(tg.fake.photo(MEMBER, "photo-1", caption="hướng dẫn 4 hộ mở tài khoản ngân hàng"))
+    assert "Xác nhận" in sent[0].buttons[0]
+    await tg.tap(MEMBER, "ok")
+    sent = await tg.send(tg.fake.photo(MEMBER, "photo-2"))
+    assert "minh chứng" in sent[0].text
+    async with db.session() as s:
+        refs = sorted(a.file_ref for a in (await s.exec(select(Attachment))).all())
+        logs = (await s.exec(select(ActivityLog))).all()
+    assert refs == ["photo-1", "photo-2"] and [(r.activity, r.count) for r in logs] == [("payment", 4)]
+
+
+async def test_group_chat_and_edits_are_declined(tg: TelegramHarness) -> None:
+    sent = await tg.send(tg.fake.group_message(MEMBER, "hỗ trợ 5 người"))
+    assert "riêng" in sent[0].text
+    print(texts(sent))
+
+
+def _incoming(tg: TelegramHarness, update: dict):  # noqa: ANN202
+    from telegram import Update
+
+    from bot.telegram import to_incoming
+
+    inc = to_incoming(Update.de_json(update, tg.bot.channels[0].app.bot))
+    assert inc is not None
+    return inc
