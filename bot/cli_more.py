@@ -1,11 +1,65 @@
-"""CLI commands added by later features (status, reminders preview, export)."""
+"""CLI commands added by later features: status (and, later, reminders preview and export)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import UTC, datetime
 
 __all__ = ["add_more_commands"]
 
 
+async def _status(args: argparse.Namespace) -> int:
+    from bot.cli import _print_json, _with_db
+    from reminders.calendar import parse_period_ref, period_by_key, period_for
+    from reminders.streams import default_streams
+    from storage.status import status_data
+    from storage.units import get_commune
+
+    async def run(db) -> int:  # noqa: ANN001
+        from bot.config import load_settings
+
+        tz = load_settings().timezone
+        streams = {s.name: s for s in default_streams()}
+        now = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=tz)
+        unit_stream, village_stream = streams["unit_monthly"], streams["village_monthly"]
+        if args.period:
+            try:
+                up = period_by_key(unit_stream, args.period, tz)
+            except ValueError:
+                up = parse_period_ref(args.period, unit_stream, now.astimezone(tz).date(), tz)
+            if up is None:
+                print(f"error: cannot read period {args.period!r} (use e.g. 2026-12 or 'tháng 12')",
+                      file=sys.stderr)
+                return 2
+            vp = period_by_key(village_stream, up.key, tz)
+        else:
+            up, vp = period_for(unit_stream, now, tz), period_for(village_stream, now, tz)
+        async with db.session() as s:
+            commune = await get_commune(s, args.commune)
+            if commune is None:
+                print(f"error: no commune named {args.commune!r}", file=sys.stderr)
+                return 2
+            data = await status_data(s, commune, up, vp, now)
+        if args.json:
+            _print_json(data)
+        else:
+            for st in data["streams"]:
+                print(f"{st['name']} {st['period']}: {st['submitted']}/{st['expected']} reported "
+                      f"({st['on_time']} on time, {st['late']} late); missing: {', '.join(st['missing']) or '-'}")
+            print("activities:", ", ".join(f"{k}={v}" for k, v in data["activities"]["total"].items()) or "-")
+        return 0
+
+    return await _with_db(run)
+
+
 def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
+    st = sub.add_parser("status", help="who has reported for a period, activity totals")
+    st.add_argument("--commune", required=True)
+    st.add_argument("--period", help="period key (2026-12) or words ('tháng 12')")
+    st.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(fn=_status)

@@ -41,7 +41,7 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("dvc", "Hồ sơ dịch vụ công trực tuyến", "Online public-service applications", (
         "hồ sơ DVC trực tuyến", "hồ sơ DVC", "DVC trực tuyến", "DVC", "DVCTT", "dịch vụ công",
         "dịch vụ công trực tuyến", "cổng dịch vụ công", "nộp hồ sơ trực tuyến", "hồ sơ trực tuyến",
-        "hồ sơ online", "thủ tục hành chính", "TTHC", "nộp trực tuyến",
+        "hồ sơ online", "thủ tục hành chính", "TTHC", "nộp trực tuyến", "nộp hồ sơ",
     )),
     ("payment", "Thanh toán không dùng tiền mặt", "Cashless payment, bank accounts, QR", (
         "thanh toán không dùng tiền mặt", "TTKDTM", "tài khoản ngân hàng", "mở tài khoản ngân hàng",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
 from handlers.activity_catalog import ActivityType, keyword_tokens
-from handlers.activity_tokens import Token, clean_text, extract_date, forms, phrase_at, tokenize
+from handlers.activity_tokens import Forms, Token, clean_text, extract_date, forms, phrase_at, tokenize
 from handlers.vi_numbers import number_word, words_to_int
 from locales.textnorm import normalize_name, strip_diacritics
 
@@ -49,14 +50,15 @@ def _units() -> list[tuple[str, tuple[object, ...]]]:
 
 _UNITS = _units()
 _UNIT_PHRASES = [p for _, p in _UNITS]
-_UNIT_FOLDS = frozenset(strip_diacritics(normalize_name(p)) for p in ("hộ", "lớp", "buổi", "lượt", "người"))
+_UNIT_FOLDS = frozenset(tuple(sorted(f.folds)[0] for f in p) for _, p in _UNITS)
 _PREV_NOUN = forms(
-    "thôn", "tổ", "xóm", "bản", "khu", "số", "đội", "ấp", "tdp", "phường", "xã", "mức", "lớp", "đợt",
-    "buổi", "lần", "năm", "tháng", "ngày", "tuần", "quý", "thứ", "phòng", "nhà", "đường", "ngõ", "hẻm",
-    "kiệt", "km", "cấp", "kỳ", "khóa", "phiên", "tầng", "căn", "câu", "phần", "điều", "khoản", "mục",
-    "chương", "nq", "qđ", "kh", "bc", "cv", "nđ", "sđt", "đt", "zalo", "stt", "lô", "thửa", "quận",
-    "huyện", "tỉnh", "làng", "khối", "cụm", "top", "hạng", "nhóm", "phòng",
+    "thôn", "tổ", "xóm", "khu", "số", "đội", "ấp", "tdp", "phường", "xã", "mức", "lớp", "đợt", "buổi",
+    "lần", "năm", "tháng", "ngày", "tuần", "quý", "phòng", "nhà", "đường", "ngõ", "hẻm", "kiệt",
+    "km", "cấp", "khóa", "phiên", "điều", "khoản", "mục", "chương", "nq", "qđ", "kh", "bc", "cv", "nđ",
+    "sđt", "đt", "zalo", "stt", "quận", "huyện", "tỉnh", "làng", "khối", "cụm", "top",
 )
+_PREV_NOUN_MARKED = Forms(frozenset({"bản", "tầng", "căn", "kỳ", "nhóm", "phần", "lô", "thửa"}), frozenset())
+_THU = forms("thứ")  # "lần thứ 2" is an ordinal, but undiacritised "thu 5 hồ sơ" is "received 5 files"
 _TITLE = forms("anh", "chị", "chú", "bác", "cô", "ông", "bà", "út", "dì", "cậu", "thím", "mợ")
 _NEXT_EXCLUDE = forms(
     "tuổi", "k", "đ", "đồng", "vnd", "vnđ", "triệu", "tr", "giờ", "h", "phút", "tiếng", "ngày", "tháng",
@@ -65,6 +67,7 @@ _NEXT_EXCLUDE = forms(
 )
 _VAGUE = forms("vài", "mấy", "dăm", "nhiều")
 _AND = forms("và")
+_FILLER = forms("sáng", "chiều", "tối", "trưa", "đêm", "buổi", "thêm", "được", "nữa", "còn", "có", "và", "lại")
 _SUBSET = (forms("trong"), forms("đó"))
 _MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000}
 _NOT_BEFORE = {"ho": {"tro", "so", "tich", "khau", "chieu", "ten", "va", "ly"},
@@ -110,7 +113,7 @@ def _compile(catalog: tuple[ActivityType, ...]) -> dict[str, tuple[_Keyword, ...
             single = len(groups) == 1 and len(groups[0]) == 1
             low = normalize_name(kw)
             strict = low if single and low != strip_diacritics(low) else None
-            weak = single and groups[0][0] in _UNIT_FOLDS
+            weak = len(groups) == 1 and groups[0] in _UNIT_FOLDS  # "hộ", "hộ dân", "lớp", "gian hàng"
             size = sum(len(g) for g in groups)
             index.setdefault(groups[0][0], []).append(_Keyword(act.code, groups, strict, weak, size))
     return {k: tuple(sorted(v, key=lambda kw: -kw.size)) for k, v in index.items()}
@@ -172,7 +175,7 @@ def _snippet(text: str, c: list[Token], first: int, last: int) -> str:
 
 def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
     n = phrase_at(c, i, _UNIT_PHRASES) if i < len(c) else 0
-    if not n:
+    if not n or (n == 1 and i + 1 < len(c) and c[i + 1].fold in _NOT_BEFORE.get(c[i].fold, ())):
         return None, 0
     return next(cls for cls, p in _UNITS if len(p) == n and all(f.match(c[i + k]) for k, f in enumerate(p))), n
 
@@ -245,9 +248,10 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
             i += 1
             continue
         nxt = c[i + 1] if i + 1 < len(c) else None
-        excluded = _PREV_NOUN.match(prev) or (words and _TITLE.match(prev)) or (
-            i + 1 not in kw_starts and (_NEXT_EXCLUDE.match(nxt) or (nxt is not None and nxt.kind == "pct")))
         unit, unit_len = _unit(c, i + 1)
+        excluded = _PREV_NOUN.match(prev) or _PREV_NOUN_MARKED.match(prev) or (words and _TITLE.match(prev)) or (
+            _THU.match(prev) and (prev is None or prev.marked or not unit_len)) or (
+            i + 1 not in kw_starts and (_NEXT_EXCLUDE.match(nxt) or (nxt is not None and nxt.kind == "pct")))
         if not excluded:
             if value > MAX_COUNT:
                 problems.append(_snippet(text, c, first, i + unit_len))
@@ -257,33 +261,37 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
     return nums
 
 
-def _attach(n: _Num, kws: list[_Match], nums: list[_Num]) -> str | None:
-    for m in kws:
-        if m.start < n.first and m.end > n.last:
-            return m.code  # inside a gap keyword: "đến 20 hộ"
-    after = n.last + 1 + n.unit_len
-    fwd_all = [m for m in kws if m.start > n.last]
-    bwd_all = [m for m in kws if m.end <= n.first]
-    fwd = next((m for m in fwd_all if not any(n.last < o.first < m.start for o in nums)), None)
-    bwd = next((m for m in reversed(bwd_all) if not any(m.end <= o.first < n.first for o in nums)), None)
-    dist_f = max(0, fwd.start - after) if fwd else None
+def _attach(k: int, nums: list[_Num], kws: list[_Match], starts: list[int]) -> str | None:
+    """Activity code for ``nums[k]`` among a clause's keyword matches (sorted, non-overlapping)."""
+    n = nums[k]
+    before = bisect_left(starts, n.first)  # kws[:before] start before the number
+    if before and kws[before - 1].end > n.last:
+        return kws[before - 1].code  # inside a gap keyword: "đến 20 hộ"
+    fwd_any = kws[before] if before < len(kws) else None
+    bwd_any = kws[before - 1] if before else None
+    next_first = nums[k + 1].first if k + 1 < len(nums) else 1 << 30
+    prev_first = nums[k - 1].first if k else -1
+    fwd = fwd_any if fwd_any is not None and next_first >= fwd_any.start else None
+    bwd = bwd_any if bwd_any is not None and prev_first < bwd_any.end else None
+    dist_f = max(0, fwd.start - (n.last + 1 + n.unit_len)) if fwd else None
     dist_b = n.first - bwd.end if bwd else None
     if fwd and dist_f == 0 and n.unit_len:
-        label_style = dist_b == 0 and any(o.first == fwd.end for o in nums)
+        label_style = dist_b == 0 and next_first == fwd.end  # "VNeID 12 người DVC 3 hồ sơ"
         if not label_style:
-            return fwd.code
+            return fwd.code  # "12 người kích hoạt VNeID"
     if bwd and dist_b == 0:
-        return bwd.code
+        return bwd.code  # "VNeID: 12"
     if fwd and dist_f == 0:
         return fwd.code
     if fwd is not None and bwd is not None and dist_f is not None and dist_b is not None:
         return fwd.code if dist_f <= dist_b else bwd.code
-    if fwd is not None:
-        return fwd.code
-    if bwd is not None:
-        return bwd.code
-    near = fwd_all[:1] + bwd_all[-1:]
-    return near[0].code if near else None
+    near = fwd or bwd or fwd_any or bwd_any
+    return near.code if near else None
+
+
+def _only_filler(c: list[Token], n: _Num) -> bool:
+    """True when a clause holds nothing but the number, its unit and words like "chiều", "thêm"."""
+    return all(n.first <= k <= n.last + n.unit_len or _FILLER.match(t) for k, t in enumerate(c))
 
 
 def _clauses(toks: list[Token]) -> list[list[Token]]:
@@ -302,12 +310,21 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
     clean = clean_text(text)
     note = "\n".join(" ".join(line.split()) for line in clean.splitlines() if line.strip())[:_NOTE_MAX]
     toks = tokenize(clean)
-    on_date, unknown = extract_date(toks, today)
+    on_date, unknown = extract_date(toks, today, lambda ts, k: _unit(ts, k)[1] > 0)
     index = _keywords(catalog)
     counts: dict[str, int] = {}
+    units: dict[str, str] = {}  # how each activity was first counted ("people", "sessions", …)
     mentioned: list[str] = []
     pending: str | None = None  # activity named in an earlier clause that had no number
+    cont: tuple[str, str | None] | None = None  # last (activity, unit) counted: "sáng 5 người, chiều 7 người"
     waiting: list[_Num] = []  # numbers seen before any activity was named
+
+    def add(code: str, n: _Num) -> None:
+        if n.unit is not None and units.setdefault(code, n.unit) != n.unit:
+            unknown.append(n.text)  # "2 buổi tuyên truyền … 150 hộ": not the same kind of count
+        else:
+            counts[code] = counts.get(code, 0) + n.value
+
     for c in _clauses(toks):
         kws, literal = _find_keywords(c, index)
         if any(not m.weak for m in kws):
@@ -317,29 +334,31 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
             nums = []  # "trong đó 5 người mức 2" repeats part of an earlier count
         mentioned.extend(m.code for m in kws if m.code not in mentioned)
         if not kws:
-            if pending is not None:
-                for n in nums:
-                    counts[pending] = counts.get(pending, 0) + n.value
-            else:
-                waiting.extend(nums)
+            for n in nums:
+                if pending is not None:
+                    add(pending, n)
+                elif cont is not None and n.unit == cont[1] and _only_filler(c, n):
+                    add(cont[0], n)
+                else:
+                    waiting.append(n)
             continue
         if not nums:
-            pending = kws[-1].code
+            pending, cont = kws[-1].code, None
             for n in waiting:
-                counts[kws[0].code] = counts.get(kws[0].code, 0) + n.value
+                add(kws[0].code, n)
             waiting = []
             continue
         pending = None
         unknown.extend(n.text for n in waiting)
         waiting = []
-        first_unit: dict[str, str | None] = {}
-        for n in nums:
-            code = _attach(n, kws, nums)
-            if code is None or (code in first_unit and first_unit[code] != n.unit):
-                unknown.append(n.text)  # a second, differently counted number for the same activity
+        starts = [m.start for m in kws]
+        for k, n in enumerate(nums):
+            code = _attach(k, nums, kws, starts)
+            if code is None:
+                unknown.append(n.text)
             else:
-                first_unit.setdefault(code, n.unit)
-                counts[code] = counts.get(code, 0) + n.value
+                add(code, n)
+                cont = (code, n.unit) if n.unit is not None else None
     unknown.extend(n.text for n in waiting)
     counts = {k: min(v, MAX_COUNT) for k, v in counts.items()}
     uncounted = [code for code in mentioned if code not in counts]

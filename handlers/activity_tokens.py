@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -145,7 +145,10 @@ def _weekday(wd: int, today: date, last_week: bool) -> date:
     return today - timedelta(days=(today.weekday() - wd) % 7)
 
 
-def _date_at(toks: list[Token], i: int, today: date) -> tuple[int, date | None, str] | None:
+IsCount = Callable[[list[Token], int], bool]
+
+
+def _date_at(toks: list[Token], i: int, today: date, is_count: IsCount) -> tuple[int, date | None, str] | None:
     """Recognise a date expression starting at toks[i]: (tokens used, date or None if invalid, text)."""
     def at(k: int) -> Token | None:
         return toks[k] if 0 <= k < len(toks) and not toks[k].used else None
@@ -175,8 +178,8 @@ def _date_at(toks: list[Token], i: int, today: date) -> tuple[int, date | None, 
                 return 2, today - timedelta(days=k), tok.text
         return None
     wd: int | None = None
-    if _THU.match(tok) and not _ORDINAL_BEFORE.match(at(i - 1)):
-        value = _num(at(i + 1), 2, 7)
+    if _THU.match(tok) and not _ORDINAL_BEFORE.match(at(i - 1)) and not is_count(toks, i + 2):
+        value = _num(at(i + 1), 2, 7)  # "thu 5 hồ sơ" (received 5 files) is not Thursday
         wd = value - 2 if value is not None else next(
             (d for d, f in _WEEKDAY_WORDS.items() if f.match(at(i + 1))), None)
     elif _T.match(tok) and (v := _num(at(i + 1), 2, 7)) is not None and toks[i + 1].start == tok.end:
@@ -189,15 +192,16 @@ def _date_at(toks: list[Token], i: int, today: date) -> tuple[int, date | None, 
     return (4 if last_week else 2), _weekday(wd, today, bool(last_week)), tok.text
 
 
-def extract_date(toks: list[Token], today: date) -> tuple[date, list[str]]:
+def extract_date(toks: list[Token], today: date, is_count: IsCount | None = None) -> tuple[date, list[str]]:
     """Find the message's date and mark its tokens used; returns (date, problems). The first valid
     date wins; invalid or future dates and later conflicting dates are reported as problems."""
+    is_count = is_count or (lambda _toks, _k: False)
     found: date | None = None
     problems: list[str] = []
     for i, tok in enumerate(toks):
         if tok.used or tok.kind not in ("word", "date"):
             continue
-        hit = _date_at(toks, i, today)
+        hit = _date_at(toks, i, today, is_count)
         if hit is None:
             continue
         n, when, text = hit

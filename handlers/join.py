@@ -46,9 +46,11 @@ async def handle_unregistered(turn: Turn) -> None:
         await _try_contact(turn)
         return
     text = (msg.text or "").strip()
-    if _CODE_RE.match(text) and any(c.isdigit() for c in text):
-        await _try_code(turn, text)
-        return
+    if _CODE_RE.match(text):
+        known = await turn.session.get(Invite, normalize_code(text))
+        if known is not None or any(c.isdigit() for c in text):
+            await _try_code(turn, text)
+            return
     explain_joining(turn)
 
 
@@ -65,7 +67,7 @@ async def _try_code(turn: Turn, code: str) -> None:
         return
     unit = await turn.session.get(Unit, invite.unit_id)
     await engine.start(turn, "join", {"invite": invite.code, "unit_name": unit.name if unit else "",
-                                      "role": invite.role})
+                                      "role": invite.role, "display_name": turn.incoming.display_name})
 
 
 async def _try_contact(turn: Turn) -> None:
@@ -92,14 +94,14 @@ def _role_label(role: str) -> str:
 
 
 def _name_prompt(turn: Turn) -> engine.Prompt:
-    name = turn.incoming.display_name
+    name = turn.data.get("display_name")
     choices = (Choice(name[:60], "__display__"),) if name else ()
     return engine.Prompt(_("This code lets you join {unit} as {role}. What is your full name?",
                            unit=turn.data["unit_name"], role=_role_label(turn.data["role"])), choices)
 
 
 def _parse_name(turn: Turn, answer: engine.Answer) -> str:
-    text = turn.incoming.display_name if answer.choice == "__display__" else answer.text
+    text = turn.data.get("display_name") if answer.choice == "__display__" else answer.text
     name = " ".join((text or "").split())
     if not (2 <= len(name) <= 80) or not any(c.isalpha() for c in name) or name.startswith("/"):
         raise InputError(_("Please write your full name (2 to 80 letters), e.g. Nguyễn Văn An."))
@@ -207,7 +209,7 @@ async def _finish_invite(turn: Turn) -> None:
     assert unit is not None and turn.person is not None
     uses = 10 if turn.data["role"] == "member" else 1
     invite = await create_invite(turn.session, unit, turn.data["role"], uses=uses, days=7,
-                                 created_by=turn.person.id)
+                                 created_by=turn.person.id, now=turn.now)
     turn.session.add(AuditLog(actor_person_id=turn.person.id, action="invite.create", target=invite.code,
                               detail={"unit": unit.name, "role": invite.role, "uses": uses}))
     lines = [_("Invite code for {unit} ({role}): {code}", unit=unit.name, role=_role_label(invite.role),

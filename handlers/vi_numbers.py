@@ -114,6 +114,8 @@ def words_to_int(words: Sequence[Word]) -> int | None:
 
 
 def _digits_value(token: str) -> int | None:
+    if len(token) > 15:
+        return None
     if token.isascii() and token.isdigit():
         return int(token)
     if _GROUPED.fullmatch(token):

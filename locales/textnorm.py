@@ -43,7 +43,7 @@ def normalize_name(text: str) -> str:
     single spaces, no trailing dots or punctuation. Diacritics are kept."""
     text = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", text or ""))
     text = text.lower()
-    text = _fix_tones(text)
+    text = _fix_tones(_SPACES.sub(" ", text))
     text = _DASHES.sub(" - ", text)
     text = _SPACES.sub(" ", text).strip()
     return text.strip(" .;:,")

@@ -32,10 +32,11 @@ class InviteProblem(Exception):
 
 
 async def create_invite(session: AsyncSession, unit: Unit, role: str, uses: int = 1, days: int = 7,
-                        created_by: int | None = None) -> Invite:
+                        created_by: int | None = None, now: datetime | None = None) -> Invite:
+    now = now or datetime.now(UTC)
     invite = Invite(code=new_code(), commune_id=unit.commune_id, unit_id=unit.id, role=role,  # type: ignore[arg-type]
-                    uses_left=uses, expires_at=datetime.now(UTC) + timedelta(days=days),
-                    created_by=created_by)
+                    uses_left=uses, expires_at=now + timedelta(days=days), created_by=created_by,
+                    created_at=now)
     session.add(invite)
     await session.flush()
     return invite

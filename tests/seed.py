@@ -39,9 +39,13 @@ async def add_person(db: Database, unit_id: int, name: str, role: str, *, telegr
         return p.id  # type: ignore[return-value]
 
 
-async def invite(db: Database, unit_id: int, role: str, uses: int = 1, days: int = 7) -> str:
+HARNESS_NOW = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
+
+
+async def invite(db: Database, unit_id: int, role: str, uses: int = 1, days: int = 7,
+                 now: datetime = HARNESS_NOW) -> str:
     async with db.transaction() as s:
         unit = await s.get(Unit, unit_id)
         assert unit is not None
-        inv = await create_invite(s, unit, role, uses=uses, days=days)
+        inv = await create_invite(s, unit, role, uses=uses, days=days, now=now)
         return inv.code

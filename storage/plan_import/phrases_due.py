@@ -43,11 +43,12 @@ _EVERY = (
     (re.compile(r"\b(?:hang|moi)\s*ngay\b|\btheo\s*ngay\b"), "day"),
 )
 _ONGOING = re.compile(r"\b(?:thuong xuyen|lien tuc|dinh ky)\b")
+_SPACES = re.compile(r"\s+")
 _JUNK = re.compile(r"[*_()\[\]\"“”'`]")
 
 
 def _key(text: str) -> str:
-    return fold(_JUNK.sub(" ", text))
+    return fold(_SPACES.sub(" ", _JUNK.sub(" ", text)))
 
 
 def _month_end(year: int, month: int) -> date:

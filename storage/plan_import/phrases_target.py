@@ -36,6 +36,7 @@ _WORD_OPS = (
 )
 # Folded words allowed before a number at the start of a cell ("Đạt 100%", "Phấn đấu đạt tỷ lệ 95%").
 _LEAD_IN = frozenset({"phan", "dau", "dat", "co", "ty", "le", "bang", "la", "khoang", "muc"})
+_WINDOW = 40
 _UNIT_END = re.compile(r"[;(\[]|\.\s|\.$")
 _TRIM = " \t\n.,;:-–"
 
@@ -61,14 +62,15 @@ def _decimal(token: str) -> Decimal | None:
 
 def _operator(prefix: str) -> str | None:
     """The comparator a prefix ends with, or None when the prefix is not a lead-in to a number."""
-    m = _SYMBOL_TAIL.search(prefix)
+    tail = prefix[-_WINDOW:]  # comparators sit right before the number; keeps long cells linear
+    m = _SYMBOL_TAIL.search(tail)
     if m:
         return _SYMBOL_OPS[m.group(1)]
-    folded = fold(prefix)
+    folded = fold(tail)
     for pattern, op in _WORD_OPS:
         if pattern.search(folded):
             return op
-    if all(word in _LEAD_IN for word in folded.split()):
+    if len(prefix) <= _WINDOW and all(word in _LEAD_IN for word in folded.split()):
         return "="
     return None
 
@@ -78,7 +80,7 @@ def _pick_number(text: str) -> tuple[str, re.Match[str]] | None:
     matches = list(_NUMBER.finditer(text))
     # "Đạt 917/917 đảng viên = 100%": the figure after the last "=" is the result.
     for m in reversed(matches):
-        if text[: m.start()].rstrip().endswith("="):
+        if text[max(0, m.start() - _WINDOW) : m.start()].rstrip().endswith("="):
             return "=", m
     for m in matches:
         op = _operator(text[: m.start()])

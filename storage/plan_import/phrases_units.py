@@ -70,7 +70,7 @@ _ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def unit_key(name: str) -> str:
     """Matching key for a unit name: ``normalize_name``, abbreviations spelled out, no "xã"/"phường"."""
-    key = normalize_name(name)
+    key = normalize_name(re.sub(r"\s+", " ", name or ""))  # collapse first: keeps long input linear
     for pattern, repl in _ABBREVIATIONS:
         key = pattern.sub(repl, key)
     return re.sub(r"\s+", " ", key).strip(" .;:,")
@@ -250,7 +250,8 @@ def split_units(cell: str) -> tuple[list[str], list[str]]:
 
     Units with no role marker come back as leads: a caller reading a "phối hợp" column should
     treat both lists as partners. Never raises."""
-    text = unicodedata.normalize("NFC", cell or "").replace("\r", "\n").replace("\t", " ")
+    text = unicodedata.normalize("NFC", cell or "").replace("\r", "\n")
+    text = re.sub(r"[^\S\n]+", " ", text)  # one space between words, line breaks kept
     text = _join_lines(text)
     label = _LEADING_LABEL.match(text)
     if label and not _MARK.search(label.group(0)):  # "Cơ quan, đơn vị thực hiện:" names no role

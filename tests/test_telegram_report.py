@@ -1,0 +1,171 @@
+"""The unit officer's report through the fake Telegram server: every step, bad input, amend, late."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from bot.cli import main
+from locales.i18n import _, use_locale
+from storage.db import Database
+from storage.models import AuditLog, Commune, Report, ReportItem, ReportRevision
+from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
+from storage.plan_store import save_plan
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.harness import TelegramHarness
+from tests.seed import add_person, make_org
+
+OFFICER, LEAD = 7001, 7002
+
+
+@pytest.fixture
+async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
+    fake = FakeTelegramApi(token="123456:TEST-token")
+    server = await aiohttp_server(fake.app)
+    base, _ = api_urls(str(server.make_url("")))
+    h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def _plan(db: Database) -> None:
+    unit = "Trung tâm Phục vụ hành chính công"
+    plan = ParsedPlan(title="Kế hoạch thử", year=2026, sections=["I"], tasks=[
+        ParsedTask("1", "I", "Số hóa hồ sơ TTHC", [unit], ["Phòng Văn hóa - Xã hội"],
+                   Due("Quý II năm 2026", None, kind="dated")),
+        ParsedTask("2", "I", "Tuyên truyền DVC trực tuyến", [unit], []),
+    ], indicators=[
+        ParsedIndicator("1", "I", "Tỷ lệ hồ sơ trực tuyến", "%", Target("≥80", ">=", Decimal(80), "%"), [unit]),
+        ParsedIndicator("2", "I", "Có bộ phận một cửa số", None, Target("Đạt", "bool", boolean=True), [unit]),
+    ])
+    async with db.transaction() as s:
+        commune = (await s.exec(select(Commune))).one()
+        await save_plan(s, commune, plan)
+
+
+def vi(msg: str, **kw: object) -> str:
+    with use_locale("vi"):
+        return _(msg, **kw)
+
+
+async def test_officer_report_end_to_end(tg: TelegramHarness, db: Database, db_url: str,
+                                         monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    org = await make_org(db)
+    await _plan(db)
+    await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
+    sent = await tg.say(OFFICER, "/baocao", expect=2)
+    assert "Trung tâm Phục vụ hành chính công" in sent[0].text and "4" in sent[0].text
+    assert "(1/4)" in sent[1].text and sent[1].callback_data == ["not_started", "in_progress", "done", "blocked"]
+    await tg.tap(OFFICER, "in_progress")
+    sent = await tg.say(OFFICER, "3")  # typed number = third choice (done)
+    assert "(3/4)" in sent[0].text
+    for bad in ("nhiều", "150", "-5", "😀"):
+        sent = await tg.say(OFFICER, bad)
+        assert "(3/4)" in sent[0].text  # the same step is asked again
+    sent = await tg.say(OFFICER, "x" * 5000)
+    assert "5000" in sent[0].text and "(3/4)" in sent[0].text
+    sent = await tg.say(OFFICER, "85,5")
+    assert "(4/4)" in sent[0].text and sent[0].callback_data == ["yes", "no"]
+    sent = await tg.say(OFFICER, "dat")  # typed label without diacritics
+    assert sent[0].callback_data == ["none"]
+    await tg.say(OFFICER, "Thiếu máy quét tài liệu")
+    sent = await tg.tap(OFFICER, "none")
+    assert "85,5%" in sent[0].text and "Thiếu máy quét" in sent[0].text
+    assert sent[0].callback_data == ["send", "fix", "cancel"]
+    sent = await tg.tap(OFFICER, "send")
+    assert sent[0].text == vi("Report for {period} sent on time. Thank you!", period="tháng 12/2026")
+
+    async with db.session() as s:
+        report = (await s.exec(select(Report))).one()
+        items = {(i.kind, i.status, i.value_num, i.value_bool) for i in
+                 (await s.exec(select(ReportItem))).all()}
+    assert report.late is False and report.revision == 1 and report.difficulties == "Thiếu máy quét tài liệu"
+    assert report.proposals is None
+    assert items == {("task", "in_progress", None, None), ("task", "done", None, None),
+                     ("indicator", None, Decimal("85.5"), None), ("indicator", None, None, True)}
+
+    # Status for scripts shows the report and the missing units.
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+    import asyncio
+
+    code = await asyncio.to_thread(main, ["status", "--commune", "Thiện Tân", "--at", tg.now.isoformat(),
+                                          "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["period"]["start"] == "2026-11-15" and data["period"]["end"] == "2026-12-14"
+    assert data["reports"][0]["unit"] == "Trung tâm Phục vụ hành chính công"
+    assert data["reports"][0]["person"] == "Hoàng Văn Nam" and len(data["reports"][0]["items"]) == 4
+    unit_stream = next(s for s in data["streams"] if s["name"] == "unit_monthly")
+    assert unit_stream["on_time"] == 1 and unit_stream["expected"] == 1
+
+    # Amend after the deadline: "unchanged" is offered, the report is stored as late, history kept.
+    tg.now = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # 09:00 on the 20th: December's deadline passed
+    sent = await tg.say(OFFICER, "báo cáo", expect=2)  # the period is now January 2027
+    assert "1/2027" in sent[0].text
+    assert "same" in sent[1].callback_data
+    for _step in range(4):
+        await tg.tap(OFFICER, "same")
+    await tg.tap(OFFICER, "same")  # difficulties as last time
+    await tg.tap(OFFICER, "none")
+    sent = await tg.tap(OFFICER, "send")
+    async with db.session() as s:
+        reports = (await s.exec(select(Report).order_by(Report.id))).all()
+        revisions = (await s.exec(select(ReportRevision))).all()
+    assert len(reports) == 2 and reports[1].late is False and reports[1].difficulties == "Thiếu máy quét tài liệu"
+    assert len(revisions) == 2
+
+
+async def test_resubmission_amends_and_audits(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await _plan(db)
+    await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
+    for round_ in range(2):
+        await tg.say(OFFICER, "/report", expect=2)
+        await tg.tap(OFFICER, "done")
+        await tg.tap(OFFICER, "done")
+        await tg.say(OFFICER, "90" if round_ == 0 else "95")
+        await tg.tap(OFFICER, "yes")
+        await tg.tap(OFFICER, "none")
+        await tg.tap(OFFICER, "none")
+        sent = await tg.tap(OFFICER, "send")
+    assert "2" in sent[0].text
+    async with db.session() as s:
+        report = (await s.exec(select(Report))).one()
+        values = [i.value_num for i in (await s.exec(select(ReportItem))).all() if i.value_num is not None]
+        audits = (await s.exec(select(AuditLog).where(AuditLog.action == "report.amend"))).all()
+    assert report.revision == 2 and values == [Decimal("95")] and len(audits) == 1
+
+
+async def test_late_report_after_deadline(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await _plan(db)
+    await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
+    tg.now = datetime(2026, 12, 19, 9, 0, tzinfo=UTC)  # 16:00 on 19/12, the last day
+    await tg.say(OFFICER, "/baocao", expect=2)
+    tg.now = datetime(2026, 12, 19, 17, 30, tzinfo=UTC)  # 00:30 on 20/12 local: too late for December
+    await tg.tap(OFFICER, "done")
+    await tg.tap(OFFICER, "done")
+    await tg.say(OFFICER, "100")
+    await tg.tap(OFFICER, "no")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "none")
+    sent = await tg.tap(OFFICER, "send")
+    assert sent[0].text == vi("Report for {period} received after the deadline; it is recorded as late. "
+                              "Thank you.", period="tháng 12/2026")
+    async with db.session() as s:
+        assert (await s.exec(select(Report))).one().late is True
+
+
+async def test_member_cannot_open_unit_report(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=LEAD)
+    sent = await tg.say(LEAD, "/baocao")
+    assert sent[0].text == vi("Sorry, that command is not available for your role. Type /trogiup to see yours.")
