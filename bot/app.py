@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.outbox import OutboxSender
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
 from storage.db import Database
@@ -31,6 +33,9 @@ class BotApp:
     web: web.Application
     channels: list[Any] = field(default_factory=list)
     runner: web.AppRunner | None = None
+    outbox: OutboxSender | None = None
+    scheduler: Any = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, services: Services | None = None,
@@ -49,18 +54,52 @@ class BotApp:
                                  webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout)
             tg.mount(app)
             bot.channels.append(tg)
+        if settings.zalo_token:
+            from bot.zalo import ZaloChannel
+
+            zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
+                               webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
+                               public_url=settings.public_url, poll_timeout=poll_timeout)
+            zalo.mount(app)
+            bot.channels.append(zalo)
         return bot
 
-    async def start(self, *, serve_http: bool = True) -> None:
+    def build_outbox(self) -> OutboxSender:
+        from bot.fallback import reroute_undeliverable
+
+        senders = {ch.name: ch for ch in self.channels}
+        self.outbox = OutboxSender(self.db, senders, clock=self.services.now,
+                                   on_undeliverable=lambda row, exc: reroute_undeliverable(self, row, exc))
+        self.services.extra["outbox"] = self.outbox
+        return self.outbox
+
+    async def start(self, *, serve_http: bool = True, background: bool = True) -> None:
+        """Upgrade the schema, start channels, and (``background``) the outbox worker and scheduler."""
         await self.db.upgrade()
         for ch in self.channels:
             await ch.start()
+        self.build_outbox()
+        if background:
+            assert self.outbox is not None
+            self.tasks.append(asyncio.create_task(self.outbox.run_forever(), name="outbox"))
+            from reminders.jobs import start_scheduler
+
+            self.scheduler = start_scheduler(self)
         if serve_http:
             self.runner = web.AppRunner(self.web, access_log=None)
             await self.runner.setup()
             await web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port).start()
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
         for ch in reversed(self.channels):
             try:
                 await ch.stop()

@@ -55,6 +55,38 @@ async def _status(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+async def _reminders_preview(args: argparse.Namespace) -> int:
+    from bot.cli import _print_json, _with_db
+    from bot.config import load_settings
+    from handlers.services import Services
+    from reminders.sweep import preview
+    from storage.units import get_commune
+
+    async def run(db) -> int:  # noqa: ANN001
+        settings = load_settings()
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=settings.timezone)
+        services = Services(db=db, tz=settings.timezone)
+        async with db.session() as s:
+            commune = None
+            if args.commune:
+                commune = await get_commune(s, args.commune)
+                if commune is None:
+                    print(f"error: no commune named {args.commune!r}", file=sys.stderr)
+                    return 2
+            planned = await preview(s, services, at, commune)
+        if args.json:
+            _print_json([p.as_json() for p in planned])
+        else:
+            for p in planned:
+                print(f"{p.stage:10} {p.stream:16} {p.period:8} {p.person} ({p.unit or '-'}) via {p.channel or 'nobody'}")
+            print(f"{len(planned)} message(s)")
+        return 0
+
+    return await _with_db(run)
+
+
 def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
@@ -63,3 +95,10 @@ def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     st.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
     st.add_argument("--json", action="store_true")
     st.set_defaults(fn=_status)
+
+    rem = sub.add_parser("reminders", help="deadline reminders").add_subparsers(dest="sub", required=True)
+    pv = rem.add_parser("preview", help="what a sweep at a moment would send, without sending")
+    pv.add_argument("--at", help="ISO datetime, e.g. 2026-12-17T08:00+07:00 (default: now)")
+    pv.add_argument("--commune")
+    pv.add_argument("--json", action="store_true")
+    pv.set_defaults(fn=_reminders_preview)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from locales.textnorm import fold
+from locales.textnorm import fold, normalize_name
 
 __all__ = ["GAP", "ActivityType", "default_catalog", "keyword_tokens", "load_catalog"]
 
@@ -26,10 +26,12 @@ class ActivityType:
     keywords: tuple[str, ...]
 
 
-def keyword_tokens(keyword: str) -> list[list[str]]:
-    """Split a keyword into folded word groups around gaps: "Đến … hộ" → [["den"], ["ho"]]."""
+def keyword_tokens(keyword: str, *, keep_marks: bool = False) -> list[list[str]]:
+    """Split a keyword into folded word groups around gaps: "Đến … hộ" → [["den"], ["ho"]]
+    (with ``keep_marks``: [["đến"], ["hộ"]], lower case)."""
     parts = keyword.replace("...", GAP).split(GAP)
-    return [_WORD_RE.findall(fold(part)) for part in parts]
+    norm = normalize_name if keep_marks else fold
+    return [_WORD_RE.findall(norm(part)) for part in parts]
 
 
 _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -42,11 +44,14 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "hồ sơ DVC trực tuyến", "hồ sơ DVC", "DVC trực tuyến", "DVC", "DVCTT", "dịch vụ công",
         "dịch vụ công trực tuyến", "cổng dịch vụ công", "nộp hồ sơ trực tuyến", "hồ sơ trực tuyến",
         "hồ sơ online", "thủ tục hành chính", "TTHC", "nộp trực tuyến", "nộp hồ sơ",
+        "khai sinh", "tạm trú", "thường trú", "lý lịch tư pháp", "LLTP",
     )),
     ("payment", "Thanh toán không dùng tiền mặt", "Cashless payment, bank accounts, QR", (
         "thanh toán không dùng tiền mặt", "TTKDTM", "tài khoản ngân hàng", "mở tài khoản ngân hàng",
         "mã QR", "QR", "ví điện tử", "thanh toán điện tử", "thanh toán qua QR", "mobile banking",
-        "app ngân hàng", "ứng dụng ngân hàng", "chuyển khoản", "tài khoản thanh toán",
+        "app ngân hàng", "ứng dụng ngân hàng", "chuyển khoản", "tài khoản thanh toán", "thanh toán",
+        "không dùng tiền mặt", "ngân hàng", "Agribank", "Vietinbank", "Vietcombank", "BIDV", "MoMo",
+        "Viettel Money", "VNPT Money", "ZaloPay",
     )),
     ("ehealth", "Hồ sơ sức khỏe điện tử", "Electronic health records", (
         "hồ sơ sức khỏe điện tử", "sổ sức khỏe điện tử", "HSSK", "sức khỏe điện tử", "sổ sức khỏe",
@@ -54,7 +59,7 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     )),
     ("skills", "Bình dân học vụ số, kỹ năng số", "Digital-skills training", (
         "Bình dân học vụ số", "BDHVS", "học vụ số", "hướng dẫn kỹ năng số", "kỹ năng số", "kĩ năng số",
-        "tập huấn", "lớp", "đào tạo", "phổ cập kỹ năng số", "lớp học",
+        "tập huấn", "lớp", "đào tạo", "phổ cập kỹ năng số", "lớp học", "điện thoại thông minh",
     )),
     ("outreach", "Tuyên truyền", "Awareness sessions and outreach", (
         "tuyên truyền", "buổi tuyên truyền", "phát tờ rơi", "tờ rơi", "loa", "loa phát thanh",
@@ -63,6 +68,7 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("ecommerce", "Thương mại điện tử", "E-commerce shops and selling online", (
         "thương mại điện tử", "TMĐT", "gian hàng", "gian hàng số", "bán hàng online",
         "bán hàng trực tuyến", "sàn", "sàn TMĐT", "sàn thương mại điện tử", "shop online",
+        "Postmart", "Voso", "Shopee", "Lazada", "TikTok Shop",
     )),
     ("households", "Hộ gia đình được đến hỗ trợ", "Households visited", (
         "hộ", "đến … hộ", "tới … hộ", "thăm … hộ", "thăm hộ", "đi … hộ", "xuống … hộ", "gõ cửa",

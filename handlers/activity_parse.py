@@ -11,7 +11,7 @@ from functools import lru_cache
 from handlers.activity_catalog import ActivityType, keyword_tokens
 from handlers.activity_tokens import Forms, Token, clean_text, extract_date, forms, phrase_at, tokenize
 from handlers.vi_numbers import number_word, words_to_int
-from locales.textnorm import normalize_name, strip_diacritics
+from locales.textnorm import strip_diacritics
 
 __all__ = ["MAX_COUNT", "ParsedLog", "parse_activity"]
 
@@ -33,7 +33,7 @@ class ParsedLog:
     uncounted: list[str] = field(default_factory=list)
 
 
-def _units() -> list[tuple[str, tuple[object, ...]]]:
+def _units() -> list[tuple[str, tuple[Forms, ...]]]:
     table = {
         "people": "người|người dân|công dân|bà con|cụ|em|cháu|học viên|học sinh|thành viên|hội viên|"
                   "đoàn viên|cán bộ|trường hợp|ng|lượt người|đối tượng|nhân khẩu",
@@ -50,7 +50,7 @@ def _units() -> list[tuple[str, tuple[object, ...]]]:
 
 _UNITS = _units()
 _UNIT_PHRASES = [p for _, p in _UNITS]
-_UNIT_FOLDS = frozenset(tuple(sorted(f.folds)[0] for f in p) for _, p in _UNITS)
+_UNIT_FOLDS = frozenset(tuple(next(iter(f.folds)) for f in p) for _, p in _UNITS)
 _PREV_NOUN = forms(
     "thôn", "tổ", "xóm", "khu", "số", "đội", "ấp", "tdp", "phường", "xã", "mức", "lớp", "đợt", "buổi",
     "lần", "năm", "tháng", "ngày", "tuần", "quý", "phòng", "nhà", "đường", "ngõ", "hẻm", "kiệt",
@@ -67,6 +67,7 @@ _NEXT_EXCLUDE = forms(
 )
 _VAGUE = forms("vài", "mấy", "dăm", "nhiều")
 _AND = forms("và")
+_FOR, _ABOUT = forms("cho", "được"), forms("về")
 _FILLER = forms("sáng", "chiều", "tối", "trưa", "đêm", "buổi", "thêm", "được", "nữa", "còn", "có", "và", "lại")
 _SUBSET = (forms("trong"), forms("đó"))
 _MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000}
@@ -79,7 +80,7 @@ _RUN_START = frozenset({"khong", "mot", "hai", "ba", "bon", "tu", "nam", "sau", 
 class _Keyword:
     code: str
     groups: tuple[tuple[str, ...], ...]
-    strict: str | None  # a one-word keyword typed with diacritics must be typed exactly so
+    strict: tuple[tuple[str | None, ...], ...]  # short marked words ("hộ", "sàn") must be typed exactly so
     weak: bool  # a one-word keyword that is also a counting noun ("hộ", "lớp")
     size: int
 
@@ -103,29 +104,30 @@ class _Num:
 
 
 @lru_cache(maxsize=16)
-def _compile(catalog: tuple[ActivityType, ...]) -> dict[str, tuple[_Keyword, ...]]:
+def _compile(catalog: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[_Keyword, ...]]:
     index: dict[str, list[_Keyword]] = {}
-    for act in catalog:
-        for kw in act.keywords:
+    for code, keywords in catalog:
+        for kw in keywords:
             groups = tuple(tuple(g) for g in keyword_tokens(kw))
             if not groups or any(not g for g in groups):
                 continue
-            single = len(groups) == 1 and len(groups[0]) == 1
-            low = normalize_name(kw)
-            strict = low if single and low != strip_diacritics(low) else None
+            lows = keyword_tokens(kw, keep_marks=True)
+            strict = tuple(tuple(w if len(w) <= 3 and w != strip_diacritics(w) else None for w in g) for g in lows)
+            if [len(g) for g in lows] != [len(g) for g in groups]:
+                strict = tuple(tuple(None for _ in g) for g in groups)
             weak = len(groups) == 1 and groups[0] in _UNIT_FOLDS  # "hộ", "hộ dân", "lớp", "gian hàng"
             size = sum(len(g) for g in groups)
-            index.setdefault(groups[0][0], []).append(_Keyword(act.code, groups, strict, weak, size))
+            index.setdefault(groups[0][0], []).append(_Keyword(code, groups, strict, weak, size))
     return {k: tuple(sorted(v, key=lambda kw: -kw.size)) for k, v in index.items()}
 
 
 def _keywords(catalog: Sequence[ActivityType]) -> dict[str, tuple[_Keyword, ...]]:
-    acts = tuple(a for a in catalog if isinstance(a, ActivityType))
-    try:
-        return _compile(acts)
-    except TypeError:  # unhashable keywords (a list) in a hand-built ActivityType
-        fixed = tuple(ActivityType(a.code, a.label_vi, a.label_en, tuple(a.keywords)) for a in acts)
-        return _compile(fixed)
+    key: list[tuple[str, tuple[str, ...]]] = []
+    for act in catalog:
+        code, keywords = getattr(act, "code", None), getattr(act, "keywords", None)
+        if isinstance(code, str) and isinstance(keywords, list | tuple):
+            key.append((code, tuple(k for k in keywords if isinstance(k, str))))
+    return _compile(tuple(key))
 
 
 def _match_keyword(c: list[Token], i: int, kw: _Keyword) -> tuple[int, list[int]] | None:
@@ -133,17 +135,18 @@ def _match_keyword(c: list[Token], i: int, kw: _Keyword) -> tuple[int, list[int]
     j = i
     for g, group in enumerate(kw.groups):
         starts = [j] if g == 0 else range(j, j + _GAP_MAX + 1)
+        exact = kw.strict[g]
         for s in starts:
             if s + len(group) <= len(c) and all(
-                c[s + k].kind in ("word", "num") and c[s + k].fold == w for k, w in enumerate(group)
+                c[s + k].kind in ("word", "num") and c[s + k].fold == w
+                and (exact[k] is None or not c[s + k].marked or c[s + k].low == exact[k])
+                for k, w in enumerate(group)
             ):
                 lits.extend(range(s, s + len(group)))
                 j = s + len(group)
                 break
         else:
             return None
-    if kw.strict is not None and c[i].marked and c[i].low != kw.strict:
-        return None
     if kw.size == 1 and j < len(c) and c[j].fold in _NOT_BEFORE.get(c[i].fold, ()):
         return None
     return j, lits
@@ -198,13 +201,16 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
             else:
                 value = int(tok.text)
                 role = number_word(c[i + 1].text) if i + 1 < len(c) and i + 1 not in literal else None
+                if role == "ngan" and i + 2 < len(c) and c[i + 2].fold == "hang":
+                    role = None  # "2 ngan hang" is two banks
                 if role in _MULTIPLIERS and (value < 10 or _MULTIPLIERS[role] >= 1000):
                     value *= _MULTIPLIERS[role]
                     i += 1
             if prev is not None and prev.kind == "minus" and prev.end == tok.start and (
                     prev.start == 0 or text[prev.start - 1].isspace() or text[prev.start - 1] in "(:=/"):
-                problems.append(_snippet(text, c, first - 1, i + _unit(c, i + 1)[1]))
-                i += 1 + _unit(c, i + 1)[1]
+                unit_len = _unit(c, i + 1)[1]
+                problems.append(_snippet(text, c, first - 1, i + unit_len))  # "-5 người"
+                i += 1 + unit_len
                 continue
         elif tok.kind == "dotted":
             parse = tok.text.split(".")
@@ -243,15 +249,17 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
                 continue
             words, i = True, j - 1
         if value is None:
-            if tok.kind in ("dec", "range", "dotted") and not _PREV_NOUN.match(prev):
+            if tok.kind in ("dec", "range", "dotted", "date") and not _PREV_NOUN.match(prev):
                 problems.append(_snippet(text, c, first, i + _unit(c, i + 1)[1]))
             i += 1
             continue
         nxt = c[i + 1] if i + 1 < len(c) else None
         unit, unit_len = _unit(c, i + 1)
-        excluded = _PREV_NOUN.match(prev) or _PREV_NOUN_MARKED.match(prev) or (words and _TITLE.match(prev)) or (
-            _THU.match(prev) and (prev is None or prev.marked or not unit_len)) or (
-            i + 1 not in kw_starts and (_NEXT_EXCLUDE.match(nxt) or (nxt is not None and nxt.kind == "pct")))
+        excluded = (
+            _PREV_NOUN.match(prev) or _PREV_NOUN_MARKED.match(prev) or (words and _TITLE.match(prev))
+            or (prev is not None and _THU.match(prev) and (prev.marked or not unit_len))
+            or (i + 1 not in kw_starts and (_NEXT_EXCLUDE.match(nxt) or (nxt is not None and nxt.kind == "pct")))
+        )
         if not excluded:
             if value > MAX_COUNT:
                 problems.append(_snippet(text, c, first, i + unit_len))
@@ -261,7 +269,7 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
     return nums
 
 
-def _attach(k: int, nums: list[_Num], kws: list[_Match], starts: list[int]) -> str | None:
+def _attach(c: list[Token], k: int, nums: list[_Num], kws: list[_Match], starts: list[int]) -> str | None:
     """Activity code for ``nums[k]`` among a clause's keyword matches (sorted, non-overlapping)."""
     n = nums[k]
     before = bisect_left(starts, n.first)  # kws[:before] start before the number
@@ -275,6 +283,8 @@ def _attach(k: int, nums: list[_Num], kws: list[_Match], starts: list[int]) -> s
     bwd = bwd_any if bwd_any is not None and prev_first < bwd_any.end else None
     dist_f = max(0, fwd.start - (n.last + 1 + n.unit_len)) if fwd else None
     dist_b = n.first - bwd.end if bwd else None
+    prefer_back = (n.first > 0 and _FOR.match(c[n.first - 1])) or (
+        fwd is not None and fwd.start > 0 and _ABOUT.match(c[fwd.start - 1]))
     if fwd and dist_f == 0 and n.unit_len:
         label_style = dist_b == 0 and next_first == fwd.end  # "VNeID 12 người DVC 3 hồ sơ"
         if not label_style:
@@ -284,7 +294,9 @@ def _attach(k: int, nums: list[_Num], kws: list[_Match], starts: list[int]) -> s
     if fwd and dist_f == 0:
         return fwd.code
     if fwd is not None and bwd is not None and dist_f is not None and dist_b is not None:
-        return fwd.code if dist_f <= dist_b else bwd.code
+        if dist_f == dist_b:  # "tuyên truyền cho 45 hộ về BDHVS": "cho" binds back, "về" names a topic
+            return bwd.code if prefer_back else fwd.code
+        return fwd.code if dist_f < dist_b else bwd.code
     near = fwd or bwd or fwd_any or bwd_any
     return near.code if near else None
 
@@ -295,11 +307,23 @@ def _only_filler(c: list[Token], n: _Num) -> bool:
 
 
 def _clauses(toks: list[Token]) -> list[list[Token]]:
+    """Split on punctuation, "và" and new lines; separators inside parentheses do not split."""
     out: list[list[Token]] = [[]]
-    for tok in toks:
-        if tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word"):
+    depth = 0
+    for k, tok in enumerate(toks):
+        if tok.kind == "sep" and tok.text == "\n":
+            depth = 0
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+        elif (tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word")) and not depth:
             out.append([])
-        elif not tok.used:
+        elif tok.kind == "minus" and 0 < k < len(toks) - 1 and toks[k - 1].kind == toks[k + 1].kind == "word" \
+                and toks[k - 1].end == tok.start and tok.end == toks[k + 1].start:
+            continue  # hyphenated word: "V-NeID"
+        elif not tok.used and tok.kind != "sep":
+            tok.aside = depth > 0
             out[-1].append(tok)
     return [c for c in out if c]
 
@@ -330,10 +354,18 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
         if any(not m.weak for m in kws):
             kws = [m for m in kws if not m.weak]
         nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown)
+        if any(not c[n.first].aside for n in nums):
+            nums = [n for n in nums if not c[n.first].aside]  # "12 người (5 nam, 7 nữ)" breaks a count down
+        in_units = {k for n in nums for k in range(n.last + 1, n.last + 1 + n.unit_len)}
+        as_unit = [m for m in kws if m.weak and m.start in in_units]
+        if as_unit and len(as_unit) < len(kws):
+            kws = [m for m in kws if not any(m is u for u in as_unit)]  # "3 hộ kinh doanh mở gian hàng"
         if _SUBSET[0].match(c[0]) and len(c) > 1 and _SUBSET[1].match(c[1]):
             nums = []  # "trong đó 5 người mức 2" repeats part of an earlier count
         mentioned.extend(m.code for m in kws if m.code not in mentioned)
         if not kws:
+            unknown.extend(n.text for n in waiting)  # numbers wait one clause at most for their activity
+            waiting = []
             for n in nums:
                 if pending is not None:
                     add(pending, n)
@@ -353,7 +385,7 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
         waiting = []
         starts = [m.start for m in kws]
         for k, n in enumerate(nums):
-            code = _attach(k, nums, kws, starts)
+            code = _attach(c, k, nums, kws, starts)
             if code is None:
                 unknown.append(n.text)
             else:

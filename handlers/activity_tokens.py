@@ -25,6 +25,8 @@ _TOKEN_RE = re.compile(
     |(?P<sep>[;,.!?\n+•|])
     |(?P<minus>[-−–])
     |(?P<pct>%)
+    |(?P<open>[(\[])
+    |(?P<close>[)\]])
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -44,6 +46,7 @@ class Token:
     start: int
     end: int
     used: bool = False  # consumed by a date or by a keyword's literal words
+    aside: bool = False  # inside parentheses
 
     @property
     def marked(self) -> bool:
@@ -163,8 +166,8 @@ def _date_at(toks: list[Token], i: int, today: date, is_count: IsCount) -> tuple
             return n, _explicit(parts[0], parts[1], parts[2]), nxt.text
         if len(parts) == 2 and 1 <= parts[0] <= 31 and 1 <= parts[1] <= 12:
             return n, _latest(parts[0], parts[1], today), nxt.text
-        return None
-    if lead and (day := _num(at(i + 1), 1, 31)) is not None:
+        return (n, None, nxt.text) if lead else None  # "25/30 hộ" is a fraction, not a date
+    if lead and (day := _num(at(i + 1), 1, 31)) is not None and not is_count(toks, i + 2):
         month = _num(at(i + 3), 1, 12) if _THANG.match(at(i + 2)) else None
         if month is None:
             return 2, _latest(day, None, today), f"ngày {day}"

@@ -65,6 +65,8 @@ class Dispatcher:
             with use_locale(locale):
                 await self._route(turn)
             await _save_state(s, state, version, turn)
+        for callback in turn.after_commit:
+            callback()
         return turn.out
 
     async def _route(self, turn: Turn) -> None:
@@ -86,6 +88,10 @@ class Dispatcher:
             return
         if parsed is not None:
             await route_command(turn, parsed[0], parsed[1])
+            return
+        from reminders.actions import handle_reminder_action
+
+        if await handle_reminder_action(turn):
             return
         flow = engine.registry.get(state.flow or "")
         if flow and msg.media and not msg.text and flow.meta.get("accepts_media"):

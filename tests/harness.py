@@ -27,7 +27,7 @@ class TelegramHarness:
         db = Database(self.db_url)
         services = Services(db=db, tz=settings.timezone, clock=lambda: self.now)
         self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
-        await self.bot.start(serve_http=False)
+        await self.bot.start(serve_http=False, background=False)
         return self.bot
 
     async def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -70,6 +71,22 @@ MESSAGES: list[tuple[str, dict[str, int], date]] = [
     ("📱 Hôm nay 3 người cài VNEID 👍", {"vneid": 3}, TODAY),
     ("hỗ trợ 12nguoi cài vneid", {"vneid": 12}, TODAY),
     ("thu 5 ho so dvc", {"dvc": 5}, TODAY),  # "thu" = received, not Thursday
+    ("Hôm nay tổ hỗ trợ: VNeID 12 người; DVC 3 hồ sơ; TTKDTM 5 tài khoản; tuyên truyền 1 buổi",
+     {"vneid": 12, "dvc": 3, "payment": 5, "outreach": 1}, TODAY),
+    ("Kích hoạt VNeID\n12 người", {"vneid": 12}, TODAY),
+    ("12 người, kích hoạt VNeID", {"vneid": 12}, TODAY),
+    ("Hướng dẫn 3 hộ kinh doanh mở gian hàng trên Postmart", {"ecommerce": 3}, TODAY),
+    ("Mở 3 tài khoản Agribank, 2 hộ cài VNeID", {"payment": 3, "vneid": 2}, TODAY),
+    # spelling: upper case, old tone placement, hyphens, zero-width characters, decomposed Unicode
+    ("HỖ TRỢ 7 NGƯỜI CÀI VNEID", {"vneid": 7}, TODAY),
+    ("làm 6 sổ sức khoẻ điện tử cho bà con", {"ehealth": 6}, TODAY),
+    ("cai V-NeID cho 4 nguoi", {"vneid": 4}, TODAY),
+    ("hỗ trợ 3 người cài VNe\u200bID 中文 Ωμέγα", {"vneid": 3}, TODAY),
+    (unicodedata.normalize("NFD", "Hôm qua hướng dẫn hai mươi người nộp hồ sơ trực tuyến"), {"dvc": 20}, d(24)),
+    # breakdowns in parentheses or after "trong đó" are not added again
+    ("Hỗ trợ 12 người kích hoạt VNeID (5 người mức 2)", {"vneid": 12}, TODAY),
+    ("VNeID: 12 (mức 1: 8, mức 2: 4)", {"vneid": 12}, TODAY),
+    ("kích hoạt VNeID (12 người)", {"vneid": 12}, TODAY),
     # numbers that are not counts
     ("Năm 2026 thôn 3 đã hỗ trợ 8 người làm HSSK, sdt 0912 345 678", {"ehealth": 8}, TODAY),
     ("Hỗ trợ 1 cụ 80 tuổi cài VNeID lúc 8h30", {"vneid": 1}, TODAY),
@@ -77,6 +94,9 @@ MESSAGES: list[tuple[str, dict[str, int], date]] = [
     ("sau do ba con den nha van hoa, huong dan 6 nguoi cai vneid", {"vneid": 6}, TODAY),
     ("anh Hai hướng dẫn bà Tư cài VNeID", {}, TODAY),
     ("tu van cho 5 nguoi ve HSSK tai tram y te", {"ehealth": 5}, TODAY),
+    ("Họp thôn tuyên truyền cho 45 hộ về BDHVS", {"outreach": 45}, TODAY),
+    ("Sáng nay tổ em xuống thôn Khuổi Hẩu hỗ trợ được 9 bà con kích hoạt VNeID mức 2", {"vneid": 9}, TODAY),
+    ("Hôm nay: 0 hồ sơ DVC, VNeID 4", {"dvc": 0, "vneid": 4}, TODAY),
     # nothing recognisable
     ("hôm nay không có gì", {}, TODAY),
     ("Báo cáo tổ 3 thôn Nà Pài", {}, TODAY),
@@ -101,6 +121,9 @@ PROBLEMS: list[tuple[str, dict[str, int], list[str]]] = [
     ("12 người cài VNeID, 3 người học online", {"vneid": 12}, ["3 người"]),
     ("ngày 31/02 hỗ trợ 5 người vneid", {"vneid": 5}, ["ngày không hợp lệ: 31/02"]),
     ("15/12/2026 cài VNeID 5 người", {"vneid": 5}, ["ngày trong tương lai: 15/12/2026"]),
+    ("Đã có 25/30 hộ cài VNeID", {}, ["25/30 hộ"]),
+    ("hướng dẫn nhiều hộ cài VNeID", {}, ["nhiều hộ"]),
+    ("Đã hỗ trợ 2 cụ làm thủ tục cấp đổi CCCD online", {}, ["2 cụ"]),
 ]
 
 
@@ -140,6 +163,11 @@ NUMBER_WORDS = [
 @pytest.mark.parametrize(("text", "value"), NUMBER_WORDS, ids=[n[0] or "empty" for n in NUMBER_WORDS])
 def test_parse_vi_number(text: str, value: int | None) -> None:
     assert parse_vi_number(text) == value
+
+
+def test_hand_built_catalog_with_list_keywords() -> None:
+    catalog = [ActivityType("ai", "Trợ lý ảo", "Virtual assistant", ["trợ lý ảo"])]  # type: ignore[arg-type]
+    assert parse_activity("5 người dùng trợ lý ảo", catalog, TODAY).counts == {"ai": 5}
 
 
 def test_default_catalog_codes() -> None:

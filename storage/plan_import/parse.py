@@ -119,8 +119,9 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
     except ImportFailed:
         raise
     except Exception as exc:  # never hand the CLI a traceback or a half-read plan
+        detail = " ".join(str(exc).split())[:200]
         raise ImportFailed(
-            f"Cannot import {path.name}: unexpected error while reading the plan ({type(exc).__name__}: {exc})"
+            f"Cannot import {path.name}: unexpected error while reading the plan ({type(exc).__name__}: {detail})"
         ) from exc
     if not plan.tasks and not plan.indicators:
         raise ImportFailed(

@@ -156,10 +156,17 @@ def _pick_due(task: _Task, year: int) -> tuple[Due, str | None]:
 def parse_prose(lines: list[str], year: int) -> ProseResult:
     """Parse "Nhóm N" groups with "Nhiệm vụ N:" tasks and "Kết quả cần đạt" result bullets."""
     result = ProseResult()
+    prefixes: set[str] = set()
     for group in _collect(lines):
         if not group.tasks and not group.results:
             continue
-        result.sections.append(group.name)
+        prefix, n_dup = f"N{group.number}", 1
+        while prefix in prefixes:  # a group number used twice: keep codes unique
+            n_dup += 1
+            prefix = f"N{group.number}-{n_dup}"
+        prefixes.add(prefix)
+        if group.name not in result.sections:
+            result.sections.append(group.name)
         group_leads: list[str] = []
         for n, task in enumerate(group.tasks, 1):
             leads_a, partners_a = _units(task.leads)
@@ -169,14 +176,14 @@ def parse_prose(lines: list[str], year: int) -> ProseResult:
             group_leads = _dedupe(group_leads + leads)
             due, detail = _pick_due(task, year)
             result.tasks.append(ParsedTask(
-                code=f"N{group.number}.{n}", section=group.name, title=" ".join(task.title).strip(),
+                code=f"{prefix}.{n}", section=group.name, title=" ".join(task.title).strip(),
                 lead_units=leads, partner_units=partners, due=due, detail=detail,
             ))
         for k, parts in enumerate(group.results, 1):
             text = " ".join(parts).strip()
             target = parse_target(text.rstrip(".;"))
             result.indicators.append(ParsedIndicator(
-                code=f"N{group.number}.KQ{k}", section=group.name, name=text,
+                code=f"{prefix}.KQ{k}", section=group.name, name=text,
                 unit=target.unit, target=target, owner_units=list(group_leads),
             ))
     return result

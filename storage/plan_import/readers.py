@@ -105,6 +105,11 @@ def read_items(path: Path) -> list[Item]:
         size = path.stat().st_size
     except OSError as exc:
         raise _fail(path, f"file cannot be read ({exc.strerror or exc})") from exc
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise _fail(path, f"file cannot be read ({exc.strerror or exc})") from exc
     if size == 0:
         raise _fail(path, "the file is empty")
     if size > MAX_BYTES:

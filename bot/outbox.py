@@ -1,0 +1,138 @@
+"""Durable, idempotent outbox: rows written in the caller's transaction, sent by one worker loop.
+
+A row is claimed by moving its ``next_attempt_at`` forward before the send (so a second worker skips
+it), then marked sent, rescheduled with backoff (retryable errors, honouring retry-after), or failed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import ChannelError, RateLimited
+from handlers.messages import Choice, Outgoing
+from storage.db import Database
+from storage.models import Identity, Outbox, Person
+from storage.sqlutil import insert_ignore
+
+__all__ = ["OutboxSender", "Sender", "enqueue", "enqueue_for_person", "from_payload", "to_payload"]
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 6
+CLAIM_FOR = timedelta(minutes=2)
+
+
+class Sender(Protocol):
+    name: str
+
+    async def send(self, chat_id: str, out: Outgoing) -> str: ...
+
+
+def to_payload(out: Outgoing) -> dict[str, Any]:
+    return {"text": out.text, "choices": [[c.label, c.payload] for c in out.choices]}
+
+
+def from_payload(payload: dict[str, Any]) -> Outgoing:
+    return Outgoing(text=payload.get("text", ""),
+                    choices=tuple(Choice(label, p) for label, p in payload.get("choices", [])))
+
+
+async def enqueue(session: AsyncSession, *, channel: str, chat_id: str, out: Outgoing, key: str | None = None,
+                  person_id: int | None = None, now: datetime | None = None) -> bool:
+    """Add a message to send; with ``key``, a second enqueue of the same key does nothing (False)."""
+    return await insert_ignore(session, Outbox, {
+        "key": key, "person_id": person_id, "channel": channel, "chat_id": chat_id,
+        "payload": to_payload(out), "status": "pending", "attempts": 0,
+        "next_attempt_at": now or datetime.now(UTC), "created_at": now or datetime.now(UTC)})
+
+
+async def enqueue_for_person(session: AsyncSession, person: Person, out: Outgoing, *, key: str | None,
+                             now: datetime | None = None) -> str | None:
+    """Queue for the person's preferred channel, else the one used last; None if not reachable."""
+    identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
+    if not identities:
+        return None
+    order = [person.preferred_channel, person.last_channel]
+    ident = next((i for ch in order for i in identities if ch and i.channel == ch), identities[0])
+    await enqueue(session, channel=ident.channel, chat_id=ident.chat_id, out=out, key=key,
+                  person_id=person.id, now=now)
+    return ident.channel
+
+
+class OutboxSender:
+    """Sends due outbox rows through the registered channels."""
+
+    def __init__(self, db: Database, senders: dict[str, Sender], clock: Callable[[], datetime] | None = None,
+                 batch: int = 50, on_undeliverable: Callable[[Outbox, ChannelError], Any] | None = None) -> None:
+        self.db, self.senders, self.batch = db, senders, batch
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.on_undeliverable = on_undeliverable
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _claim(self) -> list[Outbox]:
+        now = self.clock()
+        async with self.db.transaction() as s:
+            rows = (await s.exec(select(Outbox).where(
+                Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                Outbox.channel.in_(list(self.senders)))  # type: ignore[attr-defined]
+                .order_by(Outbox.id).limit(self.batch))).all()
+            claimed = []
+            for row in rows:
+                res = await s.exec(update(Outbox).where(  # type: ignore[call-overload]
+                    Outbox.id == row.id, Outbox.next_attempt_at == row.next_attempt_at,
+                    Outbox.status == "pending").values(next_attempt_at=now + CLAIM_FOR))
+                if res.rowcount:
+                    claimed.append(row)
+            return claimed
+
+    async def run_once(self) -> int:
+        """Send what is due now; returns how many rows were handled."""
+        rows = await self._claim()
+        for row in rows:
+            await self._send_one(row)
+        return len(rows)
+
+    async def _send_one(self, row: Outbox) -> None:
+        sender = self.senders[row.channel]
+        now = self.clock()
+        values: dict[str, Any]
+        try:
+            await sender.send(row.chat_id, from_payload(row.payload))
+            values = {"status": "sent", "sent_at": now, "attempts": row.attempts + 1, "error": None}
+        except RateLimited as exc:
+            values = {"attempts": row.attempts + 1, "error": "rate limited",
+                      "next_attempt_at": now + timedelta(seconds=max(exc.retry_after, 1))}
+        except ChannelError as exc:
+            attempts = row.attempts + 1
+            if exc.retryable and attempts < MAX_ATTEMPTS:
+                values = {"attempts": attempts, "error": str(exc)[:300],
+                          "next_attempt_at": now + timedelta(seconds=min(2 ** attempts * 5, 3600))}
+            else:
+                values = {"status": "failed", "attempts": attempts, "error": str(exc)[:300]}
+                log.warning("outbox %s to %s failed for good: %s", row.id, row.channel, exc)
+                if self.on_undeliverable is not None:
+                    await self.on_undeliverable(row, exc)
+        async with self.db.transaction() as s:
+            await s.exec(update(Outbox).where(Outbox.id == row.id).values(**values))  # type: ignore[call-overload]
+
+    async def run_forever(self, idle: float = 1.0) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception:  # keep the loop alive; the rows stay pending
+                log.exception("outbox sweep failed")
+                handled = 0
+            if not handled:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), idle)

@@ -1,0 +1,282 @@
+"""Zalo adapter: Bot API updates in (long polling or our own webhook), Outgoing values out as plain text."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from bot.errors import ChannelError, ConfigError
+from bot.files import FileStore
+from bot.zalo_client import DEFAULT_BASE_URL, ZaloClient, ZaloUpdate, parse_update
+from handlers.dispatch import Dispatcher
+from handlers.messages import Capabilities, FileOut, Incoming, MediaIn, Outgoing
+from locales.i18n import _
+
+__all__ = ["CAPS", "SECRET_HEADER", "ZaloChannel", "to_incoming"]
+
+log = logging.getLogger(__name__)
+CAPS = Capabilities(buttons=False, max_text=2000, documents=False, photo_upload=False)
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+MAX_BODY = 1 << 20
+_UNSUPPORTED = "message.unsupported.received"
+_SEEN_MAX = 2000  # message ids of content-less updates remembered, to answer each only once
+
+
+def to_incoming(update: ZaloUpdate) -> Incoming | None:
+    """Translate one parsed Zalo update into an Incoming; None for the bot's own echoes and empty events."""
+    if update.is_bot:
+        return None
+    media: list[MediaIn] = []
+    if update.photo_url:
+        media.append(MediaIn("photo", update.photo_url, update.caption))
+    if update.sticker or update.event_name == "message.sticker.received":
+        ref = update.sticker or str(update.raw.get("message", {}).get("url") or "")
+        media.append(MediaIn("sticker", ref))
+    if update.text is None and not media:
+        return None
+    return Incoming(
+        channel="zalo", user_id=update.user_id, chat_id=update.chat_id, update_id=update.message_id,
+        received_at=update.date, text=update.text if update.text and update.text.strip() else None,
+        media=tuple(media), display_name=update.display_name,
+        chat_type="private" if update.chat_type == "PRIVATE" else "group")
+
+
+class ZaloChannel:
+    """One Zalo bot token: a single long-poller, or the ``/zalo/webhook`` route when a webhook URL is set."""
+
+    name = "zalo"
+    caps = CAPS
+    _pollers: ClassVar[dict[str, ZaloChannel]] = {}  # token digest → the channel polling it
+
+    def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str = DEFAULT_BASE_URL,
+                 webhook_url: str | None = None, webhook_secret: str | None = None,
+                 public_url: str | None = None, poll_timeout: float = 30) -> None:
+        if webhook_url and not webhook_secret:
+            raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
+        self.dispatcher = dispatcher
+        self.client = ZaloClient(token, base_url)
+        self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
+        self.poll_timeout = poll_timeout
+        self.poll_interval = 1.0  # minimum seconds between the starts of two polls (see zalo-api.md §1.3)
+        self.max_backoff = 60.0
+        self.files = FileStore(public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest())
+        self.username: str | None = None
+        self.processed = 0  # updates fully handled (replies sent or given up); tests wait on it
+        self._key = hashlib.sha256(token.encode()).hexdigest()
+        self._poller: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._prepared = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def mount(self, web_app: web.Application, path: str = "/zalo/webhook") -> None:
+        web_app.router.add_post(path, self._webhook)
+        self.files.mount(web_app)
+
+    async def start(self) -> None:
+        """getMe, then setWebhook (webhook mode) or deleteWebhook plus the one background poller."""
+        await self.client.start()
+        if self.webhook_url:
+            try:
+                await self._register_webhook()
+            except ChannelError as exc:
+                if not exc.retryable:
+                    raise ConfigError(f"Zalo webhook could not be registered: {exc}") from None
+                log.warning("Zalo not reachable at start (%s); registering the webhook later", exc)
+                self._poller = asyncio.create_task(self._retry(self._register_webhook), name="zalo-webhook")
+            return
+        if self._poller is not None and not self._poller.done():
+            return
+        other = self._pollers.get(self._key)
+        if other is not None and other is not self:
+            raise ConfigError("another Zalo poller for this bot token is already running in this process")
+        self._pollers[self._key] = self
+        try:
+            await self._prepare()
+        except ChannelError as exc:
+            if not exc.retryable:
+                self._pollers.pop(self._key, None)
+                raise ConfigError(f"Zalo bot could not start: {exc}") from None
+            log.warning("Zalo not reachable at start (%s); the poller keeps trying", exc)
+        self._poller = asyncio.create_task(self._poll_loop(), name="zalo-poller")
+
+    async def stop(self) -> None:
+        """Cancel the poller, let updates being handled finish, and close the HTTP session."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._pollers.get(self._key) is self:
+            del self._pollers[self._key]
+        if self._tasks:
+            _done, pending = await asyncio.wait(list(self._tasks), timeout=10)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        await self.client.close()
+
+    async def drain(self) -> None:
+        """Wait until every update handed to a background task has been handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _hello(self) -> None:
+        me = await self.client.get_me()
+        self.username = str(me.get("account_name") or me.get("id") or "") or None
+        self.dispatcher.services.bot_usernames["zalo"] = self.username or ""
+
+    async def _register_webhook(self) -> None:
+        await self._hello()
+        assert self.webhook_url is not None and self.webhook_secret is not None
+        await self.client.set_webhook(self.webhook_url, self.webhook_secret)
+
+    async def _retry(self, step: Callable[[], Awaitable[None]]) -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await step()
+                return
+            except ChannelError as exc:
+                delay = min(delay * 2, self.max_backoff)
+                log.warning("Zalo still not reachable (%s); retrying in %.1fs", exc, delay)
+
+    async def _prepare(self) -> None:
+        if self.username is None:
+            await self._hello()
+        await self.client.delete_webhook()
+        self._prepared = True
+
+    # -- polling -----------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = 1.0
+        while True:
+            started = loop.time()
+            try:
+                if not self._prepared:
+                    await self._prepare()
+                raw = await self.client.get_updates(timeout=self.poll_timeout)
+            except ChannelError as exc:  # already scrubbed of the token
+                if exc.code == 400:
+                    self._prepared = False  # e.g. a webhook is set: remove it again before polling
+                log.warning("Zalo polling failed (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            except Exception as exc:  # never let the poller die; never print what might hold the token
+                log.error("Zalo polling crashed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            delay = 1.0
+            if raw is not None:
+                try:
+                    update = parse_update(raw)
+                except ChannelError as exc:
+                    log.warning("ignoring a Zalo update that cannot be read: %s", exc)
+                else:
+                    # shielded: stop() cancels the poll, never an update being handled
+                    await asyncio.shield(self._spawn(self._process(update)))
+            gap = self.poll_interval - (loop.time() - started)
+            if gap > 0:
+                await asyncio.sleep(gap)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- webhook -----------------------------------------------------------------------------
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER)
+        if (not self.webhook_secret or given is None
+                or not hmac.compare_digest(given.encode(), self.webhook_secret.encode())):
+            return web.Response(status=403)
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413)
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.Response(status=413)
+        try:
+            update = parse_update(json.loads(body))
+        except (ValueError, ChannelError):
+            return web.Response(status=400)
+        self._spawn(self._process(update))
+        return web.Response(status=200)
+
+    # -- handling ----------------------------------------------------------------------------
+
+    async def _process(self, update: ZaloUpdate) -> None:
+        """Hand one update to the dispatcher and send its replies; errors are logged, never raised."""
+        lock = self._locks.get(update.chat_id)
+        if lock is None:
+            lock = self._locks[update.chat_id] = asyncio.Lock()
+        async with lock:  # one chat's updates are handled in arrival order
+            try:
+                await self._handle(update)
+            except Exception:
+                log.exception("error while handling Zalo update %s", update.message_id)
+                with contextlib.suppress(ChannelError):
+                    await self.client.send_message(update.chat_id, _(
+                        "Sorry, something went wrong on my side. Please try again in a moment."))
+            finally:
+                self.processed += 1
+
+    async def _handle(self, update: ZaloUpdate) -> None:
+        incoming = to_incoming(update)
+        if incoming is None:
+            if update.is_bot or not self._first_time(update.message_id):
+                return
+            await self.client.send_message(update.chat_id, _(
+                "Sorry, I cannot read this kind of message. Please send text or a photo."))
+            return
+        for out in await self.dispatcher.handle(incoming, CAPS):
+            try:
+                await self.send(out.chat_id or incoming.chat_id, out)
+            except ChannelError as exc:
+                log.warning("Zalo reply to update %s not sent: %s", update.message_id, exc)
+                return
+
+    def _first_time(self, message_id: str) -> bool:
+        if message_id in self._seen:
+            return False
+        self._seen[message_id] = None
+        while len(self._seen) > _SEEN_MAX:
+            self._seen.popitem(last=False)
+        return True
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, out: Outgoing) -> str:
+        """Send one Outgoing as text (split at 2,000 chars); files go as a signed link. Raises ChannelError."""
+        text = out.text
+        attached: FileOut | None = out.document or out.photo
+        if attached is not None:
+            text = "\n\n".join(t for t in (text.strip(), self._file_note(attached)) if t)
+        results = await self.client.send_message(chat_id, text)
+        return str(results[-1].get("message_id", "")) if results else ""
+
+    def _file_note(self, attached: FileOut) -> str:
+        if not self.files.enabled:
+            return _("The file {name} cannot be sent on Zalo. Please download it from Telegram or the "
+                     "commune's web page.", name=attached.name)
+        url = self.files.put(attached.name, attached.data, attached.mime)
+        return _("Download {name} (the link works for 24 hours): {url}", name=attached.name, url=url)

@@ -1,0 +1,94 @@
+"""What people do with reminders: snooze one ("nhắc lại sau 2 giờ", "mai") and, for the lead
+office, "remind them again" from the digest."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from sqlmodel import select
+
+from bot.outbox import enqueue
+from handlers.periods import stream_named
+from handlers.turn import Turn
+from locales.i18n import _, fmt_datetime
+from locales.textnorm import fold
+from reminders.calendar import period_by_key
+from storage.models import ReminderLog
+
+__all__ = ["handle_reminder_action", "outside_quiet_hours", "snooze_until"]
+
+_SNOOZE_RE = re.compile(r"^(?:nhac(?: lai| toi)?(?: sau)?\s*)?(?:(\d{1,2})\s*(?:gio|tieng|h)(?: nua)?|(mai|ngay mai))$")
+QUIET_START, QUIET_END = time(21, 0), time(7, 0)
+
+
+def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
+    """When a snoozed reminder comes back: N hours later (outside quiet hours) or tomorrow 08:00."""
+    local = now.astimezone(tz)
+    if how == "tomorrow":
+        return datetime.combine(local.date() + timedelta(days=1), time(8, 0), tzinfo=tz)
+    hours = int(how.rstrip("h"))
+    at = local + timedelta(hours=hours)
+    if at.time() >= QUIET_START or at.time() < QUIET_END:
+        day = at.date() if at.time() < QUIET_END else at.date() + timedelta(days=1)
+        at = datetime.combine(day, time(7, 30), tzinfo=tz)
+    return at
+
+
+def outside_quiet_hours(now: datetime, tz) -> datetime:  # noqa: ANN001
+    """``now``, or 07:00 local when ``now`` falls in quiet hours (21:00-07:00)."""
+    local = now.astimezone(tz)
+    if QUIET_END <= local.time() < QUIET_START:
+        return now
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=tz)
+
+
+async def handle_reminder_action(turn: Turn) -> bool:
+    """Handle a snooze / remind-again button or a typed snooze phrase. False when not one."""
+    msg, person = turn.incoming, turn.person
+    if person is None:
+        return False
+    payload = msg.payload or ""
+    if payload.startswith("snooze:"):
+        _x, how, stream, period = payload.split(":", 3)
+        await _snooze(turn, how, stream, period)
+        return True
+    if payload.startswith("remind:"):
+        from reminders.again import remind_again
+
+        _x, stream, period = payload.split(":", 2)
+        await remind_again(turn, stream, period)
+        return True
+    m = _SNOOZE_RE.match(fold(msg.text or ""))
+    if m and not turn.state.flow:
+        last = (await turn.session.exec(select(ReminderLog).where(
+            ReminderLog.person_id == person.id, ReminderLog.created_at >= turn.now - timedelta(hours=24),
+            ReminderLog.stage != "digest").order_by(ReminderLog.created_at.desc()))).first()  # type: ignore[attr-defined]
+        if last is None:
+            return False
+        await _snooze(turn, f"{m.group(1)}h" if m.group(1) else "tomorrow", last.stream, last.period)
+        return True
+    return False
+
+
+async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
+    from reminders.messages import reminder_outgoing
+    from reminders.sweep import Planned
+
+    assert turn.person is not None
+    try:
+        stream_named(turn.services, stream)
+        period = period_by_key(stream_named(turn.services, stream), period_key, turn.tz)
+    except (KeyError, ValueError):
+        turn.reply(_("That reminder is no longer valid."))
+        return
+    if how != "tomorrow" and not re.fullmatch(r"\d{1,2}h", how):
+        how = "2h"
+    at = snooze_until(turn.now, turn.tz, how)
+    p = Planned(turn.person.id, turn.person.name, None, turn.incoming.channel, turn.incoming.chat_id,
+                turn.person.locale, stream, period.key, "snoozed", period.due_text_vi)
+    await enqueue(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                  out=reminder_outgoing(p, turn.services), person_id=turn.person.id, now=at,
+                  key=f"snooze:{stream}:{period.key}:{turn.person.id}:{at.isoformat()}")
+    turn.reply(_("All right, I will remind you again at {at}.", at=fmt_datetime(at, turn.tz)))

@@ -1,0 +1,55 @@
+"""The words of each reminder stage and of the lead office's digest, in the person's language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers.messages import Choice, Outgoing
+from handlers.services import Services
+from locales.i18n import _, use_locale
+
+if TYPE_CHECKING:
+    from reminders.sweep import Planned
+
+__all__ = ["reminder_outgoing"]
+
+
+def _what(stream: str) -> str:
+    return {"village_monthly": _("your village team's activity log"),
+            "unit_monthly": _("your unit's report (/baocao)")}.get(stream, stream)
+
+
+def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
+    from handlers.periods import stream_named
+    from reminders.calendar import period_by_key
+
+    period = period_by_key(stream_named(services, p.stream), p.period, services.tz)
+    with use_locale(p.locale):
+        label = period.label_en if p.locale == "en" else period.label_vi
+        due = period.due_text_en if p.locale == "en" else period.due_text_vi
+        if p.stage == "digest":
+            lines = [_("Reporting for {period} closed ({due}).", period=label, due=due)]
+            lines.append(_("Missing: {names}", names=", ".join(p.missing) or _("nobody")))
+            if p.late:
+                lines.append(_("Late: {names}", names=", ".join(p.late)))
+            if p.unreachable:
+                lines.append(_("Not reachable in chat (not joined yet): {names}", names=", ".join(p.unreachable)))
+            choices = (Choice(_("Remind them again"), f"remind:{p.stream}:{p.period}"),) if p.missing else ()
+            return Outgoing(text="\n".join(lines), choices=choices)
+        text = {
+            "before_3d": _("Reminder: {what} for {period} is due {due} — 3 days left.",
+                           what=_what(p.stream), period=label, due=due),
+            "before_1d": _("Reminder: {what} for {period} is due {due} — tomorrow is the last day.",
+                           what=_what(p.stream), period=label, due=due),
+            "last_day": _("Today is the last day for {what} for {period} ({due}).",
+                          what=_what(p.stream), period=label, due=due),
+            "overdue": _("Overdue: {what} for {period} has not arrived and the deadline has passed ({due}). "
+                         "Please send it as soon as you can.", what=_what(p.stream), period=label, due=due),
+            "snoozed": _("As you asked, a reminder: {what} for {period} is due {due}.",
+                         what=_what(p.stream), period=label, due=due),
+            "again": _("The lead office reminds you: {what} for {period} is still missing ({due}).",
+                       what=_what(p.stream), period=label, due=due),
+        }[p.stage]
+        snooze = (Choice(_("Remind me in 2 hours"), f"snooze:2h:{p.stream}:{p.period}"),
+                  Choice(_("Remind me tomorrow"), f"snooze:tomorrow:{p.stream}:{p.period}"))
+        return Outgoing(text=text, choices=snooze if p.stage not in ("overdue", "snoozed") else ())

@@ -1,0 +1,199 @@
+"""Reminder sweeps: stages, exactly-once under restarts and concurrency, catch-up, quiet hours,
+digest, snooze, and a sweep end to end through the fake Telegram server. Time is set, never slept."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.app import BotApp
+from bot.cli import main
+from bot.config import load_settings
+from handlers.services import Services
+from storage.db import Database
+from storage.models import Outbox, Person, ReminderLog, Report, ReportingPeriod
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.harness import TelegramHarness
+from tests.seed import add_person, make_org
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+async def setup_people(db: Database) -> dict[str, int]:
+    org = await make_org(db)
+    ids = dict(org)
+    ids["officer"] = await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=9001)
+    ids["lead"] = await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=9002)
+    ids["member"] = await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=9003)
+    ids["offline"] = await add_person(db, org["khuoi"], "Đinh Thị Ba", "member")  # never joined a channel
+    return ids
+
+
+@pytest.fixture
+async def app(db_url: str) -> AsyncIterator[BotApp]:
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db"}, env_file=None)
+    db = Database(db_url)
+    clock = {"now": at("2026-12-16T08:00+07:00")}
+    services = Services(db=db, tz=HCM, clock=lambda: clock["now"])
+    bot = BotApp.build(settings, db=db, services=services)
+    bot.build_outbox()
+    bot.services.extra["clock"] = clock
+    try:
+        yield bot
+    finally:
+        await db.dispose()
+
+
+async def planned(bot: BotApp, when: str) -> list[dict]:
+    from reminders.sweep import preview
+
+    async with bot.db.session() as s:
+        return [p.as_json() for p in await preview(s, bot.services, at(when))]
+
+
+async def test_stages_and_unreachable(app: BotApp) -> None:
+    await setup_people(app.db)
+    got = await planned(app, "2026-12-16T08:00+07:00")
+    by_person = {(p["person"], p["stream"]): p for p in got}
+    assert by_person[("Hoàng Văn Nam", "unit_monthly")]["stage"] == "before_3d"
+    assert by_person[("Trần Thị Lan", "unit_monthly")]["stage"] == "before_3d"  # lead office is a unit too
+    assert by_person[("Lò Văn Minh", "village_monthly")]["channel"] == "telegram"
+    assert by_person[("Đinh Thị Ba", "village_monthly")]["channel"] is None
+    assert all(p["period"] == "2026-12" and p["due"] == "trước ngày 20/12/2026" for p in got)
+    # 19/12/2026 is a Saturday: officers get the last-day reminder on Friday 18/12.
+    fri = {p["person"]: p["stage"] for p in await planned(app, "2026-12-18T08:00+07:00")}
+    assert fri["Hoàng Văn Nam"] == "last_day"
+    sat = {p["person"]: p["stage"] for p in await planned(app, "2026-12-19T08:00+07:00")}
+    assert "Hoàng Văn Nam" not in sat
+    assert await planned(app, "2026-12-16T22:00+07:00") == []  # quiet hours
+
+
+async def test_exactly_once_across_restarts_and_concurrent_sweeps(app: BotApp) -> None:
+    from reminders.sweep import run_sweep
+
+    await setup_people(app.db)
+    now = at("2026-12-16T08:00+07:00")
+    first = await run_sweep(app, now)
+    assert first == 3  # officer, lead (unit report), member (village); the offline member is skipped
+    assert await run_sweep(app, now) == 0  # a restart or a second timer at the same moment
+    later = await asyncio.gather(*(run_sweep(app, at("2026-12-17T16:00+07:00")) for _ in range(3)))
+    assert sorted(later) == [0, 0, 3]  # before_1d (Thu 17/12, as 19/12 is a Saturday), sent once
+    results = await asyncio.gather(*(run_sweep(app, at("2026-12-18T08:00+07:00")) for _ in range(3)))
+    assert sorted(results) == [0, 0, 3]  # last_day for the same three, counted once across three sweeps
+    async with app.db.session() as s:
+        keys = (await s.exec(select(ReminderLog.key))).all()
+        outbox = (await s.exec(select(Outbox))).all()
+    assert len(keys) == len(set(keys)) == 9
+    assert len(outbox) == 9 and len({o.key for o in outbox}) == 9
+
+
+async def test_catch_up_after_downtime_sends_only_latest_stage(app: BotApp) -> None:
+    from reminders.sweep import run_sweep
+
+    await setup_people(app.db)
+    # The bot was down on 16/12 and 17/12; the first sweep after is on Friday 18/12.
+    await run_sweep(app, at("2026-12-18T08:00+07:00"))
+    async with app.db.session() as s:
+        stages = {(r.person_id, r.stage) for r in (await s.exec(select(ReminderLog))).all()}
+    assert all(stage == "last_day" for _, stage in stages) and len(stages) == 3
+
+
+async def test_overdue_digest_and_no_overdue_after_report(app: BotApp) -> None:
+    from reminders.sweep import run_sweep
+
+    ids = await setup_people(app.db)
+    # The officer's unit reports late, on Sunday 20/12, before the overdue sweep on Monday 21/12.
+    async with app.db.transaction() as s:
+        rp = ReportingPeriod(commune_id=ids["commune"], stream="unit_monthly", key="2026-12",
+                             start=datetime(2026, 11, 15).date(), end=datetime(2026, 12, 14).date(),
+                             due=at("2026-12-19T23:59:59.999999+07:00"))
+        s.add(rp)
+        await s.flush()
+        s.add(Report(period_id=rp.id, unit_id=ids["hcc"], person_id=ids["officer"],
+                     submitted_at=at("2026-12-20T10:00+07:00"), late=True))
+    got = await planned(app, "2026-12-21T08:00+07:00")
+    overdue = {(p["person"], p["stream"]) for p in got if p["stage"] == "overdue"}
+    assert ("Hoàng Văn Nam", "unit_monthly") not in overdue
+    assert ("Trần Thị Lan", "unit_monthly") in overdue  # the lead office's own unit report is missing
+    digest = next(p for p in got if p["stage"] == "digest" and p["stream"] == "unit_monthly")
+    assert digest["person"] == "Trần Thị Lan"
+    assert digest["late"] == ["Trung tâm Phục vụ hành chính công"]
+    assert digest["missing"] == ["Phòng Văn hóa - Xã hội"]
+    village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly")
+    assert village["missing"] == ["Thôn Khuổi Luông", "Thôn Nà Pài"] and village["unreachable"] == ["Đinh Thị Ba"]
+    await run_sweep(app, at("2026-12-21T08:00+07:00"))
+    assert await planned(app, "2026-12-21T16:00+07:00") == [
+        p for p in await planned(app, "2026-12-21T16:00+07:00") if p["channel"] is None]
+
+
+async def test_preview_cli(app: BotApp, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    await setup_people(app.db)
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+    code = await asyncio.to_thread(main, ["reminders", "preview", "--at", "2026-12-17T08:00+07:00",
+                                          "--commune", "Thiện Tân", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {tuple(sorted(r)) for r in rows} == {("channel", "due", "period", "person", "stage", "stream", "unit")}
+    # 19/12/2026 is a Saturday, so Thursday 17/12 is already "one day before" for everyone.
+    assert {(r["person"], r["stage"]) for r in rows} >= {("Hoàng Văn Nam", "before_1d"), ("Đinh Thị Ba", "before_1d")}
+    assert next(r for r in rows if r["person"] == "Đinh Thị Ba")["channel"] is None
+
+
+@pytest.fixture
+async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
+    fake = FakeTelegramApi(token="123456:TEST-token")
+    server = await aiohttp_server(fake.app)
+    base, _ = api_urls(str(server.make_url("")))
+    h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def test_sweep_end_to_end_with_snooze(tg: TelegramHarness, db: Database) -> None:
+    from reminders.sweep import run_sweep
+
+    await setup_people(db)
+    bot = tg.bot
+    assert bot is not None and bot.outbox is not None
+    tg.now = at("2026-12-16T08:00+07:00")
+    assert await run_sweep(bot, tg.now) == 3
+    assert await bot.outbox.run_once() == 3
+    sent = await tg.fake.wait_for_sent(3)
+    tg.fake.take_sent()
+    to_member = next(m for m in sent if m.chat_id == 9003)
+    assert "20/12/2026" in to_member.text
+    assert to_member.callback_data == ["snooze:2h:village_monthly:2026-12", "snooze:tomorrow:village_monthly:2026-12"]
+    tg.last[9003] = to_member
+    reply = await tg.tap(9003, "snooze:2h:village_monthly:2026-12")
+    assert "10:00" in reply[0].text
+    async with db.session() as s:
+        pending = (await s.exec(select(Outbox).where(Outbox.status == "pending"))).all()
+    assert len(pending) == 1 and pending[0].next_attempt_at == at("2026-12-16T10:00+07:00")
+    assert await bot.outbox.run_once() == 0  # not yet
+    tg.now = at("2026-12-16T10:00:01+07:00")
+    assert await bot.outbox.run_once() == 1
+    again = await tg.fake.wait_for_sent(1)
+    assert again[0].chat_id == 9003 and "20/12/2026" in again[0].text
+    tg.fake.take_sent()
+    # Typed snooze: "nhắc lại sau 3 giờ" at 20:00 would land in quiet hours → 07:30 next morning.
+    tg.now = at("2026-12-16T20:00+07:00")
+    reply = await tg.say(9001, "nhắc lại sau 3 giờ")
+    assert "07:30" in reply[0].text
+    async with db.session() as s:
+        officer = (await s.exec(select(Person).where(Person.name == "Hoàng Văn Nam"))).one()
+        rows = (await s.exec(select(Outbox).where(Outbox.person_id == officer.id, Outbox.status == "pending"))).all()
+    assert [r.next_attempt_at for r in rows] == [at("2026-12-17T07:30+07:00")]
+    assert (datetime.now(UTC) - tg.now).days < 10_000  # clock is the test's, not the machine's
