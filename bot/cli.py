@@ -44,7 +44,6 @@ async def _db_upgrade(_args: argparse.Namespace) -> int:
 
 async def _plan_import(args: argparse.Namespace) -> int:
     from storage.plan_import.parse import parse_plan_file
-
     from storage.plan_store import save_plan
     from storage.units import get_or_create_commune
 
@@ -201,9 +200,11 @@ def _parser() -> argparse.ArgumentParser:
     ic.add_argument("--json", action="store_true")
     ic.set_defaults(fn=_invite_create)
 
+    from bot.cli_admin import add_admin_commands
     from bot.cli_more import add_more_commands
 
     add_more_commands(sub)
+    add_admin_commands(sub)
     return p
 
 

@@ -68,7 +68,7 @@ class ZaloChannel:
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
         self.poll_interval = 1.0  # minimum seconds between the starts of two polls (see zalo-api.md §1.3)
-        self.max_backoff = 60.0
+        self.retry_delay, self.max_backoff = 1.0, 60.0  # poll error backoff: first wait and cap (seconds)
         self.files = FileStore(public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest())
         self.username: str | None = None
         self.processed = 0  # updates fully handled (replies sent or given up); tests wait on it
@@ -145,7 +145,7 @@ class ZaloChannel:
         await self.client.set_webhook(self.webhook_url, self.webhook_secret)
 
     async def _retry(self, step: Callable[[], Awaitable[None]]) -> None:
-        delay = 1.0
+        delay = self.retry_delay
         while True:
             await asyncio.sleep(delay)
             try:
@@ -165,7 +165,7 @@ class ZaloChannel:
 
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        delay = 1.0
+        delay = self.retry_delay
         while True:
             started = loop.time()
             try:
@@ -184,7 +184,7 @@ class ZaloChannel:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
-            delay = 1.0
+            delay = self.retry_delay
             if raw is not None:
                 try:
                     update = parse_update(raw)

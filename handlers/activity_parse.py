@@ -173,7 +173,8 @@ def _find_keywords(c: list[Token], index: dict[str, tuple[_Keyword, ...]]) -> tu
 
 
 def _snippet(text: str, c: list[Token], first: int, last: int) -> str:
-    return " ".join(text[c[first].start : c[min(last, len(c) - 1)].end].split())
+    """The typed text of tokens first..last, for ``unknown`` (at most 60 characters)."""
+    return " ".join(text[c[first].start : c[min(last, len(c) - 1)].end].split())[:60]
 
 
 def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
@@ -215,7 +216,7 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
         elif tok.kind == "dotted":
             parse = tok.text.split(".")
             if all(len(p) == 3 for p in parse[1:]) and len(parse[0]) <= 3:
-                value = int(tok.text.replace(".", ""))
+                value = int(tok.text.replace(".", "")) if len(tok.text) <= 11 else MAX_COUNT + 1
         elif tok.kind == "word" and _VAGUE.match(tok):
             j = i + 1
             if j < len(c) and j not in literal and number_word(c[j].text) in _MULTIPLIERS:

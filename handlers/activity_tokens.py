@@ -30,8 +30,7 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
-# Format and invisible characters (zero-width spaces, joiners, BOM, bidi marks) are dropped.
-_MAX_CHARS = 20_000
+_MAX_CHARS = 20_000  # longer messages are cut (a chat message is at most a few thousand characters)
 
 
 @dataclass(slots=True)
@@ -45,7 +44,7 @@ class Token:
     fold: str
     start: int
     end: int
-    used: bool = False  # consumed by a date or by a keyword's literal words
+    used: bool = False  # consumed by a date expression
     aside: bool = False  # inside parentheses
 
     @property
@@ -55,7 +54,8 @@ class Token:
 
 
 def clean_text(text: str) -> str:
-    """NFC, no format characters, at most _MAX_CHARS characters."""
+    """NFC, without format characters (zero-width spaces, joiners, BOM, bidi marks) or lone surrogates,
+    at most _MAX_CHARS characters."""
     if not isinstance(text, str):
         return ""
     text = unicodedata.normalize("NFC", text[: _MAX_CHARS * 2])
@@ -160,7 +160,7 @@ def _date_at(toks: list[Token], i: int, today: date, is_count: IsCount) -> tuple
     lead = 1 if _NGAY.match(tok) else 0
     nxt = at(i + lead)
     if nxt is not None and nxt.kind in ("date", "range", "dotted") and (lead or nxt.kind == "date"):
-        parts = [int(p) for p in re.split(r"\D+", nxt.text) if p]
+        parts = [int(p[:6]) for p in re.split(r"\D+", nxt.text) if p]
         n = lead + 1
         if len(parts) == 3:
             return n, _explicit(parts[0], parts[1], parts[2]), nxt.text
@@ -208,6 +208,7 @@ def extract_date(toks: list[Token], today: date, is_count: IsCount | None = None
         if hit is None:
             continue
         n, when, text = hit
+        text = text[:40]
         for k in range(i, min(i + n, len(toks))):
             toks[k].used = True
         if when is None:

@@ -46,6 +46,11 @@ async def handle_unregistered(turn: Turn) -> None:
         await _try_contact(turn)
         return
     text = (msg.text or "").strip()
+    if len(text) == 6 and _CODE_RE.match(text):  # a link code from the person's other channel?
+        from handlers.link import try_link_code
+
+        if await try_link_code(turn, text):
+            return
     if _CODE_RE.match(text):
         known = await turn.session.get(Invite, normalize_code(text))
         if known is not None or any(c.isdigit() for c in text):

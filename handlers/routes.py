@@ -158,5 +158,6 @@ HANDLERS = {
     "moi": _bind("handlers.join", "invite_cmd"),
     "tinhtrang": _bind("handlers.status", "status_cmd"),
     "hanbaocao": _bind("handlers.status", "due_cmd"),
-    "lienket": _bind("handlers.join", "link_cmd"),
+    "dulieucuatoi": _bind("handlers.privacy", "my_data_cmd"),
+    "lienket": _bind("handlers.link", "link_cmd"),
 }

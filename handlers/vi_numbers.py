@@ -26,7 +26,10 @@ _AFTER_TENS = {**_DIGIT, "lam": 5, "nham": 5}
 del _AFTER_TENS["khong"]
 SCALE_WORDS: dict[str, int] = {"trieu": 1_000_000, "nghin": 1000, "ngan": 1000}
 _MULTIPLIER = {**SCALE_WORDS, "tram": 100, "chuc": 10}
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Counting nouns an answer may end with: "12 người", "mười hai hồ sơ".
+_NOUNS = frozenset({"người", "hộ", "hồ sơ", "buổi", "lớp", "tài khoản", "lượt", "lần", "cái", "ng", "hs", "tk",
+                    "người dân", "hộ dân", "gian hàng", "học viên"})
+_NOUN_FOLDS = frozenset(strip_diacritics(n) for n in _NOUNS)
 _GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 Word = tuple[str, str]  # (folded role, lower-case spelling as typed)
@@ -124,14 +127,20 @@ def _digits_value(token: str) -> int | None:
 
 
 def parse_vi_number(text: str) -> int | None:
-    """Parse a whole answer as a non-negative integer: "12", "1.234", "hai mươi lăm", "2 nghìn".
+    """Parse a whole answer as a non-negative integer: "12", "1.234", "hai mươi lăm", "2 nghìn",
+    optionally followed by a counting noun ("12 người").
 
     Returns None for anything else, including vague amounts ("vài chục"), years ("năm 2026"),
     decimals and negative numbers."""
     if not isinstance(text, str):
         return None
-    clean = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip().rstrip(".!?").strip()
+    text = "".join(c for c in unicodedata.normalize("NFC", text[:200]) if unicodedata.category(c) not in ("Cf", "Cs"))
+    clean = text.strip().rstrip(".!?").strip()
     tokens = clean.split()
+    for n in (2, 1):
+        if len(tokens) > n and strip_diacritics(normalize_name(" ".join(tokens[-n:]))) in _NOUN_FOLDS:
+            tokens = tokens[:-n]
+            break
     if not tokens or len(tokens) > 12:
         return None
     first = _digits_value(tokens[0])

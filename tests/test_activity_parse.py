@@ -153,10 +153,12 @@ NUMBER_WORDS = [
     ("hai trăm mốt", 210), ("một nghìn", 1000), ("hai ngàn", 2000), ("một nghìn hai trăm", 1200),
     ("hai nghìn không trăm linh năm", 2005), ("một chục", 10), ("hai chục", 20), ("2 nghìn", 2000),
     ("hai muoi lam", 25), ("mot tram linh nam", 105), ("Mười Hai", 12), ("ba mươi tư.", 34),
+    ("12 người", 12), ("mười hai hồ sơ", 12), ("năm nguoi", 5), ("3 tài khoản", 3),
     # not numbers
     ("vài chục", None), ("chục", None), ("lăm", None), ("mốt", None), ("mươi", None), ("năm 2026", None),
     ("bà", None), ("hai ba", None), ("-5", None), ("1,5", None), ("1.23", None), ("", None),
-    ("trăm", None), ("nghìn", None), ("một mươi", None), ("mười mốt", None),
+    ("trăm", None), ("nghìn", None), ("một mươi", None), ("mười mốt", None), ("người", None),
+    ("năm ngoái", None),
 ]
 
 
@@ -216,6 +218,17 @@ def test_never_raises(text: str) -> None:
     assert all(isinstance(v, int) and 0 <= v <= MAX_COUNT for v in parsed.counts.values())
     assert parsed.on_date <= TODAY
     assert isinstance(parse_vi_number(text), int | None)
+
+
+@pytest.mark.parametrize("text", [
+    "1" + ".000" * 2000 + " người VNeID", "ngày 1-" + "9" * 5000, "ngày " + "9" * 5000 + "/1", "1," + "1" * 5000,
+    "9" * 5000 + "/" + "9" * 5000, "hộ 1 " * 2000, "\u200b" * 5000, "a\u0301" * 3000, "\ud800 VNeID 3",
+])
+def test_pathological_inputs(text: str) -> None:
+    parsed = parse_activity(text, CATALOG, TODAY)
+    assert all(0 <= v <= MAX_COUNT for v in parsed.counts.values())
+    assert all(len(u) <= 60 for u in parsed.unknown)
+    assert parse_vi_number(text) is None
 
 
 def test_long_message() -> None:

@@ -1,0 +1,95 @@
+"""Personal data: /dulieucuatoi, anonymising a person who leaves; backup and restore round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.cli import main
+from storage.db import Database
+from storage.models import ActivityLog, AuditLog, Identity, Person
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.harness import TelegramHarness
+from tests.seed import add_person, make_org
+
+
+@pytest.fixture
+async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
+    fake = FakeTelegramApi(token="123456:TEST-token")
+    server = await aiohttp_server(fake.app)
+    base, _ = api_urls(str(server.make_url("")))
+    h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def _with_log(db: Database) -> int:
+    org = await make_org(db)
+    pid = await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=31, phone="0987654321")
+    async with db.transaction() as s:
+        s.add(ActivityLog(commune_id=org["commune"], unit_id=org["napai"], person_id=pid,
+                          on_date=date(2026, 12, 1), activity="vneid", count=12))
+    return pid
+
+
+async def test_my_data_is_sent_at_once(tg: TelegramHarness, db: Database) -> None:
+    await _with_log(db)
+    sent = await tg.say(31, "/dulieucuatoi")
+    assert sent[0].method == "sendDocument" and sent[0].document_name == "du-lieu-ca-nhan.json"
+    data = json.loads(sent[0].document_bytes)
+    assert data["person"]["name"] == "Lò Văn Minh" and data["person"]["phone"] == "0987654321"
+    assert data["activity_logs"] == [{"date": "2026-12-01", "activity": "vneid", "count": 12, "note": None}]
+    assert data["chat_accounts"][0]["channel"] == "telegram"
+    assert "0987654321" in sent[0].caption
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+
+
+async def test_anonymise_keeps_reports_removes_identity(tg: TelegramHarness, db: Database, db_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    pid = await _with_log(db)
+    _env(monkeypatch, db_url)
+    code = await asyncio.to_thread(main, ["person", "anonymise", "--phone", "0987 654 321"])
+    assert code == 0, capsys.readouterr().err
+    async with db.session() as s:
+        p = await s.get(Person, pid)
+        assert p is not None and p.phone is None and "Lò" not in p.name and p.anonymised_at is not None
+        assert (await s.exec(select(Identity))).all() == []
+        assert len((await s.exec(select(ActivityLog))).all()) == 1
+        assert (await s.exec(select(AuditLog).where(AuditLog.action == "person.anonymise"))).one()
+    sent = await tg.say(31, "hỗ trợ 3 người cài VNeID")  # the chat account no longer belongs to anyone
+    assert sent[0].reply_markup["keyboard"][0][0]["request_contact"] is True
+
+
+async def test_backup_restore_round_trip(db: Database, db_url: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    await _with_log(db)
+    _env(monkeypatch, db_url)
+    target = tmp_path / "backup.bin"
+    assert await asyncio.to_thread(main, ["backup", str(target)]) == 0
+    assert target.stat().st_size > 0
+    async with db.transaction() as s:  # lose data after the backup
+        for row in (await s.exec(select(ActivityLog))).all():
+            await s.delete(row)
+        s.add(ActivityLog(commune_id=1, unit_id=1, on_date=date(2026, 12, 2), activity="dvc", count=99,
+                          created_at=datetime.now(UTC)))
+    await db.dispose()
+    assert await asyncio.to_thread(main, ["restore", str(target)]) == 0, capsys.readouterr().err
+    async with db.session() as s:
+        rows = (await s.exec(select(ActivityLog))).all()
+        people = (await s.exec(select(func.count()).select_from(Person))).one()
+    assert [(r.activity, r.count) for r in rows] == [("vneid", 12)] and people == 1
+    code = await asyncio.to_thread(main, ["restore", str(tmp_path / "nope.bin")])
+    assert code == 2 and "not found" in capsys.readouterr().err

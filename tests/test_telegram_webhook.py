@@ -1,0 +1,77 @@
+"""Telegram webhook mode on our own aiohttp app: secret check, bad bodies, processing; command menus."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from bot.app import BotApp
+from bot.config import load_settings
+from handlers.services import Services
+from storage.db import Database
+from storage.models import ActivityLog, ProcessedUpdate
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.seed import add_person, make_org
+
+TOKEN = "123456:TEST-token"
+SECRET = "s3cret_Value-1"
+
+
+@pytest.fixture
+async def hooked(aiohttp_server, aiohttp_client, db_url: str) -> AsyncIterator[tuple]:  # noqa: ANN001
+    fake = FakeTelegramApi(token=TOKEN)
+    server = await aiohttp_server(fake.app)
+    base, _ = api_urls(str(server.make_url("")))
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "TELEGRAM_BOT_TOKEN": TOKEN,
+                              "TELEGRAM_API_BASE_URL": base, "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/tg",
+                              "TELEGRAM_WEBHOOK_SECRET": SECRET}, env_file=None)
+    db = Database(db_url)
+    bot = BotApp.build(settings, db=db, services=Services(db=db, tz=settings.timezone))
+    await bot.start(serve_http=False, background=False)
+    client = await aiohttp_client(bot.web)
+    try:
+        yield fake, client, bot
+    finally:
+        await bot.stop()
+
+
+async def test_webhook_secret_and_bodies(hooked: tuple, db: Database) -> None:
+    fake, client, _bot = hooked
+    assert fake.webhook_url == "https://bot.example.vn/tg" and fake.webhook_secret == SECRET
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=42)
+    update = {"update_id": 77, **fake.message(42, "hỗ trợ 3 người cài VNeID")}
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                    {"X-Telegram-Bot-Api-Secret-Token": SECRET + "x"}):
+        resp = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert resp.status == 403
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    resp = await client.post("/telegram/webhook", data=b"{not json", headers=good)
+    assert resp.status == 400
+    resp = await client.post("/telegram/webhook", json={"hello": 1}, headers=good)
+    assert resp.status == 400
+    resp = await client.post("/telegram/webhook", data=b"x" * (2 << 20), headers=good)
+    assert resp.status == 413
+    async with db.session() as s:
+        assert (await s.exec(select(ProcessedUpdate))).all() == []
+    resp = await client.post("/telegram/webhook", json=update, headers=good)
+    assert resp.status == 200
+    sent = await fake.wait_for_sent(1)
+    assert sent[0].chat_id == 42 and "3" in sent[0].text
+    resp = await client.post("/telegram/webhook", json=update, headers=good)  # redelivery
+    assert resp.status == 200
+    async with db.session() as s:
+        assert len((await s.exec(select(ProcessedUpdate))).all()) == 1
+        assert (await s.exec(select(ActivityLog))).all() == []  # not confirmed yet
+
+
+async def test_command_menus_in_both_languages(hooked: tuple) -> None:
+    fake, _client, _bot = hooked
+    vi = [c["command"] for c in fake.commands[""]]
+    en = [c["command"] for c in fake.commands["en"]]
+    assert vi[:3] == ["baocao", "ghinhan", "nhatky"] and "huy" in vi and "trogiup" in vi
+    assert en[:3] == ["report", "log", "mylogs"] and "cancel" in en and "help" in en
+    descriptions = {c["command"]: c["description"] for c in fake.commands[""]}
+    assert descriptions["huy"] != {c["command"]: c["description"] for c in fake.commands["en"]}["cancel"]
