@@ -87,6 +87,63 @@ async def _reminders_preview(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+async def _export(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from bot.cli import _with_db
+    from bot.config import load_settings
+    from storage.export_data import as_json, gather_export
+    from storage.units import get_commune
+
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.is_dir():
+        print(f"error: cannot write {args.out}: {'is a directory' if out.is_dir() else 'no such folder'}",
+              file=sys.stderr)
+        return 2
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError:
+        print(f"error: --at {args.at!r} is not an ISO datetime (e.g. 2026-12-18T10:00+07:00)", file=sys.stderr)
+        return 2
+
+    async def run(db) -> int:  # noqa: ANN001
+        tz = load_settings().timezone
+        now = at
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=tz)
+        async with db.session() as s:
+            commune = await get_commune(s, args.commune)
+            if commune is None:
+                print(f"error: no commune named {args.commune!r}", file=sys.stderr)
+                return 2
+            try:
+                data = await gather_export(s, commune, args.period, now, tz)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        if args.format == "xlsx":
+            from storage.export_xlsx import build_xlsx
+
+            blob = build_xlsx(data)
+        elif args.format == "docx":
+            from storage.export_docx import build_docx
+
+            blob = build_docx(data, party=args.party, number=args.number or "", signer=args.signer or "",
+                              signer_title=args.signer_title or "")
+        else:
+            blob = json.dumps(as_json(data), ensure_ascii=False, indent=2).encode("utf-8")
+        try:
+            out.write_bytes(blob)
+        except OSError as exc:
+            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {args.out} ({len(blob)} bytes)")
+        return 0
+
+    return await _with_db(run)
+
+
 def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
@@ -102,3 +159,15 @@ def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     pv.add_argument("--commune")
     pv.add_argument("--json", action="store_true")
     pv.set_defaults(fn=_reminders_preview)
+
+    ex = sub.add_parser("export", help="monthly export: XLSX workbook, DOCX draft Báo cáo or JSON")
+    ex.add_argument("--commune", required=True)
+    ex.add_argument("--period", help="period key (2026-12) or words ('tháng 12'); default: the open period")
+    ex.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
+    ex.add_argument("--format", required=True, choices=("xlsx", "docx", "json"))
+    ex.add_argument("--party", action="store_true", help="DOCX in the Party layout (Hướng dẫn 36-HD/VPTW)")
+    ex.add_argument("--number", help="document number for the DOCX, e.g. 05")
+    ex.add_argument("--signer", help="signer's name for the DOCX")
+    ex.add_argument("--signer-title", help="signer's title, e.g. 'PHÓ CHỦ TỊCH' or 'TRƯỞNG BAN'")
+    ex.add_argument("--out", required=True, help="file to write")
+    ex.set_defaults(fn=_export)

@@ -19,7 +19,16 @@ __all__ = ["DEFAULT_TTL", "FileStore", "StoredFile"]
 DEFAULT_TTL = 24 * 3600.0  # seconds a link stays valid
 MAX_BYTES = 200 << 20  # total bytes kept in memory; the oldest files are dropped beyond it
 ROUTE = "/files/{token}"
-_ACTIVE = ("html", "xml", "javascript", "svg")  # types a browser might run: served as plain bytes
+_ACTIVE = (
+    "text/html",
+    "application/xhtml",
+    "image/svg",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/ecmascript",
+)  # a browser might run these: sent as bytes
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,15 @@ class FileStore:
     or a passed expiry all give 404. The secret is random per process unless one is given, so links
     die with the process (the bytes live in memory anyway)."""
 
-    def __init__(self, public_url: str | None, *, secret: bytes | None = None, ttl: float = DEFAULT_TTL,
-                 max_bytes: int = MAX_BYTES, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        public_url: str | None,
+        *,
+        secret: bytes | None = None,
+        ttl: float = DEFAULT_TTL,
+        max_bytes: int = MAX_BYTES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.public_url = public_url.rstrip("/") if public_url else None
         self._secret = secret or secrets.token_bytes(32)
         self.ttl, self.max_bytes, self.clock = ttl, max_bytes, clock
@@ -56,8 +72,10 @@ class FileStore:
 
     def mount(self, app: web.Application) -> None:
         """Add ``GET /files/{token}`` to ``app`` (once, even if several channels share the app)."""
-        if not any(getattr(r, "resource", None) is not None and r.resource.canonical == ROUTE
-                   for r in app.router.routes()):
+        if not any(
+            getattr(r, "resource", None) is not None and r.resource.canonical == ROUTE
+            for r in app.router.routes()
+        ):
             app.router.add_get(ROUTE, self._serve)
 
     def put(self, name: str, data: bytes, mime: str = "application/octet-stream") -> str:
@@ -65,8 +83,9 @@ class FileStore:
         self._expire()
         file_id = secrets.token_hex(12)
         expires = self.clock() + self.ttl
-        self._files[file_id] = StoredFile(name or "file", bytes(data), mime or "application/octet-stream",
-                                          expires)
+        self._files[file_id] = StoredFile(
+            name or "file", bytes(data), mime or "application/octet-stream", expires
+        )
         self._size += len(data)
         while self._size > self.max_bytes and len(self._files) > 1:
             _, old = self._files.popitem(last=False)
@@ -102,10 +121,18 @@ class FileStore:
         stored = self.get(request.match_info["token"])
         if stored is None:
             return web.Response(status=404, text="Not found or expired")
-        mime = "application/octet-stream" if any(a in stored.mime.lower() for a in _ACTIVE) else stored.mime
+        mime = stored.mime
+        if mime.split(";")[0].strip().lower().startswith(_ACTIVE):
+            mime = "application/octet-stream"
         name = "".join(c for c in stored.name if c.isprintable()) or "file"
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-        return web.Response(body=stored.data, headers={
-            "Content-Type": mime, "Content-Disposition": disposition,
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        return web.Response(
+            body=stored.data,
+            headers={
+                "Content-Type": mime,
+                "Content-Disposition": disposition,
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

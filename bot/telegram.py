@@ -168,13 +168,15 @@ class TelegramChannel:
         if request.content_length and request.content_length > MAX_BODY:
             return web.Response(status=413)
         try:
-            body = await request.content.read(MAX_BODY + 1)
+            body = await request.read()  # the app's client_max_size caps the body (413 beyond it)
             if len(body) > MAX_BODY:
                 return web.Response(status=413)
             data = json.loads(body)
             update = Update.de_json(data, self.app.bot)
             if update is None or not isinstance(data, dict) or "update_id" not in data:
                 raise ValueError("not an update")
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
         await self.app.update_queue.put(update)

@@ -45,10 +45,16 @@ def to_incoming(update: ZaloUpdate) -> Incoming | None:
     if update.text is None and not media:
         return None
     return Incoming(
-        channel="zalo", user_id=update.user_id, chat_id=update.chat_id, update_id=update.message_id,
-        received_at=update.date, text=update.text if update.text and update.text.strip() else None,
-        media=tuple(media), display_name=update.display_name,
-        chat_type="private" if update.chat_type == "PRIVATE" else "group")
+        channel="zalo",
+        user_id=update.user_id,
+        chat_id=update.chat_id,
+        update_id=update.message_id,
+        received_at=update.date,
+        text=update.text if update.text and update.text.strip() else None,
+        media=tuple(media),
+        display_name=update.display_name,
+        chat_type="private" if update.chat_type == "PRIVATE" else "group",
+    )
 
 
 class ZaloChannel:
@@ -58,9 +64,17 @@ class ZaloChannel:
     caps = CAPS
     _pollers: ClassVar[dict[str, ZaloChannel]] = {}  # token digest → the channel polling it
 
-    def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str = DEFAULT_BASE_URL,
-                 webhook_url: str | None = None, webhook_secret: str | None = None,
-                 public_url: str | None = None, poll_timeout: float = 30) -> None:
+    def __init__(
+        self,
+        token: str,
+        dispatcher: Dispatcher,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        public_url: str | None = None,
+        poll_timeout: float = 30,
+    ) -> None:
         if webhook_url and not webhook_secret:
             raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
         self.dispatcher = dispatcher
@@ -69,8 +83,11 @@ class ZaloChannel:
         self.poll_timeout = poll_timeout
         self.poll_interval = 1.0  # minimum seconds between the starts of two polls (see zalo-api.md §1.3)
         self.retry_delay, self.max_backoff = 1.0, 60.0  # poll error backoff: first wait and cap (seconds)
-        self.files = FileStore(public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest())
+        self.files = FileStore(
+            public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest()
+        )
         self.username: str | None = None
+        self.bot_id: str | None = None  # from getMe; Zalo may echo the bot's own sends back
         self.processed = 0  # updates fully handled (replies sent or given up); tests wait on it
         self._key = hashlib.sha256(token.encode()).hexdigest()
         self._poller: asyncio.Task[None] | None = None
@@ -136,7 +153,8 @@ class ZaloChannel:
 
     async def _hello(self) -> None:
         me = await self.client.get_me()
-        self.username = str(me.get("account_name") or me.get("id") or "") or None
+        self.bot_id = str(me.get("id") or "") or None
+        self.username = str(me.get("account_name") or self.bot_id or "") or None
         self.dispatcher.services.bot_usernames["zalo"] = self.username or ""
 
     async def _register_webhook(self) -> None:
@@ -207,16 +225,23 @@ class ZaloChannel:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
-        if (not self.webhook_secret or given is None
-                or not hmac.compare_digest(given.encode(), self.webhook_secret.encode())):
+        if (
+            not self.webhook_secret
+            or given is None
+            or not hmac.compare_digest(given.encode(), self.webhook_secret.encode())
+        ):
             return web.Response(status=403)
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return web.Response(status=413)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_chunked(1 << 16):  # read() alone may stop at a chunk
+            size += len(chunk)
+            if size > MAX_BODY:
+                return web.Response(status=413)
+            chunks.append(chunk)
         try:
-            update = parse_update(json.loads(body))
+            update = parse_update(json.loads(b"".join(chunks)))
         except (ValueError, ChannelError):
             return web.Response(status=400)
         self._spawn(self._process(update))
@@ -235,18 +260,21 @@ class ZaloChannel:
             except Exception:
                 log.exception("error while handling Zalo update %s", update.message_id)
                 with contextlib.suppress(ChannelError):
-                    await self.client.send_message(update.chat_id, _(
-                        "Sorry, something went wrong on my side. Please try again in a moment."))
+                    await self.client.send_message(
+                        update.chat_id,
+                        _("Sorry, something went wrong on my side. Please try again in a moment."),
+                    )
             finally:
                 self.processed += 1
 
     async def _handle(self, update: ZaloUpdate) -> None:
-        incoming = to_incoming(update)
+        incoming = None if update.user_id == self.bot_id else to_incoming(update)
         if incoming is None:
-            if update.is_bot or not self._first_time(update.message_id):
+            if update.is_bot or update.user_id == self.bot_id or not self._first_time(update.message_id):
                 return
-            await self.client.send_message(update.chat_id, _(
-                "Sorry, I cannot read this kind of message. Please send text or a photo."))
+            await self.client.send_message(
+                update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
+            )
             return
         for out in await self.dispatcher.handle(incoming, CAPS):
             try:
@@ -276,7 +304,10 @@ class ZaloChannel:
 
     def _file_note(self, attached: FileOut) -> str:
         if not self.files.enabled:
-            return _("The file {name} cannot be sent on Zalo. Please download it from Telegram or the "
-                     "commune's web page.", name=attached.name)
+            return _(
+                "The file {name} cannot be sent on Zalo. Please download it from Telegram or the "
+                "commune's web page.",
+                name=attached.name,
+            )
         url = self.files.put(attached.name, attached.data, attached.mime)
         return _("Download {name} (the link works for 24 hours): {url}", name=attached.name, url=url)

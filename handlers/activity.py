@@ -41,11 +41,11 @@ async def handle_free_log(turn: Turn) -> bool:
         return False
     msg = turn.incoming
     text = (msg.text or "").strip() or " ".join(m.caption or "" for m in msg.media).strip()
-    if msg.media and not text:
-        await _keep_media(turn)
-        return True
     if any(m.kind == "sticker" for m in msg.media):
         turn.reply(_("Nice sticker! To log your work, write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        return True
+    if msg.media and not text:
+        await _keep_media(turn)
         return True
     if not text:
         turn.reply(_("Please write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))

@@ -22,7 +22,9 @@ def parse_count(text: str) -> int:
             raise InputError(_("Please write a number, e.g. 12."))
         if num != num.to_integral_value():
             raise InputError(_("Please write a whole number, e.g. 12."))
-        if num > MAX_COUNT:  # before int(): "1e999999999" must not build a billion-digit integer
+        if num < 0:
+            raise InputError(_("The number cannot be negative."))
+        if num > MAX_COUNT:  # checked before int(): "1e999999999" must not build a billion-digit integer
             shown = fmt_number(num) if num.adjusted() < 16 else text.strip()
             raise InputError(_("{n} looks too large for one day; please check the number.", n=shown))
         value = int(num)

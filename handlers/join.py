@@ -26,7 +26,8 @@ def explain_joining(turn: Turn) -> None:
         text=_("Hello! I help the commune's units and village digital teams report their digital-"
                "transformation work.\n\nTo join, send the invite code you received from the lead office "
                "(Phòng Văn hóa - Xã hội), or open the invite link. If your phone number is on the commune's "
-               "list, you can also share your contact with me."),
+               "list, you can also share your contact with me.\n\nAlready registered on Telegram or Zalo? Send "
+               "/lienket there to get a code, then send that code here."),
         request_contact=turn.caps.contact_request))
 
 

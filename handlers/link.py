@@ -36,19 +36,33 @@ async def link_cmd(turn: Turn, args: str) -> None:
     if turn.person is None:
         if arg and wanted is None:
             if not await try_link_code(turn, arg):
-                turn.reply(_("I could not find the link code {code}. Send /lienket on the channel where you "
-                             "are already registered to get a new one.", code=normalize_code(arg)))
+                turn.reply(
+                    _(
+                        "I could not find the link code {code}. Send /lienket on the channel where you "
+                        "are already registered to get a new one.",
+                        code=normalize_code(arg),
+                    )
+                )
             return
-        turn.reply(_("To link this account: send /lienket to the bot on the channel where you are already "
-                     "registered, then send the code you get here, like this: /lienket CODE"))
+        turn.reply(
+            _(
+                "To link this account: send /lienket to the bot on the channel where you are already "
+                "registered, then send the code you get here, like this: /lienket CODE"
+            )
+        )
         return
     if wanted is not None:
         await _prefer(turn, wanted)
         return
     if arg:
-        turn.reply(_("This {channel} account is already registered as {name}, so there is nothing to link "
-                     "here. Send the code from your other account instead.",
-                     channel=_label(turn.incoming.channel), name=turn.person.name))
+        turn.reply(
+            _(
+                "This {channel} account is already registered as {name}, so there is nothing to link "
+                "here. Send the code from your other account instead.",
+                channel=_label(turn.incoming.channel),
+                name=turn.person.name,
+            )
+        )
         return
     await _new_code(turn)
 
@@ -60,14 +74,23 @@ async def _new_code(turn: Turn) -> None:
     link.expires_at = turn.now + LINK_TTL  # the turn's clock is the one codes are checked against
     turn.session.add(link)
     other = _label(_other(turn.incoming.channel))
-    lines = [_("Your link code is {code}. It works once, for {minutes} minutes.", code=link.code,
-               minutes=int(LINK_TTL.total_seconds() // 60)),
-             _("Open the bot on {other} and send: /lienket {code}", other=other, code=link.code),
-             _("(On Zalo you can also just send the code.)")]
+    lines = [
+        _(
+            "Your link code is {code}. It works once, for {minutes} minutes.",
+            code=link.code,
+            minutes=int(LINK_TTL.total_seconds() // 60),
+        ),
+        _("Open the bot on {other} and send: /lienket {code}", other=other, code=link.code),
+        _("(On Zalo you can also just send the code.)"),
+    ]
     idents = await _identities(turn, person)
     if len({i.channel for i in idents}) > 1:
-        lines.append(_("You are already on both channels. To choose where reminders go, send /lienket "
-                       "telegram or /lienket zalo."))
+        lines.append(
+            _(
+                "You are already on both channels. To choose where reminders go, send /lienket "
+                "telegram or /lienket zalo."
+            )
+        )
     turn.reply("\n".join(lines))
 
 
@@ -79,13 +102,23 @@ async def _prefer(turn: Turn, channel: str) -> None:
     person = turn.person
     assert person is not None
     if channel not in {i.channel for i in await _identities(turn, person)}:
-        turn.reply(_("You are not linked on {channel} yet. Send /lienket here to get a code, then send it to "
-                     "the bot on {channel}.", channel=_label(channel)))
+        turn.reply(
+            _(
+                "You are not linked on {channel} yet. Send /lienket here to get a code, then send it to "
+                "the bot on {channel}.",
+                channel=_label(channel),
+            )
+        )
         return
     if person.preferred_channel != channel:
-        turn.session.add(AuditLog(actor_person_id=person.id, action="person.preferred_channel",
-                                  target=f"person:{person.id}",
-                                  detail={"from": person.preferred_channel, "to": channel}))
+        turn.session.add(
+            AuditLog(
+                actor_person_id=person.id,
+                action="person.preferred_channel",
+                target=f"person:{person.id}",
+                detail={"from": person.preferred_channel, "to": channel},
+            )
+        )
     person.preferred_channel = channel
     turn.session.add(person)
     turn.reply(_("Done: from now on I will send your reminders on {channel}.", channel=_label(channel)))
@@ -104,39 +137,85 @@ async def try_link_code(turn: Turn, text: str) -> bool:
     if person is None or person.anonymised_at is not None:
         return False
     if link.used_at is not None:
-        turn.reply(_("This link code has already been used. Send /lienket on your registered account to get "
-                     "a new one."))
+        turn.reply(
+            _(
+                "This link code has already been used. Send /lienket on your registered account to get "
+                "a new one."
+            )
+        )
         return True
     if link.expires_at <= turn.now:
-        turn.reply(_("This link code has expired (codes work for {minutes} minutes). Send /lienket on your "
-                     "registered account to get a new one.", minutes=int(LINK_TTL.total_seconds() // 60)))
+        turn.reply(
+            _(
+                "This link code has expired (codes work for {minutes} minutes). Send /lienket on your "
+                "registered account to get a new one.",
+                minutes=int(LINK_TTL.total_seconds() // 60),
+            )
+        )
         return True
     if any(i.channel == msg.channel for i in await _identities(turn, person)):
-        turn.reply(_("This code is for linking your other channel: you are already registered on {channel} "
-                     "with another account.", channel=_label(msg.channel)))
+        turn.reply(
+            _(
+                "This code is for linking your other channel: you are already registered on {channel} "
+                "with another account.",
+                channel=_label(msg.channel),
+            )
+        )
         return True
-    claimed = await s.exec(update(LinkCode).where(  # type: ignore[call-overload]
-        LinkCode.code == code, LinkCode.used_at.is_(None)).values(used_at=turn.now))  # type: ignore[union-attr]
+    claimed = await s.exec(
+        update(LinkCode)
+        .where(  # type: ignore[call-overload]
+            LinkCode.code == code, LinkCode.used_at.is_(None)
+        )
+        .values(used_at=turn.now)
+    )  # type: ignore[union-attr]
     if not claimed.rowcount:  # someone used it a moment ago
-        turn.reply(_("This link code has already been used. Send /lienket on your registered account to get "
-                     "a new one."))
+        turn.reply(
+            _(
+                "This link code has already been used. Send /lienket on your registered account to get "
+                "a new one."
+            )
+        )
         return True
-    stale = (await s.exec(select(Identity).where(Identity.channel == msg.channel,
-                                                 Identity.external_id == msg.user_id))).first()
+    stale = (
+        await s.exec(
+            select(Identity).where(Identity.channel == msg.channel, Identity.external_id == msg.user_id)
+        )
+    ).first()
     if stale is not None:  # left behind by an anonymised person
         await s.delete(stale)
         await s.flush()
-    s.add(Identity(person_id=person.id, channel=msg.channel, external_id=msg.user_id,  # type: ignore[arg-type]
-                   chat_id=msg.chat_id, display_name=(msg.display_name or "")[:120] or None,
-                   created_at=turn.now, last_seen_at=turn.now))
+    s.add(
+        Identity(
+            person_id=person.id,
+            channel=msg.channel,
+            external_id=msg.user_id,  # type: ignore[arg-type]
+            chat_id=msg.chat_id,
+            display_name=(msg.display_name or "")[:120] or None,
+            created_at=turn.now,
+            last_seen_at=turn.now,
+        )
+    )
     person.last_channel = msg.channel
     s.add(person)
-    s.add(AuditLog(actor_person_id=person.id, action="identity.link", target=f"{msg.channel}:{msg.user_id}",
-                   detail={"channel": msg.channel, "via": "link_code"}))
+    s.add(
+        AuditLog(
+            actor_person_id=person.id,
+            action="identity.link",
+            target=f"{msg.channel}:{msg.user_id}",
+            detail={"channel": msg.channel, "via": "link_code"},
+        )
+    )
     turn.person = person
     turn.state.data.pop("_locale", None)
     with use_locale(person.locale):
-        turn.reply(_("Welcome, {name}! This {channel} account is now linked to your registration; "
-                     "everything you send here counts for you as before. Type /trogiup to see what you "
-                     "can do.", name=person.name, channel=_label(msg.channel)))
+        turn.reply(
+            _(
+                "Welcome, {name}! This {channel} account is now linked to your registration; "
+                "everything you send here counts for you as before. Type /trogiup to see what you "
+                "can do.",
+                name=person.name,
+                channel=_label(msg.channel),
+            )
+        )
     return True

@@ -14,7 +14,16 @@ from storage.db import Database
 from tests.fakes.telegram_api import FakeTelegramApi, SentMessage
 from tests.fakes.zalo_api import FakeZaloApi
 
-__all__ = ["TG_TOKEN", "TOKEN", "WEBHOOK_SECRET", "WEBHOOK_URL", "ZaloHarness", "add_zalo_identity", "texts"]
+__all__ = [
+    "TG_TOKEN",
+    "TOKEN",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_URL",
+    "ZaloHarness",
+    "add_zalo_identity",
+    "texts",
+    "vi",
+]
 
 TOKEN = "7420517352185846210:zalo-TEST_s3cret"
 TG_TOKEN = "123456:TEST-token"
@@ -25,8 +34,15 @@ WEBHOOK_SECRET = "webhook-Secret_0123456789"
 class ZaloHarness:
     """``say`` pushes a text update and returns the ``expect`` messages the bot sent back."""
 
-    def __init__(self, fake: FakeZaloApi, db_url: str, *, webhook: bool = False, public_url: str | None = None,
-                 telegram: tuple[FakeTelegramApi, str] | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeZaloApi,
+        db_url: str,
+        *,
+        webhook: bool = False,
+        public_url: str | None = None,
+        telegram: tuple[FakeTelegramApi, str] | None = None,
+    ) -> None:
         self.fake, self.db_url, self.webhook, self.public_url = fake, db_url, webhook, public_url
         self.tg_fake, self.tg_base = telegram if telegram else (None, None)
         self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
@@ -39,7 +55,11 @@ class ZaloHarness:
         return next(ch for ch in self.bot.channels if ch.name == "zalo")
 
     async def start(self) -> BotApp:
-        env = {"DATABASE_URL": "sqlite:///unused.db", "ZALO_BOT_TOKEN": TOKEN, "ZALO_API_BASE_URL": self.fake.base_url}
+        env = {
+            "DATABASE_URL": "sqlite:///unused.db",
+            "ZALO_BOT_TOKEN": TOKEN,
+            "ZALO_API_BASE_URL": self.fake.base_url,
+        }
         if self.webhook:
             env |= {"ZALO_WEBHOOK_URL": WEBHOOK_URL, "ZALO_WEBHOOK_SECRET": WEBHOOK_SECRET}
         if self.public_url:
@@ -72,7 +92,7 @@ class ZaloHarness:
 
     def take_sent(self) -> list[dict[str, Any]]:
         """Messages the bot sent on Zalo since the last call."""
-        new = self.fake.sent_messages[self._seen:]
+        new = self.fake.sent_messages[self._seen :]
         self._seen = len(self.fake.sent_messages)
         return list(new)
 
@@ -104,6 +124,14 @@ async def add_zalo_identity(db: Database, person_id: int, user: str, chat_id: st
 
     async with db.transaction() as s:
         s.add(Identity(person_id=person_id, channel="zalo", external_id=user, chat_id=chat_id or user))
+
+
+def vi(msg: str, **kw: object) -> str:
+    """``msg`` as the Vietnamese catalog renders it (tests compare against msgids, not copied text)."""
+    from locales.i18n import _, use_locale
+
+    with use_locale("vi"):
+        return _(msg, **kw)
 
 
 def texts(sent: list[Any]) -> str:
