@@ -41,9 +41,10 @@ async def my_logs_cmd(turn: Turn, _args: str) -> None:
         turn.reply(_closed_text(period))
         return
     if not await _entries(turn, period):
-        turn.reply(_("You have no activity log entries for {period} yet.", period=period_label(period, current_locale()))
-                   + "\n" + _("To log, just write what you did, e.g. \"hỗ trợ 5 người cài VNeID\", "
-                              "or type /ghinhan to go step by step."))
+        label = period_label(period, current_locale())
+        turn.reply(_("You have no activity log entries for {period} yet.", period=label) + "\n"
+                   + _("To log, just write what you did, e.g. \"hỗ trợ 5 người cài VNeID\", "
+                       "or type /ghinhan to go step by step."))
         return
     await engine.start(turn, "mylogs", {"period": period.key})
 
@@ -102,7 +103,8 @@ async def _pick_prompt(turn: Turn) -> engine.Prompt:
     lines = [turn.data.pop("note")] if turn.data.get("note") else []
     if lines:
         lines.append("")
-    lines.append(_("Your activity log for {period} ({start} – {end}):", period=period_label(period, current_locale()),
+    label = period_label(period, current_locale())
+    lines.append(_("Your activity log for {period} ({start} – {end}):", period=label,
                    start=fmt_date(period.start), end=fmt_date(period.end)))
     lines += [_entry_line(turn, i, r.on_date, r.activity, r.count) for i, r in enumerate(shown, 1)]
     if len(logs) > len(shown):
@@ -110,7 +112,7 @@ async def _pick_prompt(turn: Turn) -> engine.Prompt:
     totals: Counter[str] = Counter()
     for r in logs:
         totals[r.activity] += r.count
-    lines += ["", _("Totals for {period}:", period=period_label(period, current_locale()))]
+    lines += ["", _("Totals for {period}:", period=label)]
     order = [t.code for t in turn.services.activity_catalog()]
     for code in sorted(totals, key=lambda c: (order.index(c) if c in order else len(order), c)):
         lines.append(f"• {label_of(turn, code)}: {fmt_number(totals[code])}")
@@ -175,7 +177,6 @@ async def _parse_count(turn: Turn, answer: engine.Answer) -> str:
     if not result.rowcount:  # removed between the read and the write
         turn.data["note"] = _("That entry no longer exists; here is the current list.")
         return "saved"
-    turn.session.expunge(log)  # the row changed under the ORM; never flush the stale copy
     turn.session.add(AuditLog(at=turn.now, actor_person_id=person_id, action=action,
                               target=f"activitylog:{log_id}", detail=detail))
     turn.data["note"] = note
@@ -209,7 +210,8 @@ engine.register(engine.Flow(
     name="mylogs",
     steps={
         "pick": engine.Step("pick", _pick_prompt, _parse_pick, lambda t, v: "count" if v == "edit" else None),
-        "count": engine.Step("count", _count_prompt, _parse_count, lambda t, v: "pick" if v == "saved" else None),
+        "count": engine.Step("count", _count_prompt, _parse_count,
+                             lambda t, v: "pick" if v == "saved" else None),
     },
     finish=_finish,
     summary_of=lambda t: _("correcting your activity log entries"),

@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
-from handlers.periods import current_period, period_label, period_row
+from handlers.periods import current_period, period_label, period_row, stream_named
 from handlers.report_items import (
     TASK_STATUSES,
     load_items,
@@ -23,7 +23,7 @@ from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from locales.textnorm import fold
 from reminders.calendar import period_by_key
-from storage.models import AuditLog, Report, ReportItem, ReportRevision, Unit
+from storage.models import AuditLog, Report, ReportingPeriod, ReportItem, ReportRevision, Unit
 
 __all__ = ["STREAM", "report_cmd"]
 
@@ -40,6 +40,13 @@ async def report_cmd(turn: Turn, _args: str) -> None:
                      "Please ask the lead office."))
         return
     period = current_period(turn.services, STREAM, turn.now)
+    returned = (await turn.session.exec(select(Report, ReportingPeriod).join(ReportingPeriod).where(
+        Report.unit_id == unit.id, Report.status == "returned", ReportingPeriod.stream == STREAM)
+        .order_by(ReportingPeriod.start))).first()
+    if returned is not None:  # a returned report reopens for correction, even after its deadline
+        period = period_by_key(stream_named(turn.services, STREAM), returned[1].key, turn.tz)
+        turn.reply(_("The lead office returned your report for {period}: {comment}",
+                     period=period_label(period, current_locale()), comment=returned[0].review_comment or ""))
     items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
     prev = await previous_answers(turn.session, unit.id, STREAM)  # type: ignore[arg-type]
     loc = current_locale()
@@ -173,14 +180,13 @@ async def _finish(turn: Turn) -> None:
         return
     assert turn.person is not None
     s = turn.session
-    from handlers.periods import stream_named
-
     period = period_by_key(stream_named(turn.services, STREAM), d["period"], turn.tz)
     prow = await period_row(s, turn.person.commune_id, period)
-    late = turn.now > period.due
     report = (await s.exec(select(Report).where(Report.period_id == prow.id,
                                                 Report.unit_id == d["unit_id"]))).first()
     amended = report is not None
+    # A correction of a returned report keeps the original on-time / late verdict.
+    late = report.late if report is not None and report.status == "returned" else turn.now > period.due
     if report is None:
         report = Report(period_id=prow.id, unit_id=d["unit_id"], revision=0)  # type: ignore[arg-type]
     report.revision += 1

@@ -159,5 +159,7 @@ HANDLERS = {
     "tinhtrang": _bind("handlers.status", "status_cmd"),
     "hanbaocao": _bind("handlers.status", "due_cmd"),
     "dulieucuatoi": _bind("handlers.privacy", "my_data_cmd"),
+    "duyet": _bind("handlers.review", "review_cmd"),
+    "thongbao": _bind("handlers.announce", "announce_cmd"),
     "lienket": _bind("handlers.link", "link_cmd"),
 }

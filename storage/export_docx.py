@@ -29,10 +29,11 @@ _STATE_RECIPIENTS = ["Sở Khoa học và Công nghệ", "Thường trực Đả
                      "Chủ tịch, các Phó Chủ tịch UBND xã"]
 _PARTY_RECIPIENTS = ["Ban Thường vụ Đảng ủy xã", "Ban Chỉ đạo 57 tỉnh", "Các thành viên Ban Chỉ đạo"]
 _PREFIXES = ("xã ", "phường ", "đặc khu ")
-_PPR_AFTER_BORDER = tuple(f"w:{t}" for t in (  # schema order of pPr children after pBdr
-    "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
-    "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
-    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split())
+_PPR_AFTER_BORDER = (  # schema order of the pPr children that follow pBdr
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
 def place_name(commune: str) -> str:
@@ -97,16 +98,13 @@ def _setup(doc: DocumentObject) -> None:
     sec.top_margin = sec.bottom_margin = Mm(20)
     sec.left_margin, sec.right_margin = Mm(30), Mm(15)
     sec.different_first_page_header_footer = True  # page numbers from page 2, centred in the top margin
+    sec.first_page_header.is_linked_to_previous = False  # an explicit, empty first-page header
     p = sec.header.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "2"
-    run.append(text)
-    field.append(run)
     p._p.append(field)
+    field.append(p.add_run("2")._r)
 
 
 def _line(target: DocumentObject | _Cell, text: str = "", *, size: float = BODY_PT, bold: bool = False,
@@ -153,6 +151,8 @@ def _borderless(table: Table, widths_mm: Iterable[float]) -> None:
     tblpr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
                                 "w:tblDescription", "w:tblPrChange")
     widths = list(widths_mm)
+    tblpr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
+    tblpr.find(qn("w:tblW")).set(qn("w:w"), str(round(sum(widths) / 25.4 * 1440)))
     for row in table.rows:
         for cell, w in zip(row.cells, widths, strict=True):
             cell.width = Mm(w)

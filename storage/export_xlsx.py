@@ -46,7 +46,7 @@ def _write_row(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
         elif isinstance(value, int):
             cell.number_format = _INT_FMT
         elif isinstance(value, float):
-            cell.number_format = _NUM_FMT
+            cell.number_format = _INT_FMT if value.is_integer() else _NUM_FMT
         elif isinstance(value, str) and len(value) > _WRAP_OVER:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 

@@ -1,0 +1,123 @@
+"""The lead office reviews unit reports: accept, or return with a comment; the sender is told at once."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.errors import InputError
+from bot.outbox import enqueue_for_person
+from handlers import engine
+from handlers.messages import Choice, Outgoing
+from handlers.periods import current_period, period_label
+from handlers.report_items import show_value
+from handlers.turn import Turn
+from locales.i18n import _, current_locale, use_locale
+from storage.models import AuditLog, Person, Report, ReportingPeriod, ReportItem, Unit
+
+__all__ = ["review_cmd"]
+
+
+async def review_cmd(turn: Turn, _args: str) -> None:
+    person = turn.person
+    assert person is not None
+    period = current_period(turn.services, "unit_monthly", turn.now)
+    rows = (await turn.session.exec(
+        select(Report, Unit, ReportingPeriod).join(Unit, Unit.id == Report.unit_id)
+        .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+        .where(ReportingPeriod.commune_id == person.commune_id, Report.status == "submitted",
+               ReportingPeriod.stream == "unit_monthly")
+        .order_by(ReportingPeriod.start.desc(), Unit.name))).all()  # type: ignore[attr-defined]
+    if not rows:
+        turn.reply(_("No report is waiting for review ({period}).",
+                     period=period_label(period, current_locale())))
+        return
+    reports = [[f"{u.name} · {rp.key}" + (" ⚠" if r.late else ""), str(r.id)] for r, u, rp in rows[:30]]
+    await engine.start(turn, "review", {"reports": reports})
+
+
+def _pick_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_("Which report do you want to review?"),
+                         tuple(Choice(label, rid) for label, rid in turn.data["reports"]))
+
+
+async def _parse_pick(turn: Turn, answer: engine.Answer) -> int:
+    if answer.choice is None:
+        raise InputError(_("Please type the number of a report in the list."))
+    report = await turn.session.get(Report, int(answer.choice))
+    if report is None:
+        raise InputError(_("That report no longer exists."))
+    items = (await turn.session.exec(select(ReportItem).where(ReportItem.report_id == report.id))).all()
+    unit = await turn.session.get(Unit, report.unit_id)
+    lines = [f"{unit.name if unit else '?'}: " + _("{n} item(s), revision {r}", n=len(items), r=report.revision)]
+    for it in items[:20]:
+        lines.append("• " + show_value({"kind": it.kind, "unit": None},
+                                       {"status": it.status, "bool": it.value_bool,
+                                        "value": str(it.value_num) if it.value_num is not None else None}))
+    lines.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
+    lines.append(_("Proposals: {t}", t=report.proposals or _("none")))
+    turn.data["summary"] = "\n".join(lines)
+    return report.id  # type: ignore[return-value]
+
+
+def _decide_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(turn.data["summary"] + "\n\n" + _("Accept this report or return it for correction?"),
+                         (Choice(_("Accept"), "accept"), Choice(_("Return with a comment"), "return")))
+
+
+def _parse_decide(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice not in ("accept", "return"):
+        raise InputError(_("Please choose Accept or Return."))
+    return answer.choice
+
+
+def _comment_prompt(turn: Turn) -> engine.Prompt:
+    return engine.Prompt(_("What should the unit add or correct? (e.g. \"bổ sung số liệu chỉ tiêu 2\")"))
+
+
+def _parse_comment(turn: Turn, answer: engine.Answer) -> str:
+    if len(answer.text) < 3:
+        raise InputError(_("Please write a short comment for the unit."))
+    return answer.text
+
+
+async def _finish(turn: Turn) -> None:
+    s, lead = turn.session, turn.person
+    assert lead is not None
+    report = await s.get(Report, turn.data["report_id"])
+    if report is None or report.status != "submitted":
+        turn.reply(_("This report was changed meanwhile; nothing was done."))
+        return
+    returned = turn.data["decision"] == "return"
+    report.status = "returned" if returned else "accepted"
+    report.review_comment = turn.data.get("comment") if returned else None
+    s.add(report)
+    s.add(AuditLog(actor_person_id=lead.id, action=f"report.{report.status}", target=f"report:{report.id}",
+                   detail={"comment": report.review_comment}))
+    rp = await s.get(ReportingPeriod, report.period_id)
+    sender = await s.get(Person, report.person_id) if report.person_id else None
+    if sender is not None and sender.anonymised_at is None:
+        with use_locale(sender.locale):
+            text = (_("The lead office returned your report for {period}: {comment}\nType /baocao to correct "
+                      "and send it again.", period=rp.key if rp else "", comment=report.review_comment)
+                    if returned else _("The lead office accepted your report for {period}. Thank you!",
+                                       period=rp.key if rp else ""))
+        await enqueue_for_person(s, sender, Outgoing(text=text), key=f"review:{report.id}:{report.revision}",
+                                 now=turn.now)
+        outbox = turn.services.extra.get("outbox")
+        if outbox is not None:
+            turn.after_commit.append(outbox.wake)
+    turn.reply(_("Report returned; the unit has been told.") if returned
+               else _("Report accepted; the unit has been told."))
+
+
+engine.register(engine.Flow(
+    name="review",
+    steps={
+        "pick": engine.Step("pick", _pick_prompt, _parse_pick, "decide", "report_id"),
+        "decide": engine.Step("decide", _decide_prompt, _parse_decide,
+                              lambda t, v: "comment" if v == "return" else None, "decision"),
+        "comment": engine.Step("comment", _comment_prompt, _parse_comment, None, "comment"),
+    },
+    finish=_finish,
+    summary_of=lambda t: _("reviewing a report"),
+))

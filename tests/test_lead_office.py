@@ -1,0 +1,126 @@
+"""The lead office in chat: review (accept / return), announcements with delivery counts, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from locales.i18n import _, use_locale
+from storage.db import Database
+from storage.models import Outbox, Report
+from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.harness import TelegramHarness
+from tests.seed import add_person, make_org
+from tests.test_telegram_report import _plan
+
+OFFICER, LEAD, MEMBER, MEMBER2 = 8001, 8002, 8003, 8004
+
+
+def vi(msg: str, **kw: object) -> str:
+    with use_locale("vi"):
+        return _(msg, **kw)
+
+
+@pytest.fixture
+async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
+    fake = FakeTelegramApi(token="123456:TEST-token")
+    server = await aiohttp_server(fake.app)
+    base, _x = api_urls(str(server.make_url("")))
+    h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def _people(db: Database) -> dict[str, int]:
+    org = await make_org(db)
+    await _plan(db)
+    await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
+    await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
+    await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=MEMBER)
+    await add_person(db, org["khuoi"], "Đinh Văn Hải", "member", telegram_id=MEMBER2)
+    await add_person(db, org["khuoi"], "Nông Thị Bé", "member")  # not joined yet
+    return org
+
+
+async def _submit(tg: TelegramHarness) -> None:
+    await tg.say(OFFICER, "/baocao", expect=2)
+    await tg.tap(OFFICER, "done")
+    await tg.tap(OFFICER, "in_progress")
+    await tg.say(OFFICER, "70")
+    await tg.tap(OFFICER, "no")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "send")
+
+
+async def test_return_then_correct_after_deadline(tg: TelegramHarness, db: Database) -> None:
+    await _people(db)
+    await _submit(tg)
+    sent = await tg.say(LEAD, "/duyet")
+    assert sent[0].buttons[0][0].startswith("Trung tâm Phục vụ hành chính công · 2026-12")
+    await tg.tap(LEAD, sent[0].callback_data[0])
+    sent = await tg.tap(LEAD, "return")
+    sent = await tg.say(LEAD, "bổ sung số liệu chỉ tiêu 2")
+    assert sent[0].text == vi("Report returned; the unit has been told.")
+    assert tg.bot is not None and tg.bot.outbox is not None
+    assert await tg.bot.outbox.run_once() == 1
+    note = (await tg.fake.wait_for_sent(1))[0]
+    tg.fake.take_sent()
+    assert note.chat_id == OFFICER and "bổ sung số liệu chỉ tiêu 2" in note.text
+    # After the deadline the returned report reopens; the correction keeps its on-time verdict.
+    tg.now = datetime(2026, 12, 22, 2, 0, tzinfo=UTC)
+    sent = await tg.say(OFFICER, "/baocao", expect=3)
+    assert "bổ sung số liệu chỉ tiêu 2" in sent[0].text and "12/2026" in sent[1].text
+    for _step in range(4):
+        await tg.tap(OFFICER, "same")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "send")
+    async with db.session() as s:
+        report = (await s.exec(select(Report))).one()
+    assert report.status == "submitted" and report.late is False and report.revision == 2
+    sent = await tg.say(LEAD, "/duyet")
+    await tg.tap(LEAD, sent[0].callback_data[0])
+    sent = await tg.tap(LEAD, "accept")
+    assert sent[0].text == vi("Report accepted; the unit has been told.")
+    async with db.session() as s:
+        assert (await s.exec(select(Report))).one().status == "accepted"
+
+
+async def test_announcement_to_village_teams(tg: TelegramHarness, db: Database) -> None:
+    await _people(db)
+    await tg.say(LEAD, "/thongbao")
+    await tg.tap(LEAD, "village")
+    sent = await tg.say(LEAD, "Ngày 15/12 tập huấn Bình dân học vụ số tại hội trường xã.")
+    assert sent[0].callback_data == ["send", "cancel"]
+    sent = await tg.tap(LEAD, "send")
+    assert "2" in sent[0].text and "1" in sent[0].text  # two reachable members, one not joined
+    assert tg.bot is not None and tg.bot.outbox is not None
+    assert await tg.bot.outbox.run_once() == 2
+    got = await tg.fake.wait_for_sent(2)
+    tg.fake.take_sent()
+    assert {m.chat_id for m in got} == {MEMBER, MEMBER2}
+    assert all("Bình dân học vụ số" in m.text and "Trần Thị Lan" in m.text for m in got)
+    sent = await tg.say(LEAD, "/thongbao", expect=2)
+    assert sent[0].text.startswith(vi("Your last announcement: {sent} delivered, {pending} waiting, "
+                                      "{failed} failed, {unreachable} not reachable.", sent=2, pending=0,
+                                      failed=0, unreachable=1))
+    async with db.session() as s:
+        assert len((await s.exec(select(Outbox))).all()) == 2
+
+
+@pytest.mark.parametrize("command", ["/duyet", "/thongbao", "/tinhtrang", "/moi"])
+async def test_lead_commands_refused_for_others(tg: TelegramHarness, db: Database, command: str) -> None:
+    await _people(db)
+    refusal = vi("Sorry, that command is not available for your role. Type /trogiup to see yours.")
+    for user in (OFFICER, MEMBER):
+        sent = await tg.say(user, command)
+        assert sent[0].text == refusal
+    sent = await tg.say(9999, command)  # not registered at all
+    assert sent[0].reply_markup["keyboard"][0][0]["request_contact"] is True
