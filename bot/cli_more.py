@@ -43,6 +43,7 @@ async def _status(args: argparse.Namespace) -> int:
                 print(f"error: no commune named {args.commune!r}", file=sys.stderr)
                 return 2
             data = await status_data(s, commune, up, vp, now)
+            data.update(await _plan_status(s, commune, up.key, now, tz))
         if args.json:
             _print_json(data)
         else:
@@ -53,6 +54,21 @@ async def _status(args: argparse.Namespace) -> int:
         return 0
 
     return await _with_db(run)
+
+
+async def _plan_status(session, commune, period_key: str, now: datetime, tz) -> dict:  # noqa: ANN001
+    """Indicator standing and overdue tasks for `cdsbot status --json`."""
+    from storage.export_data import gather_export
+
+    data = await gather_export(session, commune, period_key, now, tz)
+    return {
+        "indicators": [{"code": r.code, "name": r.name, "target": r.target_text,
+                        "latest": r.latest_value if r.latest_value is not None else r.latest_achieved,
+                        "status": r.status} for r in data.indicators],
+        "overdue_tasks": [{"code": t.code, "title": t.title,
+                           "due": t.due_date.isoformat() if t.due_date else t.due_text,
+                           "lead_units": t.lead_units} for t in data.tasks if t.overdue],
+    }
 
 
 async def _reminders_preview(args: argparse.Namespace) -> int:

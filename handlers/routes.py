@@ -160,6 +160,9 @@ HANDLERS = {
     "hanbaocao": _bind("handlers.status", "due_cmd"),
     "dulieucuatoi": _bind("handlers.privacy", "my_data_cmd"),
     "duyet": _bind("handlers.review", "review_cmd"),
+    "chitieu": _bind("handlers.lead", "indicators_cmd"),
+    "quahan": _bind("handlers.lead", "overdue_cmd"),
+    "xuat": _bind("handlers.lead", "export_cmd"),
     "thongbao": _bind("handlers.announce", "announce_cmd"),
     "lienket": _bind("handlers.link", "link_cmd"),
 }

@@ -124,3 +124,39 @@ async def test_lead_commands_refused_for_others(tg: TelegramHarness, db: Databas
         assert sent[0].text == refusal
     sent = await tg.say(9999, command)  # not registered at all
     assert sent[0].reply_markup["keyboard"][0][0]["request_contact"] is True
+
+
+async def test_indicators_overdue_and_export_in_chat(tg: TelegramHarness, db: Database) -> None:
+    import io
+    from datetime import date
+    from decimal import Decimal
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from storage.models import Commune
+    from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
+    from storage.plan_store import save_plan
+
+    await _people(db)
+    unit = "Phòng Văn hóa - Xã hội"
+    async with db.transaction() as s:
+        commune = (await s.exec(select(Commune))).one()
+        await save_plan(s, commune, ParsedPlan("Kế hoạch bổ sung", 2026, [
+            ParsedTask("9", None, "Triển khai ký số cho cán bộ", [unit], [], Due("Quý III năm 2026", date(2026, 9, 30))),
+        ], [ParsedIndicator("9", None, "Tỷ lệ hồ sơ có ký số", "%", Target(">95", ">", Decimal(95), "%"), [unit])]))
+    await _submit(tg)  # indicator 1 = 70 % against ≥80; indicator 2 not achieved; task 2 in progress
+    sent = await tg.say(LEAD, "/chitieu")
+    text = sent[0].text
+    assert "70%" in text and text.index("🟠") < text.index("⚪")  # worst first
+    sent = await tg.say(LEAD, "/quahan")
+    assert "Triển khai ký số cho cán bộ" in sent[0].text and unit in sent[0].text
+    sent = await tg.say(LEAD, "/xuat", expect=2)
+    xlsx, docx = sent
+    assert xlsx.method == docx.method == "sendDocument"
+    assert xlsx.document_name == "bao-cao-cds-2026-12.xlsx" and docx.document_name == "bao-cao-cds-2026-12.docx"
+    wb = load_workbook(io.BytesIO(xlsx.document_bytes))
+    assert "Chỉ tiêu" in wb.sheetnames
+    doc = Document(io.BytesIO(docx.document_bytes))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "BÁO CÁO" in body and "./." in body

@@ -105,6 +105,11 @@ async def test_officer_report_end_to_end(tg: TelegramHarness, db: Database, db_u
     assert data["reports"][0]["person"] == "Hoàng Văn Nam" and len(data["reports"][0]["items"]) == 4
     unit_stream = next(s for s in data["streams"] if s["name"] == "unit_monthly")
     assert unit_stream["on_time"] == 1 and unit_stream["expected"] == 1
+    assert set(unit_stream) >= {"name", "period", "due", "expected", "submitted", "on_time", "late", "missing"}
+    inds = {i["code"]: i for i in data["indicators"]}
+    assert inds["1"]["latest"] == 85.5 and inds["1"]["status"] == "on_track"  # 85,5 % meets ≥ 80 %
+    assert inds["2"]["latest"] is True and inds["2"]["status"] == "on_track"
+    assert data["overdue_tasks"] == []
 
     # Amend after the deadline: "unchanged" is offered, the report is stored as late, history kept.
     tg.now = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # 09:00 on the 20th: December's deadline passed

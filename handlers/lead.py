@@ -1,0 +1,88 @@
+"""The lead office's views: indicators against targets (/chitieu), overdue tasks (/quahan), and the
+compiled report as files (/xuat)."""
+
+from __future__ import annotations
+
+from handlers.messages import FileOut, Outgoing
+from handlers.turn import Turn
+from locales.i18n import N_, _, fmt_number
+from storage.export_data import ExportData, gather_export
+from storage.models import Commune
+
+__all__ = ["export_cmd", "indicators_cmd", "overdue_cmd"]
+
+_STATUS = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_("no data"),
+           "on_track": N_("on track")}
+_ICON = {"off_track": "🔴", "at_risk": "🟠", "no_data": "⚪", "on_track": "🟢"}
+_ORDER = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3}
+SCREEN = 10
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+async def _data(turn: Turn, args: str) -> ExportData | None:
+    assert turn.person is not None
+    commune = await turn.session.get(Commune, turn.person.commune_id)
+    assert commune is not None
+    try:
+        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz)
+    except ValueError:
+        turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
+                     text=args[:40]))
+        return None
+
+
+def _value(v: float | None, achieved: bool | None, unit: str | None) -> str:
+    if v is None:
+        return "—" if achieved is None else (_("Achieved") if achieved else _("Not achieved"))
+    return fmt_number(v) + ("%" if (unit or "").strip() == "%" else f" {unit}" if unit else "")
+
+
+async def indicators_cmd(turn: Turn, args: str) -> None:
+    data = await _data(turn, args)
+    if data is None:
+        return
+    if not data.indicators:
+        turn.reply(_("No indicators in the imported plans yet."))
+        return
+    rows = sorted(data.indicators, key=lambda r: (_ORDER.get(r.status, 9), r.plan, r.code))
+    counts = {k: sum(1 for r in rows if r.status == k) for k in _ORDER}
+    lines = [_("Indicators at {period}: {off} off track, {risk} at risk, {none} without data, {ok} on track.",
+               period=data.period_label, off=counts["off_track"], risk=counts["at_risk"],
+               none=counts["no_data"], ok=counts["on_track"])]
+    for r in rows[:SCREEN]:
+        lines.append(f"{_ICON.get(r.status, '')} {r.code}. {r.name[:70]}: "
+                     f"{_value(r.latest_value, r.latest_achieved, r.unit)} / {r.target_text or '—'} ({_(_STATUS[r.status])})")
+    if len(rows) > SCREEN:
+        lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
+    turn.reply("\n".join(lines))
+
+
+async def overdue_cmd(turn: Turn, args: str) -> None:
+    data = await _data(turn, args)
+    if data is None:
+        return
+    late = [t for t in data.tasks if t.overdue]
+    if not late:
+        turn.reply(_("No task is past its due date. 👍"))
+        return
+    lines = [_("{n} task(s) past their due date and not done:", n=len(late))]
+    for t in late[:SCREEN]:
+        lines.append(f"• {t.code}. {t.title[:80]} — {t.due_text} — {', '.join(t.lead_units) or '—'}")
+    if len(late) > SCREEN:
+        lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
+    turn.reply("\n".join(lines))
+
+
+async def export_cmd(turn: Turn, args: str) -> None:
+    from storage.export_docx import build_docx
+    from storage.export_xlsx import build_xlsx
+
+    data = await _data(turn, args)
+    if data is None:
+        return
+    stem = f"bao-cao-cds-{data.period_key}"
+    turn.reply(Outgoing(text=_("Compiled report for {period} (spreadsheet).", period=data.period_label),
+                        document=FileOut(f"{stem}.xlsx", build_xlsx(data), XLSX_MIME)))
+    turn.reply(Outgoing(text=_("Draft report for {period}, ready to edit and sign.", period=data.period_label),
+                        document=FileOut(f"{stem}.docx", build_docx(data), DOCX_MIME)))
