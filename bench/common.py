@@ -27,13 +27,21 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "OUT", "RESULTS", "Prepared", "add_db_args", "current_rss_mb", "drop_all", "ensure_template", "machine_info",
-    "peak_rss_mb", "percentiles", "prepare", "record_result", "store_for",
+    "Prepared", "Profile", "QueryCounter", "add_common_args", "add_db_args", "current_rss_mb", "drop_all", "ensure_template", "gen_config", "machine_info",
+    "out_dir", "peak_rss_mb", "percentiles", "prepare", "record_result", "results_path", "store_for",
 ]
 
 BENCH = Path(__file__).resolve().parent
-OUT = Path(os.environ.get("CDSBENCH_OUT", BENCH / "out"))
-RESULTS = Path(os.environ.get("CDSBENCH_RESULTS", BENCH / "results.json"))
+
+
+def out_dir() -> Path:
+    """Where SQLite data sets and profiles go (``CDSBENCH_OUT``, default bench/out/, git-ignored)."""
+    return Path(os.environ.get("CDSBENCH_OUT", BENCH / "out"))
+
+
+def results_path() -> Path:
+    return Path(os.environ.get("CDSBENCH_RESULTS", BENCH / "results.json"))
+
 PG_ADMIN_URL = os.environ.get("CDSBENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PREFIX = "cdsbench_"
 
@@ -69,7 +77,7 @@ def _git_rev() -> str | None:
 def record_result(bench: str, db: str, scale: int | str, metrics: dict[str, Any], variant: str = "",
                   path: Path | None = None) -> dict[str, Any]:
     """Add or replace the row (bench, db, scale, variant) in results.json; returns the row."""
-    path = path or RESULTS
+    path = path or results_path()
     row = {"bench": bench, "db": db, "scale": scale, "variant": variant,
            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "git": _git_rev(),
            "machine": machine_info(), **metrics}
@@ -131,8 +139,8 @@ def add_db_args(p: argparse.ArgumentParser, *, scales: bool = True) -> None:
 class SqliteStore:
     kind = "sqlite"
 
-    def __init__(self, root: Path = OUT) -> None:
-        self.root = root
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or out_dir()
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.db"
@@ -320,3 +328,72 @@ async def drop_all(log: Callable[[str], None] = print) -> None:
         for name in names:
             await store.drop(name)
             log(f"dropped {kind} {name}")
+
+
+# ---- shared command-line bits ------------------------------------------------------------------
+
+def gen_config(args: argparse.Namespace) -> Any:
+    """The data set a benchmark's arguments ask for (``--tiny`` for smoke tests)."""
+    from bench.generate import TINY, GenConfig
+
+    if getattr(args, "tiny", False):
+        return TINY
+    return GenConfig(scale=args.scale, communes=args.communes)
+
+
+def add_common_args(p: argparse.ArgumentParser) -> None:
+    add_db_args(p)
+    p.add_argument("--tiny", action="store_true", help="a one-commune data set (smoke tests)")
+    p.add_argument("--profile", action="store_true",
+                   help="also run under cProfile and write the top functions to bench/out/")
+
+
+class Profile:
+    """cProfile around a block; ``write(name)`` saves the top functions by own and cumulative time."""
+
+    def __init__(self, enabled: bool) -> None:
+        import cProfile
+
+        self.prof = cProfile.Profile() if enabled else None
+
+    def __enter__(self) -> Profile:
+        if self.prof is not None:
+            self.prof.enable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.prof is not None:
+            self.prof.disable()
+
+    def write(self, name: str, top: int = 40) -> str | None:
+        if self.prof is None:
+            return None
+        import io
+        import pstats
+
+        out = io.StringIO()
+        st = pstats.Stats(self.prof, stream=out)
+        st.sort_stats("tottime").print_stats(top)
+        st.sort_stats("cumulative").print_stats(top)
+        path = out_dir() / f"profile_{name}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(out.getvalue(), encoding="utf-8")
+        return str(path)
+
+
+class QueryCounter:
+    """Counts SQL statements sent through an engine (sync_engine events)."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.n = 0
+        self._engine = engine.sync_engine
+        self._event = event
+        event.listen(self._engine, "before_cursor_execute", self._on)
+
+    def _on(self, *_a: Any, **_k: Any) -> None:
+        self.n += 1
+
+    def close(self) -> None:
+        self._event.remove(self._engine, "before_cursor_execute", self._on)

@@ -8,14 +8,14 @@ from sqlmodel import select
 
 from bot.errors import InputError
 from handlers import engine
+from handlers.counts import parse_count
 from handlers.messages import Choice
 from handlers.turn import Turn
-from locales.i18n import _, current_locale, fmt_date, fmt_number, parse_number
+from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of"]
 
-MAX_COUNT = 100_000
 EVIDENCE_WINDOW = timedelta(minutes=30)
 
 
@@ -122,21 +122,7 @@ def _count_prompt(turn: Turn) -> engine.Prompt:
 
 
 def _parse_count(turn: Turn, answer: engine.Answer) -> int:
-    from handlers.vi_numbers import parse_vi_number
-
-    value = parse_vi_number(answer.text)
-    if value is None:
-        try:
-            num = parse_number(answer.text)
-        except ValueError:
-            raise InputError(_("Please write a number, e.g. 12.")) from None
-        if num != num.to_integral_value():
-            raise InputError(_("Please write a whole number, e.g. 12.")) from None
-        value = int(num)
-    if value < 0:
-        raise InputError(_("The number cannot be negative."))
-    if value > MAX_COUNT:
-        raise InputError(_("{n} looks too large for one day; please check the number.", n=fmt_number(value)))
+    value = parse_count(answer.text)
     turn.data["counts"][turn.data["type"]] = value
     return value
 

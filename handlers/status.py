@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.errors import InputError
+from handlers import engine
 from handlers.activity import label_of
+from handlers.messages import Choice
 from handlers.periods import current_period, period_label, stream_named
 from handlers.turn import Turn
-from locales.i18n import _, current_locale, fmt_datetime, fmt_number
-from reminders.calendar import classify, parse_period_ref, period_by_key
+from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
+from reminders.calendar import Period, classify, parse_period_ref, period_by_key, previous_period
 from storage.models import ActivityLog, Commune, Report, ReportingPeriod, Unit
-from storage.status import status_data
+from storage.status import activity_totals, status_data
 
 __all__ = ["due_cmd", "status_cmd"]
+
+_STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village teams")}
 
 
 async def status_cmd(turn: Turn, args: str) -> None:
@@ -26,30 +31,80 @@ async def status_cmd(turn: Turn, args: str) -> None:
             return
     else:
         up = current_period(turn.services, "unit_monthly", turn.now)
+    await engine.start(turn, "status", {"period": up.key})
+
+
+async def _gather(turn: Turn) -> tuple[dict, dict[str, int], Period]:
+    assert turn.person is not None
+    up = period_by_key(stream_named(turn.services, "unit_monthly"), turn.data["period"], turn.tz)
     vp = period_by_key(stream_named(turn.services, "village_monthly"), up.key, turn.tz)
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
     data = await status_data(turn.session, commune, up, vp, turn.now)
+    previous, _by_unit = await activity_totals(turn.session, commune.id, previous_period(vp))  # type: ignore[arg-type]
+    return data, previous, up
+
+
+async def _summary_prompt(turn: Turn) -> engine.Prompt:
+    data, previous, up = await _gather(turn)
     loc = current_locale()
     lines = [_("Status for {period} (units due {due}):", period=period_label(up, loc),
                due=up.due_text_en if loc == "en" else up.due_text_vi)]
-    names = {"unit_monthly": _("Unit reports"), "village_monthly": _("Village teams")}
     for st in data["streams"]:
         lines.append(_("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {missing} missing",
-                       what=names.get(st["name"], st["name"]), done=st["submitted"], expected=st["expected"],
+                       what=_(_STREAMS.get(st["name"], st["name"])), done=st["submitted"], expected=st["expected"],
                        on_time=st["on_time"], late=st["late"], missing=len(st["missing"])))
-        if st["missing"]:
-            shown = ", ".join(st["missing"][:8])
-            more = len(st["missing"]) - 8
-            lines.append("  " + _("Missing: {names}", names=shown) + (f" (+{more})" if more > 0 else ""))
+    returned = [r["unit"] for r in data["reports"] if r["status"] == "returned"]
+    if returned:
+        lines.append(_("Returned for correction: {names}", names=", ".join(returned)))
     totals = data["activities"]["total"]
-    if totals:
-        lines.append(_("Village activities this period:"))
-        for code, n in sorted(totals.items(), key=lambda kv: -kv[1]):
-            lines.append(f"  • {label_of(turn, code)}: {fmt_number(n)}")
+    if totals or previous:
+        lines.append(_("Village activities (previous period in brackets):"))
+        for code in sorted(set(totals) | set(previous), key=lambda c: -totals.get(c, 0)):
+            lines.append(f"  • {label_of(turn, code)}: {fmt_number(totals.get(code, 0))} "
+                         f"({fmt_number(previous.get(code, 0))})")
     else:
         lines.append(_("No village activities logged yet this period."))
-    turn.reply("\n".join(lines))
+    choices = (Choice(_("Units not reported"), "units"), Choice(_("Villages not reported"), "villages"),
+               Choice(_("Activities by village"), "by_village"), Choice(_("Close"), "close"))
+    return engine.Prompt("\n".join(lines), choices)
+
+
+def _parse_pick(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice not in ("units", "villages", "by_village", "close"):
+        raise InputError(_("Please pick one of the options below (type its number)."))
+    return answer.choice
+
+
+async def _finish_status(turn: Turn) -> None:
+    pick = turn.data.get("pick")
+    if pick == "close":
+        turn.reply(_("OK."))
+        return
+    data, _previous, _up = await _gather(turn)
+    if pick in ("units", "villages"):
+        name = "unit_monthly" if pick == "units" else "village_monthly"
+        st = next(x for x in data["streams"] if x["name"] == name)
+        turn.reply(_("Not reported yet ({n}):", n=len(st["missing"])) + "\n" +
+                   ("\n".join(f"• {m}" for m in st["missing"][:60]) or _("nobody — everyone has reported.")))
+        return
+    by_unit = data["activities"]["by_unit"]
+    if not by_unit:
+        turn.reply(_("No village activities logged yet this period."))
+        return
+    lines = []
+    for village, counts in sorted(by_unit.items()):
+        parts = ", ".join(f"{label_of(turn, c)} {fmt_number(n)}" for c, n in sorted(counts.items()))
+        lines.append(f"• {village}: {parts}")
+    turn.reply("\n".join(lines[:40]))
+
+
+engine.register(engine.Flow(
+    name="status",
+    steps={"pick": engine.Step("pick", _summary_prompt, _parse_pick, None, "pick")},
+    finish=_finish_status,
+    summary_of=lambda t: _("looking at the status"),
+))
 
 
 async def due_cmd(turn: Turn, _args: str) -> None:

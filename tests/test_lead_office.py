@@ -160,3 +160,28 @@ async def test_indicators_overdue_and_export_in_chat(tg: TelegramHarness, db: Da
     doc = Document(io.BytesIO(docx.document_bytes))
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "BÁO CÁO" in body and "./." in body
+
+
+async def test_status_summary_and_drill_down(tg: TelegramHarness, db: Database) -> None:
+    from datetime import date
+
+    from storage.models import ActivityLog
+
+    org = await _people(db)
+    async with db.transaction() as s:
+        s.add(ActivityLog(commune_id=org["commune"], unit_id=org["napai"], on_date=date(2026, 12, 1),
+                          activity="vneid", count=12))
+        s.add(ActivityLog(commune_id=org["commune"], unit_id=org["napai"], on_date=date(2026, 11, 1),
+                          activity="vneid", count=5))  # previous period (15/10–14/11)
+    sent = await tg.say(LEAD, "tình trạng")
+    summary = sent[0].text
+    assert "0/2" in summary and "1/2" in summary  # units: none reported; villages: Nà Pài logged
+    assert "12 (5)" in summary
+    assert sent[0].callback_data == ["units", "villages", "by_village", "close"]
+    sent = await tg.tap(LEAD, "villages")
+    assert "Thôn Khuổi Luông" in sent[0].text and "Thôn Nà Pài" not in sent[0].text
+    await tg.say(LEAD, "/tinhtrang")
+    sent = await tg.say(LEAD, "3")
+    assert "Thôn Nà Pài" in sent[0].text and "12" in sent[0].text
+    sent = await tg.say(LEAD, "/tinhtrang tháng 13")
+    assert "tháng 13" in sent[0].text

@@ -1,0 +1,170 @@
+"""Status queries at province scale: ``status_data`` for one commune, and for every commune at once.
+
+    .venv/bin/python -m bench.status --db sqlite --scale 16
+    .venv/bin/python -m bench.status --db postgresql --scale 16 --profile
+
+One commune: ``--samples`` calls of ``status_data`` (a fresh session each, as /tinhtrang and
+`cdsbot status` do), communes taken in turn, alternating the current period (in progress at the
+benchmark's clock) and the previous, complete one. Province: one session calling ``status_data``
+for every commune (current period), repeated ``--province-runs`` times.
+Targets: one commune p95 < 100 ms (with ≥ 1 M activity rows); province < 1 s on PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bench.common import (
+    Profile,
+    QueryCounter,
+    add_common_args,
+    gen_config,
+    percentiles,
+    prepare,
+    record_result,
+)
+from bench.generate import BENCH_NOW, TZ
+from reminders.calendar import period_for, previous_period
+from reminders.streams import default_streams
+from storage.db import Database
+from storage.models import ActivityLog, Commune, Person
+from storage.status import status_data
+
+__all__ = ["bench_status", "main", "run"]
+
+TARGET_COMMUNE_P95_MS = 100.0
+TARGET_PROVINCE_S = 1.0
+
+
+def _periods() -> list[tuple[Any, Any]]:
+    streams = {s.name: s for s in default_streams()}
+    up = period_for(streams["unit_monthly"], BENCH_NOW, TZ)
+    vp = period_for(streams["village_monthly"], BENCH_NOW, TZ)
+    return [(up, vp), (previous_period(up), previous_period(vp))]
+
+
+async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, profile: bool = False,
+                       label: str = "status", log: Any = print) -> dict[str, Any]:
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            communes = list((await s.exec(select(Commune).order_by(Commune.id))).all())
+            rows = (await s.exec(select(func.count()).select_from(ActivityLog))).one()
+            people = (await s.exec(select(func.count()).select_from(Person))).one()
+        periods = _periods()
+        order = list(communes)
+        random.Random(1).shuffle(order)
+        async with db.session() as s:  # warm-up: connection, statement caches
+            await status_data(s, order[0], *periods[0], BENCH_NOW)
+
+        counter = QueryCounter(db.engine)
+        times: dict[str, list[float]] = {"current": [], "previous": []}
+        queries: list[int] = []
+        prof = Profile(profile)
+        with prof:
+            for i in range(samples):
+                commune = order[i % len(order)]
+                which = "current" if i % 2 == 0 else "previous"
+                up, vp = periods[0] if which == "current" else periods[1]
+                before = counter.n
+                t = time.perf_counter()
+                async with db.session() as s:
+                    await status_data(s, commune, up, vp, BENCH_NOW)
+                times[which].append((time.perf_counter() - t) * 1000)
+                queries.append(counter.n - before)
+        one_profile = prof.write(f"{label}_commune")
+        all_ms = times["current"] + times["previous"]
+        log(f"one commune: p50 {percentiles(all_ms)['p50']:.1f} ms, p95 {percentiles(all_ms)['p95']:.1f} ms "
+            f"over {len(all_ms)} calls, {statistics.mean(queries):.0f} SQL statements per call")
+
+        province: list[float] = []
+        province_queries = 0
+        prof = Profile(profile)
+        with prof:
+            for _ in range(province_runs):
+                before = counter.n
+                t = time.perf_counter()
+                async with db.session() as s:
+                    for commune in communes:
+                        await status_data(s, commune, *periods[0], BENCH_NOW)
+                province.append(time.perf_counter() - t)
+                province_queries = counter.n - before
+        province_profile = prof.write(f"{label}_province")
+        counter.close()
+        log(f"province ({len(communes)} communes): median {statistics.median(province):.2f} s, "
+            f"{province_queries} SQL statements")
+    finally:
+        await db.dispose()
+    p_all = percentiles(all_ms, (50, 95, 99))
+    result = {
+        "communes": len(communes), "people": people, "activity_rows": rows,
+        "commune_status_ms": {k: round(v, 1) for k, v in p_all.items()} | {"max": round(max(all_ms), 1),
+                                                                             "n": len(all_ms)},
+        "commune_status_ms_current_p95": round(percentiles(times["current"])["p95"], 1),
+        "commune_status_ms_previous_p95": round(percentiles(times["previous"])["p95"], 1) if times["previous"]
+        else None,
+        "sql_per_commune_status": round(statistics.mean(queries), 1),
+        "province_status_s": round(statistics.median(province), 3),
+        "province_status_s_min": round(min(province), 3),
+        "sql_per_province_status": province_queries,
+        "targets": {"commune_p95_ms": TARGET_COMMUNE_P95_MS, "province_s_postgresql": TARGET_PROVINCE_S},
+    }
+    if one_profile:
+        result["profiles"] = [one_profile, province_profile]
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench.status", description=__doc__.split("\n\n")[0])
+    add_common_args(p)
+    p.add_argument("--samples", type=int, default=60, help="status_data calls for one commune's percentiles")
+    p.add_argument("--province-runs", type=int, default=3)
+    return p
+
+
+async def run_async(args: argparse.Namespace) -> dict[str, Any]:
+    cfg = gen_config(args)
+    prepared = await prepare(args.db, cfg, keep=args.keep_data, in_process=args.tiny)
+    try:
+        label = f"status_{args.db}_{'tiny' if args.tiny else args.scale}"
+        result = await bench_status(prepared.url, samples=args.samples, province_runs=args.province_runs,
+                                    profile=args.profile, label=label)
+    finally:
+        await prepared.cleanup()
+    result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s})
+    p95 = result["commune_status_ms"]["p95"]
+    result["pass"] = {"commune_p95": p95 < TARGET_COMMUNE_P95_MS,
+                      "province": result["province_status_s"] < TARGET_PROVINCE_S if args.db == "postgresql"
+                      else None}
+    return result
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    args = build_parser().parse_args(argv)
+    result = asyncio.run(run_async(args))
+    scale = "tiny" if args.tiny else args.scale
+    if not args.no_record:
+        record_result("status", args.db, scale, result)
+    ms = result["commune_status_ms"]
+    print(f"RESULT status db={args.db} scale={scale} communes={result['communes']} "
+          f"activity_rows={result['activity_rows']} commune_p50_ms={ms['p50']} commune_p95_ms={ms['p95']} "
+          f"commune_p99_ms={ms['p99']} sql_per_call={result['sql_per_commune_status']} "
+          f"province_s={result['province_status_s']} pass={result['pass']}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
