@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("quahan", "overdue", ("qua han",), ("lead", "admin"), N_("tasks past their due date")),
     Command("xuat", "export", ("xuat bao cao",), ("lead", "admin"),
             N_("the compiled report as a spreadsheet and a Word draft")),
+    Command("bieudo", "charts", ("bieu do",), ("lead", "admin"), N_("charts of activities and indicators")),
     Command("duyet", "review", ("duyet bao cao",), ("lead", "admin"), N_("accept or return a unit's report")),
     Command("thongbao", "announce", ("thong bao",), ("lead", "admin"),
             N_("send an announcement to everyone, a unit or villages")),

@@ -163,6 +163,7 @@ HANDLERS = {
     "chitieu": _bind("handlers.lead", "indicators_cmd"),
     "quahan": _bind("handlers.lead", "overdue_cmd"),
     "xuat": _bind("handlers.lead", "export_cmd"),
+    "bieudo": _bind("handlers.charts", "charts_cmd"),
     "thongbao": _bind("handlers.announce", "announce_cmd"),
     "lienket": _bind("handlers.link", "link_cmd"),
 }

@@ -185,3 +185,24 @@ async def test_status_summary_and_drill_down(tg: TelegramHarness, db: Database) 
     assert "Thôn Nà Pài" in sent[0].text and "12" in sent[0].text
     sent = await tg.say(LEAD, "/tinhtrang tháng 13")
     assert "tháng 13" in sent[0].text
+
+
+async def test_charts_render_as_photos(tg: TelegramHarness, db: Database) -> None:
+    import io
+    from datetime import date
+
+    from PIL import Image
+
+    from storage.models import ActivityLog
+
+    org = await _people(db)
+    async with db.transaction() as s:
+        for month, n in ((8, 3), (10, 7), (12, 12)):
+            s.add(ActivityLog(commune_id=org["commune"], unit_id=org["napai"], on_date=date(2026, month, 1),
+                              activity="vneid", count=n))
+    await _submit(tg)
+    sent = await tg.say(LEAD, "/bieudo", expect=2)
+    assert [m.method for m in sent] == ["sendPhoto", "sendPhoto"]
+    for m in sent:
+        img = Image.open(io.BytesIO(m.photo.data if hasattr(m.photo, "data") else m.photo))
+        assert img.format == "PNG" and img.size[0] > 400

@@ -1,0 +1,50 @@
+"""/bieudo: charts of village activities per month and of indicator progress, sent as photos."""
+
+from __future__ import annotations
+
+from handlers.activity import label_of
+from handlers.messages import FileOut, Outgoing
+from handlers.periods import current_period
+from handlers.turn import Turn
+from locales.i18n import _
+from reminders.calendar import previous_period
+from storage.charts import IndicatorBar, activity_chart, indicator_chart
+from storage.export_data import gather_export
+from storage.models import Commune
+from storage.status import activity_totals
+
+__all__ = ["charts_cmd"]
+
+MONTHS = 6
+
+
+async def charts_cmd(turn: Turn, _args: str) -> None:
+    assert turn.person is not None
+    commune = await turn.session.get(Commune, turn.person.commune_id)
+    assert commune is not None
+    period = current_period(turn.services, "village_monthly", turn.now)
+    periods = [period]
+    for _i in range(MONTHS - 1):
+        periods.insert(0, previous_period(periods[0]))
+    totals = [(await activity_totals(turn.session, commune.id, p))[0] for p in periods]  # type: ignore[arg-type]
+    codes = sorted({c for t in totals for c in t}, key=lambda c: -sum(t.get(c, 0) for t in totals))
+    series = {label_of(turn, c): [t.get(c, 0) for t in totals] for c in codes}
+    png = activity_chart(_("Village activities per month — {commune}", commune=commune.name),
+                         [p.key for p in periods], series)
+    turn.reply(Outgoing(text=_("Village activities over the last {n} months.", n=MONTHS),
+                        photo=FileOut("hoat-dong-thon.png", png, "image/png")))
+    unit_period = current_period(turn.services, "unit_monthly", turn.now)
+    data = await gather_export(turn.session, commune, unit_period.key, turn.now, turn.tz)
+    bars = []
+    for ind in data.indicators:
+        if ind.target_op == "bool":
+            pct = 100.0 if ind.latest_achieved else 0.0
+        elif ind.latest_value is not None and ind.target_value:
+            pct = 100.0 * ind.latest_value / ind.target_value
+        else:
+            pct = 0.0
+        bars.append(IndicatorBar(f"{ind.code}. {ind.name}", pct, ind.status))
+    if bars:
+        png = indicator_chart(_("Indicators against target"), bars[:25], _("% of target"))
+        turn.reply(Outgoing(text=_("Indicator progress (share of target)."),
+                            photo=FileOut("chi-tieu.png", png, "image/png")))

@@ -1,0 +1,62 @@
+"""PNG charts for the lead office: village activities per month, indicator progress against target."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["IndicatorBar", "activity_chart", "indicator_chart"]
+
+_COLORS = ["#0068ff", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
+
+
+@dataclass(frozen=True)
+class IndicatorBar:
+    label: str
+    percent_of_target: float  # 0..150 (capped for drawing)
+    status: str  # on_track | at_risk | off_track | no_data
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def activity_chart(title: str, periods: list[str], series: dict[str, list[int]]) -> bytes:
+    """Grouped bars: one group per period label, one bar per activity label."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    n = max(len(series), 1)
+    width = 0.8 / n
+    for i, (label, values) in enumerate(series.items()):
+        xs = [p + i * width - 0.4 + width / 2 for p in range(len(periods))]
+        ax.bar(xs, values, width, label=label, color=_COLORS[i % len(_COLORS)])
+    ax.set_xticks(range(len(periods)), periods)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    if series:
+        ax.legend(fontsize=8, ncols=2, frameon=False)
+    return _png(fig)
+
+
+def indicator_chart(title: str, bars: list[IndicatorBar], xlabel: str = "% of target") -> bytes:
+    """Horizontal bars of latest value as a share of target; a line at 100 %."""
+    colors = {"on_track": "#2f9e44", "at_risk": "#f59f00", "off_track": "#e03131", "no_data": "#adb5bd"}
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(bars), 3) + 1.2))
+    ys = list(range(len(bars)))[::-1]
+    ax.barh(ys, [min(b.percent_of_target, 150) for b in bars], color=[colors.get(b.status, "#adb5bd") for b in bars])
+    ax.set_yticks(ys, [b.label[:45] for b in bars], fontsize=8)
+    ax.axvline(100, color="#343a40", linewidth=1, linestyle="--")
+    ax.set_xlim(0, 150)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
