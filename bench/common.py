@@ -382,18 +382,51 @@ class Profile:
 
 
 class QueryCounter:
-    """Counts SQL statements sent through an engine (sync_engine events)."""
+    """Counts SQL statements sent through an engine and times them by statement shape.
+
+    The time is taken between SQLAlchemy's before/after_cursor_execute events, so it is the
+    statement's wall time as the app sees it (driver thread or network round trip included)."""
 
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
 
         self.n = 0
+        self.by_sql: dict[str, list[float]] = {}  # shape -> [count, seconds]
         self._engine = engine.sync_engine
         self._event = event
-        event.listen(self._engine, "before_cursor_execute", self._on)
+        event.listen(self._engine, "before_cursor_execute", self._before)
+        event.listen(self._engine, "after_cursor_execute", self._after)
 
-    def _on(self, *_a: Any, **_k: Any) -> None:
+    def _before(self, conn: Any, _cursor: Any, _statement: str, *_a: Any) -> None:
         self.n += 1
+        conn.info["cdsbench_t0"] = time.perf_counter()
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        t0 = conn.info.pop("cdsbench_t0", None)
+        if t0 is None:
+            return
+        shape = " ".join(statement.split())
+        if len(shape) > 160:
+            shape = shape[:110] + " … " + shape[-45:]
+        entry = self.by_sql.setdefault(shape, [0, 0.0])
+        entry[0] += 1
+        entry[1] += time.perf_counter() - t0
+
+    def reset(self) -> None:
+        self.by_sql.clear()
+
+    def top(self, n: int = 8) -> list[dict[str, Any]]:
+        """The statement shapes taking most time: count, total ms, ms per call."""
+        rows = sorted(self.by_sql.items(), key=lambda kv: -kv[1][1])[:n]
+        return [{"sql": sql, "count": c, "total_ms": round(t * 1000, 1), "ms_each": round(t * 1000 / c, 3)}
+                for sql, (c, t) in rows]
 
     def close(self) -> None:
-        self._event.remove(self._engine, "before_cursor_execute", self._on)
+        self._event.remove(self._engine, "before_cursor_execute", self._before)
+        self._event.remove(self._engine, "after_cursor_execute", self._after)
+
+
+def log_sql_top(log: Callable[[str], None], title: str, top: list[dict[str, Any]], n: int = 6) -> None:
+    log(f"  slowest statement shapes ({title}):")
+    for row in top[:n]:
+        log(f"    {row['total_ms']:>9.1f} ms  {row['count']:>6}×  {row['ms_each']:>7.3f} ms  {row['sql']}")

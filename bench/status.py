@@ -27,6 +27,7 @@ from bench.common import (
     QueryCounter,
     add_common_args,
     gen_config,
+    log_sql_top,
     percentiles,
     prepare,
     record_result,
@@ -81,6 +82,9 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
                 times[which].append((time.perf_counter() - t) * 1000)
                 queries.append(counter.n - before)
         one_profile = prof.write(f"{label}_commune")
+        commune_sql = counter.top()
+        log_sql_top(log, f"{samples} one-commune calls", commune_sql)
+        counter.reset()
         all_ms = times["current"] + times["previous"]
         log(f"one commune: p50 {percentiles(all_ms)['p50']:.1f} ms, p95 {percentiles(all_ms)['p95']:.1f} ms "
             f"over {len(all_ms)} calls, {statistics.mean(queries):.0f} SQL statements per call")
@@ -98,7 +102,9 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
                 province.append(time.perf_counter() - t)
                 province_queries = counter.n - before
         province_profile = prof.write(f"{label}_province")
+        province_sql = counter.top()
         counter.close()
+        log_sql_top(log, f"{province_runs} province runs", province_sql)
         log(f"province ({len(communes)} communes): median {statistics.median(province):.2f} s, "
             f"{province_queries} SQL statements")
     finally:
@@ -117,6 +123,8 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
         "sql_per_province_status": province_queries,
         "targets": {"commune_p95_ms": TARGET_COMMUNE_P95_MS, "province_s_postgresql": TARGET_PROVINCE_S},
     }
+    result["sql_top_commune"] = commune_sql
+    result["sql_top_province"] = province_sql
     if one_profile:
         result["profiles"] = [one_profile, province_profile]
     return result

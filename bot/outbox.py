@@ -17,7 +17,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import ChannelError, RateLimited
-from handlers.messages import Choice, Outgoing
+from handlers.messages import Outgoing
+from handlers.outbox_payload import from_payload, to_payload
 from storage.db import Database
 from storage.models import Identity, Outbox, Person
 from storage.sqlutil import insert_ignore
@@ -33,15 +34,6 @@ class Sender(Protocol):
     name: str
 
     async def send(self, chat_id: str, out: Outgoing) -> str: ...
-
-
-def to_payload(out: Outgoing) -> dict[str, Any]:
-    return {"text": out.text, "choices": [[c.label, c.payload] for c in out.choices]}
-
-
-def from_payload(payload: dict[str, Any]) -> Outgoing:
-    return Outgoing(text=payload.get("text", ""),
-                    choices=tuple(Choice(label, p) for label, p in payload.get("choices", [])))
 
 
 async def enqueue(session: AsyncSession, *, channel: str, chat_id: str, out: Outgoing, key: str | None = None,

@@ -129,6 +129,7 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.username: str | None = None
+        self.processed = 0  # updates fully handled (replies sent and marked); tests wait on it
 
     def mount(self, web_app: web.Application, path: str = "/telegram/webhook") -> None:
         web_app.router.add_post(path, self._webhook)
@@ -191,8 +192,17 @@ class TelegramChannel:
                 log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
         if incoming is None:
             return
-        for out in await self.dispatcher.handle(incoming, CAPS):
-            await self.send(out.chat_id or incoming.chat_id, out)
+        delivered: list[int] = []
+        try:
+            for out in await self.dispatcher.handle(incoming, CAPS):
+                await self.send(out.chat_id or incoming.chat_id, out)
+                if out.outbox_id is not None:
+                    delivered.append(out.outbox_id)
+        except ChannelError as exc:  # the outbox worker retries what was not delivered
+            log.warning("Telegram reply to update %s not sent now: %s", incoming.update_id, exc)
+        finally:
+            await self.dispatcher.delivered(delivered)
+            self.processed += 1
 
     async def send(self, chat_id: str, out: Outgoing) -> str:
         """Send one Outgoing; returns the platform message id. Raises ChannelError."""

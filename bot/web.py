@@ -61,6 +61,7 @@ class WebChannel:
                        payload=str(payload)[:64] if payload is not None else None,
                        display_name=persona, language_code="vi")
         out = await self.dispatcher.handle(msg, CAPS)
+        await self.dispatcher.delivered([o.outbox_id for o in out if o.outbox_id is not None])
         return web.json_response({"messages": [_as_json(o) for o in out]})
 
 

@@ -276,12 +276,16 @@ class ZaloChannel:
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
             return
-        for out in await self.dispatcher.handle(incoming, CAPS):
-            try:
+        delivered: list[int] = []
+        try:
+            for out in await self.dispatcher.handle(incoming, CAPS):
                 await self.send(out.chat_id or incoming.chat_id, out)
-            except ChannelError as exc:
-                log.warning("Zalo reply to update %s not sent: %s", update.message_id, exc)
-                return
+                if out.outbox_id is not None:
+                    delivered.append(out.outbox_id)
+        except ChannelError as exc:  # the outbox worker retries what was not delivered
+            log.warning("Zalo reply to update %s not sent now: %s", update.message_id, exc)
+        finally:
+            await self.dispatcher.delivered(delivered)
 
     def _first_time(self, message_id: str) -> bool:
         if message_id in self._seen:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from handlers import engine
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
+from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
 from handlers.turn import Turn
 from locales.i18n import _, use_locale
-from storage.models import ConversationState, Identity, Person, ProcessedUpdate
+from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate
 from storage.sqlutil import insert_ignore, update_if_version
 
 __all__ = ["Dispatcher", "render"]
 
 log = logging.getLogger(__name__)
 IDLE_EXPIRY = timedelta(hours=24)
+REPLY_GRACE = timedelta(minutes=2)
 
 
 class StaleState(Exception):
@@ -35,10 +39,9 @@ class Dispatcher:
         """Handle one update exactly once and return what to send back (already rendered)."""
         for _attempt in range(5):
             try:
-                out = await self._handle_once(msg, caps)
+                return await self._handle_once(msg, caps)
             except StaleState:
                 continue
-            return render(out, caps)
         log.warning("giving up on update %s after repeated state conflicts", msg.update_id)
         return []
 
@@ -65,9 +68,19 @@ class Dispatcher:
             with use_locale(locale):
                 await self._route(turn)
             await _save_state(s, state, version, turn)
+            out = await _to_outbox(s, msg, render(turn.out, caps), turn.now)
         for callback in turn.after_commit:
             callback()
-        return turn.out
+        return out
+
+    async def delivered(self, outbox_ids: list[int]) -> None:
+        """Mark replies sent; called by adapters right after a successful send."""
+        if not outbox_ids:
+            return
+        async with self.services.db.transaction() as s:
+            await s.exec(update(Outbox).where(Outbox.id.in_(outbox_ids), Outbox.status == "pending")  # type: ignore[call-overload,union-attr]
+                         .values(status="sent", sent_at=self.services.now()))
+
 
     async def _route(self, turn: Turn) -> None:
         msg = turn.incoming
@@ -103,6 +116,24 @@ class Dispatcher:
             return
         await route_free_message(turn)
 
+
+async def _to_outbox(session, msg: Incoming, outs: list[Outgoing], now: datetime) -> list[Outgoing]:  # noqa: ANN001
+    """Keep a durable copy of each text reply, in the same transaction as the change that caused it.
+
+    The adapter sends at once and marks it delivered; if the process dies first, the outbox worker
+    sends it after REPLY_GRACE. File replies are not kept (they can be asked for again)."""
+    result = []
+    for i, o in enumerate(outs):
+        if o.document is not None or o.photo is not None:
+            result.append(o)
+            continue
+        row = Outbox(key=f"reply:{msg.channel}:{msg.update_id}:{i}", channel=msg.channel,
+                     chat_id=o.chat_id or msg.chat_id, payload=to_payload(o), status="pending",
+                     next_attempt_at=now + REPLY_GRACE, created_at=now)
+        session.add(row)
+        await session.flush()
+        result.append(replace(o, outbox_id=row.id))
+    return result
 
 async def _person_for(session, msg: Incoming) -> Person | None:  # noqa: ANN001
     row = (await session.exec(select(Person, Identity).join(Identity, Identity.person_id == Person.id).where(
@@ -146,7 +177,8 @@ def render(out: list[Outgoing], caps: Capabilities) -> list[Outgoing]:
             last = i == len(parts) - 1
             rendered.append(Outgoing(text=part, choices=choices if last else (),
                                      document=o.document if last else None, photo=o.photo if last else None,
-                                     request_contact=o.request_contact and last, chat_id=o.chat_id))
+                                     request_contact=o.request_contact and last, chat_id=o.chat_id,
+                                     outbox_id=o.outbox_id))
     return rendered
 
 

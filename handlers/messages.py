@@ -58,6 +58,7 @@ class Outgoing:
     photo: FileOut | None = None
     request_contact: bool = False  # offer a "share my phone number" button where the channel can
     chat_id: str | None = None  # None: reply to the chat the update came from
+    outbox_id: int | None = None  # set by the dispatcher: the durable copy to mark delivered
 
 
 @dataclass(frozen=True)

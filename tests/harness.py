@@ -20,6 +20,7 @@ class TelegramHarness:
         self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
         self.bot: BotApp | None = None
         self.last: dict[int, SentMessage] = {}
+        self.queued = 0
 
     async def start(self) -> BotApp:
         settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -35,12 +36,25 @@ class TelegramHarness:
             await self.bot.stop()
             self.bot = None
 
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every queued update has been fully handled (replies marked delivered)."""
+        import asyncio
+
+        assert self.bot is not None
+        channel = self.bot.channels[0]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while channel.processed < self.queued and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+        self.queued = 0
 
     async def _collect(self, expect: int) -> list[SentMessage]:
         await self.fake.wait_for_sent(expect)
+        await self.settle()
         sent = self.fake.take_sent()
         for m in sent:
             self.last[int(m.chat_id)] = m
@@ -48,10 +62,12 @@ class TelegramHarness:
 
     async def say(self, user: int, text: str, expect: int = 1, **kw: Any) -> list[SentMessage]:
         self.fake.queue(self.fake.message(user, text, **kw))
+        self.queued += 1
         return await self._collect(expect)
 
     async def send(self, update: dict[str, Any], expect: int = 1) -> list[SentMessage]:
         self.fake.queue(update)
+        self.queued += 1
         return await self._collect(expect)
 
     async def tap(self, user: int, label_or_data: str, expect: int = 1) -> list[SentMessage]:
@@ -62,6 +78,7 @@ class TelegramHarness:
             for b in row:
                 if label_or_data in (b["text"], b.get("callback_data")):
                     self.fake.queue(self.fake.callback(user, b["callback_data"], message_id=msg.message_id))
+                    self.queued += 1
                     return await self._collect(expect)
         raise AssertionError(f"no button {label_or_data!r} in {msg.buttons}")
 
