@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint i18n bench clean
+.PHONY: run test lint i18n bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/cdsbot run
 
-test: $(STAMP)
+# Headless Chromium + chromedriver for tests/test_browser.py (Debian packages; needs root).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: apt-get install chromium chromium-driver to run the browser test (skipped without them)"; fi
+
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	NO_PROXY=127.0.0.1,localhost $(PY) -m pytest -q
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -22,6 +23,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+import storage.status as status_mod
+from bench import proposed
 from bench.common import (
     Profile,
     QueryCounter,
@@ -37,7 +40,6 @@ from reminders.calendar import period_for, previous_period
 from reminders.streams import default_streams
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Person
-from storage.status import status_data
 
 __all__ = ["bench_status", "main", "run"]
 
@@ -52,15 +54,46 @@ def _periods() -> list[tuple[Any, Any]]:
     return [(up, vp), (previous_period(up), previous_period(vp))]
 
 
+INDEX_SQL = "CREATE INDEX ix_activitylog_commune_date_unit ON activitylog (commune_id, on_date, unit_id, created_at)"
+
+
+async def _same_output(db: Database, communes: list[Commune], periods: list[tuple[Any, Any]]) -> bool:
+    """Whether the proposed status_data returns exactly what the shipped one does."""
+    shipped = status_mod.status_data
+    for commune in communes[:10]:
+        for up, vp in periods:
+            async with db.session() as s:
+                a = await shipped(s, commune, up, vp, BENCH_NOW)
+            async with db.session() as s:
+                b = await proposed.status_data(s, commune, up, vp, BENCH_NOW)
+            if a != b:
+                return False
+    return True
+
+
 async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, profile: bool = False,
-                       label: str = "status", log: Any = print) -> dict[str, Any]:
+                       label: str = "status", use_proposed: bool = False, add_index: bool = False,
+                       log: Any = print) -> dict[str, Any]:
     db = Database(url)
+    extra: dict[str, Any] = {}
     try:
+        if add_index:
+            from sqlalchemy import text
+
+            async with db.engine.begin() as conn:
+                await conn.execute(text(INDEX_SQL))
+                if db.engine.dialect.name == "postgresql":
+                    await conn.execute(text("ANALYZE activitylog"))
         async with db.session() as s:
             communes = list((await s.exec(select(Commune).order_by(Commune.id))).all())
             rows = (await s.exec(select(func.count()).select_from(ActivityLog))).one()
             people = (await s.exec(select(func.count()).select_from(Person))).one()
         periods = _periods()
+        if use_proposed:
+            extra["same_output_as_shipped"] = await _same_output(db, communes, periods)
+            log(f"proposed status_data returns the same output as the shipped one: "
+                f"{extra['same_output_as_shipped']}")
+        status_data = proposed.status_data if use_proposed else status_mod.status_data
         order = list(communes)
         random.Random(1).shuffle(order)
         async with db.session() as s:  # warm-up: connection, statement caches
@@ -107,6 +140,15 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
         log_sql_top(log, f"{province_runs} province runs", province_sql)
         log(f"province ({len(communes)} communes): median {statistics.median(province):.2f} s, "
             f"{province_queries} SQL statements")
+        if use_proposed:
+            times_p = []
+            for _ in range(province_runs):
+                t = time.perf_counter()
+                async with db.session() as s:
+                    await proposed.province_status(s, *periods[0], BENCH_NOW)
+                times_p.append(time.perf_counter() - t)
+            extra["province_status_fn_s"] = round(statistics.median(times_p), 3)
+            log(f"proposed province_status(): median {statistics.median(times_p):.3f} s")
     finally:
         await db.dispose()
     p_all = percentiles(all_ms, (50, 95, 99))
@@ -122,6 +164,7 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
         "province_status_s_min": round(min(province), 3),
         "sql_per_province_status": province_queries,
         "targets": {"commune_p95_ms": TARGET_COMMUNE_P95_MS, "province_s_postgresql": TARGET_PROVINCE_S},
+        **extra,
     }
     result["sql_top_commune"] = commune_sql
     result["sql_top_province"] = province_sql
@@ -135,19 +178,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_args(p)
     p.add_argument("--samples", type=int, default=60, help="status_data calls for one commune's percentiles")
     p.add_argument("--province-runs", type=int, default=3)
+    p.add_argument("--proposed", action="store_true",
+                   help="measure the query rewrites in bench/proposed.py instead of the shipped code")
+    p.add_argument("--index", action="store_true", help="add the proposed activitylog covering index first")
     return p
+
+
+def variant_of(args: argparse.Namespace) -> str:
+    return "+".join(v for v, on in (("proposed", args.proposed), ("index", args.index)) if on)
 
 
 async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     cfg = gen_config(args)
     prepared = await prepare(args.db, cfg, keep=args.keep_data, in_process=args.tiny)
     try:
-        label = f"status_{args.db}_{'tiny' if args.tiny else args.scale}"
+        variant = variant_of(args)
+        label = f"status_{args.db}_{'tiny' if args.tiny else args.scale}" + (f"_{variant}" if variant else "")
         result = await bench_status(prepared.url, samples=args.samples, province_runs=args.province_runs,
-                                    profile=args.profile, label=label)
+                                    profile=args.profile, label=label, use_proposed=args.proposed,
+                                    add_index=args.index)
     finally:
         await prepared.cleanup()
-    result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s})
+    result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s,
+                   "loadavg_1m": round(os.getloadavg()[0], 2)})
     p95 = result["commune_status_ms"]["p95"]
     result["pass"] = {"commune_p95": p95 < TARGET_COMMUNE_P95_MS,
                       "province": result["province_status_s"] < TARGET_PROVINCE_S if args.db == "postgresql"
@@ -160,9 +213,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     result = asyncio.run(run_async(args))
     scale = "tiny" if args.tiny else args.scale
     if not args.no_record:
-        record_result("status", args.db, scale, result)
+        record_result("status", args.db, scale, result, variant=variant_of(args))
     ms = result["commune_status_ms"]
-    print(f"RESULT status db={args.db} scale={scale} communes={result['communes']} "
+    print(f"RESULT status db={args.db} scale={scale} variant={variant_of(args) or 'shipped'} communes={result['communes']} "
           f"activity_rows={result['activity_rows']} commune_p50_ms={ms['p50']} commune_p95_ms={ms['p95']} "
           f"commune_p99_ms={ms['p99']} sql_per_call={result['sql_per_commune_status']} "
           f"province_s={result['province_status_s']} pass={result['pass']}")

@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import select
 
+import reminders.sweep as sweep_mod
+from bench import proposed
 from bench.common import (
     Profile,
     QueryCounter,
@@ -44,7 +46,6 @@ from bench.generate import BENCH_NOW, TZ
 from bot.app import BotApp
 from bot.config import load_settings
 from handlers.services import Services
-from reminders.sweep import plan_sweep, run_sweep
 from storage.db import Database
 from storage.models import Outbox, Person, ReminderLog
 
@@ -63,18 +64,18 @@ def _bot(db: Database, clock: list[datetime], extra: dict[str, str] | None = Non
 
 
 async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bool, label: str,
-                  log: Any) -> dict[str, Any]:
+                  log: Any, plan_repeats: int = 1) -> dict[str, Any]:
     db, services = bot.db, bot.services
     plan_times = []
     planned: list[Any] = []
     prof = Profile(profile)
     counter.reset()
     q0 = counter.n
-    for i in range(3):
+    for i in range(max(1, plan_repeats)):
         t = time.perf_counter()
         with prof if i == 0 else contextlib.nullcontext():
             async with db.session() as s:
-                planned = await plan_sweep(s, services, now)
+                planned = await sweep_mod.plan_sweep(s, services, now)
         plan_times.append(time.perf_counter() - t)
         if i == 0:
             plan_sql = counter.n - q0
@@ -88,14 +89,14 @@ async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bo
     prof_run = Profile(profile)
     t = time.perf_counter()
     with prof_run:
-        queued = await run_sweep(bot, now)
+        queued = await sweep_mod.run_sweep(bot, now)
     run_s = time.perf_counter() - t
     run_sql = counter.n - q0
     run_top = counter.top()
     log_sql_top(log, f"run_sweep at {now:%d %b %H:%M}", run_top, 4)
 
     t = time.perf_counter()
-    again = await asyncio.gather(run_sweep(bot, now), run_sweep(bot, now))  # two workers at once
+    again = await asyncio.gather(sweep_mod.run_sweep(bot, now), sweep_mod.run_sweep(bot, now))  # two workers at once
     again_s = time.perf_counter() - t
     out = {
         "planned": len(planned), "reachable": len(reachable), "stages": dict(stages),
@@ -176,8 +177,18 @@ async def _drain(db: Database, seconds: float, limiter: bool, log: Any) -> dict[
     return {"sent": sent, "seconds": round(elapsed, 2), "msg_per_s": rate}
 
 
+async def _same_plan(db: Database, services: Services, now: datetime) -> bool:
+    """Whether plan_sweep with the proposed queries plans exactly what the shipped code plans."""
+    async with db.session() as s:
+        shipped = await sweep_mod.plan_sweep(s, services, now)
+    with proposed.applied():
+        async with db.session() as s:
+            patched = await sweep_mod.plan_sweep(s, services, now)
+    return sorted(shipped, key=lambda p: p.key) == sorted(patched, key=lambda p: p.key)
+
+
 async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, label: str = "sweep",
-                      log: Any = print) -> dict[str, Any]:
+                      plan_repeats: int = 1, use_proposed: bool = False, log: Any = print) -> dict[str, Any]:
     rss_start = current_rss_mb()
     db = Database(url)
     clock = [BENCH_NOW]
@@ -187,10 +198,16 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
         async with db.session() as s:
             people = (await s.exec(select(func.count()).select_from(Person))).one()
         rss_before = current_rss_mb()
-        moments = {}
+        moments: dict[str, Any] = {}
+        same_plan = None
+        if use_proposed:
+            same_plan = all([await _same_plan(db, bot.services, BENCH_NOW),
+                             await _same_plan(db, bot.services, OVERDUE_AT)])
+            log(f"proposed plan_sweep plans the same messages as the shipped one: {same_plan}")
         for name, now in (("before_deadline", BENCH_NOW), ("overdue", OVERDUE_AT)):
             clock[0] = now
-            moments[name] = await _moment(bot, now, counter, profile, f"{label}_{name}", log)
+            with proposed.applied() if use_proposed else contextlib.nullcontext():
+                moments[name] = await _moment(bot, now, counter, profile, f"{label}_{name}", log, plan_repeats)
         rss_after = current_rss_mb()
         peak = peak_rss_mb()
         dups = await _duplicates(db)
@@ -210,6 +227,7 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
         "moments": moments, "drain": drain,
         "drain_msg_per_s": drain.get("shipped", {}).get("msg_per_s"),
         "targets": {"plan_s": TARGET_PLAN_S, "peak_rss_mb": TARGET_RSS_MB},
+        **({"same_plan_as_shipped": same_plan} if use_proposed else {}),
     }
 
 
@@ -217,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.sweep", description=__doc__.split("\n\n")[0])
     add_common_args(p)
     p.add_argument("--drain-seconds", type=float, default=5.0, help="outbox drain measurement (0 skips it)")
+    p.add_argument("--plan-repeats", type=int, default=1, help="time plan_sweep this many times (median kept too)")
+    p.add_argument("--proposed", action="store_true",
+                   help="measure the query/batching rewrites in bench/proposed.py instead of the shipped code")
     return p
 
 
@@ -224,8 +245,9 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     cfg = gen_config(args)
     prepared = await prepare(args.db, cfg, keep=args.keep_data, in_process=args.tiny)
     try:
-        label = f"sweep_{args.db}_{'tiny' if args.tiny else args.scale}"
-        result = await bench_sweep(prepared.url, profile=args.profile, drain_s=args.drain_seconds, label=label)
+        label = f"sweep_{args.db}_{'tiny' if args.tiny else args.scale}" + ("_proposed" if args.proposed else "")
+        result = await bench_sweep(prepared.url, profile=args.profile, drain_s=args.drain_seconds, label=label,
+                                   plan_repeats=args.plan_repeats, use_proposed=args.proposed)
     finally:
         await prepared.cleanup()
     result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s,
@@ -241,8 +263,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     result = asyncio.run(run_async(args))
     scale = "tiny" if args.tiny else args.scale
     if not args.no_record:
-        record_result("sweep", args.db, scale, result)
-    print(f"RESULT sweep db={args.db} scale={scale} people={result['people']} planned={result['planned']} "
+        record_result("sweep", args.db, scale, result, variant="proposed" if args.proposed else "")
+    print(f"RESULT sweep db={args.db} scale={scale} variant={'proposed' if args.proposed else 'shipped'} people={result['people']} planned={result['planned']} "
           f"plan_s={result['plan_s']} run_s={result['run_s']} queued={result['queued']} "
           f"duplicates={result['duplicates']} peak_rss_mb={result['rss_mb']['peak']} "
           f"drain_msg_per_s={result['drain_msg_per_s']} pass={result['pass']}")

@@ -45,6 +45,8 @@ class BotApp:
         dispatcher = Dispatcher(services)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
+        from bot.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
+        Dashboard(services, public_url=settings.public_url).mount(app)
         bot = cls(settings, db, services, dispatcher, app)
         if settings.telegram_token:
             from bot.telegram import TelegramChannel

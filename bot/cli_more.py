@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 
 __all__ = ["add_more_commands"]
@@ -160,6 +161,25 @@ async def _export(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+async def _reminders_sweep(args: argparse.Namespace) -> int:
+    from bot.app import BotApp
+    from bot.config import load_settings
+    from reminders.sweep import run_sweep
+
+    settings = load_settings()
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.timezone)
+    bot = BotApp.build(replace(settings, telegram_token=None, zalo_token=None))
+    try:
+        await bot.db.upgrade()
+        queued = await run_sweep(bot, at)
+    finally:
+        await bot.db.dispose()
+    print(f"queued {queued} reminder(s); the running bot sends them")
+    return 0
+
+
 def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
@@ -175,6 +195,9 @@ def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     pv.add_argument("--commune")
     pv.add_argument("--json", action="store_true")
     pv.set_defaults(fn=_reminders_preview)
+    sw = rem.add_parser("sweep", help="run a reminder sweep now (claims and queues; the bot sends)")
+    sw.add_argument("--at", help="ISO datetime to sweep as (default: now)")
+    sw.set_defaults(fn=_reminders_sweep)
 
     ex = sub.add_parser("export", help="monthly export: XLSX workbook, DOCX draft Báo cáo or JSON")
     ex.add_argument("--commune", required=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import select
@@ -14,17 +14,19 @@ from sqlmodel import select
 from bot.app import BotApp
 from bot.config import Settings
 from bot.web import WebChannel
+from handlers.services import Services
 from storage.db import Database
 from storage.models import Identity, Person
 from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
 from storage.plan_store import save_plan
-from storage.units import get_or_create_commune, get_or_create_unit
+from storage.units import get_commune, get_or_create_commune, get_or_create_unit
 
-__all__ = ["DEMO_DB", "run_demo", "seed_demo"]
+__all__ = ["DEMO_COMMUNE", "DEMO_DB", "build_demo", "dashboard_link", "run_demo", "seed_demo"]
 
 DEMO_DB = "sqlite+aiosqlite:///./data/demo.db"  # kept apart from real data
 PERSONAS = {"member": "demo-member", "officer": "demo-officer", "lead": "demo-lead"}
 VHXH, HCC = "Phòng Văn hóa - Xã hội", "Trung tâm Phục vụ hành chính công"
+DEMO_COMMUNE = "Xã Demo"
 
 
 def demo_plan() -> ParsedPlan:
@@ -48,7 +50,7 @@ def demo_plan() -> ParsedPlan:
 
 async def seed_demo(db: Database) -> None:
     async with db.transaction() as s:
-        commune = await get_or_create_commune(s, "Xã Demo")
+        commune = await get_or_create_commune(s, DEMO_COMMUNE)
         await save_plan(s, commune, demo_plan(), source_file="demo")
         units = {}
         for name, kind in ((VHXH, "office"), (HCC, "office"), ("Thôn Nà Pài", "village"),
@@ -67,12 +69,30 @@ async def seed_demo(db: Database) -> None:
             s.add(Identity(person_id=p.id, channel="web", external_id=uid, chat_id=uid))  # type: ignore[arg-type]
 
 
-async def run_demo(settings: Settings) -> int:
-    demo_settings = replace(settings, database_url=DEMO_DB)
-    bot = BotApp.build(demo_settings)
+def build_demo(settings: Settings, *, services: Services | None = None) -> BotApp:
+    """The demo app: BotApp (with the dashboard) plus the web chat for the three ``PERSONAS``."""
+    bot = BotApp.build(settings, db=services.db if services else None, services=services)
     web_channel = WebChannel(bot.dispatcher, PERSONAS)
     web_channel.mount(bot.web)
     bot.channels.append(web_channel)
+    return bot
+
+
+async def dashboard_link(bot: BotApp, base_url: str, days: float = 1) -> str:
+    """A login link to the demo commune's dashboard, valid ``days`` from the app's clock."""
+    from bot.dashboard import login_url
+
+    async with bot.db.session() as s:
+        commune = await get_commune(s, DEMO_COMMUNE)
+    assert commune is not None and commune.id is not None, "seed_demo first"
+    dashboard = bot.services.extra["dashboard"]
+    return login_url(base_url, dashboard.secret, commune.id, bot.services.now() + timedelta(days=days))
+
+
+async def run_demo(settings: Settings) -> int:
+    from bot.cli_web import default_base_url
+
+    bot = build_demo(replace(settings, database_url=DEMO_DB))
     await bot.db.upgrade()
     await seed_demo(bot.db)
     stop = asyncio.Event()
@@ -81,7 +101,9 @@ async def run_demo(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     await bot.start()
     logging.getLogger(__name__).info("demo ready")
-    print(f"Demo chat: http://{settings.http_host}:{settings.http_port}/  (Ctrl+C to stop)")
+    base = default_base_url(None, settings.http_host, settings.http_port)
+    print(f"Demo chat: {base}/  (Ctrl+C to stop)")
+    print(f"Lead-office dashboard (link valid 1 day): {await dashboard_link(bot, base)}")
     try:
         await stop.wait()
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -27,7 +28,8 @@ __all__ = ["OutboxSender", "Sender", "enqueue", "enqueue_for_person", "from_payl
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
-CLAIM_FOR = timedelta(minutes=2)
+# A claimed row is hidden from other workers this long; a crashed worker's rows come back after it.
+CLAIM_FOR = timedelta(seconds=float(os.environ.get("CDSBOT_OUTBOX_CLAIM_SECONDS", "30")))
 
 
 class Sender(Protocol):

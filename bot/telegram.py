@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -123,13 +124,14 @@ class TelegramChannel:
         builder: ApplicationBuilder = (ApplicationBuilder().token(token).base_url(base).base_file_url(file_base)
                                        .job_queue(None).rate_limiter(AIORateLimiter(max_retries=3))
                                        .concurrent_updates(concurrent))
-        if webhook_url:
-            builder = builder.updater(None)
+        builder = builder.updater(None)  # we poll ourselves: acknowledge only what was processed
         self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.username: str | None = None
         self.processed = 0  # updates fully handled (replies sent and marked); tests wait on it
+        self._poller: asyncio.Task[None] | None = None
+        self._offset = 0
 
     def mount(self, web_app: web.Application, path: str = "/telegram/webhook") -> None:
         web_app.router.add_post(path, self._webhook)
@@ -144,13 +146,47 @@ class TelegramChannel:
             await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
                                            allowed_updates=["message", "edited_message", "callback_query"])
         else:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(timeout=int(self.poll_timeout), poll_interval=0.0,
-                                                 allowed_updates=["message", "edited_message", "callback_query"])
+            await self.app.bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def _poll(self) -> None:
+        """Long-poll getUpdates; a batch is acknowledged (next offset) only after it was processed,
+        so a crash redelivers unprocessed updates instead of losing them. Chats run in parallel,
+        each chat's updates in order."""
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=self._offset, timeout=int(self.poll_timeout),
+                    allowed_updates=["message", "edited_message", "callback_query"])
+                backoff = 1.0
+            except (TimedOut, NetworkError, RetryAfter) as exc:
+                log.warning("Telegram getUpdates failed (%s); retrying in %.0fs", exc.__class__.__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            if not updates:
+                continue
+            by_chat: dict[int, list[Update]] = {}
+            for u in updates:
+                chat = u.effective_chat.id if u.effective_chat else 0
+                by_chat.setdefault(chat, []).append(u)
+            await asyncio.gather(*(self._process_in_order(batch) for batch in by_chat.values()))
+            self._offset = updates[-1].update_id + 1
+
+    async def _process_in_order(self, updates: list[Update]) -> None:
+        for u in updates:
+            await self.app.process_update(u)
 
     async def stop(self) -> None:
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+            if self._offset:  # acknowledge what was processed, as PTB's own updater does
+                with contextlib.suppress(TelegramError):
+                    await self.app.bot.get_updates(offset=self._offset, timeout=0)
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()

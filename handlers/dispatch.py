@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -24,7 +25,8 @@ __all__ = ["Dispatcher", "render"]
 
 log = logging.getLogger(__name__)
 IDLE_EXPIRY = timedelta(hours=24)
-REPLY_GRACE = timedelta(minutes=2)
+# How long a reply's durable copy waits for the direct send before the outbox worker takes over.
+REPLY_GRACE = timedelta(seconds=float(os.environ.get("CDSBOT_REPLY_GRACE_SECONDS", "120")))
 
 
 class StaleState(Exception):
@@ -33,6 +35,8 @@ class StaleState(Exception):
 
 class Dispatcher:
     def __init__(self, services: Services) -> None:
+        import handlers.flows  # noqa: F401  (every flow registered before the first update)
+
         self.services = services
 
     async def handle(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["claim_and_queue"]
 
 
-async def claim_and_queue(session: AsyncSession, p: Planned, out: Outgoing, now: datetime) -> bool:
+async def claim_and_queue(session: AsyncSession, p: Planned, out: Outgoing, now: datetime,
+                          send_at: datetime | None = None) -> bool:
     """Record (person, stream, period, stage) under its unique key; queue the message only if new."""
     claimed = await insert_ignore(session, ReminderLog, {
         "key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
@@ -27,5 +28,5 @@ async def claim_and_queue(session: AsyncSession, p: Planned, out: Outgoing, now:
         return False
     assert p.channel is not None and p.chat_id is not None
     await enqueue(session, channel=p.channel, chat_id=p.chat_id, out=out, key=f"reminder:{p.key}",
-                  person_id=p.person_id, now=now)
+                  person_id=p.person_id, now=send_at or now)
     return True

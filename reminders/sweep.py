@@ -171,7 +171,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
         for p in await plan_sweep(s, bot.services, now):
             if p.channel is None:
                 continue
-            if await claim_and_queue(s, p, reminder_outgoing(p, bot.services), now):
+            if await claim_and_queue(s, p, reminder_outgoing(p, bot.services), now, send_at=bot.services.now()):
                 queued += 1
     if bot.outbox is not None:
         bot.outbox.wake()

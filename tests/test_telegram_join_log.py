@@ -158,3 +158,15 @@ def _incoming(tg: TelegramHarness, update: dict):  # noqa: ANN202
     inc = to_incoming(Update.de_json(update, tg.bot.channels[0].app.bot))
     assert inc is not None
     return inc
+
+
+def test_every_flow_is_registered_before_the_first_update() -> None:
+    """A fresh process must resume any saved flow: all flows are known once the dispatcher exists."""
+    import subprocess
+    import sys
+
+    code = ("from handlers.dispatch import Dispatcher; from handlers.services import Services; "
+            "from handlers import engine; Dispatcher(Services(db=None)); print(sorted(engine.registry))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(sorted(["announce", "invite", "join", "language", "log", "mylogs", "report",
+                                      "review", "status"]))

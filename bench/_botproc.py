@@ -1,0 +1,125 @@
+"""Child process for bench.conversation: our bot (BotApp + TelegramChannel) or a bare PTB echo bot,
+polling the fake Telegram server. Prints READY when polling; stops when its stdin closes.
+
+    python -m bench._botproc --kind ours --base-url http://127.0.0.1:PORT/bot --db-url URL \\
+        --concurrent 0 --limiter on [--profile-out FILE]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from typing import Any
+
+TOKEN = "123456:BENCH-token"
+
+
+def _concurrency(value: str) -> bool | int:
+    if value in ("0", "false", "False", "off"):
+        return False
+    if value in ("true", "True", "on"):
+        return True
+    return int(value)
+
+
+async def _wait_stdin_closed() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(1024):
+        pass
+
+
+async def _ours(args: argparse.Namespace) -> None:
+    from bench.sweep import _rate_limiter
+    from bot.app import BotApp
+    from bot.config import load_settings
+    from bot.telegram import TelegramChannel
+    from handlers.services import Services
+    from storage.db import Database
+
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db"}, env_file=None)
+    db = Database(args.db_url)
+    services = Services(db=db, tz=settings.timezone)
+    bot = BotApp.build(settings, db=db, services=services)
+    with _rate_limiter(args.limiter == "on"):
+        tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
+                             concurrent=_concurrency(args.concurrent))  # type: ignore[arg-type]
+    bot.channels.append(tg)
+    await bot.start(serve_http=False, background=False)
+    print("READY", flush=True)
+    try:
+        await _wait_stdin_closed()
+    finally:
+        await bot.stop()
+
+
+async def _echo(args: argparse.Namespace) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
+
+    base = args.base_url.rstrip("/")
+    app = (ApplicationBuilder().token(TOKEN).base_url(base).base_file_url(base[:-len("/bot")] + "/file/bot")
+           .job_queue(None).concurrent_updates(_concurrency(args.concurrent)).build())
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            q = update.callback_query
+            await q.answer()
+            await context.bot.send_message(q.from_user.id, f"echo: {q.data}")
+        elif update.message is not None and update.message.text:
+            await context.bot.send_message(update.message.chat.id, update.message.text)
+
+    app.add_handler(TypeHandler(Update, echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=int(args.poll_timeout), poll_interval=0.0,
+                                    allowed_updates=["message", "edited_message", "callback_query"])
+    print("READY", flush=True)
+    try:
+        await _wait_stdin_closed()
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench._botproc")
+    p.add_argument("--kind", choices=("ours", "echo"), required=True)
+    p.add_argument("--base-url", required=True)
+    p.add_argument("--db-url")
+    p.add_argument("--concurrent", default="0", help="PTB concurrent_updates: 0/false, true (256) or N")
+    p.add_argument("--limiter", choices=("on", "off"), default="on")
+    p.add_argument("--poll-timeout", type=float, default=10)
+    p.add_argument("--profile-out")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    prof: Any = None
+    if args.profile_out:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    try:
+        asyncio.run(_ours(args) if args.kind == "ours" else _echo(args))
+    finally:
+        if prof is not None:
+            prof.disable()
+            import io
+            import pstats
+
+            out = io.StringIO()
+            st = pstats.Stats(prof, stream=out)
+            st.sort_stats("tottime").print_stats(45)
+            st.sort_stats("cumulative").print_stats(60)
+            with contextlib.suppress(OSError), open(args.profile_out, "w", encoding="utf-8") as f:
+                f.write(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

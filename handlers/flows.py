@@ -1,0 +1,17 @@
+"""Imports every module that registers a flow, so a saved conversation always finds its flow.
+
+A restarted process must know every flow before its first update: a chat resuming mid-report
+would otherwise find no flow by that name and lose its place."""
+
+from __future__ import annotations
+
+import handlers.activity
+import handlers.activity_review
+import handlers.announce
+import handlers.join
+import handlers.report
+import handlers.review
+import handlers.routes
+import handlers.status  # noqa: F401
+
+__all__: list[str] = []

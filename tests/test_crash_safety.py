@@ -1,0 +1,131 @@
+"""SIGKILL the real bot process mid-conversation and mid-fan-out, restart it, and count: every
+report, log and reminder must exist exactly once, and no message may be lost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import ActivityLog, Outbox
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.seed import add_person, make_org
+
+TOKEN = "123456:CRASH-token"
+MEMBERS = 30
+
+
+async def _spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[1])
+
+
+async def _wait(cond, timeout: float, what: str) -> None:  # noqa: ANN001
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await cond():
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what}{_STATE.get('fake') and _describe(_STATE['fake'])}")
+        await asyncio.sleep(0.05)
+
+
+async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Database, tmp_path: Path) -> None:
+    org = await make_org(db)
+    users = list(range(6001, 6001 + MEMBERS))
+    for i, uid in enumerate(users):
+        await add_person(db, org["napai" if i % 2 else "khuoi"], f"Thành viên {i}", "member", telegram_id=uid)
+    fake = FakeTelegramApi(token=TOKEN)
+    base = await fake.start()
+    _STATE["fake"] = fake
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base,
+           "DATABASE_URL": db_url.replace("+aiosqlite", "").replace("+asyncpg", ""),
+           "CDSBOT_HTTP_PORT": "0", "CDSBOT_REPLY_GRACE_SECONDS": "10", "CDSBOT_OUTBOX_CLAIM_SECONDS": "5", "NO_PROXY": "127.0.0.1,localhost"}
+    log = tmp_path / "bot.log"
+    proc = await _spawn(env, log)
+    try:
+        # Every member logs a count and confirms by typing "1"; the process is killed half-way.
+        for i, uid in enumerate(users):
+            fake.queue(fake.message(uid, f"hỗ trợ {i + 1} người cài VNeID"))
+            fake.queue(fake.message(uid, "1"))
+        await _wait(lambda: _async(len(fake.sent) >= MEMBERS), 60, "half of the replies")
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        proc = await _spawn(env, log)
+        await _wait(lambda: _async(len(fake.sent) >= 2 * MEMBERS and not fake.updates), 90, "all replies")
+
+        async def logs_done() -> bool:
+            async with db.session() as s:
+                n = len((await s.exec(select(ActivityLog))).all())
+                _STATE["note"] = f"logs={n}"
+                return n >= MEMBERS
+        try:
+            await _wait(logs_done, 30, "all logs")
+        except AssertionError:
+            async with db.session() as s:
+                have = {r.person_id for r in (await s.exec(select(ActivityLog))).all()}
+            for m in fake.sent:
+                print("SENT", m.chat_id, (m.text or "")[:80].replace("\n", " | "))
+            print("HAVE", sorted(have))
+            print(log.read_text()[-3000:])
+            raise
+        async with db.session() as s:
+            logs = Counter((r.person_id, r.count) for r in (await s.exec(select(ActivityLog))).all())
+        assert len(logs) == MEMBERS and set(logs.values()) == {1}  # each log stored exactly once
+        replies = Counter((m.chat_id, m.text) for m in fake.take_sent())
+        assert {chat for chat, _ in replies} == set(users)  # nobody lost their replies
+        confirmations = [k for k in replies if k[1].startswith(_saved_prefix())]
+        assert len(confirmations) == MEMBERS
+
+        # Reminder fan-out: queue one reminder per member, kill while sending, restart.
+        sweep = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "reminders", "sweep", "--at", "2027-01-15T08:00+07:00", env=env,
+            stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
+        out, _ = await sweep.communicate()
+        assert b"queued 30" in out, out
+        await _wait(lambda: _async(len(fake.sent) >= 5), 60, "the first reminders")
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        proc = await _spawn(env, log)
+
+        async def all_sent() -> bool:
+            async with db.session() as s:
+                rows = (await s.exec(select(Outbox).where(Outbox.key.like("reminder:%")))).all()  # type: ignore[union-attr]
+                return len(rows) == MEMBERS and all(r.status == "sent" for r in rows)
+        await _wait(all_sent, 120, "every reminder sent")
+        reminders = Counter(m.chat_id for m in fake.take_sent() if "20/01/2027" in (m.text or ""))
+        assert set(reminders) == set(users)  # none lost
+        doubles = sum(n - 1 for n in reminders.values())
+        assert doubles <= 1, f"{doubles} reminders doubled"  # only a send cut between the API call and the mark
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
+                proc.kill()
+        await fake.stop()
+
+
+_STATE: dict = {}
+
+
+def _describe(fake: FakeTelegramApi) -> str:
+    return f" (sent={len(fake.sent)}, unacknowledged={len(fake.updates)}, {_STATE.get('note')})"
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+def _saved_prefix() -> str:
+    from locales.i18n import _, use_locale
+
+    with use_locale("vi"):
+        return _("Saved. Thank you!")
