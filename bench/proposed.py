@@ -10,6 +10,9 @@ checks the output is identical); only the query shapes change:
 * ``unit_reports``: items and their task/indicator titles in three queries (was: one query per
   report plus one ``session.get`` per item).
 * ``_submitted_units``: ``min()`` per unit in SQL (was: every log row of the period to Python).
+* ``_people``: plain column rows for people and identities (was: ORM entities, ~42,000 objects
+  built per province sweep), and ``due_stage`` computed once per (period, moment, working-days
+  flag) instead of once per person (it walks the holiday calendar each time).
 * ``run_sweep``: claims in multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING key`` batches and
   the outbox rows in one executemany per batch, with each distinct reminder text rendered once
   (was: two single-row INSERT statements built and compiled per message).
@@ -19,6 +22,7 @@ checks the output is identical); only the query shapes change:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -33,6 +37,7 @@ from reminders.calendar import Period, classify
 from storage.models import (
     ActivityLog,
     Commune,
+    Identity,
     Indicator,
     IndicatorUnit,
     Outbox,
@@ -168,6 +173,39 @@ async def _submitted_units(session: AsyncSession, commune_id: int, period: Perio
     return dict(rows)  # type: ignore[arg-type]
 
 
+async def _people(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
+                  ) -> list[tuple[Any, Any]]:
+    people = (await session.exec(select(
+        Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders, Person.preferred_channel,
+        Person.last_channel).where(
+        Person.commune_id == commune_id, Person.unit_id.in_(unit_ids),  # type: ignore[union-attr]
+        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all()  # type: ignore[attr-defined,union-attr]
+    ids = [p.id for p in people]
+    idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
+        Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]
+    by_person: dict[int, list[Any]] = {}
+    for i in idents:
+        by_person.setdefault(i.person_id, []).append(i)
+    out = []
+    for p in people:
+        mine = by_person.get(p.id, [])
+        pick = next((i for ch in (p.preferred_channel, p.last_channel) for i in mine if ch and i.channel == ch),
+                    mine[0] if mine else None)
+        out.append((p, pick))
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _due_stage_cached(period: Period, now: datetime, working_days_only: bool | None) -> Any:
+    from reminders.calendar import due_stage
+
+    return due_stage(period, now, working_days_only=working_days_only)
+
+
+def due_stage(period: Period, now: datetime, *, working_days_only: bool | None = None) -> Any:
+    return _due_stage_cached(period, now, working_days_only)
+
+
 async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
     """Plan, claim each (person, stream, period, stage) once, and queue the messages, in batches."""
     import reminders.sweep as sweep_mod
@@ -262,7 +300,8 @@ def applied() -> Iterator[None]:
 
     patches = [(status_mod, "expected_units", expected_units), (status_mod, "unit_reports", unit_reports),
                (status_mod, "status_data", status_data), (sweep_mod, "expected_units", expected_units),
-               (sweep_mod, "_submitted_units", _submitted_units), (sweep_mod, "run_sweep", run_sweep)]
+               (sweep_mod, "_submitted_units", _submitted_units), (sweep_mod, "run_sweep", run_sweep),
+               (sweep_mod, "_people", _people), (sweep_mod, "due_stage", due_stage)]
     saved = [(mod, name, getattr(mod, name)) for mod, name, _new in patches]
     for mod, name, new in patches:
         setattr(mod, name, new)

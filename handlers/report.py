@@ -65,6 +65,12 @@ def _item(turn: Turn) -> dict[str, Any]:
     return turn.data["items"][turn.data["idx"]]
 
 
+def _item_label(item: dict[str, Any]) -> str:
+    """"NV 1" for a task, "CT 1" for an indicator: plans number both lists from 1."""
+    return (_("Task {code}", code=item["code"]) if item["kind"] == "task"
+            else _("Indicator {code}", code=item["code"]))
+
+
 def _key(item: dict[str, Any]) -> str:
     return f"{item['kind']}:{item['id']}"
 
@@ -73,7 +79,7 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
     item = _item(turn)
     n, total = turn.data["idx"] + 1, len(turn.data["items"])
     prev = turn.data["prev"].get(_key(item))
-    head = f"({n}/{total}) {item['code']}. {item['title']}"
+    head = f"({n}/{total}) {_item_label(item)}. {item['title']}"
     unchanged = (Choice(_("Unchanged: {v}", v=show_value(item, prev))[:60], "same"),) if prev else ()
     if item["kind"] == "task":
         choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
@@ -137,7 +143,7 @@ def _confirm_prompt(turn: Turn) -> engine.Prompt:
     d = turn.data
     lines = [_("Summary of the report of {unit}:", unit=d["unit_name"])]
     for item in d["items"]:
-        lines.append(f"• {item['code']}. {item['title'][:60]}: {show_value(item, d['answers'].get(_key(item)))}")
+        lines.append(f"• {_item_label(item)}. {item['title'][:60]}: {show_value(item, d['answers'].get(_key(item)))}")
     lines.append(_("Difficulties: {t}", t=d.get("difficulties") or _("none")))
     lines.append(_("Proposals: {t}", t=d.get("proposals") or _("none")))
     return engine.Prompt("\n".join(lines), (Choice(_("Send report"), "send"), Choice(_("Change an answer"), "fix"),
@@ -151,7 +157,7 @@ def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
 
 
 def _fix_prompt(turn: Turn) -> engine.Prompt:
-    choices = [Choice(f"{it['code']}. {it['title'][:40]}", str(i)) for i, it in enumerate(turn.data["items"])]
+    choices = [Choice(f"{_item_label(it)}. {it['title'][:40]}", str(i)) for i, it in enumerate(turn.data["items"])]
     choices += [Choice(_("Difficulties"), "difficulties"), Choice(_("Proposals"), "proposals")]
     return engine.Prompt(_("Which answer do you want to change?"), tuple(choices))
 

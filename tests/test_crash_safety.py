@@ -46,7 +46,7 @@ async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Databas
     _STATE["fake"] = fake
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base,
            "DATABASE_URL": db_url.replace("+aiosqlite", "").replace("+asyncpg", ""),
-           "CDSBOT_HTTP_PORT": "0", "CDSBOT_REPLY_GRACE_SECONDS": "10", "CDSBOT_OUTBOX_CLAIM_SECONDS": "5", "NO_PROXY": "127.0.0.1,localhost"}
+           "CDSBOT_HTTP_PORT": "0", "CDSBOT_REPLY_GRACE_SECONDS": "5", "CDSBOT_OUTBOX_CLAIM_SECONDS": "5", "NO_PROXY": "127.0.0.1,localhost"}
     log = tmp_path / "bot.log"
     proc = await _spawn(env, log)
     try:
@@ -75,6 +75,12 @@ async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Databas
             print("HAVE", sorted(have))
             print(log.read_text()[-3000:])
             raise
+        async def replies_delivered() -> bool:  # replies committed but not sent before the kill
+            async with db.session() as s:
+                rows = (await s.exec(select(Outbox).where(Outbox.key.like("reply:%")))).all()  # type: ignore[union-attr]
+                _STATE["note"] = f"replies pending={sum(r.status != 'sent' for r in rows)}"
+                return all(r.status == "sent" for r in rows)
+        await _wait(replies_delivered, 60, "every reply delivered")
         async with db.session() as s:
             logs = Counter((r.person_id, r.count) for r in (await s.exec(select(ActivityLog))).all())
         assert len(logs) == MEMBERS and set(logs.values()) == {1}  # each log stored exactly once
