@@ -95,10 +95,12 @@ def parse_number(text: str, locale: str | None = None) -> Decimal:
     Raises ValueError when the text is not a number."""
     loc = locale or _current.get()
     raw = _SPACES.sub("", (text or "").strip()).rstrip("%")
-    if not raw or len(raw) > 30:
-        raise ValueError(text)
+    if not raw or len(raw) > 30 or not re.fullmatch(r"[+-]?[0-9.,]+", raw):
+        raise ValueError(text)  # no exponents, NaN, Infinity or other scripts' digits
     try:
-        return Decimal(parse_decimal(raw, locale=loc, strict=True))
+        value = Decimal(parse_decimal(raw, locale=loc, strict=True))
+        if value.is_finite():
+            return value
     except (NumberFormatError, InvalidOperation, ValueError):
         pass
     # The other convention, when unambiguous: exactly one separator followed by 1-2 or 4+ digits.
