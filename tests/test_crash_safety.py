@@ -108,6 +108,8 @@ async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Databas
         reminders = Counter(m.chat_id for m in fake.take_sent() if "20/01/2027" in (m.text or ""))
         assert set(reminders) == set(users)  # none lost
         doubles = sum(n - 1 for n in reminders.values())
+        print(f"crash test: {len(logs)} logs, {len(replies)} distinct replies, "
+              f"{len(reminders)} reminded, {doubles} doubled")
         assert doubles <= 1, f"{doubles} reminders doubled"  # only a send cut between the API call and the mark
     finally:
         if proc.returncode is None:
