@@ -32,6 +32,39 @@ async def _wait_stdin_closed() -> None:
         pass
 
 
+def _by_package(stats: Any) -> list[tuple[str, float]]:
+    """Own (tottime) seconds grouped by top-level package, from a pstats.Stats."""
+    groups: dict[str, float] = {}
+    for (filename, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            key = filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+        elif "/work/" in filename or filename.startswith(("bot/", "handlers/", "storage/")):
+            key = "app:" + filename.rsplit("/", 2)[-2]
+        elif filename == "~":
+            key = "builtin:" + func.split(" of ")[0].strip("<>{}")[:40]
+        else:
+            key = "stdlib:" + filename.rsplit("/", 1)[-1].removesuffix(".py")
+        groups[key] = groups.get(key, 0.0) + tt
+    return sorted(groups.items(), key=lambda kv: -kv[1])
+
+
+class _SqlStats:
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.n = 0
+        self.by: dict[str, int] = {}
+        event.listen(engine.sync_engine, "before_cursor_execute", self._on)
+
+    def _on(self, _conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        self.n += 1
+        shape = " ".join(statement.split())[:90]
+        self.by[shape] = self.by.get(shape, 0) + 1
+
+
+SQL: _SqlStats | None = None
+
+
 async def _ours(args: argparse.Namespace) -> None:
     from bench.sweep import _rate_limiter
     from bot.app import BotApp
@@ -44,6 +77,8 @@ async def _ours(args: argparse.Namespace) -> None:
     db = Database(args.db_url)
     services = Services(db=db, tz=settings.timezone)
     bot = BotApp.build(settings, db=db, services=services)
+    global SQL
+    SQL = _SqlStats(db.engine)
     with _rate_limiter(args.limiter == "on"):
         tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
                              concurrent=_concurrency(args.concurrent))  # type: ignore[arg-type]
@@ -96,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limiter", choices=("on", "off"), default="on")
     p.add_argument("--poll-timeout", type=float, default=10)
     p.add_argument("--profile-out")
+    p.add_argument("--sql-out", help="write SQL statement counts (JSON) here at exit")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prof: Any = None
@@ -114,10 +150,21 @@ def main(argv: list[str] | None = None) -> int:
 
             out = io.StringIO()
             st = pstats.Stats(prof, stream=out)
+            total = sum(v[2] for v in st.stats.values())  # type: ignore[attr-defined]
+            out.write(f"Own time by package ({total:.1f} s profiled, includes start-up and idle poll):\n")
+            for key, sec in _by_package(st)[:25]:
+                out.write(f"  {sec:8.2f} s  {100 * sec / total:5.1f} %  {key}\n")
+            out.write("\n")
             st.sort_stats("tottime").print_stats(45)
             st.sort_stats("cumulative").print_stats(60)
             with contextlib.suppress(OSError), open(args.profile_out, "w", encoding="utf-8") as f:
                 f.write(out.getvalue())
+        if args.sql_out and SQL is not None:
+            import json
+
+            with contextlib.suppress(OSError), open(args.sql_out, "w", encoding="utf-8") as f:
+                json.dump({"statements": SQL.n, "by_shape": dict(sorted(SQL.by.items(), key=lambda kv: -kv[1]))},
+                          f, ensure_ascii=False, indent=1)
     return 0
 
 

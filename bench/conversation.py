@@ -173,6 +173,16 @@ async def _people(db_url: str, members: int, officers: int) -> tuple[list[int], 
     return m[:members], o[:officers]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def _parse_config(text: str) -> tuple[str, str, str]:
     parts = text.split(":")
     kind = parts[0]
@@ -199,6 +209,9 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
     prof_path = out_dir() / f"profile_conversation_{name}.txt"
     if profile and kind == "ours":
         cmd += ["--profile-out", str(prof_path)]
+    sql_path = out_dir() / f"sql_conversation_{name}.json"
+    if kind == "ours":
+        cmd += ["--sql-out", str(sql_path)]
     with open(logfile, "wb") as err:
         proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
                                                     stdout=asyncio.subprocess.PIPE, stderr=err,
@@ -223,9 +236,13 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
             tasks.append(asyncio.create_task(_guarded(coro, fake.stats)))
         t_start = time.perf_counter() + warmup
         t_end = t_start + seconds
+        cpu0: float | None = None
         while time.perf_counter() < t_end:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.25)
             fake.requests.clear()
+            if cpu0 is None and time.perf_counter() >= t_start:
+                cpu0, c0 = _cpu_seconds(proc.pid), time.perf_counter()
+        bot_cpu = (_cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - c0) if cpu0 is not None else None
         stop.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*tasks), STEP_TIMEOUT + 5)
@@ -253,12 +270,22 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
         "latency_ms": {k: round(v, 1) for k, v in pct.items()} | {"max": round(max(lat), 1) if lat else None},
         "bad": st.bad, "bot_error_replies": st.errors, "timeouts": st.timeouts, "unexpected": st.unexpected,
         "log_errors": log_errors,
+        "bot_cpu_share": round(bot_cpu, 2) if bot_cpu is not None else None,
+        "cpu_ms_per_update": round(bot_cpu * seconds * 1000 / len(done), 2) if bot_cpu and done else None,
     }
     if profile and kind == "ours" and prof_path.exists():
         out["profile"] = str(prof_path)
+    if kind == "ours" and sql_path.exists():
+        import json
+
+        sql = json.loads(sql_path.read_text(encoding="utf-8"))
+        handled = len(st.steps)
+        out["sql_per_update"] = round(sql["statements"] / handled, 1) if handled else None
+        out["sql_top"] = dict(list(sql["by_shape"].items())[:12])
     log(f"{config:>14}: {out['updates_per_s']:>7} updates/s  p50 {pct['p50']:.0f} ms  p95 {pct['p95']:.0f} ms  "
         f"p99 {pct['p99']:.0f} ms  (bad {st.bad}, errors {st.errors}, timeouts {st.timeouts}, "
-        f"unexpected {st.unexpected}, log errors {log_errors})")
+        f"unexpected {st.unexpected}, log errors {log_errors}); bot process CPU {out['bot_cpu_share']}, "
+        f"{out['cpu_ms_per_update']} ms CPU/update, {out.get('sql_per_update')} SQL/update")
     return out
 
 

@@ -213,6 +213,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
     from reminders.messages import reminder_outgoing
 
     now = now or bot.services.now()
+    send_at = bot.services.now()
     queued = 0
     texts: dict[tuple[Any, ...], dict[str, Any]] = {}
     async with bot.db.transaction() as s:
@@ -236,7 +237,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
                 rows.append({"key": f"reminder:{p.key}", "person_id": p.person_id, "channel": p.channel,
                              "chat_id": p.chat_id, "payload": payload, "status": "pending", "attempts": 0,
-                             "next_attempt_at": now, "created_at": now})
+                             "next_attempt_at": send_at, "created_at": send_at})
             if rows:
                 otable = Outbox.__table__  # type: ignore[attr-defined]
                 await conn.execute(dialect.insert(otable).on_conflict_do_nothing(), rows)

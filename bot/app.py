@@ -42,6 +42,8 @@ class BotApp:
               poll_timeout: float = 30) -> BotApp:
         db = db or Database(settings.database_url)
         services = services or Services(db=db, tz=settings.timezone, default_locale=settings.locale)
+        if settings.streams_file:
+            services.extra["streams"] = load_streams_file(settings.streams_file)
         dispatcher = Dispatcher(services)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
@@ -110,6 +112,19 @@ class BotApp:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.db.dispose()
+
+
+def load_streams_file(path: str) -> list[Any]:
+    """Reporting streams from a JSON file (a list of stream objects, see reminders/streams.py)."""
+    import json
+
+    from bot.errors import ConfigError
+    from reminders.streams import load_streams
+
+    try:
+        return load_streams(json.loads(open(path, encoding="utf-8").read()))
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigError(f"CDSBOT_STREAMS_FILE: {exc}") from exc
 
 
 async def _health(_request: web.Request) -> web.Response:

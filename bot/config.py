@@ -36,6 +36,7 @@ class Settings:
     locale: str = "vi"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    streams_file: str | None = None
 
     @property
     def has_channels(self) -> bool:
@@ -135,4 +136,13 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         locale=locale,
         http_host=get("CDSBOT_HTTP_HOST") or "127.0.0.1",
         http_port=int(port_raw),
+        streams_file=_file("CDSBOT_STREAMS_FILE", get("CDSBOT_STREAMS_FILE")),
     )
+
+
+def _file(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if not Path(value).is_file():
+        raise ConfigError(f"{name}: no such file {value!r}")
+    return value

@@ -75,3 +75,31 @@ async def test_command_menus_in_both_languages(hooked: tuple) -> None:
     assert en[:3] == ["report", "log", "mylogs"] and "cancel" in en and "help" in en
     descriptions = {c["command"]: c["description"] for c in fake.commands[""]}
     assert descriptions["huy"] != {c["command"]: c["description"] for c in fake.commands["en"]}["cancel"]
+
+
+async def test_handler_error_gets_an_apology_and_the_bot_keeps_running(aiohttp_server, db_url: str,  # noqa: ANN001
+                                                                       db: Database) -> None:
+    from sqlalchemy import text
+
+    from locales.i18n import _, use_locale
+    from tests.harness import TelegramHarness
+
+    fake = FakeTelegramApi(token=TOKEN)
+    server = await aiohttp_server(fake.app)
+    base, _x = api_urls(str(server.make_url("")))
+    tg = TelegramHarness(fake, base, db_url)
+    await tg.start()
+    try:
+        org = await make_org(db)
+        await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=42)
+        async with db.engine.begin() as conn:  # a broken database: every turn fails inside the handler
+            await conn.execute(text("ALTER TABLE conversationstate RENAME TO conversationstate_gone"))
+        sent = await tg.say(42, "hỗ trợ 3 người cài VNeID")
+        with use_locale("vi"):
+            assert sent[0].text == _("Sorry, something went wrong on my side. Please try again in a moment.")
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE conversationstate_gone RENAME TO conversationstate"))
+        sent = await tg.say(42, "hỗ trợ 3 người cài VNeID")  # same bot process, working again
+        assert "3" in sent[0].text and sent[0].callback_data == ["ok", "fix", "cancel"]
+    finally:
+        await tg.stop()

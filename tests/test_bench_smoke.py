@@ -1,0 +1,64 @@
+"""Smoke tests for bench/: every benchmark's entry point runs on a one-commune data set (SQLite) and
+returns its results dict; no timing is asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import conversation, status, sweep
+
+
+@pytest.fixture(autouse=True)
+def _bench_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CDSBENCH_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("CDSBENCH_RESULTS", str(tmp_path / "results.json"))
+    return tmp_path
+
+
+def _rows(tmp_path: Path) -> list[dict]:
+    return json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["rows"]
+
+
+def test_status_benchmark(tmp_path: Path) -> None:
+    result = status.run(["--db", "sqlite", "--tiny", "--samples", "4", "--province-runs", "1", "--proposed"])
+    assert result["activity_rows"] > 0 and result["communes"] == 1
+    assert set(result["commune_status_ms"]) >= {"p50", "p95", "p99", "max"}
+    for key in ("province_status_s", "sql_per_commune_status", "sql_top_commune", "province_status_fn_s", "pass"):
+        assert key in result
+    assert result["same_output_as_shipped"] is True
+    row = _rows(tmp_path)[0]
+    assert (row["bench"], row["db"], row["scale"], row["variant"]) == ("status", "sqlite", "tiny", "proposed")
+    assert row["machine"]["nproc"] >= 1
+    assert not list((tmp_path / "out").glob("cdsbench_*.db"))  # working copy and template dropped
+
+
+def test_sweep_benchmark(tmp_path: Path) -> None:
+    result = sweep.run(["--db", "sqlite", "--tiny", "--drain-seconds", "1"])
+    for key in ("people", "planned", "plan_s", "run_s", "queued", "rss_mb", "moments", "drain", "pass"):
+        assert key in result
+    assert result["queued"] > 0 and result["duplicates"] == 0
+    assert result["moments"]["overdue"]["rerun_concurrent_queued"] == [0, 0]
+    assert result["rss_mb"]["peak"] > 0 and "msg_per_s" in result["drain"]["shipped"]
+    assert _rows(tmp_path)[0]["bench"] == "sweep"
+
+
+def test_sweep_proposed_plans_the_same(tmp_path: Path) -> None:
+    result = sweep.run(["--db", "sqlite", "--tiny", "--drain-seconds", "0", "--proposed", "--no-record"])
+    assert result["same_plan_as_shipped"] is True and result["duplicates"] == 0
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_conversation_benchmark(tmp_path: Path) -> None:
+    result = conversation.run(["--db", "sqlite", "--tiny", "--users", "3", "--warmup", "0.5", "--seconds", "1.5",
+                               "--configs", "echo:0,ours:0:off"])
+    assert [r["config"] for r in result["runs"]] == ["echo:0", "ours:0:off"]
+    for run in result["runs"]:
+        assert set(run) >= {"updates", "updates_per_s", "latency_ms", "timeouts", "bot_cpu_share"}
+        assert set(run["latency_ms"]) >= {"p50", "p95", "p99"}
+        assert run["timeouts"] == 0 and run["bad"] == 0 and run["bot_error_replies"] == 0
+    assert result["echo_ceiling_updates_per_s"] is not None and "fraction_of_ceiling" in result["runs"][1]
+    assert result["best"]["config"] == "ours:0:off"
+    assert _rows(tmp_path)[0]["bench"] == "conversation"

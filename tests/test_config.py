@@ -1,0 +1,72 @@
+"""Configuration: defaults, URL mapping, and one clear line naming the variable for a bad value."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotApp
+from bot.config import load_settings
+from bot.errors import ConfigError
+from reminders.streams import default_streams, dump_streams
+
+
+def test_defaults_and_url_mapping() -> None:
+    s = load_settings({}, env_file=None)
+    assert s.database_url == "sqlite+aiosqlite:///./data/cdsbot.db"
+    assert s.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert s.zalo_api_base_url == "https://bot-api.zaloplatforms.com/bot"
+    assert str(s.timezone) == "Asia/Ho_Chi_Minh" and s.locale == "vi" and not s.has_channels
+    pg = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, env_file=None)
+    assert pg.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("CDSBOT_LOCALE=en\nTELEGRAM_BOT_TOKEN=1:abc\n")
+    s = load_settings({"TELEGRAM_BOT_TOKEN": "2:def"}, env_file=env)
+    assert s.locale == "en" and s.telegram_token == "2:def"
+
+
+@pytest.mark.parametrize(("env", "variable"), [
+    ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+    ({"CDSBOT_TIMEZONE": "Mars/Base"}, "CDSBOT_TIMEZONE"),
+    ({"CDSBOT_LOCALE": "fr"}, "CDSBOT_LOCALE"),
+    ({"CDSBOT_HTTP_PORT": "http"}, "CDSBOT_HTTP_PORT"),
+    ({"TELEGRAM_BOT_TOKEN": "no colon"}, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL"),
+    ({"TELEGRAM_WEBHOOK_URL": "https://bot.vn/tg"}, "TELEGRAM_WEBHOOK_SECRET"),
+    ({"ZALO_WEBHOOK_URL": "https://bot.vn/z", "ZALO_WEBHOOK_SECRET": "bad secret!"}, "ZALO_WEBHOOK_SECRET"),
+    ({"CDSBOT_STREAMS_FILE": "/nonexistent.json"}, "CDSBOT_STREAMS_FILE"),
+])
+def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(env, env_file=None)
+    assert str(err.value).startswith(variable)
+
+
+def test_bad_value_stops_startup_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "CDSBOT_TIMEZONE": "Nowhere/City"}, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: CDSBOT_TIMEZONE: unknown time zone 'Nowhere/City'"]
+
+
+def test_streams_file_replaces_the_defaults(tmp_path: Path) -> None:
+    streams = default_streams()[:2]
+    data = dump_streams(streams)
+    data[1]["due_day"] = 25
+    f = tmp_path / "streams.json"
+    f.write_text(json.dumps(data))
+    bot = BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(f)}, env_file=None))
+    loaded = bot.services.extra["streams"]
+    assert [s.name for s in loaded] == ["village_monthly", "unit_monthly"] and loaded[1].due_day == 25
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "x"}]))
+    with pytest.raises(ConfigError, match="CDSBOT_STREAMS_FILE"):
+        BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(bad)}, env_file=None))
