@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlmodel import select
 
 from bot.errors import InputError
 from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
-from handlers.periods import current_period, period_label
+from handlers.periods import current_period, period_label, stream_named
 from handlers.report_items import show_value
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
+from reminders.calendar import period_by_key
 from storage.models import AuditLog, Person, Report, ReportingPeriod, ReportItem, Unit
 
 __all__ = ["review_cmd"]
@@ -66,7 +69,7 @@ def _decide_prompt(turn: Turn) -> engine.Prompt:
 
 def _parse_decide(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("accept", "return"):
-        raise InputError(_("Please choose Accept or Return."))
+        raise InputError(_("Please choose Accept or Return with a comment."))
     return answer.choice
 
 
@@ -94,13 +97,17 @@ async def _finish(turn: Turn) -> None:
     s.add(AuditLog(actor_person_id=lead.id, action=f"report.{report.status}", target=f"report:{report.id}",
                    detail={"comment": report.review_comment}))
     rp = await s.get(ReportingPeriod, report.period_id)
+    period = None
+    with contextlib.suppress(KeyError, ValueError):
+        period = period_by_key(stream_named(turn.services, rp.stream), rp.key, turn.tz) if rp else None
     sender = await s.get(Person, report.person_id) if report.person_id else None
     if sender is not None and sender.anonymised_at is None:
         with use_locale(sender.locale):
+            label = period_label(period, sender.locale) if period else (rp.key if rp else "")
             text = (_("The lead office returned your report for {period}: {comment}\nType /baocao to correct "
-                      "and send it again.", period=rp.key if rp else "", comment=report.review_comment)
+                      "and send it again.", period=label, comment=report.review_comment)
                     if returned else _("The lead office accepted your report for {period}. Thank you!",
-                                       period=rp.key if rp else ""))
+                                       period=label))
         await enqueue_for_person(s, sender, Outgoing(text=text), key=f"review:{report.id}:{report.revision}",
                                  now=turn.now)
         outbox = turn.services.extra.get("outbox")

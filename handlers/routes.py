@@ -31,7 +31,7 @@ async def route_command(turn: Turn, cmd: Command, args: str) -> None:
     if turn.state.flow:  # a new command replaces an unfinished conversation, saying so
         discarded = _describe_flow(turn)
         turn.end_flow()
-        turn.reply(_("I put aside what you were doing ({what}).", what=discarded))
+        turn.reply(_("I stopped what you were doing ({what}); nothing from it was saved.", what=discarded))
     handler = HANDLERS.get(cmd.name)
     if handler is None:
         turn.reply(_("This part of the bot is not ready yet."))
