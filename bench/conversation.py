@@ -13,7 +13,9 @@ warm-up: updates handled per second and the time from queueing an update to the 
 
 A configuration is ``kind:concurrent[:limiter]``: kind ``ours`` or ``echo``; concurrent is PTB's
 ``concurrent_updates`` (0 = sequential, as BotApp.build ships; ``true`` = 256; or a number);
-limiter ``on`` = PTB's AIORateLimiter as shipped (30 messages/s overall), ``off`` = without it.
+limiter ``on`` = PTB's AIORateLimiter as shipped (30 messages/s overall), ``off`` = without it;
+a fourth part ``lean`` runs bench._botproc's hot-path experiment (no per-reply "delivered"
+transaction, last_seen_at written hourly) to bound what those two changes could save.
 Targets: ours ≥ 50 % of the echo ceiling and ≥ 300 updates/s per process on SQLite."""
 
 from __future__ import annotations
@@ -193,19 +195,23 @@ def _parse_config(text: str) -> tuple[str, str, str]:
     return kind, concurrent, limiter
 
 
+def _lean(config: str) -> bool:
+    return config.split(":")[3:4] == ["lean"]
+
+
 async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[int], officers: list[int],
                       warmup: float, seconds: float, profile: bool, label: str, log: Any) -> dict[str, Any]:
     kind, concurrent, limiter = _parse_config(config)
     fake.updates.clear()
     fake.requests.clear()
     fake.stats = Stats()
-    name = f"{label}_{kind}_{concurrent}_{limiter}"
+    name = f"{label}_{kind}_{concurrent}_{limiter}" + ("_lean" if _lean(config) else "")
     logfile = out_dir() / f"conversation_{name}.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "bench._botproc", "--kind", kind, "--base-url", fake.base_url,
            "--concurrent", concurrent, "--limiter", limiter, "--poll-timeout", "10"]
     if kind == "ours":
-        cmd += ["--db-url", db_url]
+        cmd += ["--db-url", db_url] + (["--lean"] if _lean(config) else [])
     prof_path = out_dir() / f"profile_conversation_{name}.txt"
     if profile and kind == "ours":
         cmd += ["--profile-out", str(prof_path)]

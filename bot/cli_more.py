@@ -39,6 +39,18 @@ async def _status(args: argparse.Namespace) -> int:
         else:
             up, vp = period_for(unit_stream, now, tz), period_for(village_stream, now, tz)
         async with db.session() as s:
+            if args.commune is None:  # the whole province, one line per commune
+                from storage.status import province_status
+
+                rows = await province_status(s, up, vp, now)
+                if args.json:
+                    _print_json({"period": {"key": up.key, "start": up.start.isoformat(),
+                                            "end": up.end.isoformat()}, "communes": rows})
+                else:
+                    for r in rows:
+                        print(r["commune"] + ": " + "; ".join(
+                            f"{st['name']} {st['submitted']}/{st['expected']}" for st in r["streams"]))
+                return 0
             commune = await get_commune(s, args.commune)
             if commune is None:
                 print(f"error: no commune named {args.commune!r}", file=sys.stderr)
@@ -183,7 +195,7 @@ async def _reminders_sweep(args: argparse.Namespace) -> int:
 def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
-    st.add_argument("--commune", required=True)
+    st.add_argument("--commune", help="one commune (default: every commune of the province, summarised)")
     st.add_argument("--period", help="period key (2026-12) or words ('tháng 12')")
     st.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
     st.add_argument("--json", action="store_true")

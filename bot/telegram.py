@@ -228,16 +228,9 @@ class TelegramChannel:
                 log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
         if incoming is None:
             return
-        delivered: list[int] = []
         try:
-            for out in await self.dispatcher.handle(incoming, CAPS):
-                await self.send(out.chat_id or incoming.chat_id, out)
-                if out.outbox_id is not None:
-                    delivered.append(out.outbox_id)
-        except ChannelError as exc:  # the outbox worker retries what was not delivered
-            log.warning("Telegram reply to update %s not sent now: %s", incoming.update_id, exc)
+            await self.dispatcher.respond(incoming, CAPS, self.send)
         finally:
-            await self.dispatcher.delivered(delivered)
             self.processed += 1
 
     async def send(self, chat_id: str, out: Outgoing) -> str:

@@ -276,16 +276,7 @@ class ZaloChannel:
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
             return
-        delivered: list[int] = []
-        try:
-            for out in await self.dispatcher.handle(incoming, CAPS):
-                await self.send(out.chat_id or incoming.chat_id, out)
-                if out.outbox_id is not None:
-                    delivered.append(out.outbox_id)
-        except ChannelError as exc:  # the outbox worker retries what was not delivered
-            log.warning("Zalo reply to update %s not sent now: %s", update.message_id, exc)
-        finally:
-            await self.dispatcher.delivered(delivered)
+        await self.dispatcher.respond(incoming, CAPS, self.send)
 
     def _first_time(self, message_id: str) -> bool:
         if message_id in self._seen:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.errors import ChannelError
 from handlers import engine
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
@@ -76,6 +78,22 @@ class Dispatcher:
         for callback in turn.after_commit:
             callback()
         return out
+
+    async def respond(self, msg: Incoming, caps: Capabilities,
+                      send: Callable[[str, Outgoing], Awaitable[str]]) -> None:
+        """Handle ``msg`` and send the replies with the adapter's ``send``, marking each delivered.
+
+        A reply that fails to send stays in the outbox, where the worker retries it."""
+        delivered: list[int] = []
+        try:
+            for out in await self.handle(msg, caps):
+                await send(out.chat_id or msg.chat_id, out)
+                if out.outbox_id is not None:
+                    delivered.append(out.outbox_id)
+        except ChannelError as exc:
+            log.warning("%s reply to update %s not sent now: %s", msg.channel, msg.update_id, exc)
+        finally:
+            await self.delivered(delivered)
 
     async def delivered(self, outbox_ids: list[int]) -> None:
         """Mark replies sent; called by adapters right after a successful send."""

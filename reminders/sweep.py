@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.periods import streams as configured_streams
 from handlers.services import Services
-from reminders.calendar import Period, Stage, due_stage, period_for, previous_period
+from reminders.calendar import Period, Stage, period_for, previous_period
+from reminders.calendar import due_stage as calendar_due_stage
 from reminders.streams import Stream
-from storage.models import ActivityLog, Commune, Identity, Person, ReminderLog, Report, ReportingPeriod, Unit
-from storage.status import expected_units
+from storage.models import Commune, Identity, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
+from storage.status import expected_units, village_firsts
 
 if TYPE_CHECKING:
     from bot.app import BotApp
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Planned", "SWEPT_STREAMS", "plan_sweep", "preview", "run_sweep"]
 
 log = logging.getLogger(__name__)
+CLAIM_BATCH = 500  # reminder claims per multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
 # Streams whose submission the bot records today; the lead's compiled and steering reports are
 # reminded once their submission is recorded by the bot (see the issue notes).
 SWEPT_STREAMS = ("village_monthly", "unit_monthly")
@@ -60,37 +65,38 @@ class Planned:
 async def _submitted_units(session: AsyncSession, commune_id: int, period: Period) -> dict[int, datetime]:
     """unit id → first submission moment for the period."""
     if period.stream.kind == "village_activity":
-        rows = (await session.exec(select(ActivityLog.unit_id, ActivityLog.created_at).where(
-            ActivityLog.commune_id == commune_id, ActivityLog.on_date >= period.start,
-            ActivityLog.on_date <= period.end))).all()
-    else:
-        rows = (await session.exec(select(Report.unit_id, Report.submitted_at).join(ReportingPeriod).where(
-            ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
-            ReportingPeriod.key == period.key))).all()
-    first: dict[int, datetime] = {}
-    for unit_id, at in rows:
-        if unit_id not in first or at < first[unit_id]:
-            first[unit_id] = at
-    return first
+        return await village_firsts(session, commune_id, period)
+    rows = (await session.exec(select(Report.unit_id, func.min(Report.submitted_at)).join(ReportingPeriod).where(
+        ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
+        ReportingPeriod.key == period.key).group_by(Report.unit_id))).all()
+    return dict(rows)  # type: ignore[arg-type]
 
 
 async def _people(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
-                  ) -> list[tuple[Person, Identity | None]]:
-    people = (await session.exec(select(Person).where(
+                  ) -> list[tuple[Any, Any]]:
+    people = (await session.exec(select(
+        Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders, Person.preferred_channel,
+        Person.last_channel).where(
         Person.commune_id == commune_id, Person.unit_id.in_(unit_ids),  # type: ignore[union-attr]
-        Person.role.in_(roles), Person.anonymised_at.is_(None)))).all()  # type: ignore[attr-defined,union-attr]
+        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all()  # type: ignore[attr-defined,union-attr]
     ids = [p.id for p in people]
-    idents = (await session.exec(select(Identity).where(Identity.person_id.in_(ids)))).all() if ids else []  # type: ignore[attr-defined]
-    by_person: dict[int, list[Identity]] = {}
+    idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
+        Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]
+    by_person: dict[int, list[Any]] = {}
     for i in idents:
         by_person.setdefault(i.person_id, []).append(i)
     out = []
     for p in people:
-        mine = by_person.get(p.id, [])  # type: ignore[arg-type]
+        mine = by_person.get(p.id, [])
         pick = next((i for ch in (p.preferred_channel, p.last_channel) for i in mine if ch and i.channel == ch),
                     mine[0] if mine else None)
         out.append((p, pick))
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _due_stage_cached(period: Period, now: datetime, working_days_only: bool | None) -> Any:
+    return calendar_due_stage(period, now, working_days_only=working_days_only)
 
 
 def _reporter_roles(stream: Stream) -> tuple[str, ...]:
@@ -126,7 +132,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     for person, ident in await _people(session, commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
                                        _reporter_roles(stream)):
         weekend_ok = stream.weekend_reminders and person.weekend_reminders
-        stage = force_stage or due_stage(period, now, working_days_only=not weekend_ok)
+        stage = force_stage or _due_stage_cached(period, now, not weekend_ok)
         if stage is None:
             continue
         if ident is None:
@@ -134,7 +140,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         out.append(Planned(person.id, person.name, names.get(person.unit_id), ident.channel if ident else None,  # type: ignore[arg-type]
                            ident.chat_id if ident else None, person.locale, stream.name, period.key, str(stage),
                            period.due_text_vi))
-    if force_stage is None and now > period.due and due_stage(period, now, working_days_only=True) == Stage.OVERDUE:
+    if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(names[u] for u, at in submitted.items() if at > period.due and u in names)
         missing = tuple(u.name for u in owing)
         leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
@@ -161,21 +167,42 @@ async def preview(session: AsyncSession, services: Services, now: datetime,
 
 
 async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
-    """Plan, claim each (person, stream, period, stage) once, and queue the messages. Returns queued count."""
+    """Plan, claim each (person, stream, period, stage) once, and queue the messages, in batches."""
+    from handlers.outbox_payload import to_payload
     from reminders.messages import reminder_outgoing
-    from reminders.send import claim_and_queue
 
     now = now or bot.services.now()
+    send_at = bot.services.now()
     queued = 0
+    texts: dict[tuple[Any, ...], dict[str, Any]] = {}
     async with bot.db.transaction() as s:
-        for p in await plan_sweep(s, bot.services, now):
-            if p.channel is None:
-                continue
-            if await claim_and_queue(s, p, reminder_outgoing(p, bot.services), now, send_at=bot.services.now()):
-                queued += 1
+        conn = await s.connection()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        planned = [p for p in await plan_sweep(s, bot.services, now) if p.channel is not None]
+        for start in range(0, len(planned), CLAIM_BATCH):
+            chunk = planned[start:start + CLAIM_BATCH]
+            table = ReminderLog.__table__  # type: ignore[attr-defined]
+            claim = dialect.insert(table).values([
+                {"key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
+                 "created_at": now} for p in chunk]).on_conflict_do_nothing().returning(table.c.key)
+            claimed = set((await conn.execute(claim)).scalars().all())
+            rows = []
+            for p in chunk:
+                if p.key not in claimed:
+                    continue
+                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable)
+                payload = texts.get(k)
+                if payload is None:
+                    payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
+                rows.append({"key": f"reminder:{p.key}", "person_id": p.person_id, "channel": p.channel,
+                             "chat_id": p.chat_id, "payload": payload, "status": "pending", "attempts": 0,
+                             "next_attempt_at": send_at, "created_at": send_at})
+            if rows:
+                otable = Outbox.__table__  # type: ignore[attr-defined]
+                await conn.execute(dialect.insert(otable).on_conflict_do_nothing(), rows)
+                queued += len(rows)
     if bot.outbox is not None:
         bot.outbox.wake()
     log.info("reminder sweep at %s queued %d message(s)", now.isoformat(), queued)
     return queued
-
 

@@ -48,22 +48,22 @@ def _pg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database page by page with the online backup API (safe while it is in use)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 async def backup(url: str, target: Path) -> int:
     """SQLite: online backup API; PostgreSQL: pg_dump custom format. Returns bytes written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if make_url(url).get_backend_name() == "sqlite":
-        src_path = _sqlite_path(url)
-
-        def run() -> None:
-            src = sqlite3.connect(src_path)
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-                src.close()
-
-        await asyncio.to_thread(run)
+        await asyncio.to_thread(_sqlite_copy, _sqlite_path(url), target)
     else:
         await _run_tool("pg_dump", "--format=custom", "--no-owner", f"--file={target}", _pg_dsn(url))
     return target.stat().st_size
@@ -74,18 +74,7 @@ async def restore(url: str, source: Path) -> None:
     if not source.is_file():
         raise CdsbotError(f"restore: {source} not found")
     if make_url(url).get_backend_name() == "sqlite":
-        dst_path = _sqlite_path(url)
-
-        def run() -> None:
-            src = sqlite3.connect(source)
-            dst = sqlite3.connect(dst_path)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-                src.close()
-
-        await asyncio.to_thread(run)
+        await asyncio.to_thread(_sqlite_copy, source, _sqlite_path(url))
     else:
         await _run_tool("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
                         f"--dbname={_pg_dsn(url)}", str(source))

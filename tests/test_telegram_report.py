@@ -110,6 +110,11 @@ async def test_officer_report_end_to_end(tg: TelegramHarness, db: Database, db_u
     assert inds["1"]["latest"] == 85.5 and inds["1"]["status"] == "on_track"  # 85,5 % meets ≥ 80 %
     assert inds["2"]["latest"] is True and inds["2"]["status"] == "on_track"
     assert data["overdue_tasks"] == []
+    code = await asyncio.to_thread(main, ["status", "--at", tg.now.isoformat(), "--json"])
+    province = json.loads(capsys.readouterr().out)
+    assert code == 0 and province["communes"][0]["commune"] == "Thiện Tân"
+    assert {k: province["communes"][0]["streams"][0][k] for k in ("expected", "submitted", "on_time")} == \
+        {k: unit_stream[k] for k in ("expected", "submitted", "on_time")}
 
     # Amend after the deadline: "unchanged" is offered, the report is stored as late, history kept.
     tg.now = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # 09:00 on the 20th: December's deadline passed
