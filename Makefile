@@ -35,5 +35,11 @@ i18n: $(STAMP)
 		--project cdsbot -k N_ -k _ -k ngettext:1,2 bot handlers storage reminders locales
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
 
+# Benchmarks on small data (see bench/README.md for the full-size runs and their results).
+bench: $(STAMP)
+	$(PY) -m bench.status --db sqlite --scale 1
+	$(PY) -m bench.sweep --db sqlite --scale 1
+	$(PY) -m bench.conversation --db sqlite --scale 1
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

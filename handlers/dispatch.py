@@ -167,8 +167,10 @@ async def _person_for(session, msg: Incoming) -> Person | None:  # noqa: ANN001
         return None
     if person.last_channel != msg.channel:
         person.last_channel = msg.channel
-    identity.last_seen_at = msg.received_at
-    identity.chat_id = msg.chat_id
+    if msg.received_at - identity.last_seen_at > timedelta(hours=1):  # avoid a write on every message
+        identity.last_seen_at = msg.received_at
+    if identity.chat_id != msg.chat_id:
+        identity.chat_id = msg.chat_id
     return person
 
 

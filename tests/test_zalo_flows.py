@@ -309,7 +309,7 @@ async def test_send_errors_do_not_stop_the_poller(
     assert "\n1. " not in sent[0]["text"]
     assert zh.zalo._poller is not None and not zh.zalo._poller.done()
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
-    assert "Zalo reply" in caplog.text
+    assert "zalo reply" in caplog.text.lower()
 
 
 async def test_polling_errors_are_retried(
