@@ -60,14 +60,15 @@ async def handle_free_log(turn: Turn) -> bool:
     media = [[m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo"]
     data = {"unit_id": unit.id, "unit_name": unit.name, "note": text[:500], "media": media,
             "on_date": parsed.on_date.isoformat(), "counts": dict(parsed.counts)}
+    first = len(turn.out)  # notes go before the question, after anything said earlier in this turn
     if parsed.counts:
         await engine.start(turn, "log", data)  # starts at "confirm" since counts were found
         if parsed.unknown:
-            turn.out.insert(0, _outgoing_note(_("I left out numbers I could not place: {x}",
+            turn.out.insert(first, _outgoing_note(_("I left out numbers I could not place: {x}",
                                                  x=", ".join(parsed.unknown[:5]))))
     else:
         await engine.start(turn, "log", data)
-        turn.out.insert(0, _outgoing_note(_("I could not find an activity and a number in your message. "
+        turn.out.insert(first, _outgoing_note(_("I could not find an activity and a number in your message. "
                                             "Let's log it step by step.")))
     return True
 

@@ -170,3 +170,50 @@ def test_every_flow_is_registered_before_the_first_update() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(sorted(["announce", "invite", "join", "language", "log", "mylogs", "report",
                                       "review", "status"]))
+
+
+async def test_join_by_sharing_own_contact(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Vi Thị Mai", "member", phone="0912345678")
+    sent = await tg.send(tg.fake.contact(MEMBER, "+84912345678", contact_user_id=MEMBER + 7))
+    assert "của chính bạn" in sent[0].text or "chính" in sent[0].text  # someone else's contact is refused
+    sent = await tg.send(tg.fake.contact(MEMBER, "+84 999 999 999", contact_user_id=MEMBER))
+    assert "danh sách" in sent[0].text  # not on the commune's list
+    sent = await tg.send(tg.fake.contact(MEMBER, "+84912345678", contact_user_id=MEMBER))
+    assert sent[0].callback_data == ["yes", "no"]  # consent first
+    await tg.tap(MEMBER, "yes", expect=2)
+    async with db.session() as s:
+        ident = (await s.exec(select(Identity))).one()
+        person = await s.get(Person, ident.person_id)
+    assert person is not None and person.name == "Vi Thị Mai" and ident.external_id == str(MEMBER)
+
+
+async def test_idle_conversation_expires_after_a_day(tg: TelegramHarness, db: Database) -> None:
+    from datetime import timedelta
+
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    await tg.say(MEMBER, "hỗ trợ 5 người cài VNeID")
+    tg.now += timedelta(hours=25)
+    sent = await tg.say(MEMBER, "1", expect=3)  # the old question is gone: "1" is read afresh
+    assert "24" in sent[0].text
+    async with db.session() as s:
+        assert (await s.exec(select(ActivityLog))).all() == []
+
+
+async def test_language_switch_and_help_by_role(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=MEMBER + 1)
+    sent = await tg.say(MEMBER, "/trogiup")
+    assert "/ghinhan" in sent[0].text and "/tinhtrang" not in sent[0].text and "/baocao" not in sent[0].text
+    sent = await tg.say(MEMBER + 1, "trợ giúp")
+    assert "/tinhtrang" in sent[0].text and "/baocao" in sent[0].text and "/xuat" in sent[0].text
+    sent = await tg.say(MEMBER, "/ngonngu")
+    assert sent[0].callback_data == ["vi", "en"]
+    sent = await tg.tap(MEMBER, "en")
+    assert sent[0].text == "From now on I will speak English with you."
+    sent = await tg.say(MEMBER, "/help")
+    assert sent[0].text.startswith("Here is what you can do:")
+    sent = await tg.say(MEMBER, "/language vi")
+    assert "tiếng Việt" in sent[0].text
