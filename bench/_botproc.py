@@ -66,32 +66,15 @@ SQL: _SqlStats | None = None
 
 
 def _lean_experiment() -> None:
-    """Upper bound of two hot-path savings (an experiment, not a fix: it drops the delivered marks):
-    no per-reply "delivered" transaction, and identity.last_seen_at written only when an hour old."""
-    from datetime import timedelta
-
+    """Upper bound of batching the "delivered" marks (an experiment, not a fix: it drops them): no
+    per-reply ``UPDATE outbox SET status='sent'`` transaction. (The other half of the earlier
+    experiment, identity.last_seen_at written at most hourly, is in the app now.)"""
     import handlers.dispatch as dispatch
 
     async def delivered(self: Any, outbox_ids: list[int]) -> None:
         return None
 
-    async def person_for(session: Any, msg: Any) -> Any:
-        row = (await session.exec(dispatch.select(dispatch.Person, dispatch.Identity).join(
-            dispatch.Identity, dispatch.Identity.person_id == dispatch.Person.id).where(
-            dispatch.Identity.channel == msg.channel, dispatch.Identity.external_id == msg.user_id))).first()
-        if row is None or row[0].anonymised_at is not None:
-            return None
-        person, identity = row
-        if person.last_channel != msg.channel:
-            person.last_channel = msg.channel
-        if identity.chat_id != msg.chat_id:
-            identity.chat_id = msg.chat_id
-        if msg.received_at - identity.last_seen_at > timedelta(hours=1):
-            identity.last_seen_at = msg.received_at
-        return person
-
     dispatch.Dispatcher.delivered = delivered  # type: ignore[method-assign]
-    dispatch._person_for = person_for
 
 
 async def _ours(args: argparse.Namespace) -> None:

@@ -67,8 +67,8 @@ def machine_info() -> dict[str, Any]:
 
 def _git_rev() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH.parent, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=BENCH.parent, capture_output=True,
+                             text=True, timeout=5)  # "<commit>-dirty" when the working tree has changes
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None

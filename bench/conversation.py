@@ -15,7 +15,7 @@ A configuration is ``kind:concurrent[:limiter]``: kind ``ours`` or ``echo``; con
 ``concurrent_updates`` (0 = sequential, as BotApp.build ships; ``true`` = 256; or a number);
 limiter ``on`` = PTB's AIORateLimiter as shipped (30 messages/s overall), ``off`` = without it;
 a fourth part ``lean`` runs bench._botproc's hot-path experiment (no per-reply "delivered"
-transaction, last_seen_at written hourly) to bound what those two changes could save.
+transaction) to bound what batching those marks could save.
 Targets: ours ≥ 50 % of the echo ceiling and ≥ 300 updates/s per process on SQLite."""
 
 from __future__ import annotations

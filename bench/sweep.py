@@ -5,7 +5,8 @@
 
 At the generator's clock (Wed 16 Dec 2026 08:00, "3 days left" for December's reports) it times
 ``plan_sweep`` (everything a sweep would send) and ``run_sweep`` (claim each reminder in the
-reminder log and queue it in the outbox, one transaction), then runs two sweeps at once at the
+reminder log and queue it in the outbox, one transaction, ``CLAIM_BATCH`` claims per multi-row
+insert), then runs two sweeps at once at the
 same moment (they must queue nothing), and checks outbox/reminder-log for duplicates. It then
 does the same at the overdue moment (Mon 21 Dec 08:00: "overdue" plus the lead offices' digests).
 Last, the outbox worker drains to the fake Telegram server for a few seconds, as shipped (PTB's
@@ -30,7 +31,6 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 import reminders.sweep as sweep_mod
-from bench import proposed
 from bench.common import (
     Profile,
     QueryCounter,
@@ -177,18 +177,8 @@ async def _drain(db: Database, seconds: float, limiter: bool, log: Any) -> dict[
     return {"sent": sent, "seconds": round(elapsed, 2), "msg_per_s": rate}
 
 
-async def _same_plan(db: Database, services: Services, now: datetime) -> bool:
-    """Whether plan_sweep with the proposed queries plans exactly what the shipped code plans."""
-    async with db.session() as s:
-        shipped = await sweep_mod.plan_sweep(s, services, now)
-    with proposed.applied():
-        async with db.session() as s:
-            patched = await sweep_mod.plan_sweep(s, services, now)
-    return sorted(shipped, key=lambda p: p.key) == sorted(patched, key=lambda p: p.key)
-
-
 async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, label: str = "sweep",
-                      plan_repeats: int = 1, use_proposed: bool = False, log: Any = print) -> dict[str, Any]:
+                      plan_repeats: int = 1, log: Any = print) -> dict[str, Any]:
     rss_start = current_rss_mb()
     db = Database(url)
     clock = [BENCH_NOW]
@@ -199,15 +189,9 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
             people = (await s.exec(select(func.count()).select_from(Person))).one()
         rss_before = current_rss_mb()
         moments: dict[str, Any] = {}
-        same_plan = None
-        if use_proposed:
-            same_plan = all([await _same_plan(db, bot.services, BENCH_NOW),
-                             await _same_plan(db, bot.services, OVERDUE_AT)])
-            log(f"proposed plan_sweep plans the same messages as the shipped one: {same_plan}")
         for name, now in (("before_deadline", BENCH_NOW), ("overdue", OVERDUE_AT)):
             clock[0] = now
-            with proposed.applied() if use_proposed else contextlib.nullcontext():
-                moments[name] = await _moment(bot, now, counter, profile, f"{label}_{name}", log, plan_repeats)
+            moments[name] = await _moment(bot, now, counter, profile, f"{label}_{name}", log, plan_repeats)
         rss_after = current_rss_mb()
         peak = peak_rss_mb()
         dups = await _duplicates(db)
@@ -227,7 +211,6 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
         "moments": moments, "drain": drain,
         "drain_msg_per_s": drain.get("shipped", {}).get("msg_per_s"),
         "targets": {"plan_s": TARGET_PLAN_S, "peak_rss_mb": TARGET_RSS_MB},
-        **({"same_plan_as_shipped": same_plan} if use_proposed else {}),
     }
 
 
@@ -236,8 +219,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_args(p)
     p.add_argument("--drain-seconds", type=float, default=5.0, help="outbox drain measurement (0 skips it)")
     p.add_argument("--plan-repeats", type=int, default=1, help="time plan_sweep this many times (median kept too)")
-    p.add_argument("--proposed", action="store_true",
-                   help="measure the query/batching rewrites in bench/proposed.py instead of the shipped code")
     return p
 
 
@@ -245,9 +226,9 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     cfg = gen_config(args)
     prepared = await prepare(args.db, cfg, keep=args.keep_data, in_process=args.tiny)
     try:
-        label = f"sweep_{args.db}_{'tiny' if args.tiny else args.scale}" + ("_proposed" if args.proposed else "")
+        label = f"sweep_{args.db}_{'tiny' if args.tiny else args.scale}"
         result = await bench_sweep(prepared.url, profile=args.profile, drain_s=args.drain_seconds, label=label,
-                                   plan_repeats=args.plan_repeats, use_proposed=args.proposed)
+                                   plan_repeats=args.plan_repeats)
     finally:
         await prepared.cleanup()
     result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s,
@@ -263,8 +244,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     result = asyncio.run(run_async(args))
     scale = "tiny" if args.tiny else args.scale
     if not args.no_record:
-        record_result("sweep", args.db, scale, result, variant="proposed" if args.proposed else "")
-    print(f"RESULT sweep db={args.db} scale={scale} variant={'proposed' if args.proposed else 'shipped'} people={result['people']} planned={result['planned']} "
+        record_result("sweep", args.db, scale, result)
+    print(f"RESULT sweep db={args.db} scale={scale} people={result['people']} planned={result['planned']} "
           f"plan_s={result['plan_s']} run_s={result['run_s']} queued={result['queued']} "
           f"duplicates={result['duplicates']} peak_rss_mb={result['rss_mb']['peak']} "
           f"drain_msg_per_s={result['drain_msg_per_s']} pass={result['pass']}")

@@ -3,7 +3,7 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
-from handlers.messages import FileOut, Outgoing
+from handlers.messages import Choice, FileOut, Outgoing
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
 from storage.export_data import ExportData, gather_export
@@ -86,3 +86,6 @@ async def export_cmd(turn: Turn, args: str) -> None:
                         document=FileOut(f"{stem}.xlsx", build_xlsx(data), XLSX_MIME)))
     turn.reply(Outgoing(text=_("Draft report for {period}, ready to edit and sign.", period=data.period_label),
                         document=FileOut(f"{stem}.docx", build_docx(data), DOCX_MIME)))
+    turn.reply(Outgoing(text=_("When the signed report has gone to the People's Committee, tap below so the "
+                               "reminders stop."),
+                        choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))

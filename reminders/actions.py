@@ -54,6 +54,11 @@ async def handle_reminder_action(turn: Turn) -> bool:
         _x, how, stream, period = payload.split(":", 3)
         await _snooze(turn, how, stream, period)
         return True
+    if payload.startswith("leadsent:"):
+        from reminders.lead_report import mark_lead_report_sent
+
+        await mark_lead_report_sent(turn, payload.split(":", 1)[1])
+        return True
     if payload.startswith("remind:"):
         from reminders.again import remind_again
 

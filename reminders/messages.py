@@ -16,7 +16,8 @@ __all__ = ["reminder_outgoing"]
 
 def _what(stream: str) -> str:
     return {"village_monthly": _("your village team's activity log"),
-            "unit_monthly": _("your unit's report (/baocao)")}.get(stream, stream)
+            "unit_monthly": _("your unit's report (/baocao)"),
+            "lead_monthly": _("the compiled report to the People's Committee (/xuat)")}.get(stream, stream)
 
 
 def reminder_outgoing(p: Planned, services: Services) -> Outgoing:

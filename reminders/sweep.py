@@ -28,9 +28,9 @@ __all__ = ["Planned", "SWEPT_STREAMS", "plan_sweep", "preview", "run_sweep"]
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 500  # reminder claims per multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
-# Streams whose submission the bot records today; the lead's compiled and steering reports are
-# reminded once their submission is recorded by the bot (see the issue notes).
-SWEPT_STREAMS = ("village_monthly", "unit_monthly")
+# Streams whose submission the bot records: village logs, unit reports, and the lead office's
+# compiled report (marked sent after /xuat). Steering-committee streams are not swept yet.
+SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly")
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,11 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
 
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,
                        now: datetime, force_stage: str | None = None) -> list[Planned]:
-    kind = "village" if stream.kind == "village_activity" else "office"
-    units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
+    if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
+        units = await _units_with_role(session, commune.id, stream.reporter_roles)  # type: ignore[arg-type]
+    else:
+        kind = "village" if stream.kind == "village_activity" else "office"
+        units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
     if not units:
         return []
     submitted = await _submitted_units(session, commune.id, period)  # type: ignore[arg-type]
@@ -150,6 +153,12 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable)))))
     return out
+
+
+async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
+    ids = select(Person.unit_id).where(Person.commune_id == commune_id, Person.role.in_(roles),  # type: ignore[attr-defined]
+                                       Person.anonymised_at.is_(None))  # type: ignore[union-attr]
+    return list((await session.exec(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name))).all())  # type: ignore[union-attr]
 
 
 async def _all_units(session: AsyncSession, commune_id: int) -> list[Unit]:

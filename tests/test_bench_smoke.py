@@ -23,14 +23,15 @@ def _rows(tmp_path: Path) -> list[dict]:
 
 
 def test_status_benchmark(tmp_path: Path) -> None:
-    result = status.run(["--db", "sqlite", "--tiny", "--samples", "4", "--province-runs", "1", "--proposed"])
+    result = status.run(["--db", "sqlite", "--tiny", "--samples", "4", "--province-runs", "1"])
     assert result["activity_rows"] > 0 and result["communes"] == 1
     assert set(result["commune_status_ms"]) >= {"p50", "p95", "p99", "max"}
-    for key in ("province_status_s", "sql_per_commune_status", "sql_top_commune", "province_status_fn_s", "pass"):
+    for key in ("province_status_s", "sql_per_commune_status", "sql_top_commune", "province_status_fn_s",
+                "sql_per_province_status_fn", "pass"):
         assert key in result
-    assert result["same_output_as_shipped"] is True
+    assert result["province_status_check"] == {"agrees": True, "checked": 2, "differs": {}}
     row = _rows(tmp_path)[0]
-    assert (row["bench"], row["db"], row["scale"], row["variant"]) == ("status", "sqlite", "tiny", "proposed")
+    assert (row["bench"], row["db"], row["scale"], row["variant"]) == ("status", "sqlite", "tiny", "")
     assert row["machine"]["nproc"] >= 1
     assert not list((tmp_path / "out").glob("cdsbench_*.db"))  # working copy and template dropped
 
@@ -45,9 +46,10 @@ def test_sweep_benchmark(tmp_path: Path) -> None:
     assert _rows(tmp_path)[0]["bench"] == "sweep"
 
 
-def test_sweep_proposed_plans_the_same(tmp_path: Path) -> None:
-    result = sweep.run(["--db", "sqlite", "--tiny", "--drain-seconds", "0", "--proposed", "--no-record"])
-    assert result["same_plan_as_shipped"] is True and result["duplicates"] == 0
+def test_status_benchmark_with_index(tmp_path: Path) -> None:
+    result = status.run(["--db", "sqlite", "--tiny", "--samples", "2", "--province-runs", "1", "--index",
+                         "--no-record"])
+    assert result["province_status_check"]["agrees"] is True and result["province_status_fn_s"] >= 0
     assert not (tmp_path / "results.json").exists()
 
 

@@ -154,8 +154,21 @@ async def test_indicators_overdue_and_export_in_chat(tg: TelegramHarness, db: Da
     assert "70%" in text and text.index("🟠") < text.index("⚪")  # worst first
     sent = await tg.say(LEAD, "/quahan")
     assert "Triển khai ký số cho cán bộ" in sent[0].text and unit in sent[0].text
-    sent = await tg.say(LEAD, "/xuat", expect=2)
-    xlsx, docx = sent
+    sent = await tg.say(LEAD, "/xuat", expect=3)
+    xlsx, docx, mark = sent
+    assert mark.callback_data == ["leadsent:2026-12"]
+    tg.last[LEAD] = mark
+    sent = await tg.tap(LEAD, "leadsent:2026-12")
+    assert sent[0].text == vi("Recorded: the compiled report for {period} was sent to the People's Committee.",
+                              period="tháng 12/2026")
+    tg.last[LEAD] = mark  # a second tap on the same button
+    sent = await tg.tap(LEAD, "leadsent:2026-12")
+    assert sent[0].text == vi("Already recorded: the compiled report for {period} was sent.", period="tháng 12/2026")
+    from reminders.sweep import preview
+
+    async with db.session() as s:
+        planned = await preview(s, tg.bot.services, datetime(2026, 12, 18, 1, 0, tzinfo=UTC))
+    assert [p for p in planned if p.stream == "lead_monthly"] == []  # no reminder for a report already sent
     assert xlsx.method == docx.method == "sendDocument"
     assert xlsx.document_name == "bao-cao-cds-2026-12.xlsx" and docx.document_name == "bao-cao-cds-2026-12.docx"
     wb = load_workbook(io.BytesIO(xlsx.document_bytes))

@@ -87,14 +87,16 @@ async def test_exactly_once_across_restarts_and_concurrent_sweeps(app: BotApp) -
     assert first == 3  # officer, lead (unit report), member (village); the offline member is skipped
     assert await run_sweep(app, now) == 0  # a restart or a second timer at the same moment
     later = await asyncio.gather(*(run_sweep(app, at("2026-12-17T16:00+07:00")) for _ in range(3)))
-    assert sorted(later) == [0, 0, 3]  # before_1d (Thu 17/12, as 19/12 is a Saturday), sent once
+    # before_1d of the December reports (Thu 17/12, as 19/12 is a Saturday) and before_3d of the lead
+    # office's compiled report (due before the 22nd), each sent once whatever the number of sweeps.
+    assert sorted(later) == [0, 0, 4]
     results = await asyncio.gather(*(run_sweep(app, at("2026-12-18T08:00+07:00")) for _ in range(3)))
-    assert sorted(results) == [0, 0, 3]  # last_day for the same three, counted once across three sweeps
+    assert sorted(results) == [0, 0, 4]  # last_day for the three, before_1d for the lead's report
     async with app.db.session() as s:
         keys = (await s.exec(select(ReminderLog.key))).all()
         outbox = (await s.exec(select(Outbox))).all()
-    assert len(keys) == len(set(keys)) == 9
-    assert len(outbox) == 9 and len({o.key for o in outbox}) == 9
+    assert len(keys) == len(set(keys)) == 11
+    assert len(outbox) == 11 and len({o.key for o in outbox}) == 11
 
 
 async def test_catch_up_after_downtime_sends_only_latest_stage(app: BotApp) -> None:
@@ -104,8 +106,10 @@ async def test_catch_up_after_downtime_sends_only_latest_stage(app: BotApp) -> N
     # The bot was down on 16/12 and 17/12; the first sweep after is on Friday 18/12.
     await run_sweep(app, at("2026-12-18T08:00+07:00"))
     async with app.db.session() as s:
-        stages = {(r.person_id, r.stage) for r in (await s.exec(select(ReminderLog))).all()}
-    assert all(stage == "last_day" for _, stage in stages) and len(stages) == 3
+        stages = {(r.stream, r.person_id, r.stage) for r in (await s.exec(select(ReminderLog))).all()}
+    december = {(p, st) for stream, p, st in stages if stream != "lead_monthly"}
+    assert all(stage == "last_day" for _, stage in december) and len(december) == 3
+    assert {st for stream, _p, st in stages if stream == "lead_monthly"} == {"before_1d"}
 
 
 async def test_overdue_digest_and_no_overdue_after_report(app: BotApp) -> None:

@@ -1,0 +1,42 @@
+"""Recording that the lead office sent its compiled monthly report, so its reminders stop."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.periods import period_label, period_row, stream_named
+from handlers.turn import Turn
+from locales.i18n import _, current_locale
+from reminders.calendar import period_by_key
+from storage.models import AuditLog, Report
+
+__all__ = ["LEAD_STREAM", "mark_lead_report_sent"]
+
+LEAD_STREAM = "lead_monthly"
+
+
+async def mark_lead_report_sent(turn: Turn, period_key: str) -> None:
+    person = turn.person
+    assert person is not None
+    if person.role not in ("lead", "admin") or person.unit_id is None:
+        turn.reply(_("Sorry, only the lead office can do that."))
+        return
+    try:
+        period = period_by_key(stream_named(turn.services, LEAD_STREAM), period_key, turn.tz)
+    except (KeyError, ValueError):
+        turn.reply(_("That reminder is no longer valid."))
+        return
+    prow = await period_row(turn.session, person.commune_id, period)
+    existing = (await turn.session.exec(select(Report).where(
+        Report.period_id == prow.id, Report.unit_id == person.unit_id))).first()
+    label = period_label(period, current_locale())
+    if existing is not None:
+        turn.reply(_("Already recorded: the compiled report for {period} was sent.", period=label))
+        return
+    late = turn.now > period.due
+    turn.session.add(Report(period_id=prow.id, unit_id=person.unit_id, person_id=person.id,  # type: ignore[arg-type]
+                            submitted_at=turn.now, late=late))
+    turn.session.add(AuditLog(actor_person_id=person.id, action="lead_report.sent", target=period.key,
+                              detail={"late": late}))
+    turn.reply(_("Recorded: the compiled report for {period} was sent to the People's Committee.", period=label)
+               + (" " + _("(after the deadline)") if late else ""))
