@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +10,6 @@ from sqlmodel import select
 from locales.i18n import _, use_locale
 from storage.db import Database
 from storage.models import Outbox, Report
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
 from tests.test_telegram_report import _plan
@@ -22,19 +20,6 @@ OFFICER, LEAD, MEMBER, MEMBER2 = 8001, 8002, 8003, 8004
 def vi(msg: str, **kw: object) -> str:
     with use_locale("vi"):
         return _(msg, **kw)
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _x = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _people(db: Database) -> dict[str, int]:

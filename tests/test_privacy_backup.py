@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,22 +14,8 @@ from sqlmodel import select
 from bot.cli import main
 from storage.db import Database
 from storage.models import ActivityLog, AuditLog, Identity, Person
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _ = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _with_log(db: Database) -> int:

@@ -18,7 +18,6 @@ from bot.config import load_settings
 from handlers.services import Services
 from storage.db import Database
 from storage.models import Outbox, Person, ReminderLog, Report, ReportingPeriod
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
 
@@ -151,19 +150,6 @@ async def test_preview_cli(app: BotApp, db_url: str, monkeypatch: pytest.MonkeyP
     # 19/12/2026 is a Saturday, so Thursday 17/12 is already "one day before" for everyone.
     assert {(r["person"], r["stage"]) for r in rows} >= {("Hoàng Văn Nam", "before_1d"), ("Đinh Thị Ba", "before_1d")}
     assert next(r for r in rows if r["person"] == "Đinh Thị Ba")["channel"] is None
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _ = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def test_sweep_end_to_end_with_snooze(tg: TelegramHarness, db: Database) -> None:

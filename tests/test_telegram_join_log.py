@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlmodel import select
 
 from storage.db import Database
 from storage.models import ActivityLog, Attachment, Identity, Invite, Person
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness, texts
 from tests.seed import add_person, invite, make_org
 
 MEMBER = 5001
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _ = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def test_unregistered_person_is_told_how_to_join(tg: TelegramHarness) -> None:

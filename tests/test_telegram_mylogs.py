@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from handlers.activity_catalog import default_catalog
 from storage.db import Database
 from storage.models import ActivityLog, Attachment, AuditLog, ConversationState
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
 
@@ -38,19 +35,6 @@ def total(code: str, count: int) -> str:
     from locales.i18n import fmt_number
 
     return f"• {LABEL[code]}: {fmt_number(count, 'vi')}"
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _ = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _log(db: Database, commune: int, unit: int, person: int, on: date, code: str, count: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,24 +15,10 @@ from storage.db import Database
 from storage.models import AuditLog, Commune, Report, ReportItem, ReportRevision
 from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
 from storage.plan_store import save_plan
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
 
 OFFICER, LEAD = 7001, 7002
-
-
-@pytest.fixture
-async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # noqa: ANN001
-    fake = FakeTelegramApi(token="123456:TEST-token")
-    server = await aiohttp_server(fake.app)
-    base, _ = api_urls(str(server.make_url("")))
-    h = TelegramHarness(fake, base, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _plan(db: Database) -> None:
