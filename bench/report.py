@@ -28,11 +28,11 @@ def tables(rows: list[dict[str, Any]]) -> str:
     status = [r for r in rows if r["bench"] == "status"]
     if status:
         out += ["| db | scale | variant | communes | activity rows | one commune p50 / p95 / p99 ms | SQL per call "
-                "| province (all communes) s | proposed province_status() s | date |",
+                "| province: status_data × communes s | province_status() s | date |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
         for r in status:
             ms = r["commune_status_ms"]
-            out.append(f"| {r['db']} | {r['scale']} | {r['variant'] or 'shipped'} | {r['communes']} "
+            out.append(f"| {r['db']} | {r['scale']} | {r['variant'] or 'app'} | {r['communes']} "
                        f"| {_f(r['activity_rows'])} | {_f(ms['p50'], 1)} / {_f(ms['p95'], 1)} / {_f(ms['p99'], 1)} "
                        f"| {_f(r['sql_per_commune_status'], 1)} | {_f(r['province_status_s'])} "
                        f"| {_f(r.get('province_status_fn_s'))} | {r['date']} |")
@@ -45,7 +45,7 @@ def tables(rows: list[dict[str, Any]]) -> str:
         for r in sweep:
             od = r["moments"].get("overdue", {})
             d = r.get("drain") or {}
-            out.append(f"| {r['db']} | {r['scale']} | {r['variant'] or 'shipped'} | {_f(r['people'])} "
+            out.append(f"| {r['db']} | {r['scale']} | {r['variant'] or 'app'} | {_f(r['people'])} "
                        f"| {_f(r['planned'])} | {_f(r['plan_s'])} | {_f(r['run_s'])} | {_f(r['queued'])} "
                        f"| {_f(od.get('plan_s'))} / {_f(od.get('run_s'))} | {r['duplicates']} "
                        f"| {_f(r['rss_mb']['peak'], 0)} | {_f(d.get('shipped', {}).get('msg_per_s'), 1)} / "

@@ -120,6 +120,9 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
 
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,
                        now: datetime, force_stage: str | None = None) -> list[Planned]:
+    if force_stage is None and _due_stage_cached(period, now, True) is None \
+            and _due_stage_cached(period, now, False) is None:
+        return []  # no stage applies to this period at this moment: nothing to look up
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
         units = await _units_with_role(session, commune.id, stream.reporter_roles)  # type: ignore[arg-type]
     else:
