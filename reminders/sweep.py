@@ -148,6 +148,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                            period.due_text_vi))
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(names[u] for u, at in submitted.items() if at > period.due and u in names)
+        unreachable += await _undelivered(session, stream, period)
         missing = tuple(u.name for u in owing)
         leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
                               (stream.notify_missing_to or "lead",))
@@ -156,6 +157,17 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable)))))
     return out
+
+
+async def _undelivered(session: AsyncSession, stream: Stream, period: Period) -> list[str]:
+    """People whose reminders for this period failed on every channel tried (e.g. Zalo refused)."""
+    prefix = f"reminder:{stream.name}:{period.key}:%"
+    rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
+        Outbox.key.like(prefix)))).all()  # type: ignore[union-attr]
+    failed = {pid for pid, status in rows if status == "failed"} - {pid for pid, status in rows if status == "sent"}
+    if not failed:
+        return []
+    return list((await session.exec(select(Person.name).where(Person.id.in_(failed)))).all())  # type: ignore[union-attr]
 
 
 async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:

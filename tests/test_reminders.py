@@ -134,6 +134,13 @@ async def test_overdue_digest_and_no_overdue_after_report(app: BotApp) -> None:
     assert digest["missing"] == ["Phòng Văn hóa - Xã hội"]
     village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly")
     assert village["missing"] == ["Thôn Khuổi Luông", "Thôn Nà Pài"] and village["unreachable"] == ["Đinh Thị Ba"]
+    # A reminder the platform refused on every channel also makes the person "not reachable".
+    async with app.db.transaction() as s:
+        s.add(Outbox(key=f"reminder:village_monthly:2026-12:{ids['member']}:last_day", person_id=ids["member"],
+                     channel="zalo", chat_id="z1", payload={"text": "x"}, status="failed"))
+    got = await planned(app, "2026-12-21T08:00+07:00")
+    village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly")
+    assert village["unreachable"] == ["Lò Văn Minh", "Đinh Thị Ba"]
     await run_sweep(app, at("2026-12-21T08:00+07:00"))
     assert await planned(app, "2026-12-21T16:00+07:00") == [
         p for p in await planned(app, "2026-12-21T16:00+07:00") if p["channel"] is None]
