@@ -70,16 +70,13 @@ async def _plan_import(args: argparse.Namespace) -> int:
 
 async def _plan_show(args: argparse.Namespace) -> int:
     from storage.plan_store import plans_as_dict
-    from storage.units import get_commune
+    from storage.units import require_commune
 
     async def run(db: Database) -> int:
         async with db.session() as s:
             commune = None
             if args.commune:
-                commune = await get_commune(s, args.commune)
-                if commune is None:
-                    print(f"error: no commune named {args.commune!r}", file=sys.stderr)
-                    return 2
+                commune = await require_commune(s, args.commune)
             data = await plans_as_dict(s, commune)
         if args.json:
             _print_json(data)

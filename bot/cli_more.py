@@ -15,7 +15,7 @@ async def _status(args: argparse.Namespace) -> int:
     from reminders.calendar import parse_period_ref, period_by_key, period_for
     from reminders.streams import default_streams
     from storage.status import status_data
-    from storage.units import get_commune
+    from storage.units import require_commune
 
     async def run(db) -> int:  # noqa: ANN001
         from bot.config import load_settings
@@ -51,10 +51,7 @@ async def _status(args: argparse.Namespace) -> int:
                         print(r["commune"] + ": " + "; ".join(
                             f"{st['name']} {st['submitted']}/{st['expected']}" for st in r["streams"]))
                 return 0
-            commune = await get_commune(s, args.commune)
-            if commune is None:
-                print(f"error: no commune named {args.commune!r}", file=sys.stderr)
-                return 2
+            commune = await require_commune(s, args.commune)
             data = await status_data(s, commune, up, vp, now)
             data.update(await _plan_status(s, commune, up.key, now, tz))
         if args.json:
@@ -89,7 +86,7 @@ async def _reminders_preview(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from handlers.services import Services
     from reminders.sweep import preview
-    from storage.units import get_commune
+    from storage.units import require_commune
 
     async def run(db) -> int:  # noqa: ANN001
         settings = load_settings()
@@ -100,10 +97,7 @@ async def _reminders_preview(args: argparse.Namespace) -> int:
         async with db.session() as s:
             commune = None
             if args.commune:
-                commune = await get_commune(s, args.commune)
-                if commune is None:
-                    print(f"error: no commune named {args.commune!r}", file=sys.stderr)
-                    return 2
+                commune = await require_commune(s, args.commune)
             planned = await preview(s, services, at, commune)
         if args.json:
             _print_json([p.as_json() for p in planned])
@@ -123,7 +117,7 @@ async def _export(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
     from bot.config import load_settings
     from storage.export_data import as_json, gather_export
-    from storage.units import get_commune
+    from storage.units import require_commune
 
     out = Path(args.out)
     if out.is_dir() or not out.parent.is_dir():
@@ -142,10 +136,7 @@ async def _export(args: argparse.Namespace) -> int:
         if now.tzinfo is None:
             now = now.replace(tzinfo=tz)
         async with db.session() as s:
-            commune = await get_commune(s, args.commune)
-            if commune is None:
-                print(f"error: no commune named {args.commune!r}", file=sys.stderr)
-                return 2
+            commune = await require_commune(s, args.commune)
             try:
                 data = await gather_export(s, commune, args.period, now, tz)
             except ValueError as exc:

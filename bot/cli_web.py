@@ -26,7 +26,7 @@ async def _link(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from bot.dashboard import load_secret, login_url
     from storage.db import Database
-    from storage.units import get_commune
+    from storage.units import require_commune
 
     if not 0 < args.days <= MAX_DAYS:
         print(f"error: --days must be more than 0 and at most {MAX_DAYS}", file=sys.stderr)
@@ -38,10 +38,7 @@ async def _link(args: argparse.Namespace) -> int:
 
     async def run(db: Database) -> int:
         async with db.session() as s:
-            commune = await get_commune(s, args.commune)
-        if commune is None:
-            print(f"error: no commune named {args.commune!r}", file=sys.stderr)
-            return 2
+            commune = await require_commune(s, args.commune)
         expires = datetime.now(UTC) + timedelta(days=args.days)
         base = args.base_url or default_base_url(settings.public_url, settings.http_host, settings.http_port)
         secret = load_secret(settings.database_url)

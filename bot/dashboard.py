@@ -27,8 +27,8 @@ from handlers.activity_catalog import default_catalog
 from handlers.services import Services
 from locales.i18n import _, use_locale
 from reminders import calendar as cal
-from storage.charts import IndicatorBar, activity_chart, indicator_chart
-from storage.export_data import ExportData, IndicatorRow, fmt_value, gather_export, resolve_periods
+from storage.charts import activity_chart, indicator_bars, indicator_chart, percent_of_target
+from storage.export_data import ExportData, fmt_value, gather_export, resolve_periods
 from storage.models import ActivityLog, Commune, Unit
 from storage.status import activity_totals
 
@@ -180,7 +180,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
         "indicators": {"counts": counts, "items": [
             {"code": i.code, "name": i.name, "status": i.status, "status_label": i.status_vi,
              "target": i.target_text, "latest": fmt_value(i.latest_value, i.unit, i.latest_achieved),
-             "latest_value": i.latest_value, "percent_of_target": _percent(i), "reported_in": i.reported_in,
+             "latest_value": i.latest_value, "percent_of_target": percent_of_target(i), "reported_in": i.reported_in,
              "owner_units": i.owner_units}
             for i in data.indicators]},
         "activities": {
@@ -197,19 +197,6 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,
                      "status": r.status, "revision": r.revision} for r in data.reports],
     }
-
-
-def _percent(ind: IndicatorRow) -> float | None:
-    """Latest value as a share of target (yes/no targets: 100 or 0); None without data or target."""
-    if ind.target_op == "bool":
-        return None if ind.latest_achieved is None else (100.0 if ind.latest_achieved else 0.0)
-    if ind.latest_value is not None and ind.target_value:
-        return round(100.0 * ind.latest_value / ind.target_value, 1)
-    return None
-
-
-def _indicator_bars(data: ExportData) -> list[IndicatorBar]:
-    return [IndicatorBar(f"{i.code}. {i.name}", _percent(i) or 0.0, i.status) for i in data.indicators]
 
 
 # --- the web routes -----------------------------------------------------------------------------
@@ -342,7 +329,7 @@ class Dashboard:
             data = await gather_export(s, commune, key, self.services.now(), self.services.tz)
         with use_locale("vi"):
             title, axis = _("Indicators against target"), _("% of target")
-        png = indicator_chart(title, _indicator_bars(data)[:25], axis)
+        png = indicator_chart(title, indicator_bars(data.indicators)[:25], axis)
         return web.Response(body=png, content_type="image/png", headers=_HEADERS)
 
     async def _export(self, request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from handlers.periods import current_period
 from handlers.turn import Turn
 from locales.i18n import _
 from reminders.calendar import previous_period
-from storage.charts import IndicatorBar, activity_chart, indicator_chart
+from storage.charts import activity_chart, indicator_bars, indicator_chart
 from storage.export_data import gather_export
 from storage.models import Commune
 from storage.status import activity_totals
@@ -35,15 +35,7 @@ async def charts_cmd(turn: Turn, _args: str) -> None:
                         photo=FileOut("hoat-dong-thon.png", png, "image/png")))
     unit_period = current_period(turn.services, "unit_monthly", turn.now)
     data = await gather_export(turn.session, commune, unit_period.key, turn.now, turn.tz)
-    bars = []
-    for ind in data.indicators:
-        if ind.target_op == "bool":
-            pct = 100.0 if ind.latest_achieved else 0.0
-        elif ind.latest_value is not None and ind.target_value:
-            pct = 100.0 * ind.latest_value / ind.target_value
-        else:
-            pct = 0.0
-        bars.append(IndicatorBar(f"{ind.code}. {ind.name}", pct, ind.status))
+    bars = indicator_bars(data.indicators)
     if bars:
         png = indicator_chart(_("Indicators against target"), bars[:25], _("% of target"))
         turn.reply(Outgoing(text=_("Indicator progress (share of target)."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -11,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-__all__ = ["IndicatorBar", "activity_chart", "indicator_chart"]
+__all__ = ["IndicatorBar", "activity_chart", "indicator_bars", "indicator_chart", "percent_of_target"]
 
 _COLORS = ["#0068ff", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
 
@@ -21,6 +22,20 @@ class IndicatorBar:
     label: str
     percent_of_target: float  # 0..150 (capped for drawing)
     status: str  # on_track | at_risk | off_track | no_data
+
+
+def percent_of_target(ind: Any) -> float | None:
+    """An indicator row's latest value as a share of its target (yes/no: 100 or 0); None without data."""
+    if ind.target_op == "bool":
+        return None if ind.latest_achieved is None else (100.0 if ind.latest_achieved else 0.0)
+    if ind.latest_value is not None and ind.target_value:
+        return round(100.0 * ind.latest_value / ind.target_value, 1)
+    return None
+
+
+def indicator_bars(indicators: list[Any]) -> list[IndicatorBar]:
+    """Bars for ``indicator_chart`` from export indicator rows (storage.export_data.IndicatorRow)."""
+    return [IndicatorBar(f"{i.code}. {i.name}", percent_of_target(i) or 0.0, i.status) for i in indicators]
 
 
 def _png(fig: Figure) -> bytes:

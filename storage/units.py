@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import normalize_name
 from storage.models import Commune, Unit
 
-__all__ = ["commune_key", "get_commune", "get_or_create_commune", "get_or_create_unit", "unit_key_of"]
+__all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "unit_key_of"]
 
 
 def commune_key(name: str) -> str:
@@ -29,6 +29,16 @@ def unit_key_of(name: str) -> str:
 
 async def get_commune(session: AsyncSession, name: str) -> Commune | None:
     return (await session.exec(select(Commune).where(Commune.key == commune_key(name)))).first()
+
+
+async def require_commune(session: AsyncSession, name: str) -> Commune:
+    """The commune named ``name``; CdsbotError (one line at the CLI) when there is none."""
+    from bot.errors import CdsbotError
+
+    found = await get_commune(session, name)
+    if found is None:
+        raise CdsbotError(f"no commune named {name!r}")
+    return found
 
 
 async def get_or_create_commune(session: AsyncSession, name: str) -> Commune:

@@ -219,9 +219,12 @@ async def test_cli_link_opens_the_dashboard(client: Any, db: Database, db_url: s
                                  "--base-url", "https://cds.example.vn/"])
     assert await args.fn(args) == 0
     assert '"url": "https://cds.example.vn/dashboard?t=' in capsys.readouterr().out
-    args = _parser().parse_args(["web", "link", "--commune", "Xã Không Có"])
-    assert await args.fn(args) == 2
-    assert "no commune named" in capsys.readouterr().err
+    import asyncio
+
+    from bot.cli import main
+
+    assert await asyncio.to_thread(main, ["web", "link", "--commune", "Xã Không Có"]) == 2
+    assert capsys.readouterr().err.strip() == "error: no commune named 'Xã Không Có'"
 
 
 def test_secret_from_env_or_generated_file(tmp_path: Path) -> None:
