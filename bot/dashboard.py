@@ -320,25 +320,28 @@ class Dashboard:
         png = activity_chart(title, [f"{p.key[5:]}/{p.key[:4]}" for p in periods], series)
         return web.Response(body=png, content_type="image/png", headers=_HEADERS)
 
-    async def _indicators_png(self, request: web.Request) -> web.Response:
+    async def _export_data(self, request: web.Request) -> ExportData | web.Response:
+        """The period's export data for the signed-in commune, or the refusal to send back."""
         got = await self._data(request)
         if isinstance(got, web.Response):
             return got
         commune, key = got
         async with self.services.db.session() as s:
-            data = await gather_export(s, commune, key, self.services.now(), self.services.tz)
+            return await gather_export(s, commune, key, self.services.now(), self.services.tz)
+
+    async def _indicators_png(self, request: web.Request) -> web.Response:
+        data = await self._export_data(request)
+        if isinstance(data, web.Response):
+            return data
         with use_locale("vi"):
             title, axis = _("Indicators against target"), _("% of target")
         png = indicator_chart(title, indicator_bars(data.indicators)[:25], axis)
         return web.Response(body=png, content_type="image/png", headers=_HEADERS)
 
     async def _export(self, request: web.Request) -> web.Response:
-        got = await self._data(request)
-        if isinstance(got, web.Response):
-            return got
-        commune, key = got
-        async with self.services.db.session() as s:
-            data = await gather_export(s, commune, key, self.services.now(), self.services.tz)
+        data = await self._export_data(request)
+        if isinstance(data, web.Response):
+            return data
         if request.path.endswith(".xlsx"):
             from storage.export_xlsx import build_xlsx
 
