@@ -49,12 +49,13 @@ def _by_package(stats: Any) -> list[tuple[str, float]]:
 
 
 class _SqlStats:
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, *engines: Any) -> None:
         from sqlalchemy import event
 
         self.n = 0
         self.by: dict[str, int] = {}
-        event.listen(engine.sync_engine, "before_cursor_execute", self._on)
+        for engine in {id(e): e for e in engines}.values():
+            event.listen(engine.sync_engine, "before_cursor_execute", self._on)
 
     def _on(self, _conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
         self.n += 1
@@ -90,7 +91,7 @@ async def _ours(args: argparse.Namespace) -> None:
     services = Services(db=db, tz=settings.timezone)
     bot = BotApp.build(settings, db=db, services=services)
     global SQL
-    SQL = _SqlStats(db.engine)
+    SQL = _SqlStats(db.engine, db.hot_engine)
     with _rate_limiter(args.limiter == "on"):
         tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
                              concurrent=_concurrency(args.concurrent))  # type: ignore[arg-type]
@@ -177,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sql_out and SQL is not None:
             import json
 
+            from storage.sqlite_inline import STATS
+
             with contextlib.suppress(OSError), open(args.sql_out, "w", encoding="utf-8") as f:
-                json.dump({"statements": SQL.n, "by_shape": dict(sorted(SQL.by.items(), key=lambda kv: -kv[1]))},
+                json.dump({"statements": SQL.n, "sqlite_inline": STATS, "by_shape": dict(sorted(SQL.by.items(), key=lambda kv: -kv[1]))},
                           f, ensure_ascii=False, indent=1)
     return 0
 

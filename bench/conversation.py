@@ -13,7 +13,8 @@ warm-up: updates handled per second and the time from queueing an update to the 
 
 A configuration is ``kind:concurrent[:limiter]``: kind ``ours`` or ``echo``; concurrent is PTB's
 ``concurrent_updates`` (0 = sequential, as BotApp.build ships; ``true`` = 256; or a number);
-limiter ``on`` = PTB's AIORateLimiter as shipped (30 messages/s overall), ``off`` = without it;
+limiter ``on`` = the channel's rate limiter as shipped (30 messages/s overall), ``off`` = a
+pass-through one (bench.sweep._NoLimit);
 a fourth part ``lean`` runs bench._botproc's hot-path experiment (no per-reply "delivered"
 transaction) to bound what batching those marks could save.
 Targets: ours ≥ 50 % of the echo ceiling and ≥ 300 updates/s per process on SQLite."""

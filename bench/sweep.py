@@ -9,8 +9,8 @@ reminder log and queue it in the outbox, one transaction, ``CLAIM_BATCH`` claims
 insert), then runs two sweeps at once at the
 same moment (they must queue nothing), and checks outbox/reminder-log for duplicates. It then
 does the same at the overdue moment (Mon 21 Dec 08:00: "overdue" plus the lead offices' digests).
-Last, the outbox worker drains to the fake Telegram server for a few seconds, as shipped (PTB's
-AIORateLimiter, 30 msg/s) and without the limiter, to show the worker's own ceiling.
+Last, the outbox worker drains to the fake Telegram server for a few seconds, as shipped (the
+channel's rate limiter, 30 msg/s) and with a pass-through limiter, to show the worker's own ceiling.
 Targets: planning < 2 s and peak RSS < 250 MB for 20,000 people."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import select
+from telegram.ext import BaseRateLimiter
 
 import reminders.sweep as sweep_mod
 from bench.common import (
@@ -129,19 +130,37 @@ async def _duplicates(db: Database) -> dict[str, Any]:
             "duplicates": outbox - distinct}
 
 
+class _NoLimit(BaseRateLimiter):  # type: ignore[type-arg]
+    """A pass-through PTB rate limiter: accepts ``rate_limit_args`` (bulk sends) but never waits."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(self, callback: Any, args: Any, kwargs: Any, endpoint: str, data: Any,
+                              rate_limit_args: Any) -> Any:
+        return await callback(*args, **kwargs)
+
+
 @contextlib.contextmanager
 def _rate_limiter(enabled: bool) -> Iterator[None]:
-    """Build the Telegram channel with the shipped AIORateLimiter, or one without the 30 msg/s cap."""
+    """Build the Telegram channel with the shipped rate limiter, or a pass-through one (no 30 msg/s cap).
+
+    Works with either limiter class bot.telegram imports (PTB's AIORateLimiter or bot.ratelimit's
+    PacedRateLimiter)."""
     import bot.telegram as tgmod
 
-    original = tgmod.AIORateLimiter
-    if not enabled:
-        tgmod.AIORateLimiter = lambda max_retries=0: original(  # type: ignore[misc,assignment]
-            overall_max_rate=0, group_max_rate=0, max_retries=max_retries)
+    name = next((n for n in ("PacedRateLimiter", "AIORateLimiter") if hasattr(tgmod, n)), None)
+    original = getattr(tgmod, name) if name else None
+    if not enabled and name:
+        setattr(tgmod, name, lambda *a, **k: _NoLimit())
     try:
         yield
     finally:
-        tgmod.AIORateLimiter = original  # type: ignore[misc]
+        if name:
+            setattr(tgmod, name, original)
 
 
 async def _drain(db: Database, seconds: float, limiter: bool, log: Any) -> dict[str, Any]:
@@ -172,7 +191,7 @@ async def _drain(db: Database, seconds: float, limiter: bool, log: Any) -> dict[
                 await ch.stop()
         await fake.stop()
     rate = round(sent / elapsed, 1) if elapsed else None
-    log(f"outbox drain ({'AIORateLimiter as shipped' if limiter else 'no rate limiter'}): {sent} sent in "
+    log(f"outbox drain ({'rate limiter as shipped' if limiter else 'no rate limiter'}): {sent} sent in "
         f"{elapsed:.1f}s = {rate} msg/s")
     return {"sent": sent, "seconds": round(elapsed, 2), "msg_per_s": rate}
 

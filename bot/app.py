@@ -63,7 +63,8 @@ class BotApp:
 
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
-                               public_url=settings.public_url, poll_timeout=poll_timeout)
+                               public_url=settings.public_url, poll_timeout=poll_timeout,
+                               bulk_rate=settings.zalo_bulk_rate)
             zalo.mount(app)
             bot.channels.append(zalo)
         return bot

@@ -12,8 +12,9 @@ __all__ = ["add_more_commands"]
 
 async def _status(args: argparse.Namespace) -> int:
     from bot.cli import _print_json, _with_db
+    from bot.cli_streams import cli_services
     from reminders.calendar import parse_period_ref, period_by_key, period_for
-    from reminders.streams import default_streams
+    from reminders.commune_streams import commune_streams
     from storage.status import status_data
     from storage.units import require_commune
 
@@ -21,7 +22,11 @@ async def _status(args: argparse.Namespace) -> int:
         from bot.config import load_settings
 
         tz = load_settings().timezone
-        streams = {s.name: s for s in default_streams()}
+        services = cli_services(db)
+        async with db.session() as s:  # the commune's own deadlines; the province view uses the defaults
+            commune = await require_commune(s, args.commune) if args.commune else None
+            table = await commune_streams(s, services, commune.id if commune else None)
+        streams = {st.name: st for st in table.streams}
         now = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=tz)
@@ -51,9 +56,9 @@ async def _status(args: argparse.Namespace) -> int:
                         print(r["commune"] + ": " + "; ".join(
                             f"{st['name']} {st['submitted']}/{st['expected']}" for st in r["streams"]))
                 return 0
-            commune = await require_commune(s, args.commune)
+            assert commune is not None
             data = await status_data(s, commune, up, vp, now)
-            data.update(await _plan_status(s, commune, up.key, now, tz))
+            data.update(await _plan_status(s, commune, up.key, now, tz, list(table.streams)))
         if args.json:
             _print_json(data)
         else:
@@ -66,11 +71,11 @@ async def _status(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
-async def _plan_status(session, commune, period_key: str, now: datetime, tz) -> dict:  # noqa: ANN001
+async def _plan_status(session, commune, period_key: str, now: datetime, tz, configured=None) -> dict:  # noqa: ANN001
     """Indicator standing and overdue tasks for `cdsbot status --json`."""
     from storage.export_data import gather_export
 
-    data = await gather_export(session, commune, period_key, now, tz)
+    data = await gather_export(session, commune, period_key, now, tz, configured)
     return {
         "indicators": [{"code": r.code, "name": r.name, "target": r.target_text,
                         "latest": r.latest_value if r.latest_value is not None else r.latest_achieved,
@@ -83,8 +88,8 @@ async def _plan_status(session, commune, period_key: str, now: datetime, tz) -> 
 
 async def _reminders_preview(args: argparse.Namespace) -> int:
     from bot.cli import _print_json, _with_db
+    from bot.cli_streams import cli_services
     from bot.config import load_settings
-    from handlers.services import Services
     from reminders.sweep import preview
     from storage.units import require_commune
 
@@ -93,7 +98,7 @@ async def _reminders_preview(args: argparse.Namespace) -> int:
         at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
         if at.tzinfo is None:
             at = at.replace(tzinfo=settings.timezone)
-        services = Services(db=db, tz=settings.timezone)
+        services = cli_services(db)
         async with db.session() as s:
             commune = None
             if args.commune:

@@ -37,6 +37,7 @@ class Settings:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     streams_file: str | None = None
+    zalo_bulk_rate: float = 5.0  # proactive Zalo sends per second (replies are not held back by it)
 
     @property
     def has_channels(self) -> bool:
@@ -119,6 +120,13 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
     zalo_secret = _secret("ZALO_WEBHOOK_SECRET", get("ZALO_WEBHOOK_SECRET"))
     if zalo_webhook and not zalo_secret:
         raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
+    bulk_raw = get("CDSBOT_ZALO_BULK_RATE") or "5"
+    try:
+        zalo_bulk_rate = float(bulk_raw)
+    except ValueError:
+        zalo_bulk_rate = 0.0
+    if not 0 < zalo_bulk_rate <= 30:
+        raise ConfigError(f"CDSBOT_ZALO_BULK_RATE: expected messages per second between 0 and 30, got {bulk_raw!r}")
     return Settings(
         database_url=database_url(get("DATABASE_URL") or DEFAULT_DB),
         telegram_token=_token("TELEGRAM_BOT_TOKEN", get("TELEGRAM_BOT_TOKEN")),
@@ -137,6 +145,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         http_host=get("CDSBOT_HTTP_HOST") or "127.0.0.1",
         http_port=int(port_raw),
         streams_file=_file("CDSBOT_STREAMS_FILE", get("CDSBOT_STREAMS_FILE")),
+        zalo_bulk_rate=zalo_bulk_rate,
     )
 
 

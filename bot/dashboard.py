@@ -27,6 +27,7 @@ from handlers.activity_catalog import default_catalog
 from handlers.services import Services
 from locales.i18n import _, use_locale
 from reminders import calendar as cal
+from reminders.commune_streams import commune_streams
 from storage.charts import activity_chart, indicator_bars, indicator_chart, percent_of_target
 from storage.export_data import ExportData, fmt_value, gather_export, resolve_periods
 from storage.models import ActivityLog, Commune, Unit
@@ -125,9 +126,9 @@ def login_url(base_url: str, secret: bytes, commune_id: int, expires: datetime) 
     return f"{base_url.rstrip('/')}/dashboard?{urlencode({'t': make_token(secret, commune_id, expires)})}"
 
 
-def recent_periods(now: datetime, tz: Any, n: int = PERIODS) -> list[cal.Period]:
+def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = None) -> list[cal.Period]:
     """The unit-report period open at ``now`` and the ``n - 1`` before it, newest first."""
-    period = resolve_periods(None, now, tz)[0]
+    period = resolve_periods(None, now, tz, configured)[0]
     out = [period]
     while len(out) < n:
         out.append(cal.previous_period(out[-1]))
@@ -295,10 +296,11 @@ class Dashboard:
         commune, key = got
         now, tz = self.services.now(), self.services.tz
         async with self.services.db.session() as s:
-            data = await gather_export(s, commune, key, now, tz)
-            unit_period, village_period = resolve_periods(data.period_key, now, tz)
+            configured = (await commune_streams(s, self.services, commune.id)).streams
+            data = await gather_export(s, commune, key, now, tz, configured)
+            unit_period, village_period = resolve_periods(data.period_key, now, tz, configured)
             villages = await _village_states(s, commune.id, village_period, now)  # type: ignore[arg-type]
-        body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz))
+        body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz, configured=configured))
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)
 
     async def _activities_png(self, request: web.Request) -> web.Response:
@@ -306,11 +308,12 @@ class Dashboard:
         if isinstance(got, web.Response):
             return got
         commune, key = got
-        period = resolve_periods(key, self.services.now(), self.services.tz)[1]
-        periods = [period]
-        while len(periods) < CHART_MONTHS:
-            periods.insert(0, cal.previous_period(periods[0]))
         async with self.services.db.session() as s:
+            configured = (await commune_streams(s, self.services, commune.id)).streams
+            period = resolve_periods(key, self.services.now(), self.services.tz, configured)[1]
+            periods = [period]
+            while len(periods) < CHART_MONTHS:
+                periods.insert(0, cal.previous_period(periods[0]))
             totals = [(await activity_totals(s, commune.id, p))[0] for p in periods]  # type: ignore[arg-type]
         labels = {a.code: a.label_vi for a in default_catalog()}
         codes = sorted({c for t in totals for c in t}, key=lambda c: (-sum(t.get(c, 0) for t in totals), c))
@@ -327,7 +330,8 @@ class Dashboard:
             return got
         commune, key = got
         async with self.services.db.session() as s:
-            return await gather_export(s, commune, key, self.services.now(), self.services.tz)
+            configured = (await commune_streams(s, self.services, commune.id)).streams
+            return await gather_export(s, commune, key, self.services.now(), self.services.tz, configured)
 
     async def _indicators_png(self, request: web.Request) -> web.Response:
         data = await self._export_data(request)

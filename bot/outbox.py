@@ -1,7 +1,10 @@
 """Durable, idempotent outbox: rows written in the caller's transaction, sent by one worker loop.
 
 A row is claimed by moving its ``next_attempt_at`` forward before the send (so a second worker skips
-it), then marked sent, rescheduled with backoff (retryable errors, honouring retry-after), or failed."""
+it), marked ``sending_at`` just before the platform call, then marked sent, rescheduled with backoff
+(retryable errors, honouring retry-after), or failed. A row still pending with ``sending_at`` set was in
+flight when its worker died: the platform may or may not have delivered it. It is sent again (a lost
+reminder is worse than a repeated one) and counted in ``resent_in_doubt``."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ CLAIM_FOR = timedelta(seconds=float(os.environ.get("CDSBOT_OUTBOX_CLAIM_SECONDS"
 class Sender(Protocol):
     name: str
 
-    async def send(self, chat_id: str, out: Outgoing) -> str: ...
+    async def send(self, chat_id: str, out: Outgoing, *, bulk: bool = False) -> str: ...
 
 
 async def enqueue(session: AsyncSession, *, channel: str, chat_id: str, out: Outgoing, key: str | None = None,
@@ -69,6 +72,7 @@ class OutboxSender:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.on_undeliverable = on_undeliverable
         self._wake = asyncio.Event()
+        self.resent_in_doubt = 0  # rows found in flight from a stopped worker and sent again
 
     def wake(self) -> None:
         self._wake.set()
@@ -99,16 +103,22 @@ class OutboxSender:
     async def _send_one(self, row: Outbox) -> None:
         sender = self.senders[row.channel]
         now = self.clock()
+        if row.sending_at is not None:
+            self.resent_in_doubt += 1
+            log.warning("outbox %s was in flight when a worker stopped; sending it again "
+                        "(the recipient may see it twice)", row.id)
+        async with self.db.transaction() as s:  # in flight from here: a crash leaves the row "in doubt"
+            await s.exec(update(Outbox).where(Outbox.id == row.id).values(sending_at=now))  # type: ignore[call-overload]
         values: dict[str, Any]
         try:
-            await sender.send(row.chat_id, from_payload(row.payload))
+            await sender.send(row.chat_id, from_payload(row.payload), bulk=True)
             values = {"status": "sent", "sent_at": now, "attempts": row.attempts + 1, "error": None}
-        except RateLimited as exc:
-            values = {"attempts": row.attempts + 1, "error": "rate limited",
+        except RateLimited as exc:  # refused: certainly not delivered
+            values = {"attempts": row.attempts + 1, "error": "rate limited", "sending_at": None,
                       "next_attempt_at": now + timedelta(seconds=max(exc.retry_after, 1))}
         except ChannelError as exc:
             attempts = row.attempts + 1
-            if exc.retryable and attempts < MAX_ATTEMPTS:
+            if exc.retryable and attempts < MAX_ATTEMPTS:  # a timeout may have been delivered: stays in doubt
                 values = {"attempts": attempts, "error": str(exc)[:300],
                           "next_attempt_at": now + timedelta(seconds=min(2 ** attempts * 5, 3600))}
             else:

@@ -29,9 +29,12 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.errors import ChannelError, RateLimited
+from bot.inbox import Inbox
+from bot.ratelimit import BULK, PacedRateLimiter
+from bot.telegram_http import AiohttpRequest
 from handlers.commands import COMMANDS
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
@@ -122,9 +125,11 @@ class TelegramChannel:
         base = base_url.rstrip("/")
         file_base = base[:-len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
         builder: ApplicationBuilder = (ApplicationBuilder().token(token).base_url(base).base_file_url(file_base)
-                                       .job_queue(None).rate_limiter(AIORateLimiter(max_retries=3))
+                                       .job_queue(None).rate_limiter(PacedRateLimiter())
                                        .concurrent_updates(concurrent))
         builder = builder.updater(None)  # we poll ourselves: acknowledge only what was processed
+        # aiohttp instead of httpx under PTB: far less CPU per request with many chats at once
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
         self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
@@ -132,6 +137,9 @@ class TelegramChannel:
         self.processed = 0  # updates fully handled (replies sent and marked); tests wait on it
         self._poller: asyncio.Task[None] | None = None
         self._offset = 0
+        # Webhook updates are answered 200 before handling: they are stored first (polling needs
+        # no inbox: the offset is only moved past what was handled).
+        self.inbox = Inbox(dispatcher.services.db, "telegram", self._replay) if webhook_url else None
 
     def mount(self, web_app: web.Application, path: str = "/telegram/webhook") -> None:
         web_app.router.add_post(path, self._webhook)
@@ -145,6 +153,8 @@ class TelegramChannel:
         if self.webhook_url:
             await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
                                            allowed_updates=["message", "edited_message", "callback_query"])
+            if self.inbox is not None:
+                self.inbox.start()
         else:
             await self.app.bot.delete_webhook()
             self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
@@ -179,6 +189,8 @@ class TelegramChannel:
             await self.app.process_update(u)
 
     async def stop(self) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop()
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -216,36 +228,57 @@ class TelegramChannel:
             return web.Response(status=413)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
+        if self.inbox is not None:
+            try:
+                if not await self.inbox.accept(str(update.update_id), data):
+                    return web.Response(status=200)  # already stored: being handled or replayed
+            except Exception:  # not stored: let Telegram deliver it again rather than lose it
+                log.exception("could not store a Telegram update")
+                return web.Response(status=503)
         await self.app.update_queue.put(update)
         return web.Response(status=200)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = to_incoming(update)
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()
-            except TelegramError as exc:
-                log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
-        if incoming is None:
-            return
-        try:
-            await self.dispatcher.respond(incoming, CAPS, self.send)
-        finally:
-            self.processed += 1
+    async def _replay(self, data: dict[str, Any]) -> None:
+        update = Update.de_json(data, self.app.bot)
+        if update is not None:
+            await self.app.process_update(update)
 
-    async def send(self, chat_id: str, out: Outgoing) -> str:
-        """Send one Outgoing; returns the platform message id. Raises ChannelError."""
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            incoming = to_incoming(update)
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer()
+                except TelegramError as exc:
+                    log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
+            if incoming is None:
+                return
+            try:
+                await self.dispatcher.respond(incoming, CAPS, self.send)
+            finally:
+                self.processed += 1
+        finally:
+            if self.inbox is not None:
+                with contextlib.suppress(Exception):  # left in the inbox, it is replayed later
+                    await self.inbox.done(str(update.update_id))
+
+    async def send(self, chat_id: str, out: Outgoing, *, bulk: bool = False) -> str:
+        """Send one Outgoing; returns the platform message id. Raises ChannelError.
+
+        ``bulk`` sends (the outbox worker's) are paced below replies; see bot/ratelimit.py."""
         bot = self.app.bot
         markup = _markup(out)
+        pace = BULK if bulk else None
         try:
             if out.document is not None:
                 msg = await bot.send_document(chat_id, document=out.document.data, filename=out.document.name,
-                                              caption=out.text[:1024] or None, reply_markup=markup)
+                                              caption=out.text[:1024] or None, reply_markup=markup,
+                                              rate_limit_args=pace)
             elif out.photo is not None:
                 msg = await bot.send_photo(chat_id, photo=out.photo.data, caption=out.text[:1024] or None,
-                                           reply_markup=markup)
+                                           reply_markup=markup, rate_limit_args=pace)
             else:
-                msg = await bot.send_message(chat_id, out.text, reply_markup=markup)
+                msg = await bot.send_message(chat_id, out.text, reply_markup=markup, rate_limit_args=pace)
         except TelegramError as exc:
             raise _translate(exc) from None
         return str(msg.message_id)

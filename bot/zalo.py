@@ -15,8 +15,10 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from bot.errors import ChannelError, ConfigError
+from bot.errors import ChannelError, ConfigError, RateLimited
 from bot.files import FileStore
+from bot.inbox import Inbox
+from bot.ratelimit import Pacer
 from bot.zalo_client import DEFAULT_BASE_URL, ZaloClient, ZaloUpdate, parse_update
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, FileOut, Incoming, MediaIn, Outgoing
@@ -74,6 +76,7 @@ class ZaloChannel:
         webhook_secret: str | None = None,
         public_url: str | None = None,
         poll_timeout: float = 30,
+        bulk_rate: float = 5.0,
     ) -> None:
         if webhook_url and not webhook_secret:
             raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
@@ -86,6 +89,8 @@ class ZaloChannel:
         self.files = FileStore(
             public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest()
         )
+        # Zalo publishes no limits: proactive sends are spread at ``bulk_rate``/s, 1 s apart per chat.
+        self.pacer = Pacer(overall_rate=max(20.0, bulk_rate), bulk_rate=bulk_rate)
         self.username: str | None = None
         self.bot_id: str | None = None  # from getMe; Zalo may echo the bot's own sends back
         self.processed = 0  # updates fully handled (replies sent or given up); tests wait on it
@@ -95,6 +100,8 @@ class ZaloChannel:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._prepared = False
+        # Zalo cannot redeliver (no offset; webhooks answered at once): updates are stored first.
+        self.inbox = Inbox(dispatcher.services.db, "zalo", self._replay)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -105,6 +112,7 @@ class ZaloChannel:
     async def start(self) -> None:
         """getMe, then setWebhook (webhook mode) or deleteWebhook plus the one background poller."""
         await self.client.start()
+        self.inbox.start()
         if self.webhook_url:
             try:
                 await self._register_webhook()
@@ -131,6 +139,7 @@ class ZaloChannel:
 
     async def stop(self) -> None:
         """Cancel the poller, let updates being handled finish, and close the HTTP session."""
+        await self.inbox.stop()
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -209,8 +218,10 @@ class ZaloChannel:
                 except ChannelError as exc:
                     log.warning("ignoring a Zalo update that cannot be read: %s", exc)
                 else:
-                    # shielded: stop() cancels the poll, never an update being handled
-                    await asyncio.shield(self._spawn(self._process(update)))
+                    # stored before handling (a crash replays it); shielded: stop() cancels the
+                    # poll, never an update being handled
+                    if await self.inbox.accept(update.message_id, raw):
+                        await asyncio.shield(self._spawn(self._process(update)))
             gap = self.poll_interval - (loop.time() - started)
             if gap > 0:
                 await asyncio.sleep(gap)
@@ -241,10 +252,17 @@ class ZaloChannel:
                 return web.Response(status=413)
             chunks.append(chunk)
         try:
-            update = parse_update(json.loads(b"".join(chunks)))
+            raw = json.loads(b"".join(chunks))
+            update = parse_update(raw)
         except (ValueError, ChannelError):
             return web.Response(status=400)
-        self._spawn(self._process(update))
+        try:
+            fresh = await self.inbox.accept(update.message_id, raw)
+        except Exception:  # not stored: let Zalo deliver it again rather than lose it
+            log.exception("could not store a Zalo update")
+            return web.Response(status=503)
+        if fresh:
+            self._spawn(self._process(update))
         return web.Response(status=200)
 
     # -- handling ----------------------------------------------------------------------------
@@ -265,7 +283,17 @@ class ZaloChannel:
                         _("Sorry, something went wrong on my side. Please try again in a moment."),
                     )
             finally:
+                with contextlib.suppress(Exception):  # left in the inbox, it is replayed later
+                    await self.inbox.done(update.message_id)
                 self.processed += 1
+
+    async def _replay(self, raw: dict[str, Any]) -> None:
+        try:
+            update = parse_update(raw)
+        except ChannelError as exc:
+            log.warning("dropping a stored Zalo update that cannot be read: %s", exc)
+            return
+        await self._process(update)
 
     async def _handle(self, update: ZaloUpdate) -> None:
         incoming = None if update.user_id == self.bot_id else to_incoming(update)
@@ -288,8 +316,20 @@ class ZaloChannel:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def send(self, chat_id: str, out: Outgoing) -> str:
-        """Send one Outgoing as text (split at 2,000 chars); files go as a signed link. Raises ChannelError."""
+    async def send(self, chat_id: str, out: Outgoing, *, bulk: bool = False) -> str:
+        """Send one Outgoing as text (split at 2,000 chars); files go as a signed link. Raises ChannelError.
+
+        ``bulk`` sends (reminders, announcements) are paced; replies only share the overall budget."""
+        await self.pacer.before_send(chat_id, bulk=bulk)
+        try:
+            return await self._send(chat_id, out)
+        except RateLimited as exc:
+            self.pacer.pause(exc.retry_after)
+            raise
+        finally:
+            self.pacer.sent(chat_id)
+
+    async def _send(self, chat_id: str, out: Outgoing) -> str:
         text = out.text
         attached: FileOut | None = out.document or out.photo
         if attached is not None:

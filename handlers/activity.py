@@ -10,6 +10,7 @@ from bot.errors import InputError
 from handlers import engine
 from handlers.counts import parse_count
 from handlers.messages import Choice
+from handlers.textcheck import clean_text
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.models import ActivityLog, Attachment, Unit
@@ -41,6 +42,10 @@ async def handle_free_log(turn: Turn) -> bool:
         return False
     msg = turn.incoming
     text = (msg.text or "").strip() or " ".join(m.caption or "" for m in msg.media).strip()
+    if msg.forwarded:  # someone else's words or photo: counting it could count their work twice
+        turn.reply(_("That is a forwarded message, so I did not log it. If it is your own work, "
+                     "please type it yourself, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        return True
     if any(m.kind == "sticker" for m in msg.media):
         turn.reply(_("Nice sticker! To log your work, write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
         return True
@@ -58,7 +63,7 @@ async def handle_free_log(turn: Turn) -> bool:
 
     parsed = parse_activity(text, turn.services.activity_catalog(), turn.today)
     media = [[m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo"]
-    data = {"unit_id": unit.id, "unit_name": unit.name, "note": text[:500], "media": media,
+    data = {"unit_id": unit.id, "unit_name": unit.name, "note": clean_text(text)[:500], "media": media,
             "on_date": parsed.on_date.isoformat(), "counts": dict(parsed.counts)}
     first = len(turn.out)  # notes go before the question, after anything said earlier in this turn
     if parsed.counts:

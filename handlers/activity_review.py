@@ -14,7 +14,7 @@ from handlers import engine
 from handlers.activity import label_of
 from handlers.counts import parse_count
 from handlers.messages import Choice
-from handlers.periods import current_period, period_label, stream_named
+from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from reminders.calendar import Period, period_by_key
@@ -36,7 +36,7 @@ async def my_logs_cmd(turn: Turn, _args: str) -> None:
             lines.append(_("To report on your unit's tasks and indicators, type /baocao."))
         turn.reply("\n".join(lines))
         return
-    period = current_period(turn.services, STREAM, turn.now)
+    period = await turn_period(turn, STREAM)
     if turn.now > period.due:
         turn.reply(_closed_text(period))
         return
@@ -52,13 +52,13 @@ async def my_logs_cmd(turn: Turn, _args: str) -> None:
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def _period(turn: Turn) -> Period:
-    return period_by_key(stream_named(turn.services, STREAM), turn.data["period"], turn.tz)
+async def _period(turn: Turn) -> Period:
+    return period_by_key(await turn_stream(turn, STREAM), turn.data["period"], turn.tz)
 
 
-def _closed(turn: Turn) -> bool:
+async def _closed(turn: Turn) -> bool:
     """The period's due moment has passed: no more corrections (the flow may have waited past it)."""
-    if turn.now > _period(turn).due:
+    if turn.now > (await _period(turn)).due:
         turn.data["end"] = "closed"
         return True
     return False
@@ -86,7 +86,7 @@ async def _entries(turn: Turn, period: Period) -> list[ActivityLog]:
 
 async def _own_log(turn: Turn, log_id: int) -> ActivityLog | None:
     """One of the person's entries of this period by id; None for anything else (gone, someone else's)."""
-    return (await turn.session.exec(_own(turn, _period(turn)).where(ActivityLog.id == log_id))).first()
+    return (await turn.session.exec(_own(turn, await _period(turn)).where(ActivityLog.id == log_id))).first()
 
 
 def _entry_line(turn: Turn, n: int, on_date: date, activity: str, count: int) -> str:
@@ -97,7 +97,7 @@ def _entry_line(turn: Turn, n: int, on_date: date, activity: str, count: int) ->
 
 
 async def _pick_prompt(turn: Turn) -> engine.Prompt:
-    period = _period(turn)
+    period = await _period(turn)
     logs = await _entries(turn, period)
     shown = logs[:MAX_SHOWN]
     lines = [turn.data.pop("note")] if turn.data.get("note") else []
@@ -129,7 +129,7 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> str:
         return "done"
     if not (answer.choice or "").startswith("edit:"):
         raise InputError(_("Please tap the entry you want to correct (or type its number), or Done."))
-    if _closed(turn):
+    if await _closed(turn):
         return "closed"
     log_id = int(answer.choice.removeprefix("edit:"))  # type: ignore[union-attr]
     log = await _own_log(turn, log_id)
@@ -147,7 +147,7 @@ def _count_prompt(turn: Turn) -> engine.Prompt:
 
 
 async def _parse_count(turn: Turn, answer: engine.Answer) -> str:
-    if _closed(turn):
+    if await _closed(turn):
         return "closed"
     value = parse_count(answer.text)
     log_id = int(turn.data["entry"]["id"])
@@ -188,7 +188,7 @@ async def _parse_count(turn: Turn, answer: engine.Answer) -> str:
 
 async def _count_left(turn: Turn) -> int:
     assert turn.person is not None
-    period = _period(turn)
+    period = await _period(turn)
     return (await turn.session.exec(select(func.count()).select_from(ActivityLog).where(
         ActivityLog.person_id == turn.person.id, ActivityLog.on_date >= period.start,
         ActivityLog.on_date <= period.end))).one()
@@ -197,11 +197,11 @@ async def _count_left(turn: Turn) -> int:
 async def _finish(turn: Turn) -> None:
     end = turn.data.get("end")
     if end == "closed":
-        turn.reply(_closed_text(_period(turn)))
+        turn.reply(_closed_text(await _period(turn)))
     elif end == "empty":
         turn.reply(turn.data.get("note", "") + "\n\n" + _(
             "You have no activity log entries left for {period}.",
-            period=period_label(_period(turn), current_locale())))
+            period=period_label(await _period(turn), current_locale())))
     else:
         turn.reply(_("All right. Type /nhatky again whenever you want to check your entries."))
 

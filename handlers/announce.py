@@ -11,6 +11,7 @@ from bot.errors import InputError
 from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
+from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _
 from storage.models import AuditLog, Outbox, Person, Unit
@@ -60,12 +61,12 @@ def _text_prompt(turn: Turn) -> engine.Prompt:
 
 
 def _parse_text(turn: Turn, answer: engine.Answer) -> str:
-    if len(answer.text) < 5:
+    if not has_words(answer.text, 5):
         raise InputError(_("The announcement is too short."))
     if len(answer.text) > MAX_LEN:
         raise InputError(_("The announcement is too long ({n} characters); please keep it under {max}.",
                            n=len(answer.text), max=MAX_LEN))
-    return answer.text
+    return clean_text(answer.text)
 
 
 def _confirm_prompt(turn: Turn) -> engine.Prompt:
@@ -118,4 +119,5 @@ engine.register(engine.Flow(
     },
     finish=_finish,
     summary_of=lambda t: _("an announcement not yet sent"),
+    meta={"forwarded_ok": ("text",)},  # a notice from the People's Committee, forwarded as it is
 ))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from handlers.activity import label_of
 from handlers.messages import FileOut, Outgoing
-from handlers.periods import current_period
+from handlers.periods import turn_period
 from handlers.turn import Turn
 from locales.i18n import _
 from reminders.calendar import previous_period
+from reminders.commune_streams import commune_streams
 from storage.charts import activity_chart, indicator_bars, indicator_chart
 from storage.export_data import gather_export
 from storage.models import Commune
@@ -22,7 +23,7 @@ async def charts_cmd(turn: Turn, _args: str) -> None:
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
-    period = current_period(turn.services, "village_monthly", turn.now)
+    period = await turn_period(turn, "village_monthly")
     periods = [period]
     for _i in range(MONTHS - 1):
         periods.insert(0, previous_period(periods[0]))
@@ -33,8 +34,9 @@ async def charts_cmd(turn: Turn, _args: str) -> None:
                          [p.key for p in periods], series)
     turn.reply(Outgoing(text=_("Village activities over the last {n} months.", n=MONTHS),
                         photo=FileOut("hoat-dong-thon.png", png, "image/png")))
-    unit_period = current_period(turn.services, "unit_monthly", turn.now)
-    data = await gather_export(turn.session, commune, unit_period.key, turn.now, turn.tz)
+    unit_period = await turn_period(turn, "unit_monthly")
+    data = await gather_export(turn.session, commune, unit_period.key, turn.now, turn.tz,
+                               (await commune_streams(turn.session, turn.services, commune.id)).streams)
     bars = indicator_bars(data.indicators)
     if bars:
         png = indicator_chart(_("Indicators against target"), bars[:25], _("% of target"))

@@ -43,6 +43,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("duyet", "review", ("duyet bao cao",), ("lead", "admin"), N_("accept or return a unit's report")),
     Command("thongbao", "announce", ("thong bao",), ("lead", "admin"),
             N_("send an announcement to everyone, a unit or villages")),
+    Command("lich", "schedule", ("lich bao cao", "lich nop bao cao"), ("lead", "admin"),
+            N_("the commune's reporting schedule: deadlines, data periods, reminders on or off")),
     Command("moi", "invite", ("tao ma moi",), ("lead", "admin"), N_("create an invite code for a unit")),
     Command("lienket", "link", ("lien ket",), ANYONE, N_("link your Telegram and Zalo accounts")),
     Command("dulieucuatoi", "mydata", ("du lieu cua toi",), REGISTERED, N_("see the personal data I store about you")),

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
 from bot.errors import ChannelError
@@ -18,10 +19,10 @@ from handlers.messages import Capabilities, Choice, Incoming, Outgoing
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
-from handlers.turn import Turn
+from handlers.turn import ChatState, Turn
 from locales.i18n import _, use_locale
-from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate
-from storage.sqlutil import insert_ignore, update_if_version
+from storage import hot
+from storage.models import Identity, Person, Unit
 
 __all__ = ["Dispatcher", "render"]
 
@@ -52,29 +53,28 @@ class Dispatcher:
         return []
 
     async def _handle_once(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
-        db = self.services.db
-        async with db.transaction() as s:
-            if not await insert_ignore(s, ProcessedUpdate, {
-                    "channel": msg.channel, "update_key": msg.update_id, "processed_at": self.services.now()}):
+        now = self.services.now()
+        async with self.services.db.hot_transaction() as s:
+            conn = await s.connection()
+            if not await hot.claim_update(conn, msg.channel, msg.update_id, now):
                 return []  # redelivered update: already handled
             person = await _person_for(s, msg)
-            state = (await s.exec(select(ConversationState).where(
-                ConversationState.channel == msg.channel, ConversationState.chat_id == msg.chat_id))).first()
-            if state is None:
-                state = ConversationState(channel=msg.channel, chat_id=msg.chat_id, data={}, version=0)
-            else:
-                s.expunge(state)
+            row = await hot.load_state(conn, msg.channel, msg.chat_id)
+            state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row is None else ChatState(
+                channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
+                version=row.version, updated_at=row.updated_at, id=row.id)
             version = state.version
-            state.data = dict(state.data or {})
-            turn = Turn(session=s, incoming=msg, state=state, person=person, now=self.services.now(),
+            turn = Turn(session=s, incoming=msg, state=state, person=person, now=now,
                         services=self.services, caps=caps)
             locale = person.locale if person else (
                 state.data.get("_locale")
                 or ("en" if (msg.language_code or "").startswith("en") else self.services.default_locale))
             with use_locale(locale):
                 await self._route(turn)
-            await _save_state(s, state, version, turn)
-            out = await _to_outbox(s, msg, render(turn.out, caps), turn.now)
+            await _save_state(conn, state, version, turn)
+            with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
+                rendered = render(turn.out, caps)  # "(reply with a number)" in the person's language
+            out = await _to_outbox(conn, msg, rendered, turn.now)
         for callback in turn.after_commit:
             callback()
         return out
@@ -99,9 +99,8 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        async with self.services.db.transaction() as s:
-            await s.exec(update(Outbox).where(Outbox.id.in_(outbox_ids), Outbox.status == "pending")  # type: ignore[call-overload,union-attr]
-                         .values(status="sent", sent_at=self.services.now()))
+        async with self.services.db.hot_connection() as conn:
+            await hot.mark_sent(conn, outbox_ids, self.services.now())
 
 
     async def _route(self, turn: Turn) -> None:
@@ -129,7 +128,8 @@ class Dispatcher:
         if await handle_reminder_action(turn):
             return
         flow = engine.registry.get(state.flow or "")
-        if flow and msg.media and not msg.text and flow.meta.get("accepts_media"):
+        if (flow and not msg.text and flow.meta.get("accepts_media") and not msg.forwarded
+                and any(m.kind == "photo" for m in msg.media)):  # not a sticker or a file
             state.data.setdefault("media", []).extend(
                 [m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo")
             turn.reply(_("Photo kept; it will be saved with this log."))
@@ -139,30 +139,32 @@ class Dispatcher:
         await route_free_message(turn)
 
 
-async def _to_outbox(session, msg: Incoming, outs: list[Outgoing], now: datetime) -> list[Outgoing]:  # noqa: ANN001
+async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing], now: datetime) -> list[Outgoing]:
     """Keep a durable copy of each text reply, in the same transaction as the change that caused it.
 
     The adapter sends at once and marks it delivered; if the process dies first, the outbox worker
     sends it after REPLY_GRACE. File replies are not kept (they can be asked for again)."""
-    result = []
-    for i, o in enumerate(outs):
-        if o.document is not None or o.photo is not None:
-            result.append(o)
-            continue
-        row = Outbox(key=f"reply:{msg.channel}:{msg.update_id}:{i}", channel=msg.channel,
-                     chat_id=o.chat_id or msg.chat_id, payload=to_payload(o), status="pending",
-                     next_attempt_at=now + REPLY_GRACE, created_at=now)
-        session.add(row)
-        await session.flush()
-        result.append(replace(o, outbox_id=row.id))
-    return result
+    texts = [(i, o) for i, o in enumerate(outs) if o.document is None and o.photo is None]
+    ids = await hot.insert_replies(conn, [
+        {"key": f"reply:{msg.channel}:{msg.update_id}:{i}", "channel": msg.channel, "chat_id": o.chat_id or msg.chat_id,
+         "payload": to_payload(o), "next_attempt_at": now + REPLY_GRACE, "created_at": now} for i, o in texts])
+    by_index = {i: row_id for (i, _o), row_id in zip(texts, ids, strict=True)}
+    return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
+
+
+# The person's unit comes along so that flows' ``session.get(Unit, person.unit_id)`` finds it in the
+# session's identity map instead of asking the database again (one statement fewer per member turn).
+_PERSON = (select(Person, Identity, Unit).join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
+           .outerjoin(Unit, Unit.id == Person.unit_id)  # type: ignore[arg-type]
+           .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user_id")))
+
 
 async def _person_for(session, msg: Incoming) -> Person | None:  # noqa: ANN001
-    row = (await session.exec(select(Person, Identity).join(Identity, Identity.person_id == Person.id).where(
-        Identity.channel == msg.channel, Identity.external_id == msg.user_id))).first()
+    row = (await session.exec(_PERSON, params={"channel": msg.channel, "user_id": msg.user_id})).first()
     if row is None:
         return None
-    person, identity = row
+    person, identity, unit = row
+    session.info["person_unit"] = unit  # the identity map holds weak references: keep it for this turn
     if person.anonymised_at is not None:
         return None
     if person.last_channel != msg.channel:
@@ -174,15 +176,14 @@ async def _person_for(session, msg: Incoming) -> Person | None:  # noqa: ANN001
     return person
 
 
-async def _save_state(session, state: ConversationState, version: int, turn: Turn) -> None:  # noqa: ANN001
+async def _save_state(conn: AsyncConnection, state: ChatState, version: int, turn: Turn) -> None:
     data = state.data if state.flow else {k: v for k, v in state.data.items() if k == "_locale"}
-    values = {"flow": state.flow, "step": state.step, "data": data,
-              "updated_at": turn.now}
     if state.id is None:
-        ok = await insert_ignore(session, ConversationState, {
-            "channel": state.channel, "chat_id": state.chat_id, "version": 1, **values})
+        ok = await hot.insert_state(conn, {"channel": state.channel, "chat_id": state.chat_id, "version": 1,
+                                           "flow": state.flow, "step": state.step, "data": data,
+                                           "updated_at": turn.now})
     else:
-        ok = await update_if_version(session, ConversationState, state.id, version, values)
+        ok = await hot.update_state(conn, state.id, version, state.flow, state.step, data, turn.now)
     if not ok:
         raise StaleState()
 

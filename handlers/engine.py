@@ -78,8 +78,8 @@ def resolve_choice(text: str, choices: list[list[str]]) -> str | None:
     t = fold(text).rstrip(".)")
     if not t or not choices:
         return None
-    if t.isdigit():
-        i = int(t)
+    if t.isdecimal():  # not isdigit(): "²" is a digit int() refuses; 5,000 digits are refused too
+        i = int(t) if len(t) <= 4 else 0
         return choices[i - 1][1] if 1 <= i <= len(choices) else None
     exact = [p for label, p in choices if fold(label) == t]
     if exact:
@@ -137,6 +137,8 @@ async def feed(turn: Turn) -> bool:
     try:
         if not raw and choice is None and not step.allow_empty:
             raise InputError(_("I need a written answer here."))
+        if msg.forwarded and step.name not in flow.meta.get("forwarded_ok", ()):
+            raise InputError(_("That is a forwarded message. Please type your own answer."))
         if len(raw) > MAX_TEXT:
             raise InputError(_("That message is too long ({n} characters); please keep it under {max}.",
                                n=len(raw), max=MAX_TEXT))

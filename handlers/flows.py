@@ -12,6 +12,7 @@ import handlers.join
 import handlers.report
 import handlers.review
 import handlers.routes
+import handlers.schedule
 import handlers.status  # noqa: F401
 
 __all__: list[str] = []

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice, Outgoing
+from handlers.textcheck import clean_name
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
@@ -73,7 +74,8 @@ async def _try_code(turn: Turn, code: str) -> None:
         return
     unit = await turn.session.get(Unit, invite.unit_id)
     await engine.start(turn, "join", {"invite": invite.code, "unit_name": unit.name if unit else "",
-                                      "role": invite.role, "display_name": turn.incoming.display_name})
+                                      "role": invite.role, "display_name": turn.incoming.display_name,
+                                      **_chosen_locale(turn)})
 
 
 async def _try_contact(turn: Turn) -> None:
@@ -91,7 +93,13 @@ async def _try_contact(turn: Turn) -> None:
     person = people[0]
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
     await engine.start(turn, "join", {"person_id": person.id, "name": person.name,
-                                      "unit_name": unit.name if unit else "", "role": person.role})
+                                      "unit_name": unit.name if unit else "", "role": person.role,
+                                      **_chosen_locale(turn)})
+
+
+def _chosen_locale(turn: Turn) -> dict[str, str]:
+    """The language a stranger picked with /ngonngu, kept through joining (engine.start resets data)."""
+    return {"_locale": turn.data["_locale"]} if turn.data.get("_locale") else {}
 
 
 def _role_label(role: str) -> str:
@@ -100,7 +108,7 @@ def _role_label(role: str) -> str:
 
 
 def _name_prompt(turn: Turn) -> engine.Prompt:
-    name = turn.data.get("display_name")
+    name = clean_name(turn.data.get("display_name") or "")
     choices = (Choice(name[:60], "__display__"),) if name else ()
     return engine.Prompt(_("This code lets you join {unit} as {role}. What is your full name?",
                            unit=turn.data["unit_name"], role=_role_label(turn.data["role"])), choices)
@@ -108,8 +116,8 @@ def _name_prompt(turn: Turn) -> engine.Prompt:
 
 def _parse_name(turn: Turn, answer: engine.Answer) -> str:
     text = turn.data.get("display_name") if answer.choice == "__display__" else answer.text
-    name = " ".join((text or "").split())
-    if not (2 <= len(name) <= 80) or not any(c.isalpha() for c in name) or name.startswith("/"):
+    name = clean_name(text or "")  # letters only: not a number or markup
+    if name is None or normalize_code(name) == turn.data.get("invite"):  # nor the code sent again
         raise InputError(_("Please write your full name (2 to 80 letters), e.g. Nguyễn Văn An."))
     return name
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
+from reminders.commune_streams import commune_streams
 from storage.export_data import ExportData, gather_export
 from storage.models import Commune
 
@@ -24,8 +25,9 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
+    configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
     try:
-        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz)
+        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured)
     except ValueError:
         turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
                      text=args[:40]))

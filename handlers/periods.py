@@ -3,35 +3,48 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
 from reminders.calendar import Period, period_for
-from reminders.streams import Stream, default_streams
+from reminders.commune_streams import base_streams, commune_streams
+from reminders.streams import Stream
 from storage.models import ReportingPeriod
 from storage.sqlutil import insert_ignore
 
-__all__ = ["current_period", "period_label", "period_row", "stream_named"]
+if TYPE_CHECKING:
+    from handlers.turn import Turn
+
+__all__ = ["current_period", "period_label", "period_row", "stream_named", "streams", "turn_period", "turn_stream"]
 
 
 def streams(services: Services) -> list[Stream]:
-    found = services.extra.get("streams")
-    if found is None:
-        found = services.extra["streams"] = default_streams()
-    return found
+    """The deployment's default streams (before any commune's settings)."""
+    return base_streams(services)
 
 
-def stream_named(services: Services, name: str) -> Stream:
-    for s in streams(services):
-        if s.name == name:
-            return s
-    raise KeyError(name)
+async def stream_named(session: AsyncSession, services: Services, commune_id: int | None, name: str) -> Stream:
+    """The commune's version of stream ``name`` (KeyError when it has none)."""
+    return (await commune_streams(session, services, commune_id)).named(name)
 
 
-def current_period(services: Services, stream_name: str, now: datetime) -> Period:
-    return period_for(stream_named(services, stream_name), now, services.tz)
+async def current_period(session: AsyncSession, services: Services, commune_id: int | None, stream_name: str,
+                         now: datetime) -> Period:
+    """The period of the commune's stream being reported at ``now``."""
+    return period_for(await stream_named(session, services, commune_id, stream_name), now, services.tz)
+
+
+async def turn_stream(turn: Turn, name: str) -> Stream:
+    """Stream ``name`` as configured for the commune of the person in this turn."""
+    return await stream_named(turn.session, turn.services, turn.person.commune_id if turn.person else None, name)
+
+
+async def turn_period(turn: Turn, name: str) -> Period:
+    """The open period of the turn's commune's stream ``name`` at the turn's time."""
+    return period_for(await turn_stream(turn, name), turn.now, turn.tz)
 
 
 def period_label(period: Period, locale: str) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
-from handlers.periods import current_period, period_label, period_row, stream_named
+from handlers.periods import period_label, period_row, turn_period, turn_stream
 from handlers.report_items import (
     TASK_STATUSES,
     load_items,
@@ -19,11 +19,13 @@ from handlers.report_items import (
     previous_answers,
     show_value,
 )
+from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from locales.textnorm import fold
 from reminders.calendar import period_by_key
 from storage.models import AuditLog, Report, ReportingPeriod, ReportItem, ReportRevision, Unit
+from storage.sqlutil import insert_ignore
 
 __all__ = ["STREAM", "report_cmd"]
 
@@ -39,12 +41,12 @@ async def report_cmd(turn: Turn, _args: str) -> None:
         turn.reply(_("You are not attached to a unit, so there is no report to fill in. "
                      "Please ask the lead office."))
         return
-    period = current_period(turn.services, STREAM, turn.now)
+    period = await turn_period(turn, STREAM)
     returned = (await turn.session.exec(select(Report, ReportingPeriod).join(ReportingPeriod).where(
         Report.unit_id == unit.id, Report.status == "returned", ReportingPeriod.stream == STREAM)
         .order_by(ReportingPeriod.start))).first()
     if returned is not None:  # a returned report reopens for correction, even after its deadline
-        period = period_by_key(stream_named(turn.services, STREAM), returned[1].key, turn.tz)
+        period = period_by_key(await turn_stream(turn, STREAM), returned[1].key, turn.tz)
         turn.reply(_("The lead office returned your report for {period}: {comment}",
                      period=period_label(period, current_locale()), comment=returned[0].review_comment or ""))
     items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
@@ -132,9 +134,9 @@ def _text_parser(prev_key: str):  # noqa: ANN202
             return None
         if answer.choice == "same":
             return turn.data["prev"].get(prev_key)
-        if len(answer.text) < 3:
+        if not has_words(answer.text, 3):
             raise InputError(_("Please write a few words, or choose None."))
-        return answer.text
+        return clean_text(answer.text)
 
     return parse
 
@@ -186,15 +188,18 @@ async def _finish(turn: Turn) -> None:
         return
     assert turn.person is not None
     s = turn.session
-    period = period_by_key(stream_named(turn.services, STREAM), d["period"], turn.tz)
+    period = period_by_key(await turn_stream(turn, STREAM), d["period"], turn.tz)
     prow = await period_row(s, turn.person.commune_id, period)
-    report = (await s.exec(select(Report).where(Report.period_id == prow.id,
-                                                Report.unit_id == d["unit_id"]))).first()
-    amended = report is not None
+    # Two officers of a unit may send at the same moment: the row is created if missing, then locked
+    # (PostgreSQL), so the second waits and becomes the next revision instead of a duplicate.
+    created = await insert_ignore(s, Report, {
+        "period_id": prow.id, "unit_id": d["unit_id"], "person_id": turn.person.id, "status": "submitted",
+        "submitted_at": turn.now, "late": False, "revision": 0})
+    report = (await s.exec(select(Report).where(Report.period_id == prow.id, Report.unit_id == d["unit_id"])
+                           .with_for_update())).one()
+    amended = not created
     # A correction of a returned report keeps the original on-time / late verdict.
-    late = report.late if report is not None and report.status == "returned" else turn.now > period.due
-    if report is None:
-        report = Report(period_id=prow.id, unit_id=d["unit_id"], revision=0)  # type: ignore[arg-type]
+    late = report.late if amended and report.status == "returned" else turn.now > period.due
     report.revision += 1
     report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
     report.status, report.review_comment = "submitted", None

@@ -10,8 +10,9 @@ from bot.errors import InputError
 from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
-from handlers.periods import current_period, period_label, stream_named
+from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_items import show_value
+from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
 from reminders.calendar import period_by_key
@@ -23,7 +24,7 @@ __all__ = ["review_cmd"]
 async def review_cmd(turn: Turn, _args: str) -> None:
     person = turn.person
     assert person is not None
-    period = current_period(turn.services, "unit_monthly", turn.now)
+    period = await turn_period(turn, "unit_monthly")
     rows = (await turn.session.exec(
         select(Report, Unit, ReportingPeriod).join(Unit, Unit.id == Report.unit_id)
         .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
@@ -78,9 +79,9 @@ def _comment_prompt(turn: Turn) -> engine.Prompt:
 
 
 def _parse_comment(turn: Turn, answer: engine.Answer) -> str:
-    if len(answer.text) < 3:
+    if not has_words(answer.text, 3):
         raise InputError(_("Please write a short comment for the unit."))
-    return answer.text
+    return clean_text(answer.text)
 
 
 async def _finish(turn: Turn) -> None:
@@ -99,7 +100,7 @@ async def _finish(turn: Turn) -> None:
     rp = await s.get(ReportingPeriod, report.period_id)
     period = None
     with contextlib.suppress(KeyError, ValueError):
-        period = period_by_key(stream_named(turn.services, rp.stream), rp.key, turn.tz) if rp else None
+        period = period_by_key(await turn_stream(turn, rp.stream), rp.key, turn.tz) if rp else None
     sender = await s.get(Person, report.person_id) if report.person_id else None
     if sender is not None and sender.anonymised_at is None:
         with use_locale(sender.locale):

@@ -165,5 +165,6 @@ HANDLERS = {
     "xuat": _bind("handlers.lead", "export_cmd"),
     "bieudo": _bind("handlers.charts", "charts_cmd"),
     "thongbao": _bind("handlers.announce", "announce_cmd"),
+    "lich": _bind("handlers.schedule", "schedule_cmd"),
     "lienket": _bind("handlers.link", "link_cmd"),
 }

@@ -7,11 +7,11 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.activity import label_of
-from handlers.messages import Choice
-from handlers.periods import current_period, period_label, stream_named
+from handlers.messages import Choice, Outgoing
+from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
-from reminders.calendar import Period, classify, parse_period_ref, period_by_key, previous_period
+from reminders.calendar import Period, classify, parse_period_ref, period_by_key, period_for, previous_period
 from storage.models import ActivityLog, Commune, Report, ReportingPeriod, Unit
 from storage.status import activity_totals, status_data
 
@@ -22,7 +22,7 @@ _STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village t
 
 async def status_cmd(turn: Turn, args: str) -> None:
     assert turn.person is not None
-    unit_stream = stream_named(turn.services, "unit_monthly")
+    unit_stream = await turn_stream(turn, "unit_monthly")
     if args.strip():
         up = parse_period_ref(args, unit_stream, turn.today, turn.tz)
         if up is None:
@@ -30,14 +30,14 @@ async def status_cmd(turn: Turn, args: str) -> None:
                          text=args[:40]))
             return
     else:
-        up = current_period(turn.services, "unit_monthly", turn.now)
+        up = await turn_period(turn, "unit_monthly")
     await engine.start(turn, "status", {"period": up.key})
 
 
 async def _gather(turn: Turn) -> tuple[dict, dict[str, int], Period]:
     assert turn.person is not None
-    up = period_by_key(stream_named(turn.services, "unit_monthly"), turn.data["period"], turn.tz)
-    vp = period_by_key(stream_named(turn.services, "village_monthly"), up.key, turn.tz)
+    up = period_by_key(await turn_stream(turn, "unit_monthly"), turn.data["period"], turn.tz)
+    vp = period_by_key(await turn_stream(turn, "village_monthly"), up.key, turn.tz)
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
     data = await status_data(turn.session, commune, up, vp, turn.now)
@@ -107,22 +107,39 @@ engine.register(engine.Flow(
 ))
 
 
+_DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("unit report (/baocao)"),
+             "lead_monthly": N_("compiled report to the People's Committee"),
+             "steering_monthly": N_("monthly report to the steering committee"),
+             "steering_quarterly": N_("quarterly report to the steering committee"),
+             "steering_half_year": N_("half-year report to the steering committee"),
+             "steering_year": N_("annual report to the steering committee")}
+
+
 async def due_cmd(turn: Turn, _args: str) -> None:
-    """What this person still owes, per stream their role reports in."""
+    """What this person still owes, per stream their role reports in (as their commune configured it)."""
+    from reminders.commune_streams import commune_streams
+
     person = turn.person
     assert person is not None
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
     loc = current_locale()
-    lines = []
-    for name in ("village_monthly", "unit_monthly", "lead_monthly"):
-        stream = stream_named(turn.services, name)
+    table = await commune_streams(turn.session, turn.services, person.commune_id)
+    lines: list[str] = []
+    choices: list[Choice] = []
+    for name in _DUE_WHAT:
+        try:
+            stream = table.named(name)
+        except KeyError:
+            continue
+        if not table.is_enabled(name):
+            continue
         if person.role not in stream.reporter_roles and person.role != "admin":
             continue
         if name == "village_monthly" and (unit is None or unit.kind != "village"):
             continue
         if name == "unit_monthly" and (unit is None or unit.kind != "office"):
             continue
-        period = current_period(turn.services, name, turn.now)
+        period = period_for(stream, turn.now, turn.tz)
         submitted = None
         if unit is not None and name == "village_monthly":
             submitted = (await turn.session.exec(select(ActivityLog.created_at).where(
@@ -130,16 +147,21 @@ async def due_cmd(turn: Turn, _args: str) -> None:
                 ActivityLog.on_date <= period.end))).first()
         elif unit is not None:
             submitted = (await turn.session.exec(select(Report.submitted_at).join(ReportingPeriod).where(
-                Report.unit_id == unit.id, ReportingPeriod.stream == name,
-                ReportingPeriod.key == period.key))).first()
+                Report.unit_id == unit.id, ReportingPeriod.commune_id == person.commune_id,
+                ReportingPeriod.stream == name, ReportingPeriod.key == period.key))).first()
         state = classify(period, submitted, turn.now)
         due_text = period.due_text_en if loc == "en" else period.due_text_vi
-        what = {"village_monthly": _("village activity log"), "unit_monthly": _("unit report (/baocao)"),
-                "lead_monthly": _("compiled report to the People's Committee")}[name]
+        what = _(_DUE_WHAT[name])
         if state in ("on_time", "late"):
             lines.append("✅ " + _("{what} for {period}: received", what=what, period=period_label(period, loc)))
         else:
             lines.append("⏳ " + _("{what} for {period}: due {due} (deadline {at})", what=what,
                                   period=period_label(period, loc), due=due_text,
                                   at=fmt_datetime(period.due, turn.tz)))
-    turn.reply("\n".join(lines) if lines else _("You have no reports to make. Thank you!"))
+            if name.startswith("steering_") and unit is not None:
+                choices.append(Choice(_("Sent: {what} for {period}", what=what, period=period_label(period, loc)),
+                                      f"steersent:{name}:{period.key}"))
+    if not lines:
+        turn.reply(_("You have no reports to make. Thank you!"))
+        return
+    turn.reply(Outgoing(text="\n".join(lines), choices=tuple(choices)))

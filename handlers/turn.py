@@ -10,19 +10,33 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.messages import Capabilities, Incoming, Outgoing
-from storage.models import ConversationState, Person
+from storage.models import Person
 
 if TYPE_CHECKING:
     from handlers.services import Services
 
-__all__ = ["Turn"]
+__all__ = ["ChatState", "Turn"]
+
+
+@dataclass
+class ChatState:
+    """A chat's saved conversation (a plain copy of its ``conversationstate`` row; ``id`` None if new)."""
+
+    channel: str
+    chat_id: str
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    updated_at: datetime | None = None
+    id: int | None = None
 
 
 @dataclass
 class Turn:
     session: AsyncSession
     incoming: Incoming
-    state: ConversationState
+    state: ChatState
     person: Person | None
     now: datetime
     services: Services

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import select
 
 from bot.outbox import enqueue
-from handlers.periods import stream_named
+from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import fold
@@ -50,20 +50,26 @@ async def handle_reminder_action(turn: Turn) -> bool:
     if person is None:
         return False
     payload = msg.payload or ""
-    if payload.startswith("snooze:"):
-        _x, how, stream, period = payload.split(":", 3)
-        await _snooze(turn, how, stream, period)
-        return True
-    if payload.startswith("leadsent:"):
-        from reminders.lead_report import mark_lead_report_sent
+    kind, _sep, rest = payload.partition(":")
+    if kind in ("snooze", "leadsent", "steersent", "remind"):
+        parts = rest.split(":")
+        if not rest or len(parts) != {"snooze": 3, "leadsent": 1, "steersent": 2, "remind": 2}[kind] \
+                or not all(parts):  # a forged or cut-off button
+            turn.reply(_("That reminder is no longer valid."))
+            return True
+        if kind == "snooze":
+            await _snooze(turn, parts[0], parts[1], parts[2])
+        elif kind == "remind":
+            from reminders.again import remind_again
 
-        await mark_lead_report_sent(turn, payload.split(":", 1)[1])
-        return True
-    if payload.startswith("remind:"):
-        from reminders.again import remind_again
+            await remind_again(turn, parts[0], parts[1])
+        else:
+            from reminders.lead_report import mark_lead_report_sent
 
-        _x, stream, period = payload.split(":", 2)
-        await remind_again(turn, stream, period)
+            if kind == "leadsent":
+                await mark_lead_report_sent(turn, parts[0])
+            else:
+                await mark_lead_report_sent(turn, parts[1], parts[0])
         return True
     m = _SNOOZE_RE.match(fold(msg.text or ""))
     if m and not turn.state.flow:
@@ -83,8 +89,7 @@ async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
 
     assert turn.person is not None
     try:
-        stream_named(turn.services, stream)
-        period = period_by_key(stream_named(turn.services, stream), period_key, turn.tz)
+        period = period_by_key(await turn_stream(turn, stream), period_key, turn.tz)
     except (KeyError, ValueError):
         turn.reply(_("That reminder is no longer valid."))
         return
@@ -92,7 +97,7 @@ async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
         how = "2h"
     at = snooze_until(turn.now, turn.tz, how)
     p = Planned(turn.person.id, turn.person.name, None, turn.incoming.channel, turn.incoming.chat_id,
-                turn.person.locale, stream, period.key, "snoozed", period.due_text_vi)
+                turn.person.locale, stream, period.key, "snoozed", period.due_text_vi, ref=period)
     await enqueue(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
                   out=reminder_outgoing(p, turn.services), person_id=turn.person.id, now=at,
                   key=f"snooze:{stream}:{period.key}:{turn.person.id}:{at.isoformat()}")

@@ -15,7 +15,7 @@ __all__ = ["remind_again"]
 
 
 async def remind_again(turn: Turn, stream: str, period_key: str) -> None:
-    from handlers.periods import stream_named
+    from handlers.periods import turn_stream
     from reminders.calendar import period_by_key
     from reminders.sweep import _plan_period
 
@@ -25,7 +25,7 @@ async def remind_again(turn: Turn, stream: str, period_key: str) -> None:
         turn.reply(_("Sorry, only the lead office can do that."))
         return
     try:
-        period = period_by_key(stream_named(turn.services, stream), period_key, turn.tz)
+        period = period_by_key(await turn_stream(turn, stream), period_key, turn.tz)
     except (KeyError, ValueError):
         turn.reply(_("That reminder is no longer valid."))
         return

@@ -17,14 +17,19 @@ __all__ = ["reminder_outgoing"]
 def _what(stream: str) -> str:
     return {"village_monthly": _("your village team's activity log"),
             "unit_monthly": _("your unit's report (/baocao)"),
-            "lead_monthly": _("the compiled report to the People's Committee (/xuat)")}.get(stream, stream)
+            "lead_monthly": _("the compiled report to the People's Committee (/xuat)"),
+            "steering_monthly": _("the monthly report to the steering committee"),
+            "steering_quarterly": _("the quarterly report to the steering committee"),
+            "steering_half_year": _("the half-year report to the steering committee"),
+            "steering_year": _("the annual report to the steering committee")}.get(stream, stream)
 
 
 def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
-    from handlers.periods import stream_named
     from reminders.calendar import period_by_key
+    from reminders.commune_streams import base_streams
 
-    period = period_by_key(stream_named(services, p.stream), p.period, services.tz)
+    period = p.ref or period_by_key(next(s for s in base_streams(services) if s.name == p.stream), p.period,
+                                    services.tz)
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
         due = period.due_text_en if p.locale == "en" else period.due_text_vi
@@ -53,4 +58,7 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
         }[p.stage]
         snooze = (Choice(_("Remind me in 2 hours"), f"snooze:2h:{p.stream}:{p.period}"),
                   Choice(_("Remind me tomorrow"), f"snooze:tomorrow:{p.stream}:{p.period}"))
-        return Outgoing(text=text, choices=snooze if p.stage not in ("overdue", "snoozed") else ())
+        choices = snooze if p.stage not in ("overdue", "snoozed") else ()
+        if p.stream.startswith("steering_"):
+            choices = (Choice(_("Sent — stop reminding"), f"steersent:{p.stream}:{p.period}"), *choices)
+        return Outgoing(text=text, choices=choices)

@@ -125,7 +125,9 @@ def default_streams() -> list[Stream]:
         Stream("unit_monthly", "unit_report", ("officer",), "Phòng Văn hóa - Xã hội", monthly, 20,
                notify_missing_to="lead"),
         Stream("lead_monthly", "lead_report", lead, "UBND xã", monthly, 22, notify_missing_to="admin"),
-        Stream("steering_monthly", "steering_report", lead, _STEERING_TO, monthly, 6,
+        # Seed 001 "hàng tháng (trước ngày 06 hàng tháng)": the previous month's report, after the UBND
+        # compiled it (seed 004: before the 22nd), so month M is due before the 6th of month M+1.
+        Stream("steering_monthly", "steering_report", lead, _STEERING_TO, monthly, 6, due_month_offset=1,
                notify_missing_to="admin"),
         Stream("steering_quarterly", "steering_report", lead, _STEERING_TO, Frequency.QUARTERLY, 6,
                notify_missing_to="admin"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +13,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.periods import streams as configured_streams
 from handlers.services import Services
 from reminders.calendar import Period, Stage, period_for, previous_period
 from reminders.calendar import due_stage as calendar_due_stage
+from reminders.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
 from reminders.streams import Stream
 from storage.models import Commune, Identity, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
 from storage.status import expected_units, village_firsts
@@ -28,9 +28,11 @@ __all__ = ["Planned", "SWEPT_STREAMS", "plan_sweep", "preview", "run_sweep"]
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 500  # reminder claims per multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
-# Streams whose submission the bot records: village logs, unit reports, and the lead office's
-# compiled report (marked sent after /xuat). Steering-committee streams are not swept yet.
-SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly")
+# Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
+# report (marked sent after /xuat) and its reports to the steering committee (marked sent from the
+# reminder's button or /hanbaocao).
+SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
+                 "steering_half_year", "steering_year")
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,14 @@ class Planned:
     missing: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
     unreachable: tuple[str, ...] = ()
+    ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
     def key(self) -> str:
         return f"{self.stream}:{self.period}:{self.person_id}:{self.stage}"
 
     def as_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
         return {k: d[k] for k in ("person", "unit", "channel", "stream", "period", "stage", "due")} | (
             {"missing": list(self.missing), "late": list(self.late), "unreachable": list(self.unreachable)}
             if self.stage == "digest" else {})
@@ -107,9 +110,14 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
                      commune: Commune | None = None) -> list[Planned]:
     """Everything a sweep at ``now`` should send (before exactly-once filtering)."""
     communes = [commune] if commune else list((await session.exec(select(Commune))).all())
+    base = base_streams(services)
+    shared = CommuneStreams(tuple(base))
+    # Every commune's settings in one query, read afresh (never from a worker's cache).
+    settings = await load_settings_rows(session, [commune.id] if commune else None)  # type: ignore[list-item]
     planned: list[Planned] = []
     for c in communes:
-        for stream in configured_streams(services):
+        rows = settings.get(c.id)  # type: ignore[arg-type]
+        for stream in (merge(base, rows) if rows else shared).enabled:
             if stream.name not in SWEPT_STREAMS:
                 continue
             current = period_for(stream, now, services.tz)
@@ -145,7 +153,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
             unreachable.append(person.name)
         out.append(Planned(person.id, person.name, names.get(person.unit_id), ident.channel if ident else None,  # type: ignore[arg-type]
                            ident.chat_id if ident else None, person.locale, stream.name, period.key, str(stage),
-                           period.due_text_vi))
+                           period.due_text_vi, ref=period))
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(names[u] for u, at in submitted.items() if at > period.due and u in names)
         unreachable += await _undelivered(session, stream, period)
@@ -155,7 +163,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
-                               "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable)))))
+                               "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
+                               ref=period))
     return out
 
 

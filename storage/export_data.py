@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -15,7 +16,7 @@ from handlers.activity_catalog import default_catalog
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from reminders import calendar as cal
-from reminders.streams import default_streams
+from reminders.streams import Stream, default_streams
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
@@ -143,10 +144,12 @@ class ExportData:
     missing: list[MissingRow]
 
 
-def resolve_periods(period_ref: str | None, now: datetime, tz: tzinfo) -> tuple[cal.Period, cal.Period]:
+def resolve_periods(period_ref: str | None, now: datetime, tz: tzinfo, configured: Sequence[Stream] | None = None
+                    ) -> tuple[cal.Period, cal.Period]:
     """(unit_monthly, village_monthly) periods with the same key: from "2026-12", "tháng 12" or the
-    unit period open at ``now``. ValueError when ``period_ref`` names no monthly period."""
-    streams = {s.name: s for s in default_streams()}
+    unit period open at ``now``. ValueError when ``period_ref`` names no monthly period. ``configured``:
+    the commune's streams (default: the shipped ones)."""
+    streams = {s.name: s for s in (configured or default_streams())}
     unit_stream, village_stream = streams[UNIT_STREAM], streams[VILLAGE_STREAM]
     if period_ref:
         try:
@@ -314,10 +317,16 @@ async def _activities(session: AsyncSession, commune_id: int, period: cal.Period
 
 
 async def gather_export(session: AsyncSession, commune: Commune, period_key: str | None, now: datetime,
-                        tz: tzinfo) -> ExportData:
+                        tz: tzinfo, configured: Sequence[Stream] | None = None) -> ExportData:
     """Collect one commune's monthly data (unit and village streams of the same period key; default:
-    the unit period open at ``now``). ValueError for an unreadable ``period_key``."""
-    unit_period, village_period = resolve_periods(period_key, now, tz)
+    the unit period open at ``now``). ValueError for an unreadable ``period_key``. ``configured``: the
+    commune's streams (default: the shipped streams with the commune's settings applied)."""
+    if configured is None:
+        from reminders.commune_streams import load_settings_rows, merge
+
+        rows = (await load_settings_rows(session, [commune.id])).get(commune.id, {})  # type: ignore[list-item,arg-type]
+        configured = merge(default_streams(), rows).streams
+    unit_period, village_period = resolve_periods(period_key, now, tz, configured)
     local_now = now.astimezone(tz)
     as_of = min(local_now.date(), unit_period.end)
     status = await status_data(session, commune, unit_period, village_period, now)

@@ -7,11 +7,19 @@ from sqlmodel import SQLModel
 from storage.models_org import ROLES, UNIT_KINDS, Commune, Identity, Invite, LinkCode, Person, Unit, utcnow
 from storage.models_plan import Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
 from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
-from storage.models_runtime import AuditLog, ConversationState, Outbox, ProcessedUpdate, ReminderLog
+from storage.models_runtime import (
+    AuditLog,
+    ConversationState,
+    InboxUpdate,
+    Outbox,
+    ProcessedUpdate,
+    ReminderLog,
+    StreamSetting,
+)
 
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
-    "Identity", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
+    "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
     "PlanSection", "ProcessedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
-    "ReportingPeriod", "SQLModel", "Task", "TaskUnit", "Unit", "utcnow",
+    "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
 
-__all__ = ["AuditLog", "ConversationState", "Outbox", "ProcessedUpdate", "ReminderLog"]
+__all__ = ["AuditLog", "ConversationState", "InboxUpdate", "Outbox", "ProcessedUpdate", "ReminderLog", "StreamSetting"]
 
 
 class ConversationState(SQLModel, table=True):
@@ -49,6 +49,8 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     error: str | None = None
+    # Set just before the platform call; a pending row with it set was in flight when a worker died.
+    sending_at: datetime | None = None
 
 
 class ReminderLog(SQLModel, table=True):
@@ -69,3 +71,31 @@ class AuditLog(SQLModel, table=True):
     action: str
     target: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class StreamSetting(SQLModel, table=True):
+    """One commune's override of a reporting stream: a full Stream config as JSON (or ``enabled: false``)."""
+
+    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    name: str
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A received update kept until it has been handled, for channels that cannot redeliver.
+
+    Zalo's getUpdates has no offset and webhooks are answered before handling: the raw update is
+    stored first, deleted once handled, and replayed after a crash (``claimed_until`` has passed)."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    update_key: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime = Field(default_factory=utcnow, index=True)
+    attempts: int = 0

@@ -40,7 +40,7 @@ CAL_M = dataclasses.replace(UNIT, name="cal_m", cutoff="calendar")
 CAL_Q = dataclasses.replace(ST_Q, name="cal_q", cutoff="calendar")
 CAL_H = dataclasses.replace(ST_H, name="cal_h", cutoff="calendar")
 CAL_Y = dataclasses.replace(ST_Y, name="cal_y", cutoff="calendar")
-DAY6_M = dataclasses.replace(ST_M, name="day6_m", cutoff="day-6")
+DAY6_M = dataclasses.replace(ST_M, name="day6_m", cutoff="day-6", due_month_offset=0)
 INCL = dataclasses.replace(UNIT, name="incl", inclusive=True)
 END31 = dataclasses.replace(UNIT, name="end31", due_day=31)
 NEXT5 = dataclasses.replace(ST_M, name="next5", due_month_offset=1)
@@ -70,7 +70,8 @@ def end_of(s: str) -> datetime:
         (UNIT, "2026-03", "2026-02-15", "2026-03-14", "2026-03-19", "trước ngày 20/03/2026", "tháng 3/2026"),
         (VILLAGE, "2026-12", "2026-11-15", "2026-12-14", "2026-12-19", "trước ngày 20/12/2026", "tháng 12/2026"),
         (LEAD, "2026-12", "2026-11-15", "2026-12-14", "2026-12-21", "trước ngày 22/12/2026", "tháng 12/2026"),
-        (ST_M, "2026-12", "2026-11-15", "2026-12-14", "2026-12-05", "trước ngày 06/12/2026", "tháng 12/2026"),
+        # seed 001: the monthly report to the steering committee covers the month before ("trước ngày 06")
+        (ST_M, "2026-11", "2026-10-15", "2026-11-14", "2026-12-05", "trước ngày 06/12/2026", "tháng 11/2026"),
         (ST_Q, "2026-Q1", "2025-12-15", "2026-03-14", "2026-03-05", "trước ngày 06/03/2026", "quý I/2026"),
         (ST_Q, "2026-Q4", "2026-09-15", "2026-12-14", "2026-12-05", "trước ngày 06/12/2026", "quý IV/2026"),
         (ST_H, "2026-H1", "2025-12-15", "2026-06-14", "2026-06-05", "trước ngày 06/06/2026",
@@ -135,8 +136,8 @@ def test_period_by_key_rejects(stream, key):
         (INCL, at("2026-12-21T00:00"), "2027-01"),
         (LEAD, at("2026-12-21T12:00"), "2026-12"),
         (LEAD, at("2026-12-22T00:00"), "2027-01"),
-        (ST_M, at("2026-12-10T09:00"), "2027-01"),
-        (ST_M, at("2026-12-05T23:59"), "2026-12"),
+        (ST_M, at("2026-12-10T09:00"), "2026-12"),
+        (ST_M, at("2026-12-05T23:59"), "2026-11"),
         (ST_Q, at("2026-12-05T12:00"), "2026-Q4"),
         (ST_Q, at("2026-12-06T00:00"), "2027-Q1"),
         (ST_H, at("2026-06-01T08:00"), "2026-H1"),
@@ -229,12 +230,12 @@ def test_previous_next_working_day():
         (UNIT, "2026-12", False, ("2026-12-16", "2026-12-18", "2026-12-19", "2026-12-20")),
         (UNIT, "2026-12", True, ("2026-12-16", "2026-12-17", "2026-12-18", "2026-12-21")),
         # Fri 5/2/2027 (steering report, before 06/02) falls in Tết 4–10/2/2027
-        (ST_M, "2027-02", True, ("2027-02-01", "2027-02-02", "2027-02-03", "2027-02-11")),
-        (ST_M, "2027-02", False, ("2027-02-02", "2027-02-04", "2027-02-05", "2027-02-06")),
+        (ST_M, "2027-01", True, ("2027-02-01", "2027-02-02", "2027-02-03", "2027-02-11")),
+        (ST_M, "2027-01", False, ("2027-02-02", "2027-02-04", "2027-02-05", "2027-02-06")),
         # Tue 5/5/2026: three days before is Sat 2/5, behind it 30/4 and 1/5
-        (ST_M, "2026-05", True, ("2026-04-29", "2026-05-04", "2026-05-05", "2026-05-06")),
+        (ST_M, "2026-04", True, ("2026-04-29", "2026-05-04", "2026-05-05", "2026-05-06")),
         # Sat 5/9/2026, with 31/8–2/9 off
-        (ST_M, "2026-09", True, ("2026-08-28", "2026-09-03", "2026-09-04", "2026-09-07")),
+        (ST_M, "2026-08", True, ("2026-08-28", "2026-09-03", "2026-09-04", "2026-09-07")),
         # Mon 21/12/2026 (lead report): 1 day before is Sunday → Fri 18, so 3 days before → Thu 17
         (LEAD, "2026-12", True, ("2026-12-17", "2026-12-18", "2026-12-21", "2026-12-22")),
         (LEAD, "2026-12", False, ("2026-12-18", "2026-12-20", "2026-12-21", "2026-12-22")),
@@ -289,12 +290,12 @@ def test_stages_strictly_ordered_2025_2030():
         (VILLAGE, "2026-12", "2026-12-19T10:00", {}, Stage.LAST_DAY),  # weekend reminders allowed
         (VILLAGE, "2026-12", "2026-12-20T07:30", {}, None),
         (VILLAGE, "2026-12", "2026-12-20T08:00", {}, Stage.OVERDUE),
-        (ST_M, "2027-02", "2027-02-03T10:00", {}, Stage.LAST_DAY),  # Tết: last working day before 06/02
-        (ST_M, "2027-02", "2027-02-04T10:00", {}, None),
-        (ST_M, "2027-02", "2027-02-08T10:00", {}, None),
-        (ST_M, "2027-02", "2027-02-11T08:00", {}, Stage.OVERDUE),  # first working day after Tết
-        (ST_M, "2026-05", "2026-04-29T08:00", {}, Stage.BEFORE_3D),
-        (ST_M, "2026-05", "2026-05-04T08:00", {}, Stage.BEFORE_1D),
+        (ST_M, "2027-01", "2027-02-03T10:00", {}, Stage.LAST_DAY),  # Tết: last working day before 06/02
+        (ST_M, "2027-01", "2027-02-04T10:00", {}, None),
+        (ST_M, "2027-01", "2027-02-08T10:00", {}, None),
+        (ST_M, "2027-01", "2027-02-11T08:00", {}, Stage.OVERDUE),  # first working day after Tết
+        (ST_M, "2026-04", "2026-04-29T08:00", {}, Stage.BEFORE_3D),
+        (ST_M, "2026-04", "2026-05-04T08:00", {}, Stage.BEFORE_1D),
     ],
 )
 def test_due_stage(stream, key, now, kwargs, stage):
@@ -369,7 +370,8 @@ def test_default_streams():
         ("steering_half_year", Frequency.HALF_YEAR, 6, ("lead",), False),
         ("steering_year", Frequency.YEAR, 6, ("lead",), False),
     ]
-    assert all(not s.inclusive and s.cutoff == "nd09" and s.due_month_offset == 0 for s in default_streams())
+    assert all(not s.inclusive and s.cutoff == "nd09" for s in default_streams())
+    assert [s.name for s in default_streams() if s.due_month_offset] == ["steering_monthly"]
     assert UNIT.recipient == "Phòng Văn hóa - Xã hội" and LEAD.recipient == "UBND xã"
 
 

@@ -42,6 +42,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     ({"TELEGRAM_WEBHOOK_URL": "https://bot.vn/tg"}, "TELEGRAM_WEBHOOK_SECRET"),
     ({"ZALO_WEBHOOK_URL": "https://bot.vn/z", "ZALO_WEBHOOK_SECRET": "bad secret!"}, "ZALO_WEBHOOK_SECRET"),
     ({"CDSBOT_STREAMS_FILE": "/nonexistent.json"}, "CDSBOT_STREAMS_FILE"),
+    ({"CDSBOT_ZALO_BULK_RATE": "fast"}, "CDSBOT_ZALO_BULK_RATE"),
+    ({"CDSBOT_ZALO_BULK_RATE": "0"}, "CDSBOT_ZALO_BULK_RATE"),
 ])
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError) as err:

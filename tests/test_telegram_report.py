@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -164,3 +165,68 @@ async def test_member_cannot_open_unit_report(tg: TelegramHarness, db: Database)
     await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=LEAD)
     sent = await tg.say(LEAD, "/baocao")
     assert sent[0].text == vi("Sorry, that command is not available for your role. Type /trogiup to see yours.")
+
+
+async def test_two_officers_of_a_unit_send_at_the_same_moment(tg: TelegramHarness, db: Database,
+                                                               db_url: str) -> None:
+    """After a first report, both officers amend and send in parallel: revisions 2 and 3, no error reply.
+
+    On PostgreSQL the test holds the report table until both transactions wait, so they really
+    collide; SQLite serialises writers by itself."""
+    org = await make_org(db)
+    await _plan(db)
+    second = OFFICER + 100
+    await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
+    await add_person(db, org["hcc"], "Vi Thị Hoa", "officer", telegram_id=second)
+
+    async def fill(officer: int) -> None:
+        await tg.say(officer, "/baocao", expect=2)
+        for _ in range(4):
+            await tg.tap(officer, "same" if "same" in tg.last[officer].callback_data else "done")
+        await tg.tap(officer, "none")
+        await tg.tap(officer, "none")
+
+    await tg.say(OFFICER, "/baocao", expect=2)
+    await tg.tap(OFFICER, "done")
+    await tg.tap(OFFICER, "done")
+    await tg.say(OFFICER, "90")
+    await tg.tap(OFFICER, "yes")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "none")
+    await tg.tap(OFFICER, "send")
+    await fill(OFFICER)
+    await fill(second)
+    blocker = None
+    if db_url.startswith("postgresql"):
+        import asyncpg
+
+        blocker = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+        hold = blocker.transaction()
+        await hold.start()
+        await blocker.execute("LOCK TABLE report IN EXCLUSIVE MODE")  # reads pass, writes wait
+    try:
+        for officer in (OFFICER, second):
+            msg = tg.last[officer]
+            tg.fake.queue(tg.fake.callback(officer, "send", message_id=msg.message_id))
+            tg.queued += 1
+        if blocker is not None:
+            waiting = 0
+            for _ in range(500):
+                waiting = await blocker.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if waiting == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting == 2, "both sends should be waiting (on the table or on each other)"
+            await hold.rollback()
+    finally:
+        if blocker is not None:
+            await blocker.close()
+    sent = await tg.fake.wait_for_sent(2)
+    await tg.settle()
+    texts_sent = sorted(m.text for m in sent)
+    assert texts_sent == sorted(vi("Your corrected report for {period} replaces the earlier one (revision {r}). "
+                                   "Thank you.", period="tháng 12/2026", r=r) for r in (2, 3))
+    async with db.session() as s:
+        report = (await s.exec(select(Report))).one()
+        revisions = sorted(r.revision for r in (await s.exec(select(ReportRevision))).all())
+    assert report.revision == 3 and revisions == [1, 2, 3]

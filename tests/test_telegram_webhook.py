@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -11,7 +13,7 @@ from bot.app import BotApp
 from bot.config import load_settings
 from handlers.services import Services
 from storage.db import Database
-from storage.models import ActivityLog, ProcessedUpdate
+from storage.models import ActivityLog, InboxUpdate, ProcessedUpdate
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.seed import add_person, make_org
 
@@ -65,6 +67,45 @@ async def test_webhook_secret_and_bodies(hooked: tuple, db: Database) -> None:
     async with db.session() as s:
         assert len((await s.exec(select(ProcessedUpdate))).all()) == 1
         assert (await s.exec(select(ActivityLog))).all() == []  # not confirmed yet
+
+
+async def test_a_stored_update_left_by_a_dead_worker_is_replayed(hooked: tuple, db: Database) -> None:
+    fake, client, bot = hooked
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Lò Văn Minh", "member", telegram_id=42)
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    resp = await client.post("/telegram/webhook", json={"update_id": 80, **fake.message(42, "/trogiup")},
+                             headers=good)
+    assert resp.status == 200
+    await fake.wait_for_sent(1)
+    fake.take_sent()
+    assert await _inbox_empties(db)  # handled: nothing left in the inbox
+    # A worker stored this update, answered 200 and died before handling it; its claim has run out.
+    update = {"update_id": 81, **fake.message(42, "hỗ trợ 4 người cài VNeID")}
+    async with db.transaction() as s:
+        s.add(InboxUpdate(channel="telegram", update_key="81", payload=update,
+                          claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
+    resp = await client.post("/telegram/webhook", json=update, headers=good)  # Telegram retries meanwhile
+    assert resp.status == 200
+    assert fake.sent == []  # stored already: left to its owner or to the replay
+    channel = bot.channels[0]
+    assert await channel.inbox.replay() == 1
+    sent = await fake.wait_for_sent(1)
+    assert sent[0].chat_id == 42 and "4" in sent[0].text
+    assert await _inbox_empties(db)
+    async with db.session() as s:
+        assert len((await s.exec(select(ProcessedUpdate))).all()) == 2
+    assert await channel.inbox.replay() == 0
+
+
+async def _inbox_empties(db: Database, timeout: float = 5.0) -> bool:
+    """The row is deleted right after the replies went out: wait for it."""
+    for _ in range(int(timeout / 0.02)):
+        async with db.session() as s:
+            if not (await s.exec(select(InboxUpdate))).all():
+                return True
+        await asyncio.sleep(0.02)
+    return False
 
 
 async def test_command_menus_in_both_languages(hooked: tuple) -> None:

@@ -1,0 +1,78 @@
+"""The dispatcher's per-update statements, built once as Core statements with bound parameters.
+
+Profiled, building a statement (coercions, cache keys) and the ORM's unit of work cost more than
+running it; these are compiled once per dialect and executed on the session's connection, so the
+update's claim, state, replies and CAS save stay in the session's one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import ConversationState, Outbox, ProcessedUpdate
+
+__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "update_state"]
+
+_STATE = ConversationState.__table__  # type: ignore[attr-defined]
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+
+_LOAD_STATE = select(_STATE.c.id, _STATE.c.flow, _STATE.c.step, _STATE.c.data, _STATE.c.version,
+                     _STATE.c.updated_at).where(_STATE.c.channel == bindparam("channel"),
+                                                _STATE.c.chat_id == bindparam("chat_id"))
+_UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE.c.version == bindparam("old"))
+                 .values(flow=bindparam("flow"), step=bindparam("step"), data=bindparam("data"),
+                         version=bindparam("new"), updated_at=bindparam("now")))
+_INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+                                    _OUTBOX.c.status == "pending")
+              .values(status="sent", sent_at=bindparam("now")))
+_REPLY_DEFAULTS = {"person_id": None, "status": "pending", "attempts": 0, "sent_at": None, "error": None}
+_BY_DIALECT: dict[str, tuple[Any, Any]] = {}
+
+
+def _inserts(dialect: str) -> tuple[Any, Any]:
+    """(claim an update id, insert a state row), each INSERT … ON CONFLICT DO NOTHING."""
+    if dialect not in _BY_DIALECT:
+        ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _BY_DIALECT[dialect] = (ins(_PROCESSED).on_conflict_do_nothing(),
+                                ins(_STATE).on_conflict_do_nothing())
+    return _BY_DIALECT[dialect]
+
+
+async def claim_update(conn: AsyncConnection, channel: str, key: str, now: datetime) -> bool:
+    """Record the update id; False if it was already recorded (a redelivery)."""
+    result = await conn.execute(_inserts(conn.dialect.name)[0],
+                                {"channel": channel, "update_key": key, "processed_at": now})
+    return bool(result.rowcount)
+
+
+async def load_state(conn: AsyncConnection, channel: str, chat_id: str) -> Any:
+    """The chat's state row (id, flow, step, data, version, updated_at), or None."""
+    return (await conn.execute(_LOAD_STATE, {"channel": channel, "chat_id": chat_id})).first()
+
+
+async def insert_state(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    result = await conn.execute(_inserts(conn.dialect.name)[1], values)
+    return bool(result.rowcount)
+
+
+async def update_state(conn: AsyncConnection, row_id: int, version: int, flow: str | None, step: str | None,
+                       data: dict[str, Any], now: datetime) -> bool:
+    """Compare-and-swap: write only if the row still has ``version``; False if someone else won."""
+    result = await conn.execute(_UPDATE_STATE, {"row_id": row_id, "old": version, "new": version + 1,
+                                                "flow": flow, "step": step, "data": data, "now": now})
+    return bool(result.rowcount)
+
+
+async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert pending outbox rows (key, channel, chat_id, payload, next_attempt_at, created_at); their ids."""
+    return [(await conn.execute(_INSERT_REPLY, {**_REPLY_DEFAULTS, **row})).scalar_one() for row in rows]
+
+
+async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
+    await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
