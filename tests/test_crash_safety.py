@@ -29,6 +29,15 @@ async def _spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
         cwd=Path(__file__).resolve().parents[1])
 
 
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+
+
 async def _wait(cond, timeout: float, what: str) -> None:  # noqa: ANN001
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -119,12 +128,7 @@ async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Databas
         # mark; every such row is found and logged as in doubt by the restarted worker.
         assert doubles <= in_doubt <= 1, f"{doubles} reminders doubled, {in_doubt} in doubt"
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
+        await _stop(proc)
         await fake.stop()
 
 
@@ -184,12 +188,7 @@ async def test_sigkill_between_receiving_and_handling_a_zalo_update(db_url: str,
     finally:
         if not blocker.is_closed():
             await blocker.close()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
+        await _stop(proc)
 
 
 _STATE: dict = {}

@@ -181,18 +181,18 @@ async def test_two_officers_of_a_unit_send_at_the_same_moment(tg: TelegramHarnes
 
     async def fill(officer: int) -> None:
         await tg.say(officer, "/baocao", expect=2)
-        for _ in range(4):
-            await tg.tap(officer, "same" if "same" in tg.last[officer].callback_data else "done")
+        for _ in range(4):  # tasks: done; percent: 100; yes/no: yes — or "unchanged" once there is one
+            choices = tg.last[officer].callback_data
+            if "same" in choices:
+                await tg.tap(officer, "same")
+            elif choices:
+                await tg.tap(officer, "done" if "done" in choices else "yes")
+            else:
+                await tg.say(officer, "100")
         await tg.tap(officer, "none")
         await tg.tap(officer, "none")
 
-    await tg.say(OFFICER, "/baocao", expect=2)
-    await tg.tap(OFFICER, "done")
-    await tg.tap(OFFICER, "done")
-    await tg.say(OFFICER, "90")
-    await tg.tap(OFFICER, "yes")
-    await tg.tap(OFFICER, "none")
-    await tg.tap(OFFICER, "none")
+    await fill(OFFICER)  # the first report (every item answered "done" / 100 %)
     await tg.tap(OFFICER, "send")
     await fill(OFFICER)
     await fill(second)
