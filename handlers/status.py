@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import select
 
 from bot.errors import InputError
@@ -115,6 +117,19 @@ _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("
              "steering_year": N_("annual report to the steering committee")}
 
 
+async def _submitted(turn: Turn, unit: Unit | None, name: str, period: Period) -> datetime | None:
+    """When the person's unit sent ``name`` for ``period`` (first activity log for village logs)."""
+    if unit is None:
+        return None
+    if name == "village_monthly":
+        return (await turn.session.exec(select(ActivityLog.created_at).where(
+            ActivityLog.unit_id == unit.id, ActivityLog.on_date >= period.start,
+            ActivityLog.on_date <= period.end))).first()
+    return (await turn.session.exec(select(Report.submitted_at).join(ReportingPeriod).where(
+        Report.unit_id == unit.id, ReportingPeriod.commune_id == unit.commune_id,
+        ReportingPeriod.stream == name, ReportingPeriod.key == period.key))).first()
+
+
 async def due_cmd(turn: Turn, _args: str) -> None:
     """What this person still owes, per stream their role reports in (as their commune configured it)."""
     from reminders.commune_streams import commune_streams
@@ -139,27 +154,25 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             continue
         if name == "unit_monthly" and (unit is None or unit.kind != "office"):
             continue
-        period = period_for(stream, turn.now, turn.tz)
-        submitted = None
-        if unit is not None and name == "village_monthly":
-            submitted = (await turn.session.exec(select(ActivityLog.created_at).where(
-                ActivityLog.unit_id == unit.id, ActivityLog.on_date >= period.start,
-                ActivityLog.on_date <= period.end))).first()
-        elif unit is not None:
-            submitted = (await turn.session.exec(select(Report.submitted_at).join(ReportingPeriod).where(
-                Report.unit_id == unit.id, ReportingPeriod.commune_id == person.commune_id,
-                ReportingPeriod.stream == name, ReportingPeriod.key == period.key))).first()
-        state = classify(period, submitted, turn.now)
-        due_text = period.due_text_en if loc == "en" else period.due_text_vi
-        what = _(_DUE_WHAT[name])
-        if state in ("on_time", "late"):
-            lines.append("✅ " + _("{what} for {period}: received", what=what, period=period_label(period, loc)))
-        else:
-            lines.append("⏳ " + _("{what} for {period}: due {due} (deadline {at})", what=what,
-                                  period=period_label(period, loc), due=due_text,
-                                  at=fmt_datetime(period.due, turn.tz)))
+        current = period_for(stream, turn.now, turn.tz)
+        for period in (previous_period(current), current):
+            state = classify(period, await _submitted(turn, unit, name, period), turn.now)
+            what = _(_DUE_WHAT[name])
+            label = period_label(period, loc)
+            if period is not current:  # the last period matters only while it is still owed
+                if state != "missing":
+                    continue
+                lines.append("⚠️ " + _("{what} for {period}: overdue since {at}; please send it as soon as "
+                                      "you can", what=what, period=label, at=fmt_datetime(period.due, turn.tz)))
+            elif state in ("on_time", "late"):
+                lines.append("✅ " + _("{what} for {period}: received", what=what, period=label))
+                continue
+            else:
+                due_text = period.due_text_en if loc == "en" else period.due_text_vi
+                lines.append("⏳ " + _("{what} for {period}: due {due} (deadline {at})", what=what, period=label,
+                                      due=due_text, at=fmt_datetime(period.due, turn.tz)))
             if name.startswith("steering_") and unit is not None:
-                choices.append(Choice(_("Sent: {what} for {period}", what=what, period=period_label(period, loc)),
+                choices.append(Choice(_("Sent: {what} for {period}", what=what, period=label),
                                       f"steersent:{name}:{period.key}"))
     if not lines:
         turn.reply(_("You have no reports to make. Thank you!"))

@@ -360,3 +360,21 @@ async def test_cache_is_per_commune_and_invalidated_on_write(db: Database) -> No
         assert (await commune_streams(s, other, ids["commune"])).named("unit_monthly").due_day == 15
         invalidate(other)
         assert (await commune_streams(s, other, ids["commune"])).named("unit_monthly").due_day == 20
+
+
+async def test_due_list_keeps_an_overdue_report_until_it_is_sent(chat: Chat) -> None:
+    """After 20/12 the current period is January; December's unsent report must still be listed."""
+    what = vi("unit report (/baocao)")
+    chat.now = at("2026-12-21T09:00+07:00")
+    out = await chat.say(OFFICER, "/hanbaocao")
+    overdue = "⚠️ " + vi("{what} for {period}: overdue since {at}; please send it as soon as you can",
+                         what=what, period="tháng 12/2026", at="23:59 19/12/2026")
+    assert overdue in out[0].text
+    assert "⏳ " + vi("{what} for {period}: due {due} (deadline {at})", what=what, period="tháng 1/2027",
+                     due="trước ngày 20/01/2027", at="23:59 19/1/2027") in out[0].text
+    chat.now = at("2026-12-10T09:00+07:00")  # before December's deadline: December pending, November owed
+    out = await chat.say(OFFICER, "/hanbaocao")
+    lines = out[0].text.split("\n")
+    owed = [line for line in lines if what in line]
+    assert len(owed) == 2 and owed[0].startswith("⚠️") and owed[1].startswith("⏳")
+    assert "tháng 11/2026" in owed[0] and "tháng 12/2026" in owed[1]
