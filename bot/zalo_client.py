@@ -21,7 +21,9 @@ __all__ = ["DEFAULT_BASE_URL", "MAX_TEXT", "ZaloClient", "ZaloUpdate", "parse_up
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 MAX_TEXT = 2000  # characters per sendMessage text and per sendPhoto caption
 _EMPTY_POLL = 408  # getUpdates: nothing arrived within the long-poll timeout
-_PERMANENT = frozenset({400, 401, 403, 404})  # fix the request or the token; never retried
+_PERMANENT = frozenset({400, 401, 404})  # fix the request or the token; never retried
+# Zalo documents 403 as "Internal server error" (zalo-api.md §1.8): retried with backoff like a 5xx.
+_RETRY_4XX = frozenset({403, 408})
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +228,7 @@ class ZaloClient:
         if code == 429:
             hint = _retry_after(envelope, retry_header)
             raise RateLimited(self._scrub(message), retry_after=hint or 0.0)
-        retryable = code is None or not (400 <= code < 500) or code == 408
+        retryable = code is None or not (400 <= code < 500) or code in _RETRY_4XX
         raise self._error(message, retryable, code)
 
     def _error(self, message: str, retryable: bool, code: int | None = None) -> ChannelError:

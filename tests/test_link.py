@@ -181,7 +181,7 @@ async def test_outbox_falls_back_to_telegram(both: ZaloHarness, db: Database) ->
             s, person, Outgoing(text="Nhắc: hạn nộp báo cáo là 15/12"), key="remind:1", now=both.now
         )
     assert channel == "zalo"
-    both.fake.fail_next("sendMessage", 403)  # refused for good (not retried)
+    both.fake.fail_next("sendMessage", 400)  # refused for good (not retried)
     assert both.bot is not None and both.bot.outbox is not None
     assert await both.bot.outbox.run_once() == 1
     assert await both.bot.outbox.run_once() == 1

@@ -298,7 +298,7 @@ async def test_send_errors_do_not_stop_the_poller(
     kinds: dict[str, dict[str, Any]] = {  # permanent errors are tried once; the others once more
         "400": {"status": 400},
         "401": {"status": 401},
-        "403": {"status": 403},
+        "403": {"status": 403, "times": 2},
         "429": {"status": 429, "times": 2},
         "html502": {"status": 502, "body": HTML_502, "http_status": 502, "times": 2},
         "slow": {"status": None, "delay": 1.3, "times": 2},
