@@ -2,7 +2,7 @@
 polling the fake Telegram server. Prints READY when polling; stops when its stdin closes.
 
     python -m bench._botproc --kind ours --base-url http://127.0.0.1:PORT/bot --db-url URL \\
-        --concurrent 0 --limiter on [--profile-out FILE]"""
+        --concurrent 0 --limiter on [--profile-out FILE] [--webhook-port PORT]"""
 
 from __future__ import annotations
 
@@ -79,6 +79,7 @@ def _lean_experiment() -> None:
 
 
 async def _ours(args: argparse.Namespace) -> None:
+    from bench.conversation_hook import SECRET
     from bench.sweep import _rate_limiter
     from bot.app import BotApp
     from bot.config import load_settings
@@ -86,7 +87,9 @@ async def _ours(args: argparse.Namespace) -> None:
     from handlers.services import Services
     from storage.db import Database
 
-    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db"}, env_file=None)
+    port = args.webhook_port  # webhook mode: serve /telegram/webhook on this port (bench.conversation_hook)
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "CDSBOT_HTTP_PORT": str(port or 8080)},
+                             env_file=None)
     db = Database(args.db_url)
     services = Services(db=db, tz=settings.timezone)
     bot = BotApp.build(settings, db=db, services=services)
@@ -94,9 +97,13 @@ async def _ours(args: argparse.Namespace) -> None:
     SQL = _SqlStats(db.engine, db.hot_engine)
     with _rate_limiter(args.limiter == "on"):
         tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
-                             concurrent=_concurrency(args.concurrent))  # type: ignore[arg-type]
+                             concurrent=_concurrency(args.concurrent),  # type: ignore[arg-type]
+                             webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if port else None,
+                             webhook_secret=SECRET if port else None)
     bot.channels.append(tg)
-    await bot.start(serve_http=False, background=False)
+    if port:
+        tg.mount(bot.web)
+    await bot.start(serve_http=bool(port), background=False)
     print("READY", flush=True)
     try:
         await _wait_stdin_closed()
@@ -146,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile-out")
     p.add_argument("--sql-out", help="write SQL statement counts (JSON) here at exit")
     p.add_argument("--lean", action="store_true", help="hot-path experiment, see _lean_experiment")
+    p.add_argument("--webhook-port", type=int, help="webhook mode (inbox on) on this port instead of polling")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prof: Any = None

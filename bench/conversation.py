@@ -16,7 +16,8 @@ A configuration is ``kind:concurrent[:limiter]``: kind ``ours`` or ``echo``; con
 limiter ``on`` = the channel's rate limiter as shipped (30 messages/s overall), ``off`` = a
 pass-through one (bench.sweep._NoLimit);
 a fourth part ``lean`` runs bench._botproc's hot-path experiment (no per-reply "delivered"
-transaction) to bound what batching those marks could save.
+transaction) to bound what batching those marks could save; ``webhookN`` runs N bot processes in
+webhook mode behind one round-robin "load balancer" (bench.conversation_hook; meant for PostgreSQL).
 Targets: ours ≥ 50 % of the echo ceiling and ≥ 300 updates/s per process on SQLite."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import sys
@@ -34,6 +36,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bench import conversation_hook as hook
 from bench.common import add_common_args, gen_config, out_dir, percentiles, prepare, record_result
 from storage.db import Database
 from storage.models import Identity, Person, Unit
@@ -70,6 +73,13 @@ class BenchFake(FakeTelegramApi):
         super().__init__(token=TOKEN)
         self.people: dict[int, Talker] = {}
         self.stats = Stats()
+        self.poster: hook.WebhookPoster | None = None  # webhook mode: updates are POSTed to the workers
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        if self.poster is None:
+            self.queue(update)
+        else:
+            await self.poster.post(self._with_update_id(update))
 
     def _record_sent(self, sent: SentMessage) -> None:  # replaces the list + event of the test fake
         person = self.people.get(sent.chat_id) if isinstance(sent.chat_id, int) else None
@@ -103,7 +113,7 @@ class Talker:
         self.replies, self.expect = [], expect
         self.done.clear()
         t0 = time.perf_counter()
-        self.fake.queue(update)
+        await self.fake.deliver(update)
         await asyncio.wait_for(self.done.wait(), STEP_TIMEOUT)
         self.expect = 0
         self.fake.stats.steps.append((t0, self.t_last))
@@ -176,58 +186,46 @@ async def _people(db_url: str, members: int, officers: int) -> tuple[list[int], 
     return m[:members], o[:officers]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), in seconds."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
-def _parse_config(text: str) -> tuple[str, str, str]:
-    parts = text.split(":")
-    kind = parts[0]
-    if kind not in ("ours", "echo"):
-        raise ValueError(f"bad configuration {text!r}: kind must be ours or echo")
-    concurrent = parts[1] if len(parts) > 1 else "0"
-    limiter = parts[2] if len(parts) > 2 else ("on" if kind == "ours" else "off")
-    return kind, concurrent, limiter
-
-
-def _lean(config: str) -> bool:
-    return config.split(":")[3:4] == ["lean"]
-
-
 async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[int], officers: list[int],
                       warmup: float, seconds: float, profile: bool, label: str, log: Any) -> dict[str, Any]:
-    kind, concurrent, limiter = _parse_config(config)
+    kind, concurrent, limiter = hook.parse_config(config)
     fake.updates.clear()
     fake.requests.clear()
     fake.stats = Stats()
-    name = f"{label}_{kind}_{concurrent}_{limiter}" + ("_lean" if _lean(config) else "")
+    workers = hook.webhook_workers(config)
+    name = f"{label}_{kind}_{concurrent}_{limiter}" + ("_lean" if hook.is_lean(config) else "") + \
+        (f"_webhook{workers}" if workers else "")
     logfile = out_dir() / f"conversation_{name}.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "bench._botproc", "--kind", kind, "--base-url", fake.base_url,
            "--concurrent", concurrent, "--limiter", limiter, "--poll-timeout", "10"]
     if kind == "ours":
-        cmd += ["--db-url", db_url] + (["--lean"] if _lean(config) else [])
+        cmd += ["--db-url", db_url] + (["--lean"] if hook.is_lean(config) else [])
     prof_path = out_dir() / f"profile_conversation_{name}.txt"
     if profile and kind == "ours":
         cmd += ["--profile-out", str(prof_path)]
     sql_path = out_dir() / f"sql_conversation_{name}.json"
     if kind == "ours":
         cmd += ["--sql-out", str(sql_path)]
+    ports = hook.free_ports(workers) if workers else [None]
+    procs = []
     with open(logfile, "wb") as err:
-        proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
-                                                    stdout=asyncio.subprocess.PIPE, stderr=err,
-                                                    cwd=str(ROOT))
+        for i, port in enumerate(ports):  # workers > 0: no profile; SQL counts to sql_path + ".i"
+            extra = ["--webhook-port", str(port)] if port else []
+            argv = cmd if i == 0 else [f"{a}.{i}" if a == str(sql_path) else a for a in cmd
+                                       if a not in (str(prof_path), "--profile-out")]
+            procs.append(await asyncio.create_subprocess_exec(*argv, *extra, stdin=asyncio.subprocess.PIPE,
+                                                              stdout=asyncio.subprocess.PIPE, stderr=err,
+                                                              cwd=str(ROOT)))
+    fake.poster = hook.WebhookPoster(ports) if workers else None  # type: ignore[arg-type]
     try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 60)
-        if b"READY" not in line:
-            raise RuntimeError(f"bot process did not start ({config}); see {logfile}")
+        for proc in procs:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            if b"READY" not in line:
+                raise RuntimeError(f"bot process did not start ({config}); see {logfile}")
+        if fake.poster is not None:
+            await fake.poster.start()
         stop = asyncio.Event()
         rng = random.Random(11)
         tasks = []
@@ -248,21 +246,26 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
             await asyncio.sleep(0.25)
             fake.requests.clear()
             if cpu0 is None and time.perf_counter() >= t_start:
-                cpu0, c0 = _cpu_seconds(proc.pid), time.perf_counter()
-        bot_cpu = (_cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - c0) if cpu0 is not None else None
+                cpu0, c0 = sum(hook.cpu_seconds(p.pid) for p in procs), time.perf_counter()
+        bot_cpu = (sum(hook.cpu_seconds(p.pid) for p in procs) - cpu0) / (time.perf_counter() - c0) \
+            if cpu0 is not None else None
         stop.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*tasks), STEP_TIMEOUT + 5)
         for t in tasks:
             t.cancel()
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), 30)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        if fake.poster is not None:
+            await fake.poster.stop()
+        for proc in procs:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        for proc in procs:
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
         fake.people.clear()
     st = fake.stats
     done = [(q, r) for q, r in st.steps if t_start <= r <= t_end]
@@ -271,7 +274,8 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
                      if " ERROR " in line)
     pct = percentiles(lat, (50, 95, 99))
     out = {
-        "config": config, "kind": kind, "concurrent": concurrent, "limiter": limiter,
+        "config": config, "kind": kind, "concurrent": concurrent, "limiter": limiter, "processes": len(procs),
+        "webhook_rejected": fake.poster.rejected if fake.poster is not None else None,
         "users": len(members) + len(officers), "updates": len(done),
         "updates_per_s": round(len(done) / seconds, 1),
         "latency_ms": {k: round(v, 1) for k, v in pct.items()} | {"max": round(max(lat), 1) if lat else None},
@@ -283,9 +287,11 @@ async def _run_config(fake: BenchFake, config: str, db_url: str, members: list[i
     if profile and kind == "ours" and prof_path.exists():
         out["profile"] = str(prof_path)
     if kind == "ours" and sql_path.exists():
-        import json
-
         sql = json.loads(sql_path.read_text(encoding="utf-8"))
+        for i in range(1, len(procs)):  # the other webhook workers' statements
+            other = sql_path.with_name(f"{sql_path.name}.{i}")
+            if other.exists():
+                sql["statements"] += json.loads(other.read_text(encoding="utf-8"))["statements"]
         handled = len(st.steps)
         out["sql_per_update"] = round(sql["statements"] / handled, 1) if handled else None
         out["sql_top"] = dict(list(sql["by_shape"].items())[:12])
@@ -320,7 +326,8 @@ async def bench_conversation(db_url: str, *, configs: tuple[str, ...] = DEFAULT_
         r["fraction_of_echo_same_concurrency"] = round(r["updates_per_s"] / same["updates_per_s"], 3) \
             if same and same["updates_per_s"] else None
     shipped = next((r for r in ours if r["config"] in ("ours:0:on", "ours:false:on")), ours[0] if ours else None)
-    best = max((r for r in ours if not _lean(r["config"])), key=lambda r: r["updates_per_s"],
+    best = max((r for r in ours if not hook.is_lean(r["config"]) and not hook.webhook_workers(r["config"])),
+               key=lambda r: r["updates_per_s"],
                default=None)  # the best app configuration; ``lean`` is an experiment, not the app
     return {
         "users": len(members) + len(officers), "members": len(members), "officers": len(officers),

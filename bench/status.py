@@ -92,6 +92,26 @@ async def _province_agrees(db: Database, communes: list[Commune], periods: list[
     return {"agrees": not differs, "checked": checked, "differs": differs}
 
 
+EXPORT_COMMUNES = 5
+TARGET_EXPORT_S = 3.0
+
+
+async def _xlsx_exports(db: Database, communes: list[Commune]) -> dict[str, Any]:
+    """Time what /xuat does for one commune-month: gather the data, build the workbook."""
+    from storage.export_data import gather_export
+    from storage.export_xlsx import build_xlsx
+
+    took, sizes = [], []
+    for commune in communes:
+        t = time.perf_counter()
+        async with db.session() as s:
+            data = await gather_export(s, commune, None, BENCH_NOW, TZ)
+        sizes.append(len(build_xlsx(data)))
+        took.append(time.perf_counter() - t)
+    return {"median": round(statistics.median(took), 3), "max": round(max(took), 3), "n": len(took),
+            "kb": round(statistics.median(sizes) / 1024), "target_s": TARGET_EXPORT_S}
+
+
 async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, profile: bool = False,
                        label: str = "status", add_index: bool = False,
                        log: Any = print) -> dict[str, Any]:
@@ -177,6 +197,8 @@ async def bench_status(url: str, *, samples: int = 60, province_runs: int = 3, p
         extra["province_status_fn_s_min"] = round(min(times_p), 3)
         extra["sql_per_province_status_fn"] = fn_queries
         log(f"province_status(): median {statistics.median(times_p):.3f} s, {fn_queries} SQL statements")
+        extra["xlsx_export_s"] = await _xlsx_exports(db, order[:EXPORT_COMMUNES])
+        log(f"xlsx export of a commune-month: {extra['xlsx_export_s']}")
         counter.close()
     finally:
         await db.dispose()
@@ -234,7 +256,8 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     on_pg = args.db == "postgresql"
     result["pass"] = {"commune_p95": p95 < TARGET_COMMUNE_P95_MS,
                       "province": result["province_status_s"] < TARGET_PROVINCE_S if on_pg else None,
-                      "province_status_fn": result["province_status_fn_s"] < TARGET_PROVINCE_S if on_pg else None}
+                      "province_status_fn": result["province_status_fn_s"] < TARGET_PROVINCE_S if on_pg else None,
+                      "xlsx_export": result["xlsx_export_s"]["max"] < TARGET_EXPORT_S}
     return result
 
 

@@ -244,23 +244,33 @@ class TelegramChannel:
             await self.app.process_update(update)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        answering: asyncio.Task[None] | None = None
         try:
             incoming = to_incoming(update)
-            if update.callback_query is not None:
-                try:
-                    await update.callback_query.answer()
-                except TelegramError as exc:
-                    log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
+            if update.callback_query is not None:  # answered alongside the turn, awaited before we return
+                answering = asyncio.ensure_future(self._answer(update.callback_query.id))
             if incoming is None:
                 return
             try:
                 await self.dispatcher.respond(incoming, CAPS, self.send)
             finally:
+                if answering is not None:
+                    await answering
+                    answering = None
                 self.processed += 1
         finally:
+            if answering is not None:
+                await answering
             if self.inbox is not None:
                 with contextlib.suppress(Exception):  # left in the inbox, it is replayed later
                     await self.inbox.done(str(update.update_id))
+
+    async def _answer(self, query_id: str) -> None:
+        """Stop the tapped button's spinner (answerCallbackQuery); a failure only costs the spinner."""
+        try:
+            await self.app.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
 
     async def send(self, chat_id: str, out: Outgoing, *, bulk: bool = False) -> str:
         """Send one Outgoing; returns the platform message id. Raises ChannelError.

@@ -10,6 +10,7 @@ host (aiohttp's ``trust_env`` would also read ~/.netrc in a thread on every requ
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -18,6 +19,8 @@ from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
 __all__ = ["AiohttpRequest"]
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -30,7 +33,8 @@ class AiohttpRequest(BaseRequest):
         self._read, self._write, self._connect = read_timeout, write_timeout, connect_timeout
         self._pool, self._media_write = pool_timeout, media_write_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[tuple[str, str | None], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
+        self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}  # by scheme://host:port
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -58,7 +62,8 @@ class AiohttpRequest(BaseRequest):
         read = _given(read_timeout, self._read)
         write = _given(write_timeout, self._media_write if files else self._write)
         conn, pool = _given(connect_timeout, self._connect), _given(pool_timeout, self._pool)
-        body: Any = fields or None
+        body: Any = None
+        headers: dict[str, str] | None = None
         if files:
             form = aiohttp.FormData(quote_fields=False)
             for name, value in (fields or {}).items():
@@ -66,24 +71,35 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mime) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mime)
             body = form
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=None if conn is None and pool is None else (conn or 0) + (pool or 0),
-            sock_connect=conn, sock_read=max(filter(None, (read, write)), default=None))
-        proxy, proxy_auth = self._proxy_for(URL(url))
+        elif fields:  # encoded here as aiohttp's FormData would, without its per-request multipart writer
+            body, headers = urlencode(fields, doseq=True).encode(), _FORM
+        timeout = self._timeout(read, write, conn, pool)
+        proxy, proxy_auth = self._proxy_for(url)
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout, proxy=proxy,
-                                             proxy_auth=proxy_auth) as resp:
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
+                                             proxy=proxy, proxy_auth=proxy_auth) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        key = (url.scheme, url.host)
+    def _timeout(self, read: float | None, write: float | None, conn: float | None,
+                 pool: float | None) -> aiohttp.ClientTimeout:
+        key = (read, write, conn, pool)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=None if conn is None and pool is None else (conn or 0) + (pool or 0),
+                sock_connect=conn, sock_read=max(filter(None, (read, write)), default=None))
+        return timeout
+
+    def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        scheme, _sep, rest = url.partition("://")
+        key = f"{scheme}://{rest.split('/', 1)[0]}"
         if key not in self._proxies:
             try:
-                self._proxies[key] = get_env_proxy_for_url(url)
+                self._proxies[key] = get_env_proxy_for_url(URL(url))
             except LookupError:
                 self._proxies[key] = (None, None)
         return self._proxies[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
 
 from bot.errors import InputError
@@ -11,13 +12,24 @@ from handlers import engine
 from handlers.counts import parse_count
 from handlers.messages import Choice
 from handlers.textcheck import clean_text
-from handlers.turn import Turn
+from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of"]
 
 EVIDENCE_WINDOW = timedelta(minutes=30)
+_LOG = ActivityLog.__table__  # type: ignore[attr-defined]
+_ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
+_INSERT_LOG = insert(_LOG).returning(_LOG.c.id)
+_INSERT_LOG_MANY = insert(_LOG)
+_INSERT_LOGS = insert(_LOG).returning(_LOG.c.id, sort_by_parameter_order=True)  # one statement on PostgreSQL
+_INSERT_ATTACHMENT = insert(_ATTACHMENT)
+# photos sent without a recent log (kept waiting by _keep_media) go to the log now confirmed
+_CLAIM_ORPHANS = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam("who"),
+                                            _ATTACHMENT.c.activity_log_id.is_(None),
+                                            _ATTACHMENT.c.created_at >= bindparam("since"))
+                  .values(activity_log_id=bindparam("log_id")))
 
 
 def label_of(turn: Turn, code: str) -> str:
@@ -27,11 +39,14 @@ def label_of(turn: Turn, code: str) -> str:
     return code
 
 
-async def _village(turn: Turn) -> Unit | None:
+async def _village(turn: Turn) -> UnitRef | None:
     person = turn.person
     if person is None or person.unit_id is None:
         return None
-    unit = await turn.session.get(Unit, person.unit_id)
+    unit = turn.unit  # loaded with the person by the dispatcher
+    if unit is None or unit.id != person.unit_id:
+        row = await turn.session.get(Unit, person.unit_id)
+        unit = UnitRef(row.id, row.kind, row.name) if row is not None and row.id is not None else None
     return unit if unit and unit.kind == "village" else None
 
 
@@ -186,23 +201,23 @@ async def _finish(turn: Turn) -> None:
         return
     assert turn.person is not None
     on_date = date.fromisoformat(turn.data["on_date"])
-    logs = []
-    for code, n in turn.data["counts"].items():
-        if n:
-            log = ActivityLog(commune_id=turn.person.commune_id, unit_id=turn.data["unit_id"],
-                              person_id=turn.person.id, on_date=on_date, activity=code, count=int(n),
-                              note=turn.data.get("note") or None, created_at=turn.now)
-            turn.session.add(log)
-            logs.append(log)
-    await turn.session.flush()
-    for _kind, ref, caption in turn.data.get("media", []):
-        turn.session.add(Attachment(person_id=turn.person.id, activity_log_id=logs[0].id, channel=turn.incoming.channel,
-                                    file_ref=ref, caption=caption))
-    orphans = (await turn.session.exec(select(Attachment).where(
-        Attachment.person_id == turn.person.id, Attachment.activity_log_id.is_(None),  # type: ignore[union-attr]
-        Attachment.created_at >= turn.now - EVIDENCE_WINDOW))).all()
-    for a in orphans:
-        a.activity_log_id = logs[0].id
+    rows = [{"commune_id": turn.person.commune_id, "unit_id": turn.data["unit_id"], "person_id": turn.person.id,
+             "on_date": on_date, "activity": code, "count": int(n), "note": turn.data.get("note") or None,
+             "created_at": turn.now} for code, n in turn.data["counts"].items() if n]
+    if rows:  # Core statements (no ORM objects or flush); the first log's id carries the photos
+        conn = await turn.session.connection()
+        if conn.dialect.name == "postgresql" or len(rows) == 1:
+            first_id = (await conn.execute(_INSERT_LOGS, rows)).scalars().first()
+        else:  # SQLite would send the rows of _INSERT_LOGS one by one to keep their order
+            first_id = (await conn.execute(_INSERT_LOG, rows[0])).scalar_one()
+            await conn.execute(_INSERT_LOG_MANY, rows[1:])
+        if turn.data.get("media"):
+            await conn.execute(_INSERT_ATTACHMENT, [
+                {"person_id": turn.person.id, "activity_log_id": first_id, "report_id": None,
+                 "channel": turn.incoming.channel, "file_ref": ref, "caption": caption, "created_at": turn.now}
+                for _kind, ref, caption in turn.data["media"]])
+        await conn.execute(_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id,
+                                            "since": turn.now - EVIDENCE_WINDOW})
     turn.reply(_("Saved. Thank you!") + "\n" + _summary(turn).split("\n", 1)[1] +
                "\n" + _("Type /nhatky to see or correct your entries."))
 

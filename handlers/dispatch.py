@@ -19,7 +19,7 @@ from handlers.messages import Capabilities, Choice, Incoming, Outgoing
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
-from handlers.turn import ChatState, Turn
+from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
 from storage import hot
 from storage.models import Identity, Person, Unit
@@ -58,14 +58,14 @@ class Dispatcher:
             conn = await s.connection()
             if not await hot.claim_update(conn, msg.channel, msg.update_id, now):
                 return []  # redelivered update: already handled
-            person = await _person_for(s, msg)
+            person, unit = await _person_for(s, conn, msg)
             row = await hot.load_state(conn, msg.channel, msg.chat_id)
             state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row is None else ChatState(
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
             version = state.version
             turn = Turn(session=s, incoming=msg, state=state, person=person, now=now,
-                        services=self.services, caps=caps)
+                        services=self.services, caps=caps, unit=unit)
             locale = person.locale if person else (
                 state.data.get("_locale")
                 or ("en" if (msg.language_code or "").startswith("en") else self.services.default_locale))
@@ -152,28 +152,30 @@ async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing],
     return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
 
 
-# The person's unit comes along so that flows' ``session.get(Unit, person.unit_id)`` finds it in the
-# session's identity map instead of asking the database again (one statement fewer per member turn).
-_PERSON = (select(Person, Identity, Unit).join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
+# One statement for the person, their identity on this channel and their unit. Only the person is
+# an ORM object (flows read and change it); the identity's and unit's few columns come as plain values
+# (building ORM objects is most of the cost of the query): the unit's go to ``turn.unit`` for the
+# village-log flow, the identity's last-seen time and chat id are updated with a Core statement.
+_PERSON = (select(Person, Identity.id, Identity.last_seen_at, Identity.chat_id,  # type: ignore[call-overload]
+                  Unit.id, Unit.kind, Unit.name)
+           .join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
            .outerjoin(Unit, Unit.id == Person.unit_id)  # type: ignore[arg-type]
            .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user_id")))
 
 
-async def _person_for(session, msg: Incoming) -> Person | None:  # noqa: ANN001
+async def _person_for(session, conn: AsyncConnection, msg: Incoming) -> tuple[Person | None, UnitRef | None]:  # noqa: ANN001
     row = (await session.exec(_PERSON, params={"channel": msg.channel, "user_id": msg.user_id})).first()
     if row is None:
-        return None
-    person, identity, unit = row
-    session.info["person_unit"] = unit  # the identity map holds weak references: keep it for this turn
+        return None, None
+    person, identity_id, last_seen_at, chat_id, unit_id, unit_kind, unit_name = row
     if person.anonymised_at is not None:
-        return None
+        return None, None
     if person.last_channel != msg.channel:
         person.last_channel = msg.channel
-    if msg.received_at - identity.last_seen_at > timedelta(hours=1):  # avoid a write on every message
-        identity.last_seen_at = msg.received_at
-    if identity.chat_id != msg.chat_id:
-        identity.chat_id = msg.chat_id
-    return person
+    seen = msg.received_at if msg.received_at - last_seen_at > timedelta(hours=1) else None  # not every message
+    if seen is not None or chat_id != msg.chat_id:
+        await hot.touch_identity(conn, identity_id, seen or last_seen_at, msg.chat_id)
+    return person, (UnitRef(unit_id, unit_kind, unit_name) if unit_id is not None else None)
 
 
 async def _save_state(conn: AsyncConnection, state: ChatState, version: int, turn: Turn) -> None:

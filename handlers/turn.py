@@ -15,7 +15,7 @@ from storage.models import Person
 if TYPE_CHECKING:
     from handlers.services import Services
 
-__all__ = ["ChatState", "Turn"]
+__all__ = ["ChatState", "Turn", "UnitRef"]
 
 
 @dataclass
@@ -32,6 +32,15 @@ class ChatState:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """The person's unit as loaded with the person (id, kind, name), without an ORM object."""
+
+    id: int
+    kind: str
+    name: str
+
+
 @dataclass
 class Turn:
     session: AsyncSession
@@ -43,6 +52,7 @@ class Turn:
     caps: Capabilities
     out: list[Outgoing] = field(default_factory=list)
     after_commit: list[Any] = field(default_factory=list)
+    unit: UnitRef | None = None  # the person's unit, when the dispatcher loaded it with the person
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,13 +13,15 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import ConversationState, Outbox, ProcessedUpdate
+from storage.models import ConversationState, Identity, Outbox, ProcessedUpdate
 
-__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "update_state"]
+__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "touch_identity",
+           "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 _PROCESSED = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_IDENTITY = Identity.__table__  # type: ignore[attr-defined]
 
 _LOAD_STATE = select(_STATE.c.id, _STATE.c.flow, _STATE.c.step, _STATE.c.data, _STATE.c.version,
                      _STATE.c.updated_at).where(_STATE.c.channel == bindparam("channel"),
@@ -31,6 +33,8 @@ _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
                                     _OUTBOX.c.status == "pending")
               .values(status="sent", sent_at=bindparam("now")))
+_TOUCH_IDENTITY = (update(_IDENTITY).where(_IDENTITY.c.id == bindparam("row_id"))
+                   .values(last_seen_at=bindparam("seen"), chat_id=bindparam("chat")))
 _REPLY_DEFAULTS = {"person_id": None, "status": "pending", "attempts": 0, "sent_at": None, "error": None}
 _BY_DIALECT: dict[str, tuple[Any, Any]] = {}
 
@@ -76,3 +80,8 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
     await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
+
+
+async def touch_identity(conn: AsyncConnection, identity_id: int, last_seen_at: datetime, chat_id: str) -> None:
+    """Record when a person was last seen on a channel and the chat to answer them in."""
+    await conn.execute(_TOUCH_IDENTITY, {"row_id": identity_id, "seen": last_seen_at, "chat": chat_id})

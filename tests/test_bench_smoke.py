@@ -30,6 +30,7 @@ def test_status_benchmark(tmp_path: Path) -> None:
                 "sql_per_province_status_fn", "pass"):
         assert key in result
     assert result["province_status_check"] == {"agrees": True, "checked": 2, "differs": {}}
+    assert result["xlsx_export_s"]["n"] == 1 and result["xlsx_export_s"]["kb"] > 0  # a workbook was built
     row = _rows(tmp_path)[0]
     assert (row["bench"], row["db"], row["scale"], row["variant"]) == ("status", "sqlite", "tiny", "")
     assert row["machine"]["nproc"] >= 1
@@ -55,8 +56,9 @@ def test_status_benchmark_with_index(tmp_path: Path) -> None:
 
 def test_conversation_benchmark(tmp_path: Path) -> None:
     result = conversation.run(["--db", "sqlite", "--tiny", "--users", "3", "--warmup", "0.5", "--seconds", "1.5",
-                               "--configs", "echo:0,ours:0:off"])
-    assert [r["config"] for r in result["runs"]] == ["echo:0", "ours:0:off"]
+                               "--configs", "echo:0,ours:0:off,ours:0:off:webhook2"])
+    assert [r["config"] for r in result["runs"]] == ["echo:0", "ours:0:off", "ours:0:off:webhook2"]
+    assert result["runs"][2]["processes"] == 2 and result["runs"][2]["webhook_rejected"] == 0
     for run in result["runs"]:
         assert set(run) >= {"updates", "updates_per_s", "latency_ms", "timeouts", "bot_cpu_share"}
         assert set(run["latency_ms"]) >= {"p50", "p95", "p99"}

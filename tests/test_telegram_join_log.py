@@ -200,3 +200,14 @@ async def test_language_switch_and_help_by_role(tg: TelegramHarness, db: Databas
     assert sent[0].text.startswith("Here is what you can do:")
     sent = await tg.say(MEMBER, "/language vi")
     assert "tiếng Việt" in sent[0].text
+
+
+async def test_every_button_tap_is_answered(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    question = (await tg.say(MEMBER, "hỗ trợ 5 người cài VNeID"))[0]
+    sent = await tg.tap(MEMBER, "ok")
+    assert "Đã lưu" in sent[0].text
+    await tg.send(tg.fake.callback(MEMBER, "ok", message_id=question.message_id))  # stale, answered too
+    assert len(tg.fake.callback_answers) == 2
+    assert all(a["callback_query_id"] for a in tg.fake.callback_answers)
