@@ -295,6 +295,9 @@ async def prepare(kind: str, cfg: Any, *, keep: bool = False, in_process: bool =
     template, generated_s = await ensure_template(kind, cfg, in_process=in_process, log=log)
     name = f"{PREFIX}run_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await store.clone(template, name)
+    from storage.db import upgrade
+
+    await upgrade(store.url(name))  # a template kept from an older schema gets today's migrations
     size = await store.size_mb(name)
 
     async def cleanup() -> None:
