@@ -2,7 +2,7 @@
 
 Scale: ``--scale 16`` is the full province of ``FULL_COMMUNES`` (100) communes; ``--scale S`` has
 ceil(100 × S / 16) communes (1× = 7, 4× = 25, 16× = 100). Per commune: ~40 villages × 5 members,
-15 officers (2 of them leads), one seed plan (cycling through shared/seeds), 12 full months of
+15 officers (2 of them leads), one seed plan (cycling through tests/data/seeds), 12 full months of
 village activity logs and unit reports plus the current month in progress.
 
     .venv/bin/python -m bench.generate --db sqlite --scale 16 --keep-data   # build and keep a template
@@ -55,7 +55,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # before the 20th, so the sweep's "3 days left" stage fires and about a third of units have reported.
 BENCH_NOW = datetime(2026, 12, 16, 8, 0, tzinfo=TZ)
 FULL_COMMUNES = 100
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 BATCH = 5000
 TG_BASE = 700_000_000  # telegram user id = TG_BASE + person id
 
@@ -177,7 +177,7 @@ def _unique_names(rng: random.Random, n: int, make: Callable[[str], str]) -> lis
 # ---- plans -------------------------------------------------------------------------------------
 
 def seed_plans(log: Callable[[str], None] = print) -> list[tuple[str, Any]]:
-    """(file name, ParsedPlan) for each seed plan; [] with a message when shared/seeds is absent."""
+    """(file name, ParsedPlan) for each seed plan; [] with a message when tests/data/seeds is absent."""
     if not SEEDS.is_dir():
         log(f"seed plans not found at {SEEDS}: communes get no plan (reports will have no items)")
         return []

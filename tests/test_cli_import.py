@@ -14,8 +14,7 @@ from bot.cli import main
 from storage.db import Database
 from storage.models import Indicator, Person, Plan, Task, TaskUnit, Unit
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed plans not found at {SEEDS}")
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # copies of the five seed plans
 
 
 async def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str,
@@ -49,7 +48,6 @@ async def test_db_upgrade_is_idempotent(monkeypatch, capsys, db_url: str, db: Da
     assert "streamsetting" in tables
 
 
-@needs_seeds
 @pytest.mark.parametrize(("seed", "commune", "tasks", "indicators", "sections"), [
     ("000_fbe0021516ef53e6.txt", "Vĩnh Thông", 12, 17, 3),
     ("001_1c5d8a20ce423d5c.txt", "Tiêu Cần", 0, 90, 11),
@@ -88,7 +86,6 @@ async def test_seed_import_and_reimport(monkeypatch, capsys, db_url: str, db: Da
         assert set(i["target"]) == {"text", "op", "value", "boolean"}
 
 
-@needs_seeds
 async def test_seed_004_rows_and_unit_matching(monkeypatch, capsys, db_url: str, db: Database) -> None:  # noqa: ANN001
     await cli(monkeypatch, capsys, db_url, "plan", "import", str(SEEDS / "004_c376c46bef4544c5.txt"),
               "--commune", "Thiện Tân")

@@ -13,19 +13,16 @@ from bot.errors import ImportFailed
 from storage.plan_import.model import ParsedPlan
 from storage.plan_import.parse import parse_plan_file
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # copies of the five seed plans
 
 
 # --- helpers (kept here: tests/conftest.py belongs to the lead) --------------------------------
 
 
 def seed_path(prefix: str) -> Path:
-    """The seed file whose name starts with ``prefix``; skip the test when seeds are absent."""
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed plans not found at {SEEDS}")
+    """The seed file whose name starts with ``prefix`` (tests/data/seeds; a missing one fails)."""
     found = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    if not found:
-        pytest.skip(f"seed {prefix}_*.txt not found in {SEEDS}")
+    assert found, f"seed {prefix}_*.txt not found in {SEEDS}"
     return found[0]
 
 
