@@ -112,7 +112,9 @@ class FakeZaloApi:
         self.http_errors = http_errors
         self.max_poll_wait = max_poll_wait  # cap on a getUpdates wait, so tests never hang 30 s
         self.require_https = require_https
-        self.replay = False  # when True getUpdates returns the head of the queue without removing it
+        # getUpdates hands out the head of the queue this many extra times before removing it (a
+        # platform redelivering an update); counted, so a test knows exactly how many deliveries come
+        self.replay = 0
         self.base_url = ""  # set by serve(): the ZaloClient base_url, e.g. http://127.0.0.1:PORT/bot
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -314,7 +316,10 @@ class FakeZaloApi:
             await self._wait(remaining, self._arrived)
         if not self.updates:
             return self._error(408)
-        return self._ok(self.updates[0] if self.replay else self.updates.popleft())
+        if self.replay > 0:
+            self.replay -= 1
+            return self._ok(self.updates[0])
+        return self._ok(self.updates.popleft())
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> web.Response:
         chat_id, text = str(params.get("chat_id") or ""), params.get("text")
