@@ -39,6 +39,7 @@ from handlers.commands import COMMANDS
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
 from locales.i18n import _, use_locale
+from locales.textcut import shorten
 
 __all__ = ["TelegramChannel", "to_incoming"]
 
@@ -86,7 +87,7 @@ def _markup(out: Outgoing) -> Any:
     if out.choices:
         rows, row = [], []
         for c in out.choices:
-            row.append(InlineKeyboardButton(c.label[:64], callback_data=c.payload[:64]))
+            row.append(InlineKeyboardButton(shorten(c.label, 64), callback_data=c.payload[:64]))
             if len(row) == CAPS.buttons_per_row or len(c.label) > 20:
                 rows.append(row)
                 row = []

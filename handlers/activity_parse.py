@@ -11,6 +11,7 @@ from functools import lru_cache
 from handlers.activity_catalog import ActivityType, keyword_tokens
 from handlers.activity_tokens import Forms, Token, clean_text, extract_date, forms, phrase_at, tokenize
 from handlers.vi_numbers import number_word, words_to_int
+from locales.textcut import shorten
 from locales.textnorm import strip_diacritics
 
 __all__ = ["MAX_COUNT", "ParsedLog", "parse_activity"]
@@ -174,7 +175,7 @@ def _find_keywords(c: list[Token], index: dict[str, tuple[_Keyword, ...]]) -> tu
 
 def _snippet(text: str, c: list[Token], first: int, last: int) -> str:
     """The typed text of tokens first..last, for ``unknown`` (at most 60 characters)."""
-    return " ".join(text[c[first].start : c[min(last, len(c) - 1)].end].split())[:60]
+    return shorten(text[c[first].start : c[min(last, len(c) - 1)].end], 60)
 
 
 def _unit(c: list[Token], i: int) -> tuple[str | None, int]:

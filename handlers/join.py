@@ -12,6 +12,7 @@ from handlers.messages import Choice, Outgoing
 from handlers.textcheck import clean_name
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
+from locales.textcut import shorten
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
 from storage.models import AuditLog, Identity, Invite, Person, Unit
 from storage.org_import import clean_phone
@@ -109,7 +110,7 @@ def _role_label(role: str) -> str:
 
 def _name_prompt(turn: Turn) -> engine.Prompt:
     name = clean_name(turn.data.get("display_name") or "")
-    choices = (Choice(name[:60], "__display__"),) if name else ()
+    choices = (Choice(shorten(name, 60), "__display__"),) if name else ()
     return engine.Prompt(_("This code lets you join {unit} as {role}. What is your full name?",
                            unit=turn.data["unit_name"], role=_role_label(turn.data["role"])), choices)
 

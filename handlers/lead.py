@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
+from locales.textcut import shorten
 from reminders.commune_streams import commune_streams
 from storage.export_data import ExportData, gather_export
 from storage.models import Commune
@@ -53,7 +54,7 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                period=data.period_label, off=counts["off_track"], risk=counts["at_risk"],
                none=counts["no_data"], ok=counts["on_track"])]
     for r in rows[:SCREEN]:
-        lines.append(f"{_ICON.get(r.status, '')} {r.code}. {r.name[:70]}: "
+        lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
                      f"{_value(r.latest_value, r.latest_achieved, r.unit)} / {r.target_text or '—'} ({_(_STATUS[r.status])})")
     if len(rows) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
@@ -70,7 +71,7 @@ async def overdue_cmd(turn: Turn, args: str) -> None:
         return
     lines = [_("{n} task(s) past their due date and not done:", n=len(late))]
     for t in late[:SCREEN]:
-        lines.append(f"• {t.code}. {t.title[:80]} — {t.due_text} — {', '.join(t.lead_units) or '—'}")
+        lines.append(f"• {t.code}. {shorten(t.title, 80)} — {t.due_text} — {', '.join(t.lead_units) or '—'}")
     if len(late) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
     turn.reply("\n".join(lines))

@@ -22,6 +22,7 @@ from handlers.report_items import (
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
+from locales.textcut import shorten
 from locales.textnorm import fold
 from reminders.calendar import period_by_key
 from storage.models import AuditLog, Report, ReportingPeriod, ReportItem, ReportRevision, Unit
@@ -82,7 +83,7 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
     n, total = turn.data["idx"] + 1, len(turn.data["items"])
     prev = turn.data["prev"].get(_key(item))
     head = f"({n}/{total}) {_item_label(item)}. {item['title']}"
-    unchanged = (Choice(_("Unchanged: {v}", v=show_value(item, prev))[:60], "same"),) if prev else ()
+    unchanged = (Choice(shorten(_("Unchanged: {v}", v=show_value(item, prev)), 60), "same"),) if prev else ()
     if item["kind"] == "task":
         choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
         return engine.Prompt(head + "\n" + _("Status of this task?"), choices)
@@ -145,7 +146,7 @@ def _confirm_prompt(turn: Turn) -> engine.Prompt:
     d = turn.data
     lines = [_("Summary of the report of {unit}:", unit=d["unit_name"])]
     for item in d["items"]:
-        lines.append(f"• {_item_label(item)}. {item['title'][:60]}: {show_value(item, d['answers'].get(_key(item)))}")
+        lines.append(f"• {_item_label(item)}. {shorten(item['title'], 60)}: {show_value(item, d['answers'].get(_key(item)))}")
     lines.append(_("Difficulties: {t}", t=d.get("difficulties") or _("none")))
     lines.append(_("Proposals: {t}", t=d.get("proposals") or _("none")))
     return engine.Prompt("\n".join(lines), (Choice(_("Send report"), "send"), Choice(_("Change an answer"), "fix"),
@@ -159,7 +160,7 @@ def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
 
 
 def _fix_prompt(turn: Turn) -> engine.Prompt:
-    choices = [Choice(f"{_item_label(it)}. {it['title'][:40]}", str(i)) for i, it in enumerate(turn.data["items"])]
+    choices = [Choice(f"{_item_label(it)}. {shorten(it['title'], 40)}", str(i)) for i, it in enumerate(turn.data["items"])]
     choices += [Choice(_("Difficulties"), "difficulties"), Choice(_("Proposals"), "proposals")]
     return engine.Prompt(_("Which answer do you want to change?"), tuple(choices))
 

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InputError
 from locales.i18n import N_, _, fmt_number, parse_number
+from locales.textcut import shorten
 from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit
 
 __all__ = ["TASK_STATUSES", "load_items", "parse_indicator_value", "previous_answers", "show_value"]
@@ -32,10 +33,10 @@ async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]
                                .order_by(Indicator.plan_id, Indicator.position))).all()
     items: list[dict[str, Any]] = []
     for t in tasks:
-        items.append({"kind": "task", "id": t.id, "code": t.code, "title": t.title[:300],
+        items.append({"kind": "task", "id": t.id, "code": t.code, "title": shorten(t.title, 300),
                       "due": t.due_text})
     for i in inds:
-        items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": i.name[:300],
+        items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": shorten(i.name, 300),
                       "unit": i.unit, "op": i.target_op, "target": i.target_text,
                       "percent": (i.unit or "").strip() == "%"})
     return items

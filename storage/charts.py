@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from locales.textcut import shorten  # noqa: E402
+
 __all__ = ["IndicatorBar", "activity_chart", "indicator_bars", "indicator_chart", "percent_of_target"]
 
 _COLORS = ["#0068ff", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
@@ -68,7 +70,7 @@ def indicator_chart(title: str, bars: list[IndicatorBar], xlabel: str = "% of ta
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(bars), 3) + 1.2))
     ys = list(range(len(bars)))[::-1]
     ax.barh(ys, [min(b.percent_of_target, 150) for b in bars], color=[colors.get(b.status, "#adb5bd") for b in bars])
-    ax.set_yticks(ys, [b.label[:45] for b in bars], fontsize=8)
+    ax.set_yticks(ys, [shorten(b.label, 45) for b in bars], fontsize=8)
     ax.axvline(100, color="#343a40", linewidth=1, linestyle="--")
     ax.set_xlim(0, 150)
     ax.set_xlabel(xlabel)
