@@ -23,14 +23,16 @@ _NOTE_MAX = 2000
 @dataclass(slots=True)
 class ParsedLog:
     """Result of ``parse_activity``: ``counts`` per activity code, the log date, the cleaned message as
-    ``note``, fragments that could not be used (``unknown``), and activity codes that were mentioned
-    without any number (``uncounted``; the caller may ask "how many?")."""
+    ``note``, fragments that could not be used (``unknown``), numbers that are no count (``refused``:
+    (reason, fragment) with reason "exponent" for "1e309" / "10^12" or "decimal" for "8,5 người"), and
+    activity codes that were mentioned without any number (``uncounted``; the caller may ask "how many?")."""
 
     counts: dict[str, int]
     on_date: date
     note: str
     unknown: list[str] = field(default_factory=list)
     uncounted: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _units() -> list[tuple[str, tuple[Forms, ...]]]:
@@ -66,11 +68,12 @@ _NEXT_EXCLUDE = forms(
     "ấp", "phường", "huyện", "tỉnh", "làng", "số",
 )
 _VAGUE = forms("vài", "mấy", "dăm", "nhiều")
+_POINT, _POWER = forms("phẩy", "phảy"), forms("mũ")
 _AND = forms("và")
 _FOR, _ABOUT = forms("cho", "được"), forms("về")
 _FILLER = forms("sáng", "chiều", "tối", "trưa", "đêm", "buổi", "thêm", "được", "nữa", "còn", "có", "và", "lại")
 _SUBSET = (forms("trong"), forms("đó"))
-_MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000}
+_MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000, "ty": 1_000_000_000}
 _NOT_BEFORE = {"ho": {"tro", "so", "tich", "khau", "chieu", "ten", "va", "ly"},
                "san": {"pham", "xuat", "luong", "sang"}}
 _RUN_START = frozenset({"khong", "mot", "hai", "ba", "bon", "tu", "nam", "sau", "bay", "tam", "chin", "muoi"})
@@ -184,8 +187,19 @@ def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
     return next(cls for cls, p in _UNITS if len(p) == n and all(f.match(c[i + k]) for k, f in enumerate(p))), n
 
 
+def _is_number(tok: Token | None) -> bool:
+    return tok is not None and (tok.kind == "num" or (tok.kind == "word" and number_word(tok.text) is not None))
+
+
+def _number_end(c: list[Token], j: int) -> int:
+    """Index after the run of digits and number words starting at ``j``."""
+    while j < len(c) and _is_number(c[j]):
+        j += 1
+    return j
+
+
 def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[int],
-                  problems: list[str]) -> list[_Num]:
+                  problems: list[str], refused: list[tuple[str, str]]) -> list[_Num]:
     nums: list[_Num] = []
     i = 0
     while i < len(c):
@@ -195,6 +209,15 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
         words = False
         if i in literal:
             i += 1
+            continue
+        if tok.kind in ("exp", "dec") or (tok.kind == "num" and i + 2 < len(c) and _POWER.match(c[i + 1])
+                                          and _is_number(c[i + 2])):
+            end = i if tok.kind != "num" else _number_end(c, i + 2) - 1  # "10 mũ 12"
+            unit_len = _unit(c, end + 1)[1]
+            if tok.kind != "dec" or not _PREV_NOUN.match(prev):  # "mức 2,5" is no count
+                refused.append(("decimal", _snippet(text, c, first, end + unit_len)) if tok.kind == "dec"
+                               else ("exponent", _snippet(text, c, first, end)))
+            i = end + 1 + unit_len
             continue
         if tok.kind == "num":
             if len(tok.text) > 7:
@@ -249,8 +272,15 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
                 i = j
                 continue
             words, i = True, j - 1
+        if value is not None and _POINT.match(c[i + 1] if i + 1 < len(c) else None) and \
+                _is_number(c[i + 2] if i + 2 < len(c) else None):
+            end = _number_end(c, i + 2) - 1  # "tám mươi lăm phẩy năm người": a decimal is no count
+            unit_len = _unit(c, end + 1)[1]
+            refused.append(("decimal", _snippet(text, c, first, end + unit_len)))
+            i = end + 1 + unit_len
+            continue
         if value is None:
-            if tok.kind in ("dec", "range", "dotted", "date") and not _PREV_NOUN.match(prev):
+            if tok.kind in ("range", "dotted", "date") and not _PREV_NOUN.match(prev):
                 problems.append(_snippet(text, c, first, i + _unit(c, i + 1)[1]))
             i += 1
             continue
@@ -343,6 +373,7 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
     pending: str | None = None  # activity named in an earlier clause that had no number
     cont: tuple[str, str | None] | None = None  # last (activity, unit) counted: "sáng 5 người, chiều 7 người"
     waiting: list[_Num] = []  # numbers seen before any activity was named
+    refused: list[tuple[str, str]] = []
 
     def add(code: str, n: _Num) -> None:
         if n.unit is not None and units.setdefault(code, n.unit) != n.unit:
@@ -354,7 +385,7 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
         kws, literal = _find_keywords(c, index)
         if any(not m.weak for m in kws):
             kws = [m for m in kws if not m.weak]
-        nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown)
+        nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown, refused)
         if any(not c[n.first].aside for n in nums):
             nums = [n for n in nums if not c[n.first].aside]  # "12 người (5 nam, 7 nữ)" breaks a count down
         in_units = {k for n in nums for k in range(n.last + 1, n.last + 1 + n.unit_len)}
@@ -395,4 +426,5 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
     unknown.extend(n.text for n in waiting)
     counts = {k: min(v, MAX_COUNT) for k, v in counts.items()}
     uncounted = [code for code in mentioned if code not in counts]
-    return ParsedLog(counts=counts, on_date=on_date, note=note, unknown=unknown, uncounted=uncounted)
+    return ParsedLog(counts=counts, on_date=on_date, note=note, unknown=unknown, uncounted=uncounted,
+                     refused=refused)
