@@ -18,8 +18,9 @@ def exponent_refusal(text: str) -> str:
              "Please write the number in full, e.g. 12 or 1.500.", text=text.strip()[:40])
 
 
-def read_amount(text: str, nouns: Iterable[str] = ()) -> Amount:
-    """``parse_amount`` with its refusals turned into InputError messages for the person."""
+def read_amount(text: str, nouns: Iterable[str] = (), *, count: bool = False) -> Amount:
+    """``parse_amount`` with its refusals turned into InputError messages for the person (``count``:
+    the example given is a whole number)."""
     try:
         return parse_amount(text, nouns)
     except NumberError as err:
@@ -30,7 +31,7 @@ def read_amount(text: str, nouns: Iterable[str] = ()) -> Amount:
             raise InputError(_("The number cannot be negative.")) from None
         if err.reason == "too_large":
             raise InputError(_("{v} is too large; please check the number.", v=shown)) from None
-        if err.reason == "empty":
+        if err.reason == "empty" or count:
             raise InputError(_("Please write a number, e.g. 12.")) from None
         raise InputError(_("\"{text}\" is not a number. Please write a number such as 12 or 8,5.",
                            text=shown)) from None
@@ -39,7 +40,7 @@ def read_amount(text: str, nouns: Iterable[str] = ()) -> Amount:
 def parse_count(text: str) -> int:
     """A whole number 0..MAX_COUNT from a typed answer ("12", "mười hai", "12 người"); InputError with
     the message to show otherwise (decimals, percentages, exponents, negative or huge numbers)."""
-    amount = read_amount(text)
+    amount = read_amount(text, count=True)
     if not amount.whole:
         raise InputError(_("A count is a whole number; you wrote {n}. Please write e.g. 12.",
                            n=fmt_number(amount.value, decimals=4)))
