@@ -200,7 +200,7 @@ def _words(tokens: Sequence[str]) -> list[Word] | None:
 
 def _whole_part(tokens: Sequence[str]) -> Decimal | None:
     """"85", "1.234,5", "2 nghìn", "1,5 triệu", "tám mươi lăm", "hai nghìn không trăm linh năm"."""
-    if not tokens or len(tokens) > 14:
+    if not tokens or len(tokens) > 24:
         return None
     first = _digits(tokens[0])
     if first is not None:
