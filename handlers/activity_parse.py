@@ -9,7 +9,18 @@ from datetime import date
 from functools import lru_cache
 
 from handlers.activity_catalog import ActivityType, keyword_tokens
-from handlers.activity_tokens import Forms, Token, clean_text, extract_date, forms, phrase_at, tokenize
+from handlers.activity_tokens import (
+    Forms,
+    Token,
+    clauses,
+    clean_text,
+    extract_date,
+    forms,
+    is_number,
+    number_end,
+    phrase_at,
+    tokenize,
+)
 from handlers.vi_numbers import number_word, words_to_int
 from locales.textnorm import strip_diacritics
 
@@ -69,7 +80,6 @@ _NEXT_EXCLUDE = forms(
 )
 _VAGUE = forms("vài", "mấy", "dăm", "nhiều")
 _POINT, _POWER = forms("phẩy", "phảy"), forms("mũ")
-_AND = forms("và")
 _FOR, _ABOUT = forms("cho", "được"), forms("về")
 _FILLER = forms("sáng", "chiều", "tối", "trưa", "đêm", "buổi", "thêm", "được", "nữa", "còn", "có", "và", "lại")
 _SUBSET = (forms("trong"), forms("đó"))
@@ -187,17 +197,6 @@ def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
     return next(cls for cls, p in _UNITS if len(p) == n and all(f.match(c[i + k]) for k, f in enumerate(p))), n
 
 
-def _is_number(tok: Token | None) -> bool:
-    return tok is not None and (tok.kind == "num" or (tok.kind == "word" and number_word(tok.text) is not None))
-
-
-def _number_end(c: list[Token], j: int) -> int:
-    """Index after the run of digits and number words starting at ``j``."""
-    while j < len(c) and _is_number(c[j]):
-        j += 1
-    return j
-
-
 def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[int],
                   problems: list[str], refused: list[tuple[str, str]]) -> list[_Num]:
     nums: list[_Num] = []
@@ -211,8 +210,8 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
             i += 1
             continue
         if tok.kind in ("exp", "dec") or (tok.kind == "num" and i + 2 < len(c) and _POWER.match(c[i + 1])
-                                          and _is_number(c[i + 2])):
-            end = i if tok.kind != "num" else _number_end(c, i + 2) - 1  # "10 mũ 12"
+                                          and is_number(c[i + 2])):
+            end = i if tok.kind != "num" else number_end(c, i + 2) - 1  # "10 mũ 12"
             unit_len = _unit(c, end + 1)[1]
             if tok.kind != "dec" or not _PREV_NOUN.match(prev):  # "mức 2,5" is no count
                 refused.append(("decimal", _snippet(text, c, first, end + unit_len)) if tok.kind == "dec"
@@ -273,8 +272,8 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
                 continue
             words, i = True, j - 1
         if value is not None and _POINT.match(c[i + 1] if i + 1 < len(c) else None) and \
-                _is_number(c[i + 2] if i + 2 < len(c) else None):
-            end = _number_end(c, i + 2) - 1  # "tám mươi lăm phẩy năm người": a decimal is no count
+                is_number(c[i + 2] if i + 2 < len(c) else None):
+            end = number_end(c, i + 2) - 1  # "tám mươi lăm phẩy năm người": a decimal is no count
             unit_len = _unit(c, end + 1)[1]
             refused.append(("decimal", _snippet(text, c, first, end + unit_len)))
             i = end + 1 + unit_len
@@ -337,28 +336,6 @@ def _only_filler(c: list[Token], n: _Num) -> bool:
     return all(n.first <= k <= n.last + n.unit_len or _FILLER.match(t) for k, t in enumerate(c))
 
 
-def _clauses(toks: list[Token]) -> list[list[Token]]:
-    """Split on punctuation, "và" and new lines; separators inside parentheses do not split."""
-    out: list[list[Token]] = [[]]
-    depth = 0
-    for k, tok in enumerate(toks):
-        if tok.kind == "sep" and tok.text == "\n":
-            depth = 0
-        if tok.kind == "open":
-            depth += 1
-        elif tok.kind == "close":
-            depth = max(0, depth - 1)
-        elif (tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word")) and not depth:
-            out.append([])
-        elif tok.kind == "minus" and 0 < k < len(toks) - 1 and toks[k - 1].kind == toks[k + 1].kind == "word" \
-                and toks[k - 1].end == tok.start and tok.end == toks[k + 1].start:
-            continue  # hyphenated word: "V-NeID"
-        elif not tok.used and tok.kind != "sep":
-            tok.aside = depth > 0
-            out[-1].append(tok)
-    return [c for c in out if c]
-
-
 def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> ParsedLog:
     """Extract counts per activity code and the log date from one free-text message. Never raises
     on any string; a message without a recognisable activity gives empty ``counts``."""
@@ -381,7 +358,7 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
         else:
             counts[code] = counts.get(code, 0) + n.value
 
-    for c in _clauses(toks):
+    for c in clauses(toks):
         kws, literal = _find_keywords(c, index)
         if any(not m.weak for m in kws):
             kws = [m for m in kws if not m.weak]

@@ -214,3 +214,32 @@ async def test_every_answer_kind_on_zalo(zh: ZaloHarness, db: Database) -> None:
     await zh.say(ZALO_MEMBER, "huy")
     async with db.session() as s:
         assert (await s.exec(select(func.count()).select_from(ActivityLog))).one() == 0
+
+
+async def test_migration_gives_imported_indicators_their_answer_kind(db: Database) -> None:
+    """Plans imported before revision 0006 get the same kinds the importer now stores."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config
+
+    def downgrade(conn: Any) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003_update_inbox")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        await conn.execute(text("INSERT INTO commune (id, name, key, created_at) VALUES (1, 'Xã Cũ', 'xa cu', :t)"),
+                           {"t": now})
+        await conn.execute(text("INSERT INTO plan (id, commune_id, title, key, year, imported_at) "
+                                "VALUES (1, 1, 'KH', 'kh', 2026, :t)"), {"t": now})
+        for n, (op, unit) in enumerate(((">=", "%"), ("bool", None), ("text", None), ("text", "hộ"), ("text", " "))):
+            await conn.execute(text("INSERT INTO indicator (plan_id, position, code, name, unit, target_text, target_op) "
+                                    "VALUES (1, :n, :code, 'x', :unit, '', :op)"),
+                               {"n": n, "code": str(n + 1), "unit": unit, "op": op})
+    await db.upgrade()
+    async with db.session() as s:
+        kinds = {i.code: i.answer_kind for i in (await s.exec(select(Indicator))).all()}
+    assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number", "5": "status"}
