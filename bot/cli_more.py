@@ -79,6 +79,7 @@ async def _plan_status(session, commune, period_key: str, now: datetime, tz, con
     return {
         "indicators": [{"code": r.code, "name": r.name, "target": r.target_text,
                         "latest": r.latest_value if r.latest_value is not None else r.latest_achieved,
+                        "answer": r.answer_kind, "result_status": r.latest_status, "result_text": r.latest_text,
                         "status": r.status} for r in data.indicators],
         "overdue_tasks": [{"code": t.code, "title": t.title,
                            "due": t.due_date.isoformat() if t.due_date else t.due_text,

@@ -45,6 +45,8 @@ def demo_plan() -> ParsedPlan:
                         Target("Đạt", "bool", boolean=True), [HCC]),
         ParsedIndicator("3", "Xã hội số", "Tỷ lệ người dân trưởng thành có định danh điện tử mức 2", "%",
                         Target("75%", "=", Decimal(75), "%"), [VHXH]),
+        ParsedIndicator("4", "Xã hội số", "Hội nghị, hội thảo, chương trình hợp tác về chuyển đổi số", None,
+                        Target("Tổ chức hoặc tham gia các hội nghị, hội thảo, chương trình hợp tác"), [VHXH]),
     ])
 
 

@@ -9,14 +9,14 @@ from sqlmodel import select
 
 from bot.errors import InputError
 from handlers import engine
-from handlers.counts import parse_count
+from handlers.counts import exponent_refusal, parse_count
 from handlers.messages import Choice
 from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.models import ActivityLog, Attachment, Unit
 
-__all__ = ["guided_log_cmd", "handle_free_log", "label_of"]
+__all__ = ["guided_log_cmd", "handle_free_log", "label_of", "refusals"]
 
 EVIDENCE_WINDOW = timedelta(minutes=30)
 _LOG = ActivityLog.__table__  # type: ignore[attr-defined]
@@ -81,16 +81,29 @@ async def handle_free_log(turn: Turn) -> bool:
     data = {"unit_id": unit.id, "unit_name": unit.name, "note": clean_text(text)[:500], "media": media,
             "on_date": parsed.on_date.isoformat(), "counts": dict(parsed.counts)}
     first = len(turn.out)  # notes go before the question, after anything said earlier in this turn
+    notes = refusals(parsed.refused)
     if parsed.counts:
         await engine.start(turn, "log", data)  # starts at "confirm" since counts were found
         if parsed.unknown:
-            turn.out.insert(first, _outgoing_note(_("I left out numbers I could not place: {x}",
-                                                 x=", ".join(parsed.unknown[:5]))))
+            notes.append(_("I left out numbers I could not place: {x}", x=", ".join(parsed.unknown[:5])))
+    elif parsed.refused and parsed.uncounted:  # "hỗ trợ 1e309 người kích hoạt VNeID": ask how many
+        await engine.start(turn, "log", {**data, "type": parsed.uncounted[0]})
     else:
         await engine.start(turn, "log", data)
-        turn.out.insert(first, _outgoing_note(_("I could not find an activity and a number in your message. "
-                                            "Let's log it step by step.")))
+        notes.append(_("I could not find an activity and a number in your message. "
+                       "Let's log it step by step."))
+    for note in reversed(notes):
+        turn.out.insert(first, _outgoing_note(note))
     return True
+
+
+def refusals(refused: list[tuple[str, str]]) -> list[str]:
+    """Polite notes for numbers that are no count: powers of ten and decimals, never stored."""
+    notes = [exponent_refusal(x) for reason, x in refused if reason == "exponent"][:3]
+    decimals = [x for reason, x in refused if reason == "decimal"]
+    if decimals:
+        notes.append(_("A count is a whole number, so I did not count: {x}", x=", ".join(decimals[:5])))
+    return notes
 
 
 def _outgoing_note(text: str):  # noqa: ANN202
@@ -184,11 +197,11 @@ def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
     from handlers.activity_parse import parse_activity
 
     parsed = parse_activity(answer.text, turn.services.activity_catalog(), turn.today)
-    if parsed.counts:  # a corrected log typed again: take it
+    if parsed.counts and not parsed.refused:  # a corrected log typed again: take it
         turn.data["counts"] = dict(parsed.counts)
         turn.data["on_date"] = parsed.on_date.isoformat()
         return "retyped"
-    raise InputError(_("Please confirm, correct a number, or cancel."))
+    raise InputError("\n".join([*refusals(parsed.refused), _("Please confirm, correct a number, or cancel.")]))
 
 
 def _after_confirm(turn: Turn, value: str) -> str | None:
@@ -223,7 +236,7 @@ async def _finish(turn: Turn) -> None:
 
 
 def _first_step(turn: Turn) -> str:
-    return "confirm" if turn.data.get("counts") else "type"
+    return "confirm" if turn.data.get("counts") else "count" if turn.data.get("type") else "type"
 
 
 engine.register(engine.Flow(

@@ -9,7 +9,18 @@ from datetime import date
 from functools import lru_cache
 
 from handlers.activity_catalog import ActivityType, keyword_tokens
-from handlers.activity_tokens import Forms, Token, clean_text, extract_date, forms, phrase_at, tokenize
+from handlers.activity_tokens import (
+    Forms,
+    Token,
+    clauses,
+    clean_text,
+    extract_date,
+    forms,
+    is_number,
+    number_end,
+    phrase_at,
+    tokenize,
+)
 from handlers.vi_numbers import number_word, words_to_int
 from locales.textcut import shorten
 from locales.textnorm import strip_diacritics
@@ -24,14 +35,16 @@ _NOTE_MAX = 2000
 @dataclass(slots=True)
 class ParsedLog:
     """Result of ``parse_activity``: ``counts`` per activity code, the log date, the cleaned message as
-    ``note``, fragments that could not be used (``unknown``), and activity codes that were mentioned
-    without any number (``uncounted``; the caller may ask "how many?")."""
+    ``note``, fragments that could not be used (``unknown``), numbers that are no count (``refused``:
+    (reason, fragment) with reason "exponent" for "1e309" / "10^12" or "decimal" for "8,5 người"), and
+    activity codes that were mentioned without any number (``uncounted``; the caller may ask "how many?")."""
 
     counts: dict[str, int]
     on_date: date
     note: str
     unknown: list[str] = field(default_factory=list)
     uncounted: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _units() -> list[tuple[str, tuple[Forms, ...]]]:
@@ -67,11 +80,11 @@ _NEXT_EXCLUDE = forms(
     "ấp", "phường", "huyện", "tỉnh", "làng", "số",
 )
 _VAGUE = forms("vài", "mấy", "dăm", "nhiều")
-_AND = forms("và")
+_POINT, _POWER = forms("phẩy", "phảy"), forms("mũ")
 _FOR, _ABOUT = forms("cho", "được"), forms("về")
 _FILLER = forms("sáng", "chiều", "tối", "trưa", "đêm", "buổi", "thêm", "được", "nữa", "còn", "có", "và", "lại")
 _SUBSET = (forms("trong"), forms("đó"))
-_MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000}
+_MULTIPLIERS = {"chuc": 10, "tram": 100, "nghin": 1000, "ngan": 1000, "trieu": 1_000_000, "ty": 1_000_000_000}
 _NOT_BEFORE = {"ho": {"tro", "so", "tich", "khau", "chieu", "ten", "va", "ly"},
                "san": {"pham", "xuat", "luong", "sang"}}
 _RUN_START = frozenset({"khong", "mot", "hai", "ba", "bon", "tu", "nam", "sau", "bay", "tam", "chin", "muoi"})
@@ -186,7 +199,7 @@ def _unit(c: list[Token], i: int) -> tuple[str | None, int]:
 
 
 def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[int],
-                  problems: list[str]) -> list[_Num]:
+                  problems: list[str], refused: list[tuple[str, str]]) -> list[_Num]:
     nums: list[_Num] = []
     i = 0
     while i < len(c):
@@ -196,6 +209,15 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
         words = False
         if i in literal:
             i += 1
+            continue
+        if tok.kind in ("exp", "dec") or (tok.kind == "num" and i + 2 < len(c) and _POWER.match(c[i + 1])
+                                          and is_number(c[i + 2])):
+            end = i if tok.kind != "num" else number_end(c, i + 2) - 1  # "10 mũ 12"
+            unit_len = _unit(c, end + 1)[1]
+            if tok.kind != "dec" or not _PREV_NOUN.match(prev):  # "mức 2,5" is no count
+                refused.append(("decimal", _snippet(text, c, first, end + unit_len)) if tok.kind == "dec"
+                               else ("exponent", _snippet(text, c, first, end)))
+            i = end + 1 + unit_len
             continue
         if tok.kind == "num":
             if len(tok.text) > 7:
@@ -250,8 +272,15 @@ def _scan_numbers(text: str, c: list[Token], literal: set[int], kw_starts: set[i
                 i = j
                 continue
             words, i = True, j - 1
+        if value is not None and _POINT.match(c[i + 1] if i + 1 < len(c) else None) and \
+                is_number(c[i + 2] if i + 2 < len(c) else None):
+            end = number_end(c, i + 2) - 1  # "tám mươi lăm phẩy năm người": a decimal is no count
+            unit_len = _unit(c, end + 1)[1]
+            refused.append(("decimal", _snippet(text, c, first, end + unit_len)))
+            i = end + 1 + unit_len
+            continue
         if value is None:
-            if tok.kind in ("dec", "range", "dotted", "date") and not _PREV_NOUN.match(prev):
+            if tok.kind in ("range", "dotted", "date") and not _PREV_NOUN.match(prev):
                 problems.append(_snippet(text, c, first, i + _unit(c, i + 1)[1]))
             i += 1
             continue
@@ -308,28 +337,6 @@ def _only_filler(c: list[Token], n: _Num) -> bool:
     return all(n.first <= k <= n.last + n.unit_len or _FILLER.match(t) for k, t in enumerate(c))
 
 
-def _clauses(toks: list[Token]) -> list[list[Token]]:
-    """Split on punctuation, "và" and new lines; separators inside parentheses do not split."""
-    out: list[list[Token]] = [[]]
-    depth = 0
-    for k, tok in enumerate(toks):
-        if tok.kind == "sep" and tok.text == "\n":
-            depth = 0
-        if tok.kind == "open":
-            depth += 1
-        elif tok.kind == "close":
-            depth = max(0, depth - 1)
-        elif (tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word")) and not depth:
-            out.append([])
-        elif tok.kind == "minus" and 0 < k < len(toks) - 1 and toks[k - 1].kind == toks[k + 1].kind == "word" \
-                and toks[k - 1].end == tok.start and tok.end == toks[k + 1].start:
-            continue  # hyphenated word: "V-NeID"
-        elif not tok.used and tok.kind != "sep":
-            tok.aside = depth > 0
-            out[-1].append(tok)
-    return [c for c in out if c]
-
-
 def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> ParsedLog:
     """Extract counts per activity code and the log date from one free-text message. Never raises
     on any string; a message without a recognisable activity gives empty ``counts``."""
@@ -344,6 +351,7 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
     pending: str | None = None  # activity named in an earlier clause that had no number
     cont: tuple[str, str | None] | None = None  # last (activity, unit) counted: "sáng 5 người, chiều 7 người"
     waiting: list[_Num] = []  # numbers seen before any activity was named
+    refused: list[tuple[str, str]] = []
 
     def add(code: str, n: _Num) -> None:
         if n.unit is not None and units.setdefault(code, n.unit) != n.unit:
@@ -351,11 +359,11 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
         else:
             counts[code] = counts.get(code, 0) + n.value
 
-    for c in _clauses(toks):
+    for c in clauses(toks):
         kws, literal = _find_keywords(c, index)
         if any(not m.weak for m in kws):
             kws = [m for m in kws if not m.weak]
-        nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown)
+        nums = _scan_numbers(clean, c, literal, {m.start for m in kws}, unknown, refused)
         if any(not c[n.first].aside for n in nums):
             nums = [n for n in nums if not c[n.first].aside]  # "12 người (5 nam, 7 nữ)" breaks a count down
         in_units = {k for n in nums for k in range(n.last + 1, n.last + 1 + n.unit_len)}
@@ -396,4 +404,5 @@ def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> P
     unknown.extend(n.text for n in waiting)
     counts = {k: min(v, MAX_COUNT) for k, v in counts.items()}
     uncounted = [code for code in mentioned if code not in counts]
-    return ParsedLog(counts=counts, on_date=on_date, note=note, unknown=unknown, uncounted=uncounted)
+    return ParsedLog(counts=counts, on_date=on_date, note=note, unknown=unknown, uncounted=uncounted,
+                     refused=refused)

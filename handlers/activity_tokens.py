@@ -8,13 +8,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.vi_numbers import number_word
 from locales.textnorm import normalize_name, strip_diacritics
 
-__all__ = ["Forms", "Token", "clean_text", "extract_date", "forms", "phrase_at", "tokenize"]
+__all__ = ["Forms", "Token", "clauses", "clean_text", "extract_date", "forms", "is_number", "number_end", "phrase_at",
+           "tokenize"]
 
 _TOKEN_RE = re.compile(
     r"""
-     (?P<date>\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?!\d)|\d{1,2}/\d{1,2}(?![\d/]))
+     (?P<exp>\d+(?:[.,]\d+)*(?:[eE][+-]?|\ ?(?:\^|\*\*)\ ?[+-]?)\d+)
+    |(?P<date>\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?!\d)|\d{1,2}/\d{1,2}(?![\d/]))
     |(?P<phone>(?:\+84|0)[ .-]?\d(?:[ .-]?\d){8,9}(?!\d))
     |(?P<time>\d{1,2}(?:[hg]\d{0,2}|:\d{2})(?![^\W_]))
     |(?P<range>\d+\ ?[-–~]\ ?\d+(?!\d))
@@ -220,3 +223,39 @@ def extract_date(toks: list[Token], today: date, is_count: IsCount | None = None
         elif when != found:
             problems.append(f"ngày khác: {when:%d/%m/%Y}")
     return (found or today), problems
+
+
+_AND = forms("và")
+
+
+def is_number(tok: Token | None) -> bool:
+    return tok is not None and (tok.kind == "num" or (tok.kind == "word" and number_word(tok.text) is not None))
+
+
+def number_end(c: list[Token], j: int) -> int:
+    """Index after the run of digits and number words starting at ``j``."""
+    while j < len(c) and is_number(c[j]):
+        j += 1
+    return j
+
+
+def clauses(toks: list[Token]) -> list[list[Token]]:
+    """Split on punctuation, "và" and new lines; separators inside parentheses do not split."""
+    out: list[list[Token]] = [[]]
+    depth = 0
+    for k, tok in enumerate(toks):
+        if tok.kind == "sep" and tok.text == "\n":
+            depth = 0
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+        elif (tok.kind == "sep" or (_AND.match(tok) and tok.kind == "word")) and not depth:
+            out.append([])
+        elif tok.kind == "minus" and 0 < k < len(toks) - 1 and toks[k - 1].kind == toks[k + 1].kind == "word" \
+                and toks[k - 1].end == tok.start and tok.end == toks[k + 1].start:
+            continue  # hyphenated word: "V-NeID"
+        elif not tok.used and tok.kind != "sep":
+            tok.aside = depth > 0
+            out[-1].append(tok)
+    return [c for c in out if c]

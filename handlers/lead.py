@@ -4,11 +4,12 @@ compiled report as files (/xuat)."""
 from __future__ import annotations
 
 from handlers.messages import Choice, FileOut, Outgoing
+from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
 from locales.textcut import shorten
 from reminders.commune_streams import commune_streams
-from storage.export_data import ExportData, gather_export
+from storage.export_data import ExportData, IndicatorRow, gather_export
 from storage.models import Commune
 
 __all__ = ["export_cmd", "indicators_cmd", "overdue_cmd"]
@@ -35,10 +36,15 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
         return None
 
 
-def _value(v: float | None, achieved: bool | None, unit: str | None) -> str:
-    if v is None:
-        return "—" if achieved is None else (_("Achieved") if achieved else _("Not achieved"))
-    return fmt_number(v) + ("%" if (unit or "").strip() == "%" else f" {unit}" if unit else "")
+def _value(r: IndicatorRow) -> str:
+    """The latest answer as the lead reads it: "85,5%", "Achieved", "In progress: <text>" (no number
+    for a qualitative result)."""
+    if r.latest_status is not None:
+        label = _(TASK_STATUSES.get(r.latest_status, "—"))
+        return f"{label}: {shorten(r.latest_text, 80)}" if r.latest_text else label
+    if r.latest_value is None:
+        return "—" if r.latest_achieved is None else (_("Achieved") if r.latest_achieved else _("Not achieved"))
+    return fmt_number(r.latest_value) + ("%" if (r.unit or "").strip() == "%" else f" {r.unit}" if r.unit else "")
 
 
 async def indicators_cmd(turn: Turn, args: str) -> None:
@@ -55,7 +61,7 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                none=counts["no_data"], ok=counts["on_track"])]
     for r in rows[:SCREEN]:
         lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
-                     f"{_value(r.latest_value, r.latest_achieved, r.unit)} / {r.target_text or '—'} ({_(_STATUS[r.status])})")
+                     f"{_value(r)} / {r.target_text or '—'} ({_(_STATUS[r.status])})")
     if len(rows) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
     turn.reply("\n".join(lines))

@@ -13,9 +13,13 @@ from handlers import engine
 from handlers.messages import Choice
 from handlers.periods import period_label, period_row, turn_period, turn_stream
 from handlers.report_items import (
+    RESULT_TEXT_MAX,
     TASK_STATUSES,
+    answer_kind,
+    fits,
     load_items,
     parse_indicator_value,
+    parse_result_text,
     previous_answers,
     show_value,
 )
@@ -83,14 +87,22 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
     n, total = turn.data["idx"] + 1, len(turn.data["items"])
     prev = turn.data["prev"].get(_key(item))
     head = f"({n}/{total}) {_item_label(item)}. {item['title']}"
-    unchanged = (Choice(shorten(_("Unchanged: {v}", v=show_value(item, prev)), 60), "same"),) if prev else ()
-    if item["kind"] == "task":
+    unchanged = (Choice(shorten(_("Unchanged: {v}", v=show_value(item, prev, 30)), 60), "same"),) \
+        if fits(item, prev) else ()
+    kind = answer_kind(item)
+    if kind == "task":
         choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
         return engine.Prompt(head + "\n" + _("Status of this task?"), choices)
     target = _("Target: {t}", t=item["target"]) if item.get("target") else ""
-    if item["op"] == "bool":
+    if kind == "choice":
         return engine.Prompt(f"{head}\n{target}\n" + _("Achieved this period?"),
                              (Choice(_("Achieved"), "yes"), Choice(_("Not achieved"), "no")) + unchanged)
+    if kind == "status":  # a qualitative result: nothing to count, a status and a short text
+        same = fold(item.get("target") or "") in ("", fold(item["title"]))  # prose plans: the title is the target
+        expected = "" if same else _("Expected result: {t}", t=item["target"])
+        choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
+        return engine.Prompt("\n".join(x for x in (head, expected, _("Where does this result stand?")) if x),
+                             choices)
     ask = _("Current value in percent (0-100)?") if item.get("percent") else \
         _("Current value ({unit})?", unit=item["unit"]) if item.get("unit") else _("Current value (a number)?")
     return engine.Prompt(f"{head}\n{target}\n{ask}", unchanged)
@@ -99,7 +111,7 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
 def _parse_item(turn: Turn, answer: engine.Answer) -> dict[str, Any]:
     item = _item(turn)
     if answer.choice == "same":
-        return dict(turn.data["prev"][_key(item)])
+        return {"text": None, **turn.data["prev"][_key(item)]}
     if item["kind"] == "task":
         if answer.choice not in TASK_STATUSES:
             raise InputError(_("Please pick one of the statuses below (type its number)."))
@@ -108,11 +120,43 @@ def _parse_item(turn: Turn, answer: engine.Answer) -> dict[str, Any]:
 
 
 def _after_item(turn: Turn, value: dict[str, Any]) -> str:
-    turn.data["answers"][_key(_item(turn))] = value
+    item = _item(turn)
+    turn.data["answers"][_key(item)] = value
+    if answer_kind(item) == "status" and "text" not in value:
+        return "result"  # the short text of a qualitative result (keeps "fixing" for after it)
+    return _next_item(turn)
+
+
+def _next_item(turn: Turn) -> str:
     if turn.data.pop("fixing", False):
         return "confirm"
     turn.data["idx"] += 1
     return "item" if turn.data["idx"] < len(turn.data["items"]) else "difficulties"
+
+
+def _result_prompt(turn: Turn) -> engine.Prompt:
+    item = _item(turn)
+    n, total = turn.data["idx"] + 1, len(turn.data["items"])
+    status = _(TASK_STATUSES.get(turn.data["answers"][_key(item)].get("status") or "", ""))
+    choices = [Choice(_("None"), "none")]
+    if (turn.data["prev"].get(_key(item)) or {}).get("text"):
+        choices.append(Choice(_("Same as last time"), "same"))
+    return engine.Prompt(f"({n}/{total}) {_item_label(item)}: {status}\n" + _(
+        "What has been achieved so far? A short sentence (at most {max} characters), or choose None.",
+        max=RESULT_TEXT_MAX), tuple(choices))
+
+
+def _parse_result(turn: Turn, answer: engine.Answer) -> str | None:
+    if answer.choice == "none" or fold(answer.text) in _NONE_WORDS:
+        return None
+    if answer.choice == "same":
+        return (turn.data["prev"].get(_key(_item(turn))) or {}).get("text")
+    return parse_result_text(answer.text)
+
+
+def _after_result(turn: Turn, text: str | None) -> str:
+    turn.data["answers"][_key(_item(turn))]["text"] = text
+    return _next_item(turn)
 
 
 def _first(turn: Turn) -> str:
@@ -211,7 +255,7 @@ async def _finish(turn: Turn) -> None:
     for item in d["items"]:
         ans = d["answers"].get(_key(item)) or {}
         s.add(ReportItem(report_id=report.id, kind=item["kind"], ref_id=item["id"],  # type: ignore[arg-type]
-                         status=ans.get("status"), value_bool=ans.get("bool"),
+                         status=ans.get("status"), value_bool=ans.get("bool"), note=ans.get("text"),
                          value_num=Decimal(ans["value"]) if ans.get("value") is not None else None))
     s.add(ReportRevision(report_id=report.id, revision=report.revision, person_id=turn.person.id,  # type: ignore[arg-type]
                          submitted_at=turn.now, late=late,
@@ -236,6 +280,7 @@ engine.register(engine.Flow(
     first=_first,
     steps={
         "item": engine.Step("item", _item_prompt, _parse_item, _after_item),
+        "result": engine.Step("result", _result_prompt, _parse_result, _after_result),
         "difficulties": engine.Step("difficulties", _text_prompt(N_(
             "Any difficulties or obstacles (khó khăn, vướng mắc)? Write them, or choose None."), "_difficulties"),
             _text_parser("_difficulties"), _after_text("proposals"), "difficulties"),

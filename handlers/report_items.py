@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InputError
-from locales.i18n import N_, _, fmt_number, parse_number
+from handlers.counts import read_amount
+from handlers.textcheck import clean_text, has_words
+from locales.i18n import N_, _, fmt_number
 from locales.textcut import shorten
 from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit
+from storage.models_plan import answer_kind_for
 
-__all__ = ["TASK_STATUSES", "load_items", "parse_indicator_value", "previous_answers", "show_value"]
+__all__ = ["RESULT_TEXT_MAX", "TASK_STATUSES", "answer_kind", "fits", "load_items", "parse_indicator_value",
+           "parse_result_text", "previous_answers", "show_value"]
 
 TASK_STATUSES = {
     "not_started": N_("Not started"),
@@ -21,7 +25,9 @@ TASK_STATUSES = {
     "done": N_("Completed"),
     "blocked": N_("Delayed / blocked"),
 }
-MAX_VALUE = Decimal("1000000000")
+MAX_VALUE = Decimal("1000000000000")  # a thousand billion: above any commune figure, within Numeric(18, 4)
+RESULT_TEXT_MAX = 300
+_PLACES = Decimal("0.0001")  # Numeric(18, 4)
 
 
 async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]]:
@@ -38,8 +44,33 @@ async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]
     for i in inds:
         items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": shorten(i.name, 300),
                       "unit": i.unit, "op": i.target_op, "target": i.target_text,
-                      "percent": (i.unit or "").strip() == "%"})
+                      "percent": (i.unit or "").strip() == "%", "answer": i.answer_kind})
     return items
+
+
+def answer_kind(item: dict[str, Any], ans: dict[str, Any] | None = None) -> str:
+    """"task" for a task; "number", "choice" or "status" for an indicator (storage.models_plan). An
+    item known only by its kind is read by the answer stored for it."""
+    if item["kind"] == "task":
+        return "task"
+    if item.get("answer"):
+        return item["answer"]
+    if "op" in item:
+        return answer_kind_for(item["op"] or "text", item.get("unit"))
+    ans = ans or {}
+    return "status" if ans.get("status") else "choice" if ans.get("bool") is not None else "number"
+
+
+def fits(item: dict[str, Any], ans: dict[str, Any] | None) -> bool:
+    """True when a stored answer is of the item's kind (an old "1" for a qualitative result is not)."""
+    if not ans:
+        return False
+    kind = answer_kind(item, ans)
+    if kind in ("task", "status"):
+        return ans.get("status") is not None
+    if kind == "choice":
+        return ans.get("bool") is not None
+    return ans.get("value") is not None
 
 
 async def previous_answers(session: AsyncSession, unit_id: int, stream: str) -> dict[str, Any]:
@@ -53,42 +84,60 @@ async def previous_answers(session: AsyncSession, unit_id: int, stream: str) -> 
     for it in (await session.exec(select(ReportItem).where(ReportItem.report_id == report.id))).all():
         out[f"{it.kind}:{it.ref_id}"] = {"status": it.status,
                                           "value": str(it.value_num) if it.value_num is not None else None,
-                                          "bool": it.value_bool}
+                                          "bool": it.value_bool, "text": it.note}
     out["_difficulties"] = report.difficulties
     out["_proposals"] = report.proposals
     return out
 
 
 def parse_indicator_value(item: dict[str, Any], text: str, choice: str | None) -> dict[str, Any]:
-    """Read an indicator answer, checked against its unit; raises InputError with a clear message."""
-    if item["op"] == "bool":
+    """Read an indicator answer of the item's kind; raises InputError with a clear message."""
+    kind = answer_kind(item)
+    if kind == "choice":
         if choice in ("yes", "no"):
             return {"bool": choice == "yes", "value": None}
         raise InputError(_("Please answer Achieved or Not achieved."))
+    if kind == "status":
+        if choice in TASK_STATUSES:
+            return {"status": choice}  # the short text comes next
+        raise InputError(_("Please pick one of the statuses below (type its number)."))
     if not text:
         raise InputError(_("Please write a number."))
-    try:
-        value = parse_number(text)
-    except ValueError:
-        raise InputError(_("\"{text}\" is not a number. Please write a number such as 12 or 8,5.",
-                           text=text[:40])) from None
-    if value < 0:
-        raise InputError(_("The value cannot be negative."))
+    unit = (item.get("unit") or "").strip()
+    amount = read_amount(text, nouns=(unit,) if unit and unit != "%" else ())
+    value = amount.value.quantize(_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+    if amount.percent and not item.get("percent") and unit:
+        raise InputError(_("This indicator is counted in {unit}, not in percent; please write the number.",
+                           unit=unit))
     if item.get("percent") and value > 100:
         raise InputError(_("A percentage must be between 0 and 100; you wrote {v}.", v=fmt_number(value)))
     if value > MAX_VALUE:
         raise InputError(_("{v} is too large; please check the number.", v=fmt_number(value)))
-    return {"value": str(value), "bool": None}
+    return {"value": str(value if value != value.to_integral_value() else value.quantize(Decimal(1))),
+            "bool": None}
 
 
-def show_value(item: dict[str, Any], ans: dict[str, Any] | None) -> str:
-    if not ans:
+def parse_result_text(text: str) -> str:
+    """The short text of a qualitative result: a few words, at most RESULT_TEXT_MAX characters."""
+    if not has_words(text, 3):
+        raise InputError(_("Please write a few words about the result, or choose None."))
+    if len(text.strip()) > RESULT_TEXT_MAX:
+        raise InputError(_("Please keep it short: at most {max} characters (you wrote {n}).",
+                           max=RESULT_TEXT_MAX, n=len(text.strip())))
+    return clean_text(text)
+
+
+def show_value(item: dict[str, Any], ans: dict[str, Any] | None, width: int = 60) -> str:
+    """An answer as the officer sees it: "Completed", "85,5%", "Achieved", "In progress: <text>"."""
+    if not fits(item, ans):
         return "—"
-    if item["kind"] == "task":
-        return _(TASK_STATUSES.get(ans.get("status") or "", "—"))
-    if ans.get("bool") is not None:
+    assert ans is not None
+    kind = answer_kind(item, ans)
+    if kind in ("task", "status"):
+        label = _(TASK_STATUSES.get(ans.get("status") or "", "—"))
+        text = (ans.get("text") or "").strip()
+        return f"{label}: {shorten(text, width)}" if kind == "status" and text else label
+    if kind == "choice":
         return _("Achieved") if ans["bool"] else _("Not achieved")
-    if ans.get("value") is None:
-        return "—"
-    return fmt_number(Decimal(ans["value"])) + ("%" if item.get("percent") else
-                                                 f" {item['unit']}" if item.get("unit") else "")
+    return fmt_number(Decimal(ans["value"]), decimals=4) + ("%" if item.get("percent") else
+                                                            f" {item['unit']}" if item.get("unit") else "")

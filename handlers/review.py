@@ -55,7 +55,7 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> int:
     lines = [f"{unit.name if unit else '?'}: " + _("{n} item(s), revision {r}", n=len(items), r=report.revision)]
     for it in items[:20]:
         lines.append("• " + show_value({"kind": it.kind, "unit": None},
-                                       {"status": it.status, "bool": it.value_bool,
+                                       {"status": it.status, "bool": it.value_bool, "text": it.note,
                                         "value": str(it.value_num) if it.value_num is not None else None}))
     lines.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
     lines.append(_("Proposals: {t}", t=report.proposals or _("none")))

@@ -1,14 +1,20 @@
-"""Vietnamese number parsing: digits with dot grouping and number words, with or without diacritics."""
+"""The one number parser: digits in Vietnamese notation and number words, with or without diacritics."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from babel.numbers import NumberFormatError, parse_decimal
+
+from locales.i18n import current_locale
 from locales.textnorm import normalize_name, strip_diacritics
 
-__all__ = ["SCALE_WORDS", "number_word", "parse_vi_number", "words_to_int"]
+__all__ = ["MAX_AMOUNT", "SCALE_WORDS", "Amount", "NumberError", "has_exponent", "number_word", "parse_amount",
+           "parse_vi_number", "words_to_int"]
 
 # Diacritised spelling → folded role. A token typed with diacritics must be one of these spellings;
 # a token typed without any diacritics may be any folded role (so "bà" is never 3, "ba" may be).
@@ -16,7 +22,7 @@ _CANON: dict[str, str] = {
     "không": "khong", "một": "mot", "mốt": "mot", "hai": "hai", "ba": "ba", "bốn": "bon", "tư": "tu",
     "năm": "nam", "lăm": "lam", "nhăm": "nham", "sáu": "sau", "bảy": "bay", "bẩy": "bay", "tám": "tam",
     "chín": "chin", "mười": "muoi", "mươi": "muoi", "trăm": "tram", "linh": "linh", "lẻ": "le",
-    "nghìn": "nghin", "ngàn": "ngan", "chục": "chuc", "triệu": "trieu",
+    "nghìn": "nghin", "ngàn": "ngan", "chục": "chuc", "triệu": "trieu", "tỷ": "ty", "tỉ": "ty",
 }
 _ROLES = frozenset(_CANON.values())
 _DIGIT = {"khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
@@ -24,7 +30,7 @@ _DIGIT = {"khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, 
 # Units allowed after mười/mươi ("hai mươi mốt", "mười lăm", "ba mươi tư").
 _AFTER_TENS = {**_DIGIT, "lam": 5, "nham": 5}
 del _AFTER_TENS["khong"]
-SCALE_WORDS: dict[str, int] = {"trieu": 1_000_000, "nghin": 1000, "ngan": 1000}
+SCALE_WORDS: dict[str, int] = {"ty": 1_000_000_000, "trieu": 1_000_000, "nghin": 1000, "ngan": 1000}
 _MULTIPLIER = {**SCALE_WORDS, "tram": 100, "chuc": 10}
 # Counting nouns an answer may end with: "12 người", "mười hai hồ sơ".
 _NOUNS = frozenset({"người", "hộ", "hồ sơ", "buổi", "lớp", "tài khoản", "lượt", "lần", "cái", "ng", "hs", "tk",
@@ -116,46 +122,180 @@ def words_to_int(words: Sequence[Word]) -> int | None:
     return total + part
 
 
-def _digits_value(token: str) -> int | None:
-    if len(token) > 15:
-        return None
-    if token.isascii() and token.isdigit():
-        return int(token)
-    if _GROUPED.fullmatch(token):
-        return int(token.replace(".", ""))
-    return None
+# ---- whole answers: "85,5", "1.234", "tám mươi lăm phẩy năm", "2 nghìn", "90%" ---------------------------
+
+MAX_AMOUNT = Decimal("99999999999999")  # the largest whole part a Numeric(18, 4) column holds
+# Scientific and power notation: "1e309", "1,5E3", "10^12", "2**10". One token, never a count.
+_EXPONENT = re.compile(r"\d\s?[eE][+-]?\d|\d\s*(?:\^|\*\*)\s*[+-]?\d")
+_DIGITS = re.compile(r"[0-9][0-9.,]*")
+_SIGNS = "-−–+"
+_POINT = frozenset({"phẩy", "phảy"})  # the decimal comma said aloud; undiacritised "phay" too
+_POWER = frozenset({"mũ"})  # "10 mũ 12"
 
 
-def parse_vi_number(text: str) -> int | None:
-    """Parse a whole answer as a non-negative integer: "12", "1.234", "hai mươi lăm", "2 nghìn",
-    optionally followed by a counting noun ("12 người").
+class NumberError(ValueError):
+    """Why a typed answer is not a usable number. ``reason``: empty, not_number, exponent,
+    negative or too_large."""
 
-    Returns None for anything else, including vague amounts ("vài chục"), years ("năm 2026"),
-    decimals and negative numbers."""
-    if not isinstance(text, str):
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(f"{reason}: {text[:40]!r}")
+        self.reason = reason
+        self.text = text
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A number read from an answer; ``percent`` when it was typed with "%" or "phần trăm"."""
+
+    value: Decimal
+    percent: bool = False
+
+    @property
+    def whole(self) -> bool:
+        return self.value == self.value.to_integral_value()
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text[:300])
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cs", "Cc") or c in "\n\t")
+
+
+def _is_word(tok: str, spellings: frozenset[str]) -> bool:
+    low = normalize_name(tok)
+    return low in spellings or (low == strip_diacritics(low) and low in {strip_diacritics(w) for w in spellings})
+
+
+def has_exponent(text: str) -> bool:
+    """True for scientific or power notation ("1e309", "10^12", "1,5E3", "10 mũ 12")."""
+    if _EXPONENT.search(text):
+        return True
+    toks = text.split()
+    return any(_is_word(t, _POWER) and 0 < i < len(toks) - 1 for i, t in enumerate(toks))
+
+
+def _digits(token: str) -> Decimal | None:
+    """Digits as people in the current language write them ("8,5" and "1.234,5" in Vietnamese); the
+    other convention when it is unambiguous ("8.5"). None for anything else (no NaN, no exponents)."""
+    if not _DIGITS.fullmatch(token) or len(token) > 30:
         return None
-    text = "".join(c for c in unicodedata.normalize("NFC", text[:200]) if unicodedata.category(c) not in ("Cf", "Cs"))
-    clean = text.strip().rstrip(".!?").strip()
-    tokens = clean.split()
-    for n in (2, 1):
-        if len(tokens) > n and strip_diacritics(normalize_name(" ".join(tokens[-n:]))) in _NOUN_FOLDS:
-            tokens = tokens[:-n]
-            break
-    if not tokens or len(tokens) > 12:
-        return None
-    first = _digits_value(tokens[0])
-    if first is not None:
-        if len(tokens) == 1:
-            return first
-        if len(tokens) == 2:
-            role = number_word(tokens[1])
-            if role in _MULTIPLIER and (first < 10 or role in SCALE_WORDS):
-                return first * _MULTIPLIER[role]
-        return None
-    words: list[Word] = []
+    try:
+        value = Decimal(parse_decimal(token, locale=current_locale(), strict=True))
+        if value.is_finite():
+            return value
+    except (NumberFormatError, InvalidOperation, ValueError):
+        pass
+    m = re.fullmatch(r"(\d+)[.,](\d{1,2}|\d{4,})", token)
+    return Decimal(f"{m.group(1)}.{m.group(2)}") if m else None
+
+
+def _words(tokens: Sequence[str]) -> list[Word] | None:
+    out: list[Word] = []
     for tok in tokens:
         role = number_word(tok)
         if role is None:
             return None
-        words.append((role, normalize_name(tok)))
-    return words_to_int(words)
+        out.append((role, normalize_name(tok)))
+    return out
+
+
+def _whole_part(tokens: Sequence[str]) -> Decimal | None:
+    """"85", "1.234,5", "2 nghìn", "1,5 triệu", "tám mươi lăm", "hai nghìn không trăm linh năm"."""
+    if not tokens or len(tokens) > 24:
+        return None
+    first = _digits(tokens[0])
+    if first is not None:
+        if len(tokens) == 1:
+            return first
+        role = number_word(tokens[1]) if len(tokens) == 2 else None
+        if role in _MULTIPLIER and (first < 10 or role in SCALE_WORDS):
+            return first * _MULTIPLIER[role]
+        return None
+    words = _words(tokens)
+    value = words_to_int(words) if words else None
+    return Decimal(value) if value is not None else None
+
+
+def _fraction(tokens: Sequence[str]) -> str | None:
+    """Digits after "phẩy": "5", "05", "năm" → "5", "không năm" → "05", "hai mươi lăm" → "25"."""
+    if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit() and len(tokens[0]) <= 8:
+        return tokens[0]
+    words = _words(tokens)
+    if not words or len(words) > 8:
+        return None
+    if all(role in _AFTER_TENS or role == "khong" for role, _raw in words) and words[0][1] != "mốt":
+        return "".join(str(_AFTER_TENS.get(role, 0)) for role, _raw in words)  # "hai lăm" = 25
+    value = words_to_int(words)
+    return str(value) if value is not None and value < 1000 else None
+
+
+def _value(tokens: list[str]) -> Decimal | None:
+    points = [i for i, t in enumerate(tokens) if _is_word(t, _POINT)]
+    if not points:
+        return _whole_part(tokens)
+    if len(points) > 1:
+        return None
+    k = points[0]
+    whole, rest = tokens[:k], tokens[k + 1:]
+    scale = 1
+    if len(rest) > 1 and number_word(rest[-1]) in SCALE_WORDS:  # "một phẩy năm triệu" = 1.500.000
+        scale, rest = SCALE_WORDS[number_word(rest[-1]) or ""], rest[:-1]
+    base = _whole_part(whole)
+    frac = _fraction(rest)
+    if base is None or frac is None or base != base.to_integral_value():
+        return None
+    return (base + Decimal(f"0.{frac}")) * scale
+
+
+def _strip_nouns(tokens: list[str], nouns: frozenset[str]) -> list[str]:
+    for n in (3, 2, 1):
+        if len(tokens) > n and strip_diacritics(normalize_name(" ".join(tokens[-n:]))) in nouns:
+            return tokens[:-n]
+    return tokens
+
+
+def parse_amount(text: str, nouns: Iterable[str] = ()) -> Amount:
+    """Read a whole answer as one number: "12", "8,5", "1.234", "85,5%", "tám mươi lăm phẩy năm",
+    "muoi hai", "một trăm linh năm", "hai nghìn", "ba triệu", optionally followed by a counting noun
+    ("12 người") or one of ``nouns`` (the indicator's unit). Raises NumberError saying why not."""
+    if not isinstance(text, str):
+        raise NumberError("empty", "")
+    clean = _clean(text).strip()
+    if not clean:
+        raise NumberError("empty", text)
+    if has_exponent(clean):
+        raise NumberError("exponent", clean)
+    s = clean.rstrip(".!?;:").strip()
+    percent = s.endswith("%")
+    tokens = s.rstrip("%").split()
+    if len(tokens) > 2 and strip_diacritics(normalize_name(" ".join(tokens[-2:]))) == "phan tram":
+        tokens, percent = tokens[:-2], True
+    allowed = _NOUN_FOLDS | {strip_diacritics(normalize_name(n)) for n in nouns if n}
+    tokens = _strip_nouns(tokens, frozenset(allowed))
+    negative = False
+    if tokens and tokens[0][0] in _SIGNS:
+        negative = tokens[0][0] != "+"
+        tokens[0] = tokens[0][1:]
+        tokens = [t for t in tokens if t]
+    elif len(tokens) > 1 and normalize_name(tokens[0]) in ("âm", "am"):
+        negative, tokens = True, tokens[1:]
+    value = _value(tokens)
+    if value is None:
+        if len(tokens) == 1 and _DIGITS.fullmatch(tokens[0]) and len(tokens[0]) > 15:
+            raise NumberError("too_large", clean)  # 30 digits: no figure of a commune
+        raise NumberError("not_number", clean)
+    if negative and value:
+        raise NumberError("negative", clean)
+    if value > MAX_AMOUNT:
+        raise NumberError("too_large", clean)
+    return Amount(value, percent)
+
+
+def parse_vi_number(text: str) -> int | None:
+    """A whole answer as a non-negative whole number ("12", "1.234", "hai mươi lăm", "2 nghìn",
+    "12 người"), or None for anything else: vague amounts ("vài chục"), years ("năm 2026"), decimals,
+    percentages, negative numbers, exponents."""
+    try:
+        amount = parse_amount(text)
+    except NumberError:
+        return None
+    return int(amount.value) if amount.whole and not amount.percent else None

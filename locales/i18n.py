@@ -7,19 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 __all__ = [
     "LOCALES", "N_", "_", "current_locale", "fmt_date", "fmt_datetime", "fmt_number", "fmt_percent",
-    "ngettext", "parse_date", "parse_number", "translations", "use_locale",
+    "ngettext", "parse_date", "translations", "use_locale",
 ]
 
 LOCALES = ("vi", "en")
@@ -83,32 +83,7 @@ def N_(message: str) -> str:
     return message
 
 
-# ---- numbers ---------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-
-
-def parse_number(text: str, locale: str | None = None) -> Decimal:
-    """Parse a number as a person in ``locale`` writes it ("8,05", "1.234" in vi).
-
-    Also accepts the other convention when it is unambiguous ("8.05" in vi has two decimals).
-    Raises ValueError when the text is not a number."""
-    loc = locale or _current.get()
-    raw = _SPACES.sub("", (text or "").strip()).rstrip("%")
-    if not raw or len(raw) > 30 or not re.fullmatch(r"[+-]?[0-9.,]+", raw):
-        raise ValueError(text)  # no exponents, NaN, Infinity or other scripts' digits
-    try:
-        value = Decimal(parse_decimal(raw, locale=loc, strict=True))
-        if value.is_finite():
-            return value
-    except (NumberFormatError, InvalidOperation, ValueError):
-        pass
-    # The other convention, when unambiguous: exactly one separator followed by 1-2 or 4+ digits.
-    m = re.fullmatch(r"([+-]?\d+)[.,](\d{1,2}|\d{4,})", raw)
-    if m:
-        return Decimal(f"{m.group(1)}.{m.group(2)}")
-    raise ValueError(text)
-
+# ---- numbers (reading them: handlers.vi_numbers, the one parser) -------------------------------
 
 def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")

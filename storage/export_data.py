@@ -58,7 +58,8 @@ class ReportLine:
     target_text: str = ""
     unit: str | None = None
     assessment: str | None = None  # indicator: on_track | at_risk | off_track | no_data
-    note: str | None = None
+    note: str | None = None  # the short text of a qualitative result
+    answer_kind: str = "task"  # task, or an indicator's number | choice | status (storage.models_plan)
 
 
 @dataclass
@@ -104,6 +105,9 @@ class IndicatorRow:
     reported_in: str | None
     status: str  # on_track | at_risk | off_track | no_data
     status_vi: str
+    answer_kind: str = "number"  # number | choice | status (a qualitative result: status code and text)
+    latest_status: str | None = None
+    latest_text: str | None = None
 
 
 @dataclass
@@ -170,8 +174,13 @@ def task_status_vi(code: str | None) -> str:
         return _(TASK_STATUSES[code]) if code in TASK_STATUSES else code
 
 
-def fmt_value(value: float | Decimal | None, unit: str | None = None, achieved: bool | None = None) -> str:
-    """A reported value in Vietnamese notation: "85,5%", "1.234 hộ", "Đạt"/"Chưa đạt", "" if none."""
+def fmt_value(value: float | Decimal | None, unit: str | None = None, achieved: bool | None = None,
+              status: str | None = None, text: str | None = None) -> str:
+    """A reported value in Vietnamese notation: "85,5%", "1.234 hộ", "Đạt"/"Chưa đạt", a qualitative
+    result's status with its text ("Đang thực hiện: Đã thí điểm…"), "" if none."""
+    if status is not None:
+        label = task_status_vi(status)
+        return f"{label}: {text.strip()}" if text and text.strip() else label
     if value is None:
         return "" if achieved is None else ("Đạt" if achieved else "Chưa đạt")
     text = fmt_number(value, "vi")
@@ -186,10 +195,16 @@ def year_share(year: int, as_of: date) -> float:
 
 
 def assess(op: str, target: Decimal | float | None, boolean: bool | None, value: float | None,
-           achieved: bool | None, share: float) -> str:
+           achieved: bool | None, share: float, status: str | None = None) -> str:
     """on_track when the value meets the target; at_risk when below it but ≥ target × ``share`` (the
     share of the year elapsed); off_track otherwise; no_data without a value or measurable target.
-    Yes/no targets: achieved → on_track, not yet → at_risk until the year is over, then off_track."""
+    Yes/no targets: achieved → on_track, not yet → at_risk until the year is over, then off_track.
+    Qualitative results (``status`` given): completed → on_track, delayed → off_track, otherwise
+    at_risk until the year is over, then off_track."""
+    if status is not None:
+        if status in ("done", "blocked"):
+            return "on_track" if status == "done" else "off_track"
+        return "off_track" if share >= 1.0 else "at_risk"
     if op == "bool":
         if achieved is None:
             return "no_data"
@@ -207,6 +222,19 @@ def assess(op: str, target: Decimal | float | None, boolean: bool | None, value:
 
 def _num(v: Decimal | None) -> float | None:
     return float(v) if v is not None else None
+
+
+def _answer(ind: Indicator | None, it: ReportItem | None) -> tuple[float | None, bool | None, str | None, str | None]:
+    """(value, achieved, status, text) of a reported indicator, read by its answer kind: a qualitative
+    result is its status and text, never a number (an old "1" typed for one is not shown)."""
+    if it is None:
+        return None, None, None, None
+    kind = ind.answer_kind if ind is not None else "number"
+    if kind == "status":
+        return None, None, it.status, it.note
+    if kind == "choice":
+        return None, it.value_bool, None, None
+    return _num(it.value_num), it.value_bool, None, None
 
 
 async def _latest_items(session: AsyncSession, commune_id: int, period: cal.Period
@@ -244,14 +272,15 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
                                         status=it.status, status_vi=task_status_vi(it.status), note=it.note))
                 continue
             ind = await session.get(Indicator, it.ref_id)
-            value = _num(it.value_num)
+            value, achieved, status, text = _answer(ind, it)
             share = year_share(plan_year.get(ind.plan_id, as_of.year), as_of) if ind else 0.0
-            verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, it.value_bool, share) \
+            verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status) \
                 if ind else "no_data"
             lines.append(ReportLine("indicator", ind.code if ind else "?", ind.name if ind else "",
-                                    value=value, achieved=it.value_bool,
+                                    status=status, value=value, achieved=achieved,
                                     target_text=ind.target_text if ind else "", unit=ind.unit if ind else None,
-                                    assessment=verdict, status_vi=INDICATOR_STATUS_VI[verdict], note=it.note))
+                                    assessment=verdict, status_vi=INDICATOR_STATUS_VI[verdict], note=text,
+                                    answer_kind=ind.answer_kind if ind else "number"))
         out.append(UnitReport(unit.name, person.name if person and person.anonymised_at is None else None,
                               report.submitted_at.astimezone(tz), report.late, report.status, report.revision,
                               report.difficulties, report.proposals, lines))
@@ -286,13 +315,12 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
         for i in shown["indicators"]:
             ind = ind_ids[i["code"]]
             hit = latest.get(("indicator", ind.id))  # type: ignore[arg-type]
-            value = _num(hit[0].value_num) if hit else None
-            achieved = hit[0].value_bool if hit else None
-            verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share)
+            value, achieved, status, text = _answer(ind, hit[0] if hit else None)
+            verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit[1] if hit else None, verdict,
-                INDICATOR_STATUS_VI[verdict]))
+                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text))
     return tasks, indicators, years
 
 

@@ -129,7 +129,7 @@ def _reports(data: ExportData) -> list[list[Any]]:
             rows.append(head + [""] * 9 + tail)
         for n, it in enumerate(r.items):
             kind = "Nhiệm vụ" if it.kind == "task" else "Chỉ tiêu"
-            shown = it.status_vi if it.kind == "task" else fmt_value(it.value, it.unit, it.achieved)
+            shown = it.status_vi if it.kind == "task" else fmt_value(it.value, it.unit, it.achieved, it.status)
             verdict = it.status_vi if it.kind == "indicator" else ""
             rows.append(head + [kind, it.code, it.title, shown, it.value, it.target_text, it.unit or "",
                                 verdict, it.note or ""] + (tail if n == 0 else ["", ""]))
@@ -148,9 +148,9 @@ def build_xlsx(data: ExportData) -> bytes:
            [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
              t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else ""] for t in data.tasks])
     _sheet(wb, SHEETS[3], ["Kế hoạch", "Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Giá trị mục tiêu",
-                           "Giá trị mới nhất", "Đạt (có/không)", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi"],
+                           "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi"],
            [[i.plan, i.code, i.name, i.unit or "", i.target_text, i.target_value, i.latest_value,
-             "" if i.latest_achieved is None else ("Đạt" if i.latest_achieved else "Chưa đạt"),
+             fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status, i.latest_text),
              i.reported_in or "", i.status_vi, "; ".join(i.owner_units)] for i in data.indicators])
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],

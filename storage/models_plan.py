@@ -10,7 +10,22 @@ from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
 
-__all__ = ["Indicator", "IndicatorUnit", "Plan", "PlanSection", "Task", "TaskUnit"]
+__all__ = ["ANSWER_KINDS", "Indicator", "IndicatorUnit", "Plan", "PlanSection", "Task", "TaskUnit",
+           "answer_kind_for"]
+
+# How an indicator is answered in a report: a number, an Đạt/Chưa đạt choice, or (a qualitative
+# result with nothing to measure) a status from the task status set plus a short text.
+ANSWER_KINDS = ("number", "choice", "status")
+
+
+def answer_kind_for(target_op: str, unit: str | None = None) -> str:
+    """The answer kind an imported target asks for: "choice" for a yes/no target ("Đạt"), "number" for
+    a measurable one ("≥80%", "Có 5 sáng kiến") or for prose with a unit of measure, "status" otherwise."""
+    if target_op == "bool":
+        return "choice"
+    if target_op == "text" and not (unit or "").strip():
+        return "status"
+    return "number"
 
 
 class Plan(SQLModel, table=True):
@@ -69,6 +84,7 @@ class Indicator(SQLModel, table=True):
     target_op: str = "text"
     target_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
     target_bool: bool | None = None
+    answer_kind: str = Field(default="number", sa_column_kwargs={"server_default": "number"})
 
 
 class IndicatorUnit(SQLModel, table=True):

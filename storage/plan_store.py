@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import normalize_name
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
+from storage.models_plan import answer_kind_for
 from storage.plan_import.model import ParsedPlan
 from storage.units import get_or_create_unit
 
@@ -100,6 +101,7 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         ind.section_id = sections[pi.section].id if pi.section else None
         ind.target_text, ind.target_op = pi.target.text, pi.target.op
         ind.target_value, ind.target_bool = pi.target.value, pi.target.boolean
+        ind.answer_kind = answer_kind_for(pi.target.op, pi.unit)
         session.add(ind)
         await session.flush()
         keep.add(pi.code)
@@ -155,6 +157,7 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
             "unit": i.unit,
             "target": {"text": i.target_text, "op": i.target_op,
                        "value": _num(i.target_value), "boolean": i.target_bool},
+            "answer": i.answer_kind,
             "owner_units": by_ind.get(i.id, []),  # type: ignore[arg-type]
         } for i in inds],
     }

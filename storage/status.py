@@ -109,7 +109,7 @@ async def unit_reports(session: AsyncSession, commune_id: int, period: Period) -
             "items": [{"kind": it.kind, "code": titles.get((it.kind, it.ref_id), ("?", ""))[0],
                        "title": titles.get((it.kind, it.ref_id), ("?", ""))[1], "status": it.status,
                        "value": float(it.value_num) if it.value_num is not None else None,
-                       "achieved": it.value_bool} for it in items],
+                       "achieved": it.value_bool, "note": it.note} for it in items],
         })
     return out
 

@@ -235,3 +235,22 @@ def test_long_message() -> None:
     text = ("hỗ trợ 2 người cài VNeID, " * 400)[:10_000]
     parsed = parse_activity(text, CATALOG, TODAY)
     assert parsed.counts["vneid"] == 2 * text.count("VNeID")
+
+
+# (message, expected counts, expected ``refused``): numbers that are no count are never summed or stored
+REFUSED: list[tuple[str, dict[str, int], list[tuple[str, str]]]] = [
+    ("hỗ trợ 1e309 người kích hoạt VNeID", {}, [("exponent", "1e309")]),  # was read as 1 + 309 = 310
+    ("hỗ trợ 10^12 người kích hoạt VNeID", {}, [("exponent", "10^12")]),  # was 22
+    ("hỗ trợ 1,5e3 người cài VNeID, 3 hồ sơ DVC", {"dvc": 3}, [("exponent", "1,5e3")]),
+    ("hỗ trợ 2E5 người VNeID", {}, [("exponent", "2E5")]),
+    ("hỗ trợ 10 mũ 12 người cài VNeID", {}, [("exponent", "10 mũ 12")]),
+    ("hỗ trợ 8,5 người cài VNeID", {}, [("decimal", "8,5 người")]),
+    ("hỗ trợ tám mươi lăm phẩy năm người cài VNeID", {}, [("decimal", "tám mươi lăm phẩy năm người")]),
+    ("hỗ trợ 12 người cài VNeID mức 2,5", {"vneid": 12}, []),  # "mức 2,5" is no count
+]
+
+
+@pytest.mark.parametrize(("text", "counts", "refused"), REFUSED, ids=[r[0][:40] for r in REFUSED])
+def test_numbers_that_are_no_count(text: str, counts: dict[str, int], refused: list[tuple[str, str]]) -> None:
+    parsed = parse_activity(text, CATALOG, TODAY)
+    assert parsed.counts == counts and parsed.refused == refused

@@ -172,9 +172,20 @@ async def test_bad_numbers_reask_and_keep_the_entry(tg: TelegramHarness, db: Dat
     await tg.tap(MEMBER, f"edit:{row}")
     entry = line(1, date(2026, 12, 5), "payment", 8)
     for bad, why in (("nhiều lắm", "Please write a number, e.g. 12."), ("-4", "The number cannot be negative."),
-                     ("2,5", "Please write a whole number, e.g. 12."), ("Infinity", "Please write a number, e.g. 12.")):
+                     ("Infinity", "Please write a number, e.g. 12.")):
         sent = await tg.say(MEMBER, bad)
         assert (sent[0].text or "").startswith(vi(why)) and entry in (sent[0].text or ""), bad
+    for bad, shown in (("2,5", "2,5"), ("tám mươi lăm phẩy năm", "85,5")):  # a count is a whole number
+        sent = await tg.say(MEMBER, bad)
+        why = vi("A count is a whole number; you wrote {n}. Please write e.g. 12.", n=shown)
+        assert (sent[0].text or "").startswith(why) and entry in (sent[0].text or ""), bad
+    for bad in ("1e309", "10^12", "1,5e3", "2E5"):  # one token, a power of ten: never a count
+        sent = await tg.say(MEMBER, bad)
+        assert (sent[0].text or "").startswith(vi(
+            "\"{text}\" is written as a power of ten, which I cannot count or store. "
+            "Please write the number in full, e.g. 12 or 1.500.", text=bad)), bad
+    sent = await tg.say(MEMBER, "99999999999999999999999999")
+    assert vi("{v} is too large; please check the number.", v="99999999999999999999999999") in (sent[0].text or "")
     sent = await tg.say(MEMBER, "2000000")
     assert vi("{n} looks too large for one day; please check the number.", n="2.000.000") in (sent[0].text or "")
     assert await _rows(db) == {row: 8} and await _audit(db) == []
