@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
-from reminders.calendar import Period, Stage, period_for, previous_period
+from reminders.calendar import Period, Stage, owed_since, period_for, previous_period
 from reminders.calendar import due_stage as calendar_due_stage
 from reminders.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
 from reminders.returned import plan_returned
@@ -128,6 +128,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     if force_stage is None and _due_stage_cached(period, now, True) is None \
             and _due_stage_cached(period, now, False) is None:
         return []  # no stage applies to this period at this moment: nothing to look up
+    if not owed_since(period, commune.reporting_start):
+        return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
         units = await _units_with_role(session, commune.id, stream.reporter_roles)  # type: ignore[arg-type]
     else:
