@@ -31,9 +31,9 @@ lint: $(STAMP)
 
 # After changing user-facing strings: re-extract and merge into the vi/en catalogs, then translate.
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --width 120 \
 		--project cdsbot -k N_ -k _ -k ngettext:1,2 bot handlers storage reminders locales
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --width 120
 
 # Benchmarks on small data (see bench/README.md for the full-size runs and their results).
 bench: $(STAMP)

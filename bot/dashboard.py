@@ -17,9 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 from dotenv import dotenv_values
-from sqlalchemy import func
 from sqlalchemy.engine import make_url
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import ConfigError
@@ -30,8 +28,8 @@ from reminders import calendar as cal
 from reminders.commune_streams import commune_streams
 from storage.charts import activity_chart, indicator_bars, indicator_chart, percent_of_target
 from storage.export_data import ExportData, fmt_value, gather_export, resolve_periods
-from storage.models import ActivityLog, Commune, Unit
-from storage.status import activity_totals
+from storage.models import Commune
+from storage.status import activity_totals, expected_units, stream_states
 
 __all__ = ["COOKIE", "SECRET_ENV", "Dashboard", "load_secret", "login_url", "make_token", "read_token",
            "recent_periods", "secret_file"]
@@ -136,16 +134,12 @@ def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = N
 
 
 # --- the summary --------------------------------------------------------------------------------
-async def _village_states(session: AsyncSession, commune_id: int, period: cal.Period, now: datetime
+async def _village_states(session: AsyncSession, commune: Commune, period: cal.Period, now: datetime
                           ) -> dict[str, str]:
     """Village name → on_time / late / pending / missing, by its first log of the period."""
-    first = dict((await session.exec(
-        select(Unit.name, func.min(ActivityLog.created_at)).join(ActivityLog, ActivityLog.unit_id == Unit.id)
-        .where(Unit.commune_id == commune_id, Unit.kind == "village", ActivityLog.on_date >= period.start,
-               ActivityLog.on_date <= period.end).group_by(Unit.name))).all())
-    names = (await session.exec(select(Unit.name).where(Unit.commune_id == commune_id,
-                                                        Unit.kind == "village"))).all()
-    return {n: cal.classify(period, first.get(n), now) for n in sorted(names)}
+    units = await expected_units(session, commune.id, "village")  # type: ignore[arg-type]
+    return {st.name: st.state for st in await stream_states(session, commune, period, now, units)
+            if st.state != "not_owed"}
 
 
 def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period, now: datetime
@@ -154,14 +148,15 @@ def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period
     for s in data.streams:
         if s.name == unit_period.stream.name:
             waiting = "pending" if now <= unit_period.due else "missing"
-            units = [{"name": r.unit, "state": "late" if r.late else "on_time", "review": r.status}
-                     for r in data.reports]
+            units = [{"name": r.unit, "state": r.state or ("late" if r.late else "on_time"), "review": r.status,
+                      "comment": r.review_comment} for r in data.reports]
             units += [{"name": m, "state": waiting, "review": None} for m in s.missing]
             units.sort(key=lambda u: u["name"])
         else:
             units = [{"name": n, "state": st, "review": None} for n, st in villages.items()]
         out.append({"name": s.name, "label": s.label_vi, "period": s.period, "expected": s.expected,
                     "submitted": s.submitted, "on_time": s.on_time, "late": s.late, "missing": s.missing,
+                    "returned": s.returned,
                     "units": units})
     return out
 
@@ -197,7 +192,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                            "status_label": t.status_vi} for t in data.tasks if t.overdue],
         "reports": [{"unit": r.unit, "person": r.person,
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,
-                     "status": r.status, "revision": r.revision} for r in data.reports],
+                     "status": r.status, "state": r.state, "revision": r.revision} for r in data.reports],
     }
 
 
@@ -300,7 +295,7 @@ class Dashboard:
             configured = (await commune_streams(s, self.services, commune.id)).streams
             data = await gather_export(s, commune, key, now, tz, configured)
             unit_period, village_period = resolve_periods(data.period_key, now, tz, configured)
-            villages = await _village_states(s, commune.id, village_period, now)  # type: ignore[arg-type]
+            villages = await _village_states(s, commune, village_period, now)
         body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz, configured=configured))
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)
 

@@ -50,10 +50,11 @@ def demo_plan() -> ParsedPlan:
     ])
 
 
-async def seed_demo(db: Database) -> None:
+async def seed_demo(db: Database, now: datetime | None = None) -> None:
+    """The demo commune, its plan (imported at ``now``: its reporting starts that day) and three people."""
     async with db.transaction() as s:
         commune = await get_or_create_commune(s, DEMO_COMMUNE)
-        await save_plan(s, commune, demo_plan(), source_file="demo")
+        await save_plan(s, commune, demo_plan(), source_file="demo", now=now)
         units = {}
         for name, kind in ((VHXH, "office"), (HCC, "office"), ("Thôn Nà Pài", "village"),
                            ("Thôn Khuổi Luông", "village")):

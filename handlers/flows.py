@@ -10,6 +10,7 @@ import handlers.activity_review
 import handlers.announce
 import handlers.join
 import handlers.report
+import handlers.report_period
 import handlers.review
 import handlers.routes
 import handlers.schedule

@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
-from handlers.periods import period_label, period_row, turn_period, turn_stream
+from handlers.periods import period_label, period_row, turn_stream
 from handlers.report_items import (
     RESULT_TEXT_MAX,
     TASK_STATUSES,
@@ -23,22 +23,23 @@ from handlers.report_items import (
     previous_answers,
     show_value,
 )
+from handlers.report_period import choose_period
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from locales.textcut import shorten
 from locales.textnorm import fold
-from reminders.calendar import period_by_key
+from reminders.calendar import Period, classify, period_by_key
 from storage.models import AuditLog, Report, ReportingPeriod, ReportItem, ReportRevision, Unit
 from storage.sqlutil import insert_ignore
 
-__all__ = ["STREAM", "report_cmd"]
+__all__ = ["STREAM", "open_report", "report_cmd"]
 
 STREAM = "unit_monthly"
 _NONE_WORDS = {"khong", "khong co", "none", "no", "khong co gi", "-", "k", "ko"}
 
 
-async def report_cmd(turn: Turn, _args: str) -> None:
+async def report_cmd(turn: Turn, args: str) -> None:
     person = turn.person
     assert person is not None
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
@@ -46,14 +47,18 @@ async def report_cmd(turn: Turn, _args: str) -> None:
         turn.reply(_("You are not attached to a unit, so there is no report to fill in. "
                      "Please ask the lead office."))
         return
-    period = await turn_period(turn, STREAM)
-    returned = (await turn.session.exec(select(Report, ReportingPeriod).join(ReportingPeriod).where(
-        Report.unit_id == unit.id, Report.status == "returned", ReportingPeriod.stream == STREAM)
-        .order_by(ReportingPeriod.start))).first()
-    if returned is not None:  # a returned report reopens for correction, even after its deadline
-        period = period_by_key(await turn_stream(turn, STREAM), returned[1].key, turn.tz)
+    period = await choose_period(turn, STREAM, unit, args)
+    if period is not None:
+        await open_report(turn, unit, period)
+
+
+async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
+    """Start the report flow of ``unit`` for ``period`` (chosen by handlers.report_period)."""
+    prow = (await turn.session.exec(select(Report).join(ReportingPeriod).where(
+        Report.unit_id == unit.id, ReportingPeriod.stream == STREAM, ReportingPeriod.key == period.key))).first()
+    if prow is not None and prow.status == "returned":  # a returned report reopens, even after its deadline
         turn.reply(_("The lead office returned your report for {period}: {comment}",
-                     period=period_label(period, current_locale()), comment=returned[0].review_comment or ""))
+                     period=period_label(period, current_locale()), comment=prow.review_comment or ""))
     items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
     prev = await previous_answers(turn.session, unit.id, STREAM)  # type: ignore[arg-type]
     loc = current_locale()
@@ -243,8 +248,8 @@ async def _finish(turn: Turn) -> None:
     report = (await s.exec(select(Report).where(Report.period_id == prow.id, Report.unit_id == d["unit_id"])
                            .with_for_update())).one()
     amended = not created
-    # A correction of a returned report keeps the original on-time / late verdict.
-    late = report.late if amended and report.status == "returned" else turn.now > period.due
+    # Late by the one state rule: a (re)submission after the deadline is late, returned before or not.
+    late = classify(period, turn.now, turn.now) == "late"
     report.revision += 1
     report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
     report.status, report.review_comment = "submitted", None

@@ -11,12 +11,12 @@ from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
-from handlers.report_items import show_value
+from handlers.review_text import pages, review_lines
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
 from reminders.calendar import period_by_key
-from storage.models import AuditLog, Person, Report, ReportingPeriod, ReportItem, Unit
+from storage.models import AuditLog, Person, Report, ReportingPeriod, Unit
 
 __all__ = ["review_cmd"]
 
@@ -50,25 +50,32 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> int:
     report = await turn.session.get(Report, int(answer.choice))
     if report is None:
         raise InputError(_("That report no longer exists."))
-    items = (await turn.session.exec(select(ReportItem).where(ReportItem.report_id == report.id))).all()
-    unit = await turn.session.get(Unit, report.unit_id)
-    lines = [f"{unit.name if unit else '?'}: " + _("{n} item(s), revision {r}", n=len(items), r=report.revision)]
-    for it in items[:20]:
-        lines.append("• " + show_value({"kind": it.kind, "unit": None},
-                                       {"status": it.status, "bool": it.value_bool, "text": it.note,
-                                        "value": str(it.value_num) if it.value_num is not None else None}))
-    lines.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
-    lines.append(_("Proposals: {t}", t=report.proposals or _("none")))
-    turn.data["summary"] = "\n".join(lines)
+    rp = await turn.session.get(ReportingPeriod, report.period_id)
+    label = rp.key if rp else ""
+    with contextlib.suppress(KeyError, ValueError):
+        if rp is not None:
+            label = period_label(period_by_key(await turn_stream(turn, rp.stream), rp.key, turn.tz),
+                                 current_locale())
+    blocks = await review_lines(turn.session, report, label, turn.tz)
+    turn.data["pages"] = pages(blocks, turn.caps.max_text)
+    turn.data["page"] = 0
     return report.id  # type: ignore[return-value]
 
 
 def _decide_prompt(turn: Turn) -> engine.Prompt:
-    return engine.Prompt(turn.data["summary"] + "\n\n" + _("Accept this report or return it for correction?"),
-                         (Choice(_("Accept"), "accept"), Choice(_("Return with a comment"), "return")))
+    all_pages, n = turn.data.get("pages") or [turn.data.get("summary", "")], turn.data.get("page", 0)
+    text = all_pages[n]
+    choices = [Choice(_("Accept"), "accept"), Choice(_("Return with a comment"), "return")]
+    if len(all_pages) > 1:
+        text += "\n" + _("(page {n} of {total})", n=n + 1, total=len(all_pages))
+        choices.append(Choice(_("Next page") if n + 1 < len(all_pages) else _("First page"), "next"))
+    return engine.Prompt(text + "\n\n" + _("Accept this report or return it for correction?"), tuple(choices))
 
 
 def _parse_decide(turn: Turn, answer: engine.Answer) -> str:
+    if answer.choice == "next" and len(turn.data.get("pages", ())) > 1:
+        turn.data["page"] = (turn.data.get("page", 0) + 1) % len(turn.data["pages"])
+        return "next"
     if answer.choice not in ("accept", "return"):
         raise InputError(_("Please choose Accept or Return with a comment."))
     return answer.choice
@@ -123,7 +130,7 @@ engine.register(engine.Flow(
     steps={
         "pick": engine.Step("pick", _pick_prompt, _parse_pick, "decide", "report_id"),
         "decide": engine.Step("decide", _decide_prompt, _parse_decide,
-                              lambda t, v: "comment" if v == "return" else None, "decision"),
+                              lambda t, v: {"return": "comment", "next": "decide"}.get(v), "decision"),
         "comment": engine.Step("comment", _comment_prompt, _parse_comment, None, "comment"),
     },
     finish=_finish,

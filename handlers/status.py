@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import select
 
 from bot.errors import InputError
@@ -11,11 +9,13 @@ from handlers import engine
 from handlers.activity import label_of
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
+from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
 from reminders.calendar import Period, classify, parse_period_ref, period_by_key, period_for, previous_period
-from storage.models import ActivityLog, Commune, Report, ReportingPeriod, Unit
-from storage.status import activity_totals, status_data
+from reminders.streams import Stream
+from storage.models import Commune, Report, ReportingPeriod, Unit
+from storage.status import UnitState, activity_totals, status_data, stream_states
 
 __all__ = ["due_cmd", "status_cmd"]
 
@@ -53,10 +53,11 @@ async def _summary_prompt(turn: Turn) -> engine.Prompt:
     lines = [_("Status for {period} (units due {due}):", period=period_label(up, loc),
                due=up.due_text_en if loc == "en" else up.due_text_vi)]
     for st in data["streams"]:
-        lines.append(_("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {missing} missing",
-                       what=_(_STREAMS.get(st["name"], st["name"])), done=st["submitted"], expected=st["expected"],
-                       on_time=st["on_time"], late=st["late"], missing=len(st["missing"])))
-    returned = [r["unit"] for r in data["reports"] if r["status"] == "returned"]
+        lines.append(_("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {returned} returned, "
+                       "{missing} not reported", what=_(_STREAMS.get(st["name"], st["name"])),
+                       done=st["submitted"], expected=st["expected"], on_time=st["on_time"], late=st["late"],
+                       returned=len(st["returned"]), missing=len(st["missing"])))
+    returned = [n for st in data["streams"] for n in st["returned"]]
     if returned:
         lines.append(_("Returned for correction: {names}", names=", ".join(returned)))
     totals = data["activities"]["total"]
@@ -87,8 +88,13 @@ async def _finish_status(turn: Turn) -> None:
     if pick in ("units", "villages"):
         name = "unit_monthly" if pick == "units" else "village_monthly"
         st = next(x for x in data["streams"] if x["name"] == name)
-        turn.reply(_("Not reported yet ({n}):", n=len(st["missing"])) + "\n" +
-                   ("\n".join(f"• {m}" for m in st["missing"][:60]) or _("nobody — everyone has reported.")))
+        text = _("Not reported yet ({n}):", n=len(st["missing"])) + "\n" + (
+            "\n".join(f"• {m}" for m in st["missing"][:60]) or _("nobody — everyone has reported."))
+        back = [u for u in st["units"] if u["state"] == "returned"]
+        if back:
+            text += "\n" + _("Returned for correction, not back yet ({n}):", n=len(back)) + "\n" + "\n".join(
+                f"• {u['name']}: {u['comment'] or ''}".rstrip(": ") for u in back[:60])
+        turn.reply(text)
         return
     by_unit = data["activities"]["by_unit"]
     if not by_unit:
@@ -117,17 +123,22 @@ _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("
              "steering_year": N_("annual report to the steering committee")}
 
 
-async def _submitted(turn: Turn, unit: Unit | None, name: str, period: Period) -> datetime | None:
-    """When the person's unit sent ``name`` for ``period`` (first activity log for village logs)."""
+async def _states(turn: Turn, unit: Unit | None, stream: Stream, periods: list[Period]) -> list[UnitState]:
+    """The unit's state for each period (``storage.status.stream_states``, as everywhere else)."""
+    commune = await turn.session.get(Commune, unit.commune_id) if unit else None
+    if unit is None or commune is None:
+        return [UnitState(0, "", classify(p, None, turn.now)) for p in periods]
+    return [(await stream_states(turn.session, commune, p, turn.now, [unit]))[0] for p in periods]
+
+
+async def _returned_keys(turn: Turn, unit: Unit | None, name: str) -> list[str]:
+    """Keys of the unit's periods of ``name`` whose report was returned and has not come back."""
     if unit is None:
-        return None
-    if name == "village_monthly":
-        return (await turn.session.exec(select(ActivityLog.created_at).where(
-            ActivityLog.unit_id == unit.id, ActivityLog.on_date >= period.start,
-            ActivityLog.on_date <= period.end))).first()
-    return (await turn.session.exec(select(Report.submitted_at).join(ReportingPeriod).where(
-        Report.unit_id == unit.id, ReportingPeriod.commune_id == unit.commune_id,
-        ReportingPeriod.stream == name, ReportingPeriod.key == period.key))).first()
+        return []
+    return list((await turn.session.exec(select(ReportingPeriod.key).join(
+        Report, Report.period_id == ReportingPeriod.id).where(
+        Report.unit_id == unit.id, Report.status == "returned", ReportingPeriod.stream == name)
+        .order_by(ReportingPeriod.start))).all())
 
 
 async def due_cmd(turn: Turn, _args: str) -> None:
@@ -139,6 +150,8 @@ async def due_cmd(turn: Turn, _args: str) -> None:
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
     loc = current_locale()
     table = await commune_streams(turn.session, turn.services, person.commune_id)
+    commune = await turn.session.get(Commune, person.commune_id)
+    start = commune.reporting_start if commune else None
     lines: list[str] = []
     choices: list[Choice] = []
     for name in _DUE_WHAT:
@@ -155,11 +168,18 @@ async def due_cmd(turn: Turn, _args: str) -> None:
         if name == "unit_monthly" and (unit is None or unit.kind != "office"):
             continue
         current = period_for(stream, turn.now, turn.tz)
-        for period in (previous_period(current), current):
-            state = classify(period, await _submitted(turn, unit, name, period), turn.now)
+        periods = candidate_periods(stream, turn.now, turn.tz, start, await _returned_keys(turn, unit, name))
+        for period, st in zip(periods, await _states(turn, unit, stream, periods), strict=True):
+            state = st.state
             what = _(_DUE_WHAT[name])
             label = period_label(period, loc)
-            if period is not current:  # the last period matters only while it is still owed
+            if state == "not_owed":  # due before the commune's reporting start
+                continue
+            if state == "returned":
+                lines.append("↩️ " + _("{what} for {period}: returned by the lead office — {comment}; please "
+                                       "correct it and send it again (/baocao)", what=what, period=label,
+                                       comment=st.comment or ""))
+            elif period != current:  # an earlier period matters only while it is still owed
                 if state != "missing":
                     continue
                 lines.append("⚠️ " + _("{what} for {period}: overdue since {at}; please send it as soon as "

@@ -16,8 +16,8 @@ from locales.textnorm import fold
 from reminders.streams import Frequency, Stream, default_streams, dump_streams, load_streams, window_start_day
 
 __all__ = [
-    "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "Frequency", "Period", "Stage", "Status", "Stream",
-    "classify", "default_streams", "due_stage", "dump_streams", "is_working_day", "load_streams",
+    "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "OWED", "SUBMITTED", "Frequency", "Period", "Stage",
+    "Status", "Stream", "classify", "may_remind_at", "owed_since", "default_streams", "due_stage", "dump_streams", "is_working_day", "load_streams",
     "next_period", "next_working_day", "parse_period_ref", "period_by_key", "period_for",
     "periods_between", "previous_period", "previous_working_day", "stage_moments",
 ]
@@ -26,7 +26,12 @@ DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_SWEEPS: tuple[tuple[int, int], ...] = ((8, 0), (16, 0))
 DEFAULT_QUIET: tuple[time, time] = (time(21, 0), time(7, 0))
 DEFAULT_CATCH_UP = timedelta(days=3)
-Status = Literal["on_time", "late", "missing", "pending"]
+# on_time / late: submitted (and not returned); returned: sent back by the lead office, owes a
+# resubmission; pending: not sent, deadline ahead; missing: not sent, deadline passed; not_owed: not
+# sent, but due before the commune's reporting start, so nobody owes it.
+Status = Literal["on_time", "late", "returned", "pending", "missing", "not_owed"]
+SUBMITTED: tuple[str, ...] = ("on_time", "late")
+OWED: tuple[str, ...] = ("returned", "pending", "missing")
 
 _ROMAN = ("I", "II", "III", "IV")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -269,12 +274,27 @@ def parse_period_ref(text: str, stream: Stream, today: date, tz: tzinfo = DEFAUL
 
 
 # --- status ------------------------------------------------------------------------------------
-def classify(period: Period, submitted_at: datetime | None, now: datetime) -> Status:
-    """on_time/late by ``submitted_at`` vs ``period.due``; unsubmitted: pending until due, then missing."""
+def owed_since(period: Period, start: date | None) -> bool:
+    """Whether ``period`` is owed by a commune whose reporting starts on ``start`` (local day): its
+    last allowed day is on or after the start (None: no start set, every period is owed)."""
+    return start is None or period.last_day >= start
+
+
+def classify(period: Period, submitted_at: datetime | None, now: datetime, *, returned: bool = False,
+             start: date | None = None) -> Status:
+    """The one report state used everywhere (chat, status JSON, dashboard, exports, reminders, digests).
+
+    ``returned`` (sent back by the lead office) → returned, whatever the time; otherwise on_time/late
+    by ``submitted_at`` (the latest submission) vs ``period.due``; unsubmitted: not_owed when due
+    before the commune's reporting ``start``, pending until due, then missing."""
     _require_aware(now, "now")
+    if returned:
+        return "returned"
     if submitted_at is not None:
         _require_aware(submitted_at, "submitted_at")
         return "on_time" if submitted_at <= period.due else "late"
+    if not owed_since(period, start):
+        return "not_owed"
     return "pending" if now <= period.due else "missing"
 
 
@@ -353,6 +373,14 @@ def _quiet(t: time, quiet: tuple[time, time] | None) -> bool:
         return False
     begin, end = quiet
     return (begin <= t < end) if begin < end else (t >= begin or t < end)
+
+
+def may_remind_at(now: datetime, tz: tzinfo, *, working_days_only: bool,
+                  quiet: tuple[time, time] | None = DEFAULT_QUIET) -> bool:
+    """Whether a reminder may go out at ``now``: outside quiet hours and, if asked, on a working day."""
+    _require_aware(now, "now")
+    local = now.astimezone(tz)
+    return not _quiet(local.time(), quiet) and (not working_days_only or is_working_day(local.date()))
 
 
 def due_stage(

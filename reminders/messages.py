@@ -38,10 +38,17 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
             lines.append(_("Missing: {names}", names=", ".join(p.missing) or _("nobody")))
             if p.late:
                 lines.append(_("Late: {names}", names=", ".join(p.late)))
+            if p.returned:
+                lines.append(_("Returned for correction, not back yet: {names}", names="; ".join(p.returned)))
             if p.unreachable:
                 lines.append(_("Not reachable in chat (not joined yet): {names}", names=", ".join(p.unreachable)))
             choices = (Choice(_("Remind them again"), f"remind:{p.stream}:{p.period}"),) if p.missing else ()
             return Outgoing(text="\n".join(lines), choices=choices)
+        if p.stage.startswith("returned"):
+            text = _("The lead office returned {what} for {period} and is waiting for it to come back: "
+                     "{comment}\nType /baocao to correct it and send it again.", what=_what(p.stream), period=label,
+                     comment=p.comment or "")
+            return Outgoing(text=text)
         text = {
             "before_3d": _("Reminder: {what} for {period} is due {due} — 3 days left.",
                            what=_what(p.stream), period=label, due=due),

@@ -8,18 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
-from reminders.calendar import Period, Stage, period_for, previous_period
+from reminders.calendar import Period, Stage, owed_since, period_for, previous_period
 from reminders.calendar import due_stage as calendar_due_stage
 from reminders.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
+from reminders.returned import plan_returned
 from reminders.streams import Stream
-from storage.models import Commune, Identity, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
-from storage.status import expected_units, village_firsts
+from storage.models import Commune, Identity, Outbox, Person, ReminderLog, Unit
+from storage.status import expected_units, stream_states
 
 if TYPE_CHECKING:
     from bot.app import BotApp
@@ -52,6 +52,8 @@ class Planned:
     missing: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
     unreachable: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()  # digest: "unit: the lead office's comment"
+    comment: str | None = None  # a returned report's comment
     ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
@@ -60,19 +62,13 @@ class Planned:
 
     def as_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
-        return {k: d[k] for k in ("person", "unit", "channel", "stream", "period", "stage", "due")} | (
-            {"missing": list(self.missing), "late": list(self.late), "unreachable": list(self.unreachable)}
-            if self.stage == "digest" else {})
-
-
-async def _submitted_units(session: AsyncSession, commune_id: int, period: Period) -> dict[int, datetime]:
-    """unit id → first submission moment for the period."""
-    if period.stream.kind == "village_activity":
-        return await village_firsts(session, commune_id, period)
-    rows = (await session.exec(select(Report.unit_id, func.min(Report.submitted_at)).join(ReportingPeriod).where(
-        ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
-        ReportingPeriod.key == period.key).group_by(Report.unit_id))).all()
-    return dict(rows)  # type: ignore[arg-type]
+        extra: dict[str, Any] = {}
+        if self.stage == "digest":
+            extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
+                     "unreachable": list(self.unreachable)}
+        elif self.comment is not None:
+            extra = {"comment": self.comment}
+        return d | extra
 
 
 async def _people(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
@@ -123,6 +119,7 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
             current = period_for(stream, now, services.tz)
             for period in (previous_period(current), current):
                 planned += await _plan_period(session, c, stream, period, now)
+            planned += await plan_returned(session, c, stream, now, services.tz)
     return planned
 
 
@@ -131,6 +128,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     if force_stage is None and _due_stage_cached(period, now, True) is None \
             and _due_stage_cached(period, now, False) is None:
         return []  # no stage applies to this period at this moment: nothing to look up
+    if not owed_since(period, commune.reporting_start):
+        return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
         units = await _units_with_role(session, commune.id, stream.reporter_roles)  # type: ignore[arg-type]
     else:
@@ -138,8 +137,10 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
     if not units:
         return []
-    submitted = await _submitted_units(session, commune.id, period)  # type: ignore[arg-type]
-    owing = [u for u in units if u.id not in submitted]
+    states = await stream_states(session, commune, period, now, units)
+    # Returned reports have their own daily reminder (reminders/returned.py); not owed: before the start.
+    owing_ids = {st.unit_id for st in states if st.state in ("pending", "missing")}
+    owing = [u for u in units if u.id in owing_ids]
     names = {u.id: u.name for u in units}
     out: list[Planned] = []
     unreachable: list[str] = []
@@ -155,7 +156,9 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                            ident.chat_id if ident else None, person.locale, stream.name, period.key, str(stage),
                            period.due_text_vi, ref=period))
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
-        late = tuple(names[u] for u, at in submitted.items() if at > period.due and u in names)
+        late = tuple(st.name for st in states if st.state == "late")
+        returned = tuple(f"{st.name}: {st.comment}" if st.comment else st.name
+                         for st in states if st.state == "returned")
         unreachable += await _undelivered(session, stream, period)
         missing = tuple(u.name for u in owing)
         leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
@@ -164,7 +167,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               ref=period))
+                               returned, ref=period))
     return out
 
 
@@ -223,7 +226,8 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
             for p in chunk:
                 if p.key not in claimed:
                     continue
-                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable)
+                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable, p.returned,
+                     p.comment)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))

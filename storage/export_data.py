@@ -44,6 +44,8 @@ class StreamStatus:
     on_time: int
     late: int
     missing: list[str]
+    returned: list[str] = field(default_factory=list)  # units whose report was returned, owing a resubmission
+    comments: dict[str, str] = field(default_factory=dict)  # returned unit → the lead office's comment
 
 
 @dataclass
@@ -73,6 +75,8 @@ class UnitReport:
     difficulties: str | None
     proposals: str | None
     items: list[ReportLine] = field(default_factory=list)
+    state: str = ""  # on_time | late | returned (reminders.calendar.classify)
+    review_comment: str | None = None
 
 
 @dataclass
@@ -358,14 +362,21 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
     local_now = now.astimezone(tz)
     as_of = min(local_now.date(), unit_period.end)
     status = await status_data(session, commune, unit_period, village_period, now)
+    comments = {u["name"]: u["comment"] for s in status["streams"] for u in s["units"] if u["comment"]}
     streams = [StreamStatus(s["name"], STREAM_LABELS_VI.get(s["name"], s["name"]), s["period"], s["expected"],
-                            s["submitted"], s["on_time"], s["late"], list(s["missing"]))
+                            s["submitted"], s["on_time"], s["late"], list(s["missing"]), list(s["returned"]),
+                            {u: comments[u] for u in s["returned"] if comments.get(u)})
                for s in status["streams"]]
     due_texts = {unit_period.stream.name: unit_period.due_text_vi,
                  village_period.stream.name: village_period.due_text_vi}
     missing = [MissingRow(s.name, s.label_vi, u, due_texts.get(s.name, "")) for s in streams for u in s.missing]
     tasks, indicators, years = await _plans(session, commune, unit_period, as_of)
     reports = await _period_reports(session, commune.id, unit_period, tz, years, as_of)  # type: ignore[arg-type]
+    states = {r["unit"]: r for r in status["reports"]}
+    for r in reports:  # the one state computation (storage.status): returned is not on time or late
+        shown = states.get(r.unit)
+        if shown is not None:
+            r.state, r.late, r.review_comment = shown["state"], shown["state"] == "late", shown["review_comment"]
     totals, rows = await _activities(session, commune.id, village_period)  # type: ignore[arg-type]
     return ExportData(
         commune=commune.name, period_key=unit_period.key, period_label=unit_period.label_vi,

@@ -258,9 +258,11 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
             _body(doc, f"- {s.label_vi}: chưa có đơn vị phải báo cáo.")
             continue
         miss = f"; chưa báo cáo: {', '.join(s.missing)}" if s.missing else ""
+        back = "; trả lại để bổ sung, chưa gửi lại: " + "; ".join(
+            f"{u} ({s.comments[u]})" if u in s.comments else u for u in s.returned) if s.returned else ""
         what = "thôn đã cập nhật" if s.name == VILLAGE_STREAM else "đơn vị đã gửi"
         _body(doc, f"- {s.label_vi}: {_num(s.submitted)}/{_num(s.expected)} {what} "
-                   f"({_num(s.on_time)} đúng hạn, {_num(s.late)} trễ hạn){miss}.")
+                   f"({_num(s.on_time)} đúng hạn, {_num(s.late)} trễ hạn){miss}{back}.")
     _body(doc, "2. Hoạt động của các Tổ công nghệ số cộng đồng", bold=True)
     if data.activity_totals:
         _body(doc, f"Trong kỳ, các Tổ công nghệ số cộng đồng đã thực hiện (so với {data.previous_label}):")
@@ -288,7 +290,7 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
     if not data.reports:
         _body(doc, "Trong kỳ chưa có cơ quan, đơn vị nào gửi báo cáo.")
     for r in data.reports:
-        when = "trễ hạn" if r.late else "đúng hạn"
+        when = {"returned": "đã trả lại để bổ sung, chờ gửi lại"}.get(r.state, "trễ hạn" if r.late else "đúng hạn")
         _body(doc, f"- {r.unit} (báo cáo ngày {_d(r.submitted_at.date())}, {when}):", italic=True)
         for it in r.items:
             if it.kind == "task":

@@ -20,6 +20,7 @@ _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _DATE_FMT, _DATETIME_FMT, _INT_FMT, _NUM_FMT = "DD/MM/YYYY", "DD/MM/YYYY HH:MM", "#,##0", "#,##0.##"
 _WRAP_OVER = 60
+_STATE_VI = {"on_time": "Đúng hạn", "late": "Trễ hạn", "returned": "Trả lại, chờ gửi lại"}
 _IND_ORDER = (("on_track", "đạt, đúng tiến độ"), ("at_risk", "có nguy cơ chậm"),
               ("off_track", "chậm tiến độ"), ("no_data", "chưa có số liệu"))
 
@@ -88,7 +89,7 @@ def _summary(wb: Workbook, data: ExportData) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = SHEETS[0]
-    _write_row(ws, ["Nội dung", "Giá trị", "", "", "", "", ""], bold=True)
+    _write_row(ws, ["Nội dung", "Giá trị", "", "", "", "", "", ""], bold=True)
     for cell in ws[1]:
         cell.fill = _HEAD_FILL
     for label, value in (("Xã", data.commune), ("Kỳ báo cáo", data.period_label),
@@ -98,9 +99,10 @@ def _summary(wb: Workbook, data: ExportData) -> None:
         _write_row(ws, [label, value])
     ws.append([])
     _write_row(ws, ["Tình hình báo cáo", "Kỳ", "Phải báo cáo", "Đã báo cáo", "Đúng hạn", "Trễ hạn",
-                    "Chưa báo cáo"], bold=True)
+                    "Chưa báo cáo", "Trả lại, chờ gửi lại"], bold=True)
     for s in data.streams:
-        _write_row(ws, [s.label_vi, s.period, s.expected, s.submitted, s.on_time, s.late, len(s.missing)])
+        _write_row(ws, [s.label_vi, s.period, s.expected, s.submitted, s.on_time, s.late, len(s.missing),
+                        len(s.returned)])
     ws.append([])
     _write_row(ws, ["Hoạt động Tổ công nghệ số cộng đồng", "Mã", f"Kỳ này ({data.period_label})",
                     f"Kỳ trước ({data.previous_label})", "Tăng/giảm"], bold=True)
@@ -123,7 +125,8 @@ def _summary(wb: Workbook, data: ExportData) -> None:
 def _reports(data: ExportData) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for r in data.reports:
-        head = [r.unit, r.person or "", r.submitted_at, "Trễ hạn" if r.late else "Đúng hạn", r.revision]
+        head = [r.unit, r.person or "", r.submitted_at, _STATE_VI.get(r.state, "Trễ hạn" if r.late else "Đúng hạn"),
+                r.revision]
         tail = [r.difficulties or "", r.proposals or ""]
         if not r.items:
             rows.append(head + [""] * 9 + tail)
@@ -155,8 +158,11 @@ def build_xlsx(data: ExportData) -> bytes:
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],
            [[a.village, a.label, a.code, a.count, a.previous, a.count - a.previous] for a in data.activities])
-    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi"],
-           [[m.stream_label, m.unit, data.period_label, m.due_text] for m in data.missing])
+    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi", "Tình trạng"],
+           [[m.stream_label, m.unit, data.period_label, m.due_text, "Chưa báo cáo"] for m in data.missing]
+           + [[s.label_vi, u, data.period_label, data.due_text,
+               f"Trả lại: {s.comments[u]}" if u in s.comments else "Trả lại, chờ gửi lại"]
+              for s in data.streams for u in s.returned])
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()

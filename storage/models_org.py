@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -31,6 +31,8 @@ class Commune(SQLModel, table=True):
     name: str
     key: str = Field(index=True, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # First local day the commune reports on: no period due before it is owed (default: plan import day).
+    reporting_start: date | None = None
 
 
 class Unit(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete
@@ -30,13 +31,22 @@ class PlanSaveResult:
 
 
 async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
-                    source_file: str | None = None) -> PlanSaveResult:
+                    source_file: str | None = None, now: datetime | None = None,
+                    tz: tzinfo | None = None) -> PlanSaveResult:
+    """Save (or update in place) a plan; the commune's first plan sets its reporting start day."""
+    from reminders.calendar import DEFAULT_TZ
+    from storage.models import utcnow
+
+    now = now or utcnow()
+    if commune.reporting_start is None:  # nothing due before the plan arrived is owed
+        commune.reporting_start = now.astimezone(tz or DEFAULT_TZ).date()
+        session.add(commune)
     key = normalize_name(parsed.title)
     plan = (await session.exec(select(Plan).where(
         Plan.commune_id == commune.id, Plan.year == parsed.year, Plan.key == key))).first()
     created = plan is None
     if plan is None:
-        plan = Plan(commune_id=commune.id, title=parsed.title, key=key, year=parsed.year)
+        plan = Plan(commune_id=commune.id, title=parsed.title, key=key, year=parsed.year, imported_at=now)
         session.add(plan)
     plan.source_file = source_file
     await session.flush()

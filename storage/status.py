@@ -3,6 +3,7 @@ the CLI (`cdsbot status`) and the lead office's chat commands."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reminders.calendar import Period, classify
+from reminders.calendar import SUBMITTED, Period, Status, classify
 from storage.models import (
     ActivityLog,
     Commune,
@@ -25,8 +26,8 @@ from storage.models import (
     Unit,
 )
 
-__all__ = ["activity_totals", "expected_units", "province_status", "status_data", "unit_reports",
-           "village_firsts"]
+__all__ = ["UnitState", "activity_totals", "expected_units", "province_status", "status_data", "stream_states",
+           "tally", "unit_reports", "village_firsts"]
 
 
 async def activity_totals(session: AsyncSession, commune_id: int, period: Period
@@ -71,6 +72,60 @@ async def village_firsts(session: AsyncSession, commune_id: int, period: Period)
     return dict(rows)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class UnitState:
+    """Where one unit stands for one period (``state`` from ``reminders.calendar.classify``)."""
+
+    unit_id: int
+    name: str
+    state: Status
+    submitted_at: datetime | None = None
+    review: str | None = None  # submitted | accepted | returned (unit reports only)
+    comment: str | None = None  # the lead office's comment when returned
+
+
+async def _submissions(session: AsyncSession, commune_id: int, period: Period
+                       ) -> dict[int, tuple[datetime, str | None, str | None]]:
+    """unit id → (submission moment, review status, review comment) for the period."""
+    if period.stream.kind == "village_activity":
+        return {u: (at, None, None) for u, at in (await village_firsts(session, commune_id, period)).items()}
+    rows = (await session.exec(select(Report.unit_id, Report.submitted_at, Report.status, Report.review_comment)
+                               .join(ReportingPeriod).where(
+        ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
+        ReportingPeriod.key == period.key))).all()
+    return {u: (at, status, comment) for u, at, status, comment in rows}
+
+
+def unit_state(unit_id: int, name: str, period: Period, now: datetime, start: Any,
+               sub: tuple[datetime, str | None, str | None] | None) -> UnitState:
+    """One unit's state from its submission row (the only place a state is derived from data)."""
+    at, review, comment = sub if sub else (None, None, None)
+    state = classify(period, at, now, returned=review == "returned", start=start)
+    return UnitState(unit_id, name, state, at, review, comment if review == "returned" else None)
+
+
+async def stream_states(session: AsyncSession, commune: Commune, period: Period, now: datetime,
+                        units: list[Unit]) -> list[UnitState]:
+    """The state of each of ``units`` for ``period``: the one computation behind /tinhtrang,
+    /hanbaocao, `cdsbot status`, the dashboard, the exports, reminder sweeps and digests."""
+    subs = await _submissions(session, commune.id, period)  # type: ignore[arg-type]
+    return [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
+            for u in units]
+
+
+def tally(states: list[UnitState]) -> dict[str, Any]:
+    """Counts for a stream: expected (owed or sent), submitted (= on time + late), returned, missing
+    (not sent yet: pending or overdue), accepted (among the submitted)."""
+    counted = [s for s in states if s.state != "not_owed"]
+    by = {k: [s.name for s in counted if s.state == k] for k in ("on_time", "late", "returned")}
+    return {"expected": len(counted), "submitted": len(by["on_time"]) + len(by["late"]),
+            "on_time": len(by["on_time"]), "late": len(by["late"]), "returned": by["returned"],
+            "accepted": sum(s.state in SUBMITTED and s.review == "accepted" for s in counted),
+            "missing": [s.name for s in counted if s.state in ("pending", "missing")],
+            "units": [{"name": s.name, "state": s.state, "review": s.review, "comment": s.comment}
+                      for s in counted]}
+
+
 async def unit_reports(session: AsyncSession, commune_id: int, period: Period) -> list[dict[str, Any]]:
     rows = (await session.exec(
         select(Report, Unit, Person).join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
@@ -103,6 +158,7 @@ async def unit_reports(session: AsyncSession, commune_id: int, period: Period) -
             "submitted_at": report.submitted_at.isoformat(),
             "late": report.late,
             "status": report.status,
+            "review_comment": report.review_comment,
             "revision": report.revision,
             "difficulties": report.difficulties,
             "proposals": report.proposals,
@@ -119,25 +175,21 @@ async def status_data(session: AsyncSession, commune: Commune, unit_period: Peri
     total, by_unit = await activity_totals(session, commune.id, village_period)  # type: ignore[arg-type]
     reports = await unit_reports(session, commune.id, unit_period)  # type: ignore[arg-type]
     streams = []
-    by_name = {r["unit"]: r for r in reports}
     for period, kind in ((unit_period, "office"), (village_period, "village")):
         units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
-        firsts = await village_firsts(session, commune.id, period) if kind == "village" else {}  # type: ignore[arg-type]
-        on_time, late, missing = [], [], []
-        for u in units:
-            if kind == "office":
-                rep = by_name.get(u.name)
-                sub = datetime.fromisoformat(rep["submitted_at"]) if rep else None
-            else:
-                sub = firsts.get(u.id)  # type: ignore[arg-type]
-            state = classify(period, sub, now)
-            {"on_time": on_time, "late": late}.get(state, missing).append(u.name)
+        states = await stream_states(session, commune, period, now, units)
+        if kind == "office":
+            by_name = {st.name: st.state for st in states}
+            for r in reports:  # a report from a unit no longer expected keeps its own verdict
+                r["state"] = by_name.get(r["unit"]) or classify(
+                    period, datetime.fromisoformat(r["submitted_at"]), now, returned=r["status"] == "returned")
+                r["late"] = r["state"] == "late"
+        counts = tally(states)
         streams.append({"name": period.stream.name, "period": period.key, "label": period.label_vi,
-                        "due": period.due.isoformat(), "expected": len(units),
-                        "submitted": len(on_time) + len(late), "on_time": len(on_time), "late": len(late),
-                        "missing": missing})
+                        "due": period.due.isoformat()} | counts)
     return {
         "commune": commune.name,
+        "reporting_start": commune.reporting_start.isoformat() if commune.reporting_start else None,
         "period": {"key": unit_period.key, "start": unit_period.start.isoformat(),
                    "end": unit_period.end.isoformat(), "due": unit_period.due.isoformat()},
         "activities": {"total": total, "by_unit": by_unit},
@@ -150,21 +202,21 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
                           now: datetime) -> list[dict[str, Any]]:
     """Per commune: the two streams' expected/submitted/on-time/late/missing and the activity totals,
     for the whole province in eight queries."""
-    communes = (await session.exec(select(Commune.id, Commune.name).order_by(Commune.name))).all()
+    communes = (await session.exec(select(Commune.id, Commune.name, Commune.reporting_start)
+                                   .order_by(Commune.name))).all()
     units = (await session.exec(select(Unit.id, Unit.commune_id, Unit.name, Unit.kind).where(
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
     staffed = set((await session.exec(select(Person.unit_id).where(
         Person.role.in_(("officer", "lead")), Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[attr-defined,union-attr]
-    reports = dict((await session.exec(
-        select(Report.unit_id, func.min(Report.submitted_at)).join(ReportingPeriod).where(
-            ReportingPeriod.stream == unit_period.stream.name, ReportingPeriod.key == unit_period.key)
-        .group_by(Report.unit_id))).all())
-    firsts = dict((await session.exec(
+    reports = {u: (at, status, None) for u, at, status in (await session.exec(
+        select(Report.unit_id, Report.submitted_at, Report.status).join(ReportingPeriod).where(
+            ReportingPeriod.stream == unit_period.stream.name, ReportingPeriod.key == unit_period.key))).all()}
+    firsts = {u: (at, None, None) for u, at in (await session.exec(
         select(ActivityLog.unit_id, func.min(ActivityLog.created_at)).where(
             ActivityLog.on_date >= village_period.start, ActivityLog.on_date <= village_period.end)
-        .group_by(ActivityLog.unit_id))).all())
+        .group_by(ActivityLog.unit_id))).all()}
     totals: dict[int, dict[str, int]] = {}
     for cid, activity, n in (await session.exec(
             select(ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count)).where(
@@ -175,17 +227,14 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for u in units:
         by_commune.setdefault(u.commune_id, []).append(u)
     out = []
-    for cid, name in communes:
+    for cid, name, start in communes:
         streams = []
         for period, kind, subs in ((unit_period, "office", reports), (village_period, "village", firsts)):
             expected = [u for u in by_commune.get(cid, []) if u.kind == kind and (
                 kind == "village" or u.id in chairs or u.id in staffed)]
-            on_time, late, missing = [], [], []
-            for u in expected:
-                state = classify(period, subs.get(u.id), now)
-                {"on_time": on_time, "late": late}.get(state, missing).append(u.name)
-            streams.append({"name": period.stream.name, "period": period.key, "expected": len(expected),
-                            "submitted": len(on_time) + len(late), "on_time": len(on_time), "late": len(late),
-                            "missing": missing})
+            counts = tally([unit_state(u.id, u.name, period, now, start, subs.get(u.id))  # type: ignore[arg-type]
+                            for u in expected])
+            counts.pop("units")
+            streams.append({"name": period.stream.name, "period": period.key} | counts)
         out.append({"commune": name, "streams": streams, "activities": totals.get(cid, {})})
     return out

@@ -48,7 +48,7 @@ async def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     db = Database(settings.database_url)
     bot = build_demo(settings, services=Services(db=db, tz=settings.timezone, clock=lambda: NOW))
     await db.upgrade()
-    await seed_demo(db)
+    await seed_demo(db, now=NOW)
     await bot.start(serve_http=True, background=False)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -60,7 +60,7 @@ async def _seed(db: Database) -> None:
     minh = await add_person(db, org["napai"], "Lò Văn Minh", "member")
     async with db.transaction() as s:
         commune = (await s.exec(select(Commune))).one()
-        await save_plan(s, commune, plan)
+        await save_plan(s, commune, plan, now=datetime(2026, 10, 1, tzinfo=DEFAULT_TZ))
         tasks = {t.code: t.id for t in (await s.exec(select(Task))).all()}
         inds = {i.code: i.id for i in (await s.exec(select(Indicator))).all()}
         stream = next(st for st in default_streams() if st.name == "unit_monthly")

@@ -28,7 +28,7 @@ BAD_ARGS = ["31/02 tháng 13", "'; DROP TABLE person; --😀", "x" * 3000]
 
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
-    await seed_demo(db)
+    await seed_demo(db, now=NOW)
     yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
 
 

@@ -28,7 +28,7 @@ def _entry(entry_id: str):  # noqa: ANN202
 
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
-    await seed_demo(db)
+    await seed_demo(db, now=NOW)
     yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
 
 

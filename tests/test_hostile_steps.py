@@ -43,7 +43,7 @@ TEXTS = st.one_of(
 
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
-    await seed_demo(db)
+    await seed_demo(db, now=NOW)
     yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
 
 

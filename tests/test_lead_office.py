@@ -58,9 +58,12 @@ async def test_return_then_correct_after_deadline(tg: TelegramHarness, db: Datab
     note = (await tg.fake.wait_for_sent(1))[0]
     tg.fake.take_sent()
     assert note.chat_id == OFFICER and "bổ sung số liệu chỉ tiêu 2" in note.text
-    # After the deadline the returned report reopens; the correction keeps its on-time verdict.
+    # After the deadline the returned report reopens (named, or picked among what is owed); the
+    # correction arrives after the deadline, so it is late.
     tg.now = datetime(2026, 12, 22, 2, 0, tzinfo=UTC)
-    sent = await tg.say(OFFICER, "/baocao", expect=3)
+    sent = await tg.say(OFFICER, "/baocao")
+    assert sent[0].callback_data == ["2026-12", "2027-01"] and "12/2026" in sent[0].buttons[0][0]
+    sent = await tg.tap(OFFICER, "2026-12", expect=3)
     assert "bổ sung số liệu chỉ tiêu 2" in sent[0].text and "12/2026" in sent[1].text
     for _step in range(4):
         await tg.tap(OFFICER, "same")
@@ -69,7 +72,7 @@ async def test_return_then_correct_after_deadline(tg: TelegramHarness, db: Datab
     await tg.tap(OFFICER, "send")
     async with db.session() as s:
         report = (await s.exec(select(Report))).one()
-    assert report.status == "submitted" and report.late is False and report.revision == 2
+    assert report.status == "submitted" and report.late is True and report.revision == 2
     sent = await tg.say(LEAD, "/duyet")
     await tg.tap(LEAD, sent[0].callback_data[0])
     sent = await tg.tap(LEAD, "accept")

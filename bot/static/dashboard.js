@@ -1,7 +1,7 @@
 // cdsbot lead-office dashboard: fetches dashboard/api/summary and renders it; plain JS, no libraries.
 "use strict";
 const STATE = {on_time: ["Đúng hạn", "ok"], late: ["Trễ hạn", "warn"], pending: ["Chưa gửi", "wait"],
-  missing: ["Chưa gửi, quá hạn", "bad"]};
+  missing: ["Chưa gửi, quá hạn", "bad"], returned: ["Trả lại, chờ gửi lại", "bad"]};
 const IND = {on_track: ["Đạt, đúng tiến độ", "ok"], at_risk: ["Có nguy cơ chậm", "warn"],
   off_track: ["Chậm tiến độ", "bad"], no_data: ["Chưa có số liệu", "none"]};
 const REVIEW = {submitted: "chờ duyệt", accepted: "đã duyệt", returned: "bị trả lại"};
@@ -105,7 +105,8 @@ function render(data) {
   if (!data.periods.some((x) => x.key === p.key)) sel.prepend(el("option", {value: p.key, text: p.label}));
   sel.value = p.key;
   const [units, villages] = [data.streams.find((s) => s.name === "unit_monthly"), data.streams.find((s) => s.name === "village_monthly")];
-  if (units) card("card-units", units.submitted, units.expected, `${units.on_time} đúng hạn, ${units.late} trễ hạn`);
+  if (units) card("card-units", units.submitted, units.expected, `${units.on_time} đúng hạn, ${units.late} trễ hạn` +
+    ((units.returned || []).length ? `, ${units.returned.length} trả lại` : ""));
   if (villages) card("card-villages", villages.submitted, villages.expected, `${villages.on_time} đúng hạn, ${villages.late} trễ hạn`);
   const counts = data.indicators.counts;
   card("card-indicators", counts.on_track, data.indicators.items.length,
