@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0006_answer_kinds'
-down_revision: str | None = '0003_update_inbox'
+down_revision: str | None = '0005_reporting_start'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
