@@ -122,12 +122,10 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
                                  "WHERE d.unit_id = :drop AND k.unit_id = :keep"),
                             {"keep": keep, "drop": drop}).mappings().all():
         winner, loser = (rep["d_id"], rep["k_id"]) if rep["d_at"] > rep["k_at"] else (rep["k_id"], rep["d_id"])
-        items = [dict(r) for r in conn.execute(text(
-            "SELECT kind, ref_id, status, CAST(value_num AS VARCHAR(40)) AS value, value_text, value_bool, note "
-            "FROM reportitem WHERE report_id = :id"), {"id": loser}).mappings()]
-        head = _row(conn, "SELECT period_id, person_id, status, revision, difficulties, proposals FROM report "
-                          "WHERE id = :id", id=loser)
-        dropped_reports.append({"report": loser, "kept": winner, **(head or {}), "items": items})
+        items = [{k: v for k, v in r.items() if k not in ("id", "report_id")} for r in conn.execute(
+            text("SELECT * FROM reportitem WHERE report_id = :id ORDER BY id"), {"id": loser}).mappings()]
+        head = _row(conn, "SELECT * FROM report WHERE id = :id", id=loser)
+        dropped_reports.append({**(head or {}), "report": loser, "kept": winner, "items": items})
         conn.execute(text("UPDATE attachment SET report_id = :w WHERE report_id = :l"), {"w": winner, "l": loser})
         conn.execute(text("DELETE FROM reportitem WHERE report_id = :l"), {"l": loser})
         conn.execute(text("DELETE FROM reportrevision WHERE report_id = :l"), {"l": loser})
