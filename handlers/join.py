@@ -12,7 +12,7 @@ from handlers.messages import Choice, Outgoing
 from handlers.textcheck import clean_name
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
-from locales.textnorm import fold
+from locales.textnorm import fold, unit_key
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
 from storage.models import ROLES, AuditLog, Identity, Invite, Person, Unit
 from storage.org_import import clean_phone
@@ -89,6 +89,15 @@ async def _try_contact(turn: Turn) -> None:
     phone = clean_phone(msg.contact_phone or "")
     people = (await turn.session.exec(select(Person).where(
         Person.phone == phone, Person.anonymised_at.is_(None)))).all() if phone else []  # type: ignore[union-attr]
+    if len(people) > 1:  # the same human listed twice, or a family sharing one phone
+        joined = set((await turn.session.exec(select(Identity.person_id).where(
+            Identity.person_id.in_([p.id for p in people])))).all())  # type: ignore[attr-defined]
+        free = [p for p in people if p.id not in joined]
+        if len(free) > 1 and len({name_key(p.name) for p in free}) > 1:
+            turn.reply(_("Several people on the commune's list share this phone number, so I cannot tell "
+                         "which one you are. Please ask the lead office for an invite code."))
+            return
+        people = free[:1]
     if len(people) != 1:
         turn.reply(_("Your phone number is not on the commune's list. Please ask the lead office for an "
                      "invite code."))
@@ -218,11 +227,12 @@ async def _finish_join(turn: Turn) -> None:
         invite.uses_left -= 1
         person = await _still_listed(turn, invite)
         if person is not None:  # the listed record becomes this human's one record: no twin
-            person.role = max((person.role, invite.role), key=lambda r: ROLES.index(r) if r in ROLES else 0)
+            person.role = _joined_role(person.role, invite.role)
         else:
             person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
-                            role=invite.role, locale="en" if (msg.language_code or "").startswith("en") else "vi")
+                            role=invite.role)
             s.add(person)
+        person.locale = "en" if (msg.language_code or "").startswith("en") else "vi"
     assert person is not None
     person.consent_at, person.consent_version = turn.now, CONSENT_VERSION
     person.last_channel = msg.channel
@@ -240,6 +250,15 @@ async def _finish_join(turn: Turn) -> None:
     from handlers.routes import help_cmd
 
     await help_cmd(turn)
+
+
+def _joined_role(listed: str, invited: str) -> str:
+    """The higher of the two roles, except that a lead or admin role on the list is only taken up
+    with an invite of that rank (the admin's): claiming a listed name must not grant privileges.
+    (A shared contact proves the listed phone and takes the listed role as it is.)"""
+    rank = {r: i for i, r in enumerate(ROLES)}
+    role = max((listed, invited), key=lambda r: rank.get(r, 0))
+    return invited if role in ("lead", "admin") and rank.get(invited, 0) < rank[role] else role
 
 
 async def _still_listed(turn: Turn, invite: Invite) -> Person | None:
@@ -286,9 +305,13 @@ def _unit_prompt(turn: Turn) -> engine.Prompt:
 
 
 def _parse_unit(turn: Turn, answer: engine.Answer) -> int:
-    if answer.choice is None:
+    if answer.choice is not None:
+        return int(answer.choice)
+    key = unit_key(answer.text)  # any spelling of the name: "Phòng VH-XH", "phòng văn hoá – xã hội"
+    found = [i for n, i, _k in turn.data["units"] if key and unit_key(n) == key]
+    if len(found) != 1:
         raise InputError(_("I could not find that unit in the list. Please type its number."))
-    return int(answer.choice)
+    return int(found[0])
 
 
 def allowed_invite_roles(inviter_role: str, unit_kind: str) -> tuple[str, ...]:

@@ -378,3 +378,31 @@ async def test_restore_reapplies_anonymisations_made_after_the_backup(
     assert kept is not None and kept.name == "Hà Văn Tùng"
     assert idents == [(stays, "32")]
     assert [a.detail["reapplied"] for a in audit] == [True]  # the restored log records it again
+
+
+async def test_contact_shared_by_a_family_phone_asks_for_an_invite(tg: TelegramHarness, db: Database) -> None:
+    org = await make_org(db)
+    await add_person(db, org["napai"], "Lò Thị Mai", "member", phone="0912000009")
+    await add_person(db, org["napai"], "Lò Văn Nam", "member", phone="0912000009")
+    sent = await tg.send(tg.fake.contact(TG_BICH, "0912000009"))
+    assert vi("Several people on the commune's list share this phone number, so I cannot tell which one you "
+              "are. Please ask the lead office for an invite code.") in sent[0].text
+    async with db.session() as s:
+        assert (await s.exec(select(Identity))).all() == []
+        assert len((await s.exec(select(Person))).all()) == 2
+
+
+async def test_claiming_a_listed_lead_with_an_officer_invite_grants_no_lead_role(
+        tg: TelegramHarness, db: Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: Any) -> None:
+    await _org(tmp_path, monkeypatch, capsys, db_url)
+    code, out, err = await cli(monkeypatch, capsys, db_url, "invite", "create", "--unit", "Phòng VH-XH",
+                               "--role", "officer", "--days", "60", "--json")
+    assert code == 0, err
+    await tg.say(TG_LEAD, json.loads(out)["code"])
+    sent = await tg.say(TG_LEAD, "Hoang Van Thai")
+    assert "Hoàng Văn Thái" in sent[0].text
+    await tg.say(TG_LEAD, "1")
+    await tg.tap(TG_LEAD, "yes", expect=2)
+    people = await _people(db)
+    assert len(people) == 4 and people["Hoàng Văn Thái"].role == "officer"
