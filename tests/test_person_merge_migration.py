@@ -95,7 +95,7 @@ def _seed(conn: Connection) -> dict[str, int]:
     for day, count in ((3, 12), (4, 5)):
         _ins(conn, "activitylog", commune_id=c, unit_id=v, person_id=ids["bich_joined"],
              on_date=date(2026, 11, day), activity="vneid", count=count, created_at=T0)
-    _ins(conn, "reminderlog", key=f"{ids['bich_joined']}:village_monthly:2026-11:before_1d",
+    _ins(conn, "reminderlog", key=f"village_monthly:2026-11:{ids['bich_joined']}:before_1d",
          person_id=ids["bich_joined"], stream="village_monthly", period="2026-11", stage="before_1d",
          created_at=T0)
     _ins(conn, "auditlog", at=T0, actor_person_id=ids["bich_joined"], action="join",
@@ -139,7 +139,7 @@ async def test_migration_merges_twins_and_units(db: Database) -> None:
         logs = (await s.exec(select(ActivityLog))).all()
         invite = await s.get(Invite, "ABCD2345")
         audit = (await s.exec(select(AuditLog).order_by(AuditLog.id))).all()
-        reminded = (await s.exec(sa.text("SELECT person_id FROM reminderlog"))).all()  # type: ignore[call-overload]
+        reminded = (await s.exec(sa.text("SELECT person_id, key FROM reminderlog"))).all()  # type: ignore[call-overload]
 
     assert sorted(units) == sorted([ids["u1"], ids["v"]])
     assert units[ids["u1"]].key == "phòng văn hóa - xã hội"
@@ -164,7 +164,7 @@ async def test_migration_merges_twins_and_units(db: Database) -> None:
     assert idents[("telegram", "31")] == ids["tung1"] and idents[("telegram", "32")] == ids["tung2"]
     assert sorted((lg.person_id, lg.count) for lg in logs) == [(ids["bich_listed"], 5), (ids["bich_listed"], 12)]
     assert invite is not None and invite.created_by == ids["lead_listed"] and invite.unit_id == ids["u1"]
-    assert [r[0] for r in reminded] == [ids["bich_listed"]]
+    assert [tuple(r) for r in reminded] == [(ids["bich_listed"], f"village_monthly:2026-11:{ids['bich_listed']}:before_1d")]
     join = next(a for a in audit if a.action == "join")
     assert join.actor_person_id == ids["bich_listed"]
     merges = {a.detail["dropped"]: a for a in audit if a.action == "person.merge"}

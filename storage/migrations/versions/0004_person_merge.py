@@ -200,6 +200,12 @@ def merge_people(conn: Connection, keep: int, drop: int, *, actor: int | None = 
     if k["commune_id"] != d["commune_id"]:
         raise ValueError("the two people belong to different communes")
     moved: dict[str, int] = {}
+    # Reminder stages already sent stay sent: their keys ("stream:period:person:stage") follow the person.
+    new_key = "stream || ':' || period || ':' || CAST(:keep AS VARCHAR(20)) || ':' || stage"
+    conn.execute(text(f"UPDATE reminderlog SET key = {new_key}, person_id = :keep WHERE person_id = :drop "  # noqa: S608
+                      f"AND {new_key} NOT IN (SELECT key FROM reminderlog WHERE person_id = :keep)"),
+                 {"keep": keep, "drop": drop})
+    conn.execute(text("DELETE FROM reminderlog WHERE person_id = :drop"), {"drop": drop})
     for tbl, col in PERSON_REFS:
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
