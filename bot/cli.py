@@ -134,10 +134,14 @@ async def _invite_create(args: argparse.Namespace) -> int:
             units = []
             for c in communes:
                 units += (await s.exec(select(Unit).where(
-                    Unit.commune_id == c.id, Unit.key == unit_key_of(args.unit)))).all()
+                    Unit.commune_id == c.id, Unit.key == unit_key_of(args.unit, c)))).all()
             if len(units) != 1:
                 why = "no unit" if not units else "several units (add --commune)"
                 print(f"error: {why} named {args.unit!r}", file=sys.stderr)
+                return 2
+            if args.role in ("lead", "admin") and units[0].kind != "office":
+                print(f"error: a {args.role} invite can only be for an office unit "
+                      f"({units[0].name} is a {units[0].kind})", file=sys.stderr)
                 return 2
             invite = await create_invite(s, units[0], args.role, uses=args.uses, days=args.days)
         if args.json:

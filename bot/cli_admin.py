@@ -1,4 +1,4 @@
-"""Admin CLI commands: anonymise a person, back up and restore the database."""
+"""Admin CLI commands: anonymise or merge people, back up and restore the database."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ async def _anonymise(args: argparse.Namespace) -> int:
     from storage.admin import anonymise_person
     from storage.models import Person
     from storage.org_import import clean_phone
+    from storage.people import merge_twins, name_key, twins_of
 
     async def run(db) -> int:  # noqa: ANN001
         async with db.transaction() as s:
@@ -24,16 +25,86 @@ async def _anonymise(args: argparse.Namespace) -> int:
             if args.id:
                 q = q.where(Person.id == args.id)
             elif args.phone:
+                if not clean_phone(args.phone):
+                    print(f"error: {args.phone!r} is not a Vietnamese phone number", file=sys.stderr)
+                    return 2
                 q = q.where(Person.phone == clean_phone(args.phone))
-            else:
-                q = q.where(Person.name == args.name)
-            people = (await s.exec(q)).all()
-            if len(people) != 1:
-                print(f"error: {'no person' if not people else 'several people'} match; use --id",
-                      file=sys.stderr)
+            people = [p for p in (await s.exec(q.order_by(Person.id))).all()
+                      if args.id or args.phone or name_key(p.name) == name_key(args.name)]
+            if not people:
+                print("error: no person matches", file=sys.stderr)
                 return 2
-            await anonymise_person(s, people[0], datetime.now(UTC))
-        print(f"person #{people[0].id} anonymised; their reports and logs are kept")
+            group = {people[0].id, *[t.id for t in await twins_of(s, people[0])]}
+            if any(p.id not in group for p in people):  # different humans: the operator must choose
+                print("error: several people match; use --id:", file=sys.stderr)
+                for p in people:
+                    print(f"  #{p.id} {p.name} (unit {p.unit_id}, commune {p.commune_id})", file=sys.stderr)
+                return 2
+            kept, merged = await merge_twins(s, people[0], reason="anonymise")  # the same human's other records
+            for pid, moved in merged:
+                print(f"merged person #{pid} into #{kept.id} ({_moved(moved)})")
+            await anonymise_person(s, kept, datetime.now(UTC))
+            ids = [kept.id]
+        print(f"person {', '.join(f'#{i}' for i in ids)} anonymised: every chat account, name and phone "
+              "removed; their reports and logs are kept")
+        return 0
+
+    return await _with_db(run)
+
+
+def _moved(moved: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in moved.items()) or "nothing attached"
+
+
+async def _merge(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from bot.cli import _print_json, _with_db
+    from storage.merge import choose_keeper, merge_people, person_summary
+    from storage.models import Person
+    from storage.org_import import clean_phone
+
+    async def run(db) -> int:  # noqa: ANN001
+        async with db.transaction() as s:
+            if args.phone:
+                phone = clean_phone(args.phone)
+                rows = (await s.exec(select(Person).where(Person.phone == phone, Person.anonymised_at.is_(None))  # type: ignore[union-attr]
+                                     .order_by(Person.id))).all() if phone else []
+                people = list(rows)
+                if people:
+                    from storage.people import twins_of
+
+                    extra = {t.id: t for p in people for t in await twins_of(s, p)}
+                    people += [t for i, t in extra.items() if i not in {p.id for p in people}]
+                if len({p.commune_id for p in people}) > 1:
+                    print("error: this phone is in several communes; use --keep/--drop", file=sys.stderr)
+                    return 2
+                if len(people) < 2:
+                    print("error: fewer than two records with this phone; nothing to merge", file=sys.stderr)
+                    return 2
+                ids = [p.id for p in people]
+                keep = await s.run_sync(lambda ss: choose_keeper(ss.connection(), ids))
+                drops = [i for i in ids if i != keep]
+            else:
+                if not (args.keep and args.drop):
+                    print("error: give --keep ID --drop ID, or --phone", file=sys.stderr)
+                    return 2
+                keep, drops = args.keep, list(args.drop)
+            plan = {"keep": await s.run_sync(lambda ss: person_summary(ss.connection(), keep)),
+                    "drop": [await s.run_sync(lambda ss, d=d: person_summary(ss.connection(), d)) for d in drops]}
+            if plan["keep"] is None or None in plan["drop"]:
+                print("error: no such person", file=sys.stderr)
+                return 2
+            if any(d["commune_id"] != plan["keep"]["commune_id"] for d in plan["drop"]):
+                print("error: the records belong to different communes", file=sys.stderr)
+                return 2
+            if args.dry_run:
+                _print_json({"dry_run": True, **plan})
+                await s.rollback()
+                return 0
+            for d in drops:
+                moved = await s.run_sync(lambda ss, d=d: merge_people(ss.connection(), keep, d, reason="cli"))
+                print(f"merged person #{d} into #{keep} ({_moved(moved)})")
         return 0
 
     return await _with_db(run)
@@ -52,8 +123,16 @@ async def _restore(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from storage.admin import restore
 
-    await restore(load_settings().database_url, Path(args.file))
+    again, problem = await restore(load_settings().database_url, Path(args.file))
     print(f"database restored from {args.file}")
+    if again:
+        print(f"re-applied {len(again)} anonymisation(s) recorded after the backup was taken: "
+              + ", ".join(f"person #{i}" for i in again))
+    else:
+        print("no anonymisation recorded after the backup needed re-applying")
+    if problem:
+        print(f"warning: the replaced database's audit log could not be read ({problem}); "
+              "anonymise again anyone who left after the backup was taken", file=sys.stderr)
     return 0
 
 
@@ -65,6 +144,12 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     who.add_argument("--phone")
     who.add_argument("--name")
     an.set_defaults(fn=_anonymise)
+    mg = person.add_parser("merge", help="merge two records of one human (logs, reports, chat accounts move)")
+    mg.add_argument("--keep", type=int, help="the record that stays (usually the one from the org list)")
+    mg.add_argument("--drop", type=int, action="append", help="a record merged into --keep (repeatable)")
+    mg.add_argument("--phone", help="merge every record with this phone (and their same-name twins)")
+    mg.add_argument("--dry-run", action="store_true", help="print what would be merged, change nothing")
+    mg.set_defaults(fn=_merge)
     bk = sub.add_parser("backup", help="back up the database (SQLite online backup or pg_dump)")
     bk.add_argument("file")
     bk.set_defaults(fn=_backup)

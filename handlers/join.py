@@ -13,9 +13,11 @@ from handlers.textcheck import clean_name
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textcut import shorten
+from locales.textnorm import fold, unit_key
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
-from storage.models import AuditLog, Identity, Invite, Person, Unit
+from storage.models import ROLES, AuditLog, Identity, Invite, Person, Unit
 from storage.org_import import clean_phone
+from storage.people import listed_candidates, name_key
 
 __all__ = ["explain_joining", "handle_unregistered", "invite_cmd", "start_cmd"]
 
@@ -75,6 +77,7 @@ async def _try_code(turn: Turn, code: str) -> None:
         return
     unit = await turn.session.get(Unit, invite.unit_id)
     await engine.start(turn, "join", {"invite": invite.code, "unit_name": unit.name if unit else "",
+                                      "unit_id": invite.unit_id,
                                       "role": invite.role, "display_name": turn.incoming.display_name,
                                       **_chosen_locale(turn)})
 
@@ -87,6 +90,15 @@ async def _try_contact(turn: Turn) -> None:
     phone = clean_phone(msg.contact_phone or "")
     people = (await turn.session.exec(select(Person).where(
         Person.phone == phone, Person.anonymised_at.is_(None)))).all() if phone else []  # type: ignore[union-attr]
+    if len(people) > 1:  # the same human listed twice, or a family sharing one phone
+        joined = set((await turn.session.exec(select(Identity.person_id).where(
+            Identity.person_id.in_([p.id for p in people])))).all())  # type: ignore[attr-defined]
+        free = [p for p in people if p.id not in joined]
+        if len(free) > 1 and len({name_key(p.name) for p in free}) > 1:
+            turn.reply(_("Several people on the commune's list share this phone number, so I cannot tell "
+                         "which one you are. Please ask the lead office for an invite code."))
+            return
+        people = free[:1]
     if len(people) != 1:
         turn.reply(_("Your phone number is not on the commune's list. Please ask the lead office for an "
                      "invite code."))
@@ -115,12 +127,75 @@ def _name_prompt(turn: Turn) -> engine.Prompt:
                            unit=turn.data["unit_name"], role=_role_label(turn.data["role"])), choices)
 
 
-def _parse_name(turn: Turn, answer: engine.Answer) -> str:
+# Answers to other questions that are not names ("đồng ý" typed at the name question).
+_NOT_NAMES = frozenset((
+    "dong y", "toi dong y", "khong dong y", "toi khong dong y", "co", "khong", "khong co", "ok", "oke",
+    "okay", "yes", "no", "vang", "da", "u", "uh", "um", "dung", "dung roi", "sai", "chua", "roi", "xong",
+    "xac nhan", "huy", "chap nhan", "tu choi", "bo qua", "tiep tuc", "xin chao", "chao", "chao ban",
+    "hello", "hi", "cam on", "i agree", "i do not agree", "agree", "thanh vien", "can bo", "lanh dao",
+    "ten toi", "ho ten", "ho va ten", "khong biet", "test", "thu",
+))
+
+
+def _is_name(name: str) -> bool:
+    from handlers.commands import parse_command
+
+    key = name_key(name)
+    return key not in _NOT_NAMES and parse_command(name) is None and parse_command("/" + key) is None
+
+
+async def _parse_name(turn: Turn, answer: engine.Answer) -> str:
+    turn.data.pop("match_id", None)
+    turn.data.pop("candidates", None)
+    if turn.incoming.contact_phone and (listed := await _listed_by_contact(turn)):
+        turn.data["match_id"] = listed.id  # the phone on the list: no need to ask who they are
+        return listed.name
     text = turn.data.get("display_name") if answer.choice == "__display__" else answer.text
     name = clean_name(text or "")  # letters only: not a number or markup
     if name is None or normalize_code(name) == turn.data.get("invite"):  # nor the code sent again
         raise InputError(_("Please write your full name (2 to 80 letters), e.g. Nguyễn Văn An."))
+    if not _is_name(name):
+        raise InputError(_("“{text}” does not look like a name. Please write your full name, "
+                           "e.g. Nguyễn Văn An.", text=name))
+    if unit_id := turn.data.get("unit_id"):
+        found = await listed_candidates(turn.session, unit_id, name)
+        turn.data["candidates"] = [[p.name, str(p.id)] for p, _exact in found[:8]]
     return name
+
+
+async def _listed_by_contact(turn: Turn) -> Person | None:
+    """The listed, not yet joined person of the invite's unit whose phone was just shared."""
+    msg = turn.incoming
+    phone = clean_phone(msg.contact_phone or "")
+    if not phone or (msg.contact_user_id and msg.contact_user_id != msg.user_id) or not turn.data.get("unit_id"):
+        return None
+    people = (await turn.session.exec(select(Person).where(
+        Person.unit_id == turn.data["unit_id"], Person.phone == phone,
+        Person.anonymised_at.is_(None)))).all()  # type: ignore[union-attr]
+    free = [p for p in people if not (await turn.session.exec(
+        select(Identity.id).where(Identity.person_id == p.id))).first()]
+    return free[0] if len(free) == 1 else None
+
+
+def _match_prompt(turn: Turn) -> engine.Prompt:
+    cands = turn.data.get("candidates") or []
+    unit = turn.data["unit_name"]
+    if len(cands) == 1:
+        return engine.Prompt(
+            _("{unit}'s list has someone with this name. Are you {name}, {unit}?", name=cands[0][0], unit=unit),
+            (Choice(_("Yes, that is me"), cands[0][1]), Choice(_("No, I am someone else"), "new")))
+    return engine.Prompt(
+        _("{unit}'s list has several people with a name like this. Which one are you?", unit=unit),
+        (*(Choice(n, i) for n, i in cands), Choice(_("None of these"), "new")))
+
+
+def _parse_match(turn: Turn, answer: engine.Answer) -> int | None:
+    ids = [i for _n, i in turn.data.get("candidates") or []]
+    if answer.choice == "new":
+        return None
+    if answer.choice not in ids:
+        raise InputError(_("Please answer with one of the options below."))
+    return int(answer.choice)
 
 
 def _consent_prompt(turn: Turn) -> engine.Prompt:
@@ -151,9 +226,14 @@ async def _finish_join(turn: Turn) -> None:
             turn.reply(_("This invite code can no longer be used. Please ask the lead office for a new one."))
             return
         invite.uses_left -= 1
-        person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
-                        role=invite.role, locale="en" if (msg.language_code or "").startswith("en") else "vi")
-        s.add(person)
+        person = await _still_listed(turn, invite)
+        if person is not None:  # the listed record becomes this human's one record: no twin
+            person.role = _joined_role(person.role, invite.role)
+        else:
+            person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
+                            role=invite.role)
+            s.add(person)
+        person.locale = "en" if (msg.language_code or "").startswith("en") else "vi"
     assert person is not None
     person.consent_at, person.consent_version = turn.now, CONSENT_VERSION
     person.last_channel = msg.channel
@@ -162,9 +242,9 @@ async def _finish_join(turn: Turn) -> None:
     await s.flush()
     s.add(Identity(person_id=person.id, channel=msg.channel, external_id=msg.user_id,  # type: ignore[arg-type]
                    chat_id=msg.chat_id, display_name=(msg.display_name or "")[:120] or None))
-    s.add(AuditLog(actor_person_id=person.id, action="join",
-                   target=f"{msg.channel}:{msg.user_id}", detail={"via": "invite" if turn.data.get("invite")
-                                                                   else "contact", "role": person.role}))
+    s.add(AuditLog(actor_person_id=person.id, action="join", target=f"{msg.channel}:{msg.user_id}",
+                   detail={"via": "invite" if turn.data.get("invite") else "contact", "role": person.role,
+                           "listed": bool(turn.data.get("match_id") or turn.data.get("person_id"))}))
     turn.person = person
     turn.reply(_("Welcome, {name}! You are now registered with {unit}.", name=person.name,
                  unit=turn.data["unit_name"]))
@@ -173,11 +253,33 @@ async def _finish_join(turn: Turn) -> None:
     await help_cmd(turn)
 
 
+def _joined_role(listed: str, invited: str) -> str:
+    """The higher of the two roles, except that a lead or admin role on the list is only taken up
+    with an invite of that rank (the admin's): claiming a listed name must not grant privileges.
+    (A shared contact proves the listed phone and takes the listed role as it is.)"""
+    rank = {r: i for i, r in enumerate(ROLES)}
+    role = max((listed, invited), key=lambda r: rank.get(r, 0))
+    return invited if role in ("lead", "admin") and rank.get(invited, 0) < rank[role] else role
+
+
+async def _still_listed(turn: Turn, invite: Invite) -> Person | None:
+    """The listed person this human said they are, if still on the invite's unit and not joined."""
+    pid = turn.data.get("match_id")
+    person = await turn.session.get(Person, pid) if pid else None
+    if person is None or person.unit_id != invite.unit_id or person.anonymised_at is not None:
+        return None
+    joined = (await turn.session.exec(select(Identity.id).where(Identity.person_id == person.id))).first()
+    return None if joined else person
+
+
 engine.register(engine.Flow(
     name="join",
     first=lambda t: "consent" if t.data.get("person_id") else "name",
     steps={
-        "name": engine.Step("name", _name_prompt, _parse_name, "consent", "name"),
+        "name": engine.Step("name", _name_prompt, _parse_name,
+                            lambda t, _v: "match" if t.data.get("candidates") else "consent", "name",
+                            allow_empty=True),
+        "match": engine.Step("match", _match_prompt, _parse_match, "consent", "match_id"),
         "consent": engine.Step("consent", _consent_prompt, _parse_consent, None, "consent"),
     },
     finish=_finish_join,
@@ -204,19 +306,47 @@ def _unit_prompt(turn: Turn) -> engine.Prompt:
 
 
 def _parse_unit(turn: Turn, answer: engine.Answer) -> int:
-    if answer.choice is None:
+    if answer.choice is not None:
+        return int(answer.choice)
+    key = unit_key(answer.text)  # any spelling of the name: "Phòng VH-XH", "phòng văn hoá – xã hội"
+    found = [i for n, i, _k in turn.data["units"] if key and unit_key(n) == key]
+    if len(found) != 1:
         raise InputError(_("I could not find that unit in the list. Please type its number."))
-    return int(answer.choice)
+    return int(found[0])
+
+
+def allowed_invite_roles(inviter_role: str, unit_kind: str) -> tuple[str, ...]:
+    """Roles an inviter may hand out for a unit: members for villages, officers for offices; lead
+    office invites only from the administrator, and only for an office."""
+    if unit_kind == "village":
+        return ("member",)
+    if unit_kind != "office":
+        return ()
+    return ("officer", "lead") if inviter_role == "admin" else ("officer",)
+
+
+def _unit_kind(turn: Turn) -> str:
+    return next((k for _n, i, k in turn.data["units"] if int(i) == turn.data["unit_id"]), "office")
 
 
 def _role_prompt(turn: Turn) -> engine.Prompt:
-    return engine.Prompt(_("Which role?"), tuple(Choice(_role_label(r), r) for r in ("member", "officer", "lead")))
+    roles = allowed_invite_roles(turn.person.role if turn.person else "", _unit_kind(turn))
+    return engine.Prompt(_("Which role?"), tuple(Choice(_role_label(r), r) for r in roles))
 
 
 def _parse_role(turn: Turn, answer: engine.Answer) -> str:
-    if answer.choice not in ("member", "officer", "lead"):
-        raise InputError(_("Please pick one of the roles below."))
-    return answer.choice
+    roles = allowed_invite_roles(turn.person.role if turn.person else "", _unit_kind(turn))
+    if answer.choice in roles:
+        return answer.choice
+    typed = fold(answer.text)
+    asked = next((r for r in ROLES if typed and typed in (fold(_role_label(r)), r)), None)
+    if asked in ("lead", "admin"):
+        raise InputError(_("Sorry, only the administrator can create invites for the lead office, and only "
+                           "for an office. Please pick one of the roles below."))
+    if asked is not None:
+        raise InputError(_("Sorry, that role does not fit this unit: village teams have members, offices "
+                           "have officers. Please pick one of the roles below."))
+    raise InputError(_("Please pick one of the roles below."))
 
 
 async def _finish_invite(turn: Turn) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "normalize_name", "strip_diacritics"]
+__all__ = ["fold", "normalize_name", "strip_diacritics", "unit_key"]
 
 # Old-style tone placement ("hoá", "thuỷ") → new style ("hóa", "thủy"), applied after NFC.
 _TONE_FIXES = {
@@ -52,3 +52,47 @@ def normalize_name(text: str) -> str:
 def fold(text: str) -> str:
     """Loose key for matching typed input: ``normalize_name`` then no diacritics."""
     return strip_diacritics(normalize_name(text))
+
+
+# unit_key: abbreviations → full words, applied in order to normalize_name() output.
+_ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"\bvpubnd\b", "văn phòng ubnd"),
+        (r"^vp\b", "văn phòng"),
+        (r"^tt\b", "trung tâm"),
+        (r"\bkh\s*(?:&|và| - )\s*cn\b|\bkhcn\b", "khoa học và công nghệ"),
+        (r"\bvh(?: - |\s*)xh\b", "văn hóa - xã hội"),
+        (r"\bvăn hóa(?: và |, | / | )xã hội\b", "văn hóa - xã hội"),
+        (r"\bpv\s*hcc\b|\bpvhcc\b", "phục vụ hành chính công"),
+        (r"\bhcc\b", "hành chính công"),
+        (r"\bubmttq(?:vn)?\b", "ủy ban mttq"),
+        (r"\bmttq(?:vn)?\b", "mặt trận tổ quốc"),
+        (r"\bmặt trận tổ quốc việt nam\b", "mặt trận tổ quốc"),
+        (r"\bubnd\b", "ủy ban nhân dân"),
+        (r"\bh[đd]nd\b", "hội đồng nhân dân"),
+        (r"\blhpn\b", "liên hiệp phụ nữ"),
+        (r"\bbc[đd]\b", "ban chỉ đạo"),
+        (r"\bhtx\b", "hợp tác xã"),
+        (r"\bc[đd]s\b", "chuyển đổi số"),
+        (r"\s*&\s*", " và "),
+        (r"\s*\((?:xã|phường)\)$", ""),
+        (r"(?<!hợp tác)\s+(?:cấp\s+)?(?:xã|xa|phường|phuong)(?:\s*/\s*(?:xã|phường))?$", ""),
+    )
+)
+
+
+def unit_key(name: str, commune: str | None = None) -> str:
+    """The one matching key for a unit name (org import, plan import, invites, chat):
+    ``normalize_name`` (case, spaces, dashes, old/new tone marks), abbreviations spelled out, no
+    trailing "xã"/"phường" nor "xã <commune>" when the commune's key is given. Diacritics are kept:
+    "Thôn Na Pai" and "Thôn Nà Pài" may be two villages."""
+    key = normalize_name(_SPACES.sub(" ", name or ""))  # collapse first: keeps long input linear
+    if commune:
+        for suffix in (f" xã {commune}", f" phường {commune}"):
+            if key.endswith(suffix):
+                key = key[: -len(suffix)]
+                break
+    for pattern, repl in _ABBREVIATIONS:
+        key = pattern.sub(repl, key)
+    return _SPACES.sub(" ", key).strip(" .;:,")

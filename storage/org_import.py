@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import ImportFailed
 from locales.textnorm import fold
 from storage.models import ROLES, Commune, Person
+from storage.people import people_in_unit_by_name
 from storage.units import get_or_create_unit
 
 __all__ = ["OrgImportResult", "import_org", "read_org_rows"]
@@ -138,11 +139,12 @@ async def _find_person(session: AsyncSession, commune: Commune, name: str, phone
                        unit_id: int | None) -> Person | None:
     if phone:
         found = (await session.exec(select(Person).where(
-            Person.commune_id == commune.id, Person.phone == phone))).first()
+            Person.commune_id == commune.id, Person.phone == phone,
+            Person.anonymised_at.is_(None)))).first()  # type: ignore[union-attr]
         if found:
             return found
-    return (await session.exec(select(Person).where(
-        Person.commune_id == commune.id, Person.name == name, Person.unit_id == unit_id))).first()
+    same = await people_in_unit_by_name(session, commune.id, unit_id, name)  # type: ignore[arg-type]
+    return same[0] if same else None  # "Lo Thi Bich" on the list is the "Lò Thị Bích" who joined
 
 
 def clean_phone(raw: str) -> str | None:

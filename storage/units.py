@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from locales.textnorm import normalize_name
+from locales.textnorm import normalize_name, unit_key
 from storage.models import Commune, Unit
 
 __all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "unit_key_of"]
@@ -19,12 +19,10 @@ def commune_key(name: str) -> str:
     return key
 
 
-def unit_key_of(name: str) -> str:
-    try:
-        from storage.plan_import.phrases import unit_key
-    except ImportError:  # pragma: no cover - phrases is part of the package
-        return normalize_name(name)
-    return unit_key(name)
+def unit_key_of(name: str, commune: Commune | None = None) -> str:
+    """The unit-name key (``locales.textnorm.unit_key``, the only unit normaliser); with the commune,
+    "Phòng Văn hóa - Xã hội xã Thiện Tân" is "Phòng Văn hóa - Xã hội" of Thiện Tân."""
+    return unit_key(name, commune.key if commune is not None else None)
 
 
 async def get_commune(session: AsyncSession, name: str) -> Commune | None:
@@ -56,7 +54,7 @@ async def get_or_create_unit(
     parent: Unit | None = None, cache: dict[str, Unit] | None = None,
 ) -> tuple[Unit, bool]:
     """Return (unit, created). ``kind`` and ``parent`` update an existing unit when given."""
-    key = unit_key_of(name)
+    key = unit_key_of(name, commune)
     unit = cache.get(key) if cache is not None else None
     if unit is None:
         unit = (await session.exec(

@@ -23,7 +23,7 @@ from handlers.messages import Capabilities, Incoming, Outgoing
 from locales.textnorm import fold
 from storage.db import Database
 from storage.invites import create_invite
-from storage.models import ConversationState, Unit
+from storage.models import ConversationState, Person, Unit
 
 CAPS = Capabilities(buttons=False, max_text=2000)
 NOW = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
@@ -79,6 +79,15 @@ async def _new_stranger(chat: Chat) -> None:
         unit = (await s.exec(select(Unit).where(Unit.name == "Thôn Khuổi Luông"))).one()
         invite = await create_invite(s, unit, "member", uses=10_000, days=30, now=NOW)
         chat.ctx["invite"] = invite.code
+
+
+async def _listed_stranger(chat: Chat) -> None:
+    """A fresh account whose name is on Thôn Khuổi Luông's list (not joined yet)."""
+    await _new_stranger(chat)
+    async with chat.db.transaction() as s:
+        unit = (await s.exec(select(Unit).where(Unit.name == "Thôn Khuổi Luông"))).one()
+        if not (await s.exec(select(Person).where(Person.name == "Lò Thị Bích"))).first():
+            s.add(Person(commune_id=unit.commune_id, unit_id=unit.id, name="Lò Thị Bích", phone="0912000002"))
 
 
 async def _member_logs(chat: Chat) -> None:
@@ -143,8 +152,10 @@ ENTRIES: tuple[Entry, ...] = (
     _e("language", "pick", "member", ("/ngonngu",), "choice", "1", {END}),
     _e("invite", "unit", "lead", ("/moi",), "choice", "3", {("invite", "role")}),
     _e("invite", "role", "lead", ("/moi", "3"), "choice", "1", {END}),
-    _e("join", "name", "stranger", ("{invite}",), "name", "Nguyễn Văn An", {("join", "consent")},
+    _e("join", "name", "stranger", ("{invite}",), "name", "Nguyễn Văn An", {("join", "consent"), ("join", "match")},
        prep=_new_stranger, min_len=2, max_len=80),
+    _e("join", "match", "stranger", ("{invite}", "Lò Thị Bích"), "choice", "2", {("join", "consent")},
+       prep=_listed_stranger),
     _e("join", "consent", "stranger", ("{invite}", "Nguyễn Văn An"), "choice", "2", {END}, prep=_new_stranger),
     _e("mylogs", "pick", "member", ("/nhatky",), "choice", "1", {("mylogs", "count"), END}, prep=_member_logs),
     _e("mylogs", "count", "member", ("/nhatky", "1"), "count", "7", {("mylogs", "pick"), END},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from locales.textnorm import fold, normalize_name
+from locales.textnorm import fold, unit_key
 
 __all__ = ["split_units", "unit_key"]
 
@@ -39,42 +39,6 @@ _LEADING_LABEL = re.compile(
 _BULLET = re.compile(r"^\s*(?:[-+•*–·]+|\d+[.)])\s+")
 _AND = re.compile(r"\s+(?:và|va|&)\s+", re.IGNORECASE)
 _OFFICE_HDND = re.compile(r"^van phong\b.*\b(?:hdnd|hoi dong nhan dan)$")
-
-# unit_key: abbreviations → full words, applied in order to normalize_name() output.
-_ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"\bvpubnd\b", "văn phòng ubnd"),
-        (r"^vp\b", "văn phòng"),
-        (r"^tt\b", "trung tâm"),
-        (r"\bkh\s*(?:&|và| - )\s*cn\b|\bkhcn\b", "khoa học và công nghệ"),
-        (r"\bvh(?: - |\s*)xh\b", "văn hóa - xã hội"),
-        (r"\bvăn hóa(?: và | )xã hội\b", "văn hóa - xã hội"),
-        (r"\bpv\s*hcc\b|\bpvhcc\b", "phục vụ hành chính công"),
-        (r"\bhcc\b", "hành chính công"),
-        (r"\bubmttq(?:vn)?\b", "ủy ban mttq"),
-        (r"\bmttq(?:vn)?\b", "mặt trận tổ quốc"),
-        (r"\bmặt trận tổ quốc việt nam\b", "mặt trận tổ quốc"),
-        (r"\bubnd\b", "ủy ban nhân dân"),
-        (r"\bh[đd]nd\b", "hội đồng nhân dân"),
-        (r"\blhpn\b", "liên hiệp phụ nữ"),
-        (r"\bbc[đd]\b", "ban chỉ đạo"),
-        (r"\bhtx\b", "hợp tác xã"),
-        (r"\bc[đd]s\b", "chuyển đổi số"),
-        (r"\s*&\s*", " và "),
-        (r"\s*\((?:xã|phường)\)$", ""),
-        (r"(?<!hợp tác)\s+(?:cấp\s+)?(?:xã|xa|phường|phuong)(?:\s*/\s*(?:xã|phường))?$", ""),
-    )
-)
-
-
-def unit_key(name: str) -> str:
-    """Matching key for a unit name: ``normalize_name``, abbreviations spelled out, no "xã"/"phường"."""
-    key = normalize_name(re.sub(r"\s+", " ", name or ""))  # collapse first: keeps long input linear
-    for pattern, repl in _ABBREVIATIONS:
-        key = pattern.sub(repl, key)
-    return re.sub(r"\s+", " ", key).strip(" .;:,")
-
 
 def _head(words: list[str]) -> str | None:
     for n in range(min(_MAX_HEAD_WORDS, len(words)), 0, -1):

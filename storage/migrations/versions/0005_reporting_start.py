@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005_reporting_start'
-down_revision: str | None = '0003_update_inbox'
+down_revision: str | None = '0004_person_merge'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
