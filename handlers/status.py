@@ -132,6 +132,7 @@ async def _submitted(turn: Turn, unit: Unit | None, name: str, period: Period) -
 
 async def due_cmd(turn: Turn, _args: str) -> None:
     """What this person still owes, per stream their role reports in (as their commune configured it)."""
+    from reminders.calendar import covering_stream
     from reminders.commune_streams import commune_streams
 
     person = turn.person
@@ -156,6 +157,8 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             continue
         current = period_for(stream, turn.now, turn.tz)
         for period in (previous_period(current), current):
+            if covering_stream(period, table.enabled) is not None:
+                continue  # the second half-year is reported by the year report
             state = classify(period, await _submitted(turn, unit, name, period), turn.now)
             what = _(_DUE_WHAT[name])
             label = period_label(period, loc)

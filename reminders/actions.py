@@ -13,13 +13,13 @@ from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import fold
-from reminders.calendar import period_by_key
+from reminders.calendar import DEFAULT_QUIET, after_quiet_hours, period_by_key
 from storage.models import ReminderLog
 
 __all__ = ["handle_reminder_action", "outside_quiet_hours", "snooze_until"]
 
 _SNOOZE_RE = re.compile(r"^(?:nhac(?: lai| toi)?(?: sau)?\s*)?(?:(\d{1,2})\s*(?:gio|tieng|h)(?: nua)?|(mai|ngay mai))$")
-QUIET_START, QUIET_END = time(21, 0), time(7, 0)
+QUIET_START, QUIET_END = DEFAULT_QUIET  # the one definition of quiet hours (reminders/calendar.py)
 
 
 def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
@@ -37,11 +37,7 @@ def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
 
 def outside_quiet_hours(now: datetime, tz) -> datetime:  # noqa: ANN001
     """``now``, or 07:00 local when ``now`` falls in quiet hours (21:00-07:00)."""
-    local = now.astimezone(tz)
-    if QUIET_END <= local.time() < QUIET_START:
-        return now
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, tzinfo=tz)
+    return after_quiet_hours(now, tz)
 
 
 async def handle_reminder_action(turn: Turn) -> bool:
