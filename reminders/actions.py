@@ -14,6 +14,7 @@ from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import fold
 from reminders.calendar import DEFAULT_QUIET, after_quiet_hours, period_by_key
+from reminders.group_snooze import GROUP, snooze_group
 from storage.models import ReminderLog
 
 __all__ = ["handle_reminder_action", "outside_quiet_hours", "snooze_until"]
@@ -53,7 +54,9 @@ async def handle_reminder_action(turn: Turn) -> bool:
                 or not all(parts):  # a forged or cut-off button
             turn.reply(_("That reminder is no longer valid."))
             return True
-        if kind == "snooze":
+        if kind == "snooze" and parts[1:] == [GROUP, "all"]:
+            await snooze_group(turn, "tomorrow" if parts[0] == "tomorrow" else "2h")
+        elif kind == "snooze":
             await _snooze(turn, parts[0], parts[1], parts[2])
         elif kind == "remind":
             from reminders.again import remind_again
@@ -74,6 +77,10 @@ async def handle_reminder_action(turn: Turn) -> bool:
             ReminderLog.stage != "digest").order_by(ReminderLog.created_at.desc()))).first()  # type: ignore[attr-defined]
         if last is None:
             return False
+        how = f"{m.group(1)}h" if m.group(1) else "tomorrow"
+        if last.stream.startswith(f"{GROUP}_"):  # steering reminders come together: snooze them together
+            await snooze_group(turn, how)
+            return True
         await _snooze(turn, f"{m.group(1)}h" if m.group(1) else "tomorrow", last.stream, last.period)
         return True
     return False

@@ -44,11 +44,15 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
             due = period.due_text_en if en else period.due_text_vi
             when = {"before_3d": _("due {due} — 3 days left", due=due),
                     "before_1d": _("due {due} — tomorrow is the last day", due=due),
-                    "last_day": _("today is the last day ({due})", due=due)}.get(
+                    "last_day": _("today is the last day ({due})", due=due),
+                    "snoozed": _("due {due}", due=due)}.get(
                 p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
             lines.append(f"• {_what(p.stream)} — {label}: {when}")
             choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
         lines.append(_("When one has been sent, tap its button and its reminders stop."))
+        if any(p.stage not in ("overdue", "snoozed") for p in items):  # as for one reminder: no snooze after
+            choices += [Choice(_("Remind me in 2 hours"), "snooze:2h:steering:all"),
+                        Choice(_("Remind me tomorrow"), "snooze:tomorrow:steering:all")]
         return Outgoing(text="\n".join(lines), choices=tuple(choices))
 
 

@@ -207,12 +207,26 @@ async def test_steering_reminders_of_one_day_come_as_one_message(tg: TelegramHar
         assert f"• {vi(what)} — {label}: " + vi("today is the last day ({due})", due="trước ngày 06/12/2026") in text
     assert vi("the half-year report to the steering committee") not in text
     assert sent[0].callback_data == ["steersent:steering_monthly:2026-11", "steersent:steering_quarterly:2026-Q4",
-                                     "steersent:steering_year:2026"]
-    # Each button records its own report; the next day only the other two are still reminded (overdue).
-    tg.last[LEAD] = sent[0]
+                                     "steersent:steering_year:2026", "snooze:2h:steering:all",
+                                     "snooze:tomorrow:steering:all"]
+    # Each button records its own report; a snooze brings back only what is still owed, as one message.
+    reminder = tg.last[LEAD] = sent[0]
     reply = await tg.tap(LEAD, "steersent:steering_quarterly:2026-Q4")
     assert reply[0].text == vi("Recorded: the report to the steering committee for {period} was sent.",
                                period="quý IV/2026")
+    tg.last[LEAD] = reminder
+    reply = await tg.tap(LEAD, "snooze:2h:steering:all")
+    assert reply[0].text == vi("All right, I will remind you again at {at}.", at="10:00 4/12/2026")
+    assert await bot.outbox.run_once() == 0
+    tg.now = at("2026-12-04T10:00:01+07:00")
+    assert await bot.outbox.run_once() == 1
+    again = (await tg.fake.wait_for_sent(1))[0]
+    tg.fake.take_sent()
+    assert vi("the monthly report to the steering committee") in again.text
+    assert vi("the annual report to the steering committee") in again.text
+    assert vi("the quarterly report to the steering committee") not in again.text
+    assert again.callback_data == ["steersent:steering_monthly:2026-11", "steersent:steering_year:2026"]
+    # The next working day only the two still owed are reminded (overdue), again as one message.
     tg.now = at("2026-12-07T08:00+07:00")
     assert await run_sweep(bot, tg.now) == 1
     async with db.session() as s:
