@@ -236,3 +236,25 @@ async def test_steering_reminders_of_one_day_come_as_one_message(tg: TelegramHar
     sent = await tg.say(LEAD, "/hanbaocao")
     assert "6 tháng cuối năm 2026" not in sent[0].text and "6 tháng đầu năm 2027" in sent[0].text
     assert "năm 2026" in sent[0].text
+
+
+async def test_h2_comes_back_when_the_year_stream_is_switched_off(db: Database) -> None:
+    from tests.test_streams import ADMIN, Chat, _preview, two_communes
+
+    await two_communes(db)
+    chat = Chat(db, "2026-12-02T10:00+07:00")
+    await chat.say(ADMIN, "/lich")
+    out = await chat.say(ADMIN, payload="steering_half_year")
+    assert vi("Next deadline: {period}, {due}.", period="6 tháng đầu năm 2027", due="trước ngày 06/06/2027") \
+        in out[0].text
+    await chat.say(ADMIN, payload="cancel")
+    got = await _preview(chat.services, "2026-12-02T08:00+07:00")
+    assert not [p for p in got if p["stream"] == "steering_half_year"]
+    await chat.say(ADMIN, "/lich")
+    await chat.say(ADMIN, payload="steering_year")
+    await chat.say(ADMIN, payload="toggle")
+    await chat.say(ADMIN, payload="save")
+    await chat.say(ADMIN, payload="save")
+    got = await _preview(chat.services, "2026-12-02T08:00+07:00")
+    assert {(p["stream"], p["period"], p["stage"]) for p in got if p["stream"] == "steering_half_year"} == {
+        ("steering_half_year", "2026-H2", "before_3d")}
