@@ -103,3 +103,20 @@ async def test_stale_urgent_choice_is_refused_politely_at_night(tg: TelegramHarn
     assert vi("Please choose: send at {time}, urgent (send now), or cancel.", time="07:00") in sent[0].text
     async with db.session() as s:
         assert (await s.exec(select(Outbox).where(Outbox.key.like("announce:%")))).all() == []  # type: ignore[attr-defined]
+
+
+def test_quiet_hours_are_one_definition() -> None:
+    from zoneinfo import ZoneInfo
+
+    from reminders.actions import QUIET_END, QUIET_START
+    from reminders.calendar import DEFAULT_QUIET, after_quiet_hours
+
+    assert (QUIET_START, QUIET_END) == DEFAULT_QUIET
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    for when, expected in (("2026-12-10T20:59+07:00", "2026-12-10T20:59+07:00"),
+                           ("2026-12-10T21:00+07:00", "2026-12-11T07:00+07:00"),
+                           ("2026-12-10T23:59+07:00", "2026-12-11T07:00+07:00"),
+                           ("2026-12-11T04:41+07:00", "2026-12-11T07:00+07:00"),
+                           ("2026-12-11T07:00+07:00", "2026-12-11T07:00+07:00"),
+                           ("2026-12-10T16:30+00:00", "2026-12-11T07:00+07:00")):  # 23:30 local, given in UTC
+        assert after_quiet_hours(at(when), tz) == at(expected), when

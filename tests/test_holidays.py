@@ -103,9 +103,19 @@ def test_h2_is_covered_by_the_year_report() -> None:
 # --- the table and the CLI ------------------------------------------------------------------------
 async def test_cli_corrects_tet_2027_and_moves_a_reminder_stage(db: Database, db_url: str, capsys,  # noqa: ANN001
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    org = await make_org(db)
+    await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
+
+    async def steering_stage(when: str) -> str | None:
+        code, out, _err = await _cli(monkeypatch, capsys, db_url, "reminders", "preview", "--at", when, "--json")
+        assert code == 0
+        return next((r["stage"] for r in json.loads(out) if (r["stream"], r["period"]) == (
+            "steering_monthly", "2027-01")), None)
+
     jan = period_by_key(STREAMS["steering_monthly"], "2027-01")  # due before 06/02/2027: last day Fri 5/2
     assert jan.last_day == d("2027-02-05")
     assert stage_moments(jan)[Stage.LAST_DAY] == at("2027-02-03T08:00+07:00")  # 4–5/2 are Tết (package)
+    assert await steering_stage("2027-02-03T08:00+07:00") == "last_day"
     # Suppose the Government's decision keeps Thursday 4/2 as a working day and gives 11–12/2 off
     # (made-up days for the test; the real ones are whatever the decision says).
     code, out, err = await _cli(monkeypatch, capsys, db_url, "holidays", "remove", "2027-02-04",
@@ -126,6 +136,9 @@ async def test_cli_corrects_tet_2027_and_moves_a_reminder_stage(db: Database, db
         await holiday_table.refresh(s, force=True)
     assert is_working_day(d("2027-02-04")) and not is_working_day(d("2027-02-11"))
     assert stage_moments(jan)[Stage.LAST_DAY] == at("2027-02-04T08:00+07:00")
+    holiday_table.reset()  # a fresh worker: the sweep (here its preview) reads the corrections itself
+    assert await steering_stage("2027-02-03T08:00+07:00") == "before_1d"
+    assert await steering_stage("2027-02-04T08:00+07:00") == "last_day"
     code, out, _err = await _cli(monkeypatch, capsys, db_url, "holidays", "list", "--year", "2027", "--json")
     listed = {r["date"]: r for r in json.loads(out)}
     assert code == 0
