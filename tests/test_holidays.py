@@ -271,3 +271,23 @@ async def test_h2_comes_back_when_the_year_stream_is_switched_off(db: Database) 
     got = await _preview(chat.services, "2026-12-02T08:00+07:00")
     assert {(p["stream"], p["period"], p["stage"]) for p in got if p["stream"] == "steering_half_year"} == {
         ("steering_half_year", "2026-H2", "before_3d")}
+
+
+async def test_typed_snooze_after_grouped_steering_reminders_snoozes_them_all(tg: TelegramHarness,
+                                                                               db: Database) -> None:
+    from reminders.sweep import run_sweep
+
+    org = await make_org(db)
+    await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
+    assert tg.bot is not None
+    tg.now = at("2026-12-04T08:00+07:00")
+    assert await run_sweep(tg.bot, tg.now) == 1
+    tg.now = at("2026-12-04T09:00+07:00")
+    reply = await tg.say(LEAD, "nhắc lại sau 2 giờ")
+    assert reply[0].text == vi("All right, I will remind you again at {at}.", at="11:00 4/12/2026")
+    async with db.session() as s:
+        row = (await s.exec(select(Outbox).where(Outbox.key.like("snooze:%")))).one()  # type: ignore[attr-defined]
+    assert row.next_attempt_at == at("2026-12-04T11:00+07:00")
+    payload = json.dumps(row.payload)
+    assert all(f"steersent:{k}" in payload for k in ("steering_monthly:2026-11", "steering_quarterly:2026-Q4",
+                                                     "steering_year:2026"))
