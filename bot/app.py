@@ -44,6 +44,7 @@ class BotApp:
         services = services or Services(db=db, tz=settings.timezone, default_locale=settings.locale)
         if settings.streams_file:
             services.extra["streams"] = load_streams_file(settings.streams_file)
+        load_holidays_file(settings.holidays_file)
         dispatcher = Dispatcher(services)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
@@ -113,6 +114,17 @@ class BotApp:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.db.dispose()
+
+
+def load_holidays_file(path: str | None) -> None:
+    """Install the deployment's holiday corrections from ``CDSBOT_HOLIDAYS_FILE`` (none: clear them)."""
+    from bot.errors import ConfigError
+    from reminders import holiday_table
+
+    try:
+        holiday_table.set_file_overrides(holiday_table.load_file(path) if path else {})
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"CDSBOT_HOLIDAYS_FILE: {exc}") from exc
 
 
 def load_streams_file(path: str) -> list[Any]:

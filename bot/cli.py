@@ -207,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     add_more_commands(sub)
     add_admin_commands(sub)
     __import__("bot.cli_streams").cli_streams.add_streams_commands(sub)
+    __import__("bot.cli_holidays").cli_holidays.add_holidays_commands(sub)
     __import__("bot.cli_web").cli_web.add_web_commands(sub)
     __import__("bot.cli_commune").cli_commune.add_commune_commands(sub)
     return p

@@ -14,7 +14,7 @@ __all__ = ["add_streams_commands", "cli_services"]
 
 def cli_services(db: Database) -> Any:
     """Services for a CLI command, with the deployment's streams (``CDSBOT_STREAMS_FILE``) loaded."""
-    from bot.app import load_streams_file
+    from bot.app import load_holidays_file, load_streams_file
     from bot.config import load_settings
     from handlers.services import Services
 
@@ -22,6 +22,7 @@ def cli_services(db: Database) -> Any:
     services = Services(db=db, tz=settings.timezone, default_locale=settings.locale)
     if settings.streams_file:
         services.extra["streams"] = load_streams_file(settings.streams_file)
+    load_holidays_file(settings.holidays_file)
     return services
 
 

@@ -37,6 +37,7 @@ class Settings:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     streams_file: str | None = None
+    holidays_file: str | None = None
     zalo_bulk_rate: float = 5.0  # proactive Zalo sends per second (replies are not held back by it)
 
     @property
@@ -145,6 +146,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         http_host=get("CDSBOT_HTTP_HOST") or "127.0.0.1",
         http_port=int(port_raw),
         streams_file=_file("CDSBOT_STREAMS_FILE", get("CDSBOT_STREAMS_FILE")),
+        holidays_file=_file("CDSBOT_HOLIDAYS_FILE", get("CDSBOT_HOLIDAYS_FILE")),
         zalo_bulk_rate=zalo_bulk_rate,
     )
 

@@ -13,7 +13,8 @@ from handlers import engine
 from handlers.messages import Choice, Outgoing
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
-from locales.i18n import _
+from locales.i18n import _, fmt_datetime
+from reminders.calendar import DEFAULT_QUIET, after_quiet_hours
 from storage.models import AuditLog, Outbox, Person, Unit
 
 __all__ = ["announce_cmd", "delivery_counts"]
@@ -69,23 +70,40 @@ def _parse_text(turn: Turn, answer: engine.Answer) -> str:
     return clean_text(answer.text)
 
 
+def _held_until(turn: Turn):  # noqa: ANN202
+    """When a non-urgent announcement goes out: now, or 07:00 local when it is quiet hours (21:00–07:00)."""
+    return after_quiet_hours(turn.now, turn.tz)
+
+
 def _confirm_prompt(turn: Turn) -> engine.Prompt:
-    return engine.Prompt(_("Send this announcement?") + "\n\n" + turn.data["text"],
-                         (Choice(_("Send"), "send"), Choice(_("Cancel"), "cancel")))
+    held = _held_until(turn)
+    if held == turn.now:
+        return engine.Prompt(_("Send this announcement?") + "\n\n" + turn.data["text"],
+                             (Choice(_("Send"), "send"), Choice(_("Cancel"), "cancel")))
+    start, end = (f"{t:%H:%M}" for t in DEFAULT_QUIET)
+    note = _("It is quiet hours ({start}–{end}): the announcement will go out at {at}, unless it is urgent.",
+             start=start, end=end, at=fmt_datetime(held, turn.tz))
+    return engine.Prompt(_("Send this announcement?") + "\n\n" + turn.data["text"] + "\n\n" + note,
+                         (Choice(_("Send at {time}", time=end), "send"), Choice(_("Urgent: send now"), "urgent"),
+                          Choice(_("Cancel"), "cancel")))
 
 
 def _parse_confirm(turn: Turn, answer: engine.Answer) -> str:
-    if answer.choice not in ("send", "cancel"):
-        raise InputError(_("Please choose Send or Cancel."))
+    if answer.choice not in ("send", "urgent", "cancel"):
+        raise InputError(_("Please choose Send or Cancel.") if _held_until(turn) == turn.now
+                         else _("Please choose: send at {time}, urgent (send now), or cancel.",
+                                time=f"{DEFAULT_QUIET[1]:%H:%M}"))
     return answer.choice
 
 
 async def _finish(turn: Turn) -> None:
     lead = turn.person
     assert lead is not None
-    if turn.data["confirm"] != "send":
+    if turn.data["confirm"] not in ("send", "urgent"):
         turn.reply(_("Cancelled. Nothing was sent."))
         return
+    # Held announcements wait in the outbox (next_attempt_at), so a restart does not lose or hasten them.
+    send_at = turn.now if turn.data["confirm"] == "urgent" else _held_until(turn)
     q = select(Person).join(Unit, Unit.id == Person.unit_id, isouter=True).where(
         Person.commune_id == lead.commune_id, Person.anonymised_at.is_(None), Person.id != lead.id)  # type: ignore[union-attr]
     audience = turn.data["audience"]
@@ -98,14 +116,20 @@ async def _finish(turn: Turn) -> None:
     body = _("Announcement from {name}:", name=lead.name) + "\n" + turn.data["text"]
     queued = unreachable = 0
     for p in people:
-        channel = await enqueue_for_person(turn.session, p, Outgoing(text=body), key=f"{ann}:{p.id}", now=turn.now)
+        channel = await enqueue_for_person(turn.session, p, Outgoing(text=body), key=f"{ann}:{p.id}", now=send_at)
         queued += channel is not None
         unreachable += channel is None
     turn.session.add(AuditLog(actor_person_id=lead.id, action="announce", target=ann,
-                              detail={"audience": audience, "queued": queued, "unreachable": unreachable}))
+                              detail={"audience": audience, "queued": queued, "unreachable": unreachable,
+                                      "send_at": send_at.isoformat(), "urgent": turn.data["confirm"] == "urgent"}))
     outbox = turn.services.extra.get("outbox")
     if outbox is not None:
         turn.after_commit.append(outbox.wake)
+    if send_at > turn.now:
+        turn.reply(_("Announcement for {n} person(s) held for quiet hours: it will go out at {at}. "
+                     "{m} not reachable in chat yet. Type /thongbao later to see how many were delivered.",
+                     n=queued, m=unreachable, at=fmt_datetime(send_at, turn.tz)))
+        return
     turn.reply(_("Announcement queued for {n} person(s); {m} not reachable in chat yet. "
                  "Type /thongbao later to see how many were delivered.", n=queued, m=unreachable))
 

@@ -10,7 +10,7 @@ from handlers import engine
 from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
-from reminders.calendar import period_for
+from reminders.calendar import covering_stream, next_period, period_for
 from reminders.commune_streams import commune_streams, invalidate, save_stream
 from reminders.streams import Stream, dump_streams, load_streams
 from storage.models import AuditLog
@@ -107,6 +107,8 @@ def _edit_prompt(turn: Turn) -> engine.Prompt:
     cfg = _cfg(turn)
     stream = _stream(cfg)
     period = period_for(stream, turn.now, turn.tz)
+    if covering_stream(period, [_stream(c) for c in turn.data["streams"] if c.get("enabled", True)]) is not None:
+        period = next_period(period)  # the second half-year is reported by the year report
     loc = current_locale()
     text = "\n".join([
         _title(cfg), describe_stream(cfg),

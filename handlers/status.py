@@ -12,7 +12,15 @@ from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
-from reminders.calendar import Period, classify, parse_period_ref, period_by_key, period_for, previous_period
+from reminders.calendar import (
+    Period,
+    classify,
+    covering_stream,
+    parse_period_ref,
+    period_by_key,
+    period_for,
+    previous_period,
+)
 from reminders.streams import Stream
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
@@ -170,6 +178,8 @@ async def due_cmd(turn: Turn, _args: str) -> None:
         current = period_for(stream, turn.now, turn.tz)
         periods = candidate_periods(stream, turn.now, turn.tz, start, await _returned_keys(turn, unit, name))
         for period, st in zip(periods, await _states(turn, unit, stream, periods), strict=True):
+            if covering_stream(period, table.enabled) is not None:
+                continue  # the second half-year is reported by the year report
             state = st.state
             what = _(_DUE_WHAT[name])
             label = period_label(period, loc)

@@ -13,13 +13,14 @@ from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import fold
-from reminders.calendar import period_by_key
+from reminders.calendar import DEFAULT_QUIET, after_quiet_hours, period_by_key
+from reminders.group_snooze import GROUP, snooze_group
 from storage.models import ReminderLog
 
 __all__ = ["handle_reminder_action", "outside_quiet_hours", "snooze_until"]
 
 _SNOOZE_RE = re.compile(r"^(?:nhac(?: lai| toi)?(?: sau)?\s*)?(?:(\d{1,2})\s*(?:gio|tieng|h)(?: nua)?|(mai|ngay mai))$")
-QUIET_START, QUIET_END = time(21, 0), time(7, 0)
+QUIET_START, QUIET_END = DEFAULT_QUIET  # the one definition of quiet hours (reminders/calendar.py)
 
 
 def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
@@ -37,11 +38,7 @@ def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
 
 def outside_quiet_hours(now: datetime, tz) -> datetime:  # noqa: ANN001
     """``now``, or 07:00 local when ``now`` falls in quiet hours (21:00-07:00)."""
-    local = now.astimezone(tz)
-    if QUIET_END <= local.time() < QUIET_START:
-        return now
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, tzinfo=tz)
+    return after_quiet_hours(now, tz)
 
 
 async def handle_reminder_action(turn: Turn) -> bool:
@@ -57,7 +54,9 @@ async def handle_reminder_action(turn: Turn) -> bool:
                 or not all(parts):  # a forged or cut-off button
             turn.reply(_("That reminder is no longer valid."))
             return True
-        if kind == "snooze":
+        if kind == "snooze" and parts[1:] == [GROUP, "all"]:
+            await snooze_group(turn, "tomorrow" if parts[0] == "tomorrow" else "2h")
+        elif kind == "snooze":
             await _snooze(turn, parts[0], parts[1], parts[2])
         elif kind == "remind":
             from reminders.again import remind_again
@@ -78,6 +77,10 @@ async def handle_reminder_action(turn: Turn) -> bool:
             ReminderLog.stage != "digest").order_by(ReminderLog.created_at.desc()))).first()  # type: ignore[attr-defined]
         if last is None:
             return False
+        how = f"{m.group(1)}h" if m.group(1) else "tomorrow"
+        if last.stream.startswith(f"{GROUP}_"):  # steering reminders come together: snooze them together
+            await snooze_group(turn, how)
+            return True
         await _snooze(turn, f"{m.group(1)}h" if m.group(1) else "tomorrow", last.stream, last.period)
         return True
     return False

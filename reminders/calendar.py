@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from locales.textnorm import fold
+from reminders import holiday_table
 from reminders.streams import Frequency, Stream, default_streams, dump_streams, load_streams, window_start_day
 
 __all__ = [
     "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "OWED", "SUBMITTED", "Frequency", "Period", "Stage",
-    "Status", "Stream", "classify", "may_remind_at", "owed_since", "default_streams", "due_stage", "dump_streams", "is_working_day", "load_streams",
+    "Status", "Stream", "after_quiet_hours", "classify", "covering_stream", "default_streams", "due_stage",
+    "dump_streams", "is_working_day", "load_streams", "may_remind_at", "owed_since",
     "next_period", "next_working_day", "parse_period_ref", "period_by_key", "period_for",
     "periods_between", "previous_period", "previous_working_day", "stage_moments",
 ]
@@ -197,6 +197,22 @@ def periods_between(stream: Stream, start: date, end: date, tz: tzinfo = DEFAULT
     return out
 
 
+def covering_stream(period: Period, streams: Iterable[Stream]) -> Stream | None:
+    """The year stream that makes a half-year H2 period redundant, or None. Seed 001 asks for the
+    half-year report "trước ngày 06/6" and the year report "trước ngày 06/12": the second half is
+    reported by the year report, so an H2 due the same day as an enabled year stream of the same kind,
+    reporters and recipient is not a period of its own (no reminder, nothing owed)."""
+    s = period.stream
+    if s.frequency is not Frequency.HALF_YEAR or not period.key.endswith("-H2"):
+        return None
+    for other in streams:
+        if (other.frequency is Frequency.YEAR and other.kind == s.kind and other.recipient == s.recipient
+                and set(other.reporter_roles) == set(s.reporter_roles)
+                and period_by_key(other, period.key[:4], period.due.tzinfo).last_day == period.last_day):
+            return other
+    return None
+
+
 # --- what people type --------------------------------------------------------------------------
 _YEAR_RE = re.compile(r"(?:(?:\bnam|[-/])\s*)?\b(20\d{2})\b")
 _REL_YEAR_RE = re.compile(r"\bnam\s+(nay|truoc|ngoai|sau|toi)\b")
@@ -299,18 +315,13 @@ def classify(period: Period, submitted_at: datetime | None, now: datetime, *, re
 
 
 # --- working days ------------------------------------------------------------------------------
-@lru_cache(maxsize=64)
-def _vn_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("VN", years=year)
-
-
 def is_working_day(d: date) -> bool:
-    """Mon–Fri (or a Saturday the Government swapped in as a working day), not a VN public holiday
-    or observed day off — per the ``holidays`` package (Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, 2/9…)."""
-    vn = _vn_holidays(d.year)
-    if d in getattr(vn, "weekend_workdays", ()):
+    """Mon–Fri (or a weekend day made a working day), not a VN public holiday or official day off: the
+    ``holidays`` package (Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, 2/9…, its swapped Saturdays) corrected by the
+    deployment's overrides (``CDSBOT_HOLIDAYS_FILE`` and ``cdsbot holidays``, see reminders/holiday_table.py)."""
+    if holiday_table.is_swapped_workday(d):
         return True
-    return d.weekday() < 5 and d not in vn
+    return d.weekday() < 5 and not holiday_table.is_holiday(d)
 
 
 def previous_working_day(d: date, *, include_self: bool = False) -> date:
@@ -381,6 +392,15 @@ def may_remind_at(now: datetime, tz: tzinfo, *, working_days_only: bool,
     _require_aware(now, "now")
     local = now.astimezone(tz)
     return not _quiet(local.time(), quiet) and (not working_days_only or is_working_day(local.date()))
+
+
+def after_quiet_hours(when: datetime, tz: tzinfo, quiet: tuple[time, time] = DEFAULT_QUIET) -> datetime:
+    """``when`` itself, or the end of the quiet hours (local) it falls in — for reminders and announcements."""
+    local = when.astimezone(tz)
+    if not _quiet(local.time(), quiet):
+        return when
+    day = local.date() if local.time() < quiet[1] else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet[1], tzinfo=tz)
 
 
 def due_stage(

@@ -11,7 +11,7 @@ from locales.i18n import _, use_locale
 if TYPE_CHECKING:
     from reminders.sweep import Planned
 
-__all__ = ["reminder_outgoing"]
+__all__ = ["reminder_outgoing", "reminders_outgoing"]
 
 
 def _what(stream: str) -> str:
@@ -24,12 +24,40 @@ def _what(stream: str) -> str:
             "steering_year": _("the annual report to the steering committee")}.get(stream, stream)
 
 
-def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
+def _period(p: Planned, services: Services):  # noqa: ANN202
     from reminders.calendar import period_by_key
     from reminders.commune_streams import base_streams
 
-    period = p.ref or period_by_key(next(s for s in base_streams(services) if s.name == p.stream), p.period,
-                                    services.tz)
+    return p.ref or period_by_key(next(s for s in base_streams(services) if s.name == p.stream), p.period,
+                                  services.tz)
+
+
+def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
+    """Several steering-committee reminders for one person in one message: a line and a "sent" button each."""
+    with use_locale(items[0].locale):
+        en = items[0].locale == "en"
+        lines = [_("Reminders: reports to the steering committee")]
+        choices = []
+        for p in items:
+            period = _period(p, services)
+            label = period.label_en if en else period.label_vi
+            due = period.due_text_en if en else period.due_text_vi
+            when = {"before_3d": _("due {due} — 3 days left", due=due),
+                    "before_1d": _("due {due} — tomorrow is the last day", due=due),
+                    "last_day": _("today is the last day ({due})", due=due),
+                    "snoozed": _("due {due}", due=due)}.get(
+                p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
+            lines.append(f"• {_what(p.stream)} — {label}: {when}")
+            choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
+        lines.append(_("When one has been sent, tap its button and its reminders stop."))
+        if any(p.stage not in ("overdue", "snoozed") for p in items):  # as for one reminder: no snooze after
+            choices += [Choice(_("Remind me in 2 hours"), "snooze:2h:steering:all"),
+                        Choice(_("Remind me tomorrow"), "snooze:tomorrow:steering:all")]
+        return Outgoing(text="\n".join(lines), choices=tuple(choices))
+
+
+def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
+    period = _period(p, services)
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
         due = period.due_text_en if p.locale == "en" else period.due_text_vi

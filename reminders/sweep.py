@@ -13,7 +13,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
-from reminders.calendar import Period, Stage, owed_since, period_for, previous_period
+from reminders import holiday_table
+from reminders.calendar import Period, Stage, covering_stream, owed_since, period_for, previous_period
 from reminders.calendar import due_stage as calendar_due_stage
 from reminders.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
 from reminders.returned import plan_returned
@@ -93,6 +94,9 @@ async def _people(session: AsyncSession, commune_id: int, unit_ids: list[int], r
     return out
 
 
+_calendar_generation = [-1]  # holiday_table.generation() the cache below was computed with
+
+
 @functools.lru_cache(maxsize=256)
 def _due_stage_cached(period: Period, now: datetime, working_days_only: bool | None) -> Any:
     return calendar_due_stage(period, now, working_days_only=working_days_only)
@@ -110,15 +114,21 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
     shared = CommuneStreams(tuple(base))
     # Every commune's settings in one query, read afresh (never from a worker's cache).
     settings = await load_settings_rows(session, [commune.id] if commune else None)  # type: ignore[list-item]
+    await holiday_table.refresh(session, force=True)  # holiday corrections, read afresh like the settings
+    if _calendar_generation[0] != holiday_table.generation():
+        _due_stage_cached.cache_clear()
+        _calendar_generation[0] = holiday_table.generation()
     planned: list[Planned] = []
     for c in communes:
         rows = settings.get(c.id)  # type: ignore[arg-type]
-        for stream in (merge(base, rows) if rows else shared).enabled:
+        enabled = (merge(base, rows) if rows else shared).enabled
+        for stream in enabled:
             if stream.name not in SWEPT_STREAMS:
                 continue
             current = period_for(stream, now, services.tz)
             for period in (previous_period(current), current):
-                planned += await _plan_period(session, c, stream, period, now)
+                if covering_stream(period, enabled) is None:  # an H2 is reported by the year report
+                    planned += await _plan_period(session, c, stream, period, now)
             planned += await plan_returned(session, c, stream, now, services.tz)
     return planned
 
@@ -174,8 +184,9 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
 async def _undelivered(session: AsyncSession, stream: Stream, period: Period) -> list[str]:
     """People whose reminders for this period failed on every channel tried (e.g. Zalo refused)."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
+    grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
     rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
-        Outbox.key.like(prefix)))).all()  # type: ignore[union-attr]
+        Outbox.key.like(prefix) | Outbox.key.like(grouped)))).all()  # type: ignore[union-attr]
     failed = {pid for pid, status in rows if status == "failed"} - {pid for pid, status in rows if status == "sent"}
     if not failed:
         return []
@@ -202,10 +213,28 @@ async def preview(session: AsyncSession, services: Services, now: datetime,
     return [p for p in planned if p.key not in done]
 
 
+def _grouped(claimed: list[Planned]) -> list[list[Planned]]:
+    """One message per planned reminder, except that a person's steering-committee reminders of one sweep
+    (e.g. month, quarter and year all due on the 6th) travel together as one message."""
+    out: list[list[Planned]] = []
+    steering: dict[tuple[int, str | None, str | None], list[Planned]] = {}
+    for p in claimed:
+        if p.stream.startswith("steering_") and p.stage != "digest":
+            group = steering.get((p.person_id, p.channel, p.chat_id))
+            if group is not None:
+                group.append(p)
+                continue
+            steering[(p.person_id, p.channel, p.chat_id)] = group = [p]
+            out.append(group)
+        else:
+            out.append([p])
+    return out
+
+
 async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
     """Plan, claim each (person, stream, period, stage) once, and queue the messages, in batches."""
     from handlers.outbox_payload import to_payload
-    from reminders.messages import reminder_outgoing
+    from reminders.messages import reminder_outgoing, reminders_outgoing
 
     now = now or bot.services.now()
     send_at = bot.services.now()
@@ -215,31 +244,33 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
         conn = await s.connection()
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         planned = [p for p in await plan_sweep(s, bot.services, now) if p.channel is not None]
+        claimed: set[str] = set()
+        table = ReminderLog.__table__  # type: ignore[attr-defined]
         for start in range(0, len(planned), CLAIM_BATCH):
-            chunk = planned[start:start + CLAIM_BATCH]
-            table = ReminderLog.__table__  # type: ignore[attr-defined]
             claim = dialect.insert(table).values([
                 {"key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
-                 "created_at": now} for p in chunk]).on_conflict_do_nothing().returning(table.c.key)
-            claimed = set((await conn.execute(claim)).scalars().all())
-            rows = []
-            for p in chunk:
-                if p.key not in claimed:
-                    continue
-                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable, p.returned,
-                     p.comment)
+                 "created_at": now} for p in planned[start:start + CLAIM_BATCH]]
+            ).on_conflict_do_nothing().returning(table.c.key)
+            claimed |= set((await conn.execute(claim)).scalars().all())
+        rows = []
+        for group in _grouped([p for p in planned if p.key in claimed]):
+            p = group[0]
+            if len(group) > 1:
+                payload = to_payload(reminders_outgoing(group, bot.services))
+            else:
+                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
+                     p.returned, p.comment)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
-                rows.append({"key": f"reminder:{p.key}", "person_id": p.person_id, "channel": p.channel,
-                             "chat_id": p.chat_id, "payload": payload, "status": "pending", "attempts": 0,
-                             "next_attempt_at": send_at, "created_at": send_at})
-            if rows:
-                otable = Outbox.__table__  # type: ignore[attr-defined]
-                await conn.execute(dialect.insert(otable).on_conflict_do_nothing(), rows)
-                queued += len(rows)
+            rows.append({"key": "reminder:" + "|".join(g.key for g in group), "person_id": p.person_id,
+                         "channel": p.channel, "chat_id": p.chat_id, "payload": payload, "status": "pending",
+                         "attempts": 0, "next_attempt_at": send_at, "created_at": send_at})
+        otable = Outbox.__table__  # type: ignore[attr-defined]
+        for start in range(0, len(rows), CLAIM_BATCH):
+            await conn.execute(dialect.insert(otable).on_conflict_do_nothing(), rows[start:start + CLAIM_BATCH])
+        queued = len(rows)
     if bot.outbox is not None:
         bot.outbox.wake()
     log.info("reminder sweep at %s queued %d message(s)", now.isoformat(), queued)
     return queued
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from storage.models_calendar import HolidayOverride
 from storage.models_org import ROLES, UNIT_KINDS, Commune, Identity, Invite, LinkCode, Person, Unit, utcnow
 from storage.models_plan import Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
 from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
@@ -19,7 +20,7 @@ from storage.models_runtime import (
 
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
-    "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
+    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
     "PlanSection", "ProcessedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]

@@ -278,14 +278,13 @@ async def test_schedule_switch_off_weekends_cancel_and_refusal(chat: Chat, db: D
 # --- steering-committee reports ----------------------------------------------------------------
 async def test_steering_reminded_then_stopped_once_recorded(chat: Chat, db: Database) -> None:
     services = chat.services
-    # The November report to the steering committee is due before 06/12/2026 (Sunday), with Q4, the
-    # second half and the year: Wednesday 2/12 is "3 days before" for the lead office only.
+    # The November report to the steering committee is due before 06/12/2026 (Sunday), with Q4 and the
+    # year (which covers the second half): Wednesday 2/12 is "3 days before" for the lead office only.
     got = await _preview(services, "2026-12-02T08:00+07:00")
     steering = [p for p in got if p["stream"].startswith("steering_")]
     assert {(p["person"], p["stream"], p["period"], p["stage"]) for p in steering} == {
         ("Trần Thị Lan", "steering_monthly", "2026-11", "before_3d"),
         ("Trần Thị Lan", "steering_quarterly", "2026-Q4", "before_3d"),
-        ("Trần Thị Lan", "steering_half_year", "2026-H2", "before_3d"),
         ("Trần Thị Lan", "steering_year", "2026", "before_3d")}
     assert {p["due"] for p in steering} == {"trước ngày 06/12/2026"}
     # The sweep claims it once; the reminder carries a "sent" button.
@@ -323,7 +322,7 @@ async def test_steering_reminded_then_stopped_once_recorded(chat: Chat, db: Data
         assert (await s.exec(select(AuditLog).where(AuditLog.action == "steering_report.sent"))).one()
     got = await _preview(services, "2026-12-03T08:00+07:00")
     assert {p["stream"] for p in got if p["stream"].startswith("steering_")} == {
-        "steering_quarterly", "steering_half_year", "steering_year"}  # the monthly one is recorded: stopped
+        "steering_quarterly", "steering_year"}  # the monthly one is recorded: stopped
     out = await chat.say(LEAD, "/hanbaocao")
     assert "✅ " + vi("{what} for {period}: received", what=vi("monthly report to the steering committee"),
                       period="tháng 11/2026") in out[0].text
