@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -70,7 +71,7 @@ def _parse_text(turn: Turn, answer: engine.Answer) -> str:
     return clean_text(answer.text)
 
 
-def _held_until(turn: Turn):  # noqa: ANN202
+def _held_until(turn: Turn) -> datetime:
     """When a non-urgent announcement goes out: now, or 07:00 local when it is quiet hours (21:00–07:00)."""
     return after_quiet_hours(turn.now, turn.tz)
 

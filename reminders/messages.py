@@ -9,6 +9,7 @@ from handlers.services import Services
 from locales.i18n import _, use_locale
 
 if TYPE_CHECKING:
+    from reminders.calendar import Period
     from reminders.sweep import Planned
 
 __all__ = ["reminder_outgoing", "reminders_outgoing"]
@@ -24,7 +25,7 @@ def _what(stream: str) -> str:
             "steering_year": _("the annual report to the steering committee")}.get(stream, stream)
 
 
-def _period(p: Planned, services: Services):  # noqa: ANN202
+def _period(p: Planned, services: Services) -> Period:
     from reminders.calendar import period_by_key
     from reminders.commune_streams import base_streams
 
