@@ -33,7 +33,7 @@ lint: $(STAMP)
 i18n: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
 		--project cdsbot -k N_ -k _ -k ngettext:1,2 bot handlers storage reminders locales
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching -w 110
 
 # Benchmarks on small data (see bench/README.md for the full-size runs and their results).
 bench: $(STAMP)

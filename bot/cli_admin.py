@@ -1,4 +1,4 @@
-"""Admin CLI commands: anonymise a person, back up and restore the database."""
+"""Admin CLI commands: anonymise a person, back up and restore the database and the evidence files."""
 
 from __future__ import annotations
 
@@ -41,19 +41,21 @@ async def _anonymise(args: argparse.Namespace) -> int:
 
 async def _backup(args: argparse.Namespace) -> int:
     from bot.config import load_settings
-    from storage.admin import backup
+    from storage.backup import backup
 
-    size = await backup(load_settings().database_url, Path(args.file))
-    print(f"backup written to {args.file} ({size} bytes)")
+    settings = load_settings()
+    done = await backup(settings.database_url, Path(args.file), Path(settings.files_dir))
+    print(f"backup written to {args.file} ({done.size} bytes: the database and {done.files} evidence files)")
     return 0
 
 
 async def _restore(args: argparse.Namespace) -> int:
     from bot.config import load_settings
-    from storage.admin import restore
+    from storage.backup import restore
 
-    await restore(load_settings().database_url, Path(args.file))
-    print(f"database restored from {args.file}")
+    settings = load_settings()
+    done = await restore(settings.database_url, Path(args.file), Path(settings.files_dir))
+    print(f"database and {done.files} evidence files restored from {args.file}")
     return 0
 
 
@@ -65,9 +67,9 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     who.add_argument("--phone")
     who.add_argument("--name")
     an.set_defaults(fn=_anonymise)
-    bk = sub.add_parser("backup", help="back up the database (SQLite online backup or pg_dump)")
+    bk = sub.add_parser("backup", help="back up the database and the evidence files into one archive")
     bk.add_argument("file")
     bk.set_defaults(fn=_backup)
-    rs = sub.add_parser("restore", help="restore the database from a backup")
+    rs = sub.add_parser("restore", help="restore the database and the evidence files from a backup")
     rs.add_argument("file")
     rs.set_defaults(fn=_restore)

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from bot.outbox import enqueue_for_person
 from handlers import engine
+from handlers.evidence import evidence_counts
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_items import show_value
@@ -59,6 +60,7 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> int:
                                         "value": str(it.value_num) if it.value_num is not None else None}))
     lines.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
     lines.append(_("Proposals: {t}", t=report.proposals or _("none")))
+    lines.append(_("Evidence: {n} file(s)", n=sum((await evidence_counts(turn.session, report.id)).values())))  # type: ignore[arg-type]
     turn.data["summary"] = "\n".join(lines)
     return report.id  # type: ignore[return-value]
 
