@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import insert
 
 from handlers import engine
 from handlers.messages import MediaIn
@@ -15,8 +14,7 @@ from locales.i18n import _, fmt_number
 from storage.blobs import DEFAULT_MAX_BYTES, is_key
 from storage.models import Attachment
 
-__all__ = ["KEPT", "add_to_flow", "as_data", "attachment_row", "evidence_counts", "handle_media",
-           "save_report_evidence", "usable"]
+__all__ = ["KEPT", "add_to_flow", "as_data", "attachment_row", "handle_media", "save_report_evidence", "usable"]
 
 KEPT = ("photo", "document")
 _ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
@@ -140,11 +138,3 @@ def add_to_flow(turn: Turn, files: list[dict[str, Any]], item: str | None) -> in
             added += 1
     return added
 
-
-async def evidence_counts(session: AsyncSession, report_id: int) -> dict[tuple[str, int] | None, int]:
-    """Files kept with a report: per item ``(kind, ref_id)``, and ``None`` for the report as a whole."""
-    rows = (await session.exec(
-        select(_ATTACHMENT.c.item_kind, _ATTACHMENT.c.item_ref_id, func.count())  # type: ignore[call-overload]
-        .where(_ATTACHMENT.c.report_id == report_id)
-        .group_by(_ATTACHMENT.c.item_kind, _ATTACHMENT.c.item_ref_id))).all()
-    return {((k, i) if k and i is not None else None): n for k, i, n in rows}

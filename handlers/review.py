@@ -9,7 +9,6 @@ from sqlmodel import select
 from bot.errors import InputError
 from bot.outbox import enqueue_for_person
 from handlers import engine
-from handlers.evidence import evidence_counts
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_items import show_value
@@ -17,6 +16,7 @@ from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
 from reminders.calendar import period_by_key
+from storage.evidence import evidence_counts
 from storage.models import AuditLog, Person, Report, ReportingPeriod, ReportItem, Unit
 
 __all__ = ["review_cmd"]
@@ -60,7 +60,8 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> int:
                                         "value": str(it.value_num) if it.value_num is not None else None}))
     lines.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
     lines.append(_("Proposals: {t}", t=report.proposals or _("none")))
-    lines.append(_("Evidence: {n} file(s)", n=sum((await evidence_counts(turn.session, report.id)).values())))  # type: ignore[arg-type]
+    files = (await evidence_counts(turn.session, [report.id]))[report.id]  # type: ignore[list-item,index]
+    lines.append(_("Evidence: {n} file(s)", n=sum(files.values())))
     turn.data["summary"] = "\n".join(lines)
     return report.id  # type: ignore[return-value]
 
