@@ -347,8 +347,13 @@ class ZaloChannel:
         if out.photo is not None and out.document is None and self.files.enabled:
             # a picture: Zalo's sendPhoto fetches it from our signed link (it takes only a public URL)
             url = self.files.put(out.photo.name, out.photo.data, out.photo.mime)
-            result = await self.client.send_photo(chat_id, url, caption=text.strip() or None)
-            return str(result.get("message_id", ""))
+            try:
+                result = await self.client.send_photo(chat_id, url, caption=text.strip() or None)
+                return str(result.get("message_id", ""))
+            except ChannelError as exc:
+                if exc.code != 400:  # Zalo refuses some hosts ("The photo URL is invalid"): send the link
+                    raise
+                log.warning("Zalo refused a picture by URL (%s); sending the link instead", exc)
         attached: FileOut | None = out.document or out.photo
         if attached is not None:
             text = "\n\n".join(t for t in (text.strip(), self._file_note(attached)) if t)

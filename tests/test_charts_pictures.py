@@ -153,3 +153,14 @@ async def test_demo_chat_gets_charts_as_inline_pictures(db: Database, aiohttp_cl
         messages = (await resp.json())["messages"]
     pictures = [m["photo"] for m in messages if "photo" in m]
     assert len(pictures) == 2 and all(p["mime"] == "image/png" for p in pictures)
+
+
+async def test_zalo_refusing_the_picture_gets_the_link(zh: ZaloHarness, zalo_fake: FakeZaloApi) -> None:
+    from handlers.messages import FileOut, Outgoing
+
+    zalo_fake.fail_next("sendPhoto", 400, body={"ok": False, "error_code": 400,
+                                                "description": "Bad request: The photo URL is invalid"})
+    await zh.zalo.send("aaaa0000bbbb1111cccc", Outgoing(text="Biểu đồ", photo=FileOut("c.png", b"\x89PNG", "image/png")))
+    sent = zh.take_sent()
+    assert len(sent) == 1 and sent[0]["text"].startswith("Biểu đồ\n\n") and f"{PUBLIC}/files/" in sent[0]["text"]
+    assert zalo_fake.sent_photos == []
