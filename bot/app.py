@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.outbox import OutboxSender
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
+from storage.blobs import BlobStore
 from storage.db import Database
 
 __all__ = ["BotApp", "run_app"]
@@ -45,6 +46,7 @@ class BotApp:
         if settings.streams_file:
             services.extra["streams"] = load_streams_file(settings.streams_file)
         load_holidays_file(settings.holidays_file)
+        blobs = services.extra.setdefault("blobs", BlobStore(settings.files_dir, settings.max_file_bytes))
         dispatcher = Dispatcher(services)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
@@ -56,7 +58,8 @@ class BotApp:
 
             tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
                                  webhook_url=settings.telegram_webhook_url,
-                                 webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout)
+                                 webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout,
+                                 blobs=blobs)
             tg.mount(app)
             bot.channels.append(tg)
         if settings.zalo_token:
@@ -65,7 +68,7 @@ class BotApp:
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
                                public_url=settings.public_url, poll_timeout=poll_timeout,
-                               bulk_rate=settings.zalo_bulk_rate)
+                               bulk_rate=settings.zalo_bulk_rate, blobs=blobs)
             zalo.mount(app)
             bot.channels.append(zalo)
         return bot

@@ -1,4 +1,4 @@
-"""Admin CLI commands: anonymise or merge people, back up and restore the database."""
+"""Admin CLI commands: anonymise or merge people, back up and restore the database and evidence files."""
 
 from __future__ import annotations
 
@@ -112,26 +112,28 @@ async def _merge(args: argparse.Namespace) -> int:
 
 async def _backup(args: argparse.Namespace) -> int:
     from bot.config import load_settings
-    from storage.admin import backup
+    from storage.backup import backup
 
-    size = await backup(load_settings().database_url, Path(args.file))
-    print(f"backup written to {args.file} ({size} bytes)")
+    settings = load_settings()
+    done = await backup(settings.database_url, Path(args.file), Path(settings.files_dir))
+    print(f"backup written to {args.file} ({done.size} bytes: the database and {done.files} evidence files)")
     return 0
 
 
 async def _restore(args: argparse.Namespace) -> int:
     from bot.config import load_settings
-    from storage.admin import restore
+    from storage.backup import restore
 
-    again, problem = await restore(load_settings().database_url, Path(args.file))
-    print(f"database restored from {args.file}")
-    if again:
-        print(f"re-applied {len(again)} anonymisation(s) recorded after the backup was taken: "
-              + ", ".join(f"person #{i}" for i in again))
+    settings = load_settings()
+    done = await restore(settings.database_url, Path(args.file), Path(settings.files_dir))
+    print(f"database and {done.files} evidence files restored from {args.file}")
+    if done.reanonymised:
+        print(f"re-applied {len(done.reanonymised)} anonymisation(s) recorded after the backup was taken: "
+              + ", ".join(f"person #{i}" for i in done.reanonymised))
     else:
         print("no anonymisation recorded after the backup needed re-applying")
-    if problem:
-        print(f"warning: the replaced database's audit log could not be read ({problem}); "
+    if done.problem:
+        print(f"warning: the replaced database's audit log could not be read ({done.problem}); "
               "anonymise again anyone who left after the backup was taken", file=sys.stderr)
     return 0
 
@@ -150,9 +152,9 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     mg.add_argument("--phone", help="merge every record with this phone (and their same-name twins)")
     mg.add_argument("--dry-run", action="store_true", help="print what would be merged, change nothing")
     mg.set_defaults(fn=_merge)
-    bk = sub.add_parser("backup", help="back up the database (SQLite online backup or pg_dump)")
+    bk = sub.add_parser("backup", help="back up the database and the evidence files into one archive")
     bk.add_argument("file")
     bk.set_defaults(fn=_backup)
-    rs = sub.add_parser("restore", help="restore the database from a backup")
+    rs = sub.add_parser("restore", help="restore the database and the evidence files from a backup")
     rs.add_argument("file")
     rs.set_defaults(fn=_restore)

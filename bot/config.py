@@ -39,6 +39,8 @@ class Settings:
     streams_file: str | None = None
     holidays_file: str | None = None
     zalo_bulk_rate: float = 5.0  # proactive Zalo sends per second (replies are not held back by it)
+    files_dir: str = "./data/files"  # evidence file store (photos and documents received)
+    max_file_bytes: int = 10 << 20  # largest file accepted as evidence
 
     @property
     def has_channels(self) -> bool:
@@ -128,6 +130,13 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         zalo_bulk_rate = 0.0
     if not 0 < zalo_bulk_rate <= 30:
         raise ConfigError(f"CDSBOT_ZALO_BULK_RATE: expected messages per second between 0 and 30, got {bulk_raw!r}")
+    max_mb_raw = get("CDSBOT_MAX_FILE_MB") or "10"
+    try:
+        max_mb = float(max_mb_raw)
+    except ValueError:
+        max_mb = 0.0
+    if not 0 < max_mb <= 20:  # Telegram bots cannot download more than 20 MB
+        raise ConfigError(f"CDSBOT_MAX_FILE_MB: expected megabytes between 0 and 20, got {max_mb_raw!r}")
     return Settings(
         database_url=database_url(get("DATABASE_URL") or DEFAULT_DB),
         telegram_token=_token("TELEGRAM_BOT_TOKEN", get("TELEGRAM_BOT_TOKEN")),
@@ -148,6 +157,8 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         streams_file=_file("CDSBOT_STREAMS_FILE", get("CDSBOT_STREAMS_FILE")),
         holidays_file=_file("CDSBOT_HOLIDAYS_FILE", get("CDSBOT_HOLIDAYS_FILE")),
         zalo_bulk_rate=zalo_bulk_rate,
+        files_dir=get("CDSBOT_FILES_DIR") or "./data/files",
+        max_file_bytes=int(max_mb * (1 << 20)),
     )
 
 

@@ -335,7 +335,7 @@ class Dashboard:
             return data
         with use_locale("vi"):
             title, axis = _("Indicators against target"), _("% of target")
-        png = indicator_chart(title, indicator_bars(data.indicators)[:25], axis)
+        png = indicator_chart(title, indicator_bars(data.indicators), axis)
         return web.Response(body=png, content_type="image/png", headers=_HEADERS)
 
     async def _export(self, request: web.Request) -> web.Response:

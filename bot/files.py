@@ -29,6 +29,7 @@ _ACTIVE = (
     "application/javascript",
     "application/ecmascript",
 )  # a browser might run these: sent as bytes
+_PICTURES = ("image/png", "image/jpeg")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ class FileStore:
             mime = "application/octet-stream"
         name = "".join(c for c in stored.name if c.isprintable()) or "file"
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        inline = mime in _PICTURES  # a picture is shown (Zalo's sendPhoto fetches it); the rest is saved
+        disposition = f"{'inline' if inline else 'attachment'}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
         return web.Response(
             body=stored.data,
             headers={

@@ -16,6 +16,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -33,6 +34,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.errors import ChannelError, RateLimited
 from bot.inbox import Inbox
+from bot.media import TooLarge, fetch_media
 from bot.ratelimit import BULK, PacedRateLimiter
 from bot.telegram_http import AiohttpRequest
 from handlers.commands import COMMANDS
@@ -40,6 +42,7 @@ from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
 from locales.i18n import _, use_locale
 from locales.textcut import shorten
+from storage.blobs import BlobStore
 
 __all__ = ["TelegramChannel", "to_incoming"]
 
@@ -61,15 +64,7 @@ def to_incoming(update: Update) -> Incoming | None:
     msg = update.message or update.edited_message
     if msg is None or msg.from_user is None:
         return None
-    media: list[MediaIn] = []
-    if msg.photo:
-        media.append(MediaIn("photo", msg.photo[-1].file_id, msg.caption))
-    if msg.document:
-        media.append(MediaIn("document", msg.document.file_id, msg.caption, msg.document.file_name))
-    if msg.sticker:
-        media.append(MediaIn("sticker", msg.sticker.file_id))
-    if msg.voice or msg.video or msg.audio or msg.video_note or msg.location:
-        media.append(MediaIn("other", "", msg.caption))
+    media = _media(msg)
     contact = msg.contact
     return Incoming(
         channel="telegram", user_id=str(msg.from_user.id), chat_id=str(msg.chat.id), update_id=uid,
@@ -78,6 +73,30 @@ def to_incoming(update: Update) -> Incoming | None:
         chat_type=msg.chat.type, contact_phone=contact.phone_number if contact else None,
         contact_user_id=str(contact.user_id) if contact and contact.user_id else None,
         edited=update.edited_message is not None, forwarded=msg.forward_origin is not None)
+
+
+def _media(msg: Message) -> list[MediaIn]:
+    """Each kind as what it is: photos and documents (fetched later), stickers, voice, audio, video, places."""
+    media: list[MediaIn] = []
+    if msg.photo:
+        best = msg.photo[-1]  # the largest size Telegram made
+        media.append(MediaIn("photo", best.file_id, msg.caption, size=best.file_size, mime="image/jpeg"))
+    if msg.document:
+        doc = msg.document
+        media.append(MediaIn("document", doc.file_id, msg.caption, doc.file_name, size=doc.file_size,
+                             mime=doc.mime_type))
+    if msg.sticker:
+        media.append(MediaIn("sticker", msg.sticker.file_id))
+    if msg.voice:
+        media.append(MediaIn("voice", msg.voice.file_id, msg.caption))
+    if msg.audio:
+        media.append(MediaIn("audio", msg.audio.file_id, msg.caption))
+    if msg.video or msg.video_note:
+        video = msg.video or msg.video_note
+        media.append(MediaIn("video", video.file_id if video else "", msg.caption))
+    if msg.location:
+        media.append(MediaIn("location", f"{msg.location.latitude},{msg.location.longitude}"))
+    return media
 
 
 def _markup(out: Outgoing) -> Any:
@@ -119,8 +138,10 @@ class TelegramChannel:
     caps = CAPS
 
     def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str, webhook_url: str | None = None,
-                 webhook_secret: str | None = None, poll_timeout: float = 30, concurrent: bool = False) -> None:
+                 webhook_secret: str | None = None, poll_timeout: float = 30, concurrent: bool = False,
+                 blobs: BlobStore | None = None) -> None:
         self.dispatcher = dispatcher
+        self.blobs = blobs  # received photos and documents are fetched here (getFile, then the file URL)
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
         base = base_url.rstrip("/")
@@ -252,6 +273,7 @@ class TelegramChannel:
                 answering = asyncio.ensure_future(self._answer(update.callback_query.id))
             if incoming is None:
                 return
+            incoming = await fetch_media(incoming, self.blobs, self._download)
             try:
                 await self.dispatcher.respond(incoming, CAPS, self.send)
             finally:
@@ -265,6 +287,14 @@ class TelegramChannel:
             if self.inbox is not None:
                 with contextlib.suppress(Exception):  # left in the inbox, it is replayed later
                     await self.inbox.done(str(update.update_id))
+
+    async def _download(self, media: MediaIn) -> bytes:
+        """getFile, then GET {base_file_url}/{token}/{file_path}; TooLarge above the store's limit."""
+        limit = self.blobs.max_bytes if self.blobs else 0
+        file = await self.app.bot.get_file(media.ref)
+        if file.file_size is not None and file.file_size > limit:
+            raise TooLarge()
+        return bytes(await file.download_as_bytearray())
 
     async def _answer(self, query_id: str) -> None:
         """Stop the tapped button's spinner (answerCallbackQuery); a failure only costs the spinner."""

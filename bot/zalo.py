@@ -18,11 +18,13 @@ from aiohttp import web
 from bot.errors import ChannelError, ConfigError, RateLimited
 from bot.files import FileStore
 from bot.inbox import Inbox
+from bot.media import download, fetch_media
 from bot.ratelimit import Pacer
 from bot.zalo_client import DEFAULT_BASE_URL, ZaloClient, ZaloUpdate, parse_update
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, FileOut, Incoming, MediaIn, Outgoing
 from locales.i18n import _
+from storage.blobs import BlobStore
 
 __all__ = ["CAPS", "SECRET_HEADER", "ZaloChannel", "to_incoming"]
 
@@ -31,6 +33,8 @@ CAPS = Capabilities(buttons=False, max_text=2000, documents=False, photo_upload=
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 1 << 20
 _UNSUPPORTED = "message.unsupported.received"
+_RECOGNISED = {"message.voice.received": "voice", "message.audio.received": "audio",
+               "message.video.received": "video", "message.location.received": "location"}  # not in the docs
 _SEEN_MAX = 2000  # message ids of content-less updates remembered, to answer each only once
 
 
@@ -39,8 +43,11 @@ def to_incoming(update: ZaloUpdate) -> Incoming | None:
     if update.is_bot:
         return None
     media: list[MediaIn] = []
-    if update.photo_url:
+    if update.photo_url:  # a CDN link that expires: fetched into the file store before handling
         media.append(MediaIn("photo", update.photo_url, update.caption))
+    kind = _RECOGNISED.get(update.event_name)
+    if kind and not update.photo_url:  # voice and the like are recognised, never taken for a photo
+        media.append(MediaIn(kind, str(update.raw.get("message", {}).get("url") or ""), update.caption))
     if update.sticker or update.event_name == "message.sticker.received":
         ref = update.sticker or str(update.raw.get("message", {}).get("url") or "")
         media.append(MediaIn("sticker", ref))
@@ -77,10 +84,12 @@ class ZaloChannel:
         public_url: str | None = None,
         poll_timeout: float = 30,
         bulk_rate: float = 5.0,
+        blobs: BlobStore | None = None,
     ) -> None:
         if webhook_url and not webhook_secret:
             raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
         self.dispatcher = dispatcher
+        self.blobs = blobs  # received photos are downloaded here at once (Zalo's links expire)
         self.client = ZaloClient(token, base_url)
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
@@ -304,7 +313,11 @@ class ZaloChannel:
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
             return
+        incoming = await fetch_media(incoming, self.blobs, self._download)
         await self.dispatcher.respond(incoming, CAPS, self.send)
+
+    async def _download(self, media: MediaIn) -> bytes:
+        return await download(media.ref, self.blobs.max_bytes if self.blobs else 0)
 
     def _first_time(self, message_id: str) -> bool:
         if message_id in self._seen:
@@ -331,6 +344,16 @@ class ZaloChannel:
 
     async def _send(self, chat_id: str, out: Outgoing) -> str:
         text = out.text
+        if out.photo is not None and out.document is None and self.files.enabled:
+            # a picture: Zalo's sendPhoto fetches it from our signed link (it takes only a public URL)
+            url = self.files.put(out.photo.name, out.photo.data, out.photo.mime)
+            try:
+                result = await self.client.send_photo(chat_id, url, caption=text.strip() or None)
+                return str(result.get("message_id", ""))
+            except ChannelError as exc:
+                if exc.code != 400:  # Zalo refuses some hosts ("The photo URL is invalid"): send the link
+                    raise
+                log.warning("Zalo refused a picture by URL (%s); sending the link instead", exc)
         attached: FileOut | None = out.document or out.photo
         if attached is not None:
             text = "\n\n".join(t for t in (text.strip(), self._file_note(attached)) if t)

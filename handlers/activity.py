@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
@@ -10,6 +11,7 @@ from sqlmodel import select
 from bot.errors import InputError
 from handlers import engine
 from handlers.counts import exponent_refusal, parse_count
+from handlers.evidence import as_data, attachment_row, usable
 from handlers.messages import Choice
 from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
@@ -28,6 +30,7 @@ _INSERT_ATTACHMENT = insert(_ATTACHMENT)
 # photos sent without a recent log (kept waiting by _keep_media) go to the log now confirmed
 _CLAIM_ORPHANS = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam("who"),
                                             _ATTACHMENT.c.activity_log_id.is_(None),
+                                            _ATTACHMENT.c.report_id.is_(None),
                                             _ATTACHMENT.c.created_at >= bindparam("since"))
                   .values(activity_log_id=bindparam("log_id")))
 
@@ -77,7 +80,7 @@ async def handle_free_log(turn: Turn) -> bool:
     from handlers.activity_parse import parse_activity
 
     parsed = parse_activity(text, turn.services.activity_catalog(), turn.today)
-    media = [[m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo"]
+    media = [as_data(m, msg.channel) for m in msg.media if usable(m)]
     data = {"unit_id": unit.id, "unit_name": unit.name, "note": clean_text(text)[:500], "media": media,
             "on_date": parsed.on_date.isoformat(), "counts": dict(parsed.counts)}
     first = len(turn.out)  # notes go before the question, after anything said earlier in this turn
@@ -127,13 +130,20 @@ async def _keep_media(turn: Turn) -> None:
     recent = (await turn.session.exec(select(ActivityLog).where(
         ActivityLog.person_id == turn.person.id, ActivityLog.created_at >= turn.now - EVIDENCE_WINDOW)
         .order_by(ActivityLog.id.desc()))).first()  # type: ignore[union-attr]
-    for m in turn.incoming.media:
-        turn.session.add(Attachment(person_id=turn.person.id, activity_log_id=recent.id if recent else None,
-                                    channel=turn.incoming.channel, file_ref=m.ref, caption=m.caption))
+    msg = turn.incoming
+    rows = [attachment_row(as_data(m, msg.channel), person_id=turn.person.id, now=turn.now, channel=msg.channel,
+                           activity_log_id=recent.id if recent else None) for m in msg.media if usable(m)]
+    if not rows:
+        turn.reply(_("Please write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        return
+    await (await turn.session.connection()).execute(_INSERT_ATTACHMENT, rows)
+    photos = all(r["kind"] == "photo" for r in rows)
     if recent:
-        turn.reply(_("Photo kept as evidence for your last log."))
+        turn.reply(_("Photo kept as evidence for your last log.") if photos
+                   else _("File kept as evidence for your last log."))
     else:
-        turn.reply(_("Photo kept as evidence. Now write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
+        turn.reply(_("Photo kept as evidence. Now write what you did, e.g. \"hỗ trợ 5 người cài VNeID\".") if photos
+                   else _("File kept as evidence. Now write what you did, e.g. \"hỗ trợ 5 người cài VNeID\"."))
 
 
 # ---- the "log" flow -------------------------------------------------------------------------
@@ -226,13 +236,19 @@ async def _finish(turn: Turn) -> None:
             await conn.execute(_INSERT_LOG_MANY, rows[1:])
         if turn.data.get("media"):
             await conn.execute(_INSERT_ATTACHMENT, [
-                {"person_id": turn.person.id, "activity_log_id": first_id, "report_id": None,
-                 "channel": turn.incoming.channel, "file_ref": ref, "caption": caption, "created_at": turn.now}
-                for _kind, ref, caption in turn.data["media"]])
+                attachment_row(f, person_id=turn.person.id, now=turn.now, channel=turn.incoming.channel,
+                               activity_log_id=first_id) for f in turn.data["media"]])
         await conn.execute(_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id,
                                             "since": turn.now - EVIDENCE_WINDOW})
     turn.reply(_("Saved. Thank you!") + "\n" + _summary(turn).split("\n", 1)[1] +
                "\n" + _("Type /nhatky to see or correct your entries."))
+
+
+async def _media_in_flow(turn: Turn, files: list[dict[str, Any]]) -> None:
+    """Photos and documents sent while a log is being confirmed go with that log."""
+    turn.data.setdefault("media", []).extend(files)
+    turn.reply(_("Photo kept; it will be saved with this log.") if all(f["kind"] == "photo" for f in files)
+               else _("File kept; it will be saved with this log."))
 
 
 def _first_step(turn: Turn) -> str:
@@ -250,5 +266,5 @@ engine.register(engine.Flow(
     },
     finish=_finish,
     summary_of=lambda t: _("an activity log not yet confirmed"),
-    meta={"accepts_media": True},
+    meta={"on_media": _media_in_flow},
 ))

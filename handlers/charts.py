@@ -39,6 +39,6 @@ async def charts_cmd(turn: Turn, _args: str) -> None:
                                (await commune_streams(turn.session, turn.services, commune.id)).streams)
     bars = indicator_bars(data.indicators)
     if bars:
-        png = indicator_chart(_("Indicators against target"), bars[:25], _("% of target"))
+        png = indicator_chart(_("Indicators against target"), bars, _("% of target"))
         turn.reply(Outgoing(text=_("Indicator progress (share of target)."),
                             photo=FileOut("chi-tieu.png", png, "image/png")))

@@ -127,12 +127,9 @@ class Dispatcher:
 
         if await handle_reminder_action(turn):
             return
-        flow = engine.registry.get(state.flow or "")
-        if (flow and not msg.text and flow.meta.get("accepts_media") and not msg.forwarded
-                and any(m.kind == "photo" for m in msg.media)):  # not a sticker or a file
-            state.data.setdefault("media", []).extend(
-                [m.kind, m.ref, m.caption] for m in msg.media if m.kind == "photo")
-            turn.reply(_("Photo kept; it will be saved with this log."))
+        from handlers.evidence import handle_media
+
+        if await handle_media(turn):  # photos and documents kept where a flow takes them; the rest named
             return
         if state.flow and await engine.feed(turn):
             return

@@ -10,12 +10,19 @@ __all__ = ["Capabilities", "Choice", "FileOut", "Incoming", "MediaIn", "Outgoing
 
 @dataclass(frozen=True)
 class MediaIn:
-    """A photo, document or sticker that arrived; ``ref`` is the platform file id or URL."""
+    """Something other than text that arrived; ``ref`` is the platform file id, URL or "lat,lon".
 
-    kind: str  # photo | document | sticker | voice | video | other
+    Adapters fetch photos and documents into the file store when they arrive: ``key`` is then the
+    stored file (storage/blobs.py); ``problem`` says why not ("too_large" or "unavailable")."""
+
+    kind: str  # photo | document | sticker | voice | audio | video | location | other
     ref: str
     caption: str | None = None
-    file_name: str | None = None
+    file_name: str | None = None  # as the sender named it: shown, never used as a path
+    key: str | None = None
+    size: int | None = None  # bytes, when known
+    mime: str | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.errors import InputError
 from handlers import engine
+from handlers.evidence import add_to_flow, save_report_evidence
 from handlers.messages import Choice
 from handlers.periods import period_label, period_row, turn_stream
 from handlers.report_items import (
@@ -198,6 +199,8 @@ def _confirm_prompt(turn: Turn) -> engine.Prompt:
         lines.append(f"• {_item_label(item)}. {shorten(item['title'], 60)}: {show_value(item, d['answers'].get(_key(item)))}")
     lines.append(_("Difficulties: {t}", t=d.get("difficulties") or _("none")))
     lines.append(_("Proposals: {t}", t=d.get("proposals") or _("none")))
+    if d.get("evidence"):
+        lines.append(_("Evidence attached: {n} file(s)", n=len(d["evidence"])))
     return engine.Prompt("\n".join(lines), (Choice(_("Send report"), "send"), Choice(_("Change an answer"), "fix"),
                                             Choice(_("Cancel"), "cancel")))
 
@@ -266,6 +269,7 @@ async def _finish(turn: Turn) -> None:
                          submitted_at=turn.now, late=late,
                          data={"answers": d["answers"], "difficulties": d.get("difficulties"),
                                "proposals": d.get("proposals")}))
+    await save_report_evidence(turn, report.id)  # type: ignore[arg-type]
     if amended:
         s.add(AuditLog(actor_person_id=turn.person.id, action="report.amend", target=f"report:{report.id}",
                        detail={"revision": report.revision, "late": late}))
@@ -278,6 +282,17 @@ async def _finish(turn: Turn) -> None:
                      period=label, r=report.revision))
     else:
         turn.reply(_("Report for {period} sent on time. Thank you!", period=label))
+
+
+async def _on_media(turn: Turn, files: list[dict[str, Any]]) -> None:
+    """A photo or document sent during the report: kept for the item being asked (else the whole
+    report), acknowledged, and the same question asked again."""
+    item = _item(turn) if turn.state.step == "item" else None
+    add_to_flow(turn, files, _key(item) if item else None)
+    where = _item_label(item) if item else _("the report as a whole")
+    note = (_("Photo received; it is attached to {where}.", where=where) if all(f["kind"] == "photo" for f in files)
+            else _("File received; it is attached to {where}.", where=where))
+    await engine.ask(turn, engine.registry["report"].steps[turn.state.step or ""], note)
 
 
 engine.register(engine.Flow(
@@ -299,4 +314,5 @@ engine.register(engine.Flow(
     finish=_finish,
     summary_of=lambda t: _("the report of {unit} ({n} answers)", unit=t.data.get("unit_name", ""),
                            n=len(t.data.get("answers", {}))),
+    meta={"on_media": _on_media},
 ))

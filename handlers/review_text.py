@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,7 +9,8 @@ from handlers.report_items import TASK_STATUSES, show_value
 from locales.i18n import _, fmt_datetime
 from locales.textcut import shorten
 from reminders.calendar import DEFAULT_TZ
-from storage.models import Attachment, Indicator, Report, ReportItem, Task, Unit
+from storage.evidence import evidence_counts
+from storage.models import Indicator, Report, ReportItem, Task, Unit
 
 __all__ = ["pages", "review_lines"]
 
@@ -32,8 +32,7 @@ async def review_lines(session: AsyncSession, report: Report, period_label: str,
         Task.id.in_([i.ref_id for i in items if i.kind == "task"])))).all()}  # type: ignore[union-attr]
     inds = {i.id: i for i in (await session.exec(select(Indicator).where(
         Indicator.id.in_([i.ref_id for i in items if i.kind != "task"])))).all()}  # type: ignore[union-attr]
-    evidence = (await session.exec(select(func.count()).select_from(Attachment).where(
-        Attachment.report_id == report.id))).one()
+    files = (await evidence_counts(session, [report.id]))[report.id]  # type: ignore[list-item,index]
     when = _("late") if report.late else _("on time")
     out = [_("Report of {unit} for {period}: revision {r}, sent {at} ({when}); {n} item(s).",
              unit=unit.name if unit else "?", period=period_label, r=report.revision,
@@ -56,12 +55,14 @@ async def review_lines(session: AsyncSession, report: Report, period_label: str,
             unit_txt = f" ({ind.unit.strip()})" if ind and (ind.unit or "").strip() else ""
             body = _("Result: {value} — target {target}{unit}", value=value, target=target, unit=unit_txt)
         lines = [f"• {head}", f"   {body}"]
+        if files.get((it.kind, it.ref_id)):
+            lines.append("   " + _("Evidence: {n} file(s)", n=files[(it.kind, it.ref_id)]))
         if it.note and not (it.kind != "task" and it.status):  # a qualitative result shows its text above
             lines.append("   " + _("Note: {t}", t=shorten(it.note, 300)))
         out.append("\n".join(lines))
     out.append(_("Difficulties: {t}", t=report.difficulties or _("none")))
     out.append(_("Proposals: {t}", t=report.proposals or _("none")))
-    out.append(_("Evidence: {n} file(s)", n=evidence))
+    out.append(_("Evidence: {n} file(s)", n=sum(files.values())))
     return out
 
 

@@ -14,8 +14,12 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from locales.textcut import shorten  # noqa: E402
 
-__all__ = ["IndicatorBar", "activity_chart", "indicator_bars", "indicator_chart", "percent_of_target"]
+__all__ = [
+    "MAX_BARS", "IndicatorBar", "activity_chart", "chart_indicators", "indicator_bars", "indicator_chart",
+    "percent_of_target", "progress",
+]
 
+MAX_BARS = 25  # rows an indicator chart stays readable with on a phone
 _COLORS = ["#0068ff", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#1098ad", "#d6336c", "#5c940d"]
 
 
@@ -35,9 +39,32 @@ def percent_of_target(ind: Any) -> float | None:
     return None
 
 
-def indicator_bars(indicators: list[Any]) -> list[IndicatorBar]:
-    """Bars for ``indicator_chart`` from export indicator rows (storage.export_data.IndicatorRow)."""
-    return [IndicatorBar(f"{i.code}. {i.name}", percent_of_target(i) or 0.0, i.status) for i in indicators]
+def progress(ind: Any) -> float | None:
+    """How far an indicator row is towards its target, in percent (100 = met; None without data).
+
+    The ratio of value to target, turned round for "at most" targets (a lower value is better there):
+    ≤5 with 2 reported is 250 %, with 10 reported 50 %. Yes/no targets: 100 or 0."""
+    if ind.target_op in ("<", "<=") and ind.latest_value is not None and ind.target_value is not None:
+        if ind.latest_value <= 0:
+            return 100.0 if ind.target_value <= 0 else 1000.0
+        return round(100.0 * ind.target_value / ind.latest_value, 1)
+    return percent_of_target(ind)
+
+
+def chart_indicators(indicators: list[Any], limit: int = MAX_BARS) -> list[Any]:
+    """The indicator rows a chart draws: those with data first, worst first (lowest ``progress``), then
+    those without data (plan order) only while room remains."""
+    with_data = [(p, n, i) for n, i in enumerate(indicators) if (p := progress(i)) is not None]
+    empty = [i for i in indicators if progress(i) is None]
+    ranked = [i for _p, _n, i in sorted(with_data, key=lambda t: (t[0], t[1]))]
+    return (ranked + empty)[:max(limit, 0)]
+
+
+def indicator_bars(indicators: list[Any], limit: int = MAX_BARS) -> list[IndicatorBar]:
+    """Bars for ``indicator_chart`` from export indicator rows (storage.export_data.IndicatorRow), chosen
+    and ordered by ``chart_indicators``."""
+    return [IndicatorBar(f"{i.code}. {i.name}", progress(i) or 0.0, i.status)
+            for i in chart_indicators(indicators, limit)]
 
 
 def _png(fig: Figure) -> bytes:

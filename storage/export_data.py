@@ -17,6 +17,7 @@ from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from reminders import calendar as cal
 from reminders.streams import Stream, default_streams
+from storage.evidence import evidence_counts
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
@@ -62,6 +63,7 @@ class ReportLine:
     assessment: str | None = None  # indicator: on_track | at_risk | off_track | no_data
     note: str | None = None  # the short text of a qualitative result
     answer_kind: str = "task"  # task, or an indicator's number | choice | status (storage.models_plan)
+    evidence: int = 0  # files sent for this item
 
 
 @dataclass
@@ -77,6 +79,7 @@ class UnitReport:
     items: list[ReportLine] = field(default_factory=list)
     state: str = ""  # on_time | late | returned (reminders.calendar.classify)
     review_comment: str | None = None
+    evidence: int = 0  # files sent for the report as a whole (each item counts its own)
 
 
 @dataclass
@@ -265,6 +268,7 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
         .where(ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
                ReportingPeriod.key == period.key).order_by(Unit.name))).all()
     out: list[UnitReport] = []
+    files = await evidence_counts(session, [r.id for r, _u, _p in rows])  # type: ignore[misc]
     for report, unit, person in rows:
         items = (await session.exec(select(ReportItem).where(ReportItem.report_id == report.id)
                                     .order_by(ReportItem.kind.desc(), ReportItem.id))).all()  # type: ignore[attr-defined]
@@ -273,7 +277,8 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
             if it.kind == "task":
                 task = await session.get(Task, it.ref_id)
                 lines.append(ReportLine("task", task.code if task else "?", task.title if task else "",
-                                        status=it.status, status_vi=task_status_vi(it.status), note=it.note))
+                                        status=it.status, status_vi=task_status_vi(it.status), note=it.note,
+                                        evidence=files[report.id].get(("task", it.ref_id), 0)))  # type: ignore[index]
                 continue
             ind = await session.get(Indicator, it.ref_id)
             value, achieved, status, text = _answer(ind, it)
@@ -284,10 +289,12 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
                                     status=status, value=value, achieved=achieved,
                                     target_text=ind.target_text if ind else "", unit=ind.unit if ind else None,
                                     assessment=verdict, status_vi=INDICATOR_STATUS_VI[verdict], note=text,
-                                    answer_kind=ind.answer_kind if ind else "number"))
+                                    answer_kind=ind.answer_kind if ind else "number",
+                                    evidence=files[report.id].get(("indicator", it.ref_id), 0)))  # type: ignore[index]
         out.append(UnitReport(unit.name, person.name if person and person.anonymised_at is None else None,
                               report.submitted_at.astimezone(tz), report.late, report.status, report.revision,
-                              report.difficulties, report.proposals, lines))
+                              report.difficulties, report.proposals, lines,
+                              evidence=files[report.id].get(None, 0)))  # type: ignore[index]
     return out
 
 

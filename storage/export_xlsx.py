@@ -129,13 +129,14 @@ def _reports(data: ExportData) -> list[list[Any]]:
                 r.revision]
         tail = [r.difficulties or "", r.proposals or ""]
         if not r.items:
-            rows.append(head + [""] * 9 + tail)
+            rows.append(head + [""] * 9 + tail + ["", r.evidence])
         for n, it in enumerate(r.items):
             kind = "Nhiệm vụ" if it.kind == "task" else "Chỉ tiêu"
             shown = it.status_vi if it.kind == "task" else fmt_value(it.value, it.unit, it.achieved, it.status)
             verdict = it.status_vi if it.kind == "indicator" else ""
             rows.append(head + [kind, it.code, it.title, shown, it.value, it.target_text, it.unit or "",
-                                verdict, it.note or ""] + (tail if n == 0 else ["", ""]))
+                                verdict, it.note or ""] + (tail if n == 0 else ["", ""])
+                        + [it.evidence, r.evidence if n == 0 else ""])
     return rows
 
 
@@ -145,7 +146,8 @@ def build_xlsx(data: ExportData) -> bytes:
     _summary(wb, data)
     _sheet(wb, SHEETS[1], ["Đơn vị", "Người báo cáo", "Thời điểm gửi", "Đúng/trễ hạn", "Lần gửi", "Loại",
                            "Mã", "Nội dung", "Kết quả", "Giá trị", "Chỉ tiêu", "Đơn vị tính", "Đánh giá",
-                           "Ghi chú", "Khó khăn, vướng mắc", "Kiến nghị, đề xuất"], _reports(data))
+                           "Ghi chú", "Khó khăn, vướng mắc", "Kiến nghị, đề xuất", "Tệp minh chứng",
+                           "Tệp minh chứng chung"], _reports(data))
     _sheet(wb, SHEETS[2], ["Kế hoạch", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Hạn",
                            "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới"],
            [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,

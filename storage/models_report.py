@@ -81,11 +81,23 @@ class ActivityLog(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
+    """An evidence file (photo or document) with a village log, or with a unit report and one of its items.
+
+    ``file_key`` names the bytes in the file store (storage/blobs.py); ``file_ref`` is the platform's
+    own reference as received (a Telegram file id, a Zalo link that expires)."""
+
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     activity_log_id: int | None = Field(default=None, foreign_key="activitylog.id")
-    report_id: int | None = Field(default=None, foreign_key="report.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    item_kind: str | None = None  # task | indicator: the report item the file was sent for
+    item_ref_id: int | None = None  # task.id or indicator.id (report items are rewritten on resubmission)
     channel: str
+    kind: str = "photo"  # photo | document
     file_ref: str
+    file_key: str | None = Field(default=None, index=True)
+    size: int | None = None
+    mime: str | None = None
+    file_name: str | None = None  # as the sender named it; only shown
     caption: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.app import BotApp
@@ -21,10 +22,13 @@ class TelegramHarness:
         self.bot: BotApp | None = None
         self.last: dict[int, SentMessage] = {}
         self.queued = 0
+        self.files_dir = files_dir()  # the evidence file store (created on the first file)
+        self.env: dict[str, str] = {}  # more settings, e.g. CDSBOT_MAX_FILE_MB
 
     async def start(self) -> BotApp:
         settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "TELEGRAM_BOT_TOKEN": TOKEN,
-                                  "TELEGRAM_API_BASE_URL": self.server_url}, env_file=None)
+                                  "TELEGRAM_API_BASE_URL": self.server_url, "CDSBOT_FILES_DIR": self.files_dir,
+                                  **self.env}, env_file=None)
         db = Database(self.db_url)
         services = Services(db=db, tz=settings.timezone, clock=lambda: self.now)
         self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
@@ -81,6 +85,14 @@ class TelegramHarness:
                     self.queued += 1
                     return await self._collect(expect)
         raise AssertionError(f"no button {label_or_data!r} in {msg.buttons}")
+
+
+def files_dir() -> str:
+    """A fresh path under the temporary directory for a test bot's file store (not created here)."""
+    import tempfile
+    import uuid
+
+    return str(Path(tempfile.gettempdir()) / f"cdsbot-test-files-{uuid.uuid4().hex[:12]}")
 
 
 def texts(sent: list[SentMessage]) -> str:

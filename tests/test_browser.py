@@ -114,6 +114,12 @@ def _chat_and_report(driver: Any, base: str) -> None:
     chat.tap("Không có", expect="Tóm tắt báo cáo")
     chat.tap("Gửi báo cáo", expect="đã được gửi đúng hạn")
     screenshot(driver, "chat-officer-phone")
+    chat.persona("lead")
+    chat.say("/bieudo", expect="Tiến độ")  # the charts come as pictures in the page, not as links
+    wait_for(lambda: driver.execute_script(
+        "const i = [...document.querySelectorAll('#log img.pic')];"
+        "return i.length === 2 && i.every(x => x.complete && x.naturalWidth > 400);"), "two chart pictures")
+    screenshot(driver, "chat-lead-charts-phone")
 
 
 def _text(driver: Any, css: str) -> str:

@@ -21,6 +21,9 @@ def test_defaults_and_url_mapping() -> None:
     assert s.telegram_api_base_url == "https://api.telegram.org/bot"
     assert s.zalo_api_base_url == "https://bot-api.zaloplatforms.com/bot"
     assert str(s.timezone) == "Asia/Ho_Chi_Minh" and s.locale == "vi" and not s.has_channels
+    assert s.files_dir == "./data/files" and s.max_file_bytes == 10 << 20
+    files = load_settings({"CDSBOT_FILES_DIR": "/srv/cdsbot/files", "CDSBOT_MAX_FILE_MB": "2.5"}, env_file=None)
+    assert files.files_dir == "/srv/cdsbot/files" and files.max_file_bytes == int(2.5 * (1 << 20))
     pg = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, env_file=None)
     assert pg.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -44,6 +47,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     ({"CDSBOT_STREAMS_FILE": "/nonexistent.json"}, "CDSBOT_STREAMS_FILE"),
     ({"CDSBOT_ZALO_BULK_RATE": "fast"}, "CDSBOT_ZALO_BULK_RATE"),
     ({"CDSBOT_ZALO_BULK_RATE": "0"}, "CDSBOT_ZALO_BULK_RATE"),
+    ({"CDSBOT_MAX_FILE_MB": "big"}, "CDSBOT_MAX_FILE_MB"),
+    ({"CDSBOT_MAX_FILE_MB": "50"}, "CDSBOT_MAX_FILE_MB"),
 ])
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError) as err:

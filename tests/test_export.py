@@ -26,7 +26,16 @@ from storage.db import Database
 from storage.export_data import ExportData, as_json, assess, gather_export, year_share
 from storage.export_docx import build_docx, date_line
 from storage.export_xlsx import SHEETS, build_xlsx
-from storage.models import ActivityLog, Commune, Indicator, Report, ReportingPeriod, ReportItem, Task
+from storage.models import (
+    ActivityLog,
+    Attachment,
+    Commune,
+    Indicator,
+    Report,
+    ReportingPeriod,
+    ReportItem,
+    Task,
+)
 from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
 from storage.plan_store import save_plan
 from tests.seed import add_person, make_org
@@ -162,6 +171,12 @@ async def test_gather_export(db: Database) -> None:
 
 async def test_xlsx_workbook(db: Database) -> None:
     await _seed(db)
+    async with db.transaction() as s:  # evidence: two photos for indicator 1, one document for the report
+        dec = (await s.exec(select(Report).where(Report.difficulties == DIFFICULTY))).one()
+        ind1 = (await s.exec(select(Indicator).where(Indicator.code == "1"))).one()
+        for n, (kind, ref) in enumerate((("indicator", ind1.id), ("indicator", ind1.id), (None, None))):
+            s.add(Attachment(report_id=dec.id, item_kind=kind, item_ref_id=ref, channel="telegram",
+                             kind="photo" if kind else "document", file_ref=f"f{n}", file_key=f"{n:064x}"))
     wb = load_workbook(BytesIO(build_xlsx(await _data(db))))
     assert wb.sheetnames == list(SHEETS)
     for ws in wb.worksheets:
@@ -184,6 +199,11 @@ async def test_xlsx_workbook(db: Database) -> None:
     assert tasks["1"][5] == datetime(2026, 6, 30) and tasks["1"][8] == "Có"
     reports = list(wb["Báo cáo đơn vị"].iter_rows(min_row=2, values_only=True))
     assert reports[0][0] == HCC and reports[0][2] == datetime(2026, 12, 16, 9, 0) and reports[0][14] == DIFFICULTY
+    head = [c.value for c in wb["Báo cáo đơn vị"][1]]
+    assert head[-2:] == ["Tệp minh chứng", "Tệp minh chứng chung"]
+    files = {(r[5], r[6]): (r[16], r[17]) for r in reports if r[0] == HCC}
+    assert files[("Chỉ tiêu", "1")][0] == 2 and files[("Chỉ tiêu", "2")][0] == 0  # per item, numeric cells
+    assert [r[17] for r in reports if r[0] == HCC][0] == 1  # the report's own files, on its first row
     missing = wb["Chưa báo cáo"]
     assert missing["B1"].value == "Đơn vị / thôn"
     assert {r[1] for r in missing.iter_rows(min_row=2, values_only=True)} == {VHXH, "Thôn Khuổi Luông"}

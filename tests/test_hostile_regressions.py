@@ -68,8 +68,12 @@ async def test_sticker_or_file_in_a_log_is_not_called_a_photo(chat: Chat) -> Non
     for media in (MediaIn("sticker", "s1"), MediaIn("document", "d1", None, "a.pdf")):
         await probe.send(None, False, media=(media,))
         assert kept not in (await chat.send("member", None, media=(media,)))[0].text
-    out = await chat.send("member", None, media=(MediaIn("photo", "p1"),))  # a photo still is kept
-    assert out[0].text == kept and (await chat.state("member"))[2]["media"] == [["photo", "p1", None]]
+    key = "ab" * 32  # a photo the adapter fetched into the file store is kept
+    out = await chat.send("member", None, media=(MediaIn("photo", "p1", key=key, size=9),))
+    assert out[0].text == kept
+    assert [(m["kind"], m["key"], m["ref"]) for m in (await chat.state("member"))[2]["media"]] == [("photo", key, "p1")]
+    out = await chat.send("member", None, media=(MediaIn("photo", "p2"),))  # one it could not fetch is not
+    assert kept not in out[0].text
 
 
 async def test_a_strangers_language_survives_joining(chat: Chat, db: Database) -> None:

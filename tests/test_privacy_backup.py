@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import shutil
+import tarfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,8 +15,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cli import main
+from storage.admin import backup as admin_backup
+from storage.blobs import BlobStore
 from storage.db import Database
-from storage.models import ActivityLog, AuditLog, Identity, Person
+from storage.models import ActivityLog, Attachment, AuditLog, Identity, Person
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
 
@@ -60,21 +65,57 @@ async def test_anonymise_keeps_reports_removes_identity(tg: TelegramHarness, db:
 
 async def test_backup_restore_round_trip(db: Database, db_url: str, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
-    await _with_log(db)
+    pid = await _with_log(db)
     _env(monkeypatch, db_url)
+    files = tmp_path / "files"
+    monkeypatch.setenv("CDSBOT_FILES_DIR", str(files))
+    photo = b"\xff\xd8\xff evidence photo of the VNeID class"
+    key = BlobStore(files).put(photo)
+    async with db.transaction() as s:
+        log = (await s.exec(select(ActivityLog))).one()
+        s.add(Attachment(person_id=pid, activity_log_id=log.id, channel="zalo", file_ref="https://cdn/expired.jpg",
+                         file_key=key, size=len(photo), kind="photo"))
     target = tmp_path / "backup.bin"
     assert await asyncio.to_thread(main, ["backup", str(target)]) == 0
-    assert target.stat().st_size > 0
-    async with db.transaction() as s:  # lose data after the backup
-        for row in (await s.exec(select(ActivityLog))).all():
-            await s.delete(row)
+    assert target.stat().st_size > 0 and "1 evidence files" in capsys.readouterr().out
+    async with db.transaction() as s:  # lose data after the backup: rows, and the file on disk
+        for model in (Attachment, ActivityLog):
+            for row in (await s.exec(select(model))).all():
+                await s.delete(row)
         s.add(ActivityLog(commune_id=1, unit_id=1, on_date=date(2026, 12, 2), activity="dvc", count=99,
                           created_at=datetime.now(UTC)))
+    shutil.rmtree(files)
     await db.dispose()
     assert await asyncio.to_thread(main, ["restore", str(target)]) == 0, capsys.readouterr().err
     async with db.session() as s:
         rows = (await s.exec(select(ActivityLog))).all()
         people = (await s.exec(select(func.count()).select_from(Person))).one()
+        kept = (await s.exec(select(Attachment))).one()
     assert [(r.activity, r.count) for r in rows] == [("vneid", 12)] and people == 1
+    assert kept.file_key == key and BlobStore(files).read(key) == photo  # the evidence came back with its row
     code = await asyncio.to_thread(main, ["restore", str(tmp_path / "nope.bin")])
     assert code == 2 and "not found" in capsys.readouterr().err
+
+
+async def test_restore_takes_old_backups_and_refuses_strange_archives(
+        db: Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    await _with_log(db)
+    _env(monkeypatch, db_url)
+    monkeypatch.setenv("CDSBOT_FILES_DIR", str(tmp_path / "files"))
+    old = tmp_path / "old-format.bin"  # a bare database copy, as backups were made before the file store
+    await admin_backup(db.url, old)
+    async with db.transaction() as s:
+        for row in (await s.exec(select(ActivityLog))).all():
+            await s.delete(row)
+    await db.dispose()
+    assert await asyncio.to_thread(main, ["restore", str(old)]) == 0, capsys.readouterr().err
+    async with db.session() as s:
+        assert len((await s.exec(select(ActivityLog))).all()) == 1
+    evil = tmp_path / "evil.tar.gz"
+    with tarfile.open(evil, "w:gz") as tar:
+        for name, data in (("manifest.json", b'{"format": "something-else"}'), ("../escape.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert await asyncio.to_thread(main, ["restore", str(evil)]) == 2
+    assert "not a cdsbot backup" in capsys.readouterr().err and not (tmp_path / "escape.txt").exists()

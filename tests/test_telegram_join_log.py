@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import ActivityLog, Attachment, Identity, Invite, Person
 from tests.harness import TelegramHarness, texts
@@ -116,15 +117,21 @@ async def test_resume_after_restart_and_duplicate_update(tg: TelegramHarness, db
 async def test_photo_is_kept_as_evidence(tg: TelegramHarness, db: Database) -> None:
     org = await make_org(db)
     await add_person(db, org["napai"], "Hà Văn Tùng", "member", telegram_id=MEMBER)
+    tg.fake.add_file("photo-1", b"\xff\xd8\xff jpeg one")  # downloadable with getFile, as on Telegram
+    tg.fake.add_file("photo-2", b"\xff\xd8\xff jpeg two")
     sent = await tg.send(tg.fake.photo(MEMBER, "photo-1", caption="hướng dẫn 4 hộ mở tài khoản ngân hàng"))
     assert "Xác nhận" in sent[0].buttons[0]
     await tg.tap(MEMBER, "ok")
     sent = await tg.send(tg.fake.photo(MEMBER, "photo-2"))
     assert "minh chứng" in sent[0].text
     async with db.session() as s:
-        refs = sorted(a.file_ref for a in (await s.exec(select(Attachment))).all())
+        files = sorted((a.file_ref, a.kind, a.activity_log_id, a.file_key)
+                       for a in (await s.exec(select(Attachment))).all())
         logs = (await s.exec(select(ActivityLog))).all()
-    assert refs == ["photo-1", "photo-2"] and [(r.activity, r.count) for r in logs] == [("payment", 4)]
+    assert [(r.activity, r.count) for r in logs] == [("payment", 4)]
+    assert [f[:3] for f in files] == [("photo-1", "photo", logs[0].id), ("photo-2", "photo", logs[0].id)]
+    store = BlobStore(tg.files_dir)
+    assert [store.read(f[3]) for f in files] == [b"\xff\xd8\xff jpeg one", b"\xff\xd8\xff jpeg two"]
 
 
 async def test_group_chat_and_edits_are_declined(tg: TelegramHarness) -> None:

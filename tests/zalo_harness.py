@@ -13,6 +13,7 @@ from handlers.services import Services
 from storage.db import Database
 from tests.fakes.telegram_api import FakeTelegramApi, SentMessage
 from tests.fakes.zalo_api import FakeZaloApi
+from tests.harness import files_dir
 
 __all__ = [
     "TG_TOKEN",
@@ -48,6 +49,8 @@ class ZaloHarness:
         self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
         self.bot: BotApp | None = None
         self._seen = 0
+        self.files_dir = files_dir()  # the evidence file store (created on the first file)
+        self.env: dict[str, str] = {}  # more settings, e.g. CDSBOT_MAX_FILE_MB
 
     @property
     def zalo(self) -> ZaloChannel:
@@ -59,6 +62,8 @@ class ZaloHarness:
             "DATABASE_URL": "sqlite:///unused.db",
             "ZALO_BOT_TOKEN": TOKEN,
             "ZALO_API_BASE_URL": self.fake.base_url,
+            "CDSBOT_FILES_DIR": self.files_dir,
+            **self.env,
         }
         if self.webhook:
             env |= {"ZALO_WEBHOOK_URL": WEBHOOK_URL, "ZALO_WEBHOOK_SECRET": WEBHOOK_SECRET}

@@ -248,3 +248,36 @@ class UpdateFactory:
         if caption is not None:
             msg["caption"] = caption
         return {"message": msg}
+
+    def voice(self, user_id: int, file_id: str = "voice-1", duration: int = 4, **ctx: Any) -> JsonDict:
+        """A voice note (OGG/Opus recorded in the app)."""
+        msg = self.base_message(user_id, **ctx)
+        msg["voice"] = {"file_id": file_id, "file_unique_id": self.unique_id("v"), "duration": duration,
+                        "mime_type": "audio/ogg", "file_size": self._file_size(file_id) or 9000}
+        return {"message": msg}
+
+    def video(self, user_id: int, file_id: str = "video-1", caption: str | None = None, **ctx: Any) -> JsonDict:
+        msg = self.base_message(user_id, **ctx)
+        msg["video"] = {"file_id": file_id, "file_unique_id": self.unique_id("v"), "width": 640, "height": 360,
+                        "duration": 12, "mime_type": "video/mp4", "file_size": self._file_size(file_id) or 800000}
+        if caption is not None:
+            msg["caption"] = caption
+        return {"message": msg}
+
+    def video_note(self, user_id: int, file_id: str = "round-1", **ctx: Any) -> JsonDict:
+        """A round video message."""
+        msg = self.base_message(user_id, **ctx)
+        msg["video_note"] = {"file_id": file_id, "file_unique_id": self.unique_id("v"), "length": 240,
+                             "duration": 5}
+        return {"message": msg}
+
+    def location(self, user_id: int, latitude: float = 22.08, longitude: float = 105.82, **ctx: Any) -> JsonDict:
+        msg = self.base_message(user_id, **ctx)
+        msg["location"] = {"latitude": latitude, "longitude": longitude}
+        return {"message": msg}
+
+    def audio(self, user_id: int, file_id: str = "audio-1", **ctx: Any) -> JsonDict:
+        msg = self.base_message(user_id, **ctx)
+        msg["audio"] = {"file_id": file_id, "file_unique_id": self.unique_id("a"), "duration": 30,
+                        "mime_type": "audio/mpeg", "title": "Ghi âm"}
+        return {"message": msg}

@@ -118,6 +118,8 @@ class FakeZaloApi:
         self.base_url = ""  # set by serve(): the ZaloClient base_url, e.g. http://127.0.0.1:PORT/bot
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self.app.router.add_get("/cdn/{name}", self._serve_photo)  # the photo CDN (photo-*.zdn.vn)
+        self.photos: dict[str, bytes] = {}  # CDN file name → bytes, until expired
         self.app.on_shutdown.append(self._on_shutdown)
         self._closing = asyncio.Event()
         self._arrived = asyncio.Event()
@@ -151,6 +153,22 @@ class FakeZaloApi:
 
     def push_photo(self, user_id: str, photo_url: str, caption: str | None = None, **kw: Any) -> dict:
         return self.queue_update(image_update(user_id, photo_url, caption, **kw))
+
+    def add_photo(self, data: bytes) -> str:
+        """Serve ``data`` like Zalo's photo CDN and return its URL, for ``push_photo``."""
+        name = f"{_hex_id()}.jpg"
+        self.photos[name] = data
+        return f"{self.base_url.removesuffix('/bot')}/cdn/{name}"
+
+    def expire_photo(self, url: str) -> None:
+        """The CDN link stops working (Zalo's photo links expire)."""
+        self.photos.pop(url.rsplit("/", 1)[-1], None)
+
+    async def _serve_photo(self, request: web.Request) -> web.Response:
+        data = self.photos.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="image/jpeg")
 
     def fail_next(
         self,

@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0008_holidays'
-down_revision: str | None = '0006_answer_kinds'
+down_revision: str | None = '0007_evidence_files'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
