@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.metrics import REMINDERS
 from handlers.services import Services
 from reminders.calendar import Period, Stage, period_for, previous_period
 from reminders.calendar import due_stage as calendar_due_stage
@@ -227,6 +228,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
+                REMINDERS.labels(p.stage).inc()
                 rows.append({"key": f"reminder:{p.key}", "person_id": p.person_id, "channel": p.channel,
                              "chat_id": p.chat_id, "payload": payload, "status": "pending", "attempts": 0,
                              "next_attempt_at": send_at, "created_at": send_at})

@@ -13,6 +13,7 @@ from storage.models_runtime import (
     InboxUpdate,
     Outbox,
     ProcessedUpdate,
+    QuarantinedUpdate,
     ReminderLog,
     StreamSetting,
 )
@@ -20,6 +21,6 @@ from storage.models_runtime import (
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
     "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
-    "PlanSection", "ProcessedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
+    "PlanSection", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]
