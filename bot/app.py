@@ -39,6 +39,7 @@ class BotApp:
     scheduler: Any = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     supervisor: Supervisor = field(default_factory=Supervisor)
+    scheduler_check: float = 30.0  # seconds between checks that the reminder scheduler still runs
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, services: Services | None = None,
@@ -98,14 +99,14 @@ class BotApp:
             await self.runner.setup()
             await web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port).start()
 
-    async def _run_scheduler(self, check_every: float = 30.0) -> None:
+    async def _run_scheduler(self) -> None:
         """Run the reminder scheduler; if it ever stops by itself, raise so the supervisor starts a new one."""
         from reminders.jobs import start_scheduler
 
         self.scheduler = start_scheduler(self)
         try:
             while True:
-                await asyncio.sleep(check_every)
+                await asyncio.sleep(self.scheduler_check)
                 if not self.scheduler.running:
                     raise RuntimeError("the reminder scheduler stopped")
         finally:
