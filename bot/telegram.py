@@ -262,9 +262,10 @@ class TelegramChannel:
         if self._poller is not None:
             await self.supervisor.cancel("telegram-poll")
             self._poller = None
-            if self._offset:  # acknowledge what was processed, as PTB's own updater does
-                with contextlib.suppress(TelegramError):
-                    await self.app.bot.get_updates(offset=self._offset, timeout=0)
+            if self._offset:  # acknowledge what was processed, as PTB's own updater does (raw: nothing parsed)
+                with contextlib.suppress(Exception):
+                    await self.app.bot.do_api_request(
+                        "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1})
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
