@@ -26,7 +26,7 @@ __all__ = ["Inbox"]
 log = logging.getLogger(__name__)
 # A stored update is left to its worker this long; after that any worker may replay it.
 CLAIM_FOR = timedelta(seconds=float(os.environ.get("CDSBOT_INBOX_CLAIM_SECONDS", "60")))
-MAX_ATTEMPTS = 5  # an update that crashed the handler this often is dropped (and logged)
+MAX_ATTEMPTS = 5  # an update whose handling stopped this often is moved to the quarantine
 
 
 class Inbox:
@@ -68,8 +68,11 @@ class Inbox:
                 if res.rowcount:
                     claimed.append(row)
         for row in claimed:
-            if row.attempts >= MAX_ATTEMPTS:
-                log.error("%s update %s failed %d times; dropped", self.channel, row.update_key, row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:  # kept for inspection instead of retried forever
+                from bot.quarantine import quarantine
+
+                await quarantine(self.db, self.channel, row.payload,
+                                 f"its handling stopped {row.attempts} times", key=row.update_key)
             else:
                 log.info("replaying %s update %s left by a stopped worker", self.channel, row.update_key)
                 await self.handle(row.payload)

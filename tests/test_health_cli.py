@@ -142,3 +142,31 @@ async def test_readyz_shows_the_last_sweep(tg: TelegramHarness, aiohttp_client) 
     await _sweep(tg.bot)  # what the scheduler runs at 08:00 and 16:00
     body = await (await client.get("/readyz")).json()
     assert body["last_sweep"] == tg.now.isoformat() and body["last_sweep_error"] is None
+
+
+async def test_an_update_whose_handling_keeps_stopping_goes_to_quarantine(db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from bot.inbox import MAX_ATTEMPTS, Inbox
+    from storage.models import InboxUpdate, QuarantinedUpdate
+
+    handled: list[dict] = []
+
+    async def handle(payload: dict) -> None:
+        handled.append(payload)
+
+    past = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as s:  # left by workers that died while handling it, MAX_ATTEMPTS - 1 times
+        s.add(InboxUpdate(channel="zalo", update_key="m-1", payload={"event_name": "x"}, received_at=past,
+                          claimed_until=past, attempts=MAX_ATTEMPTS - 1))
+        s.add(InboxUpdate(channel="zalo", update_key="m-2", payload={"event_name": "y"}, received_at=past,
+                          claimed_until=past, attempts=1))
+    assert await Inbox(db, "zalo", handle).replay() == 2
+    assert handled == [{"event_name": "y"}]
+    async with db.session() as s:
+        assert (await s.exec(select(InboxUpdate))).all() == []
+        rows = (await s.exec(select(QuarantinedUpdate))).all()
+    assert [(r.update_key, r.payload, r.error) for r in rows] == [
+        ("m-1", {"event_name": "x"}, f"its handling stopped {MAX_ATTEMPTS} times")]
