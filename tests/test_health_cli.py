@@ -170,3 +170,17 @@ async def test_an_update_whose_handling_keeps_stopping_goes_to_quarantine(db: Da
         rows = (await s.exec(select(QuarantinedUpdate))).all()
     assert [(r.update_key, r.payload, r.error) for r in rows] == [
         ("m-1", {"event_name": "x"}, f"its handling stopped {MAX_ATTEMPTS} times")]
+
+
+async def test_readyz_says_not_ready_when_the_database_does_not_answer() -> None:
+    from datetime import UTC, datetime
+
+    from bot.health import Health, readiness
+
+    db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")  # nothing listens on port 1
+    try:
+        report = await readiness(db, Health(lambda: datetime.now(UTC)))
+    finally:
+        await db.dispose()
+    assert report["ready"] is False and report["problems"] == ["database unreachable"]
+    assert report["database"]["ok"] is False and report["outbox"] is None
