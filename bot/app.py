@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.health import health_of, mount_health
 from bot.outbox import OutboxSender
+from bot.supervisor import Supervisor
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
 from storage.blobs import BlobStore
@@ -37,6 +39,8 @@ class BotApp:
     outbox: OutboxSender | None = None
     scheduler: Any = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    scheduler_check: float = 30.0  # seconds between checks that the reminder scheduler still runs
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, services: Services | None = None,
@@ -53,13 +57,14 @@ class BotApp:
         from bot.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
         Dashboard(services, public_url=settings.public_url).mount(app)
         bot = cls(settings, db, services, dispatcher, app)
+        mount_health(app, db, health_of(services), bot.supervisor, lambda: [ch.name for ch in bot.channels])
         if settings.telegram_token:
             from bot.telegram import TelegramChannel
 
             tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
                                  webhook_url=settings.telegram_webhook_url,
                                  webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout,
-                                 blobs=blobs)
+                                 blobs=blobs, supervisor=bot.supervisor)
             tg.mount(app)
             bot.channels.append(tg)
         if settings.zalo_token:
@@ -68,7 +73,7 @@ class BotApp:
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
                                public_url=settings.public_url, poll_timeout=poll_timeout,
-                               bulk_rate=settings.zalo_bulk_rate, blobs=blobs)
+                               bulk_rate=settings.zalo_bulk_rate, blobs=blobs, supervisor=bot.supervisor)
             zalo.mount(app)
             bot.channels.append(zalo)
         return bot
@@ -90,19 +95,31 @@ class BotApp:
         self.build_outbox()
         if background:
             assert self.outbox is not None
-            self.tasks.append(asyncio.create_task(self.outbox.run_forever(), name="outbox"))
-            from reminders.jobs import start_scheduler
-
-            self.scheduler = start_scheduler(self)
+            self.tasks.append(self.supervisor.spawn("outbox", self.outbox.run_forever))
+            self.tasks.append(self.supervisor.spawn("scheduler", self._run_scheduler))
         if serve_http:
             self.runner = web.AppRunner(self.web, access_log=None)
             await self.runner.setup()
             await web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port).start()
 
-    async def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+    async def _run_scheduler(self) -> None:
+        """Run the reminder scheduler; if it ever stops by itself, raise so the supervisor starts a new one."""
+        from reminders.jobs import start_scheduler
+
+        self.scheduler = start_scheduler(self)
+        try:
+            while True:
+                await asyncio.sleep(self.scheduler_check)
+                if not self.scheduler.running:
+                    raise RuntimeError("the reminder scheduler stopped")
+        finally:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
             self.scheduler = None
+
+    async def stop(self) -> None:
+        for name in ("scheduler", "outbox"):
+            await self.supervisor.cancel(name)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -114,6 +131,7 @@ class BotApp:
                 await ch.stop()
             except Exception:  # keep stopping the others
                 log.exception("error while stopping %s", getattr(ch, "name", ch))
+        await self.supervisor.stop()
         if self.runner is not None:
             await self.runner.cleanup()
         await self.db.dispose()

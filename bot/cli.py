@@ -210,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     __import__("bot.cli_holidays").cli_holidays.add_holidays_commands(sub)
     __import__("bot.cli_web").cli_web.add_web_commands(sub)
     __import__("bot.cli_commune").cli_commune.add_commune_commands(sub)
+    __import__("bot.cli_health").cli_health.add_health_commands(sub)
     return p
 
 

@@ -7,6 +7,7 @@ import contextlib
 import hmac
 import json
 import logging
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -31,11 +33,16 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBUserWarning
 
+from bot import metrics
 from bot.errors import ChannelError, RateLimited
+from bot.health import health_of
 from bot.inbox import Inbox
 from bot.media import TooLarge, fetch_media
+from bot.quarantine import quarantine
 from bot.ratelimit import BULK, PacedRateLimiter
+from bot.supervisor import Supervisor
 from bot.telegram_http import AiohttpRequest
 from handlers.commands import COMMANDS
 from handlers.dispatch import Dispatcher
@@ -49,6 +56,10 @@ __all__ = ["TelegramChannel", "to_incoming"]
 log = logging.getLogger(__name__)
 CAPS = Capabilities(buttons=True, max_text=4096, contact_request=True)
 MAX_BODY = 1 << 20
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]  # only what to_incoming handles
+# The poll loop asks for getUpdates through do_api_request to get the raw JSON and parse each update on
+# its own (see _handle_batch); PTB's advice to call get_updates instead does not apply there.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -139,9 +150,13 @@ class TelegramChannel:
 
     def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str, webhook_url: str | None = None,
                  webhook_secret: str | None = None, poll_timeout: float = 30, concurrent: bool = False,
-                 blobs: BlobStore | None = None) -> None:
+                 blobs: BlobStore | None = None, supervisor: Supervisor | None = None) -> None:
         self.dispatcher = dispatcher
         self.blobs = blobs  # received photos and documents are fetched here (getFile, then the file URL)
+        self.supervisor = supervisor or Supervisor()
+        self.health = health_of(dispatcher.services)
+        self.retry_delay, self.max_backoff = 1.0, 60.0  # poll error backoff: first wait and cap (seconds)
+        self.poll_grace = 5.0  # seconds beyond the long-poll timeout before getUpdates counts as timed out
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
         base = base_url.rstrip("/")
@@ -172,39 +187,91 @@ class TelegramChannel:
         self.dispatcher.services.bot_usernames["telegram"] = self.username or ""
         await self.app.start()
         await self._register_commands()
+        self.health.register(self.name, "webhook" if self.webhook_url else "polling")
         if self.webhook_url:
             await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
-                                           allowed_updates=["message", "edited_message", "callback_query"])
+                                           allowed_updates=ALLOWED_UPDATES)
             if self.inbox is not None:
-                self.inbox.start()
+                self.inbox.start(supervisor=self.supervisor)
         else:
             await self.app.bot.delete_webhook()
-            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+            self._poller = self.supervisor.spawn("telegram-poll", self._poll)
 
     async def _poll(self) -> None:
         """Long-poll getUpdates; a batch is acknowledged (next offset) only after it was processed,
         so a crash redelivers unprocessed updates instead of losing them. Chats run in parallel,
-        each chat's updates in order."""
-        backoff = 1.0
+        each chat's updates in order. Any failure backs off (capped) and polls again: never deaf."""
+        delay = self.retry_delay
         while True:
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=self._offset, timeout=int(self.poll_timeout),
-                    allowed_updates=["message", "edited_message", "callback_query"])
-                backoff = 1.0
-            except (TimedOut, NetworkError, RetryAfter) as exc:
-                log.warning("Telegram getUpdates failed (%s); retrying in %.0fs", exc.__class__.__name__, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 60)
+                raw = await self._fetch()
+            except Exception as exc:  # every failure: log it plainly, back off, keep polling
+                self._poll_failed(exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
                 continue
-            if not updates:
+            delay = self.retry_delay
+            self.health.ok(self.name)
+            if raw:
+                await self._handle_batch(raw)
+
+    async def _fetch(self) -> list[Any]:
+        """One getUpdates call, answered as raw JSON: each update is parsed on its own (see _handle_batch)."""
+        result = await self.app.bot.do_api_request(
+            "getUpdates", api_kwargs={"offset": self._offset, "timeout": int(self.poll_timeout),
+                                       "allowed_updates": ALLOWED_UPDATES},
+            read_timeout=self.poll_timeout + self.poll_grace, write_timeout=self.poll_grace)
+        if not isinstance(result, list):
+            raise TelegramError(f"getUpdates answered a {type(result).__name__}, not a list of updates")
+        return result
+
+    def _poll_failed(self, exc: Exception, delay: float) -> None:
+        if isinstance(exc, Conflict):
+            reason = "conflict"
+            log.error("Telegram getUpdates: 409 Conflict (%s). ANOTHER INSTANCE IS POLLING THE SAME BOT TOKEN "
+                      "(or a webhook is set for it); only one process may poll a token. Retrying in %.0fs",
+                      exc.message, delay)
+        elif isinstance(exc, InvalidToken):
+            reason = "unauthorized"
+            log.error("Telegram getUpdates: the bot token was refused (%s); retrying in %.0fs", exc.message, delay)
+        elif isinstance(exc, TimedOut):
+            reason = "timeout"
+            log.warning("Telegram getUpdates timed out; retrying in %.0fs", delay)
+        elif isinstance(exc, RetryAfter | NetworkError):
+            reason = "network"
+            log.warning("Telegram getUpdates failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, delay)
+        else:  # an unreadable answer (not JSON, no result) or anything unexpected
+            reason = "bad_answer" if isinstance(exc, TelegramError | KeyError | ValueError) else "other"
+            log.error("Telegram getUpdates failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, delay,
+                      exc_info=reason == "other")
+        metrics.POLL_ERRORS.labels(self.name, reason).inc()
+        self.health.failed(self.name, f"{reason}: {type(exc).__name__}")
+
+    async def _handle_batch(self, raw: list[Any]) -> None:
+        """Parse each update on its own: one PTB cannot read is quarantined and skipped, the others run."""
+        good: list[Update] = []
+        top: int | None = None
+        for item in raw:
+            uid = item.get("update_id") if isinstance(item, dict) else None
+            if isinstance(uid, int) and not isinstance(uid, bool):
+                top = uid if top is None else max(top, uid)
+            else:
+                uid = None
+            try:
+                if uid is None:
+                    raise ValueError("not an update object with an update_id")
+                update = Update.de_json(item, self.app.bot)
+            except Exception as exc:  # stored before the offset moves past it (raises if it cannot be)
+                await quarantine(self.dispatcher.services.db, self.name, item, exc, key=uid)
                 continue
-            by_chat: dict[int, list[Update]] = {}
-            for u in updates:
-                chat = u.effective_chat.id if u.effective_chat else 0
-                by_chat.setdefault(chat, []).append(u)
-            await asyncio.gather(*(self._process_in_order(batch) for batch in by_chat.values()))
-            self._offset = updates[-1].update_id + 1
+            good.append(update)
+        by_chat: dict[int, list[Update]] = {}
+        for u in good:
+            chat = u.effective_chat.id if u.effective_chat else 0
+            by_chat.setdefault(chat, []).append(u)
+        await asyncio.gather(*(self._process_in_order(batch) for batch in by_chat.values()))
+        if top is not None:
+            self._offset = max(self._offset, top + 1)
 
     async def _process_in_order(self, updates: list[Update]) -> None:
         for u in updates:
@@ -214,13 +281,12 @@ class TelegramChannel:
         if self.inbox is not None:
             await self.inbox.stop()
         if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+            await self.supervisor.cancel("telegram-poll")
             self._poller = None
-            if self._offset:  # acknowledge what was processed, as PTB's own updater does
-                with contextlib.suppress(TelegramError):
-                    await self.app.bot.get_updates(offset=self._offset, timeout=0)
+            if self._offset:  # acknowledge what was processed, as PTB's own updater does (raw: nothing parsed)
+                with contextlib.suppress(Exception):
+                    await self.app.bot.do_api_request(
+                        "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1})
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -240,16 +306,30 @@ class TelegramChannel:
             return web.Response(status=413)
         try:
             body = await request.read()  # the app's client_max_size caps the body (413 beyond it)
-            if len(body) > MAX_BODY:
-                return web.Response(status=413)
-            data = json.loads(body)
-            update = Update.de_json(data, self.app.bot)
-            if update is None or not isinstance(data, dict) or "update_id" not in data:
-                raise ValueError("not an update")
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413)
-        except (ValueError, TypeError, KeyError):
+        if len(body) > MAX_BODY:
+            return web.Response(status=413)
+        if not body.strip():  # an empty probe: answered 200, nothing processed
+            return web.Response(status=200)
+        try:
+            data = json.loads(body)
+        except ValueError:  # includes bad UTF-8
             return web.Response(status=400)
+        uid = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(uid, int) or isinstance(uid, bool):  # an array, a string, an object without update_id
+            return web.Response(status=400)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as exc:  # a real update PTB cannot read: kept, skipped, never redelivered forever
+            try:
+                await quarantine(self.dispatcher.services.db, self.name, data, exc, key=uid)
+            except Exception:
+                log.exception("could not quarantine a Telegram update")
+                return web.Response(status=503)
+            self.health.ok(self.name)
+            return web.Response(status=200)
+        self.health.ok(self.name)
         if self.inbox is not None:
             try:
                 if not await self.inbox.accept(str(update.update_id), data):
@@ -261,27 +341,35 @@ class TelegramChannel:
         return web.Response(status=200)
 
     async def _replay(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.app.bot)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as exc:
+            await quarantine(self.dispatcher.services.db, self.name, data, exc, key=data.get("update_id"))
+            return
         if update is not None:
             await self.app.process_update(update)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answering: asyncio.Task[None] | None = None
+        outcome, started = "failed", metrics.started()
         try:
             incoming = to_incoming(update)
             if update.callback_query is not None:  # answered alongside the turn, awaited before we return
                 answering = asyncio.ensure_future(self._answer(update.callback_query.id))
             if incoming is None:
+                outcome = "ignored"
                 return
             incoming = await fetch_media(incoming, self.blobs, self._download)
             try:
                 await self.dispatcher.respond(incoming, CAPS, self.send)
+                outcome = "handled"
             finally:
                 if answering is not None:
                     await answering
                     answering = None
                 self.processed += 1
         finally:
+            metrics.update_done(self.name, outcome, started)
             if answering is not None:
                 await answering
             if self.inbox is not None:
@@ -310,6 +398,7 @@ class TelegramChannel:
         bot = self.app.bot
         markup = _markup(out)
         pace = BULK if bulk else None
+        kind = "document" if out.document is not None else "photo" if out.photo is not None else "text"
         try:
             if out.document is not None:
                 msg = await bot.send_document(chat_id, document=out.document.data, filename=out.document.name,
@@ -321,7 +410,10 @@ class TelegramChannel:
             else:
                 msg = await bot.send_message(chat_id, out.text, reply_markup=markup, rate_limit_args=pace)
         except TelegramError as exc:
-            raise _translate(exc) from None
+            error = _translate(exc)
+            metrics.send_result(self.name, kind, bulk, error)
+            raise error from None
+        metrics.send_result(self.name, kind, bulk, None)
         return str(msg.message_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

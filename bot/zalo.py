@@ -15,11 +15,15 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from bot import metrics
 from bot.errors import ChannelError, ConfigError, RateLimited
 from bot.files import FileStore
+from bot.health import health_of
 from bot.inbox import Inbox
 from bot.media import download, fetch_media
+from bot.quarantine import quarantine
 from bot.ratelimit import Pacer
+from bot.supervisor import Supervisor
 from bot.zalo_client import DEFAULT_BASE_URL, ZaloClient, ZaloUpdate, parse_update
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, FileOut, Incoming, MediaIn, Outgoing
@@ -85,11 +89,14 @@ class ZaloChannel:
         poll_timeout: float = 30,
         bulk_rate: float = 5.0,
         blobs: BlobStore | None = None,
+        supervisor: Supervisor | None = None,
     ) -> None:
         if webhook_url and not webhook_secret:
             raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
         self.dispatcher = dispatcher
         self.blobs = blobs  # received photos are downloaded here at once (Zalo's links expire)
+        self.supervisor = supervisor or Supervisor()
+        self.health = health_of(dispatcher.services)
         self.client = ZaloClient(token, base_url)
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
@@ -121,7 +128,8 @@ class ZaloChannel:
     async def start(self) -> None:
         """getMe, then setWebhook (webhook mode) or deleteWebhook plus the one background poller."""
         await self.client.start()
-        self.inbox.start()
+        self.inbox.start(supervisor=self.supervisor)
+        self.health.register(self.name, "webhook" if self.webhook_url else "polling")
         if self.webhook_url:
             try:
                 await self._register_webhook()
@@ -144,15 +152,18 @@ class ZaloChannel:
                 self._pollers.pop(self._key, None)
                 raise ConfigError(f"Zalo bot could not start: {exc}") from None
             log.warning("Zalo not reachable at start (%s); the poller keeps trying", exc)
-        self._poller = asyncio.create_task(self._poll_loop(), name="zalo-poller")
+        self._poller = self.supervisor.spawn("zalo-poll", self._poll_loop)
 
     async def stop(self) -> None:
         """Cancel the poller, let updates being handled finish, and close the HTTP session."""
         await self.inbox.stop()
         if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+            if self._poller.get_name() == "zalo-poll":
+                await self.supervisor.cancel("zalo-poll")
+            else:
+                self._poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._poller
             self._poller = None
         if self._pollers.get(self._key) is self:
             del self._pollers[self._key]
@@ -212,20 +223,24 @@ class ZaloChannel:
                 if exc.code == 400:
                     self._prepared = False  # e.g. a webhook is set: remove it again before polling
                 log.warning("Zalo polling failed (%s); retrying in %.1fs", exc, delay)
+                self._poll_failed("timeout" if "no answer" in str(exc) else "bad_answer" if "non-JSON" in str(exc)
+                                  else f"http_{exc.code}" if exc.code else "network", str(exc))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
             except Exception as exc:  # never let the poller die; never print what might hold the token
                 log.error("Zalo polling crashed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                self._poll_failed("other", type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
             delay = self.retry_delay
+            self.health.ok(self.name)
             if raw is not None:
                 try:
                     update = parse_update(raw)
-                except ChannelError as exc:
-                    log.warning("ignoring a Zalo update that cannot be read: %s", exc)
+                except ChannelError as exc:  # kept for inspection, skipped: the next poll goes on
+                    await quarantine(self.dispatcher.services.db, self.name, raw, str(exc), key=_message_id(raw))
                 else:
                     # stored before handling (a crash replays it); shielded: stop() cancels the
                     # poll, never an update being handled
@@ -234,6 +249,10 @@ class ZaloChannel:
             gap = self.poll_interval - (loop.time() - started)
             if gap > 0:
                 await asyncio.sleep(gap)
+
+    def _poll_failed(self, reason: str, detail: str) -> None:
+        metrics.POLL_ERRORS.labels(self.name, reason).inc()
+        self.health.failed(self.name, f"{reason}: {detail}")
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
@@ -260,11 +279,27 @@ class ZaloChannel:
             if size > MAX_BODY:
                 return web.Response(status=413)
             chunks.append(chunk)
+        body = b"".join(chunks)
+        if not body.strip():  # an empty probe: answered 200, nothing processed
+            return web.Response(status=200)
         try:
-            raw = json.loads(b"".join(chunks))
-            update = parse_update(raw)
-        except (ValueError, ChannelError):
+            raw = json.loads(body)
+        except ValueError:
             return web.Response(status=400)
+        try:
+            update = parse_update(raw)
+        except ChannelError as exc:
+            inner = raw.get("result") if isinstance(raw, dict) and "event_name" not in raw else raw
+            if not isinstance(inner, dict) or not inner.get("event_name"):
+                return web.Response(status=400)  # not an update at all (an array, a string, {"ok": true} ...)
+            try:  # an update we cannot read: kept for inspection, answered 200 so it is not sent again
+                await quarantine(self.dispatcher.services.db, self.name, raw, str(exc), key=_message_id(inner))
+            except Exception:
+                log.exception("could not quarantine a Zalo update")
+                return web.Response(status=503)
+            self.health.ok(self.name)
+            return web.Response(status=200)
+        self.health.ok(self.name)
         try:
             fresh = await self.inbox.accept(update.message_id, raw)
         except Exception:  # not stored: let Zalo deliver it again rather than lose it
@@ -282,8 +317,9 @@ class ZaloChannel:
         if lock is None:
             lock = self._locks[update.chat_id] = asyncio.Lock()
         async with lock:  # one chat's updates are handled in arrival order
+            outcome, started = "failed", metrics.started()
             try:
-                await self._handle(update)
+                outcome = await self._handle(update)
             except Exception:
                 log.exception("error while handling Zalo update %s", update.message_id)
                 with contextlib.suppress(ChannelError):
@@ -292,6 +328,7 @@ class ZaloChannel:
                         _("Sorry, something went wrong on my side. Please try again in a moment."),
                     )
             finally:
+                metrics.update_done(self.name, outcome, started)
                 with contextlib.suppress(Exception):  # left in the inbox, it is replayed later
                     await self.inbox.done(update.message_id)
                 self.processed += 1
@@ -300,21 +337,23 @@ class ZaloChannel:
         try:
             update = parse_update(raw)
         except ChannelError as exc:
-            log.warning("dropping a stored Zalo update that cannot be read: %s", exc)
+            await quarantine(self.dispatcher.services.db, self.name, raw, str(exc), key=_message_id(raw))
             return
         await self._process(update)
 
-    async def _handle(self, update: ZaloUpdate) -> None:
+    async def _handle(self, update: ZaloUpdate) -> str:
+        """Handle one update; returns its outcome for the metrics (handled or ignored)."""
         incoming = None if update.user_id == self.bot_id else to_incoming(update)
         if incoming is None:
             if update.is_bot or update.user_id == self.bot_id or not self._first_time(update.message_id):
-                return
+                return "ignored"
             await self.client.send_message(
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
-            return
+            return "ignored"
         incoming = await fetch_media(incoming, self.blobs, self._download)
         await self.dispatcher.respond(incoming, CAPS, self.send)
+        return "handled"
 
     async def _download(self, media: MediaIn) -> bytes:
         return await download(media.ref, self.blobs.max_bytes if self.blobs else 0)
@@ -334,11 +373,19 @@ class ZaloChannel:
 
         ``bulk`` sends (reminders, announcements) are paced; replies only share the overall budget."""
         await self.pacer.before_send(chat_id, bulk=bulk)
+        kind = "document" if out.document is not None else "photo" if out.photo is not None else "text"
         try:
-            return await self._send(chat_id, out)
+            result = await self._send(chat_id, out)
         except RateLimited as exc:
             self.pacer.pause(exc.retry_after)
+            metrics.send_result(self.name, kind, bulk, exc)
             raise
+        except Exception as exc:
+            metrics.send_result(self.name, kind, bulk, exc)
+            raise
+        else:
+            metrics.send_result(self.name, kind, bulk, None)
+            return result
         finally:
             self.pacer.sent(chat_id)
 
@@ -369,3 +416,10 @@ class ZaloChannel:
             )
         url = self.files.put(attached.name, attached.data, attached.mime)
         return _("Download {name} (the link works for 24 hours): {url}", name=attached.name, url=url)
+
+
+def _message_id(raw: Any) -> str | None:
+    """The message id inside a raw Zalo update, when there is one (the quarantine key)."""
+    message = raw.get("message") if isinstance(raw, dict) else None
+    mid = message.get("message_id") if isinstance(message, dict) else None
+    return str(mid) if isinstance(mid, str | int) and str(mid) else None

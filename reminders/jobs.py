@@ -22,12 +22,24 @@ def start_scheduler(bot: BotApp) -> AsyncIOScheduler:
 
     Jobs live in memory and are recreated at every start; exactly-once sending is guaranteed by the
     reminder log's unique key, not by the scheduler, so several processes may run it safely."""
-    from reminders.sweep import run_sweep
-
     scheduler = AsyncIOScheduler(timezone=bot.services.tz)
     for hour, minute in SWEEP_TIMES:
-        scheduler.add_job(run_sweep, CronTrigger(hour=hour, minute=minute, timezone=bot.services.tz),
+        scheduler.add_job(_sweep, CronTrigger(hour=hour, minute=minute, timezone=bot.services.tz),
                           args=[bot], id=f"sweep-{hour:02d}{minute:02d}", replace_existing=True,
                           misfire_grace_time=3600, coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler
+
+
+async def _sweep(bot: BotApp) -> None:
+    """One scheduled sweep; its time (or its failure) is shown by /readyz."""
+    from bot.health import health_of
+    from reminders.sweep import run_sweep
+
+    try:
+        await run_sweep(bot)
+    except Exception as exc:
+        health_of(bot.services).swept(error=f"{type(exc).__name__}: {exc}"[:300])
+        log.exception("reminder sweep failed")
+        return
+    health_of(bot.services).swept()

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.metrics import REMINDERS
 from handlers.services import Services
 from reminders import holiday_table
 from reminders.calendar import Period, Stage, covering_stream, owed_since, period_for, previous_period
@@ -263,6 +264,8 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
+            for g in group:
+                REMINDERS.labels(g.stage).inc()
             rows.append({"key": "reminder:" + "|".join(g.key for g in group), "person_id": p.person_id,
                          "channel": p.channel, "chat_id": p.chat_id, "payload": payload, "status": "pending",
                          "attempts": 0, "next_attempt_at": send_at, "created_at": send_at})

@@ -14,13 +14,15 @@ from storage.models_runtime import (
     InboxUpdate,
     Outbox,
     ProcessedUpdate,
+    QuarantinedUpdate,
     ReminderLog,
     StreamSetting,
 )
 
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
-    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox", "Person", "Plan",
-    "PlanSection", "ProcessedUpdate", "ReminderLog", "Report", "ReportItem", "ReportRevision",
+    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox",
+    "Person", "Plan", "PlanSection", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem",
+    "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]

@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
 
-__all__ = ["AuditLog", "ConversationState", "InboxUpdate", "Outbox", "ProcessedUpdate", "ReminderLog", "StreamSetting"]
+__all__ = ["AuditLog", "ConversationState", "InboxUpdate", "Outbox", "ProcessedUpdate", "QuarantinedUpdate",
+           "ReminderLog", "StreamSetting"]
 
 
 class ConversationState(SQLModel, table=True):
@@ -99,3 +100,17 @@ class InboxUpdate(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     claimed_until: datetime = Field(default_factory=utcnow, index=True)
     attempts: int = 0
+
+
+class QuarantinedUpdate(SQLModel, table=True):
+    """An update the bot could not read, kept raw for inspection (`cdsbot updates quarantined`).
+
+    It is skipped (the poll offset moves past it) so one bad update never blocks the ones behind it."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    update_key: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str
+    received_at: datetime = Field(default_factory=utcnow, index=True)

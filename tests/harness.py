@@ -32,6 +32,8 @@ class TelegramHarness:
         db = Database(self.db_url)
         services = Services(db=db, tz=settings.timezone, clock=lambda: self.now)
         self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
+        channel = self.bot.channels[0]  # poll error backoff: the real 1 s .. 60 s would make fault tests crawl
+        channel.retry_delay, channel.max_backoff, channel.poll_grace = 0.05, 0.2, 0.5
         await self.bot.start(serve_http=False, background=False)
         return self.bot
 

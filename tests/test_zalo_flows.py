@@ -390,7 +390,7 @@ async def test_webhook_rejects_bad_bodies(hook: tuple[ZaloHarness, Any], db: Dat
         (b"{not json", 400),
         (b'{"ok": true}', 400),
         (b"[1, 2]", 400),
-        (b'{"event_name": "message.text.received"}', 400),
+        (b'{"event_name": "message.text.received"}', 200),  # an update we cannot read: quarantined
         (b"x" * ((1 << 20) + 10), 413),
     ):
         async with client.post("/zalo/webhook", data=body, headers=headers) as resp:

@@ -47,6 +47,15 @@ class _Failure:
     remaining: int
 
 
+@dataclass
+class _RawFault:
+    status: int
+    body: str
+    content_type: str
+    remaining: int
+    stall: float
+
+
 class FakeTelegramApi(BotApiMethods):
     """In-memory Bot API. Serve ``.app`` with aiohttp_server or call ``start()``; one instance per loop.
 
@@ -62,6 +71,7 @@ class FakeTelegramApi(BotApiMethods):
         self._update_ids = itertools.count(1)
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._raw_faults: dict[str, list[_RawFault]] = {}  # answers that are not the Bot API envelope
         self._runner: web.AppRunner | None = None
         self.base_url = self.base_file_url = ""
         self.app = web.Application()
@@ -87,10 +97,14 @@ class FakeTelegramApi(BotApiMethods):
 
     # -- driving the bot -----------------------------------------------------------------------------
     def queue(self, update: JsonDict) -> JsonDict:
-        """Queue an update for getUpdates; returns a copy carrying its new ``update_id``."""
+        """Queue an update for getUpdates; returns a copy carrying its new ``update_id``.
+
+        Like Telegram, an update of a type the bot's last ``allowed_updates`` excludes is never created
+        (updates queued before that getUpdates call are still delivered)."""
         queued = self._with_update_id(update)
-        self.updates.append(queued)
-        self._notify_updates()
+        if self.update_allowed(queued):
+            self.updates.append(queued)
+            self._notify_updates()
         return queued
 
     async def post_webhook(self, url: str, update: JsonDict, secret: str | None = None) -> int:
@@ -109,6 +123,18 @@ class FakeTelegramApi(BotApiMethods):
         """Answer the next ``times`` calls of ``method`` with the Bot API error envelope."""
         failure = _Failure(status, description, retry_after, times)
         self._failures.setdefault(method.lower(), []).append(failure)
+
+    def fail_raw(self, method: str, status: int, body: str, *, content_type: str = "text/html",
+                 times: int = 1, stall: float = 0.0) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``body`` as is (e.g. an nginx 502 page, or a
+        200 that is not JSON) after sleeping ``stall`` seconds (a slow answer: the client may time out)."""
+        self._raw_faults.setdefault(method.lower(), []).append(_RawFault(status, body, content_type, times, stall))
+
+    def clear_faults(self) -> None:
+        """Forget every injected failure and delay."""
+        self._failures.clear()
+        self._raw_faults.clear()
+        self._delays.clear()
 
     def delay(self, method: str, seconds: float) -> None:
         """Sleep ``seconds`` before answering every call of ``method`` (0 removes the delay)."""
@@ -186,6 +212,14 @@ class FakeTelegramApi(BotApiMethods):
             return ApiError(404, "Not Found: method not found").response()
         if seconds := self._delays.get(name.lower()):
             await asyncio.sleep(seconds)
+        if raw_faults := self._raw_faults.get(name.lower()):
+            raw = raw_faults[0]
+            raw.remaining -= 1
+            if raw.remaining <= 0:
+                raw_faults.pop(0)
+            if raw.stall:
+                await asyncio.sleep(raw.stall)
+            return web.Response(status=raw.status, text=raw.body, content_type=raw.content_type)
         if failures := self._failures.get(name.lower()):
             failure = failures[0]
             failure.remaining -= 1

@@ -92,6 +92,7 @@ class BotApiMethods(UpdateFactory):
         self.sent: list[SentMessage] = []
         self.updates: list[JsonDict] = []  # queued, not yet acknowledged
         self.confirmed_update_id = 0  # highest update_id acknowledged through getUpdates' offset
+        self.allowed_updates: list[str] | None = None  # as last given to getUpdates/setWebhook (sticky)
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.commands: dict[str, list[JsonDict]] = {}  # default scope, keyed by language_code
@@ -254,6 +255,8 @@ class BotApiMethods(UpdateFactory):
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        if isinstance(params.get("allowed_updates"), list):
+            self.allowed_updates = list(params["allowed_updates"])
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -275,8 +278,19 @@ class BotApiMethods(UpdateFactory):
             except TimeoutError:
                 return []
 
+    def update_allowed(self, update: JsonDict) -> bool:
+        """Whether Telegram would create this update under the bot's ``allowed_updates`` (an empty or
+        unset list means every type except chat_member, message_reaction, message_reaction_count)."""
+        kinds = [k for k in update if k != "update_id"]
+        default_off = {"chat_member", "message_reaction", "message_reaction_count"}
+        if not self.allowed_updates:
+            return not any(k in default_off for k in kinds)
+        return any(k in self.allowed_updates for k in kinds)
+
     async def _set_webhook(self, params: JsonDict) -> bool:
         self._require(params, "url")
+        if isinstance(params.get("allowed_updates"), list):
+            self.allowed_updates = list(params["allowed_updates"])
         self.webhook_url, self.webhook_secret = params["url"], params.get("secret_token")
         if _as_bool(params.get("drop_pending_updates")):
             self.updates.clear()
