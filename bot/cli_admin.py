@@ -89,7 +89,10 @@ async def _merge(args: argparse.Namespace) -> int:
                 if not (args.keep and args.drop):
                     print("error: give --keep ID --drop ID, or --phone", file=sys.stderr)
                     return 2
-                keep, drops = args.keep, list(args.drop)
+                keep, drops = args.keep, list(dict.fromkeys(args.drop))
+                if keep in drops:
+                    print("error: --keep and --drop name the same person", file=sys.stderr)
+                    return 2
             plan = {"keep": await s.run_sync(lambda ss: person_summary(ss.connection(), keep)),
                     "drop": [await s.run_sync(lambda ss, d=d: person_summary(ss.connection(), d)) for d in drops]}
             if plan["keep"] is None or None in plan["drop"]:

@@ -145,10 +145,11 @@ def _is_name(name: str) -> bool:
 
 
 async def _parse_name(turn: Turn, answer: engine.Answer) -> str:
-    turn.data.pop("match_id", None)
-    turn.data.pop("candidates", None)
+    for key in ("match_id", "candidates", "phone_proven"):
+        turn.data.pop(key, None)
     if turn.incoming.contact_phone and (listed := await _listed_by_contact(turn)):
         turn.data["match_id"] = listed.id  # the phone on the list: no need to ask who they are
+        turn.data["phone_proven"] = True
         return listed.name
     text = turn.data.get("display_name") if answer.choice == "__display__" else answer.text
     name = clean_name(text or "")  # letters only: not a number or markup
@@ -228,7 +229,7 @@ async def _finish_join(turn: Turn) -> None:
         invite.uses_left -= 1
         person = await _still_listed(turn, invite)
         if person is not None:  # the listed record becomes this human's one record: no twin
-            person.role = _joined_role(person.role, invite.role)
+            person.role = _joined_role(person.role, invite.role, bool(turn.data.get("phone_proven")))
         else:
             person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
                             role=invite.role)
@@ -253,13 +254,14 @@ async def _finish_join(turn: Turn) -> None:
     await help_cmd(turn)
 
 
-def _joined_role(listed: str, invited: str) -> str:
+def _joined_role(listed: str, invited: str, phone_proven: bool) -> str:
     """The higher of the two roles, except that a lead or admin role on the list is only taken up
-    with an invite of that rank (the admin's): claiming a listed name must not grant privileges.
-    (A shared contact proves the listed phone and takes the listed role as it is.)"""
+    with an invite of that rank (the admin's) or a shared contact proving the listed phone: claiming
+    a listed name must not grant privileges."""
     rank = {r: i for i, r in enumerate(ROLES)}
     role = max((listed, invited), key=lambda r: rank.get(r, 0))
-    return invited if role in ("lead", "admin") and rank.get(invited, 0) < rank[role] else role
+    privileged = role in ("lead", "admin") and rank.get(invited, 0) < rank[role]
+    return invited if privileged and not phone_proven else role
 
 
 async def _still_listed(turn: Turn, invite: Invite) -> Person | None:

@@ -3,7 +3,8 @@
 The functions take a synchronous SQLAlchemy ``Connection`` so the CLI (through
 ``AsyncSession.run_sync``) and tests run exactly these statements. Migration 0004 carries a frozen
 copy: a migration must keep doing what it did when it was written, whatever this module becomes.
-When a table gains a reference to ``person`` or ``unit``, add it to the lists below."""
+Foreign keys to ``person``, ``unit`` and ``report`` are also read from the live schema, so a table
+added later is moved too; one with a unique key over such a column needs its own rule here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, column, insert, table, text
+from sqlalchemy import JSON, DateTime, Integer, String, column, insert, inspect, table, text
 from sqlalchemy.engine import Connection
 
 __all__ = ["PERSON_REFS", "UNIT_REFS", "choose_keeper", "merge_people", "merge_units", "person_summary"]
@@ -30,6 +31,17 @@ UNIT_REFS: tuple[tuple[str, str], ...] = (
 _ROLE_RANK = {"member": 0, "officer": 1, "lead": 2, "admin": 3}
 _CHAT_FIELDS = ("locale", "preferred_channel", "last_channel", "weekend_reminders", "consent_at",
                 "consent_version")
+
+
+def _refs(conn: Connection, target: str, known: tuple[tuple[str, str], ...],
+          skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """``known`` plus every other single-column foreign key to ``target`` in the live schema, so a
+    table added later (by a later migration) is never left pointing at a deleted row."""
+    insp = inspect(conn)
+    found = [(t, fk["constrained_columns"][0]) for t in insp.get_table_names() if t not in skip
+             for fk in insp.get_foreign_keys(t)
+             if fk.get("referred_table") == target and len(fk.get("constrained_columns") or ()) == 1]
+    return list(dict.fromkeys([*known, *found]))
 
 
 def _row(conn: Connection, sql: str, **params: Any) -> dict[str, Any] | None:
@@ -55,7 +67,7 @@ def person_summary(conn: Connection, person_id: int) -> dict[str, Any] | None:
     p["identities"] = [f"{r[0]}:{r[1]}" for r in conn.execute(text(
         "SELECT channel, external_id FROM identity WHERE person_id = :id ORDER BY id"), {"id": person_id})]
     p["rows"] = {f"{t}.{c}": conn.execute(text(f"SELECT COUNT(*) FROM {t} WHERE {c} = :id"),  # noqa: S608
-                                          {"id": person_id}).scalar_one() for t, c in PERSON_REFS}
+                                          {"id": person_id}).scalar_one() for t, c in _refs(conn, "person", PERSON_REFS)}
     return p
 
 
@@ -87,7 +99,7 @@ def merge_people(conn: Connection, keep: int, drop: int, *, actor: int | None = 
                       f"AND {new_key} NOT IN (SELECT key FROM reminderlog WHERE person_id = :keep)"),
                  {"keep": keep, "drop": drop})
     conn.execute(text("DELETE FROM reminderlog WHERE person_id = :drop"), {"drop": drop})
-    for tbl, col in PERSON_REFS:
+    for tbl, col in _refs(conn, "person", PERSON_REFS):
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
         if n:
@@ -132,7 +144,8 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
             text("SELECT * FROM reportitem WHERE report_id = :id ORDER BY id"), {"id": loser}).mappings()]
         head = _row(conn, "SELECT * FROM report WHERE id = :id", id=loser)
         dropped_reports.append({**(head or {}), "report": loser, "kept": winner, "items": items})
-        conn.execute(text("UPDATE attachment SET report_id = :w WHERE report_id = :l"), {"w": winner, "l": loser})
+        for tbl, col in _refs(conn, "report", (("attachment", "report_id"),), skip=("reportitem", "reportrevision")):
+            conn.execute(text(f"UPDATE {tbl} SET {col} = :w WHERE {col} = :l"), {"w": winner, "l": loser})  # noqa: S608
         conn.execute(text("DELETE FROM reportitem WHERE report_id = :l"), {"l": loser})
         conn.execute(text("DELETE FROM reportrevision WHERE report_id = :l"), {"l": loser})
         conn.execute(text("DELETE FROM report WHERE id = :l"), {"l": loser})
@@ -142,7 +155,7 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
                      {"keep": keep, "drop": drop}).rowcount
     if n:
         moved["report"] = n
-    for tbl, col in UNIT_REFS:
+    for tbl, col in _refs(conn, "unit", UNIT_REFS, skip=("report", "taskunit", "indicatorunit")):
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
         if n:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alembic import op
-from sqlalchemy import JSON, DateTime, Integer, String, column, insert, table, text
+from sqlalchemy import JSON, DateTime, Integer, String, column, insert, inspect, table, text
 from sqlalchemy.engine import Connection
 
 revision: str = '0004_person_merge'
@@ -151,6 +151,17 @@ _CHAT_FIELDS = ("locale", "preferred_channel", "last_channel", "weekend_reminder
                 "consent_version")
 
 
+def _refs(conn: Connection, target: str, known: tuple[tuple[str, str], ...],
+          skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """``known`` plus every other single-column foreign key to ``target`` in the live schema, so a
+    table added later (by a later migration) is never left pointing at a deleted row."""
+    insp = inspect(conn)
+    found = [(t, fk["constrained_columns"][0]) for t in insp.get_table_names() if t not in skip
+             for fk in insp.get_foreign_keys(t)
+             if fk.get("referred_table") == target and len(fk.get("constrained_columns") or ()) == 1]
+    return list(dict.fromkeys([*known, *found]))
+
+
 def _row(conn: Connection, sql: str, **params: Any) -> dict[str, Any] | None:
     got = conn.execute(text(sql), params).mappings().first()
     return dict(got) if got else None
@@ -206,7 +217,7 @@ def merge_people(conn: Connection, keep: int, drop: int, *, actor: int | None = 
                       f"AND {new_key} NOT IN (SELECT key FROM reminderlog WHERE person_id = :keep)"),
                  {"keep": keep, "drop": drop})
     conn.execute(text("DELETE FROM reminderlog WHERE person_id = :drop"), {"drop": drop})
-    for tbl, col in PERSON_REFS:
+    for tbl, col in _refs(conn, "person", PERSON_REFS):
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
         if n:
@@ -251,7 +262,8 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
             text("SELECT * FROM reportitem WHERE report_id = :id ORDER BY id"), {"id": loser}).mappings()]
         head = _row(conn, "SELECT * FROM report WHERE id = :id", id=loser)
         dropped_reports.append({**(head or {}), "report": loser, "kept": winner, "items": items})
-        conn.execute(text("UPDATE attachment SET report_id = :w WHERE report_id = :l"), {"w": winner, "l": loser})
+        for tbl, col in _refs(conn, "report", (("attachment", "report_id"),), skip=("reportitem", "reportrevision")):
+            conn.execute(text(f"UPDATE {tbl} SET {col} = :w WHERE {col} = :l"), {"w": winner, "l": loser})  # noqa: S608
         conn.execute(text("DELETE FROM reportitem WHERE report_id = :l"), {"l": loser})
         conn.execute(text("DELETE FROM reportrevision WHERE report_id = :l"), {"l": loser})
         conn.execute(text("DELETE FROM report WHERE id = :l"), {"l": loser})
@@ -261,7 +273,7 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
                      {"keep": keep, "drop": drop}).rowcount
     if n:
         moved["report"] = n
-    for tbl, col in UNIT_REFS:
+    for tbl, col in _refs(conn, "unit", UNIT_REFS, skip=("report", "taskunit", "indicatorunit")):
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
         if n:
