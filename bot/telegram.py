@@ -272,7 +272,7 @@ class TelegramChannel:
                 answering = asyncio.ensure_future(self._answer(update.callback_query.id))
             if incoming is None:
                 return
-            incoming = await fetch_media(incoming, self.blobs, self._download)
+            incoming = await fetch_media(incoming, self.blobs, self._download, self.dispatcher.has_joined)
             try:
                 await self.dispatcher.respond(incoming, CAPS, self.send)
             finally:

@@ -313,7 +313,7 @@ class ZaloChannel:
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
             return
-        incoming = await fetch_media(incoming, self.blobs, self._download)
+        incoming = await fetch_media(incoming, self.blobs, self._download, self.dispatcher.has_joined)
         await self.dispatcher.respond(incoming, CAPS, self.send)
 
     async def _download(self, media: MediaIn) -> bytes:
