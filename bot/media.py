@@ -23,11 +23,15 @@ class TooLarge(Exception):
 
 
 async def fetch_media(incoming: Incoming, blobs: BlobStore | None,
-                      fetch: Callable[[MediaIn], Awaitable[bytes]]) -> Incoming:
+                      fetch: Callable[[MediaIn], Awaitable[bytes]],
+                      allowed: Callable[[Incoming], Awaitable[bool]] | None = None) -> Incoming:
     """``incoming`` with each photo and document fetched into ``blobs`` (``key`` set), or marked with a
     ``problem``: "too_large" above the limit, "unavailable" when it could not be fetched. Done outside
-    any database transaction: a slow download holds no lock."""
+    any database transaction: a slow download holds no lock. Nothing is fetched unless ``allowed``
+    (the sender has joined)."""
     if blobs is None or not any(m.kind in FETCHED and not m.key for m in incoming.media):
+        return incoming
+    if allowed is not None and not await allowed(incoming):
         return incoming
     media: list[MediaIn] = []
     for m in incoming.media:

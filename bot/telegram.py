@@ -359,7 +359,7 @@ class TelegramChannel:
             if incoming is None:
                 outcome = "ignored"
                 return
-            incoming = await fetch_media(incoming, self.blobs, self._download)
+            incoming = await fetch_media(incoming, self.blobs, self._download, self.dispatcher.has_joined)
             try:
                 await self.dispatcher.respond(incoming, CAPS, self.send)
                 outcome = "handled"

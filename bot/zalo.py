@@ -351,7 +351,7 @@ class ZaloChannel:
                 update.chat_id, _("Sorry, I cannot read this kind of message. Please send text or a photo.")
             )
             return "ignored"
-        incoming = await fetch_media(incoming, self.blobs, self._download)
+        incoming = await fetch_media(incoming, self.blobs, self._download, self.dispatcher.has_joined)
         await self.dispatcher.respond(incoming, CAPS, self.send)
         return "handled"
 

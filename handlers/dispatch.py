@@ -103,6 +103,15 @@ class Dispatcher:
             await hot.mark_sent(conn, outbox_ids, self.services.now())
 
 
+    async def has_joined(self, msg: Incoming) -> bool:
+        """True when the sender is a person of some commune: adapters fetch files only for them, so an
+        unknown account cannot fill the file store."""
+        async with self.services.db.session() as s:
+            row = (await s.exec(select(Identity.id).join(Person, Person.id == Identity.person_id).where(  # type: ignore[arg-type]
+                Identity.channel == msg.channel, Identity.external_id == msg.user_id,
+                Person.anonymised_at.is_(None)))).first()  # type: ignore[union-attr]
+        return row is not None
+
     async def _route(self, turn: Turn) -> None:
         msg = turn.incoming
         if msg.chat_type != "private":

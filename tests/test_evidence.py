@@ -135,6 +135,10 @@ async def test_oversize_files_are_refused_politely(tg: TelegramHarness, db: Data
     sent = await tg.send(tg.fake.photo(OFFICER, "never-uploaded"))  # getFile fails: ask again
     assert sent[0].text.startswith(vi("I could not receive this photo. Please send it again."))
     assert _stored(tg.files_dir) == [_sha(PHOTO)]
+    tg.fake.add_file("stranger-photo", b"\xff\xd8 not ours to keep")
+    calls = len(tg.fake.calls("getFile"))
+    await tg.send(tg.fake.photo(9999, "stranger-photo"))  # someone who has not joined: told how to join
+    assert len(tg.fake.calls("getFile")) == calls and _stored(tg.files_dir) == [_sha(PHOTO)]
 
 
 # -- Zalo ------------------------------------------------------------------------------------------
