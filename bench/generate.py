@@ -46,6 +46,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.models_plan import answer_kind_for
 
 __all__ = ["BENCH_NOW", "FULL_COMMUNES", "GenConfig", "TINY", "generate", "seed_plans"]
 
@@ -312,6 +313,7 @@ async def _generate(db: Database, cfg: GenConfig, log: Callable[[str], None]) ->
                 select(iu.c.unit_id, iu.c.indicator_id, ind_t.c.target_op, ind_t.c.unit)
                 .join(ind_t, ind_t.c.id == iu.c.indicator_id).order_by(iu.c.indicator_id)):
             chaired.setdefault(uid, []).append({"kind": "indicator", "id": iid, "op": op,
+                                                "answer": answer_kind_for(op, unit),
                                                 "percent": (unit or "").strip() == "%"})
 
         ids = Ids(start)
@@ -483,6 +485,10 @@ async def _commune(w: Writer, ids: Ids, rng: random.Random, cfg: GenConfig, cid:
                     st = rng.choices(TASK_STATUS, (1 - progress, 1, 2 * progress, 0.2))[0]
                     row = {"status": st, "value_num": None, "value_bool": None}
                     answers[f"task:{item['id']}"] = {"status": st}
+                elif item["answer"] == "status":  # a qualitative result: a status and a short text
+                    st = rng.choices(TASK_STATUS, (1 - progress, 1, 2 * progress, 0.2))[0]
+                    row = {"status": st, "value_num": None, "value_bool": None, "note": "Đã triển khai theo kế hoạch"}
+                    answers[f"indicator:{item['id']}"] = {"status": st, "text": row["note"]}
                 elif item["op"] == "bool":
                     ok = rng.random() < 0.3 + 0.6 * progress
                     row = {"status": None, "value_num": None, "value_bool": ok}
@@ -492,7 +498,7 @@ async def _commune(w: Writer, ids: Ids, rng: random.Random, cfg: GenConfig, cid:
                     row = {"status": None, "value_num": val, "value_bool": None}
                     answers[f"indicator:{item['id']}"] = {"value": str(val), "bool": None}
                 await w.add(ReportItem, {"id": ids.next("reportitem"), "report_id": rid, "kind": item["kind"],
-                                         "ref_id": item["id"], "note": None, **row})
+                                         "ref_id": item["id"], "note": None} | row)
             for rev in range(1, revisions + 1):
                 await w.add(ReportRevision, {
                     "id": ids.next("reportrevision"), "report_id": rid, "revision": rev, "person_id": who,

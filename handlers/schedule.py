@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from typing import Any
 
 from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
 from handlers.turn import Turn
+from handlers.vi_numbers import NumberError, parse_amount
 from locales.i18n import N_, _, current_locale
 from reminders.calendar import covering_stream, next_period, period_for
 from reminders.commune_streams import commune_streams, invalidate, save_stream
@@ -152,6 +154,10 @@ def _day_prompt(turn: Turn) -> engine.Prompt:
 
 def _parse_day(turn: Turn, answer: engine.Answer) -> int:
     text = answer.text.strip().removeprefix("ngày").removeprefix("ngay").strip()
+    if any(c.isalpha() for c in text):  # "hai mươi": the one number parser reads the words
+        with suppress(NumberError):
+            amount = parse_amount(text)
+            text = str(amount.value) if amount.whole and not amount.percent else text
     if not re.fullmatch(r"[0-9]{1,2}", text) or not _MIN_DAY <= int(text) <= _MAX_DAY:
         raise InputError(_("The due day must be a whole number from {min} to {max}, so it exists in every "
                            "month.", min=_MIN_DAY, max=_MAX_DAY))

@@ -243,3 +243,22 @@ async def test_migration_gives_imported_indicators_their_answer_kind(db: Databas
     async with db.session() as s:
         kinds = {i.code: i.answer_kind for i in (await s.exec(select(Indicator))).all()}
     assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number", "5": "status"}
+
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize(("prefix", "qualitative"), [
+    ("004", {"N1.KQ2", "N5.KQ3", "N9.KQ1", "N9.KQ2", "N9.KQ3", "N11.KQ1", "N11.KQ2", "N11.KQ3"}),
+    ("001", {"V.23", "VIII.1", "IX.6", "IX.7"}),
+])
+def test_seed_plans_qualitative_results(prefix: str, qualitative: set[str]) -> None:
+    """The results the issue names are asked as a status and text; every other one as before."""
+    from storage.models_plan import answer_kind_for
+
+    found = sorted(SEEDS.glob(f"{prefix}_*.txt")) if SEEDS.is_dir() else []
+    if not found:
+        pytest.skip(f"seed {prefix} not found in {SEEDS}")
+    plan = parse_plan_file(found[0])
+    kinds = {i.code: answer_kind_for(i.target.op, i.unit) for i in plan.indicators}
+    assert {code for code, kind in kinds.items() if kind == "status"} == qualitative

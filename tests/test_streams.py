@@ -212,11 +212,11 @@ async def test_schedule_conversation_end_to_end(chat: Chat, db: Database) -> Non
     out = await chat.say(LEAD, payload="unit_monthly")
     assert "trước ngày 20/12/2026" in out[0].text
     await chat.say(LEAD, payload="day")
-    for wrong in ("31", "0", "hai mươi", "18.5", "１８", "²", "-5"):
+    for wrong in ("31", "0", "ba mươi mốt", "mười tám phẩy năm", "18.5", "１８", "²", "-5", "1e1"):
         out = await chat.say(LEAD, wrong)
         assert out[0].text.startswith(vi("The due day must be a whole number from {min} to {max}, so it exists in "
                                          "every month.", min=1, max=28))
-    out = await chat.say(LEAD, "18")
+    out = await chat.say(LEAD, "ngày mười tám")  # words, as everywhere a number is asked
     assert rule("18") in out[0].text and "trước ngày 18/12/2026" in out[0].text
     await chat.say(LEAD, payload="rule")
     out = await chat.say(LEAD, "2")  # "by the end of day 18", typed as its number
