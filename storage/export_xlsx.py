@@ -30,6 +30,11 @@ def _cell_value(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _minute(value: datetime | None) -> datetime | None:
+    """A deadline (the day's last microsecond) as its last whole minute: shown 23:59, never rounded up."""
+    return value.replace(second=0, microsecond=0) if value else None
+
+
 def _write_row(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
     ws.append([_cell_value(v) for v in row])
     r = ws.max_row
@@ -94,6 +99,7 @@ def _summary(wb: Workbook, data: ExportData) -> None:
     for label, value in (("Xã", data.commune), ("Kỳ báo cáo", data.period_label),
                          ("Mã kỳ", data.period_key), ("Số liệu từ ngày", data.window_start),
                          ("Số liệu đến ngày", data.window_end), ("Hạn gửi báo cáo", data.due_text),
+                         ("Hạn cuối (giờ địa phương)", _minute(data.due)),
                          ("Thời điểm lập", data.generated_at)):
         _write_row(ws, [label, value])
     ws.append([])
@@ -155,8 +161,8 @@ def build_xlsx(data: ExportData) -> bytes:
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],
            [[a.village, a.label, a.code, a.count, a.previous, a.count - a.previous] for a in data.activities])
-    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi"],
-           [[m.stream_label, m.unit, data.period_label, m.due_text] for m in data.missing])
+    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi", "Hạn cuối"],
+           [[m.stream_label, m.unit, data.period_label, m.due_text, _minute(m.due)] for m in data.missing])
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
