@@ -151,7 +151,8 @@ async def _keep_media(turn: Turn) -> None:
 
 def _type_prompt(turn: Turn) -> engine.Prompt:
     choices = tuple(Choice(label_of(turn, t.code), t.code) for t in turn.services.activity_catalog())
-    return engine.Prompt(_("What kind of activity? (tap or type its number)"), choices)
+    ask = _("What kind of activity? (tap or type its number)") if turn.caps.buttons else _("What kind of activity?")
+    return engine.Prompt(ask, choices)
 
 
 def _parse_type(turn: Turn, answer: engine.Answer) -> str:

@@ -116,8 +116,11 @@ async def _pick_prompt(turn: Turn) -> engine.Prompt:
     order = [t.code for t in turn.services.activity_catalog()]
     for code in sorted(totals, key=lambda c: (order.index(c) if c in order else len(order), c)):
         lines.append(f"• {label_of(turn, code)}: {fmt_number(totals[code])}")
-    lines += ["", _("To correct a number, tap its entry (or type the entry's number). "
-                    "Corrections are possible until {due}.", due=fmt_date(period.last_day))]
+    how = _("To correct a number, tap its entry (or type the entry's number). Corrections are possible "
+            "until {due}.", due=fmt_date(period.last_day)) if turn.caps.buttons else \
+        _("To correct a number, type the number of its entry. Corrections are possible until {due}.",
+          due=fmt_date(period.last_day))
+    lines += ["", how]
     turn.data["shown"] = {str(r.id): i for i, r in enumerate(shown, 1)}
     choices = tuple(Choice(_("Edit {n}", n=i), f"edit:{r.id}") for i, r in enumerate(shown, 1))
     return engine.Prompt("\n".join(lines), (*choices, Choice(_("Done"), "done")))
@@ -128,7 +131,9 @@ async def _parse_pick(turn: Turn, answer: engine.Answer) -> str:
         turn.data["end"] = "done"
         return "done"
     if not (answer.choice or "").startswith("edit:"):
-        raise InputError(_("Please tap the entry you want to correct (or type its number), or Done."))
+        raise InputError(_("Please tap the entry you want to correct (or type its number), or Done.")
+                         if turn.caps.buttons else _("Please type the number of the entry you want to correct, "
+                                                     "or choose Done."))
     if await _closed(turn):
         return "closed"
     log_id = int(answer.choice.removeprefix("edit:"))  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from locales.i18n import N_
 from locales.textnorm import fold
 
-__all__ = ["COMMANDS", "Command", "parse_command"]
+__all__ = ["COMMANDS", "Command", "parse_command", "usable"]
 
 ANYONE = ("none", "member", "officer", "lead", "admin")
 REGISTERED = ("member", "officer", "lead", "admin")
@@ -21,6 +21,7 @@ class Command:
     roles: tuple[str, ...]
     help_vi: str  # a msgid; translated at display time
     menu: bool = True
+    village: bool = False  # only for people of a village team (the handler refuses others politely)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -28,9 +29,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("baocao", "report", ("bao cao", "nop bao cao"), ("officer", "lead", "admin"),
             N_("report on your unit's tasks and indicators for this period")),
     Command("ghinhan", "log", ("ghi nhan", "ghi nhat ky", "nhap ket qua"), REGISTERED,
-            N_("log what your village team did, step by step")),
+            N_("log what your village team did, step by step"), village=True),
     Command("nhatky", "mylogs", ("nhat ky", "xem nhat ky"), REGISTERED,
-            N_("see and correct your entries of this period")),
+            N_("see and correct your entries of this period"), village=True),
     Command("hanbaocao", "due", ("han bao cao",), REGISTERED, N_("what you still have to report, and when")),
     Command("tinhtrang", "status", ("tinh trang",), ("lead", "admin"),
             N_("who has reported and who is missing")),
@@ -58,6 +59,11 @@ for _c in COMMANDS:
         _BY_WORD[_w] = _c
 _SPOKEN: dict[str, Command] = {w: c for c in COMMANDS for w in c.spoken}
 _SPOKEN.update({c.name: c for c in COMMANDS})
+
+
+def usable(cmd: Command, role: str, unit_kind: str | None) -> bool:
+    """Whether someone with ``role`` in a unit of ``unit_kind`` can use ``cmd`` (help lists exactly these)."""
+    return role in cmd.roles and (not cmd.village or unit_kind == "village")
 
 
 def parse_command(text: str | None, bot_username: str | None = None) -> tuple[Command, str] | None:

@@ -19,6 +19,7 @@ from handlers.messages import Capabilities, Choice, Incoming, Outgoing
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
+from handlers.textcheck import is_blank
 from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
 from storage import hot
@@ -125,6 +126,8 @@ class Dispatcher:
             turn.end_flow()
             turn.reply(_("Your unfinished conversation expired after 24 hours without an answer; "
                          "please start again."))
+        if msg.text is not None and is_blank(msg.text):  # spaces or zero-width characters only
+            msg = turn.incoming = replace(msg, text=None)
         parsed = parse_command(msg.text, self.services.bot_usernames.get(msg.channel))
         if parsed is None and (msg.text or "").startswith("/"):
             turn.reply(_("I do not know that command. Type /trogiup to see what I can do."))
@@ -203,7 +206,7 @@ def render(out: list[Outgoing], caps: Capabilities) -> list[Outgoing]:
         text, choices = o.text, o.choices
         if choices and not caps.buttons:
             lines = [f"{i}. {c.label}" for i, c in enumerate(choices, 1)]
-            text = f"{text}\n\n" + "\n".join(lines) + "\n" + _("(reply with a number)")
+            text = f"{text}\n\n" + "\n".join(lines) + "\n" + _("(type the number or the words of your choice)")
             choices = ()
         parts = split_text(text, caps.max_text)
         for i, part in enumerate(parts):

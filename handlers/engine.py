@@ -58,7 +58,7 @@ class Flow:
     finish: Callable[[Turn], Awaitable[None]]
     first: str | Callable[[Turn], str | Awaitable[str]] = ""
     summary_of: Callable[[Turn], str] | None = None  # what /huy says it discarded
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # accepts_media, forwarded_ok, read_only (a view)
 
 
 registry: dict[str, Flow] = {}
@@ -136,7 +136,8 @@ async def feed(turn: Turn) -> bool:
     answer = Answer(text=raw, choice=choice, has_media=bool(msg.media))
     try:
         if not raw and choice is None and not step.allow_empty:
-            raise InputError(_("I need a written answer here."))
+            raise InputError(_("I need a written answer here.") if msg.media else
+                             _("Your message arrived empty. Please type your answer to the question below."))
         if msg.forwarded and step.name not in flow.meta.get("forwarded_ok", ()):
             raise InputError(_("That is a forwarded message. Please type your own answer."))
         if len(raw) > MAX_TEXT:

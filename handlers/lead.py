@@ -96,5 +96,7 @@ async def export_cmd(turn: Turn, args: str) -> None:
     turn.reply(Outgoing(text=_("Draft report for {period}, ready to edit and sign.", period=data.period_label),
                         document=FileOut(f"{stem}.docx", build_docx(data), DOCX_MIME)))
     turn.reply(Outgoing(text=_("When the signed report has gone to the People's Committee, tap below so the "
-                               "reminders stop."),
+                               "reminders stop.") if turn.caps.buttons else
+                        _("When the signed report has gone to the People's Committee, choose the option below so "
+                          "the reminders stop."),
                         choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import engine
-from handlers.commands import COMMANDS, Command
+from handlers.commands import COMMANDS, Command, usable
 from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import _, use_locale
@@ -29,9 +29,12 @@ async def route_command(turn: Turn, cmd: Command, args: str) -> None:
             turn.reply(_("Sorry, that command is not available for your role. Type /trogiup to see yours."))
         return
     if turn.state.flow:  # a new command replaces an unfinished conversation, saying so
-        discarded = _describe_flow(turn)
-        turn.end_flow()
-        turn.reply(_("I stopped what you were doing ({what}); nothing from it was saved.", what=discarded))
+        if _read_only(turn):
+            turn.end_flow()  # only a view was open: nothing stopped, nothing lost, nothing to say
+        else:
+            discarded = _describe_flow(turn)
+            turn.end_flow()
+            turn.reply(_("I stopped what you were doing ({what}); nothing from it was saved.", what=discarded))
     handler = HANDLERS.get(cmd.name)
     if handler is None:
         turn.reply(_("This part of the bot is not ready yet."))
@@ -50,7 +53,15 @@ async def route_free_message(turn: Turn) -> None:
 
     if await handle_free_log(turn):
         return
+    if not turn.incoming.text and not turn.incoming.media:
+        turn.reply(_("Your message arrived empty. Type /trogiup to see what I can do."))
+        return
     turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
+
+
+def _read_only(turn: Turn) -> bool:
+    flow = engine.registry.get(turn.state.flow or "")
+    return bool(flow and flow.meta.get("read_only"))
 
 
 def _describe_flow(turn: Turn) -> str:
@@ -64,6 +75,10 @@ async def cancel(turn: Turn, _args: str = "") -> None:
     if not turn.state.flow:
         turn.reply(_("There is nothing to cancel."))
         return
+    if _read_only(turn):
+        turn.end_flow()
+        turn.reply(_("OK."))
+        return
     what = _describe_flow(turn)
     turn.end_flow()
     turn.reply(_("Cancelled. Discarded: {what}. Nothing was saved.", what=what))
@@ -76,11 +91,17 @@ async def help_cmd(turn: Turn, _args: str = "") -> None:
 
         explain_joining(turn)
         return
+    person, kind = turn.person, turn.unit.kind if turn.unit else None
+    if person and person.unit_id and (turn.unit is None or turn.unit.id != person.unit_id):
+        from storage.models import Unit
+
+        row = await turn.session.get(Unit, person.unit_id)
+        kind = row.kind if row else None
     lines = [_("Here is what you can do:")]
     for c in COMMANDS:
-        if role in c.roles and c.menu:
+        if c.menu and usable(c, role, kind):
             lines.append(f"/{c.name} — {_(c.help_vi)}")
-    if turn.person and turn.person.unit_id and role in ("member", "admin", "lead"):
+    if kind == "village":
         lines.append(_("Or just write what you did, e.g. \"hỗ trợ 12 người kích hoạt VNeID, 3 hồ sơ DVC\"."))
     turn.reply("\n".join(lines))
 

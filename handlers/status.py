@@ -120,6 +120,7 @@ engine.register(engine.Flow(
     steps={"pick": engine.Step("pick", _summary_prompt, _parse_pick, None, "pick")},
     finish=_finish_status,
     summary_of=lambda t: _("looking at the status"),
+    meta={"read_only": True},  # a view: another command simply closes it
 ))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["clean_name", "clean_text", "has_words"]
+__all__ = ["clean_name", "clean_text", "has_words", "is_blank"]
 
 _NAME_PUNCT = frozenset(" '’-.")
 
@@ -12,6 +12,11 @@ _NAME_PUNCT = frozenset(" '’-.")
 def clean_text(text: str) -> str:
     """Typed text as it may be stored: without control characters (PostgreSQL refuses NUL), lines kept."""
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+def is_blank(text: str | None) -> bool:
+    """Nothing visible: empty, or only spaces, line breaks, control and zero-width characters."""
+    return not any(unicodedata.category(c)[0] in "LMNPS" for c in text or "")
 
 
 def has_words(text: str, min_len: int) -> bool:

@@ -132,6 +132,7 @@ class MissingRow:
     stream_label: str
     unit: str
     due_text: str
+    due: datetime | None = None  # local time: the last moment the report counts as on time
 
 
 @dataclass
@@ -376,7 +377,9 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
                for s in status["streams"]]
     due_texts = {unit_period.stream.name: unit_period.due_text_vi,
                  village_period.stream.name: village_period.due_text_vi}
-    missing = [MissingRow(s.name, s.label_vi, u, due_texts.get(s.name, "")) for s in streams for u in s.missing]
+    dues = {p.stream.name: p.due.astimezone(tz) for p in (unit_period, village_period)}
+    missing = [MissingRow(s.name, s.label_vi, u, due_texts.get(s.name, ""), dues.get(s.name))
+               for s in streams for u in s.missing]
     tasks, indicators, years = await _plans(session, commune, unit_period, as_of)
     reports = await _period_reports(session, commune.id, unit_period, tz, years, as_of)  # type: ignore[arg-type]
     states = {r["unit"]: r for r in status["reports"]}

@@ -31,6 +31,11 @@ def _cell_value(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _minute(value: datetime | None) -> datetime | None:
+    """A deadline (the day's last microsecond) as its last whole minute: shown 23:59, never rounded up."""
+    return value.replace(second=0, microsecond=0) if value else None
+
+
 def _write_row(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
     ws.append([_cell_value(v) for v in row])
     r = ws.max_row
@@ -95,6 +100,7 @@ def _summary(wb: Workbook, data: ExportData) -> None:
     for label, value in (("Xã", data.commune), ("Kỳ báo cáo", data.period_label),
                          ("Mã kỳ", data.period_key), ("Số liệu từ ngày", data.window_start),
                          ("Số liệu đến ngày", data.window_end), ("Hạn gửi báo cáo", data.due_text),
+                         ("Hạn cuối (giờ địa phương)", _minute(data.due)),
                          ("Thời điểm lập", data.generated_at)):
         _write_row(ws, [label, value])
     ws.append([])
@@ -160,9 +166,10 @@ def build_xlsx(data: ExportData) -> bytes:
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],
            [[a.village, a.label, a.code, a.count, a.previous, a.count - a.previous] for a in data.activities])
-    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi", "Tình trạng"],
-           [[m.stream_label, m.unit, data.period_label, m.due_text, "Chưa báo cáo"] for m in data.missing]
-           + [[s.label_vi, u, data.period_label, data.due_text,
+    _sheet(wb, SHEETS[5], ["Luồng báo cáo", "Đơn vị / thôn", "Kỳ", "Hạn gửi", "Hạn cuối", "Tình trạng"],
+           [[m.stream_label, m.unit, data.period_label, m.due_text, _minute(m.due), "Chưa báo cáo"]
+            for m in data.missing]
+           + [[s.label_vi, u, data.period_label, data.due_text, _minute(data.due),
                f"Trả lại: {s.comments[u]}" if u in s.comments else "Trả lại, chờ gửi lại"]
               for s in data.streams for u in s.returned])
     buf = BytesIO()

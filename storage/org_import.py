@@ -95,23 +95,23 @@ async def import_org(session: AsyncSession, commune: Commune, path: Path) -> Org
     result = OrgImportResult()
     cache: dict = {}
     for n, row in rows:
+        problems = []  # every problem of the row in its one error line; a bad row writes nothing
         unit_name = row.get("unit", "")
         if not unit_name:
-            result.errors.append(f"row {n}: unit is empty")
-            continue
+            problems.append("unit is empty")
         kind_raw = fold(row.get("kind", ""))
         kind = _KINDS.get(kind_raw) if kind_raw else None
         if kind_raw and not kind:
-            result.errors.append(f"row {n}: unknown kind {row['kind']!r} (office or village)")
-            continue
+            problems.append(f"unknown kind {row['kind']!r} (office or village)")
         role_raw = fold(row.get("role", ""))
         role = _ROLE_ALIASES.get(role_raw, role_raw) if role_raw else None
         if role and role not in ROLES:
-            result.errors.append(f"row {n}: unknown role {row['role']!r} ({', '.join(ROLES)})")
-            continue
+            problems.append(f"unknown role {row['role']!r} ({', '.join(ROLES)})")
         phone = clean_phone(row.get("phone", ""))
         if row.get("phone") and phone is None:
-            result.errors.append(f"row {n}: phone {row['phone']!r} is not a Vietnamese phone number")
+            problems.append(f"phone {row['phone']!r} is not a Vietnamese phone number")
+        if problems:
+            result.errors.append(f"row {n}: " + "; ".join(problems))
             continue
         parent = None
         if row.get("parent"):

@@ -128,14 +128,18 @@ async def test_org_import_idempotent_with_row_errors(monkeypatch, capsys, db_url
         "Thôn Nà Pài,village,,Bad Phone,12345,member\n"
         "Thôn Khuổi Luông,planet,,Someone,,member\n"
         ",office,,Nobody,,member\n"
-        "Trung tâm Phục vụ hành chính công,office,,Hoàng Văn Nam,,chief\n", encoding="utf-8")
+        "Trung tâm Phục vụ hành chính công,office,,Hoàng Văn Nam,,chief\n"
+        "Thôn Mới,planet,,Ba Lỗi,0123,boss\n", encoding="utf-8")  # three problems in one row
     code, out, err = await cli(monkeypatch, capsys, db_url, "org", "import", str(f), "--commune", "Thiện Tân",
                                "--json")
     assert code == 1
     res = json.loads(out)
     assert res["people_created"] == 2 and res["units_created"] == 2
-    assert [e.split(":")[0] for e in res["errors"]] == ["row 5", "row 6", "row 7", "row 8"]
+    assert [e.split(":")[0] for e in res["errors"]] == ["row 5", "row 6", "row 7", "row 8", "row 9"]
     assert "phone" in res["errors"][0] and "kind" in res["errors"][1] and "role" in res["errors"][3]
+    assert res["errors"][4] == ("row 9: unknown kind 'planet' (office or village); unknown role 'boss' "
+                                "(member, officer, lead, admin); phone '0123' is not a Vietnamese phone number")
+    assert "error: row 9: unknown kind" in err and err.count("row 9") == 1  # one line per bad row
     code, out, _ = await cli(monkeypatch, capsys, db_url, "org", "import", str(f), "--commune", "Thiện Tân",
                              "--json")
     res = json.loads(out)
@@ -143,7 +147,8 @@ async def test_org_import_idempotent_with_row_errors(monkeypatch, capsys, db_url
     async with db.session() as s:
         people = {p.name: p for p in (await s.exec(select(Person))).all()}
         units = {u.name: u for u in (await s.exec(select(Unit))).all()}
-    assert set(people) == {"Trần Thị Lan", "Lò Văn Minh"}
+    assert set(people) == {"Trần Thị Lan", "Lò Văn Minh"}  # nothing of a bad row is written
+    assert "Thôn Mới" not in units
     assert people["Lò Văn Minh"].phone == "0987654321" and people["Trần Thị Lan"].role == "lead"
     assert units["Thôn Nà Pài"].kind == "village"
     # The plan's spelling "Phòng Văn hóa - Xã hội" matches the org list's "Phòng Văn hoá – Xã hội".

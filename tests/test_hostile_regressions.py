@@ -55,9 +55,9 @@ async def test_numbered_choices_are_explained_in_english(chat: Chat) -> None:
     chat.locale = "en"
     out = await reach(chat, _entry("log.type"))
     with use_locale("en"):
-        assert _("(reply with a number)") in out[-1].text
+        assert _("(type the number or the words of your choice)") in out[-1].text
     with use_locale("vi"):
-        assert _("(reply with a number)") not in out[-1].text
+        assert _("(type the number or the words of your choice)") not in out[-1].text
 
 
 async def test_sticker_or_file_in_a_log_is_not_called_a_photo(chat: Chat) -> None:

@@ -87,7 +87,7 @@ async def test_join_with_typed_code_and_typed_answers(zh: ZaloHarness, db: Datab
         role=vi("village team member"),
     )
     assert sent[0]["text"].startswith(prompt)
-    assert "\n1. Minh Zalo\n" in sent[0]["text"] and vi("(reply with a number)") in sent[0]["text"]
+    assert "\n1. Minh Zalo\n" in sent[0]["text"] and vi("(type the number or the words of your choice)") in sent[0]["text"]
     sent = await zh.say(USER, "Lò Văn Minh", display_name="Minh Zalo")
     assert f"1. {vi('I agree')}" in sent[0]["text"] and f"2. {vi('I do not agree')}" in sent[0]["text"]
     sent = await zh.say(USER, "dong y", expect=2, display_name="Minh Zalo")  # label without diacritics
