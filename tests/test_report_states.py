@@ -117,7 +117,7 @@ async def test_returned_report_is_returned_everywhere_until_resubmitted(
             shown["Chưa báo cáo"], shown["Trả lại, chờ gửi lại"]) == (2, 0, 0, 0, 1, 1)
     reports = list(wb["Báo cáo đơn vị"].iter_rows(min_row=2, values_only=True))
     assert {r[3] for r in reports if r[0] == HCC} == {"Trả lại, chờ gửi lại"}
-    owed = {r[1]: r[4] for r in wb["Chưa báo cáo"].iter_rows(min_row=2, values_only=True)}
+    owed = {r[1]: r[5] for r in wb["Chưa báo cáo"].iter_rows(min_row=2, values_only=True)}
     assert owed[HCC] == f"Trả lại: {COMMENT}" and owed[VHXH] == "Chưa báo cáo"
     body = "\n".join(p.text for p in Document(io.BytesIO(sent[1].document_bytes)).paragraphs)
     assert "0/2 đơn vị đã gửi (0 đúng hạn, 0 trễ hạn)" in body
