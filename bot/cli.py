@@ -204,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     add_admin_commands(sub)
     __import__("bot.cli_streams").cli_streams.add_streams_commands(sub)
     __import__("bot.cli_web").cli_web.add_web_commands(sub)
+    __import__("bot.cli_outbox").cli_outbox.add_outbox_commands(sub)
     return p
 
 

@@ -334,7 +334,9 @@ class ZaloChannel:
         attached: FileOut | None = out.document or out.photo
         if attached is not None:
             text = "\n\n".join(t for t in (text.strip(), self._file_note(attached)) if t)
-        results = await self.client.send_message(chat_id, text)
+        # The first part is not retried inside the client: the caller (inline reply retries or the outbox
+        # worker) retries it and counts every attempt.
+        results = await self.client.send_message(chat_id, text, retry_first=False)
         return str(results[-1].get("message_id", "")) if results else ""
 
     def _file_note(self, attached: FileOut) -> str:

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import ConversationState, Identity, Outbox, ProcessedUpdate
 
-__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "touch_identity",
-           "update_state"]
+__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "reply_backlog",
+           "touch_identity", "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -33,6 +33,11 @@ _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
                                     _OUTBOX.c.status == "pending")
               .values(status="sent", sent_at=bindparam("now")))
+# Is an earlier reply to this chat still waiting (deferred after failed sends)? Uses ix_outbox_chat_status.
+_REPLY_BACKLOG = (select(_OUTBOX.c.id).where(_OUTBOX.c.channel == bindparam("channel"),
+                                             _OUTBOX.c.chat_id == bindparam("chat_id"),
+                                             _OUTBOX.c.status == "pending", _OUTBOX.c.key.like("reply:%"))
+                  .limit(1))
 _TOUCH_IDENTITY = (update(_IDENTITY).where(_IDENTITY.c.id == bindparam("row_id"))
                    .values(last_seen_at=bindparam("seen"), chat_id=bindparam("chat")))
 _REPLY_DEFAULTS = {"person_id": None, "status": "pending", "attempts": 0, "sent_at": None, "error": None}
@@ -80,6 +85,11 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
     await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
+
+
+async def reply_backlog(conn: AsyncConnection, channel: str, chat_id: str) -> bool:
+    """True if a reply to this chat is still pending: new replies must go out after it."""
+    return (await conn.execute(_REPLY_BACKLOG, {"channel": channel, "chat_id": chat_id})).first() is not None
 
 
 async def touch_identity(conn: AsyncConnection, identity_id: int, last_seen_at: datetime, chat_id: str) -> None:
