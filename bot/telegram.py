@@ -108,8 +108,11 @@ def _translate(exc: TelegramError) -> ChannelError:
         return ChannelError(f"telegram: bad request ({exc.message})", retryable=False, code=400)
     if isinstance(exc, TimedOut):
         return ChannelError("telegram: no answer in time (TimedOut; may have been delivered)", retryable=True)
-    if isinstance(exc, NetworkError):
-        return ChannelError(f"telegram: network problem ({exc.__class__.__name__}: {exc.message})", retryable=True)
+    if isinstance(exc, NetworkError):  # PTB's error for 5xx answers too
+        status = last_status.get()
+        where = f"HTTP {status}" if status else "network problem"
+        return ChannelError(f"telegram: {where} ({exc.__class__.__name__}: {exc.message})", retryable=True,
+                            code=status)
     if exc.message == "Invalid server response":  # PTB: the body is not JSON
         status = last_status.get()
         return AnswerUnreadable(f"telegram: HTTP {status} with an answer that cannot be read"

@@ -32,7 +32,7 @@ _UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE
 _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
                                     _OUTBOX.c.status == "pending")
-              .values(status="sent", sent_at=bindparam("now")))
+              .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
 # Is an earlier reply to this chat still waiting (deferred after failed sends)? Uses ix_outbox_chat_status.
 _REPLY_BACKLOG = (select(_OUTBOX.c.id).where(_OUTBOX.c.channel == bindparam("channel"),
                                              _OUTBOX.c.chat_id == bindparam("chat_id"),

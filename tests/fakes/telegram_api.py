@@ -136,6 +136,11 @@ class FakeTelegramApi(BotApiMethods):
         fault = _SendFault(status, body, delay, deliver, None if chat_id is None else str(chat_id), times)
         self._send_faults.setdefault(method.lower(), []).append(fault)
 
+    def clear_faults(self) -> None:
+        """Forget every pending ``fail_next`` and ``fault_next``."""
+        self._failures.clear()
+        self._send_faults.clear()
+
     def delay(self, method: str, seconds: float) -> None:
         """Sleep ``seconds`` before answering every call of ``method`` (0 removes the delay)."""
         self._delays[method.lower()] = seconds
