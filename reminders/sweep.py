@@ -51,7 +51,8 @@ class Planned:
     due: str
     missing: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
-    unreachable: tuple[str, ...] = ()
+    unreachable: tuple[str, ...] = ()  # not joined on any channel
+    undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
     ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
@@ -61,7 +62,8 @@ class Planned:
     def as_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
         return {k: d[k] for k in ("person", "unit", "channel", "stream", "period", "stage", "due")} | (
-            {"missing": list(self.missing), "late": list(self.late), "unreachable": list(self.unreachable)}
+            {"missing": list(self.missing), "late": list(self.late), "unreachable": list(self.unreachable),
+             "undelivered": list(self.undelivered)}
             if self.stage == "digest" else {})
 
 
@@ -156,7 +158,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                            period.due_text_vi, ref=period))
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(names[u] for u, at in submitted.items() if at > period.due and u in names)
-        unreachable += await _undelivered(session, stream, period)
+        undelivered = tuple(sorted(set(await _undelivered(session, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
         leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
                               (stream.notify_missing_to or "lead",))
@@ -164,12 +166,13 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               ref=period))
+                               undelivered, ref=period))
     return out
 
 
 async def _undelivered(session: AsyncSession, stream: Stream, period: Period) -> list[str]:
-    """People whose reminders for this period failed on every channel tried (e.g. Zalo refused)."""
+    """People whose reminders for this period failed on every channel tried (refused, or given up after
+    the outbox's retries: its dead letters)."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
     rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
         Outbox.key.like(prefix)))).all()  # type: ignore[union-attr]
@@ -223,7 +226,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
             for p in chunk:
                 if p.key not in claimed:
                     continue
-                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable)
+                k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable, p.undelivered)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
