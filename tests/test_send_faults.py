@@ -271,3 +271,36 @@ async def test_poison_row_fails_after_max_attempts_and_is_listed(tg: TelegramHar
     assert await tg.bot.outbox.run_once() == 1
     [row] = [r for r in await _rows(db, "t:%") if r.chat_id == str(bad)]
     assert row.status == "sent" and [m.chat_id for m in tg.fake.sent].count(bad) == 1
+
+
+async def test_dead_lettered_reminder_is_in_the_lead_office_digest(tg: TelegramHarness, db: Database) -> None:
+    """A reminder given up on after its retries names the person in the lead office's digest."""
+    from datetime import datetime
+
+    from reminders.sweep import run_sweep
+    from tests.test_reminders import setup_people
+    from tests.zalo_harness import vi
+
+    ids = await setup_people(db)
+    assert tg.bot is not None and tg.bot.outbox is not None
+    tg.now = datetime.fromisoformat("2026-12-17T08:00+07:00")  # a reminder stage for everyone who owes
+    await run_sweep(tg.bot, tg.now)
+    tg.fake.fault_next("sendMessage", body=GARBAGE, chat_id=9003, times=1000)  # the member's chat
+    while True:
+        pending = [r for r in await _rows(db, "reminder:%") if r.status == "pending"]
+        if not pending:
+            break
+        tg.now = max(tg.now, min(r.next_attempt_at for r in pending))
+        await tg.bot.outbox.run_once()
+    rows = {r.person_id: r for r in await _rows(db, "reminder:%")}
+    assert rows[ids["member"]].status == "failed" and rows[ids["member"]].attempts == MAX_ATTEMPTS
+    tg.fake.take_sent()
+    tg.now = datetime.fromisoformat("2026-12-21T08:00+07:00")  # Monday after the deadline: digests
+    await run_sweep(tg.bot, tg.now)
+    while await tg.bot.outbox.run_once():
+        pass
+    digests = [m.text or "" for m in tg.fake.take_sent() if m.chat_id == 9002 and "Lò Văn Minh" in (m.text or "")]
+    line = vi("Reminders could not be delivered (the chat platform refused or failed): {names}",
+              names="Lò Văn Minh")
+    assert len(digests) == 1 and line in digests[0]
+    assert vi("Not reachable in chat (not joined yet): {names}", names="Đinh Thị Ba") in digests[0]
