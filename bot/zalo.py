@@ -326,6 +326,11 @@ class ZaloChannel:
         except RateLimited as exc:
             self.pacer.pause(exc.retry_after)
             raise
+        except ChannelError:
+            raise
+        except Exception as exc:  # foreign errors never leave the adapter (nor the token inside them)
+            reason = self.client.scrub(f"{type(exc).__name__}: {exc}")[:200]
+            raise ChannelError(f"Zalo send failed unexpectedly ({reason})", retryable=True) from None
         finally:
             self.pacer.sent(chat_id)
 

@@ -250,6 +250,10 @@ class ZaloClient:
             text = text.replace(secret, "<token>")
         return text
 
+    def scrub(self, text: str) -> str:
+        """``text`` with every form of the token replaced by ``<token>``."""
+        return self._scrub(text)
+
 
 def _token_forms(token: str) -> list[str]:
     """The token as it may appear in text: plain, URL-encoded (either case), and its secret half."""

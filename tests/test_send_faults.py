@@ -304,3 +304,29 @@ async def test_dead_lettered_reminder_is_in_the_lead_office_digest(tg: TelegramH
               names="Lò Văn Minh")
     assert len(digests) == 1 and line in digests[0]
     assert vi("Not reachable in chat (not joined yet): {names}", names="Đinh Thị Ba") in digests[0]
+
+
+async def test_row_that_cannot_be_read_back_fails_alone(tg: TelegramHarness, db: Database) -> None:
+    """A stored payload the code cannot turn into a message (here a choice without its payload, as an
+    older version or a hand edit could leave): an unexpected error in the worker is an attempt like any
+    other; the rest of the batch goes out and the row ends failed, nothing sent for it."""
+    from sqlalchemy import update
+
+    users = await _members(db, 3)
+    assert tg.bot is not None and tg.bot.outbox is not None
+    async with db.transaction() as s:
+        for uid in users:
+            await enqueue(s, channel="telegram", chat_id=str(uid), out=Outgoing(text=f"Nhắc hạn {uid}"),
+                          key=f"t:{uid}", now=tg.now)
+        await s.exec(update(Outbox).where(Outbox.key == f"t:{users[1]}").values(  # type: ignore[call-overload]
+            payload={"text": "Nhắc hạn", "choices": [["Nhắc lại sau 2 giờ"]]}))
+    assert await tg.bot.outbox.run_once() == 3
+    assert sorted(m.chat_id for m in tg.fake.sent) == [users[0], users[2]]
+    while True:
+        [row] = [r for r in await _rows(db, "t:%") if r.chat_id == str(users[1])]
+        if row.status != "pending":
+            break
+        tg.now = row.next_attempt_at
+        assert await tg.bot.outbox.run_once() == 1
+    assert row.status == "failed" and row.attempts == MAX_ATTEMPTS
+    assert (row.error or "").startswith("unexpected ValueError") and len(tg.fake.sent) == 2
