@@ -80,7 +80,7 @@ class Dispatcher:
             await _save_state(conn, state, version, turn)
             with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
                 rendered = render(turn.out, caps)  # "(reply with a number)" in the person's language
-            held = bool(rendered) and await hot.reply_backlog(conn, msg.channel, msg.chat_id)
+            held = bool(rendered) and await hot.reply_backlog(conn, msg.channel, msg.chat_id, now)
             out = await _to_outbox(conn, msg, rendered, turn.now, held)
         for callback in turn.after_commit:
             callback()
