@@ -67,7 +67,7 @@ class Tg:
         self.last: dict[int, SentMessage] = {}
 
     async def _collect(self, expect: int) -> list[SentMessage]:
-        await self.fake.wait_for_sent(expect)
+        await self.fake.wait_for_sent(expect, timeout=15)
         assert self.h.bot is not None
         channel = next(ch for ch in self.h.bot.channels if ch.name == "telegram")
         loop = asyncio.get_running_loop()

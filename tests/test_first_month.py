@@ -199,6 +199,8 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number"}
     people = await _join(both, tg, db, codes)
     await _logs(both, tg, db)
+    zalo_said = [m["text"] for m in both.fake.sent_messages]
+    assert zalo_said and not [t for t in zalo_said if "bấm" in t.lower()]  # Zalo has no buttons to press
 
     # -- the officer reports (10/12), the lead reads and returns it --
     sent = await _report(tg, photo=True)
@@ -285,7 +287,8 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     while await both.bot.outbox.run_once():
         pass
     to_lead = [m.text for m in tg.fake.take_sent() if int(m.chat_id) == LEAD]
-    both.take_sent()
+    on_zalo = both.take_sent()
+    assert [m["chat_id"] for m in on_zalo] == [TUNG] and "tháng 12/2026" in on_zalo[0]["text"]  # Nà Pài logged
     village_digest = next(t for t in to_lead if KHUOI in t)
     unit_digest = next(t for t in to_lead if VP in t)
     for text in (village_digest, unit_digest):
@@ -313,7 +316,10 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     assert indicators["3"] == (None, f"Đang thực hiện: {RESULT}") and indicators["4"][0] is None
     assert {r[1] for r in sheet(wb, "Chưa báo cáo")} == {VP, KHUOI}
     lines = docx_text(docx.document_bytes).splitlines()
-    for line in (f"- Báo cáo của các cơ quan, đơn vị: 2/3 đơn vị đã gửi (2 đúng hạn, 0 trễ hạn); chưa báo cáo: {VP}.",
+    for line in ("Tổng số 2 nhiệm vụ: 0 hoàn thành, 2 đang thực hiện, 0 chậm, vướng mắc, 0 chưa triển khai, "
+                 "0 chưa có báo cáo; 0 nhiệm vụ quá hạn.",
+                 "Tổng số 4 chỉ tiêu: 2 đạt, đúng tiến độ; 1 có nguy cơ chậm; 0 chậm tiến độ; 1 chưa có số liệu.",
+                 f"- Báo cáo của các cơ quan, đơn vị: 2/3 đơn vị đã gửi (2 đúng hạn, 0 trễ hạn); chưa báo cáo: {VP}.",
                  "- Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn: 1/2 thôn đã cập nhật (1 đúng hạn, "
                  f"0 trễ hạn); chưa báo cáo: {KHUOI}.",
                  f"- {NAPAI}: Kích hoạt định danh điện tử (VNeID) 17; Hồ sơ dịch vụ công trực tuyến 5.",
