@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,21 @@ BICH, TUNG = "7a1b2c3d4e5f60718293", "7b1b2c3d4e5f60718293"  # Zalo users
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF buoi so hoa ho so" * 20
 RESULT = "Đã thí điểm trợ lý ảo tại bộ phận một cửa, 120 lượt hỏi đáp"
 COMMENT = "bổ sung ảnh minh chứng chỉ tiêu 2"
+
+
+@dataclass
+class Run:
+    """The bot on both channels, the database and the CLI context of one scenario run."""
+
+    both: ZaloHarness
+    tg: Tg
+    db: Database
+    db_url: str
+    monkeypatch: pytest.MonkeyPatch
+    capsys: Any
+
+    async def status(self) -> dict[str, Any]:
+        return await status_json(self.both, self.monkeypatch, self.capsys, self.db_url)
 
 
 @pytest.fixture
@@ -190,19 +206,10 @@ def _owing(planned: list[Any]) -> set[tuple[str, str | None, str | None, str]]:
             for p in planned if p.stream in ("village_monthly", "unit_monthly") and p.stage != "digest"}
 
 
-async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
-    tg = Tg(both)
-    codes = await _setup(monkeypatch, capsys, db_url, tmp_path)
-    async with db.session() as s:
-        kinds = {i.code: i.answer_kind for i in (await s.exec(select(Indicator))).all()}
-    assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number"}
-    people = await _join(both, tg, db, codes)
-    await _logs(both, tg, db)
-    zalo_said = [m["text"] for m in both.fake.sent_messages]
-    assert zalo_said and not [t for t in zalo_said if "bấm" in t.lower()]  # Zalo has no buttons to press
-
-    # -- the officer reports (10/12), the lead reads and returns it --
+async def _review(r: Run) -> None:
+    """The officer reports on 10/12 with a photo at task 1; the lead reads it in /duyet (codes, titles, values against
+    targets, evidence) and returns it with a comment."""
+    tg, db = r.tg, r.db
     sent = await _report(tg, photo=True)
     assert sent[0].text == vi("Report for {period} sent on time. Thank you!", period="tháng 12/2026")
     review = await _review_and_return(tg)
@@ -215,34 +222,43 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
                  "Chỉ tiêu 3. Ứng dụng trợ lý ảo", RESULT, "Thiếu máy quét tài liệu",
                  vi("Evidence: {n} file(s)", n=1)):
         assert part in review, (part, review)
+    shown = [line.strip() for line in review.splitlines()]
+    assert vi("Result: {value} — target {target}{unit}", value="85,5%", target="≥80%", unit="") in shown  # not "(%)"
     async with db.session() as s:
         report = (await s.exec(select(Report))).one()
         photos = (await s.exec(select(Attachment.kind, Attachment.item_kind, Attachment.size))).all()
     assert (report.status, report.review_comment, report.revision) == ("returned", COMMENT, 1)
     assert photos == [("photo", "task", len(PHOTO))]
 
-    # -- returned everywhere: /tinhtrang, status JSON, xlsx, reminders --
+
+async def _returned_everywhere(r: Run) -> None:
+    """Returned, not reported, in /tinhtrang, the status JSON, the xlsx; the officer is reminded to resubmit."""
+    both, tg = r.both, r.tg
     sent = await tg.say(LEAD, "/tinhtrang")
     assert vi("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {returned} returned, "
               "{missing} not reported", what=vi("Unit reports"), done=0, expected=3, on_time=0, late=0,
               returned=1, missing=2) in sent[0].text
-    st = await status_json(both, monkeypatch, capsys, db_url)
-    assert (st["expected"], st["submitted"], st["returned"], sorted(st["missing"])) == (3, 0, [HCC], sorted([VP, VHXH]))
+    st = await r.status()
+    assert (st["expected"], st["submitted"], st["returned"]) == (3, 0, [HCC])
+    assert sorted(st["missing"]) == sorted([VP, VHXH])
     xlsx, _docx, _mark = await tg.say(LEAD, "/xuat", expect=3)
-    assert {r[3] for r in sheet(xlsx.document_bytes, "Báo cáo đơn vị") if r[0] == HCC} == {"Trả lại, chờ gửi lại"}
+    assert {row[3] for row in sheet(xlsx.document_bytes, "Báo cáo đơn vị") if row[0] == HCC} == {"Trả lại, chờ gửi lại"}
     assert summary_counts(xlsx.document_bytes)["Báo cáo của các cơ quan, đơn vị"]["Trả lại, chờ gửi lại"] == 1
-    owed = {r[1]: r[5] for r in sheet(xlsx.document_bytes, "Chưa báo cáo")}
+    owed = {row[1]: row[5] for row in sheet(xlsx.document_bytes, "Chưa báo cáo")}
     assert owed == {HCC: f"Trả lại: {COMMENT}", VP: "Chưa báo cáo", VHXH: "Chưa báo cáo", KHUOI: "Chưa báo cáo"}
     returned = [p for p in await _planned(both, "2026-12-11T08:00+07:00") if p.stage.startswith("returned")]
     assert [(p.person, p.unit, p.channel, p.comment) for p in returned] == [
         ("Nguyễn Thị Hoa", HCC, "telegram", COMMENT)]
 
-    # -- the officer resubmits on 15/12: submitted, on time, second revision --
+
+async def _resubmit(r: Run) -> None:
+    """The officer resubmits on 15/12: counted as submitted, on time, second revision."""
+    both, tg, db = r.both, r.tg, r.db
     both.now = at("2026-12-15T09:00+07:00")
     sent = await _report(tg, photo=False)
     assert sent[0].text == vi("Your corrected report for {period} replaces the earlier one (revision {r}). "
                               "Thank you.", period="tháng 12/2026", r=2)
-    st = await status_json(both, monkeypatch, capsys, db_url)
+    st = await r.status()
     assert (st["submitted"], st["on_time"], st["late"], st["returned"]) == (1, 1, 0, [])
     async with db.session() as s:
         report = (await s.exec(select(Report))).one()
@@ -255,7 +271,11 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
                                              ("indicator", None, None, True, None),
                                              ("indicator", "in_progress", None, None, RESULT)], key=str)
 
-    # -- the lead files his own office's report (16/12); the deadline eve (Friday 18/12): only who owes --
+
+async def _deadline_eve(r: Run) -> None:
+    """The lead files his own office's report on 16/12; on the eve of the deadline (Friday 18/12) only the village that
+    never logged and the office whose officer never joined are reminded."""
+    both, tg = r.both, r.tg
     both.now = at("2026-12-16T09:00+07:00")
     sent = await tg.say(LEAD, "/baocao", expect=2)
     assert "(1/1)" in sent[1].text and "Tuyên truyền về chuyển đổi số" in sent[1].text
@@ -269,7 +289,11 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
                            ("unit_monthly", VP, "Vi Văn Tú", "due")}
     assert not [p for p in eve if p.stage == "digest"]
 
-    # -- after the deadline (Monday 21/12) the sweep sends the lead one digest per stream --
+
+async def _digest(r: Run, lead_id: int) -> None:
+    """After the deadline (Monday 21/12) the sweep sends the lead one digest per stream naming exactly who is missing;
+    the member who owes is reminded on Zalo."""
+    both, tg, db = r.both, r.tg, r.db
     both.now = at("2026-12-21T08:00+07:00")
     digests = {p.stream: (p.person, p.channel, p.missing, p.late, p.returned, p.unreachable)
                for p in await _planned(both, "2026-12-21T08:00+07:00") if p.stage == "digest"}
@@ -281,7 +305,6 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     async with db.session() as s:
         claimed = (await s.exec(select(ReminderLog.stream, ReminderLog.person_id)
                                 .where(ReminderLog.stage == "digest"))).all()
-    lead_id = people["Hoàng Văn Thái"].id
     assert sorted(d for d in claimed if d[0] in ("village_monthly", "unit_monthly")) == [
         ("unit_monthly", lead_id), ("village_monthly", lead_id)]
     while await both.bot.outbox.run_once():
@@ -294,7 +317,10 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     for text in (village_digest, unit_digest):
         assert NAPAI not in text and HCC not in text and VHXH not in text and "Hoàng Văn Thái" not in text
 
-    # -- the lead exports December: the compiled figures --
+
+async def _export(r: Run) -> None:
+    """The lead exports December: the compiled figures of the xlsx and the docx."""
+    tg = r.tg
     xlsx, docx, _mark = await tg.say(LEAD, "/xuat tháng 12", expect=3)
     wb = xlsx.document_bytes
     counts = summary_counts(wb)
@@ -303,18 +329,18 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
     assert [unit_row[k] for k in ("Phải báo cáo", "Đã báo cáo", "Đúng hạn", "Trễ hạn", "Chưa báo cáo",
                                   "Trả lại, chờ gửi lại")] == [3, 2, 2, 0, 1, 0]
     assert [village_row[k] for k in ("Phải báo cáo", "Đã báo cáo", "Chưa báo cáo")] == [2, 1, 1]
-    activity = {(r[0], r[2]): r[3] for r in sheet(wb, "Hoạt động thôn")}
+    activity = {(row[0], row[2]): row[3] for row in sheet(wb, "Hoạt động thôn")}
     assert activity == {(NAPAI, "vneid"): 17, (NAPAI, "dvc"): 5}
-    lines = {(r[5], r[6]): r for r in sheet(wb, "Báo cáo đơn vị") if r[0] == HCC}
-    assert {(r[3], r[4]) for r in lines.values()} == {("Đúng hạn", 2)}  # on time, second revision
+    lines = {(row[5], row[6]): row for row in sheet(wb, "Báo cáo đơn vị") if row[0] == HCC}
+    assert {(row[3], row[4]) for row in lines.values()} == {("Đúng hạn", 2)}  # on time, second revision
     assert (lines["Nhiệm vụ", "1"][8], lines["Nhiệm vụ", "1"][16]) == ("Đang thực hiện", 1)  # with its photo
     assert (lines["Chỉ tiêu", "1"][8], lines["Chỉ tiêu", "1"][9]) == ("85,5%", 85.5)
     assert lines["Chỉ tiêu", "2"][8] == "Đạt" and lines["Nhiệm vụ", "1"][14] == "Thiếu máy quét tài liệu"
     assert (lines["Chỉ tiêu", "3"][8], lines["Chỉ tiêu", "3"][13]) == ("Đang thực hiện", RESULT)
-    indicators = {r[1]: (r[6], r[7]) for r in sheet(wb, "Chỉ tiêu")}
+    indicators = {row[1]: (row[6], row[7]) for row in sheet(wb, "Chỉ tiêu")}
     assert indicators["1"] == (85.5, "85,5%") and indicators["2"] == (None, "Đạt")
     assert indicators["3"] == (None, f"Đang thực hiện: {RESULT}") and indicators["4"][0] is None
-    assert {r[1] for r in sheet(wb, "Chưa báo cáo")} == {VP, KHUOI}
+    assert {row[1] for row in sheet(wb, "Chưa báo cáo")} == {VP, KHUOI}
     lines = docx_text(docx.document_bytes).splitlines()
     for line in ("Tổng số 2 nhiệm vụ: 0 hoàn thành, 2 đang thực hiện, 0 chậm, vướng mắc, 0 chưa triển khai, "
                  "0 chưa có báo cáo; 0 nhiệm vụ quá hạn.",
@@ -329,3 +355,22 @@ async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url:
         assert line in lines, line
     assert any(line.startswith(f"+ Chỉ tiêu 3. Ứng dụng trợ lý ảo hướng dẫn thủ tục hành chính cho người dân: "
                                f"Đang thực hiện: {RESULT} (chỉ tiêu: ") for line in lines)
+
+
+async def test_first_month_of_a_commune(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    r = Run(both, Tg(both), db, db_url, monkeypatch, capsys)
+    codes = await _setup(monkeypatch, capsys, db_url, tmp_path)
+    async with db.session() as s:
+        kinds = {i.code: i.answer_kind for i in (await s.exec(select(Indicator))).all()}
+    assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number"}
+    people = await _join(both, r.tg, db, codes)
+    await _logs(both, r.tg, db)
+    zalo_said = [m["text"] for m in both.fake.sent_messages]
+    assert zalo_said and not [t for t in zalo_said if "bấm" in t.lower()]  # Zalo has no buttons to press
+    await _review(r)
+    await _returned_everywhere(r)
+    await _resubmit(r)
+    await _deadline_eve(r)
+    await _digest(r, people["Hoàng Văn Thái"].id)  # type: ignore[arg-type]
+    await _export(r)
