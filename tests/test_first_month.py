@@ -266,6 +266,14 @@ async def _resubmit(r: Run) -> None:
                                      ReportItem.value_bool, ReportItem.note)
                               .where(ReportItem.report_id == report.id).order_by(ReportItem.id))).all()
     assert (report.status, report.late, report.revision) == ("submitted", False, 2)
+    sent = await tg.say(LEAD, "/duyet")  # the lead reads the second revision and accepts it
+    sent = await tg.tap(LEAD, sent[0].callback_data[0])
+    assert "85,5%" in sent[0].text and vi("Evidence: {n} file(s)", n=1) in sent[0].text  # the photo stays
+    sent = await tg.tap(LEAD, "accept")
+    assert sent[0].text == vi("Report accepted; the unit has been told.")
+    async with db.session() as s:
+        assert (await s.exec(select(Report.status))).one() == "accepted"
+    assert (await r.status())["on_time"] == 1
     assert sorted(items, key=str) == sorted([("task", "in_progress", None, None, None),
                                              ("indicator", None, Decimal("85.5"), None, None),
                                              ("indicator", None, None, True, None),
@@ -309,7 +317,11 @@ async def _digest(r: Run, lead_id: int) -> None:
         ("unit_monthly", lead_id), ("village_monthly", lead_id)]
     while await both.bot.outbox.run_once():
         pass
-    to_lead = [m.text for m in tg.fake.take_sent() if int(m.chat_id) == LEAD]
+    on_telegram = tg.fake.take_sent()
+    to_lead = [m.text for m in on_telegram if int(m.chat_id) == LEAD]
+    to_officer = "\n".join(m.text for m in on_telegram if int(m.chat_id) == OFFICER)
+    assert COMMENT in to_officer and vi("The lead office accepted your report for {period}. Thank you!",
+                                        period="tháng 12/2026") in to_officer  # the unit was told, both times
     on_zalo = both.take_sent()
     assert [m["chat_id"] for m in on_zalo] == [TUNG] and "tháng 12/2026" in on_zalo[0]["text"]  # Nà Pài logged
     village_digest = next(t for t in to_lead if KHUOI in t)
