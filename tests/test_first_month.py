@@ -252,7 +252,7 @@ async def _returned_everywhere(r: Run) -> None:
 
 
 async def _resubmit(r: Run) -> None:
-    """The officer resubmits on 15/12: counted as submitted, on time, second revision."""
+    """The officer resubmits on 15/12: counted as submitted, on time, second revision; the lead accepts it."""
     both, tg, db = r.both, r.tg, r.db
     both.now = at("2026-12-15T09:00+07:00")
     sent = await _report(tg, photo=False)
@@ -266,6 +266,10 @@ async def _resubmit(r: Run) -> None:
                                      ReportItem.value_bool, ReportItem.note)
                               .where(ReportItem.report_id == report.id).order_by(ReportItem.id))).all()
     assert (report.status, report.late, report.revision) == ("submitted", False, 2)
+    assert sorted(items, key=str) == sorted([("task", "in_progress", None, None, None),
+                                             ("indicator", None, Decimal("85.5"), None, None),
+                                             ("indicator", None, None, True, None),
+                                             ("indicator", "in_progress", None, None, RESULT)], key=str)
     sent = await tg.say(LEAD, "/duyet")  # the lead reads the second revision and accepts it
     sent = await tg.tap(LEAD, sent[0].callback_data[0])
     assert "85,5%" in sent[0].text and vi("Evidence: {n} file(s)", n=1) in sent[0].text  # the photo stays
@@ -274,10 +278,6 @@ async def _resubmit(r: Run) -> None:
     async with db.session() as s:
         assert (await s.exec(select(Report.status))).one() == "accepted"
     assert (await r.status())["on_time"] == 1
-    assert sorted(items, key=str) == sorted([("task", "in_progress", None, None, None),
-                                             ("indicator", None, Decimal("85.5"), None, None),
-                                             ("indicator", None, None, True, None),
-                                             ("indicator", "in_progress", None, None, RESULT)], key=str)
 
 
 async def _deadline_eve(r: Run) -> None:
