@@ -52,7 +52,9 @@ async def review_lines(session: AsyncSession, report: Report, period_label: str,
                                        "value": str(it.value_num) if it.value_num is not None else None},
                                width=300)
             target = ind.target_text if ind and ind.target_text else _("none set")
-            unit_txt = f" ({ind.unit.strip()})" if ind and (ind.unit or "").strip() else ""
+            unit = (ind.unit or "").strip() if ind else ""
+            # "≥80%" already says its unit: never "≥80% (%)"
+            unit_txt = f" ({unit})" if unit and not target.rstrip().lower().endswith(unit.lower()) else ""
             body = _("Result: {value} — target {target}{unit}", value=value, target=target, unit=unit_txt)
         lines = [f"• {head}", f"   {body}"]
         if files.get((it.kind, it.ref_id)):

@@ -245,7 +245,7 @@ async def test_migration_gives_imported_indicators_their_answer_kind(db: Databas
     assert kinds == {"1": "number", "2": "choice", "3": "status", "4": "number", "5": "status"}
 
 
-SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # the tests carry their own copies
 
 
 @pytest.mark.parametrize(("prefix", "qualitative"), [
