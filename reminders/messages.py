@@ -50,7 +50,7 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
                 p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
             lines.append(f"• {_what(p.stream)} — {label}: {when}")
             choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
-        lines.append(_("When one has been sent, tap its button and its reminders stop."))
+        lines.append(_("When one has been sent, choose it below and its reminders stop."))
         if any(p.stage not in ("overdue", "snoozed") for p in items):  # as for one reminder: no snooze after
             choices += [Choice(_("Remind me in 2 hours"), "snooze:2h:steering:all"),
                         Choice(_("Remind me tomorrow"), "snooze:tomorrow:steering:all")]
