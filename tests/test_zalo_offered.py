@@ -193,15 +193,19 @@ async def test_digest_remind_again_by_typing(zh: ZaloHarness, db: Database) -> N
     ids = await _people(db)
     sent = await _sweep(zh, "2026-12-21T08:00+07:00")  # after the 20th: the lead gets the digest
     digest = sent[LEAD]
-    assert vi("Remind them again") in digest
-    # Other reminders with their own numbered lists came after the digest, so its number is not "1"
-    # any more; its words still pick it (the last few messages' choices are remembered).
-    assert digest.split("\n---\n")[-1].find(vi("Remind them again")) == -1
-    # Two digests (villages, then units) carry the same words: the newer one, the units', is meant.
-    assert digest.index("Thôn Nà Pài") < digest.index("Trung tâm Phục vụ hành chính công")
-    reply = await zh.say(LEAD, "nhắc lại lần nữa")
+    # Two digests (villages, then units) and the lead's own reminder after them, each with a list.
+    assert digest.index(vi("Remind the villages again")) < digest.index(vi("Remind the units again"))
+    assert vi("Remind the units again") not in digest.split("\n---\n")[-1]
+    # Their number is not "1" any more, but their words still pick them (the last few lists are kept);
+    # "nhắc lại" fits four choices of three messages: the bot asks which.
+    reply = await zh.say(LEAD, "nhắc lại")
+    assert reply[0]["text"].startswith(vi("Which one do you mean?") + "\n\n1. ")
+    assert "\n4. " in reply[0]["text"] and vi("Remind the villages again") in reply[0]["text"]
+    reply = await zh.say(LEAD, "nhac lai cac thon")
+    assert reply[0]["text"].startswith(vi("Reminded {n} person(s) again.", n=1))
+    reply = await zh.say(LEAD, "Nhắc lại các đơn vị")
     assert reply[0]["text"].startswith(vi("Reminded {n} person(s) again.", n=2))
     async with db.session() as s:
         again = sorted((await s.exec(select(ReminderLog.person_id).where(
             ReminderLog.stage.like("again-%")))).all())  # type: ignore[attr-defined]
-    assert again == sorted([ids["officer"], ids["lead"]])  # the units still missing: the lead's own too
+    assert again == sorted([ids["member"], ids["officer"], ids["lead"]])  # the lead's own unit owes one too
