@@ -141,7 +141,7 @@ async def _member(p: Talker, stop: asyncio.Event, rng: random.Random) -> None:
 
 async def _officer(p: Talker, stop: asyncio.Event, rng: random.Random) -> None:
     while not stop.is_set():
-        r = await p.say("/baocao", expect=2)
+        r = await p.say("/baocao kỳ này", expect=2)  # the open period, even where earlier ones are owed
         for _ in range(400):
             data = r[-1].callback_data
             if "send" in data:

@@ -288,7 +288,8 @@ async def _generate(db: Database, cfg: GenConfig, log: Callable[[str], None]) ->
         async with db.transaction() as s:
             commune = await s.get(Commune, i + 1)
             assert commune is not None
-            await save_plan(s, commune, parsed, source_file=fname)
+            # imported with the commune, 400 days back: its generated history is all owed
+            await save_plan(s, commune, parsed, source_file=fname, now=now_utc - timedelta(days=400))
     t_plans = time.perf_counter() - t0
     log(f"communes: {n}, plans imported in {t_plans:.1f}s")
 

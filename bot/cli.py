@@ -211,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     __import__("bot.cli_web").cli_web.add_web_commands(sub)
     __import__("bot.cli_commune").cli_commune.add_commune_commands(sub)
     __import__("bot.cli_health").cli_health.add_health_commands(sub)
+    __import__("bot.cli_outbox").cli_outbox.add_outbox_commands(sub)
     return p
 
 

@@ -64,7 +64,8 @@ async def _status(args: argparse.Namespace) -> int:
         else:
             for st in data["streams"]:
                 print(f"{st['name']} {st['period']}: {st['submitted']}/{st['expected']} reported "
-                      f"({st['on_time']} on time, {st['late']} late); missing: {', '.join(st['missing']) or '-'}")
+                      f"({st['on_time']} on time, {st['late']} late); missing: {', '.join(st['missing']) or '-'}"
+                      + (f"; returned: {', '.join(st['returned'])}" if st["returned"] else ""))
             print("activities:", ", ".join(f"{k}={v}" for k, v in data["activities"]["total"].items()) or "-")
         return 0
 

@@ -3,14 +3,15 @@
     CdsbotError
     ├── ConfigError        bad configuration; start-up stops with one line
     ├── ChannelError       a platform call failed (``retryable`` tells the outbox what to do)
-    │   └── RateLimited    the platform asked us to wait ``retry_after`` seconds
+    │   ├── RateLimited    the platform asked us to wait ``retry_after`` seconds
+    │   └── AnswerUnreadable  the platform answered a send in a shape we cannot read
     ├── InputError         a user's answer cannot be used; carries the message to show
     └── ImportFailed       a plan / org file cannot be read; carries one clear line
 """
 
 from __future__ import annotations
 
-__all__ = ["CdsbotError", "ChannelError", "ConfigError", "ImportFailed", "InputError", "RateLimited"]
+__all__ = ["AnswerUnreadable", "CdsbotError", "ChannelError", "ConfigError", "ImportFailed", "InputError", "RateLimited"]
 
 
 class CdsbotError(Exception):
@@ -36,6 +37,18 @@ class RateLimited(ChannelError):
     def __init__(self, message: str, retry_after: float, code: int | None = 429) -> None:
         super().__init__(message, retryable=True, code=code)
         self.retry_after = retry_after
+
+
+class AnswerUnreadable(ChannelError):
+    """A send got an answer that cannot be read (e.g. HTTP 200 without ``result``, or a garbage body).
+
+    ``accepted``: the platform said ``"ok": true`` — the message was created, so it counts as delivered
+    and is never sent again. Otherwise (no readable ``ok`` at all) it may or may not have gone out; it is
+    retried, so the person may see it twice (at-least-once)."""
+
+    def __init__(self, message: str, *, accepted: bool, code: int | None = None) -> None:
+        super().__init__(message, retryable=not accepted, code=code)
+        self.accepted = accepted
 
 
 class InputError(CdsbotError):

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 __all__ = [
-    "POLL_ERRORS", "QUARANTINED", "REMINDERS", "SENDS", "TASK_RESTARTS", "UPDATES", "UPDATE_SECONDS",
+    "DEAD_LETTERS", "POLL_ERRORS", "QUARANTINED", "REMINDERS", "SENDS", "TASK_RESTARTS", "UPDATES", "UPDATE_SECONDS",
     "metrics_response", "send_result", "started", "update_done",
 ]
 
@@ -26,6 +26,8 @@ POLL_ERRORS = Counter("cdsbot_poll_errors", "Failed polls (getUpdates), by chann
 QUARANTINED = Counter("cdsbot_quarantined_updates", "Updates that could not be read, kept in quarantine",
                       ["channel"])
 REMINDERS = Counter("cdsbot_reminders", "Reminders queued by the sweeps, by stage", ["stage"])
+DEAD_LETTERS = Counter("cdsbot_outbox_dead_letters", "Outbox rows given up after their retries (failed)",
+                       ["channel"])
 TASK_RESTARTS = Counter("cdsbot_task_restarts", "Supervised tasks restarted after a crash", ["task"])
 LAST_OK = Gauge("cdsbot_channel_last_ok_timestamp_seconds",
                 "Unix time of the last successful poll or webhook delivery", ["channel"])

@@ -36,14 +36,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
-from bot.errors import ChannelError, RateLimited
+from bot.errors import AnswerUnreadable, ChannelError, RateLimited
 from bot.health import health_of
 from bot.inbox import Inbox
 from bot.media import TooLarge, fetch_media
 from bot.quarantine import quarantine
 from bot.ratelimit import BULK, PacedRateLimiter
 from bot.supervisor import Supervisor
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import AiohttpRequest, last_status
 from handlers.commands import COMMANDS
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
@@ -137,9 +137,34 @@ def _translate(exc: TelegramError) -> ChannelError:
         return ChannelError("telegram: invalid token", retryable=False, code=401)
     if isinstance(exc, BadRequest):
         return ChannelError(f"telegram: bad request ({exc.message})", retryable=False, code=400)
-    if isinstance(exc, TimedOut | NetworkError):
-        return ChannelError(f"telegram: network problem ({exc.__class__.__name__})", retryable=True)
-    return ChannelError(f"telegram: {exc.__class__.__name__}", retryable=True)
+    if isinstance(exc, TimedOut):
+        return ChannelError("telegram: no answer in time (TimedOut; may have been delivered)", retryable=True)
+    if isinstance(exc, NetworkError):  # PTB's error for 5xx answers too
+        status = last_status.get()
+        where = f"HTTP {status}" if status else "network problem"
+        return ChannelError(f"telegram: {where} ({exc.__class__.__name__}: {exc.message})", retryable=True,
+                            code=status)
+    if exc.message == "Invalid server response":  # PTB: the body is not JSON
+        status = last_status.get()
+        return AnswerUnreadable(f"telegram: HTTP {status} with an answer that cannot be read"
+                                + (" (may have been delivered)" if status and status < 300 else ""),
+                                accepted=False, code=status)
+    return ChannelError(f"telegram: {exc.__class__.__name__} ({exc.message})", retryable=True)
+
+
+def _unreadable(method: str, exc: Exception) -> ChannelError:
+    """PTB raised a foreign error (KeyError, TypeError …) reading a send's answer.
+
+    After an HTTP 2xx the platform has created the message (the answer lacks ``result``, or holds a shape
+    PTB cannot parse): it counts as delivered and is not sent again — resending is what made people get
+    the same message over and over. Without a 2xx answer nothing was accepted: retried."""
+    status = last_status.get()
+    accepted = status is not None and 200 <= status < 300
+    reason = f"{exc.__class__.__name__}: {exc}"[:120]
+    if accepted:
+        return AnswerUnreadable(f"telegram: {method} accepted (HTTP {status}) but its answer could not be read "
+                                f"({reason})", accepted=True, code=status)
+    return ChannelError(f"telegram: {method} failed before an answer ({reason})", retryable=True)
 
 
 class TelegramChannel:
@@ -171,6 +196,7 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.username: str | None = None
+        self.send_timeout: float | None = None  # seconds to wait for a send's answer (None: the transport's 5 s)
         self.processed = 0  # updates fully handled (replies sent and marked); tests wait on it
         self._poller: asyncio.Task[None] | None = None
         self._offset = 0
@@ -396,21 +422,31 @@ class TelegramChannel:
 
         ``bulk`` sends (the outbox worker's) are paced below replies; see bot/ratelimit.py."""
         bot = self.app.bot
-        markup = _markup(out)
-        pace = BULK if bulk else None
+        try:
+            markup = _markup(out)
+        except Exception as exc:  # nothing was sent: a message we cannot build is refused for good
+            raise ChannelError(f"telegram: the message cannot be built ({exc.__class__.__name__}: {exc})"[:200],
+                               retryable=False) from None
+        kw: dict[str, Any] = {"rate_limit_args": BULK if bulk else None, "reply_markup": markup}
+        if self.send_timeout is not None:
+            kw |= {"read_timeout": self.send_timeout, "write_timeout": self.send_timeout}
+        method = "sendDocument" if out.document is not None else "sendPhoto" if out.photo is not None else "sendMessage"
+        last_status.set(None)
         kind = "document" if out.document is not None else "photo" if out.photo is not None else "text"
         try:
             if out.document is not None:
                 msg = await bot.send_document(chat_id, document=out.document.data, filename=out.document.name,
-                                              caption=out.text[:1024] or None, reply_markup=markup,
-                                              rate_limit_args=pace)
+                                              caption=out.text[:1024] or None, **kw)
             elif out.photo is not None:
-                msg = await bot.send_photo(chat_id, photo=out.photo.data, caption=out.text[:1024] or None,
-                                           reply_markup=markup, rate_limit_args=pace)
+                msg = await bot.send_photo(chat_id, photo=out.photo.data, caption=out.text[:1024] or None, **kw)
             else:
-                msg = await bot.send_message(chat_id, out.text, reply_markup=markup, rate_limit_args=pace)
+                msg = await bot.send_message(chat_id, out.text, **kw)
         except TelegramError as exc:
             error = _translate(exc)
+            metrics.send_result(self.name, kind, bulk, error)
+            raise error from None
+        except Exception as exc:  # noqa: BLE001  foreign errors never leave the adapter
+            error = _unreadable(method, exc)
             metrics.send_result(self.name, kind, bulk, error)
             raise error from None
         metrics.send_result(self.name, kind, bulk, None)

@@ -9,6 +9,7 @@ host (aiohttp's ``trust_env`` would also read ~/.netrc in a thread on every requ
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,11 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["AiohttpRequest", "last_status"]
+
+# HTTP status of the last answer received in this task: lets the adapter tell "the platform accepted the
+# send but PTB could not read the answer" (2xx) from a failure before any answer.
+last_status: ContextVar[int | None] = ContextVar("telegram_last_status", default=None)
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -78,7 +83,9 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
                                              proxy=proxy, proxy_auth=proxy_auth) as resp:
-                return resp.status, await resp.read()
+                body = await resp.read()
+                last_status.set(resp.status)
+                return resp.status, body
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:

@@ -380,9 +380,14 @@ class ZaloChannel:
             self.pacer.pause(exc.retry_after)
             metrics.send_result(self.name, kind, bulk, exc)
             raise
-        except Exception as exc:
+        except ChannelError as exc:
             metrics.send_result(self.name, kind, bulk, exc)
             raise
+        except Exception as exc:  # foreign errors never leave the adapter (nor the token inside them)
+            reason = self.client.scrub(f"{type(exc).__name__}: {exc}")[:200]
+            error = ChannelError(f"Zalo send failed unexpectedly ({reason})", retryable=True)
+            metrics.send_result(self.name, kind, bulk, error)
+            raise error from None
         else:
             metrics.send_result(self.name, kind, bulk, None)
             return result
@@ -404,7 +409,9 @@ class ZaloChannel:
         attached: FileOut | None = out.document or out.photo
         if attached is not None:
             text = "\n\n".join(t for t in (text.strip(), self._file_note(attached)) if t)
-        results = await self.client.send_message(chat_id, text)
+        # The first part is not retried inside the client: the caller (inline reply retries or the outbox
+        # worker) retries it and counts every attempt.
+        results = await self.client.send_message(chat_id, text, retry_first=False)
         return str(results[-1].get("message_id", "")) if results else ""
 
     def _file_note(self, attached: FileOut) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.errors import ChannelError, ConfigError, RateLimited
+from bot.errors import AnswerUnreadable, ChannelError, ConfigError, RateLimited
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_TEXT", "ZaloClient", "ZaloUpdate", "parse_update", "split_text"]
 
@@ -131,14 +131,19 @@ class ZaloClient:
                 return None
             raise
 
-    async def send_message(self, chat_id: str, text: str) -> list[dict[str, Any]]:
-        """Send ``text``, split into parts of at most 2,000 characters; return each part's result."""
+    async def send_message(self, chat_id: str, text: str, *, retry_first: bool = True) -> list[dict[str, Any]]:
+        """Send ``text``, split into parts of at most 2,000 characters; return each part's result.
+
+        ``retry_first=False``: a failure of the first part is raised at once (the caller's outbox owns
+        the retries and counts them); later parts are always retried here, so that the parts already
+        delivered are not sent again."""
         parts = split_text(str(text), MAX_TEXT)
         if not parts:
             raise ChannelError("Zalo sendMessage: text must not be empty", code=400)
         results = []
-        for part in parts:
-            result = await self._call("sendMessage", {"chat_id": str(chat_id), "text": part})
+        for n, part in enumerate(parts):
+            retries = None if retry_first or n else 0
+            result = await self._call("sendMessage", {"chat_id": str(chat_id), "text": part}, retries=retries)
             results.append(_as_dict(result))
         return results
 
@@ -170,10 +175,13 @@ class ZaloClient:
         *,
         read_timeout: float | None = None,
         empty_poll_ok: bool = False,
+        retries: int | None = None,
     ) -> Any:
-        """POST ``payload`` to ``method`` and return ``result``, retrying transient failures."""
+        """POST ``payload`` to ``method`` and return ``result``, retrying transient failures
+        (``retries`` times; ``max_retries`` when None)."""
         await self.start()
         attempt = 0
+        max_retries = self.max_retries if retries is None else max(0, retries)
         while True:
             try:
                 return await self._once(method, payload or {}, read_timeout or self.timeout, empty_poll_ok)
@@ -181,13 +189,13 @@ class ZaloClient:
                 delay = min(self.backoff * (2**attempt), self.max_wait)
                 if isinstance(exc, RateLimited) and exc.retry_after > 0:
                     delay = exc.retry_after
-                if not exc.retryable or attempt >= self.max_retries or delay > self.max_wait:
+                if not exc.retryable or attempt >= max_retries or delay > self.max_wait:
                     if isinstance(exc, RateLimited) and exc.retry_after <= 0:
                         raise RateLimited(str(exc), retry_after=delay, code=exc.code) from None
                     raise
                 attempt += 1
                 logger.warning(
-                    "Zalo %s failed (%s); retry %d/%d in %.2fs", method, exc, attempt, self.max_retries, delay
+                    "Zalo %s failed (%s); retry %d/%d in %.2fs", method, exc, attempt, max_retries, delay
                 )
                 await asyncio.sleep(delay)
 
@@ -216,6 +224,9 @@ class ZaloClient:
         except (UnicodeDecodeError, ValueError):
             envelope = None
         if not isinstance(envelope, dict) or "ok" not in envelope:
+            if 200 <= status < 300:  # may have been delivered: retried, so it may arrive twice (at-least-once)
+                raise AnswerUnreadable(self._scrub(f"Zalo {method}: HTTP {status} with an answer that cannot be "
+                                                   "read (may have been delivered)"), accepted=False, code=status)
             retryable = status not in _PERMANENT
             raise self._error(f"Zalo {method}: HTTP {status} with a non-JSON answer", retryable, status)
         if envelope.get("ok") is True:
@@ -238,6 +249,10 @@ class ZaloClient:
         for secret in self._secrets:
             text = text.replace(secret, "<token>")
         return text
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every form of the token replaced by ``<token>``."""
+        return self._scrub(text)
 
 
 def _token_forms(token: str) -> list[str]:

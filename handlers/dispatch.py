@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
-from bot.errors import ChannelError
+from bot.outbox import send_replies
 from handlers import engine
 from handlers import offered as offered_mod
 from handlers.commands import parse_command
@@ -43,23 +44,28 @@ class Dispatcher:
         import handlers.flows  # noqa: F401  (every flow registered before the first update)
 
         self.services = services
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # the replies' inline retry waits
 
     async def handle(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
         """Handle one update exactly once and return what to send back (already rendered)."""
+        return (await self._handle_turn(msg, caps))[0]
+
+    async def _handle_turn(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
+        """The replies, and whether they must wait behind an earlier reply to the chat still pending."""
         for _attempt in range(5):
             try:
                 return await self._handle_once(msg, caps)
             except StaleState:
                 continue
         log.warning("giving up on update %s after repeated state conflicts", msg.update_id)
-        return []
+        return [], False
 
-    async def _handle_once(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
+    async def _handle_once(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         now = self.services.now()
         async with self.services.db.hot_transaction() as s:
             conn = await s.connection()
             if not await hot.claim_update(conn, msg.channel, msg.update_id, now):
-                return []  # redelivered update: already handled
+                return [], False  # redelivered update: already handled
             person, unit = await _person_for(s, conn, msg)
             row = await hot.load_state(conn, msg.channel, msg.chat_id)
             state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row is None else ChatState(
@@ -76,28 +82,31 @@ class Dispatcher:
                 await self._route(turn)
             with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
                 parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
-            out = await _to_outbox(conn, msg, [p for group in parts for p in group], turn.now)
+            rendered = [p for group in parts for p in group]
+            held = bool(rendered) and await hot.reply_backlog(conn, msg.channel, msg.chat_id, now)
+            out = await _to_outbox(conn, msg, rendered, turn.now, held)
             _remember_offer(turn, parts, out)
             await _save_state(conn, state, version, turn)
         for callback in turn.after_commit:
             callback()
-        return out
+        return out, held
 
     async def respond(self, msg: Incoming, caps: Capabilities,
                       send: Callable[[str, Outgoing], Awaitable[str]]) -> None:
         """Handle ``msg`` and send the replies with the adapter's ``send``, marking each delivered.
 
-        A reply that fails to send stays in the outbox, where the worker retries it."""
-        delivered: list[int] = []
-        try:
-            for out in await self.handle(msg, caps):
-                await send(out.chat_id or msg.chat_id, out)
-                if out.outbox_id is not None:
-                    delivered.append(out.outbox_id)
-        except ChannelError as exc:
-            log.warning("%s reply to update %s not sent now: %s", msg.channel, msg.update_id, exc)
-        finally:
-            await self.delivered(delivered)
+        A failed send is retried after 1 s and 3 s; then it and the replies after it are left to the
+        outbox worker, in order. Replies of a chat whose earlier reply is still waiting go after it."""
+        outs, held = await self._handle_turn(msg, caps)
+        worker = self.services.extra.get("outbox")
+        if held:
+            log.info("%s replies to update %s wait behind an earlier reply to the chat", msg.channel, msg.update_id)
+            outs = [o for o in outs if o.outbox_id is None]  # files are not stored: they are sent now
+        if outs:
+            await send_replies(self.services.db, outs, msg.chat_id, send, self.services.now, self.sleep,
+                               f"{msg.channel} reply to update {msg.update_id}")
+        if worker is not None and (held or any(o.outbox_id is not None for o in outs)):
+            worker.wake()
 
     async def delivered(self, outbox_ids: list[int]) -> None:
         """Mark replies sent; called by adapters right after a successful send."""
@@ -153,15 +162,18 @@ class Dispatcher:
         await route_free_message(turn)
 
 
-async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing], now: datetime) -> list[Outgoing]:
+async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing], now: datetime,
+                     held: bool = False) -> list[Outgoing]:
     """Keep a durable copy of each text reply, in the same transaction as the change that caused it.
 
     The adapter sends at once and marks it delivered; if the process dies first, the outbox worker
-    sends it after REPLY_GRACE. File replies are not kept (they can be asked for again)."""
+    sends it after REPLY_GRACE. ``held`` (an earlier reply to the chat is still waiting): due at once, the
+    worker sends them after it. File replies are not kept (they can be asked for again)."""
     texts = [(i, o) for i, o in enumerate(outs) if o.document is None and o.photo is None]
     ids = await hot.insert_replies(conn, [
         {"key": f"reply:{msg.channel}:{msg.update_id}:{i}", "channel": msg.channel, "chat_id": o.chat_id or msg.chat_id,
-         "payload": to_payload(o), "next_attempt_at": now + REPLY_GRACE, "created_at": now} for i, o in texts])
+         "payload": to_payload(o), "next_attempt_at": now if held else now + REPLY_GRACE, "created_at": now}
+        for i, o in texts])
     by_index = {i: row_id for (i, _o), row_id in zip(texts, ids, strict=True)}
     return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
 

@@ -91,7 +91,7 @@ async def choose_period(turn: Turn, stream_name: str, unit: Unit, args: str) -> 
             or (p == current and st.state == "pending")]
     if len(owed) <= 1:
         return owed[0][0] if owed else current
-    choices = [[_label(turn, p, st.state)[:60], p.key] for p, st in owed]
+    choices = [[_label(turn, p, st.state), p.key] for p, st in owed]
     await engine.start(turn, "report_period", {"unit_id": unit.id, "stream": stream_name, "choices": choices})
     return None
 

@@ -21,7 +21,6 @@ from reminders.calendar import (
     period_for,
     previous_period,
 )
-from reminders.streams import Stream
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
 
@@ -132,11 +131,12 @@ _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("
              "steering_year": N_("annual report to the steering committee")}
 
 
-async def _states(turn: Turn, unit: Unit | None, stream: Stream, periods: list[Period]) -> list[UnitState]:
+async def _states(turn: Turn, commune: Commune | None, unit: Unit | None, periods: list[Period]
+                  ) -> list[UnitState]:
     """The unit's state for each period (``storage.status.stream_states``, as everywhere else)."""
-    commune = await turn.session.get(Commune, unit.commune_id) if unit else None
     if unit is None or commune is None:
-        return [UnitState(0, "", classify(p, None, turn.now)) for p in periods]
+        start = commune.reporting_start if commune else None
+        return [UnitState(0, "", classify(p, None, turn.now, start=start)) for p in periods]
     return [(await stream_states(turn.session, commune, p, turn.now, [unit]))[0] for p in periods]
 
 
@@ -178,7 +178,7 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             continue
         current = period_for(stream, turn.now, turn.tz)
         periods = candidate_periods(stream, turn.now, turn.tz, start, await _returned_keys(turn, unit, name))
-        for period, st in zip(periods, await _states(turn, unit, stream, periods), strict=True):
+        for period, st in zip(periods, await _states(turn, commune, unit, periods), strict=True):
             if covering_stream(period, table.enabled) is not None:
                 continue  # the second half-year is reported by the year report
             state = st.state

@@ -71,6 +71,9 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
                 lines.append(_("Returned for correction, not back yet: {names}", names="; ".join(p.returned)))
             if p.unreachable:
                 lines.append(_("Not reachable in chat (not joined yet): {names}", names=", ".join(p.unreachable)))
+            if p.undelivered:
+                lines.append(_("Reminders could not be delivered (the chat platform refused or failed): {names}",
+                               names=", ".join(p.undelivered)))
             again = {"village_monthly": _("Remind the villages again"),  # distinct words: two digests can
                      "unit_monthly": _("Remind the units again")}.get(p.stream, _("Remind them again"))  # come together
             choices = (Choice(again, f"remind:{p.stream}:{p.period}"),) if p.missing else ()

@@ -25,7 +25,7 @@ async def plan_returned(session: AsyncSession, commune: Commune, stream: Stream,
     before and after the deadline alike, until the report comes back."""
     from reminders.sweep import Planned, _people, _reporter_roles
 
-    if stream.kind == "village_activity":  # village logs are never returned
+    if stream.kind != "unit_report":  # only unit reports are reviewed (/duyet), so only they come back
         return []
     rows = (await session.exec(select(Report.unit_id, Report.review_comment, ReportingPeriod.key)
                                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id).where(

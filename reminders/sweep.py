@@ -56,6 +56,7 @@ class Planned:
     unreachable: tuple[str, ...] = ()
     returned: tuple[str, ...] = ()  # digest: "unit: the lead office's comment"
     comment: str | None = None  # a returned report's comment
+    undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
     ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
@@ -67,7 +68,8 @@ class Planned:
         extra: dict[str, Any] = {}
         if self.stage == "digest":
             extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
-                     "unreachable": list(self.unreachable)}
+                     "unreachable": list(self.unreachable),
+                     "undelivered": list(self.undelivered)}
         elif self.comment is not None:
             extra = {"comment": self.comment}
         return d | extra
@@ -170,7 +172,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         late = tuple(st.name for st in states if st.state == "late")
         returned = tuple(f"{st.name}: {st.comment}" if st.comment else st.name
                          for st in states if st.state == "returned")
-        unreachable += await _undelivered(session, stream, period)
+        undelivered = tuple(sorted(set(await _undelivered(session, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
         leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
                               (stream.notify_missing_to or "lead",))
@@ -178,12 +180,13 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               returned, ref=period))
+                               returned=returned, undelivered=undelivered, ref=period))
     return out
 
 
 async def _undelivered(session: AsyncSession, stream: Stream, period: Period) -> list[str]:
-    """People whose reminders for this period failed on every channel tried (e.g. Zalo refused)."""
+    """People whose reminders for this period failed on every channel tried (refused, or given up after
+    the outbox's retries: its dead letters)."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
     grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
     rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
@@ -260,7 +263,7 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
                 payload = to_payload(reminders_outgoing(group, bot.services))
             else:
                 k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
-                     p.returned, p.comment)
+                     p.returned, p.comment, p.undelivered)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import ConversationState, Identity, Outbox, ProcessedUpdate
 
-__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "touch_identity",
-           "update_state"]
+__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "reply_backlog",
+           "touch_identity", "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -32,7 +32,16 @@ _UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE
 _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
                                     _OUTBOX.c.status == "pending")
-              .values(status="sent", sent_at=bindparam("now")))
+              .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
+# Is an earlier reply to this chat waiting for the worker (it failed, or is due)? A reply still in its
+# grace period with no attempt is being sent right now by some worker: not a backlog (a fast user's next
+# message, handled by another process before that send is marked, must not be held up by it).
+# Uses ix_outbox_chat_status.
+_REPLY_BACKLOG = (select(_OUTBOX.c.id).where(_OUTBOX.c.channel == bindparam("channel"),
+                                             _OUTBOX.c.chat_id == bindparam("chat_id"),
+                                             _OUTBOX.c.status == "pending", _OUTBOX.c.key.like("reply:%"),
+                                             or_(_OUTBOX.c.attempts > 0, _OUTBOX.c.next_attempt_at <= bindparam("now")))
+                  .limit(1))
 _TOUCH_IDENTITY = (update(_IDENTITY).where(_IDENTITY.c.id == bindparam("row_id"))
                    .values(last_seen_at=bindparam("seen"), chat_id=bindparam("chat")))
 _REPLY_DEFAULTS = {"person_id": None, "status": "pending", "attempts": 0, "sent_at": None, "error": None}
@@ -80,6 +89,12 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
     await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
+
+
+async def reply_backlog(conn: AsyncConnection, channel: str, chat_id: str, now: datetime) -> bool:
+    """True if a reply to this chat waits for the worker: new replies must go out after it."""
+    return (await conn.execute(_REPLY_BACKLOG, {"channel": channel, "chat_id": chat_id, "now": now})
+            ).first() is not None
 
 
 async def touch_identity(conn: AsyncConnection, identity_id: int, last_seen_at: datetime, chat_id: str) -> None:

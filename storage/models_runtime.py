@@ -37,15 +37,16 @@ class ProcessedUpdate(SQLModel, table=True):
 class Outbox(SQLModel, table=True):
     """A message to send; ``key`` makes a proactive send idempotent."""
 
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),
+                      Index("ix_outbox_chat_status", "channel", "chat_id", "status"))  # per-chat order
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, unique=True)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     channel: str
     chat_id: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = "pending"  # pending | sent | failed
-    attempts: int = 0
+    status: str = "pending"  # pending | sent | failed (the dead letter, after MAX_ATTEMPTS or a refusal)
+    attempts: int = 0  # every failed try counts, whatever the error; ``error`` holds the last one
     next_attempt_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

@@ -20,6 +20,7 @@ class TelegramHarness:
         self.fake, self.server_url, self.db_url = fake, server_url, db_url
         self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
         self.bot: BotApp | None = None
+        self.waited = 0.0  # seconds replies waited before an inline retry (virtual: only self.now moves)
         self.last: dict[int, SentMessage] = {}
         self.queued = 0
         self.files_dir = files_dir()  # the evidence file store (created on the first file)
@@ -34,8 +35,18 @@ class TelegramHarness:
         self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
         channel = self.bot.channels[0]  # poll error backoff: the real 1 s .. 60 s would make fault tests crawl
         channel.retry_delay, channel.max_backoff, channel.poll_grace = 0.05, 0.2, 0.5
+        self.bot.dispatcher.sleep = self.virtual_sleep  # inline reply retries wait on the test clock
         await self.bot.start(serve_http=False, background=False)
         return self.bot
+
+    async def virtual_sleep(self, seconds: float) -> None:
+        """The dispatcher's sleep in tests: moves the test clock instead of waiting."""
+        import asyncio
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+        self.waited += seconds
+        await asyncio.sleep(0)
 
     async def stop(self) -> None:
         if self.bot is not None:

@@ -95,6 +95,18 @@ async def _member_logs(chat: Chat) -> None:
         await chat.send("member", text)
 
 
+async def _owes_two_months(chat: Chat) -> None:
+    """The demo commune's reporting started 1/11: November is overdue and December due, so /baocao asks."""
+    from datetime import date
+
+    from storage.models import Commune
+
+    async with chat.db.transaction() as s:
+        commune = (await s.exec(select(Commune))).one()
+        commune.reporting_start = date(2026, 11, 1)
+        s.add(commune)
+
+
 async def _officer_reports(chat: Chat) -> None:
     await chat.send("officer", "/huy")
     for text in (*OFFICER_REPORT, "1"):
@@ -149,6 +161,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("report", "confirm", "officer", OFFICER_REPORT, "choice", "2", {END, ("report", "fix")}),
     _e("report", "fix", "officer", (*OFFICER_REPORT, "2"), "choice", "5",
        {("report", "item"), ("report", "difficulties"), ("report", "proposals")}),
+    _e("report_period", "pick", "officer", ("/baocao",), "choice", "1", {("report", "item")},
+       prep=_owes_two_months),
     _e("language", "pick", "member", ("/ngonngu",), "choice", "1", {END}),
     _e("invite", "unit", "lead", ("/moi",), "choice", "3", {("invite", "role")}),
     _e("invite", "role", "lead", ("/moi", "3"), "choice", "1", {END}),

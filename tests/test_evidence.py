@@ -246,9 +246,9 @@ async def test_a_stored_photo_is_accepted_at_every_report_question(chat: Chat) -
         shown = (await reach(chat, entry))[-1].text
         question = (shown.split("\n")[0], shown[-70:])  # its head and its choices (a summary gains a line)
         rows = await snapshot(chat.db)
-        flow, step, before = await chat.state("officer")
-        out = await chat.send("officer", None, media=(MediaIn("photo", f"p{n}", key=key, size=len(PHOTO)),))
-        flow2, step2, after = await chat.state("officer")
+        flow, step, before = await chat.state(entry.persona)
+        out = await chat.send(entry.persona, None, media=(MediaIn("photo", f"p{n}", key=key, size=len(PHOTO)),))
+        flow2, step2, after = await chat.state(entry.persona)
         assert (flow2, step2) == (flow, step) and all(q in out[-1].text for q in question), entry.id  # again
         assert {k: v for k, v in after.items() if k not in ("evidence", "_choices")} == \
             {k: v for k, v in before.items() if k not in ("evidence", "_choices")}, entry.id  # nothing lost

@@ -140,7 +140,7 @@ async def test_overdue_digest_and_no_overdue_after_report(app: BotApp) -> None:
                      channel="zalo", chat_id="z1", payload={"text": "x"}, status="failed"))
     got = await planned(app, "2026-12-21T08:00+07:00")
     village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly")
-    assert village["unreachable"] == ["Lò Văn Minh", "Đinh Thị Ba"]
+    assert village["unreachable"] == ["Đinh Thị Ba"] and village["undelivered"] == ["Lò Văn Minh"]
     await run_sweep(app, at("2026-12-21T08:00+07:00"))
     assert await planned(app, "2026-12-21T16:00+07:00") == [
         p for p in await planned(app, "2026-12-21T16:00+07:00") if p["channel"] is None]

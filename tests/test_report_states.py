@@ -100,7 +100,9 @@ async def test_returned_report_is_returned_everywhere_until_resubmitted(
     assert vi("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {returned} returned, "
               "{missing} not reported", what=vi("Unit reports"), done=0, expected=2, on_time=0, late=0,
               returned=1, missing=1) in summary
-    await tg.tap(LEAD, "units")
+    sent = await tg.tap(LEAD, "units")
+    assert f"• {VHXH}" in sent[0].text and f"• {HCC}: {COMMENT}" in sent[0].text
+    assert vi("Returned for correction, not back yet ({n}):", n=1) in sent[0].text
     # status JSON
     st = await _status_json(tg, monkeypatch, capsys, db_url)
     assert (st["expected"], st["submitted"], st["on_time"], st["late"]) == (2, 0, 0, 0)

@@ -159,7 +159,7 @@ def test_every_flow_is_registered_before_the_first_update() -> None:
             "from handlers import engine; Dispatcher(Services(db=None)); print(sorted(engine.registry))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(sorted(["announce", "invite", "join", "language", "log", "mylogs", "report",
-                                      "review", "schedule", "status"]))
+                                      "report_period", "review", "schedule", "status"]))
 
 
 async def test_join_by_sharing_own_contact(tg: TelegramHarness, db: Database) -> None:

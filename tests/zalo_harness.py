@@ -48,6 +48,7 @@ class ZaloHarness:
         self.tg_fake, self.tg_base = telegram if telegram else (None, None)
         self.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
         self.bot: BotApp | None = None
+        self.waited = 0.0  # seconds replies waited before an inline retry (virtual: only self.now moves)
         self._seen = 0
         self.files_dir = files_dir()  # the evidence file store (created on the first file)
         self.env: dict[str, str] = {}  # more settings, e.g. CDSBOT_MAX_FILE_MB
@@ -75,12 +76,22 @@ class ZaloHarness:
         db = Database(self.db_url)
         services = Services(db=db, tz=settings.timezone, clock=lambda: self.now)
         self.bot = BotApp.build(settings, db=db, services=services, poll_timeout=1)
+        self.bot.dispatcher.sleep = self.virtual_sleep  # inline reply retries wait on the test clock
         zalo = self.zalo
         zalo.poll_interval, zalo.retry_delay = 0.02, 0.05  # the real 1 s gaps would make every test crawl
         zalo.client.timeout, zalo.client.backoff, zalo.client.max_retries = 1.0, 0.01, 1
         await self.bot.start(serve_http=False, background=False)
         self._seen = len(self.fake.sent_messages)
         return self.bot
+
+    async def virtual_sleep(self, seconds: float) -> None:
+        """The dispatcher's sleep in tests: moves the test clock instead of waiting."""
+        import asyncio
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+        self.waited += seconds
+        await asyncio.sleep(0)
 
     async def stop(self) -> None:
         if self.bot is not None:

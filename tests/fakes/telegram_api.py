@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -56,6 +57,18 @@ class _RawFault:
     stall: float
 
 
+@dataclass
+class _SendFault:
+    """A fault on the answer to a call (see ``fault_next``)."""
+
+    status: int
+    body: JsonDict | str | None
+    delay: float
+    deliver: bool
+    chat_id: str | None
+    remaining: int
+
+
 class FakeTelegramApi(BotApiMethods):
     """In-memory Bot API. Serve ``.app`` with aiohttp_server or call ``start()``; one instance per loop.
 
@@ -70,6 +83,7 @@ class FakeTelegramApi(BotApiMethods):
         self._methods = self.method_table()
         self._update_ids = itertools.count(1)
         self._failures: dict[str, list[_Failure]] = {}
+        self._send_faults: dict[str, list[_SendFault]] = {}
         self._delays: dict[str, float] = {}
         self._raw_faults: dict[str, list[_RawFault]] = {}  # answers that are not the Bot API envelope
         self._runner: web.AppRunner | None = None
@@ -130,10 +144,23 @@ class FakeTelegramApi(BotApiMethods):
         200 that is not JSON) after sleeping ``stall`` seconds (a slow answer: the client may time out)."""
         self._raw_faults.setdefault(method.lower(), []).append(_RawFault(status, body, content_type, times, stall))
 
+    def fault_next(self, method: str, *, status: int = 200, body: JsonDict | str | None = None,
+                   delay: float = 0.0, deliver: bool = False, chat_id: int | str | None = None,
+                   times: int = 1) -> None:
+        """Spoil the answer to the next ``times`` calls of ``method`` (only those to ``chat_id`` if given).
+
+        ``deliver``: the call is carried out first (the message is recorded in ``.sent``, as when the
+        platform delivered it and only its answer went wrong). Then, after ``delay`` seconds (longer than
+        the client's timeout: a timeout), the answer is HTTP ``status`` with ``body``: a dict as JSON, a
+        str as text/html (garbage), None: the real answer when delivered, else an empty body."""
+        fault = _SendFault(status, body, delay, deliver, None if chat_id is None else str(chat_id), times)
+        self._send_faults.setdefault(method.lower(), []).append(fault)
+
     def clear_faults(self) -> None:
-        """Forget every injected failure and delay."""
+        """Forget every injected failure, spoiled answer and delay."""
         self._failures.clear()
         self._raw_faults.clear()
+        self._send_faults.clear()
         self._delays.clear()
 
     def delay(self, method: str, seconds: float) -> None:
@@ -220,6 +247,8 @@ class FakeTelegramApi(BotApiMethods):
             if raw.stall:
                 await asyncio.sleep(raw.stall)
             return web.Response(status=raw.status, text=raw.body, content_type=raw.content_type)
+        if handler is not None and (fault := self._take_send_fault(name, params)) is not None:
+            return await self._faulty_answer(fault, handler, params)
         if failures := self._failures.get(name.lower()):
             failure = failures[0]
             failure.remaining -= 1
@@ -231,6 +260,32 @@ class FakeTelegramApi(BotApiMethods):
         except ApiError as exc:
             return exc.response()
         return web.json_response({"ok": True, "result": result})
+
+    def _take_send_fault(self, name: str, params: JsonDict) -> _SendFault | None:
+        for fault in self._send_faults.get(name.lower(), []):
+            if fault.chat_id is None or fault.chat_id == str(params.get("chat_id")):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._send_faults[name.lower()].remove(fault)
+                return fault
+        return None
+
+    async def _faulty_answer(self, fault: _SendFault, handler: Any, params: JsonDict) -> web.Response:
+        result: Any = None
+        if fault.deliver:
+            try:
+                result = await handler(params)
+            except ApiError as exc:
+                return exc.response()
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if isinstance(fault.body, str):
+            return web.Response(text=fault.body, status=fault.status, content_type="text/html")
+        if fault.body is not None:
+            return web.json_response(fault.body, status=fault.status)
+        if fault.deliver:
+            return web.json_response({"ok": True, "result": result}, status=fault.status)
+        return web.Response(status=fault.status)
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

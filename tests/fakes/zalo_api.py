@@ -95,6 +95,8 @@ class _Fault:
     http_status: int | None
     headers: dict[str, str] | None
     drop: bool
+    deliver: bool = False
+    chat_id: str | None = None
 
 
 class FakeZaloApi:
@@ -181,13 +183,18 @@ class FakeZaloApi:
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
         drop: bool = False,
+        deliver: bool = False,
+        chat_id: str | None = None,
     ) -> None:
         """Fault for the next ``times`` calls of ``method`` (any method if None).
 
         ``status`` is the envelope's error_code (None: answer normally after ``delay``); ``body`` a dict
         replaces the envelope, a str is sent as text/html (e.g. ``HTML_502``); ``drop`` closes the socket.
+        ``deliver``: the call is carried out first (the send is recorded, as when Zalo delivered it and
+        only the answer went wrong); ``chat_id``: only calls to that chat take the fault.
         """
-        self._faults.append(_Fault(method, status, body, delay, times, http_status, headers, drop))
+        self._faults.append(_Fault(method, status, body, delay, times, http_status, headers, drop, deliver,
+                                   chat_id))
 
     def rate_limit(self, burst: int, per_second: float) -> None:
         """Token bucket over send* methods: beyond it they answer 429 Quota exceeded."""
@@ -231,8 +238,14 @@ class FakeZaloApi:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append((method, params))
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
+            if fault.deliver and (handler := getattr(self, f"_m_{method}", None)) is not None:
+                delivered = await handler(params)
+                if fault.status is None and fault.body is None and not fault.drop:
+                    if fault.delay:
+                        await self._wait(fault.delay)
+                    return delivered
             if fault.delay:
                 await self._wait(fault.delay)
             if fault.drop:
@@ -252,9 +265,9 @@ class FakeZaloApi:
             return self._error(429)
         return await handler(params)
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> _Fault | None:
         for fault in self._faults:
-            if fault.method in (None, method):
+            if fault.method in (None, method) and fault.chat_id in (None, str(params.get("chat_id"))):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
