@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import metrics
 from bot.errors import AnswerUnreadable, ChannelError, RateLimited
 from handlers.messages import Outgoing
+from handlers.offered import record_sent
 from handlers.outbox_payload import from_payload, to_payload
 from storage import hot
 from storage.db import Database
@@ -157,8 +159,9 @@ class OutboxSender:
         async with self.db.hot_connection() as conn:  # in flight from here: a crash leaves the row "in doubt"
             await conn.execute(update(Outbox).where(Outbox.id == row.id).values(sending_at=now))  # type: ignore[arg-type]
         error: Exception | None = None
+        out = from_payload(row.payload)
         try:
-            await sender.send(row.chat_id, from_payload(row.payload), bulk=True)
+            await sender.send(row.chat_id, await self._rendered(sender, row, out), bulk=True)
         except Exception as exc:  # noqa: BLE001  every failure is an attempt, whatever raised it
             error = exc
             if not isinstance(exc, ChannelError):
@@ -168,6 +171,9 @@ class OutboxSender:
         # a crash inside that gap is the only way a message goes out twice.
         async with self.db.hot_connection() as conn:
             await conn.execute(update(Outbox).where(Outbox.id == row.id).values(**values))  # type: ignore[arg-type]
+            if values["status"] == "sent" and out.choices and not (row.key or "").startswith("reply:"):
+                # what a typed "1" means from now on: the choices the person has actually seen
+                await record_sent(conn, row.channel, row.chat_id, out, now, f"outbox:{row.id}")
         if values["status"] == "pending":
             log.info("outbox %s to %s: attempt %d failed (%s); next at %s", row.id, row.channel,
                      values["attempts"], values["error"], values["next_attempt_at"].isoformat())
@@ -182,6 +188,21 @@ class OutboxSender:
                     await self.on_undeliverable(row, exc)
                 except Exception:
                     log.exception("outbox %s: rerouting after the failure did not work", row.id)
+
+    async def _rendered(self, sender: Sender, row: Outbox, out: Outgoing) -> Outgoing:
+        """Choices as a numbered list where the channel has no buttons, the hint in the person's language."""
+        caps = getattr(sender, "caps", None)
+        if not out.choices or caps is None or caps.buttons:
+            return out
+        from handlers.dispatch import render
+        from locales.i18n import use_locale
+
+        locale = None
+        if row.person_id is not None:
+            async with self.db.session() as s:
+                locale = (await s.exec(select(Person.locale).where(Person.id == row.person_id))).first()
+        with use_locale(locale):
+            return render([out], dataclasses.replace(caps, max_text=1_000_000))[0]  # the adapter splits long text
 
     async def run_forever(self, idle: float = 1.0) -> None:
         while True:

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot.outbox import send_replies
 from handlers import engine
+from handlers import offered as offered_mod
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
 from handlers.outbox_payload import to_payload
@@ -71,18 +72,21 @@ class Dispatcher:
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
             version = state.version
+            offered = state.data.pop(offered_mod.KEY, None)  # kept beside the flow's answers, not in them
             turn = Turn(session=s, incoming=msg, state=state, person=person, now=now,
-                        services=self.services, caps=caps, unit=unit)
+                        services=self.services, caps=caps, unit=unit, offered=offered)
             locale = person.locale if person else (
                 state.data.get("_locale")
                 or ("en" if (msg.language_code or "").startswith("en") else self.services.default_locale))
             with use_locale(locale):
                 await self._route(turn)
-            await _save_state(conn, state, version, turn)
             with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
-                rendered = render(turn.out, caps)  # "(reply with a number)" in the person's language
+                parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
+            rendered = [p for group in parts for p in group]
             held = bool(rendered) and await hot.reply_backlog(conn, msg.channel, msg.chat_id, now)
             out = await _to_outbox(conn, msg, rendered, turn.now, held)
+            _remember_offer(turn, parts, out)
+            await _save_state(conn, state, version, turn)
         for callback in turn.after_commit:
             callback()
         return out, held
@@ -143,6 +147,8 @@ class Dispatcher:
         if parsed is not None:
             await route_command(turn, parsed[0], parsed[1])
             return
+        if await offered_mod.typed_offer(turn):  # "1" or "đã gửi" after a reminder: as the button's tap
+            return
         from reminders.actions import handle_reminder_action
 
         if await handle_reminder_action(turn):
@@ -198,8 +204,20 @@ async def _person_for(session, conn: AsyncConnection, msg: Incoming) -> tuple[Pe
     return person, (UnitRef(unit_id, unit_kind, unit_name) if unit_id is not None else None)
 
 
+def _remember_offer(turn: Turn, parts: list[list[Outgoing]], sent: list[Outgoing]) -> None:
+    """The last message of this turn that shows choices decides what a typed number means next."""
+    last = max((i for i, o in enumerate(turn.out) if o.choices), default=None)
+    if last is None:
+        return  # no choices shown: earlier ones still apply
+    index = sum(len(group) for group in parts[:last + 1]) - 1  # its last part carries the choices
+    ref = f"outbox:{sent[index].outbox_id}" if sent[index].outbox_id is not None else f"reply:{turn.incoming.update_id}"
+    turn.offered = offered_mod.add_offer(turn.offered, turn.out[last], turn.now, ref)
+
+
 async def _save_state(conn: AsyncConnection, state: ChatState, version: int, turn: Turn) -> None:
     data = state.data if state.flow else {k: v for k, v in state.data.items() if k == "_locale"}
+    if turn.offered is not None:
+        data = {**data, offered_mod.KEY: turn.offered}
     if state.id is None:
         ok = await hot.insert_state(conn, {"channel": state.channel, "chat_id": state.chat_id, "version": 1,
                                            "flow": state.flow, "step": state.step, "data": data,

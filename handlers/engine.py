@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from handlers.turn import Turn
 from locales.i18n import _
 from locales.textnorm import fold
 
-__all__ = ["Answer", "Flow", "Prompt", "Step", "register", "registry", "resolve_choice"]
+__all__ = ["Answer", "Flow", "Prompt", "Step", "matching_choices", "register", "registry", "resolve_choice"]
 
 MAX_TEXT = 2000
 
@@ -73,6 +74,11 @@ async def _maybe(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
+def _words(text: str) -> str:
+    """Folded text with punctuation as spaces: "Đã gửi — tháng 11/2026" → "da gui thang 11 2026"."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
 def resolve_choice(text: str, choices: list[list[str]]) -> str | None:
     """Match a typed number ("2"), a label with or without diacritics, or a unique label prefix."""
     t = fold(text).rstrip(".)")
@@ -81,11 +87,21 @@ def resolve_choice(text: str, choices: list[list[str]]) -> str | None:
     if t.isdecimal():  # not isdigit(): "²" is a digit int() refuses; 5,000 digits are refused too
         i = int(t) if len(t) <= 4 else 0
         return choices[i - 1][1] if 1 <= i <= len(choices) else None
-    exact = [p for label, p in choices if fold(label) == t]
+    exact = [p for label, p in choices if fold(label) == t] or [p for label, p in choices if _words(label) == _words(t)]
     if exact:
         return exact[0]
-    prefix = [p for label, p in choices if fold(label).startswith(t) and len(t) >= 2]
-    return prefix[0] if len(prefix) == 1 else None
+    prefix = matching_choices(text, choices)
+    return prefix[0][1] if len(prefix) == 1 else None
+
+
+def matching_choices(text: str, choices: list[list[str]]) -> list[list[str]]:
+    """The choices whose label starts with the typed words (at least two letters), ignoring case,
+    diacritics and punctuation: "đã gửi" fits every "Đã gửi — <period>"."""
+    t = fold(text).rstrip(".)")
+    w = _words(t)
+    if len(t) < 2 or not w:
+        return []
+    return [[label, p] for label, p in choices if fold(label).startswith(t) or _words(label).startswith(w)]
 
 
 async def ask(turn: Turn, step: Step, note: str | None = None) -> None:

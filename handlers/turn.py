@@ -53,6 +53,7 @@ class Turn:
     out: list[Outgoing] = field(default_factory=list)
     after_commit: list[Any] = field(default_factory=list)
     unit: UnitRef | None = None  # the person's unit, when the dispatcher loaded it with the person
+    offered: dict[str, Any] | None = None  # choices last offered outside a flow (handlers/offered.py)
 
     @property
     def tz(self) -> ZoneInfo:

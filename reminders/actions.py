@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import select
 
 from bot.outbox import enqueue
+from handlers.offered import STANDALONE
 from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
@@ -48,7 +49,7 @@ async def handle_reminder_action(turn: Turn) -> bool:
         return False
     payload = msg.payload or ""
     kind, _sep, rest = payload.partition(":")
-    if kind in ("snooze", "leadsent", "steersent", "remind"):
+    if kind in STANDALONE:  # a tap, or typed words the dispatcher matched to one (handlers/offered.py)
         parts = rest.split(":")
         if not rest or len(parts) != {"snooze": 3, "leadsent": 1, "steersent": 2, "remind": 2}[kind] \
                 or not all(parts):  # a forged or cut-off button

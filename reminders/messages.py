@@ -50,7 +50,7 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
                 p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
             lines.append(f"• {_what(p.stream)} — {label}: {when}")
             choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
-        lines.append(_("When one has been sent, tap its button and its reminders stop."))
+        lines.append(_("When one has been sent, choose it below and its reminders stop."))
         if any(p.stage not in ("overdue", "snoozed") for p in items):  # as for one reminder: no snooze after
             choices += [Choice(_("Remind me in 2 hours"), "snooze:2h:steering:all"),
                         Choice(_("Remind me tomorrow"), "snooze:tomorrow:steering:all")]
@@ -74,7 +74,9 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
             if p.undelivered:
                 lines.append(_("Reminders could not be delivered (the chat platform refused or failed): {names}",
                                names=", ".join(p.undelivered)))
-            choices = (Choice(_("Remind them again"), f"remind:{p.stream}:{p.period}"),) if p.missing else ()
+            again = {"village_monthly": _("Remind the villages again"),  # distinct words: two digests can
+                     "unit_monthly": _("Remind the units again")}.get(p.stream, _("Remind them again"))  # come together
+            choices = (Choice(again, f"remind:{p.stream}:{p.period}"),) if p.missing else ()
             return Outgoing(text="\n".join(lines), choices=choices)
         if p.stage.startswith("returned"):
             text = _("The lead office returned {what} for {period} and is waiting for it to come back: "
