@@ -35,6 +35,8 @@ class Plan(SQLModel, table=True):
     title: str
     key: str
     year: int
+    number: str | None = None  # "45/KH-UBND": with commune and year, the document's identity
+    issued_on: date | None = None
     source_file: str | None = None
     imported_at: datetime = Field(default_factory=utcnow)
 

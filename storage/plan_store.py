@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from locales.textnorm import normalize_name
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
+from storage.plan_diff import find_plan, plan_key
 from storage.plan_import.model import ParsedPlan
 from storage.units import get_or_create_unit
 
@@ -41,13 +41,14 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
     if commune.reporting_start is None:  # nothing due before the plan arrived is owed
         commune.reporting_start = now.astimezone(tz or DEFAULT_TZ).date()
         session.add(commune)
-    key = normalize_name(parsed.title)
-    plan = (await session.exec(select(Plan).where(
-        Plan.commune_id == commune.id, Plan.year == parsed.year, Plan.key == key))).first()
+    key = plan_key(parsed)
+    plan = await find_plan(session, commune, parsed)  # the same document, whatever the file is called
     created = plan is None
     if plan is None:
         plan = Plan(commune_id=commune.id, title=parsed.title, key=key, year=parsed.year, imported_at=now)
         session.add(plan)
+    plan.key, plan.title = key, parsed.title
+    plan.number, plan.issued_on = parsed.number, parsed.issued
     plan.source_file = source_file
     await session.flush()
 
@@ -150,6 +151,9 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
         "title": plan.title,
         "commune": commune.name,
         "year": plan.year,
+        "number": plan.number,
+        "issued": plan.issued_on.isoformat() if plan.issued_on else None,
+        "source_file": plan.source_file,
         "tasks": [{
             "code": t.code,
             "section": sections.get(t.section_id) if t.section_id else None,
