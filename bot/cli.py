@@ -58,6 +58,8 @@ async def _plan_show(args: argparse.Namespace) -> int:
             for p in data["plans"]:
                 print(f"{p['commune']} · {p['year']} · {p['title']}")
                 print(f"  {len(p['tasks'])} tasks, {len(p['indicators'])} indicators")
+                for phrase, members in p["groups"].items():
+                    print(f"  '{phrase}' → {', '.join(members) or 'no unit in the org tree yet'}")
         return 0
 
     return await _with_db(run)
@@ -156,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--commune")
     show.add_argument("--json", action="store_true")
     show.set_defaults(fn=_plan_show)
+    __import__("bot.cli_plan").cli_plan.add_owner_commands(plan)
 
     org = sub.add_parser("org", help="org list").add_subparsers(dest="sub", required=True)
     oi = org.add_parser("import", help="import units and people from .csv/.xlsx")

@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.db import Database
 
-__all__ = ["add_import_arguments", "plan_import"]
+__all__ = ["add_import_arguments", "add_owner_commands", "plan_import"]
 
 
 def add_import_arguments(imp: argparse.ArgumentParser) -> None:
@@ -109,3 +109,64 @@ def _dry_run(args: argparse.Namespace, diff: Any, head: dict[str, Any]) -> int:
     _print_diff(diff, sys.stdout)
     print("nothing was written" + ("; removing rows needs --replace" if diff.removed else ""))
     return 0
+
+
+async def plan_assign(args: argparse.Namespace) -> int:
+    from bot.cli import _print_json, _with_db
+    from storage.plan_owners import assign_owners
+    from storage.units import require_commune
+
+    async def run(db: Database) -> int:
+        async with db.transaction() as s:
+            commune = await require_commune(s, args.commune)
+            res = await assign_owners(s, commune, args.code, args.unit, kind=args.kind, plan_name=args.plan)
+        if args.json:
+            _print_json(res)
+        else:
+            print(f"{res['kind']} {res['code']} is now reported by {', '.join(res['units'])} "
+                  "(kept on re-import)")
+        return 0
+
+    return await _with_db(run)
+
+
+async def plan_check(args: argparse.Namespace) -> int:
+    from bot.cli import _print_json, _with_db
+    from storage.plan_owners import check_plans
+    from storage.units import require_commune
+
+    async def run(db: Database) -> int:
+        async with db.session() as s:
+            res = await check_plans(s, await require_commune(s, args.commune))
+        if args.json:
+            _print_json(res)
+        else:
+            for title, key in (("items nobody can report", "unreportable"),
+                               ("units named by the plan with nobody on the org list", "missing_units"),
+                               ("tasks with no due date", "no_due_date")):
+                print(f"{title}: {len(res[key])}")
+                for row in res[key]:
+                    print(f"  {row}")
+            for phrase, members in res["groups"].items():
+                print(f"'{phrase}' → {', '.join(members) or 'no unit in the org tree yet'}")
+        return 1 if res["unreportable"] else 0
+
+    return await _with_db(run)
+
+
+def add_owner_commands(plan: Any) -> None:
+    """`plan assign` and `plan check` under the `plan` sub-command."""
+    asg = plan.add_parser("assign", help="set who reports a task or indicator (kept on re-import)")
+    asg.add_argument("code", help="the item's code in the plan, e.g. N4.KQ1 or II.3")
+    asg.add_argument("--commune", required=True)
+    asg.add_argument("--unit", action="append", required=True, help="a unit of the org tree; repeat for several")
+    asg.add_argument("--plan", help="the plan's title or number when several plans have this code")
+    kind = asg.add_mutually_exclusive_group()
+    kind.add_argument("--task", dest="kind", action="store_const", const="task")
+    kind.add_argument("--indicator", dest="kind", action="store_const", const="indicator")
+    asg.add_argument("--json", action="store_true")
+    asg.set_defaults(fn=plan_assign)
+    chk = plan.add_parser("check", help="items nobody can report, units missing from the org list, no due date")
+    chk.add_argument("--commune", required=True)
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(fn=plan_check)

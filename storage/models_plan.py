@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlalchemy import Column, Numeric, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
@@ -64,6 +64,7 @@ class Task(SQLModel, table=True):
     due_kind: str = "none"
     output: str | None = None
     detail: str | None = None
+    owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
 
 
 class TaskUnit(SQLModel, table=True):
@@ -87,6 +88,7 @@ class Indicator(SQLModel, table=True):
     target_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
     target_bool: bool | None = None
     answer_kind: str = Field(default="number", sa_column_kwargs={"server_default": "number"})
+    owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
 
 
 class IndicatorUnit(SQLModel, table=True):

@@ -13,9 +13,16 @@ from locales.textnorm import normalize_name
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
 from storage.models_report import ReportItem
 from storage.plan_import.model import ParsedIndicator, ParsedPlan, ParsedTask
+from storage.unit_groups import LEAD_GROUP
 from storage.units import unit_key_of
 
-__all__ = ["PlanDiff", "diff_plan", "find_plan", "plan_key"]
+__all__ = ["PlanDiff", "diff_plan", "find_plan", "indicator_owners", "plan_key"]
+
+
+def indicator_owners(ind: ParsedIndicator) -> list[str]:
+    """Who reports an indicator: its owner units, or (a result with no owner of its own) the lead
+    office until someone is assigned."""
+    return ind.owner_units or [LEAD_GROUP]
 
 
 def plan_key(parsed: ParsedPlan) -> str:
@@ -87,7 +94,8 @@ def _task_changes(old: Task, new: ParsedTask, sections: dict[int, str], units: d
         what.append("section")
     if old.due_text != new.due.text or old.due_date != new.due.date:
         what.append("deadline")
-    if sorted(units.get((old.id, "lead"), [])) != sorted(_keys(new.lead_units, commune)):  # type: ignore[arg-type]
+    if not old.owners_assigned and \
+            sorted(units.get((old.id, "lead"), [])) != sorted(_keys(new.lead_units, commune)):  # type: ignore[arg-type]
         what.append("lead units")
     if sorted(units.get((old.id, "partner"), [])) != sorted(_keys(new.partner_units, commune)):  # type: ignore[arg-type]
         what.append("partner units")
@@ -107,7 +115,8 @@ def _indicator_changes(old: Indicator, new: ParsedIndicator, sections: dict[int,
         what.append("unit")
     if old.target_text != new.target.text:
         what.append("target")
-    if sorted(units.get((old.id, "owner"), [])) != sorted(_keys(new.owner_units, commune)):  # type: ignore[arg-type]
+    if not old.owners_assigned and \
+            sorted(units.get((old.id, "owner"), [])) != sorted(_keys(indicator_owners(new), commune)):  # type: ignore[arg-type]
         what.append("owner units")
     return what
 

@@ -38,8 +38,8 @@ def plan_warnings(plan: ParsedPlan) -> list[str]:
                    f"{_codes(no_lead)}")
     no_owner = [i.code for i in plan.indicators if not i.owner_units]
     if no_owner:
-        out.append(f"{len(no_owner)} indicator(s) have no owner unit, so nobody will be asked to report "
-                   f"them: {_codes(no_owner)}")
+        out.append(f"{len(no_owner)} indicator(s) have no owner unit of their own: the lead office is asked "
+                   f"for them until `cdsbot plan assign CODE --unit …`: {_codes(no_owner)}")
     no_due = [t.code for t in plan.tasks if t.due.kind == "none"]
     if no_due:
         out.append(f"{len(no_due)} task(s) have no deadline: {_codes(no_due)}")
