@@ -12,6 +12,7 @@ from bot.errors import InputError
 from handlers.counts import read_amount
 from handlers.textcheck import clean_text, has_words
 from locales.i18n import N_, _, fmt_number
+from locales.targets import short_target
 from locales.textcut import shorten
 from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
@@ -48,6 +49,8 @@ async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]
     for i in inds:
         items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": shorten(i.name, 300),
                       "unit": i.unit, "op": i.target_op, "target": i.target_text,
+                      "target_short": short_target(i.target_text, i.target_op, i.target_value, i.unit,
+                                                   i.target_bool),
                       "percent": (i.unit or "").strip() == "%", "answer": i.answer_kind})
     return items
 

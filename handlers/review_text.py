@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.report_items import TASK_STATUSES, show_value
 from locales.i18n import _, fmt_datetime
+from locales.targets import short_target
 from locales.textcut import shorten
 from reminders.calendar import DEFAULT_TZ
 from storage.evidence import evidence_counts
@@ -51,8 +52,9 @@ async def review_lines(session: AsyncSession, report: Report, period_label: str,
             value = show_value(shown, {"status": it.status, "bool": it.value_bool, "text": it.note,
                                        "value": str(it.value_num) if it.value_num is not None else None},
                                width=300)
-            target = ind.target_text if ind and ind.target_text else _("none set")
-            unit_txt = f" ({ind.unit.strip()})" if ind and (ind.unit or "").strip() else ""
+            target = short_target(ind.target_text, ind.target_op, ind.target_value, ind.unit, ind.target_bool) \
+                if ind and ind.target_text else _("none set")
+            unit_txt = f" ({ind.unit.strip()})" if ind and (ind.unit or "").strip() and target == ind.target_text else ""
             body = _("Result: {value} — target {target}{unit}", value=value, target=target, unit=unit_txt)
         lines = [f"• {head}", f"   {body}"]
         if files.get((it.kind, it.ref_id)):
