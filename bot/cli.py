@@ -42,32 +42,6 @@ async def _db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
-async def _plan_import(args: argparse.Namespace) -> int:
-    from storage.plan_import.parse import parse_plan_file
-    from storage.plan_store import save_plan
-    from storage.units import get_or_create_commune
-
-    parsed = parse_plan_file(Path(args.file), year=args.year)  # raises ImportFailed before any write
-
-    async def run(db: Database) -> int:
-        async with db.transaction() as s:
-            commune = await get_or_create_commune(s, args.commune)
-            res = await save_plan(s, commune, parsed, source_file=Path(args.file).name)
-        verb = "imported" if res.created else "updated"
-        summary = {"plan": res.plan.title, "year": res.plan.year, "commune": commune.name,
-                   "created": res.created, "tasks": res.tasks, "indicators": res.indicators,
-                   "sections": res.sections, "units_created": res.units_created, "removed": res.removed}
-        if args.json:
-            _print_json(summary)
-        else:
-            print(f"{verb} plan '{res.plan.title}' ({res.plan.year}) for {commune.name}: "
-                  f"{res.tasks} tasks, {res.indicators} indicators in {res.sections} sections; "
-                  f"{res.units_created} new units" + (f"; {res.removed} rows removed" if res.removed else ""))
-        return 0
-
-    return await _with_db(run)
-
-
 async def _plan_show(args: argparse.Namespace) -> int:
     from storage.plan_store import plans_as_dict
     from storage.units import require_commune
@@ -84,6 +58,8 @@ async def _plan_show(args: argparse.Namespace) -> int:
             for p in data["plans"]:
                 print(f"{p['commune']} · {p['year']} · {p['title']}")
                 print(f"  {len(p['tasks'])} tasks, {len(p['indicators'])} indicators")
+                for phrase, members in p["groups"].items():
+                    print(f"  '{phrase}' → {', '.join(members) or 'no unit in the org tree yet'}")
         return 0
 
     return await _with_db(run)
@@ -173,16 +149,16 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply migrations").set_defaults(fn=_db_upgrade)
 
     plan = sub.add_parser("plan", help="plans").add_subparsers(dest="sub", required=True)
+    from bot.cli_plan import add_import_arguments, plan_import
+
     imp = plan.add_parser("import", help="import a plan appendix (.docx .xlsx .csv .txt .md)")
-    imp.add_argument("file")
-    imp.add_argument("--commune", required=True)
-    imp.add_argument("--year", type=int)
-    imp.add_argument("--json", action="store_true")
-    imp.set_defaults(fn=_plan_import)
+    add_import_arguments(imp)
+    imp.set_defaults(fn=plan_import)
     show = plan.add_parser("show", help="show imported plans")
     show.add_argument("--commune")
     show.add_argument("--json", action="store_true")
     show.set_defaults(fn=_plan_show)
+    __import__("bot.cli_plan").cli_plan.add_owner_commands(plan)
 
     org = sub.add_parser("org", help="org list").add_subparsers(dest="sub", required=True)
     oi = org.add_parser("import", help="import units and people from .csv/.xlsx")

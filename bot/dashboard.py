@@ -175,7 +175,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
         "streams": _streams(data, villages, unit_period, now),
         "indicators": {"counts": counts, "items": [
             {"code": i.code, "name": i.name, "status": i.status, "status_label": i.status_vi,
-             "target": i.target_text, "latest": fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status,
+             "target": i.target_short, "target_text": i.target_text, "latest": fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status,
                                                           i.latest_text),
              "latest_value": i.latest_value, "percent_of_target": percent_of_target(i), "reported_in": i.reported_in,
              "owner_units": i.owner_units}

@@ -61,7 +61,7 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                none=counts["no_data"], ok=counts["on_track"])]
     for r in rows[:SCREEN]:
         lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
-                     f"{_value(r)} / {r.target_text or '—'} ({_(_STATUS[r.status])})")
+                     f"{_value(r)} / {r.target_short or '—'} ({_(_STATUS[r.status])})")
     if len(rows) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
     turn.reply("\n".join(lines))

@@ -99,7 +99,9 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
     if kind == "task":
         choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
         return engine.Prompt(head + "\n" + _("Status of this task?"), choices)
-    target = _("Target: {t}", t=item["target"]) if item.get("target") else ""
+    target = _("Target: {t}", t=item.get("target_short") or item["target"]) if item.get("target") else ""
+    if item.get("target_short") and item["target_short"] != item.get("target"):  # the sentence, in full
+        target += "\n" + _("Expected result: {t}", t=item["target"])
     if kind == "choice":
         return engine.Prompt(f"{head}\n{target}\n" + _("Achieved this period?"),
                              (Choice(_("Achieved"), "yes"), Choice(_("Not achieved"), "no")) + unchanged)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InputError
 from handlers.counts import read_amount
 from handlers.textcheck import clean_text, has_words
 from locales.i18n import N_, _, fmt_number
+from locales.targets import short_target
 from locales.textcut import shorten
-from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit
+from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
+from storage.unit_groups import groups_of
 
 __all__ = ["RESULT_TEXT_MAX", "TASK_STATUSES", "answer_kind", "fits", "load_items", "parse_indicator_value",
            "parse_result_text", "previous_answers", "show_value"]
@@ -31,12 +33,15 @@ _PLACES = Decimal("0.0001")  # Numeric(18, 4)
 
 
 async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]]:
-    """Tasks the unit leads and indicators it owns, in plan order."""
-    tasks = (await session.exec(select(Task).join(TaskUnit, TaskUnit.task_id == Task.id).where(
-        TaskUnit.unit_id == unit_id, TaskUnit.role == "lead").order_by(Task.plan_id, Task.position))).all()
-    inds = (await session.exec(select(Indicator).join(IndicatorUnit, IndicatorUnit.indicator_id == Indicator.id)
-                               .where(IndicatorUnit.unit_id == unit_id)
-                               .order_by(Indicator.plan_id, Indicator.position))).all()
+    """Tasks the unit leads and indicators it owns, in plan order — its own and those of the groups
+    it belongs to ("Các phòng, ban chuyên môn…": every office)."""
+    unit = await session.get(Unit, unit_id)
+    ids = [unit_id, *(await groups_of(session, unit) if unit else [])]
+    tasks = list({t.id: t for t in (await session.exec(select(Task).join(TaskUnit, TaskUnit.task_id == Task.id).where(
+        col(TaskUnit.unit_id).in_(ids), TaskUnit.role == "lead").order_by(Task.plan_id, Task.position))).all()}.values())
+    inds = list({i.id: i for i in (await session.exec(
+        select(Indicator).join(IndicatorUnit, IndicatorUnit.indicator_id == Indicator.id)
+        .where(col(IndicatorUnit.unit_id).in_(ids)).order_by(Indicator.plan_id, Indicator.position))).all()}.values())
     items: list[dict[str, Any]] = []
     for t in tasks:
         items.append({"kind": "task", "id": t.id, "code": t.code, "title": shorten(t.title, 300),
@@ -44,6 +49,8 @@ async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]
     for i in inds:
         items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": shorten(i.name, 300),
                       "unit": i.unit, "op": i.target_op, "target": i.target_text,
+                      "target_short": short_target(i.target_text, i.target_op, i.target_value, i.unit,
+                                                   i.target_bool),
                       "percent": (i.unit or "").strip() == "%", "answer": i.answer_kind})
     return items
 

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.report_items import TASK_STATUSES, show_value
 from locales.i18n import _, fmt_datetime
+from locales.targets import short_target
 from locales.textcut import shorten
 from reminders.calendar import DEFAULT_TZ
 from storage.evidence import evidence_counts
@@ -51,10 +52,12 @@ async def review_lines(session: AsyncSession, report: Report, period_label: str,
             value = show_value(shown, {"status": it.status, "bool": it.value_bool, "text": it.note,
                                        "value": str(it.value_num) if it.value_num is not None else None},
                                width=300)
-            target = ind.target_text if ind and ind.target_text else _("none set")
+            target = short_target(ind.target_text, ind.target_op, ind.target_value, ind.unit, ind.target_bool) \
+                if ind and ind.target_text else _("none set")
             unit = (ind.unit or "").strip() if ind else ""
-            # "≥80%" already says its unit: never "≥80% (%)"
-            unit_txt = f" ({unit})" if unit and not target.rstrip().lower().endswith(unit.lower()) else ""
+            # a short target ("≥ 5 sáng kiến") or one that says its unit ("≥80%") is never followed by it again
+            unit_txt = f" ({unit})" if unit and ind and target == ind.target_text \
+                and not target.rstrip().lower().endswith(unit.lower()) else ""
             body = _("Result: {value} — target {target}{unit}", value=value, target=target, unit=unit_txt)
         lines = [f"• {head}", f"   {body}"]
         if files.get((it.kind, it.ref_id)):

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.activity_catalog import default_catalog
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
+from locales.targets import short_target
 from reminders import calendar as cal
 from reminders.streams import Stream, default_streams
 from storage.evidence import evidence_counts
@@ -60,6 +61,7 @@ class ReportLine:
     achieved: bool | None = None
     target_text: str = ""
     unit: str | None = None
+    target_short: str = ""  # "≥ 90%" for a target written as a sentence (locales.targets)
     assessment: str | None = None  # indicator: on_track | at_risk | off_track | no_data
     note: str | None = None  # the short text of a qualitative result
     answer_kind: str = "task"  # task, or an indicator's number | choice | status (storage.models_plan)
@@ -115,6 +117,11 @@ class IndicatorRow:
     answer_kind: str = "number"  # number | choice | status (a qualitative result: status code and text)
     latest_status: str | None = None
     latest_text: str | None = None
+
+    @property
+    def target_short(self) -> str:
+        """The target as shown: "≥ 90%" for a sentence, the cell as written otherwise."""
+        return short_target(self.target_text, self.target_op, self.target_value, self.unit)
 
 
 @dataclass
@@ -289,6 +296,8 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
             lines.append(ReportLine("indicator", ind.code if ind else "?", ind.name if ind else "",
                                     status=status, value=value, achieved=achieved,
                                     target_text=ind.target_text if ind else "", unit=ind.unit if ind else None,
+                                    target_short=short_target(ind.target_text, ind.target_op, ind.target_value,
+                                                              ind.unit, ind.target_bool) if ind else "",
                                     assessment=verdict, status_vi=INDICATOR_STATUS_VI[verdict], note=text,
                                     answer_kind=ind.answer_kind if ind else "number",
                                     evidence=files[report.id].get(("indicator", it.ref_id), 0)))  # type: ignore[index]

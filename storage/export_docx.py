@@ -296,7 +296,7 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
             if it.kind == "task":
                 _body(doc, f"+ Nhiệm vụ {it.code}. {_clean(it.title)}: {it.status_vi.lower()}.")
             else:
-                target = f" (chỉ tiêu: {_target(it.target_text, it.unit)})" if it.target_text else ""
+                target = f" (chỉ tiêu: {_target(it.target_short or it.target_text, it.unit)})" if it.target_text else ""
                 value = _clean(fmt_value(it.value, it.unit, it.achieved, it.status, it.note)) or "chưa có số liệu"
                 _body(doc, f"+ Chỉ tiêu {it.code}. {_clean(it.title)}: {value}{target}; "
                            f"{it.status_vi.lower()}.")

@@ -140,7 +140,7 @@ def _reports(data: ExportData) -> list[list[Any]]:
             kind = "Nhiệm vụ" if it.kind == "task" else "Chỉ tiêu"
             shown = it.status_vi if it.kind == "task" else fmt_value(it.value, it.unit, it.achieved, it.status)
             verdict = it.status_vi if it.kind == "indicator" else ""
-            rows.append(head + [kind, it.code, it.title, shown, it.value, it.target_text, it.unit or "",
+            rows.append(head + [kind, it.code, it.title, shown, it.value, it.target_short or it.target_text, it.unit or "",
                                 verdict, it.note or ""] + (tail if n == 0 else ["", ""])
                         + [it.evidence, r.evidence if n == 0 else ""])
     return rows
@@ -160,7 +160,7 @@ def build_xlsx(data: ExportData) -> bytes:
              t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else ""] for t in data.tasks])
     _sheet(wb, SHEETS[3], ["Kế hoạch", "Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Giá trị mục tiêu",
                            "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi"],
-           [[i.plan, i.code, i.name, i.unit or "", i.target_text, i.target_value, i.latest_value,
+           [[i.plan, i.code, i.name, i.unit or "", i.target_short, i.target_value, i.latest_value,
              fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status, i.latest_text),
              i.reported_in or "", i.status_vi, "; ".join(i.owner_units)] for i in data.indicators])
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",

@@ -45,6 +45,8 @@ class Unit(SQLModel, table=True):
     key: str
     kind: str = "office"
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    # kind "group": the units a plan's generic phrase stands for (storage.unit_groups.GROUP_MEMBERS)
+    members: str | None = None
 
 
 class Person(SQLModel, table=True):

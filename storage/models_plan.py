@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlalchemy import Column, Numeric, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
@@ -35,6 +35,8 @@ class Plan(SQLModel, table=True):
     title: str
     key: str
     year: int
+    number: str | None = None  # "45/KH-UBND": with commune and year, the document's identity
+    issued_on: date | None = None
     source_file: str | None = None
     imported_at: datetime = Field(default_factory=utcnow)
 
@@ -62,6 +64,7 @@ class Task(SQLModel, table=True):
     due_kind: str = "none"
     output: str | None = None
     detail: str | None = None
+    owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
 
 
 class TaskUnit(SQLModel, table=True):
@@ -85,6 +88,7 @@ class Indicator(SQLModel, table=True):
     target_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
     target_bool: bool | None = None
     answer_kind: str = Field(default="number", sa_column_kwargs={"server_default": "number"})
+    owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
 
 
 class IndicatorUnit(SQLModel, table=True):

@@ -10,10 +10,11 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from locales.textnorm import normalize_name
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
+from storage.plan_diff import find_plan, indicator_owners, plan_key
 from storage.plan_import.model import ParsedPlan
+from storage.unit_groups import group_members_of
 from storage.units import get_or_create_unit
 
 __all__ = ["PlanSaveResult", "plan_as_dict", "plans_as_dict", "save_plan"]
@@ -41,13 +42,14 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
     if commune.reporting_start is None:  # nothing due before the plan arrived is owed
         commune.reporting_start = now.astimezone(tz or DEFAULT_TZ).date()
         session.add(commune)
-    key = normalize_name(parsed.title)
-    plan = (await session.exec(select(Plan).where(
-        Plan.commune_id == commune.id, Plan.year == parsed.year, Plan.key == key))).first()
+    key = plan_key(parsed)
+    plan = await find_plan(session, commune, parsed)  # the same document, whatever the file is called
     created = plan is None
     if plan is None:
         plan = Plan(commune_id=commune.id, title=parsed.title, key=key, year=parsed.year, imported_at=now)
         session.add(plan)
+    plan.key, plan.title = key, parsed.title
+    plan.number, plan.issued_on = parsed.number, parsed.issued
     plan.source_file = source_file
     await session.flush()
 
@@ -72,6 +74,10 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         for n in names:
             unit, made = await get_or_create_unit(session, commune, n, cache=units_cache)
             units_created += made
+            members = group_members_of(n)
+            if members and unit.members is None and unit.kind in ("office", "group"):
+                unit.kind, unit.members = "group", members  # a phrase for many units, never one unit
+                session.add(unit)
             if unit.id not in ids:
                 ids.append(unit.id)  # type: ignore[arg-type]
         return ids
@@ -88,9 +94,13 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         session.add(task)
         await session.flush()
         keep.add(pt.code)
-        await session.exec(delete(TaskUnit).where(TaskUnit.task_id == task.id))  # type: ignore[call-overload]
+        gone = delete(TaskUnit).where(TaskUnit.task_id == task.id)  # type: ignore[arg-type]
+        if task.owners_assigned:  # leads set by `plan assign` stay until assigned again
+            gone = gone.where(TaskUnit.role == "partner")  # type: ignore[arg-type]
+        await session.exec(gone)  # type: ignore[call-overload]
         seen: set[tuple[int, str]] = set()
-        for role, names_ in (("lead", pt.lead_units), ("partner", pt.partner_units)):
+        roles = (("lead", pt.lead_units), ("partner", pt.partner_units))
+        for role, names_ in roles[1:] if task.owners_assigned else roles:
             for upos, uid in enumerate(await unit_ids(names_)):
                 if (uid, role) not in seen:
                     seen.add((uid, role))
@@ -115,8 +125,10 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         session.add(ind)
         await session.flush()
         keep.add(pi.code)
+        if ind.owners_assigned:  # owners set by `plan assign` stay until assigned again
+            continue
         await session.exec(delete(IndicatorUnit).where(IndicatorUnit.indicator_id == ind.id))  # type: ignore[call-overload]
-        for upos, uid in enumerate(await unit_ids(pi.owner_units)):
+        for upos, uid in enumerate(await unit_ids(indicator_owners(pi))):
             session.add(IndicatorUnit(indicator_id=ind.id, unit_id=uid, position=upos))
     for code, ind in old_inds.items():
         if code not in keep:
@@ -129,6 +141,8 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
 
 
 async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> dict[str, Any]:
+    from storage.plan_owners import group_expansions
+
     sections = {s.id: s.name for s in (await session.exec(
         select(PlanSection).where(PlanSection.plan_id == plan.id))).all()}
     units = {u.id: u.name for u in (await session.exec(
@@ -146,10 +160,15 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
     by_ind: dict[int, list[str]] = {}
     for il in ilinks:
         by_ind.setdefault(il.indicator_id, []).append(units[il.unit_id])
+    used = {units[link.unit_id] for link in links} | {units[il.unit_id] for il in ilinks}
+    groups = {g: m for g, m in (await group_expansions(session, commune)).items() if g in used}
     return {
         "title": plan.title,
         "commune": commune.name,
         "year": plan.year,
+        "number": plan.number,
+        "issued": plan.issued_on.isoformat() if plan.issued_on else None,
+        "source_file": plan.source_file,
         "tasks": [{
             "code": t.code,
             "section": sections.get(t.section_id) if t.section_id else None,
@@ -170,6 +189,7 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
             "answer": i.answer_kind,
             "owner_units": by_ind.get(i.id, []),  # type: ignore[arg-type]
         } for i in inds],
+        "groups": groups,  # a plan's phrase → the units of the org tree it stands for today
     }
 
 

@@ -25,6 +25,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.unit_groups import expand_units
 
 __all__ = ["UnitState", "activity_totals", "expected_units", "province_status", "status_data", "stream_states",
            "tally", "unit_reports", "village_firsts"]
@@ -56,6 +57,7 @@ async def expected_units(session: AsyncSession, commune_id: int, kind: str) -> l
         Unit.commune_id == commune_id, TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id).join(Unit, Unit.id == IndicatorUnit.unit_id)
                                       .where(Unit.commune_id == commune_id))).all())
+    chairs = await expand_units(session, chairs)  # "Các phòng, ban chuyên môn…" = every office
     staffed = set((await session.exec(select(Person.unit_id).where(
         Person.commune_id == commune_id, Person.role.in_(("officer", "lead")),  # type: ignore[attr-defined]
         Person.anonymised_at.is_(None)))).all())  # type: ignore[union-attr]
@@ -208,6 +210,7 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
+    chairs = await expand_units(session, chairs)
     staffed = set((await session.exec(select(Person.unit_id).where(
         Person.role.in_(("officer", "lead")), Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[attr-defined,union-attr]
     reports = {u: (at, status, None) for u, at, status in (await session.exec(

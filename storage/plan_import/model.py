@@ -23,6 +23,7 @@ class Due:
     kind: str = "dated"
     start: date | None = None
     every: str | None = None  # "quarter", "month", "year" for recurring phrases
+    understood: bool = field(default=True, compare=False)  # False: a phrase no rule could read
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,18 @@ class ParsedIndicator:
 
 @dataclass
 class ParsedPlan:
+    """A parsed plan. ``title_source``: "title" (the line after KẾ HOẠCH), "text" (the first text
+    line) or "file" (no text at all: named after the file). ``year_source``: "given" (--year),
+    "title", "text" or "assumed" (no year anywhere: the current year). ``number``/``issued``: the
+    document's "Số: 45/KH-UBND" and "ngày 12 tháng 3 năm 2026" when filled in."""
+
     title: str
     year: int
     tasks: list[ParsedTask] = field(default_factory=list)
     indicators: list[ParsedIndicator] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    number: str | None = None
+    issued: date | None = None
+    title_source: str = "title"
+    year_source: str = "title"
+    warnings: list[str] = field(default_factory=list)

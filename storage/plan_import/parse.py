@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from datetime import date
@@ -10,16 +11,19 @@ from pathlib import Path
 from bot.errors import ImportFailed
 from locales.textnorm import fold
 from storage.plan_import.model import ParsedPlan
+from storage.plan_import.notes import plan_warnings
 from storage.plan_import.prose import parse_prose
 from storage.plan_import.readers import Break, Item, Line, Row, TableStart, clean_text, read_items
 from storage.plan_import.tables import parse_tables
 
-__all__ = ["find_title", "find_year", "parse_plan_file"]
+__all__ = ["find_number_and_date", "find_title", "find_year", "find_year_source", "parse_plan_file"]
 
 _YEAR = re.compile(r"\bnam\s+(20\d{2})\b")
 _NOT_TITLE = re.compile(r"^(thuc hien|can cu|so\s*:|so \d|\(|ban hanh|kinh gui|[ivx]+\.\s|\d+\.\s)")
 _OTHER_HEADING = re.compile(r"^(phu luc|danh muc|noi nhan|kinh gui|phan [ivx\d]+\b)")
 _RULE = re.compile(r"^[-=_*\s]{3,}$")
+_NUMBER = re.compile(r"^\s*Số\s*(?:hiệu)?\s*[:.]?\s*(\d+\s*[/-]\s*[^\s,;]+)", re.IGNORECASE)
+_ISSUED = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(20\d\d)\b")
 
 
 def _texts(items: list[Item]) -> list[tuple[str, bool]]:
@@ -77,10 +81,15 @@ def find_title(items: list[Item]) -> str | None:
 
 def find_year(title: str | None, items: list[Item]) -> int:
     """Year named in the title ("… năm 2026"), else the one most named in the text, else today's."""
+    return find_year_source(title, items)[0]
+
+
+def find_year_source(title: str | None, items: list[Item]) -> tuple[int, str]:
+    """(year, where it came from): "title", "text" or "assumed" (no year anywhere: today's)."""
     if title:
         found = _YEAR.findall(fold(title))
         if found:
-            return int(found[-1])
+            return int(found[-1]), "title"
     counts: Counter[int] = Counter()
     for text, _ in _texts(items):
         counts.update(int(y) for y in _YEAR.findall(fold(text)))
@@ -90,15 +99,33 @@ def find_year(title: str | None, items: list[Item]) -> int:
                 counts.update(int(y) for y in _YEAR.findall(fold(cell)))
     if counts:
         best = max(counts.values())
-        return max(y for y, n in counts.items() if n == best)
-    return date.today().year
+        return max(y for y, n in counts.items() if n == best), "text"
+    return date.today().year, "assumed"
 
 
-def _fallback_title(items: list[Item], path: Path) -> str:
+def _fallback_title(items: list[Item], path: Path) -> tuple[str, str]:
     for text, _ in _texts(items):
         if len(text) > 3 and not _NOT_TITLE.match(fold(text)):
-            return text[:200]
-    return path.stem
+            return text[:200], "text"
+    return path.stem, "file"
+
+
+def find_number_and_date(items: list[Item]) -> tuple[str | None, date | None]:
+    """The document number ("Số: 45/KH-UBND") and issue date ("…, ngày 12 tháng 3 năm 2026") from
+    the header above "KẾ HOẠCH"; None for each left blank (drafts: "Số: /KH-UBND")."""
+    number: str | None = None
+    issued: date | None = None
+    for text, _ in _texts(items)[:15]:
+        if text.upper().startswith("KẾ HOẠCH"):
+            break
+        m = _NUMBER.match(text)
+        if m and number is None:
+            number = re.sub(r"\s+", "", m.group(1))
+        d = _ISSUED.search(fold(text))
+        if d and issued is None:
+            with contextlib.suppress(ValueError):  # "ngày 31 tháng 2": no date rather than a wrong one
+                issued = date(int(d.group(3)), int(d.group(2)), int(d.group(1)))
+    return number, issued
 
 
 def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
@@ -107,9 +134,12 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
     items = read_items(path)
     try:
         title = find_title(items)
-        plan_year = year if year is not None else find_year(title, items)
+        plan_year, year_source = (year, "given") if year is not None else find_year_source(title, items)
         tables = parse_tables(items, plan_year)
-        plan = ParsedPlan(title=title or _fallback_title(items, path), year=plan_year)
+        shown, title_source = (title, "title") if title else _fallback_title(items, path)
+        number, issued = find_number_and_date(items)
+        plan = ParsedPlan(title=shown, year=plan_year, number=number, issued=issued,
+                          title_source=title_source, year_source=year_source)
         if tables.tasks or tables.indicators:
             plan.tasks, plan.indicators, plan.sections = tables.tasks, tables.indicators, tables.sections
         else:
@@ -128,4 +158,5 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
             f"Cannot import {path.name}: no table of tasks or indicators was found (expected a header "
             "row such as 'TT | Nhiệm vụ | Cơ quan chủ trì | Thời gian', or 'Nhóm N' / 'Nhiệm vụ N:' paragraphs)"
         )
+    plan.warnings = plan_warnings(plan)
     return plan

@@ -104,7 +104,7 @@ def _parse(text: str, key: str, year: int) -> Due:
     if dated is not None:
         start, end = dated
         return Due(text=text, date=end, kind="dated", start=start)
-    return Due(text=text, kind="external")
+    return Due(text=text, kind="external", understood=False)
 
 
 def _parse_dated(key: str, year: int) -> tuple[date | None, date] | None:
@@ -160,4 +160,4 @@ def parse_due(text: str, year: int) -> Due:
     try:
         return _parse(original, key, year)
     except (ValueError, OverflowError):  # impossible day/month ("31/2/2026") or year out of range
-        return Due(text=original, kind="external")
+        return Due(text=original, kind="external", understood=False)

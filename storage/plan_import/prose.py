@@ -184,6 +184,7 @@ def parse_prose(lines: list[str], year: int) -> ProseResult:
             target = parse_target(text.rstrip(".;"))
             result.indicators.append(ParsedIndicator(
                 code=f"{prefix}.KQ{k}", section=group.name, name=text,
-                unit=target.unit, target=target, owner_units=list(group_leads),
+                unit=target.unit, target=target,
+                owner_units=list(group_leads) if len(group_leads) == 1 else [],  # several: nobody's own
             ))
     return result

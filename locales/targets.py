@@ -1,0 +1,37 @@
+"""A target as shown wherever targets are shown: "≥ 90%", "5 sáng kiến", "Đạt" for a whole sentence."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from locales.i18n import _, fmt_number
+
+__all__ = ["short_target"]
+
+_SIGNS = {">=": "≥ ", "<=": "≤ ", ">": "> ", "<": "< ", "=": ""}
+_SENTENCE_WORDS = 4  # a target cell of more words is a sentence ("100% các phòng, ban … được nâng cấp")
+_UNIT_END = re.compile(r"\s(?:được|có|đã|đạt|tham gia|sử dụng|trên|của|trong|thực hiện)\b.*$")
+_UNIT_WORDS = 3
+
+
+def _short_unit(unit: str) -> str:
+    """"sáng kiến được công nhận đánh giá hiệu quả…" → "sáng kiến": the counted noun only."""
+    return " ".join(_UNIT_END.sub("", " " + unit).split()[:_UNIT_WORDS])
+
+
+def short_target(text: str | None, op: str | None, value: Decimal | float | int | None = None,
+                 unit: str | None = None, boolean: bool | None = None) -> str:
+    """The short form of a measurable target written as a sentence; a short cell ("≥80", "Đạt") and a
+    target with nothing to measure are shown as written. The sentence stays the indicator's text."""
+    text = " ".join((text or "").split())
+    if len(text.split()) <= _SENTENCE_WORDS or op in (None, "text"):
+        return text
+    if op == "bool":
+        return _("Achieved") if boolean is not False else _("Not achieved")
+    if value is None or op not in _SIGNS:
+        return text
+    unit = (unit or "").strip()
+    number = fmt_number(Decimal(str(value)))
+    unit = "%" if unit == "%" else _short_unit(unit)
+    return _SIGNS[op] + number + ("%" if unit == "%" else f" {unit}" if unit else "")

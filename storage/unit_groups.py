@@ -1,0 +1,87 @@
+"""Unit groups: a plan's generic phrase ("Các phòng, ban chuyên môn…", "Các trường học trên địa bàn")
+stands for real units of the org tree, expanded whenever reports are asked and counted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from locales.textnorm import fold
+from storage.models import Person, Unit
+
+__all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "groups_of", "members_of"]
+
+# What a group stands for: all offices, all schools, all villages, or the lead office ("related
+# units": the lead office follows up; also a result with no owner of its own, until assigned).
+GROUP_MEMBERS = ("offices", "schools", "villages", "lead")
+LEAD_GROUP = "Văn phòng theo dõi (chưa giao đơn vị)"  # owner of results nobody was named for
+
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\blien quan\b"), "lead"),
+    (re.compile(r"\btruong hoc\b|\bcac truong\b|\bco so giao duc\b"), "schools"),
+    (re.compile(r"^cac (thon|ban|xom|to dan pho|ap)\b|^thon, to dan pho"), "villages"),
+    (re.compile(r"\bphong,? ban\b|\bcbcc\b|\bcan bo,? cong chuc\b|^cac co quan,? don vi\b|"
+                r"^cac don vi truc thuoc\b|^cac don vi su nghiep\b|\bchuyen mon\b"), "offices"),
+)
+
+
+def group_members_of(name: str) -> str | None:
+    """Which units a generic phrase stands for; None for the name of one real unit."""
+    key = " ".join(fold(name).replace(".", " ").split())
+    if name == LEAD_GROUP:
+        return "lead"
+    if not key.startswith(("cac ", "toan the ", "co quan", "don vi", "thon, ")):
+        return None
+    for pattern, members in _RULES:
+        if pattern.search(key):
+            return members
+    return None
+
+
+def _is_school(unit: Unit) -> bool:
+    return fold(unit.name).startswith("truong ")
+
+
+async def members_of(session: AsyncSession, commune_id: int, members: str) -> list[Unit]:
+    """The real units a group stands for today (the org tree can grow after the plan's import)."""
+    units = [u for u in (await session.exec(select(Unit).where(
+        Unit.commune_id == commune_id, Unit.kind != "group").order_by(Unit.name))).all()]
+    if members == "villages":
+        return [u for u in units if u.kind == "village"]
+    if members == "schools":
+        return [u for u in units if _is_school(u)]
+    if members == "offices":
+        return [u for u in units if u.kind == "office" and not _is_school(u)]
+    if members == "lead":
+        leads = set((await session.exec(select(Person.unit_id).where(
+            Person.commune_id == commune_id, col(Person.role).in_(("lead", "admin")),
+            col(Person.anonymised_at).is_(None)))).all())
+        return [u for u in units if u.id in leads and u.kind == "office"]
+    return []
+
+
+async def expand_units(session: AsyncSession, unit_ids: Iterable[int]) -> set[int]:
+    """The given units with every group among them replaced by its members."""
+    ids = set(unit_ids)
+    if not ids:
+        return ids
+    groups = (await session.exec(select(Unit).where(col(Unit.id).in_(ids), Unit.kind == "group",
+                                                    col(Unit.members).is_not(None)))).all()
+    for g in groups:
+        ids.discard(g.id)  # type: ignore[arg-type]
+        ids |= {u.id for u in await members_of(session, g.commune_id, g.members or "")}  # type: ignore[misc]
+    return ids
+
+
+async def groups_of(session: AsyncSession, unit: Unit) -> list[int]:
+    """Ids of the groups ``unit`` belongs to (it reports their items as its own)."""
+    groups = (await session.exec(select(Unit).where(Unit.commune_id == unit.commune_id, Unit.kind == "group",
+                                                    col(Unit.members).is_not(None)))).all()
+    out: list[int] = []
+    for g in groups:
+        if unit.id in {u.id for u in await members_of(session, unit.commune_id, g.members or "")}:
+            out.append(g.id)  # type: ignore[arg-type]
+    return out
