@@ -159,8 +159,9 @@ class OutboxSender:
         async with self.db.hot_connection() as conn:  # in flight from here: a crash leaves the row "in doubt"
             await conn.execute(update(Outbox).where(Outbox.id == row.id).values(sending_at=now))  # type: ignore[arg-type]
         error: Exception | None = None
-        out = from_payload(row.payload)
-        try:
+        out: Outgoing | None = None
+        try:  # a payload that cannot be read back is an attempt like any other failure
+            out = from_payload(row.payload)
             await sender.send(row.chat_id, await self._rendered(sender, row, out), bulk=True)
         except Exception as exc:  # noqa: BLE001  every failure is an attempt, whatever raised it
             error = exc
@@ -171,7 +172,7 @@ class OutboxSender:
         # a crash inside that gap is the only way a message goes out twice.
         async with self.db.hot_connection() as conn:
             await conn.execute(update(Outbox).where(Outbox.id == row.id).values(**values))  # type: ignore[arg-type]
-            if values["status"] == "sent" and out.choices and not (row.key or "").startswith("reply:"):
+            if values["status"] == "sent" and out is not None and out.choices and not (row.key or "").startswith("reply:"):
                 # what a typed "1" means from now on: the choices the person has actually seen
                 await record_sent(conn, row.channel, row.chat_id, out, now, f"outbox:{row.id}")
         if values["status"] == "pending":
