@@ -1,17 +1,20 @@
-"""Shared fixtures: loopback-only network guard, per-backend databases, the Telegram harness."""
+"""Shared fixtures: loopback-only network guard, per-backend databases, the Telegram and Zalo harnesses."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from storage.db import Database
 from tests.dbfixtures import PgTemplates, SqliteTemplates, pg_skip_reason
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls
+from tests.fakes.zalo_api import FakeZaloApi
 from tests.harness import TelegramHarness
+from tests.zalo_harness import TOKEN, ZaloHarness
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
@@ -72,6 +75,25 @@ async def tg(aiohttp_server, db_url: str) -> AsyncIterator[TelegramHarness]:  # 
     server = await aiohttp_server(fake.app)
     base, _ = api_urls(str(server.make_url("")))
     h = TelegramHarness(fake, base, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+@pytest.fixture
+async def fake(aiohttp_server: Any) -> FakeZaloApi:
+    """A fake Zalo Bot API on 127.0.0.1 (test modules that need another fake define their own)."""
+    api = FakeZaloApi(TOKEN, max_poll_wait=0.5)
+    await api.serve(aiohttp_server)
+    return api
+
+
+@pytest.fixture
+async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
+    """The real bot polling the fake Zalo Bot API, on a fresh database."""
+    h = ZaloHarness(fake, db_url)
     await h.start()
     try:
         yield h

@@ -17,7 +17,7 @@ from storage.models import InboxUpdate, ProcessedUpdate, QuarantinedUpdate
 from tests.fakes.bad_updates import my_chat_member_jan_2025, zalo_update_without_ids
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.fakes.zalo_api import HTML_502, FakeZaloApi, text_update
-from tests.zalo_harness import TOKEN, WEBHOOK_SECRET, ZaloHarness
+from tests.zalo_harness import WEBHOOK_SECRET, ZaloHarness
 
 TG_TOKEN, TG_SECRET = "123456:TEST-token", "s3cret_Value-1"
 
@@ -34,22 +34,6 @@ def _zalo_poll_errors() -> float:
         s.value for fam in POLL_ERRORS.collect() for s in fam.samples
         if s.name.endswith("_total") and s.labels["channel"] == "zalo")
 
-
-@pytest.fixture
-async def fake(aiohttp_server: Any) -> FakeZaloApi:
-    api = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await api.serve(aiohttp_server)
-    return api
-
-
-@pytest.fixture
-async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
-    h = ZaloHarness(fake, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def test_zalo_unreadable_update_is_quarantined_and_the_next_ones_answered(

@@ -6,7 +6,6 @@ like tests/test_send_faults.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from handlers.messages import Outgoing
 from storage.db import Database
 from storage.models import Outbox
 from tests.fakes.zalo_api import HTML_502, FakeZaloApi, text_update
-from tests.zalo_harness import TOKEN, ZaloHarness
+from tests.zalo_harness import ZaloHarness
 
 USER = "6ede9afa66b88fe6d6a9"
 FAULTS: dict[str, dict[str, Any]] = {
@@ -37,22 +36,6 @@ FAULTS: dict[str, dict[str, Any]] = {
 DOUBLES = {"timeout, delivered", "200 garbage, delivered"}
 ATTEMPTS = {"500 twice": 3, "200 without result, delivered": 1}  # attempts = calls; 2 for the others
 
-
-@pytest.fixture
-async def fake(aiohttp_server: Any) -> FakeZaloApi:
-    api = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await api.serve(aiohttp_server)
-    return api
-
-
-@pytest.fixture
-async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
-    h = ZaloHarness(fake, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _say(zh: ZaloHarness, user: str, text: str) -> None:

@@ -43,22 +43,6 @@ USER = "6ede9afa66b88fe6d6a9"
 OTHER = "0a1b2c3d4e5f60718293"
 
 
-@pytest.fixture
-async def fake(aiohttp_server: Any) -> FakeZaloApi:
-    api = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await api.serve(aiohttp_server)
-    return api
-
-
-@pytest.fixture
-async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
-    h = ZaloHarness(fake, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
-
 
 async def _member(db: Database, user: str = USER, unit: str = "napai", role: str = "member") -> int:
     org = await make_org(db)

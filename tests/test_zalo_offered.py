@@ -3,19 +3,15 @@ where there are no buttons: the typed number or words act exactly like Telegram'
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
 
-import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
 from storage.db import Database
 from storage.models import ActivityLog, Outbox, Report, ReportingPeriod
-from tests.fakes.zalo_api import FakeZaloApi
 from tests.seed import add_person, make_org
-from tests.zalo_harness import TOKEN, ZaloHarness, add_zalo_identity, vi
+from tests.zalo_harness import ZaloHarness, add_zalo_identity, vi
 
 OFFICER, LEAD, MEMBER = "a1b2c3d4e5f6a7b8c9d0", "0f1e2d3c4b5a69788796", "77aa88bb99cc00dd11ee"
 
@@ -23,22 +19,6 @@ OFFICER, LEAD, MEMBER = "a1b2c3d4e5f6a7b8c9d0", "0f1e2d3c4b5a69788796", "77aa88b
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
-
-@pytest.fixture
-async def fake(aiohttp_server: Any) -> FakeZaloApi:
-    api = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await api.serve(aiohttp_server)
-    return api
-
-
-@pytest.fixture
-async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
-    h = ZaloHarness(fake, db_url)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _people(db: Database) -> dict[str, int]:
