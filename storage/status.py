@@ -48,7 +48,11 @@ async def activity_totals(session: AsyncSession, commune_id: int, period: Period
 
 
 async def expected_units(session: AsyncSession, commune_id: int, kind: str) -> list[Unit]:
-    """Units expected to report: offices that chair a plan item or have officers; all villages."""
+    """Units expected to report: offices that chair a plan item or have officers; all villages.
+
+    Once a plan names who chairs what, the lead alone does not make an office owe a unit report (the
+    lead office reports through its own streams and owes a unit report only for items it chairs).
+    Before any plan item exists every staffed office is asked, the lead's included."""
     units = (await session.exec(select(Unit).where(Unit.commune_id == commune_id, Unit.kind == kind)
                                 .order_by(Unit.name))).all()
     if kind == "village":
@@ -58,8 +62,9 @@ async def expected_units(session: AsyncSession, commune_id: int, kind: str) -> l
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id).join(Unit, Unit.id == IndicatorUnit.unit_id)
                                       .where(Unit.commune_id == commune_id))).all())
     chairs = await expand_units(session, chairs)  # "Các phòng, ban chuyên môn…" = every office
+    roles = ("officer",) if chairs else ("officer", "lead")
     staffed = set((await session.exec(select(Person.unit_id).where(
-        Person.commune_id == commune_id, Person.role.in_(("officer", "lead")),  # type: ignore[attr-defined]
+        Person.commune_id == commune_id, Person.role.in_(roles),  # type: ignore[attr-defined]
         Person.anonymised_at.is_(None)))).all())  # type: ignore[union-attr]
     return [u for u in units if u.id in chairs or u.id in staffed]
 

@@ -1,0 +1,35 @@
+"""Which offices owe a monthly unit report: those that chair a plan item or have officers; the lead
+alone never makes an office owe one (the lead office reports through its own streams)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli_import import cli
+
+ORG = ("Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n"
+       "Văn phòng HĐND và UBND,office,,Trần Thị Lan,0912345678,lead\n"
+       "Phòng Văn hóa - Xã hội,office,,Lê Văn Hòa,0912345679,officer\n"
+       "Trạm Y tế xã,office,,Hà Thị Nga,0912345671,officer\n"
+       "Thôn Nà Pài,village,,Lò Văn Minh,0987654321,member\n")
+PLAN = ("KẾ HOẠCH\nChuyển đổi số xã Hòa An năm 2026\n\n"
+        "TT\tNhiệm vụ\tCơ quan chủ trì\tThời gian thực hiện\n"
+        "1\tSố hóa hồ sơ lưu trữ\tPhòng Văn hóa - Xã hội\tQuý IV năm 2026\n")
+
+
+async def test_the_lead_office_owes_no_unit_report_for_items_it_does_not_chair(
+        monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+    (tmp_path / "org.csv").write_text(ORG, encoding="utf-8")
+    (tmp_path / "kh.txt").write_text(PLAN, encoding="utf-8")
+    for args in (("org", "import", str(tmp_path / "org.csv")), ("plan", "import", str(tmp_path / "kh.txt"))):
+        code, _, err = await cli(monkeypatch, capsys, db_url, *args, "--commune", "Hòa An")
+        assert code == 0, err
+    # After the 20 December deadline, before anyone reported: who does the lead office read as missing?
+    code, out, err = await cli(monkeypatch, capsys, db_url, "status", "--commune", "Hòa An", "--period", "2026-12",
+                               "--at", "2026-12-21T09:00:00+07:00", "--json")
+    assert code == 0, err
+    unit = next(s for s in json.loads(out)["streams"] if s["name"] == "unit_monthly")
+    # The chairing office and the staffed health station owe it; the lead's own office does not.
+    assert sorted(unit["missing"]) == ["Phòng Văn hóa - Xã hội", "Trạm Y tế xã"]
+    assert unit["expected"] == 2
