@@ -61,7 +61,7 @@ async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
         turn.reply(_("The lead office returned your report for {period}: {comment}",
                      period=period_label(period, current_locale()), comment=prow.review_comment or ""))
     items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
-    prev = await previous_answers(turn.session, unit.id, STREAM)  # type: ignore[arg-type]
+    prev = await previous_answers(turn.session, unit.id, STREAM, period.start)  # type: ignore[arg-type]
     loc = current_locale()
     intro = _("Report of {unit} for {period} (due {due}). {n} item(s) to go through; "
               "type /huy at any time to stop.", unit=unit.name, period=period_label(period, loc),

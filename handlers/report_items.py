@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -80,10 +81,12 @@ def fits(item: dict[str, Any], ans: dict[str, Any] | None) -> bool:
     return ans.get("value") is not None
 
 
-async def previous_answers(session: AsyncSession, unit_id: int, stream: str) -> dict[str, Any]:
-    """The unit's latest submitted answers for this stream, keyed "task:12" / "indicator:7"."""
+async def previous_answers(session: AsyncSession, unit_id: int, stream: str, up_to: date) -> dict[str, Any]:
+    """The unit's latest submitted answers for this stream for a period starting on or before ``up_to``
+    (a late report of an older month is offered that month's or earlier answers, never a later month's),
+    keyed "task:12" / "indicator:7"."""
     report = (await session.exec(select(Report).join(ReportingPeriod).where(
-        Report.unit_id == unit_id, ReportingPeriod.stream == stream)
+        Report.unit_id == unit_id, ReportingPeriod.stream == stream, ReportingPeriod.start <= up_to)
         .order_by(ReportingPeriod.start.desc(), Report.revision.desc()))).first()  # type: ignore[attr-defined]
     if report is None:
         return {}

@@ -43,6 +43,9 @@ async def _people(db: Database) -> dict[str, int]:
     await _plan(db)  # imported 1/12/2026: the commune's reporting starts that day
     await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
     await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
+    # The lead's office owes a unit report because it has an officer (not yet joined), not because
+    # of the lead (tests/test_owing_offices.py).
+    await add_person(db, org["vhxh"], "Phạm Thu Hà", "officer")
     return org
 
 
@@ -340,3 +343,23 @@ async def test_long_report_is_reviewed_page_by_page_on_zalo(zh: Any, db: Databas
     async with db.session() as s:
         report = (await s.exec(select(Report))).one()
     assert report.status == "returned" and report.review_comment == COMMENT
+
+
+async def test_late_older_month_is_not_offered_a_later_months_answers(
+        tg: TelegramHarness, db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    await _people(db)
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+    assert await asyncio.to_thread(main, ["commune", "set-start", "--commune", "Thiện Tân", "2026-11-01"]) == 0
+    sent = await tg.say(OFFICER, "/baocao tháng 12", expect=2)
+    assert "tháng 12/2026" in sent[0].text
+    await _fill(tg)
+    # November, overdue, reported after December: "Unchanged" would copy December's answers into
+    # November's report; nothing was reported on or before November, so nothing is offered.
+    sent = await tg.say(OFFICER, "/baocao tháng 11", expect=2)
+    assert "tháng 11/2026" in sent[0].text and "(1/4)" in sent[1].text
+    assert "same" not in sent[1].callback_data
+    await _fill(tg)
+    # January is offered the latest month before it: December's answers.
+    tg.now = at("2026-12-21T09:00+07:00")
+    sent = await tg.say(OFFICER, "/baocao", expect=2)
+    assert "tháng 1/2027" in sent[0].text and "same" in sent[1].callback_data
