@@ -15,12 +15,14 @@ from handlers.messages import Choice, Outgoing
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
+from locales.textnorm import match_unit_names
 from reminders.calendar import DEFAULT_QUIET, after_quiet_hours
-from storage.models import AuditLog, Outbox, Person, Unit
+from storage.models import AuditLog, Commune, Outbox, Person, Unit
 
 __all__ = ["announce_cmd", "delivery_counts"]
 
 MAX_LEN = 1500
+SHOWN_UNITS = 36
 
 
 async def announce_cmd(turn: Turn, args: str) -> None:
@@ -35,7 +37,10 @@ async def announce_cmd(turn: Turn, args: str) -> None:
     units = (await turn.session.exec(select(Unit).where(Unit.commune_id == turn.person.commune_id,
                                                         Unit.kind.in_(("office", "village")))  # type: ignore[attr-defined]
                                      .order_by(Unit.kind, Unit.name))).all()
-    await engine.start(turn, "announce", {"units": [[u.name, str(u.id)] for u in units[:36]]})
+    commune = await turn.session.get(Commune, turn.person.commune_id)
+    # Up to 36 units are shown as choices; any unit of the commune can be typed by name.
+    await engine.start(turn, "announce", {"units": [[u.name, str(u.id)] for u in units],
+                                          "commune": commune.key if commune is not None else None})
 
 
 async def delivery_counts(session, announcement: str) -> dict[str, int]:  # noqa: ANN001
@@ -49,13 +54,20 @@ def _audience_prompt(turn: Turn) -> engine.Prompt:
     fixed = (Choice(_("Everyone"), "all"), Choice(_("All unit officers"), "office"),
              Choice(_("All village teams"), "village"))
     return engine.Prompt(_("Who should receive the announcement?"),
-                         fixed + tuple(Choice(n, f"unit:{i}") for n, i in turn.data["units"]))
+                         fixed + tuple(Choice(n, f"unit:{i}") for n, i in turn.data["units"][:SHOWN_UNITS]))
 
 
 def _parse_audience(turn: Turn, answer: engine.Answer) -> str:
-    if answer.choice is None:
-        raise InputError(_("Please type the number of a group or unit in the list."))
-    return answer.choice
+    if answer.choice is not None:
+        return answer.choice
+    ids = {name: uid for name, uid in turn.data["units"]}
+    hits = match_unit_names(answer.text, list(ids), turn.data.get("commune"))
+    if len(hits) == 1:
+        return f"unit:{ids[hits[0]]}"
+    if hits:
+        raise InputError(_("Which one do you mean: {names}? Please type the full name.",
+                           names=_(" or ").join(hits[:3])))
+    raise InputError(_("Please type the number of a group or unit in the list."))
 
 
 def _text_prompt(turn: Turn) -> engine.Prompt:

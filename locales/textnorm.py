@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
-__all__ = ["fold", "normalize_name", "strip_diacritics", "unit_key"]
+__all__ = ["fold", "match_unit_names", "normalize_name", "strip_diacritics", "unit_key"]
 
 # Old-style tone placement ("hoá", "thuỷ") → new style ("hóa", "thủy"), applied after NFC.
 _TONE_FIXES = {
@@ -96,3 +97,38 @@ def unit_key(name: str, commune: str | None = None) -> str:
     for pattern, repl in _ABBREVIATIONS:
         key = pattern.sub(repl, key)
     return _SPACES.sub(" ", key).strip(" .;:,")
+
+
+# Kind words a person may leave out when typing a unit's name ("Nà Pài" for "Thôn Nà Pài").
+_KIND_PREFIX = re.compile(r"^(?:thon|ban|xom|khu pho|khu|to dan pho|to|ap|phong|tram|truong|trung tam|van phong|"
+                          r"doi|hoi|ban chi huy|cong an|quan su)\s+")
+
+
+def _loose(name: str, commune: str | None) -> str:
+    return " ".join(re.findall(r"\w+", strip_diacritics(unit_key(name, commune))))
+
+
+def match_unit_names(text: str, names: list[str], commune: str | None = None) -> list[str]:
+    """The units of ``names`` a typed ``text`` most likely means, best first (several when it is
+    ambiguous, none when nothing is close): the same ``unit_key`` as everywhere, then without
+    diacritics, then without a kind word ("Thôn", "Phòng"), then a whole-word part, then a typo."""
+    key = unit_key(text, commune)
+    if not key:
+        return []
+    for same in (lambda n: unit_key(n, commune) == key,
+                 lambda n: _loose(n, commune) == _loose(text, commune)):
+        hits = [n for n in names if same(n)]
+        if hits:
+            return hits
+    bare = {n: _KIND_PREFIX.sub("", _loose(n, commune)) for n in names}
+    typed = _KIND_PREFIX.sub("", _loose(text, commune))
+    if not typed:
+        return []
+    hits = [n for n, b in bare.items() if b == typed]
+    if hits:
+        return hits
+    hits = [n for n, b in bare.items() if f" {typed} " in f" {b} "]
+    if hits:
+        return hits
+    close = difflib.get_close_matches(typed, list(bare.values()), n=3, cutoff=0.8)
+    return [n for c in close for n, b in bare.items() if b == c]

@@ -212,3 +212,32 @@ async def test_charts_render_as_photos(tg: TelegramHarness, db: Database) -> Non
     for m in sent:
         img = Image.open(io.BytesIO(m.photo.data if hasattr(m.photo, "data") else m.photo))
         assert img.format == "PNG" and img.size[0] > 400
+
+
+
+async def test_announcement_to_a_unit_typed_loosely(tg: TelegramHarness, db: Database) -> None:
+    """Any unit can be typed by name (no diacritics, no "Thôn"), even beyond the 36 shown as buttons;
+    an ambiguous name gets a question, not a wrong audience."""
+    from storage.units import get_or_create_commune, get_or_create_unit
+
+    await _people(db)
+    async with db.transaction() as s:
+        commune = await get_or_create_commune(s, "Thiện Tân")
+        for n in range(40):  # a large commune: more villages than buttons
+            await get_or_create_unit(s, commune, f"Thôn Bản Xa {n + 1}", "village")
+        await get_or_create_unit(s, commune, "Thôn Nà Lẹng", "village")
+        far, _created = await get_or_create_unit(s, commune, "Thôn Pác Nặm", "village")
+    await add_person(db, far.id, "Ma Văn Sinh", "member", telegram_id=4242)  # type: ignore[arg-type]
+    sent = await tg.say(LEAD, "/thongbao")
+    assert "Thôn Pác Nặm" not in [label for row in sent[0].buttons for label in row]
+    sent = await tg.say(LEAD, "thon na")
+    assert sent[0].text.startswith(vi("Which one do you mean: {names}? Please type the full name.",
+                                      names=vi(" or ").join(["Thôn Nà Lẹng", "Thôn Nà Pài"])))
+    sent = await tg.say(LEAD, "pac nam")
+    assert sent[0].text.startswith(vi("Write the announcement (up to {n} characters).", n=1500))
+    await tg.say(LEAD, "Họp thôn tối nay lúc 19 giờ.")
+    await tg.tap(LEAD, "send")
+    assert tg.bot is not None and tg.bot.outbox is not None
+    assert await tg.bot.outbox.run_once() == 1
+    got = await tg.fake.wait_for_sent(1)
+    assert [m.chat_id for m in got if "Họp thôn" in m.text] == [4242]
