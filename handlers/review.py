@@ -15,7 +15,7 @@ from handlers.review_text import pages, review_lines
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
-from reminders.calendar import period_by_key
+from reminders.calendar import after_quiet_hours, period_by_key
 from storage.models import AuditLog, Person, Report, ReportingPeriod, Unit
 
 __all__ = ["review_cmd"]
@@ -116,8 +116,9 @@ async def _finish(turn: Turn) -> None:
                       "and send it again.", period=label, comment=report.review_comment)
                     if returned else _("The lead office accepted your report for {period}. Thank you!",
                                        period=label))
+        # Like announcements, the notice waits for the end of quiet hours (21:00–07:00 local).
         await enqueue_for_person(s, sender, Outgoing(text=text), key=f"review:{report.id}:{report.revision}",
-                                 now=turn.now)
+                                 now=after_quiet_hours(turn.now, turn.tz))
         outbox = turn.services.extra.get("outbox")
         if outbox is not None:
             turn.after_commit.append(outbox.wake)

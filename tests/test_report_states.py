@@ -363,3 +363,21 @@ async def test_late_older_month_is_not_offered_a_later_months_answers(
     tg.now = at("2026-12-21T09:00+07:00")
     sent = await tg.say(OFFICER, "/baocao", expect=2)
     assert "tháng 1/2027" in sent[0].text and "same" in sent[1].callback_data
+
+
+async def test_returned_notice_waits_for_the_end_of_quiet_hours(tg: TelegramHarness, db: Database) -> None:
+    from storage.models import Outbox
+
+    await _people(db)
+    await tg.say(OFFICER, "/baocao", expect=2)
+    await _fill(tg)
+    tg.now = at("2026-12-16T22:30+07:00")  # the lead reviews late in the evening
+    await _return(tg)
+    assert tg.bot is not None and tg.bot.outbox is not None
+    async with db.session() as s:
+        notice = (await s.exec(select(Outbox).where(Outbox.key.like("review:%")))).one()  # type: ignore[union-attr]
+    assert notice.status == "pending"
+    held = notice.next_attempt_at if notice.next_attempt_at.tzinfo else notice.next_attempt_at.replace(tzinfo=UTC)
+    assert held == at("2026-12-17T07:00+07:00")  # not at 22:30: the officer hears at seven
+    tg.fake.take_sent()
+    assert await tg.bot.outbox.run_once() == 0  # nothing due yet at 22:30 (the bot's clock)
