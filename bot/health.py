@@ -36,6 +36,7 @@ class ChannelHealth:
     last_ok: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    registered: bool = True  # webhook mode: False until the platform accepted the webhook
 
 
 class Health:
@@ -49,6 +50,13 @@ class Health:
 
     def register(self, channel: str, mode: str) -> None:
         self.channels[channel] = ChannelHealth(channel, mode, self.clock())
+
+    def unregistered(self, channel: str) -> None:
+        """A webhook channel whose webhook the platform has not accepted yet: deaf, so not ready."""
+        self.channels[channel].registered = False
+
+    def registered(self, channel: str) -> None:
+        self.channels[channel].registered = True
 
     def ok(self, channel: str) -> None:
         """A poll (even an empty one) or a webhook delivery succeeded."""
@@ -107,7 +115,7 @@ async def _database_figures(db: Database, channels: list[str], now: datetime) ->
 async def readiness(db: Database, health: Health, supervisor: Supervisor | None = None,
                     served: list[str] | None = None) -> dict[str, Any]:
     """The /readyz answer: ``ready`` is False when the database does not answer, a polling channel has
-    not polled successfully for POLL_STALE, or the oldest due outbox row waits longer than OUTBOX_STALE."""
+    not polled successfully for POLL_STALE, a webhook channel's webhook is not registered yet, or the oldest due outbox row waits longer than OUTBOX_STALE."""
     now = health.clock()
     problems: list[str] = []
     report: dict[str, Any] = {"ready": True, "checked_at": now.isoformat(), "problems": problems}
@@ -125,6 +133,9 @@ async def readiness(db: Database, health: Health, supervisor: Supervisor | None 
         silent = (now - since).total_seconds()
         channels[name] = {"mode": ch.mode, "last_ok": _iso(ch.last_ok), "seconds_since_ok": round(silent, 1),
                           "last_error": ch.last_error, "last_error_at": _iso(ch.last_error_at)}
+        channels[name]["registered"] = ch.registered
+        if not ch.registered:
+            problems.append(f"{name}: webhook not registered yet")
         if ch.mode == "polling" and now - since > POLL_STALE:
             problems.append(f"{name}: no successful poll for {int(silent)} s")
     report["channels"] = channels

@@ -75,6 +75,39 @@ class Supervisor:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.cap)
 
+    def spawn_once(self, name: str, step: Callable[[], Awaitable[Any]], *, failed_once: bool = False
+                   ) -> asyncio.Task[None]:
+        """Run ``await step()`` until it succeeds once (e.g. registering a webhook while the platform is
+        down): every failure is logged, counted and shown like a crash, then tried again with backoff.
+        ``failed_once``: the caller's own first try failed, so wait before the first try here."""
+        old = self._tasks.get(name)
+        if old is not None and not old.done():
+            raise RuntimeError(f"task {name} is already running")
+        self.states.setdefault(name, TaskState(name))
+        task = asyncio.create_task(self._until_done(name, step, failed_once), name=name)
+        self._tasks[name] = task
+        return task
+
+    async def _until_done(self, name: str, step: Callable[[], Awaitable[Any]], failed_once: bool) -> None:
+        delay, state = self.base, self.states[name]
+        if failed_once:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.cap)
+        while True:
+            try:
+                await step()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure: log it, count it, try again later
+                reason = f"{type(exc).__name__}: {_scrub(str(exc))}"
+                log.error("task %s failed (%s); trying again in %.1fs", name, reason, delay)
+            state.restarts += 1
+            state.last_error, state.last_error_at = reason[:300], datetime.now(UTC)
+            metrics.TASK_RESTARTS.labels(name).inc()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.cap)
+
     async def cancel(self, name: str) -> None:
         """Stop one task (and wait for it)."""
         task = self._tasks.pop(name, None)

@@ -10,7 +10,7 @@ import json
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -137,7 +137,9 @@ class ZaloChannel:
                 if not exc.retryable:
                     raise ConfigError(f"Zalo webhook could not be registered: {exc}") from None
                 log.warning("Zalo not reachable at start (%s); registering the webhook later", exc)
-                self._poller = asyncio.create_task(self._retry(self._register_webhook), name="zalo-webhook")
+                self.health.unregistered(self.name)  # /readyz says so until Zalo accepts the webhook
+                self._poller = self.supervisor.spawn_once("zalo-webhook", self._register_webhook,
+                                                         failed_once=True)
             return
         if self._poller is not None and not self._poller.done():
             return
@@ -158,8 +160,8 @@ class ZaloChannel:
         """Cancel the poller, let updates being handled finish, and close the HTTP session."""
         await self.inbox.stop()
         if self._poller is not None:
-            if self._poller.get_name() == "zalo-poll":
-                await self.supervisor.cancel("zalo-poll")
+            if self._poller.get_name() in ("zalo-poll", "zalo-webhook"):
+                await self.supervisor.cancel(self._poller.get_name())
             else:
                 self._poller.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -190,17 +192,7 @@ class ZaloChannel:
         await self._hello()
         assert self.webhook_url is not None and self.webhook_secret is not None
         await self.client.set_webhook(self.webhook_url, self.webhook_secret)
-
-    async def _retry(self, step: Callable[[], Awaitable[None]]) -> None:
-        delay = self.retry_delay
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await step()
-                return
-            except ChannelError as exc:
-                delay = min(delay * 2, self.max_backoff)
-                log.warning("Zalo still not reachable (%s); retrying in %.1fs", exc, delay)
+        self.health.registered(self.name)
 
     async def _prepare(self) -> None:
         if self.username is None:

@@ -146,3 +146,37 @@ async def test_zalo_webhook_bodies(zalo_hook: tuple, fake: FakeZaloApi, db: Data
         assert resp.status == 200
     await h.zalo.drain()
     assert [m["chat_id"] for m in fake.sent_messages] == ["u-6"]
+
+
+@pytest.mark.parametrize("fault", ["down", "garbage"])
+async def test_zalo_webhook_registered_later_is_supervised_and_shown_in_readyz(
+        fake: FakeZaloApi, db_url: str, aiohttp_client: Any, fault: str) -> None:
+    """Zalo down (or answering garbage) when the bot starts in webhook mode: the bot starts, /readyz says
+    it is deaf until Zalo accepts the webhook, the retry is a supervised task, then it is ready."""
+    import asyncio
+
+    from tests.zalo_harness import WEBHOOK_URL
+
+    if fault == "down":
+        fake.fail_next("setWebhook", 500, times=2)  # the client's own retry fails too
+    else:
+        fake.fail_next("setWebhook", body=HTML_502, times=2)
+    h = ZaloHarness(fake, db_url, webhook=True)
+    await h.start()
+    assert h.bot is not None
+    try:
+        client = await aiohttp_client(h.bot.web)
+        resp = await client.get("/readyz")
+        body = await resp.json()
+        assert resp.status == 503 and "zalo: webhook not registered yet" in body["problems"], body
+        assert body["channels"]["zalo"]["registered"] is False and "zalo-webhook" in body["tasks"]
+        for _ in range(200):  # the supervisor tries again after 1 s
+            if fake.webhook_url == WEBHOOK_URL:
+                break
+            await asyncio.sleep(0.05)
+        assert (fake.webhook_url, fake.webhook_secret) == (WEBHOOK_URL, WEBHOOK_SECRET)
+        resp = await client.get("/readyz")
+        body = await resp.json()
+        assert resp.status == 200 and body["channels"]["zalo"]["registered"] is True, body
+    finally:
+        await h.stop()
