@@ -1,9 +1,10 @@
-"""`cdsbot health` (asks the running bot's /readyz) and `cdsbot updates quarantined`."""
+"""`cdsbot health` (asks the running bot's /readyz) and `cdsbot updates quarantined|purge`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,6 +108,24 @@ async def _quarantined(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+async def _purge(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.cli import _with_db
+    from bot.quarantine import purge_quarantined
+
+    if args.older_than_days < 0:
+        print("--older-than-days must be 0 or more", file=sys.stderr)
+        return 2
+
+    async def run(db: Any) -> int:
+        n = await purge_quarantined(db, timedelta(days=args.older_than_days))
+        print(f"{n} quarantined update(s) older than {args.older_than_days} day(s) deleted")
+        return 0
+
+    return await _with_db(run)
+
+
 def add_health_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     h = sub.add_parser("health", help="ask the running bot's /readyz; exit 0 ready, 1 not ready, 2 not answering")
     h.add_argument("--url", help="the bot's web server (default: CDSBOT_HTTP_HOST:CDSBOT_HTTP_PORT)")
@@ -119,3 +138,6 @@ def add_health_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     q.add_argument("--limit", type=int, default=50)
     q.add_argument("--json", action="store_true")
     q.set_defaults(fn=_quarantined)
+    pq = up.add_parser("purge", help="delete quarantined updates older than N days (default 30)")
+    pq.add_argument("--older-than-days", type=int, default=30)
+    pq.set_defaults(fn=_purge)

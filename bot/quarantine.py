@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import select
 
 from bot import metrics
@@ -15,7 +16,7 @@ from storage.db import Database
 from storage.models import QuarantinedUpdate
 from storage.sqlutil import insert_ignore
 
-__all__ = ["list_quarantined", "quarantine", "update_key_of"]
+__all__ = ["list_quarantined", "purge_quarantined", "quarantine", "update_key_of"]
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +57,12 @@ async def list_quarantined(db: Database, channel: str | None = None, limit: int 
             q = q.where(QuarantinedUpdate.channel == channel)
         q = q.order_by(QuarantinedUpdate.received_at.desc(), QuarantinedUpdate.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
         return list((await s.exec(q)).all())
+
+
+async def purge_quarantined(db: Database, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete quarantined updates received more than ``older_than`` ago (they hold people's raw
+    messages: keep them only as long as someone may inspect them); returns how many."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    async with db.transaction() as s:
+        result = await s.exec(delete(QuarantinedUpdate).where(QuarantinedUpdate.received_at < cutoff))  # type: ignore[call-overload]
+        return int(result.rowcount or 0)

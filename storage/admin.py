@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import CdsbotError
-from storage.models import AuditLog, ConversationState, Identity, LinkCode, Outbox, Person
+from storage.models import AuditLog, ConversationState, Identity, LinkCode, Outbox, Person, QuarantinedUpdate
 
 __all__ = ["anonymise_person", "backup", "reapply_anonymisations", "recorded_anonymisations", "restore"]
 
@@ -23,7 +25,8 @@ __all__ = ["anonymise_person", "backup", "reapply_anonymisations", "recorded_ano
 async def anonymise_person(session: AsyncSession, person: Person, now: datetime, actor: int | None = None,
                            reapplied: bool = False) -> None:
     """Remove what identifies a person: every chat account, their conversations, link codes, pending
-    messages and message texts, chat ids in the audit log. Logs and reports stay, by no one's name."""
+    messages and message texts, chat ids in the audit log, unreadable updates kept from their chats.
+    Logs and reports stay, by no one's name."""
     idents = (await session.exec(Identity.__table__.select().where(  # type: ignore[attr-defined]
         Identity.person_id == person.id))).all()
     chats = [(i.channel, i.chat_id) for i in idents]
@@ -40,6 +43,9 @@ async def anonymise_person(session: AsyncSession, person: Person, now: datetime,
     if accounts:  # "joined as telegram:123" names the account; keep the event, not the address
         await session.exec(update(AuditLog).where(AuditLog.target.in_(accounts))  # type: ignore[call-overload,union-attr]
                            .values(target=f"person:{person.id}"))
+    await _forget_quarantined(session, [i.channel for i in idents],
+                              [str(v) for i in idents for v in (i.external_id, i.chat_id) if v] + (
+                                  [person.phone] if person.phone else []))
     person.name = f"(ẩn danh #{person.id})"
     person.phone = None
     person.anonymised_at = now
@@ -48,6 +54,19 @@ async def anonymise_person(session: AsyncSession, person: Person, now: datetime,
     session.add(AuditLog(at=now, actor_person_id=actor, action="person.anonymise", target=f"person:{person.id}",
                          detail={"identities_removed": len(chats), "reapplied": reapplied,
                                  "created_at": _stamp(person.created_at)}))
+
+
+async def _forget_quarantined(session: AsyncSession, channels: list[str], marks: list[str]) -> None:
+    """Delete the quarantined raw updates (kept for inspection) that name one of the person's accounts,
+    chats or phone: such an update is the person's own message, with their name and text."""
+    if not channels or not marks:
+        return
+    found = re.compile("|".join(rf"(?<![\w]){re.escape(m)}(?![\w])" for m in sorted(set(marks))))
+    rows = (await session.exec(select(QuarantinedUpdate.id, QuarantinedUpdate.payload).where(
+        QuarantinedUpdate.channel.in_(set(channels))))).all()  # type: ignore[attr-defined]
+    doomed = [rid for rid, payload in rows if found.search(json.dumps(payload, ensure_ascii=False, default=str))]
+    if doomed:
+        await session.exec(delete(QuarantinedUpdate).where(QuarantinedUpdate.id.in_(doomed)))  # type: ignore[call-overload,union-attr]
 
 
 def _stamp(at: datetime) -> str:

@@ -72,6 +72,28 @@ async def test_updates_quarantined_lists_the_bad_updates(monkeypatch: pytest.Mon
     assert "zalo" not in out
 
 
+async def test_updates_purge_deletes_only_old_quarantined_updates(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str], db_url: str,
+                                                                  db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from storage.models import QuarantinedUpdate
+
+    for key in (1, 2):
+        await quarantine(db, "telegram", {"update_id": key, "message": {"date": "x"}}, "TypeError", key=key)
+    async with db.transaction() as s:  # update 1 arrived 40 days ago
+        await s.exec(update(QuarantinedUpdate).where(QuarantinedUpdate.update_key == "1")  # type: ignore[call-overload]
+                     .values(received_at=datetime.now(UTC) - timedelta(days=40)))
+    code, out = await cli(monkeypatch, capsys, db_url, "updates", "purge")
+    assert code == 0 and out.strip() == "1 quarantined update(s) older than 30 day(s) deleted"
+    code, out = await cli(monkeypatch, capsys, db_url, "updates", "quarantined", "--json")
+    assert [r["update_key"] for r in json.loads(out)] == ["2"]
+    code, out = await cli(monkeypatch, capsys, db_url, "updates", "purge", "--older-than-days", "0")
+    assert code == 0 and out.startswith("1 quarantined")
+
+
 async def test_cdsbot_health_reads_readyz_and_exits_non_zero_when_not_ready(
         tg: TelegramHarness, aiohttp_server, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
         capsys: pytest.CaptureFixture[str], db_url: str) -> None:

@@ -51,6 +51,15 @@ async def test_anonymise_keeps_reports_removes_identity(tg: TelegramHarness, db:
                                                       monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
     pid = await _with_log(db)
     _env(monkeypatch, db_url)
+    from bot.quarantine import list_quarantined, quarantine
+
+    # Unreadable updates kept raw: one from the person's chat (their name and words), one from another chat.
+    theirs = {"update_id": 501, "message": {"message_id": 9, "date": "garbled",
+                                            "from": {"id": 31, "first_name": "Minh"}, "chat": {"id": 31},
+                                            "text": "Lò Văn Minh, thôn Nà Pài"}}
+    other = {"update_id": 502, "message": {"message_id": 3, "date": "garbled", "chat": {"id": 310}}}
+    for raw in (theirs, other):
+        assert await quarantine(db, "telegram", raw, "TypeError: date", key=raw["update_id"])
     code = await asyncio.to_thread(main, ["person", "anonymise", "--phone", "0987 654 321"])
     assert code == 0, capsys.readouterr().err
     async with db.session() as s:
@@ -59,6 +68,7 @@ async def test_anonymise_keeps_reports_removes_identity(tg: TelegramHarness, db:
         assert (await s.exec(select(Identity))).all() == []
         assert len((await s.exec(select(ActivityLog))).all()) == 1
         assert (await s.exec(select(AuditLog).where(AuditLog.action == "person.anonymise"))).one()
+    assert [r.update_key for r in await list_quarantined(db)] == ["502"]  # chat 310 is not chat 31
     sent = await tg.say(31, "hỗ trợ 3 người cài VNeID")  # the chat account no longer belongs to anyone
     assert sent[0].reply_markup["keyboard"][0][0]["request_contact"] is True
 
