@@ -280,8 +280,8 @@ async def _finish(turn: Turn) -> None:
         turn.reply(_("Report for {period} received after the deadline; it is recorded as late. Thank you.",
                      period=label))
     elif amended:
-        turn.reply(_("Your corrected report for {period} replaces the earlier one (revision {r}). Thank you.",
-                     period=label, r=report.revision))
+        turn.reply(_("Your corrected report for {period} replaces the earlier one (revision {r}); it is "
+                     "on time. Thank you.", period=label, r=report.revision))
     else:
         turn.reply(_("Report for {period} sent on time. Thank you!", period=label))
 

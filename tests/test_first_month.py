@@ -256,8 +256,8 @@ async def _resubmit(r: Run) -> None:
     both, tg, db = r.both, r.tg, r.db
     both.now = at("2026-12-15T09:00+07:00")
     sent = await _report(tg, photo=False)
-    assert sent[0].text == vi("Your corrected report for {period} replaces the earlier one (revision {r}). "
-                              "Thank you.", period="tháng 12/2026", r=2)
+    assert sent[0].text == vi("Your corrected report for {period} replaces the earlier one (revision {r}); "
+                              "it is on time. Thank you.", period="tháng 12/2026", r=2)
     st = await r.status()
     assert (st["submitted"], st["on_time"], st["late"], st["returned"]) == (1, 1, 0, [])
     async with db.session() as s:

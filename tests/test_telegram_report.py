@@ -225,8 +225,8 @@ async def test_two_officers_of_a_unit_send_at_the_same_moment(tg: TelegramHarnes
     sent = await tg.fake.wait_for_sent(2)
     await tg.settle()
     texts_sent = sorted(m.text for m in sent)
-    assert texts_sent == sorted(vi("Your corrected report for {period} replaces the earlier one (revision {r}). "
-                                   "Thank you.", period="tháng 12/2026", r=r) for r in (2, 3))
+    assert texts_sent == sorted(vi("Your corrected report for {period} replaces the earlier one (revision {r}); "
+                                   "it is on time. Thank you.", period="tháng 12/2026", r=r) for r in (2, 3))
     async with db.session() as s:
         report = (await s.exec(select(Report))).one()
         revisions = sorted(r.revision for r in (await s.exec(select(ReportRevision))).all())
