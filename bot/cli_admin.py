@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 __all__ = ["add_admin_commands"]
 
@@ -141,6 +142,27 @@ async def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _prune(args: argparse.Namespace) -> int:
+    from bot.cli import _with_db
+    from bot.config import load_settings
+    from storage.blobs import BlobStore
+    from storage.evidence import prune_files
+
+    if args.older_than_hours < 1:
+        print("--older-than-hours must be 1 or more (a conversation may be saving its file)", file=sys.stderr)
+        return 2
+    store = BlobStore(load_settings().files_dir)
+
+    async def run(db: Any) -> int:
+        async with db.session() as s:
+            done = await prune_files(s, store, args.older_than_hours * 3600, dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        print(f"{verb} {len(done.deleted)} unused file(s), {done.freed_bytes} bytes; {done.kept} file(s) kept")
+        return 0
+
+    return await _with_db(run)
+
+
 def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     person = sub.add_parser("person", help="people").add_subparsers(dest="sub", required=True)
     an = person.add_parser("anonymise", help="remove a person's identity; keep their reports")
@@ -161,3 +183,8 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     rs = sub.add_parser("restore", help="restore the database and the evidence files from a backup")
     rs.add_argument("file")
     rs.set_defaults(fn=_restore)
+    files = sub.add_parser("files", help="the evidence file store").add_subparsers(dest="sub", required=True)
+    pr = files.add_parser("prune", help="delete stored files no report, log or open conversation uses")
+    pr.add_argument("--older-than-hours", type=int, default=72, help="keep files younger than this (default 72)")
+    pr.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
+    pr.set_defaults(fn=_prune)

@@ -1,15 +1,20 @@
-"""How many evidence files came with unit reports (for review and exports)."""
+"""Evidence files: how many came with unit reports (review, exports), and pruning stored files no record uses."""
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Attachment
+from storage.blobs import BlobStore
+from storage.models import Attachment, ConversationState
 
-__all__ = ["evidence_counts"]
+__all__ = ["Pruned", "evidence_counts", "prune_files"]
 
 _ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
 
@@ -28,3 +33,41 @@ async def evidence_counts(session: AsyncSession, report_ids: Iterable[int]
     for report_id, kind, ref_id, n in rows:
         out[report_id][(kind, ref_id) if kind and ref_id is not None else None] = n
     return out
+
+
+_KEY_IN_TEXT = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What `cdsbot files prune` found: files deleted (or that would be) and their bytes, files kept."""
+
+    deleted: list[str]
+    freed_bytes: int
+    kept: int
+
+
+async def prune_files(session: AsyncSession, store: BlobStore, older_than_seconds: float,
+                      dry_run: bool = False) -> Pruned:
+    """Delete stored files that no attachment row names and no open conversation still holds (a photo
+    sent during a report that was then cancelled). Files younger than ``older_than_seconds`` are kept:
+    a conversation may be writing its row right now."""
+    used = set((await session.exec(select(_ATTACHMENT.c.file_key).where(  # type: ignore[call-overload]
+        _ATTACHMENT.c.file_key.is_not(None)))).scalars().all())
+    states = ConversationState.__table__  # type: ignore[attr-defined]
+    for (data,) in (await session.exec(select(states.c.data))).all():  # type: ignore[call-overload]
+        used.update(_KEY_IN_TEXT.findall(json.dumps(data, default=str)))
+    cutoff = time.time() - older_than_seconds
+    deleted: list[str] = []
+    freed = kept = 0
+    for key in store.keys():  # noqa: SIM118  (a BlobStore, not a dict)
+        path = store.path(key)
+        stat = path.stat()
+        if key in used or stat.st_mtime > cutoff:
+            kept += 1
+            continue
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        deleted.append(key)
+        freed += stat.st_size
+    return Pruned(deleted, freed, kept)

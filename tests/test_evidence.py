@@ -254,3 +254,46 @@ async def test_a_stored_photo_is_accepted_at_every_report_question(chat: Chat) -
             {k: v for k, v in before.items() if k not in ("evidence", "_choices")}, entry.id  # nothing lost
         assert len(after["evidence"]) == len(before.get("evidence", [])) + 1, entry.id
         assert await snapshot(chat.db) == rows, entry.id  # kept with the answers until the report is sent
+
+
+async def test_files_prune_deletes_only_what_no_report_or_open_conversation_uses(
+        tg: TelegramHarness, db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """A photo sent in a /baocao that was then cancelled stays on disk with no row: `cdsbot files prune`
+    deletes it; the evidence of a sent report and a photo in a conversation still open are kept."""
+    import asyncio
+    import os
+    import time
+
+    from bot.cli import main
+
+    await _people(db)
+    kept, dropped, pending = PHOTO, PHOTO + b" cancelled", PHOTO + b" still open"
+    for name, data in (("kept", kept), ("dropped", dropped), ("pending", pending)):
+        tg.fake.add_file(name, data)
+    await tg.say(OFFICER, "/baocao", expect=2)  # a report with one photo, sent
+    await tg.send(tg.fake.photo(OFFICER, "kept"))
+    for step in ("done", "in_progress"):
+        await tg.tap(OFFICER, step)
+    await tg.say(OFFICER, "85")
+    for step in ("yes", "none", "none", "send"):
+        await tg.tap(OFFICER, step)
+    await tg.say(OFFICER, "/baocao", expect=2)  # a correction started with a photo, then cancelled
+    await tg.send(tg.fake.photo(OFFICER, "dropped"))
+    await tg.say(OFFICER, "/huy")
+    await tg.say(OFFICER, "/baocao", expect=2)  # ... and a third one, still open, with a photo
+    await tg.send(tg.fake.photo(OFFICER, "pending"))
+    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, dropped, pending))
+    old = time.time() - 4 * 24 * 3600  # all three arrived four days ago
+    for data in (kept, dropped, pending):
+        os.utime(BlobStore(tg.files_dir).path(_sha(data)), (old, old))
+
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+    monkeypatch.setenv("CDSBOT_FILES_DIR", tg.files_dir)
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["files", "prune", "--dry-run"]) == 0
+    assert capsys.readouterr().out.startswith(f"would delete 1 unused file(s), {len(dropped)} bytes; 2 file(s) kept")
+    assert len(_stored(tg.files_dir)) == 3
+    assert await asyncio.to_thread(main, ["files", "prune"]) == 0
+    assert capsys.readouterr().out.startswith(f"deleted 1 unused file(s), {len(dropped)} bytes")
+    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, pending))
+    assert await asyncio.to_thread(main, ["files", "prune", "--older-than-hours", "0"]) == 2
