@@ -32,7 +32,9 @@ async def personal_data(session, person: Person) -> dict[str, Any]:  # noqa: ANN
                            "since": i.created_at.isoformat()} for i in idents],
         "activity_logs": [{"date": a.on_date.isoformat(), "activity": a.activity, "count": a.count,
                            "note": a.note} for a in logs],
-        "evidence_files": [{"channel": f.channel, "file": f.file_ref, "caption": f.caption} for f in files],
+        "evidence_files": [{"channel": f.channel, "kind": f.kind, "file_name": f.file_name, "size": f.size,
+                            "stored_as": f.file_key, "platform_ref": f.file_ref, "caption": f.caption,
+                            "report_id": f.report_id, "activity_log_id": f.activity_log_id} for f in files],
         "reports_submitted": [{"report_id": r.id, "submitted_at": r.submitted_at.isoformat(), "late": r.late,
                                "revision": r.revision} for r in reports],
         "purpose": "Reporting of the commune's digital-transformation plan (NQ 57-NQ/TW); "

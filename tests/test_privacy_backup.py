@@ -33,13 +33,20 @@ async def _with_log(db: Database) -> int:
 
 
 async def test_my_data_is_sent_at_once(tg: TelegramHarness, db: Database) -> None:
-    await _with_log(db)
+    pid = await _with_log(db)
+    async with db.transaction() as s:  # a stored photo with a log, as the log flow records it
+        log = (await s.exec(select(ActivityLog))).one()
+        s.add(Attachment(person_id=pid, activity_log_id=log.id, channel="telegram", file_ref="anh-lop-hoc",
+                         file_key="ab" * 32, size=20, kind="photo", file_name=None, caption="lớp học"))
     sent = await tg.say(31, "/dulieucuatoi")
     assert sent[0].method == "sendDocument" and sent[0].document_name == "du-lieu-ca-nhan.json"
     data = json.loads(sent[0].document_bytes)
     assert data["person"]["name"] == "Lò Văn Minh" and data["person"]["phone"] == "0987654321"
     assert data["activity_logs"] == [{"date": "2026-12-01", "activity": "vneid", "count": 12, "note": None}]
     assert data["chat_accounts"][0]["channel"] == "telegram"
+    assert [{k: f[k] for k in ("kind", "size", "stored_as", "platform_ref", "caption")}
+            for f in data["evidence_files"]] == [
+        {"kind": "photo", "size": 20, "stored_as": "ab" * 32, "platform_ref": "anh-lop-hoc", "caption": "lớp học"}]
     assert "0987654321" in sent[0].caption
 
 
