@@ -114,6 +114,49 @@ async def _merge(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+async def _unit_merge(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from bot.cli import _print_json, _with_db
+    from storage.merge import merge_units
+    from storage.models import Person, Unit
+    from storage.units import require_commune
+
+    async def run(db: Any) -> int:
+        async with db.transaction() as s:
+            commune = await require_commune(s, args.commune)
+            units = list((await s.exec(select(Unit).where(Unit.commune_id == commune.id))).all())
+
+            def pick(ref: str) -> Unit | None:  # an id, or the exact name as `org show` prints it
+                return next((u for u in units if str(u.id) == ref.strip() or u.name == ref.strip()), None)
+
+            keep, drop = pick(args.keep), pick(args.drop)
+            for ref, unit in ((args.keep, keep), (args.drop, drop)):
+                if unit is None:
+                    print(f"error: no unit {ref!r} in {commune.name}; give its exact name or id", file=sys.stderr)
+                    return 2
+            assert keep is not None and drop is not None
+            if keep.id == drop.id:
+                print("error: --keep and --drop name the same unit", file=sys.stderr)
+                return 2
+            if keep.kind != drop.kind:
+                print(f"error: {keep.name} is a {keep.kind} and {drop.name} a {drop.kind}; not merged",
+                      file=sys.stderr)
+                return 2
+            people = (await s.exec(select(Person.name).where(Person.unit_id == drop.id))).all()
+            plan = {"keep": {"id": keep.id, "name": keep.name}, "drop": {"id": drop.id, "name": drop.name},
+                    "people_moving": list(people)}
+            if args.dry_run:
+                _print_json({"dry_run": True, **plan})
+                await s.rollback()
+                return 0
+            moved = await s.run_sync(lambda ss: merge_units(ss.connection(), keep.id, drop.id, reason="cli"))
+            print(f"merged unit #{drop.id} {drop.name} into #{keep.id} {keep.name} ({_moved(moved)})")
+        return 0
+
+    return await _with_db(run)
+
+
 async def _backup(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from storage.backup import backup
@@ -177,6 +220,13 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     mg.add_argument("--phone", help="merge every record with this phone (and their same-name twins)")
     mg.add_argument("--dry-run", action="store_true", help="print what would be merged, change nothing")
     mg.set_defaults(fn=_merge)
+    unit = sub.add_parser("unit", help="units of the org tree").add_subparsers(dest="sub", required=True)
+    um = unit.add_parser("merge", help="merge two records of one unit (people, logs, reports, plan items move)")
+    um.add_argument("--commune", required=True)
+    um.add_argument("--keep", required=True, help="the unit that stays: its exact name or id")
+    um.add_argument("--drop", required=True, help="the unit merged into --keep: its exact name or id")
+    um.add_argument("--dry-run", action="store_true", help="print what would be merged, change nothing")
+    um.set_defaults(fn=_unit_merge)
     bk = sub.add_parser("backup", help="back up the database and the evidence files into one archive")
     bk.add_argument("file")
     bk.set_defaults(fn=_backup)
