@@ -14,9 +14,12 @@ __all__ = ["ProseTargets", "parse_prose_targets"]
 
 _BULLET = re.compile(r"^\s*(?:[-–—+•·▪●◦*]|\d{1,2}[.)](?!\d)|[a-zđ][)])\s+")
 # A numbered heading: "I.", "II -", "1.", "1.2.", "a)", "Phần I"; its text decides what follows.
+_DASH = re.compile(r"^\s*[-–—+•·▪●◦*]\s")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zđ]|phan\s+[ivx\d]+)\s*[.)\-–:]\s*",
                        re.IGNORECASE)
 _TARGET_HEAD = re.compile(r"^(?:cac\s+)?(?:muc tieu|chi tieu)\b")
+_OTHER_HEAD = re.compile(r"^(?:yeu cau|nhiem vu|giai phap|to chuc thuc hien|kinh phi|noi dung|phan cong|"
+                         r"quan diem|can cu|che do bao cao|dieu khoan)\b")
 _NOT_TARGET_HEAD = re.compile(r"^(?:tinh hinh|ket qua|danh gia)\b")
 # Where a target is due: "đến năm 2025", "đến hết năm 2026", "năm 2030", "giai đoạn 2026 - 2030".
 _DUE = re.compile(r"(?:(?:den|toi|trong)\s+(?:het\s+)?(?:cuoi\s+)?)?(?:nam|giai doan)\s+"
@@ -42,15 +45,14 @@ def _heading(text: str) -> tuple[bool, str] | None:
     m = _NUMBERED.match(body)
     rest = body[m.end():].strip() if m else body
     key = fold(rest).strip(" :.")
-    if not key:
+    if not key or len(rest) > 90 or rest.endswith((";", ",")):
         return None
-    target = bool(_TARGET_HEAD.match(key)) and not _NOT_TARGET_HEAD.match(key)
-    short = len(rest) <= 90 and not rest.endswith((";", ","))
-    if target and short:
+    if _TARGET_HEAD.match(key) and not _NOT_TARGET_HEAD.match(key) and "%" not in rest:
         return True, body.rstrip(":").strip()
-    if m and short and (rest[:1].isupper() or rest.isupper()):
-        return False, body
-    if rest.isupper() and len(rest) > 3 and short:
+    roman = bool(m) and bool(re.match(r"^[IVX]{1,5}\b", body))
+    if re.search(r"\d", rest):
+        return None
+    if (rest.isupper() and len(rest) > 3) or roman or _OTHER_HEAD.match(key):
         return False, body
     return None
 
@@ -129,9 +131,8 @@ def parse_prose_targets(lines: list[str], year: int, prefix: str = "MT") -> Pros
         if not text or text.startswith("(") and text.endswith(")"):
             continue
         bullet = _BULLET.match(text)
-        head = _heading(text) if not bullet or len(text) < 90 and not re.search(r"\d", text[bullet.end():]) \
-            else None
-        if head is not None and (not bullet or head[0]):
+        head = None if _DASH.match(text) else _heading(text)
+        if head is not None:
             inside, title = head
             if inside:
                 section, heading_due = title, _due(title, year)
