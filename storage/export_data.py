@@ -117,6 +117,7 @@ class IndicatorRow:
     answer_kind: str = "number"  # number | choice | status (a qualitative result: status code and text)
     latest_status: str | None = None
     latest_text: str | None = None
+    partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp": never asked
 
     @property
     def target_short(self) -> str:
@@ -341,7 +342,7 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit[1] if hit else None, verdict,
-                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text))
+                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"]))
     return tasks, indicators, years
 
 
