@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from locales.textnorm import fold, strip_diacritics
 from storage.plan_import.model import Due, ParsedIndicator, Target
-from storage.plan_import.phrases import parse_due, parse_target
+from storage.plan_import.phrases import parse_due, parse_target, split_units
 from storage.plan_import.readers import clean_text
 
 __all__ = ["ProseTargets", "parse_prose_targets"]
@@ -30,6 +30,8 @@ _DOC_NUMBER = re.compile(r"\b(?:so|nghi quyet|quyet dinh|ke hoach|chi thi|thong 
 _ACHIEVED = re.compile(r"(?:^|[:\-–]\s*)dat(?:\s+chuan)?\.?$")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ0-9\-–+])")
 _MAX_SKIPPED_SHOWN = 120
+_OWNERS = re.compile(r"\s*\(([^()]{3,300})\)\s*[.;]?\s*$")
+_ROLE_WORD = re.compile(r"\b(?:chu tri|phoi hop|thuc hien)\b")
 
 
 @dataclass
@@ -109,6 +111,26 @@ def _target(sentence: str) -> Target | None:
     return Target(text=sentence, op=found.op, value=found.value, unit=found.unit, boolean=found.boolean)
 
 
+def _owners(sentence: str) -> tuple[str, list[str], list[str]]:
+    """A trailing "(Cơ quan chủ trì: Công an xã; phối hợp: Phòng Kinh tế)": the sentence without it,
+    its lead units and its partner units."""
+    m = _OWNERS.search(sentence)
+    if m is None or not _ROLE_WORD.search(fold(m.group(1))):
+        return sentence, [], []
+    leads: list[str] = []
+    partners: list[str] = []
+    for part in m.group(1).split(";"):
+        label, colon, names = part.partition(":")
+        if colon:
+            found = [n for side in split_units(names) for n in side]
+            (partners if "phoi hop" in fold(label) else leads).extend(found)
+        else:
+            lead, partner = split_units(part)
+            leads += lead
+            partners += partner
+    return sentence[:m.start()].rstrip(" ,.;"), leads, [p for p in partners if p not in leads]
+
+
 def _sentences(paragraph: str) -> list[str]:
     """A bullet or paragraph split into its sentences and ";"-separated clauses."""
     parts: list[str] = []
@@ -141,6 +163,7 @@ def parse_prose_targets(lines: list[str], year: int, prefix: str = "MT") -> Pros
             continue
         body = text[bullet.end():].strip() if bullet else text
         para_due = _due(body, year) or heading_due
+        body, leads, partners = _owners(body)
         for sentence in _sentences(body):
             target = _target(sentence)
             if target is None:
@@ -156,6 +179,6 @@ def parse_prose_targets(lines: list[str], year: int, prefix: str = "MT") -> Pros
                 code=f"{prefix}{n}", section=section, name=name, unit=target.unit,
                 target=Target(text=name, op=target.op, value=target.value, unit=target.unit,
                               boolean=target.boolean),
-                due=due,
+                due=due, owner_units=list(leads or partners), partner_units=list(partners if leads else []),
             ))
     return out
