@@ -11,7 +11,8 @@ __all__ = ["short_target"]
 
 _SIGNS = {">=": "≥ ", "<=": "≤ ", ">": "> ", "<": "< ", "=": ""}
 _SENTENCE_WORDS = 4  # a target cell of more words is a sentence ("100% các phòng, ban … được nâng cấp")
-_UNIT_END = re.compile(r"\s(?:được|có|đã|đạt|tham gia|sử dụng|trên|của|trong|thực hiện)\b.*$")
+_UNIT_END = re.compile(r"\s(?:được|có|đã|đạt|tham gia|sử dụng|trên|của|trong|thực hiện|chuyển đổi|ứng dụng|"
+                       r"về|cho|tại|ở)\b.*$")
 _UNIT_WORDS = 3
 
 
