@@ -69,6 +69,8 @@ async def get_or_create_unit(
     else:
         if kind:
             unit.kind = kind
+    if kind and unit.from_plan:
+        unit.from_plan = False  # given a kind by the org list (or the demo): a real unit, not only a plan's name
     if parent is not None and parent.id != unit.id:
         unit.parent_id = parent.id
     await session.flush()
