@@ -18,6 +18,7 @@ from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
 from reminders import calendar as cal
 from reminders.streams import Stream, default_streams
+from storage.deadlines import is_overdue
 from storage.evidence import evidence_counts
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
@@ -329,7 +330,7 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             open_ = status != "done"
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
                                  status, task_status_vi(status), hit[1] if hit else None,
-                                 overdue=bool(due and due < as_of and open_),
+                                 overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_)))
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
