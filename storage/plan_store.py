@@ -174,6 +174,7 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
                                   .order_by(IndicatorPartner.position))).all():
         partners.setdefault(ip.indicator_id, []).append(units[ip.unit_id])
     used = {units[link.unit_id] for link in links} | {units[il.unit_id] for il in ilinks}
+    used |= {name for names in partners.values() for name in names}
     groups = {g: m for g, m in (await group_expansions(session, commune)).items() if g in used}
     return {
         "title": plan.title,
