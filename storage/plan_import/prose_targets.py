@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from locales.targets import short_unit
 from locales.textnorm import fold, strip_diacritics
 from storage.plan_import.model import Due, ParsedIndicator, Target
 from storage.plan_import.phrases import parse_due, parse_target, split_units
@@ -27,7 +28,7 @@ _DUE = re.compile(r"(?:(?:den|toi|trong)\s+(?:het\s+)?(?:cuoi\s+)?)?(?:nam|giai 
 # A count written without a lead-in word ("Xây dựng 03 mô hình …"): a number followed by a noun.
 _COUNT = re.compile(r"(?<![\w/.,-])(\d{1,6})(?![\d/.,-]\d)\s+([^\W\d_][^\W\d_]*)")
 _DOC_NUMBER = re.compile(r"\b(?:so|nghi quyet|quyet dinh|ke hoach|chi thi|thong tu|nghi dinh)\s*$")
-_ACHIEVED = re.compile(r"(?:^|[:\-–]\s*)dat(?:\s+chuan)?\.?$")
+_ACHIEVED = re.compile(r"^dat\s+chuan\b|(?:^|[:\-–]\s*)dat(?:\s+chuan)?\.?$")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ0-9\-–+])")
 _MAX_SKIPPED_SHOWN = 120
 _OWNERS = re.compile(r"\s*\(([^()]{3,300})\)\s*[.;]?\s*$")
@@ -97,18 +98,20 @@ def _count(text: str) -> Target | None:
 
 
 def _target(sentence: str) -> Target | None:
-    """The measurable target a sentence states, or None."""
+    """The measurable target a sentence states ("80% …", "Trên 90% …", "03 mô hình …", "Đạt chuẩn …",
+    "…: Đạt"), or None."""
     bare = " ".join(_without_due(sentence).split()).strip(" .;:,")
     if not bare:
         return None
-    if _ACHIEVED.search(fold(bare)):
-        return Target(text=sentence, op="bool", boolean=True)
     found = parse_target(bare)
     if found.op in {"text", "bool"} or found.value is None:
         found = _count(bare) or found
-    if found.op == "text" or found.value is None:
-        return None
-    return Target(text=sentence, op=found.op, value=found.value, unit=found.unit, boolean=found.boolean)
+    if found.op not in {"text", "bool"} and found.value is not None:
+        unit = found.unit if found.unit in (None, "%") else (short_unit(found.unit) or None)
+        return Target(text=sentence, op=found.op, value=found.value, unit=unit)
+    if _ACHIEVED.search(fold(bare)):
+        return Target(text=sentence, op="bool", boolean=True)
+    return None
 
 
 def _owners(sentence: str) -> tuple[str, list[str], list[str]]:
