@@ -51,8 +51,7 @@ async def assign_cmd(turn: Turn, args: str) -> None:
     if len(units) == 1:
         data["unit_id"] = units[0].id
     if "item" in data and "unit_id" in data:
-        turn.data.update(data)
-        await _finish(turn)
+        await _apply(turn, str(data["item"]), int(data["unit_id"]))  # type: ignore[call-overload]
         return
     await engine.start(turn, "assign", data)
 
@@ -94,10 +93,14 @@ def _parse_unit(turn: Turn, answer: engine.Answer) -> int:
 
 
 async def _finish(turn: Turn) -> None:
+    await _apply(turn, str(turn.data["item"]), int(turn.data["unit_id"]))
+
+
+async def _apply(turn: Turn, item_ref: str, unit_id: int) -> None:
     assert turn.person is not None
-    kind, _sep, ref = str(turn.data["item"]).partition(":")
+    kind, _sep, ref = item_ref.partition(":")
     item = await turn.session.get(Task if kind == "task" else Indicator, int(ref))
-    unit = await turn.session.get(Unit, int(turn.data["unit_id"]))
+    unit = await turn.session.get(Unit, unit_id)
     if item is None or unit is None or unit.commune_id != turn.person.commune_id:
         turn.reply(_("That item or unit is no longer in the plan. Nothing was changed."))
         return
