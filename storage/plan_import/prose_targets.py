@@ -91,7 +91,7 @@ def _count(text: str) -> Target | None:
             continue
         if 1900 <= int(m.group(1)) <= 2100:
             continue
-        unit_words = text[m.start(2):].split()[:3]
+        unit_words = text[m.start(2):].split()[:8]  # cut to the counted noun by short_unit
         return Target(text=text, op="=", value=parse_target(m.group(1)).value,
                       unit=" ".join(unit_words).rstrip(".,;:") or None)
     return None
