@@ -99,3 +99,14 @@ def test_word_list_numbering_is_read(tmp_path: Path) -> None:
     assert lines[8] == "Không đánh số"
     plan = parse_plan_file(tmp_path / "kh.docx")
     assert [(i.code, i.target.op, i.target.value) for i in plan.indicators] == [("MT1", ">", Decimal(90))]
+
+
+def test_a_target_due_later_is_judged_against_its_own_horizon() -> None:
+    from storage.export_data import assess, year_share
+
+    dec = date(2026, 12, 10)
+    assert year_share(2026, dec) > 0.9
+    assert 0.18 < year_share(2026, dec, date(2030, 12, 31)) < 0.2  # "đến năm 2030": a fifth of the way
+    assert year_share(2026, dec, date(2026, 6, 30)) == 1.0  # due mid-year: the whole share by December
+    assert assess(">=", Decimal(5), None, 1.0, None, year_share(2026, dec, date(2030, 12, 31))) == "at_risk"
+    assert assess(">=", Decimal(5), None, 1.0, None, year_share(2026, dec)) == "off_track"
