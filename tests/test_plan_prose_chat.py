@@ -55,6 +55,7 @@ async def _setup(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[
     res = json.loads(out)
     assert (res["tasks"], res["indicators"]) == (0, 3)
     assert any("skipped: 'Xây dựng chính quyền số" in w for w in res["warnings"])
+    assert "1 target(s) name no year ('đến năm …'): due by the end of 2026: MT2" in res["warnings"]
     async with db.session() as s:
         units = {u.name: u.id for u in (await s.exec(select(Unit))).all()}
     await add_person(db, units["Văn phòng HĐND và UBND"], "Trần Thị Lan", "lead", telegram_id=LEAD)

@@ -81,3 +81,4 @@ class ParsedPlan:
     year_source: str = "title"
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # sentences under target headings with no target
+    prose_targets: bool = False  # indicators read from bullets under "MỤC TIÊU" (see prose_targets.py)

@@ -51,6 +51,10 @@ def plan_warnings(plan: ParsedPlan) -> list[str]:
     if targets:
         out.append(f"{len(targets)} target(s) with a number that could not be read, answered as a status: "
                    f"{_phrases(targets)}")
+    undated = [i.code for i in plan.indicators if plan.prose_targets and i.due is None]
+    if undated:
+        out.append(f"{len(undated)} target(s) name no year ('đến năm …'): due by the end of {plan.year}: "
+                   f"{_codes(undated)}")
     if plan.skipped:
         shown = "; ".join(f"'{text}'" for text in plan.skipped[:_SHOWN])
         more = f" … (+{len(plan.skipped) - _SHOWN})" if len(plan.skipped) > _SHOWN else ""

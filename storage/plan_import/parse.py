@@ -150,7 +150,7 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
         if not plan.indicators:  # targets written as bullets under "I. MỤC TIÊU"
             found = parse_prose_targets([item.text for item in items if isinstance(item, Line)], plan_year)
             if found.indicators:
-                plan.indicators, plan.skipped = found.indicators, found.skipped
+                plan.indicators, plan.skipped, plan.prose_targets = found.indicators, found.skipped, True
                 plan.sections = list(dict.fromkeys([*found.sections, *plan.sections]))
     except ImportFailed:
         raise
