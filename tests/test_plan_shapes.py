@@ -184,3 +184,18 @@ async def test_migration_marks_units_only_a_plan_named(db: Database) -> None:
         units = {u.name: u.from_plan for u in (await s.exec(select(Unit))).all()}
     # Staffed: on the org list. Named by the plan and nobody there: the plan's. Named by nothing: kept.
     assert units == {"Văn phòng HĐND và UBND": False, "Phòng Kinh tế": True, "Phòng Văn hóa - Xã hội": False}
+
+
+async def test_seed_targets_written_as_prose_only(monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+    """Seed 000 without its tables: the "2. Mục tiêu cụ thể" paragraphs alone make a plan."""
+    seed = (Path(__file__).resolve().parent / "data" / "seeds" / "000_fbe0021516ef53e6.txt").read_text(encoding="utf-8")
+    f = tmp_path / "vinh-thong-muc-tieu.txt"
+    f.write_text(seed[: seed.index("III. NHIỆM VỤ VÀ GIẢI PHÁP")], encoding="utf-8")
+    res = await _import(monkeypatch, capsys, db_url, f)
+    assert (res["tasks"], res["indicators"], res["year"]) == (0, 16, 2026)
+    assert any("were skipped" in w for w in res["warnings"])
+    inds = {i["code"]: i for i in (await _shown(monkeypatch, capsys, db_url))[0]["indicators"]}
+    mt2 = inds["MT2"]  # "… tốc độ trên 01 Gbps đạt 80%": the target is 80%, not "> 1 Gbps"
+    assert (mt2["target"]["op"], mt2["target"]["value"], mt2["unit"]) == ("=", 80, "%")
+    assert mt2["section"] == "2.1. Về phát triển hạ tầng số"
+    assert inds["MT16"]["section"] == "2.6. Về an toàn, an ninh mạng"

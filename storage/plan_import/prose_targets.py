@@ -15,6 +15,7 @@ __all__ = ["ProseTargets", "parse_prose_targets"]
 
 _BULLET = re.compile(r"^\s*(?:[-–—+•·▪●◦*]|\d{1,2}[.)](?!\d)|[a-zđ][)])\s+")
 # A numbered heading: "I.", "II -", "1.", "1.2.", "a)", "Phần I"; its text decides what follows.
+_LABEL = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}[.)]|[a-zđ][.)]|[IVX]{1,5}[.)])\s+")
 _DASH = re.compile(r"^\s*[-–—+•·▪●◦*]\s")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zđ]|phan\s+[ivx\d]+)\s*[.)\-–:]\s*",
                        re.IGNORECASE)
@@ -27,7 +28,10 @@ _DUE = re.compile(r"(?:(?:den|toi|trong)\s+(?:het\s+)?(?:cuoi\s+)?)?(?:nam|giai 
                   r"((?:19|20)\d\d)(?:\s*-\s*((?:19|20)\d\d))?")
 # A count written without a lead-in word ("Xây dựng 03 mô hình …"): a number followed by a noun.
 _COUNT = re.compile(r"(?<![\w/.,-])(\d{1,6})(?![\d/.,-]\d)\s+([^\W\d_][^\W\d_]*)")
-_DOC_NUMBER = re.compile(r"\b(?:so|nghi quyet|quyet dinh|ke hoach|chi thi|thong tu|nghi dinh)\s*$")
+_DOC_NUMBER = re.compile(r"\b(?:so|nghi quyet|quyet dinh|ke hoach|chi thi|thong tu|nghi dinh|ban chi dao|nhom|top|"
+                         r"khoa|chuong trinh|chi so|muc|dieu|khoan|phan)\s*$")
+# "… tốc độ trên 01 Gbps đạt 80%": the figure after "đạt" is the target, not the one before it.
+_REACH = re.compile(r"\bdat\s+(?:ty le\s+)?(?:(?:tren|toi thieu|it nhat|khoang|khong duoi)\s+)?\d+(?:[.,]\d+)?\s*%")
 _ACHIEVED = re.compile(r"^dat\s+chuan\b|(?:^|[:\-–]\s*)dat(?:\s+chuan)?\.?$")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ0-9\-–+])")
 _MAX_SKIPPED_SHOWN = 120
@@ -42,8 +46,9 @@ class ProseTargets:
     sections: list[str] = field(default_factory=list)
 
 
-def _heading(text: str) -> tuple[bool, str] | None:
-    """(is a target heading, heading text) when ``text`` is a heading line; None for body text."""
+def _heading(text: str) -> tuple[str, str] | None:
+    """("target" | "other" | "sub", heading text) when ``text`` is a heading line; None for body text.
+    A "sub" heading ("2.1. Về phát triển hạ tầng số") keeps whatever part it is in."""
     body = text.strip()
     m = _NUMBERED.match(body)
     rest = body[m.end():].strip() if m else body
@@ -51,12 +56,14 @@ def _heading(text: str) -> tuple[bool, str] | None:
     if not key or len(rest) > 90 or rest.endswith((";", ",")):
         return None
     if _TARGET_HEAD.match(key) and not _NOT_TARGET_HEAD.match(key) and "%" not in rest:
-        return True, body.rstrip(":").strip()
+        return "target", body.rstrip(":").strip()
     roman = bool(m) and bool(re.match(r"^[IVX]{1,5}\b", body))
     if re.search(r"\d", rest):
         return None
     if (rest.isupper() and len(rest) > 3) or roman or _OTHER_HEAD.match(key):
-        return False, body
+        return "other", body
+    if m and not rest.endswith(".") and rest[:1].isupper():
+        return "sub", body.rstrip(":").strip()
     return None
 
 
@@ -104,6 +111,9 @@ def _target(sentence: str) -> Target | None:
     if not bare:
         return None
     found = parse_target(bare)
+    reach = list(_REACH.finditer(_key(bare)))
+    if found.unit != "%" and reach:
+        found = parse_target(bare[reach[-1].start():])
     if found.op in {"text", "bool"} or found.value is None:
         found = _count(bare) or found
     if found.op not in {"text", "bool"} and found.value is not None:
@@ -158,16 +168,20 @@ def parse_prose_targets(lines: list[str], year: int, prefix: str = "MT") -> Pros
         bullet = _BULLET.match(text)
         head = None if _DASH.match(text) else _heading(text)
         if head is not None:
-            inside, title = head
-            if inside:
-                section, heading_due = title, _due(title, year)
+            kind, title = head
+            if kind == "target" or (kind == "sub" and inside):
+                section, heading_due = title, _due(title, year) or (heading_due if kind == "sub" else None)
+            inside = kind == "target" or (kind == "sub" and inside)
             continue
         if not inside:
             continue
-        body = text[bullet.end():].strip() if bullet else text
+        label = _LABEL.match(text)
+        body = text[label.end():].strip() if label else text[bullet.end():].strip() if bullet else text
         para_due = _due(body, year) or heading_due
         body, leads, partners = _owners(body)
         for sentence in _sentences(body):
+            if not re.search(r"[^\W\d_]{2}", sentence):
+                continue  # a stray label or number, not a sentence
             target = _target(sentence)
             if target is None:
                 if len(sentence) > 3:
