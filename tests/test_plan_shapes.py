@@ -199,3 +199,27 @@ async def test_seed_targets_written_as_prose_only(monkeypatch, capsys, db_url: s
     assert (mt2["target"]["op"], mt2["target"]["value"], mt2["unit"]) == ("=", 80, "%")
     assert mt2["section"] == "2.1. Về phát triển hạ tầng số"
     assert inds["MT16"]["section"] == "2.6. Về an toàn, an ninh mạng"
+
+
+async def test_merging_units_keeps_partner_links_and_the_org_list_flag(monkeypatch, capsys, db_url: str,  # noqa: ANN001
+                                                                       db: Database, tmp_path: Path) -> None:
+    from storage.merge import merge_units
+    from storage.models_plan import IndicatorPartner
+
+    await _import(monkeypatch, capsys, db_url, _sheet_plan(tmp_path / "chi-tieu.xlsx"))
+    (tmp_path / "org.csv").write_text("Đơn vị,Loại\nCông an xã (CA),office\n", encoding="utf-8")
+    code, _, err = await cli(monkeypatch, capsys, db_url, "org", "import", str(tmp_path / "org.csv"),
+                             "--commune", "Hòa An")
+    assert code == 0, err
+    async with db.session() as s:
+        ids = {u.name: u.id for u in (await s.exec(select(Unit))).all()}
+        ind = (await s.exec(select(Indicator).where(Indicator.code == "II.1"))).one()
+    async with db.transaction() as s:  # both the plan's "Công an xã" and the listed one are partners of II.1
+        s.add(IndicatorPartner(indicator_id=ind.id, unit_id=ids["Công an xã (CA)"], position=2))  # type: ignore[arg-type]
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda c: merge_units(c, ids["Công an xã"], ids["Công an xã (CA)"]))
+    async with db.session() as s:
+        kept = await s.get(Unit, ids["Công an xã"])
+        links = (await s.exec(select(IndicatorPartner.unit_id).where(IndicatorPartner.indicator_id == ind.id))).all()
+    assert kept is not None and kept.from_plan is False  # the dropped unit was on the org list
+    assert sorted(links) == sorted([ids["Viễn thông"], ids["Công an xã"]])
