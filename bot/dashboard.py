@@ -178,7 +178,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
              "target": i.target_short, "target_text": i.target_text, "latest": fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status,
                                                           i.latest_text),
              "latest_value": i.latest_value, "percent_of_target": percent_of_target(i), "reported_in": i.reported_in,
-             "owner_units": i.owner_units}
+             "owner_units": i.owner_units, "partner_units": i.partner_units}
             for i in data.indicators]},
         "activities": {
             "total": [{"code": a.code, "label": a.label, "count": a.count, "previous": a.previous,

@@ -37,6 +37,8 @@ COMMANDS: tuple[Command, ...] = (
             N_("who has reported and who is missing")),
     Command("chitieu", "indicators", ("chi tieu",), ("lead", "admin"),
             N_("indicators against their targets, worst first")),
+    Command("giao", "assign", ("giao viec", "giao chi tieu", "giao nhiem vu"), ("lead", "admin"),
+            N_("give a task or indicator of the plan to a unit, e.g. /giao N4.KQ1 Công an xã")),
     Command("quahan", "overdue", ("qua han",), ("lead", "admin"), N_("tasks past their due date")),
     Command("xuat", "export", ("xuat bao cao",), ("lead", "admin"),
             N_("the compiled report as a spreadsheet and a Word draft")),

@@ -47,6 +47,15 @@ def _value(r: IndicatorRow) -> str:
     return fmt_number(r.latest_value) + ("%" if (r.unit or "").strip() == "%" else f" {r.unit}" if r.unit else "")
 
 
+def _units_line(r: IndicatorRow) -> str:
+    """"Reports: Công an xã · with: Phòng Kinh tế, Trạm Y tế": who is asked, who works with them."""
+    owners = shorten(", ".join(r.owner_units), 60) or "—"
+    if not r.partner_units:
+        return _("Reports: {owners}", owners=owners)
+    return _("Reports: {owners} · with: {partners}", owners=owners,
+             partners=shorten(", ".join(r.partner_units), 60))
+
+
 async def indicators_cmd(turn: Turn, args: str) -> None:
     data = await _data(turn, args)
     if data is None:
@@ -62,6 +71,8 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
     for r in rows[:SCREEN]:
         lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
                      f"{_value(r)} / {r.target_short or '—'} ({_(_STATUS[r.status])})")
+        if r.owner_units or r.partner_units:
+            lines.append("   " + _units_line(r))
     if len(rows) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
     turn.reply("\n".join(lines))

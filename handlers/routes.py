@@ -183,6 +183,7 @@ HANDLERS = {
     "duyet": _bind("handlers.review", "review_cmd"),
     "chitieu": _bind("handlers.lead", "indicators_cmd"),
     "quahan": _bind("handlers.lead", "overdue_cmd"),
+    "giao": _bind("handlers.assign", "assign_cmd"),
     "xuat": _bind("handlers.lead", "export_cmd"),
     "bieudo": _bind("handlers.charts", "charts_cmd"),
     "thongbao": _bind("handlers.announce", "announce_cmd"),

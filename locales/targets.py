@@ -7,15 +7,16 @@ from decimal import Decimal
 
 from locales.i18n import _, fmt_number
 
-__all__ = ["short_target"]
+__all__ = ["short_target", "short_unit"]
 
 _SIGNS = {">=": "≥ ", "<=": "≤ ", ">": "> ", "<": "< ", "=": ""}
 _SENTENCE_WORDS = 4  # a target cell of more words is a sentence ("100% các phòng, ban … được nâng cấp")
-_UNIT_END = re.compile(r"\s(?:được|có|đã|đạt|tham gia|sử dụng|trên|của|trong|thực hiện)\b.*$")
+_UNIT_END = re.compile(r"\s(?:được|có|đã|đạt|tham gia|sử dụng|trên|của|trong|thực hiện|chuyển đổi|ứng dụng|"
+                       r"về|cho|tại|ở|theo)\b.*$")
 _UNIT_WORDS = 3
 
 
-def _short_unit(unit: str) -> str:
+def short_unit(unit: str) -> str:
     """"sáng kiến được công nhận đánh giá hiệu quả…" → "sáng kiến": the counted noun only."""
     return " ".join(_UNIT_END.sub("", " " + unit).split()[:_UNIT_WORDS])
 
@@ -33,5 +34,5 @@ def short_target(text: str | None, op: str | None, value: Decimal | float | int 
         return text
     unit = (unit or "").strip()
     number = fmt_number(Decimal(str(value)))
-    unit = "%" if unit == "%" else _short_unit(unit)
+    unit = "%" if unit == "%" else short_unit(unit)
     return _SIGNS[op] + number + ("%" if unit == "%" else f" {unit}" if unit else "")

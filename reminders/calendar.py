@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from locales.textnorm import fold
 from reminders import holiday_table
 from reminders.streams import Frequency, Stream, default_streams, dump_streams, load_streams, window_start_day
+from storage.deadlines import last_allowed_day
 
 __all__ = [
     "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "OWED", "SUBMITTED", "Frequency", "Period", "Stage",
@@ -111,7 +112,7 @@ def _build(stream: Stream, n: int, tz: tzinfo) -> Period:
         else:
             start, end = _month_date(first - 1, s), _month_date(last, s - 1)
         due_date = _month_date(last + stream.due_month_offset, stream.due_day)
-    last_day = due_date if stream.inclusive else due_date - timedelta(days=1)
+    last_day = last_allowed_day(due_date, before=not stream.inclusive)
     shown = f"{due_date:%d/%m/%Y}"
     if stream.inclusive:
         due_vi, due_en = f"chậm nhất ngày {shown}", f"by {shown}"

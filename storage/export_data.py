@@ -18,6 +18,7 @@ from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
 from reminders import calendar as cal
 from reminders.streams import Stream, default_streams
+from storage.deadlines import is_overdue
 from storage.evidence import evidence_counts
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
@@ -117,6 +118,7 @@ class IndicatorRow:
     answer_kind: str = "number"  # number | choice | status (a qualitative result: status code and text)
     latest_status: str | None = None
     latest_text: str | None = None
+    partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp": never asked
 
     @property
     def target_short(self) -> str:
@@ -203,9 +205,12 @@ def fmt_value(value: float | Decimal | None, unit: str | None = None, achieved: 
     return text + "%" if u == "%" else f"{text} {u}".strip()
 
 
-def year_share(year: int, as_of: date) -> float:
-    """Share of ``year`` elapsed by the end of ``as_of`` (0–1)."""
+def year_share(year: int, as_of: date, due: date | None = None) -> float:
+    """Share of ``year`` elapsed by the end of ``as_of`` (0–1); for a target due later ("đến năm
+    2030"), the share of the time from the plan year's start to that due date."""
     start, end = date(year, 1, 1), date(year, 12, 31)
+    if due is not None and due > start:
+        end = due
     return min(1.0, max(0.0, ((as_of - start).days + 1) / ((end - start).days + 1)))
 
 
@@ -290,7 +295,7 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
                 continue
             ind = await session.get(Indicator, it.ref_id)
             value, achieved, status, text = _answer(ind, it)
-            share = year_share(plan_year.get(ind.plan_id, as_of.year), as_of) if ind else 0.0
+            share = year_share(plan_year.get(ind.plan_id, as_of.year), as_of, ind.due_date) if ind else 0.0
             verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status) \
                 if ind else "no_data"
             lines.append(ReportLine("indicator", ind.code if ind else "?", ind.name if ind else "",
@@ -328,20 +333,20 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             open_ = status != "done"
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
                                  status, task_status_vi(status), hit[1] if hit else None,
-                                 overdue=bool(due and due < as_of and open_),
+                                 overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_)))
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
-        share = year_share(plan.year, as_of)
         for i in shown["indicators"]:
             ind = ind_ids[i["code"]]
+            share = year_share(plan.year, as_of, ind.due_date)
             hit = latest.get(("indicator", ind.id))  # type: ignore[arg-type]
             value, achieved, status, text = _answer(ind, hit[0] if hit else None)
             verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit[1] if hit else None, verdict,
-                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text))
+                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"]))
     return tasks, indicators, years
 
 

@@ -159,10 +159,12 @@ def build_xlsx(data: ExportData) -> bytes:
            [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
              t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else ""] for t in data.tasks])
     _sheet(wb, SHEETS[3], ["Kế hoạch", "Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Giá trị mục tiêu",
-                           "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi"],
+                           "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi",
+                           "Cơ quan phối hợp"],
            [[i.plan, i.code, i.name, i.unit or "", i.target_short, i.target_value, i.latest_value,
              fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status, i.latest_text),
-             i.reported_in or "", i.status_vi, "; ".join(i.owner_units)] for i in data.indicators])
+             i.reported_in or "", i.status_vi, "; ".join(i.owner_units), "; ".join(i.partner_units)]
+            for i in data.indicators])
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],
            [[a.village, a.label, a.code, a.count, a.previous, a.count - a.previous] for a in data.activities])

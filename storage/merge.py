@@ -127,7 +127,11 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
     if keep == drop:
         raise ValueError("cannot merge a unit with itself")
     moved: dict[str, int] = {}
-    for link, col in (("taskunit", "task_id"), ("indicatorunit", "indicator_id")):
+    tables = set(inspect(conn).get_table_names())
+    for link, col in (("taskunit", "task_id"), ("indicatorunit", "indicator_id"),
+                      ("indicatorpartner", "indicator_id")):
+        if link not in tables:
+            continue
         conn.execute(text(f"DELETE FROM {link} WHERE unit_id = :drop AND {col} IN "  # noqa: S608
                           f"(SELECT {col} FROM {link} WHERE unit_id = :keep)"), {"keep": keep, "drop": drop})
         n = conn.execute(text(f"UPDATE {link} SET unit_id = :keep WHERE unit_id = :drop"),  # noqa: S608
@@ -155,12 +159,16 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
                      {"keep": keep, "drop": drop}).rowcount
     if n:
         moved["report"] = n
-    for tbl, col in _refs(conn, "unit", UNIT_REFS, skip=("report", "taskunit", "indicatorunit")):
+    for tbl, col in _refs(conn, "unit", UNIT_REFS, skip=("report", "taskunit", "indicatorunit", "indicatorpartner")):
         n = conn.execute(text(f"UPDATE {tbl} SET {col} = :keep WHERE {col} = :drop"),  # noqa: S608
                          {"keep": keep, "drop": drop}).rowcount
         if n:
             moved[f"{tbl}.{col}"] = n
     conn.execute(text("UPDATE unit SET parent_id = NULL WHERE id = :keep AND parent_id = :keep"), {"keep": keep})
+    if "from_plan" in {c["name"] for c in inspect(conn).get_columns("unit")}:  # on the org list if either was
+        conn.execute(text("UPDATE unit SET from_plan = :no WHERE id = :keep AND EXISTS "
+                          "(SELECT 1 FROM unit d WHERE d.id = :drop AND d.from_plan = :no)"),
+                     {"keep": keep, "drop": drop, "no": False})
     name = conn.execute(text("SELECT name FROM unit WHERE id = :drop"), {"drop": drop}).scalar_one_or_none()
     conn.execute(text("DELETE FROM unit WHERE id = :drop"), {"drop": drop})
     _audit(conn, "unit.merge", f"unit:{keep}", {"dropped": drop, "dropped_name": name, "moved": moved,

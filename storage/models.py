@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 
 from storage.models_calendar import HolidayOverride
 from storage.models_org import ROLES, UNIT_KINDS, Commune, Identity, Invite, LinkCode, Person, Unit, utcnow
-from storage.models_plan import Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
+from storage.models_plan import Indicator, IndicatorPartner, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
 from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
 from storage.models_runtime import (
     AuditLog,
@@ -21,7 +21,8 @@ from storage.models_runtime import (
 
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
-    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorUnit", "Invite", "LinkCode", "Outbox",
+    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorPartner", "IndicatorUnit", "Invite",
+    "LinkCode", "Outbox",
     "Person", "Plan", "PlanSection", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem",
     "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 __all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "Unit"]
@@ -47,6 +47,8 @@ class Unit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
     # kind "group": the units a plan's generic phrase stands for (storage.unit_groups.GROUP_MEMBERS)
     members: str | None = None
+    # named only by an imported plan, not (yet) by the org list: never a member of "all offices"
+    from_plan: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Person(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
 
-__all__ = ["ANSWER_KINDS", "Indicator", "IndicatorUnit", "Plan", "PlanSection", "Task", "TaskUnit",
+__all__ = ["ANSWER_KINDS", "Indicator", "IndicatorPartner", "IndicatorUnit", "Plan", "PlanSection", "Task", "TaskUnit",
            "answer_kind_for"]
 
 # How an indicator is answered in a report: a number, an Đạt/Chưa đạt choice, or (a qualitative
@@ -89,9 +89,19 @@ class Indicator(SQLModel, table=True):
     target_bool: bool | None = None
     answer_kind: str = Field(default="number", sa_column_kwargs={"server_default": "number"})
     owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
+    due_text: str | None = None  # a prose target's "đến năm 2030"; None: due with the plan's year
+    due_date: date | None = None
 
 
 class IndicatorUnit(SQLModel, table=True):
+    indicator_id: int = Field(foreign_key="indicator.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    position: int = 0
+
+
+class IndicatorPartner(SQLModel, table=True):
+    """A unit that works on an indicator with its owners ("Cơ quan thực hiện/phối hợp"); never asked."""
+
     indicator_id: int = Field(foreign_key="indicator.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
     position: int = 0

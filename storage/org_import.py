@@ -119,6 +119,10 @@ async def import_org(session: AsyncSession, commune: Commune, path: Path) -> Org
             result.units_created += made
         unit, made = await get_or_create_unit(session, commune, unit_name, kind, parent, cache)
         result.units_created += made
+        for listed in (unit, parent):
+            if listed is not None and listed.from_plan:
+                listed.from_plan = False  # on the org list now: a real unit
+                session.add(listed)
         name = " ".join(row.get("name", "").split())
         if not name:
             continue

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import normalize_name
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
+from storage.models_plan import IndicatorPartner
 from storage.models_report import ReportItem
 from storage.plan_import.model import ParsedIndicator, ParsedPlan, ParsedTask
 from storage.unit_groups import LEAD_GROUP
@@ -76,6 +77,9 @@ async def _unit_keys(session: AsyncSession, link: type[TaskUnit] | type[Indicato
         rows = [(i, "owner", k) for i, k in (await session.exec(
             select(IndicatorUnit.indicator_id, Unit.key).join(Unit).join(Indicator)
             .where(Indicator.plan_id == plan.id).order_by(IndicatorUnit.position))).all()]
+        rows += [(i, "partner", k) for i, k in (await session.exec(
+            select(IndicatorPartner.indicator_id, Unit.key).join(Unit).join(Indicator)
+            .where(Indicator.plan_id == plan.id).order_by(IndicatorPartner.position))).all()]
     for item_id, role, key in rows:
         out.setdefault((item_id, role), []).append(key)
     return out
@@ -118,6 +122,10 @@ def _indicator_changes(old: Indicator, new: ParsedIndicator, sections: dict[int,
     if not old.owners_assigned and \
             sorted(units.get((old.id, "owner"), [])) != sorted(_keys(indicator_owners(new), commune)):  # type: ignore[arg-type]
         what.append("owner units")
+    if sorted(units.get((old.id, "partner"), [])) != sorted(_keys(new.partner_units, commune)):  # type: ignore[arg-type]
+        what.append("partner units")
+    if (old.due_text, old.due_date) != ((new.due.text, new.due.date) if new.due else (None, None)):
+        what.append("deadline")
     return what
 
 

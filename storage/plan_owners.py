@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,18 +15,26 @@ from storage.models_runtime import AuditLog
 from storage.unit_groups import members_of
 from storage.units import unit_key_of
 
-__all__ = ["assign_owners", "check_plans", "group_expansions"]
+__all__ = ["assign_owners", "check_plans", "find_items", "group_expansions", "set_owners"]
 
 
-async def _find_item(session: AsyncSession, commune: Commune, code: str, kind: str | None,
-                     plan_name: str | None) -> tuple[str, Task | Indicator]:
+async def find_items(session: AsyncSession, commune_id: int, code: str,
+                     kind: str | None = None) -> list[tuple[str, Task | Indicator, Plan]]:
+    """Every task or indicator of the commune's plans with this code (codes repeat across plans)."""
     found: list[tuple[str, Task | Indicator, Plan]] = []
     for k, model in (("task", Task), ("indicator", Indicator)):
         if kind and kind != k:
             continue
         rows = (await session.exec(select(model, Plan).join(Plan).where(
-            Plan.commune_id == commune.id, model.code == code.strip()))).all()  # type: ignore[attr-defined]
+            Plan.commune_id == commune_id, func.upper(model.code) == code.strip().upper())  # type: ignore[attr-defined]
+            .order_by(Plan.year, Plan.title))).all()
         found += [(k, item, plan) for item, plan in rows]
+    return found
+
+
+async def _find_item(session: AsyncSession, commune: Commune, code: str, kind: str | None,
+                     plan_name: str | None) -> tuple[str, Task | Indicator]:
+    found = await find_items(session, commune.id, code, kind)  # type: ignore[arg-type]
     if plan_name:
         want = plan_name.strip().casefold()
         found = [f for f in found if want in (f[2].title.casefold(), (f[2].number or "").casefold())
@@ -52,6 +60,13 @@ async def assign_owners(session: AsyncSession, commune: Commune, code: str, unit
         if unit not in units:
             units.append(unit)
     item_kind, item = await _find_item(session, commune, code, kind, plan_name)
+    return await set_owners(session, item_kind, item, units, source="cli")
+
+
+async def set_owners(session: AsyncSession, item_kind: str, item: Task | Indicator, units: list[Unit],
+                     source: str, actor_person_id: int | None = None) -> dict[str, Any]:
+    """Make ``units`` the lead units of a task or the owners of an indicator (kept on re-import);
+    the one function behind `cdsbot plan assign` and the lead office's /giao."""
     if isinstance(item, Task):
         await session.exec(delete(TaskUnit).where(  # type: ignore[call-overload]
             TaskUnit.task_id == item.id, TaskUnit.role == "lead"))  # type: ignore[arg-type]
@@ -65,8 +80,8 @@ async def assign_owners(session: AsyncSession, commune: Commune, code: str, unit
             session.add(IndicatorUnit(indicator_id=item.id, unit_id=unit.id, position=pos))  # type: ignore[arg-type]
     item.owners_assigned = True
     session.add(item)
-    session.add(AuditLog(action="plan.assign", target=f"{item_kind}:{item.id}",
-                         detail={"source": "cli", "code": item.code, "units": [u.name for u in units]}))
+    session.add(AuditLog(actor_person_id=actor_person_id, action="plan.assign", target=f"{item_kind}:{item.id}",
+                         detail={"source": source, "code": item.code, "units": [u.name for u in units]}))
     await session.flush()
     return {"kind": item_kind, "code": item.code, "units": [u.name for u in units]}
 

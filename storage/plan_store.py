@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Commune, Indicator, IndicatorUnit, Plan, PlanSection, Task, TaskUnit, Unit
-from storage.models_plan import answer_kind_for
+from storage.models_plan import IndicatorPartner, answer_kind_for
 from storage.plan_diff import find_plan, indicator_owners, plan_key
 from storage.plan_import.model import ParsedPlan
 from storage.unit_groups import group_members_of
@@ -74,6 +74,9 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         for n in names:
             unit, made = await get_or_create_unit(session, commune, n, cache=units_cache)
             units_created += made
+            if made and not unit.from_plan:
+                unit.from_plan = True  # named by the plan only, until the org list names it too
+                session.add(unit)
             members = group_members_of(n)
             if members and unit.members is None and unit.kind in ("office", "group"):
                 unit.kind, unit.members = "group", members  # a phrase for many units, never one unit
@@ -122,9 +125,14 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         ind.target_text, ind.target_op = pi.target.text, pi.target.op
         ind.target_value, ind.target_bool = pi.target.value, pi.target.boolean
         ind.answer_kind = answer_kind_for(pi.target.op, pi.unit)
+        ind.due_text = pi.due.text if pi.due else None
+        ind.due_date = pi.due.date if pi.due else None
         session.add(ind)
         await session.flush()
         keep.add(pi.code)
+        await session.exec(delete(IndicatorPartner).where(IndicatorPartner.indicator_id == ind.id))  # type: ignore[call-overload]
+        for upos, uid in enumerate(await unit_ids(pi.partner_units)):
+            session.add(IndicatorPartner(indicator_id=ind.id, unit_id=uid, position=upos))  # type: ignore[arg-type]
         if ind.owners_assigned:  # owners set by `plan assign` stay until assigned again
             continue
         await session.exec(delete(IndicatorUnit).where(IndicatorUnit.indicator_id == ind.id))  # type: ignore[call-overload]
@@ -133,6 +141,7 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
     for code, ind in old_inds.items():
         if code not in keep:
             await session.exec(delete(IndicatorUnit).where(IndicatorUnit.indicator_id == ind.id))  # type: ignore[call-overload]
+            await session.exec(delete(IndicatorPartner).where(IndicatorPartner.indicator_id == ind.id))  # type: ignore[call-overload]
             await session.delete(ind)
             removed += 1
     await session.flush()
@@ -160,7 +169,12 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
     by_ind: dict[int, list[str]] = {}
     for il in ilinks:
         by_ind.setdefault(il.indicator_id, []).append(units[il.unit_id])
+    partners: dict[int, list[str]] = {}
+    for ip in (await session.exec(select(IndicatorPartner).join(Indicator).where(Indicator.plan_id == plan.id)
+                                  .order_by(IndicatorPartner.position))).all():
+        partners.setdefault(ip.indicator_id, []).append(units[ip.unit_id])
     used = {units[link.unit_id] for link in links} | {units[il.unit_id] for il in ilinks}
+    used |= {name for names in partners.values() for name in names}
     groups = {g: m for g, m in (await group_expansions(session, commune)).items() if g in used}
     return {
         "title": plan.title,
@@ -188,6 +202,8 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
                        "value": _num(i.target_value), "boolean": i.target_bool},
             "answer": i.answer_kind,
             "owner_units": by_ind.get(i.id, []),  # type: ignore[arg-type]
+            "partner_units": partners.get(i.id, []),  # type: ignore[arg-type]
+            "due": {"text": i.due_text, "date": i.due_date.isoformat() if i.due_date else None},
         } for i in inds],
         "groups": groups,  # a plan's phrase → the units of the org tree it stands for today
     }

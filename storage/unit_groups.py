@@ -53,8 +53,8 @@ async def members_of(session: AsyncSession, commune_id: int, members: str) -> li
         return [u for u in units if u.kind == "village"]
     if members == "schools":
         return [u for u in units if _is_school(u)]
-    if members == "offices":
-        return [u for u in units if u.kind == "office" and not _is_school(u)]
+    if members == "offices":  # the org list's offices, not names only a plan used
+        return [u for u in units if u.kind == "office" and not u.from_plan and not _is_school(u)]
     if members == "lead":
         leads = set((await session.exec(select(Person.unit_id).where(
             Person.commune_id == commune_id, col(Person.role).in_(("lead", "admin")),

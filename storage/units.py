@@ -8,7 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import normalize_name, unit_key
 from storage.models import Commune, Unit
 
-__all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "unit_key_of"]
+__all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "match_units",
+           "unit_key_of"]
 
 
 def commune_key(name: str) -> str:
@@ -68,12 +69,38 @@ async def get_or_create_unit(
     else:
         if kind:
             unit.kind = kind
+    if kind and unit.from_plan:
+        unit.from_plan = False  # given a kind by the org list (or the demo): a real unit, not only a plan's name
     if parent is not None and parent.id != unit.id:
         unit.parent_id = parent.id
     await session.flush()
     if cache is not None:
         cache[key] = unit
     return unit, created
+
+
+async def match_units(session: AsyncSession, commune: Commune, typed: str, limit: int = 8) -> list[Unit]:
+    """Units of the org list a typed name may mean: the one with the same key ("Phòng VH-XH" is
+    "Phòng Văn hóa - Xã hội"), else those containing every typed word, else the closest spellings."""
+    import difflib
+
+    from locales.textnorm import fold
+
+    units = [u for u in (await session.exec(select(Unit).where(Unit.commune_id == commune.id)
+                                            .order_by(Unit.name))).all()
+             if not u.from_plan and u.kind != "group"]
+    key = unit_key_of(typed, commune)
+    if not key:
+        return []
+    exact = [u for u in units if u.key == key]
+    if exact:
+        return exact
+    words = fold(key).split()
+    hits = [u for u in units if all(w in fold(u.key).split() for w in words)]
+    if hits:
+        return hits[:limit]
+    folded = {fold(u.key): u for u in units}
+    return [folded[k] for k in difflib.get_close_matches(fold(key), list(folded), n=limit, cutoff=0.7)]
 
 
 def _guess_kind(key: str) -> str:

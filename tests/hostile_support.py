@@ -164,6 +164,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("report_period", "pick", "officer", ("/baocao",), "choice", "1", {("report", "item")},
        prep=_owes_two_months),
     _e("language", "pick", "member", ("/ngonngu",), "choice", "1", {END}),
+    _e("assign", "item", "lead", ("/giao 1 thôn",), "choice", "2", {("assign", "unit")}),
+    _e("assign", "unit", "lead", ("/giao 1 thôn", "2"), "choice", "1", {END}),
     _e("invite", "unit", "lead", ("/moi",), "choice", "3", {("invite", "role")}),
     _e("invite", "role", "lead", ("/moi", "3"), "choice", "1", {END}),
     _e("join", "name", "stranger", ("{invite}",), "name", "Nguyễn Văn An", {("join", "consent"), ("join", "match")},

@@ -222,7 +222,7 @@ def test_seed_004_thien_tan_prose() -> None:
     assert plan.sections[0] == "Nhóm 1: Công tác chỉ đạo, điều hành"
     n11 = task(plan, "N1.1")
     assert n11.title.startswith("Tổ chức rà soát, chuẩn hóa các nội dung")
-    assert n11.due.date == date(2026, 4, 30) or n11.due.date == date(2026, 4, 29)
+    assert n11.due.date == date(2026, 4, 29)  # "Trước ngày 30/4/2026": by the end of 29/4
     n15 = task(plan, "N1.5")  # wrapped title and "X chủ trì, phối hợp với Y" in one line
     assert n15.title.endswith("trên Hệ thống theodoing.dcs.vn.")
     assert n15.lead_units == ["Phòng Văn hoá – Xã hội"] or n15.lead_units == ["Phòng Văn hóa - Xã hội"]

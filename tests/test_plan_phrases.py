@@ -77,13 +77,14 @@ DUE_CASES: list[tuple[str, int, Due]] = [
         dated("Từ tháng 3 đến tháng 6/2026", date(2026, 6, 30), date(2026, 3, 1)),
     ),
     # days: the date is kept as written; the inclusive/exclusive reading is a setting elsewhere
-    ("Trước ngày 30/4/2026", Y, dated("Trước ngày 30/4/2026", date(2026, 4, 30))),
-    ("Truoc ngay 30/4/2026", Y, dated("Truoc ngay 30/4/2026", date(2026, 4, 30))),
+    # "trước ngày N": by the end of day N−1, as the reporting calendar reads "before the 20th" (README)
+    ("Trước ngày 30/4/2026", Y, dated("Trước ngày 30/4/2026", date(2026, 4, 29))),
+    ("Truoc ngay 30/4/2026", Y, dated("Truoc ngay 30/4/2026", date(2026, 4, 29))),
     ("đến ngày 15/5/2026", Y, dated("đến ngày 15/5/2026", date(2026, 5, 15))),
     ("30/4/2026", Y, dated("30/4/2026", date(2026, 4, 30))),
     ("30/04/2026.", Y, dated("30/04/2026.", date(2026, 4, 30))),
     ("ngày 30 tháng 4 năm 2026", Y, dated("ngày 30 tháng 4 năm 2026", date(2026, 4, 30))),
-    ("Trước ngày 20/5", Y, dated("Trước ngày 20/5", date(2026, 5, 20))),
+    ("Trước ngày 20/5", Y, dated("Trước ngày 20/5", date(2026, 5, 19))),
     # whole year, half year, multi-year period
     ("Năm 2026", Y, dated("Năm 2026", date(2026, 12, 31))),
     ("Trong năm 2026", Y, dated("Trong năm 2026", date(2026, 12, 31))),

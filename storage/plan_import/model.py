@@ -59,6 +59,8 @@ class ParsedIndicator:
     unit: str | None
     target: Target
     owner_units: list[str] = field(default_factory=list)
+    partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp"
+    due: Due | None = None  # a prose target's "đến năm 2030"; None: the plan's year
 
 
 @dataclass
@@ -78,3 +80,5 @@ class ParsedPlan:
     title_source: str = "title"
     year_source: str = "title"
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sentences under target headings with no target
+    prose_targets: bool = False  # indicators read from bullets under "MỤC TIÊU" (see prose_targets.py)

@@ -24,7 +24,7 @@ def _phrases(pairs: list[tuple[str, str]]) -> str:
 
 def plan_warnings(plan: ParsedPlan) -> list[str]:
     """Warnings for the year assumed, a plan named after its file, items without owner or deadline,
-    and deadline or target phrases no rule could read (kept as text)."""
+    deadline or target phrases no rule could read (kept as text), and target sentences skipped."""
     out: list[str] = []
     if plan.year_source == "assumed":
         out.append(f"no year is named in the file: imported as {plan.year} (the current year); "
@@ -51,4 +51,13 @@ def plan_warnings(plan: ParsedPlan) -> list[str]:
     if targets:
         out.append(f"{len(targets)} target(s) with a number that could not be read, answered as a status: "
                    f"{_phrases(targets)}")
+    undated = [i.code for i in plan.indicators if plan.prose_targets and i.due is None]
+    if undated:
+        out.append(f"{len(undated)} target(s) name no year ('đến năm …'): due by the end of {plan.year}: "
+                   f"{_codes(undated)}")
+    if plan.skipped:
+        shown = "; ".join(f"'{text}'" for text in plan.skipped[:_SHOWN])
+        more = f" … (+{len(plan.skipped) - _SHOWN})" if len(plan.skipped) > _SHOWN else ""
+        out.append(f"{len(plan.skipped)} sentence(s) under target headings state no measurable target "
+                   f"and were skipped: {shown}{more}")
     return out

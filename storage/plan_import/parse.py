@@ -13,6 +13,7 @@ from locales.textnorm import fold
 from storage.plan_import.model import ParsedPlan
 from storage.plan_import.notes import plan_warnings
 from storage.plan_import.prose import parse_prose
+from storage.plan_import.prose_targets import parse_prose_targets
 from storage.plan_import.readers import Break, Item, Line, Row, TableStart, clean_text, read_items
 from storage.plan_import.tables import parse_tables
 
@@ -146,6 +147,11 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
             lines = [item.text for item in items if isinstance(item, Line)]
             prose = parse_prose(lines, plan_year)
             plan.tasks, plan.indicators, plan.sections = prose.tasks, prose.indicators, prose.sections
+        if not plan.indicators:  # targets written as bullets under "I. MỤC TIÊU"
+            found = parse_prose_targets([item.text for item in items if isinstance(item, Line)], plan_year)
+            if found.indicators:
+                plan.indicators, plan.skipped, plan.prose_targets = found.indicators, found.skipped, True
+                plan.sections = list(dict.fromkeys([*found.sections, *plan.sections]))
     except ImportFailed:
         raise
     except Exception as exc:  # never hand the CLI a traceback or a half-read plan
@@ -156,7 +162,8 @@ def parse_plan_file(path: Path, year: int | None = None) -> ParsedPlan:
     if not plan.tasks and not plan.indicators:
         raise ImportFailed(
             f"Cannot import {path.name}: no table of tasks or indicators was found (expected a header "
-            "row such as 'TT | Nhiệm vụ | Cơ quan chủ trì | Thời gian', or 'Nhóm N' / 'Nhiệm vụ N:' paragraphs)"
+            "row such as 'TT | Nhiệm vụ | Cơ quan chủ trì | Thời gian', 'Nhóm N' / 'Nhiệm vụ N:' paragraphs, or "
+            "bullets with a measurable target under a 'MỤC TIÊU' heading)"
         )
     plan.warnings = plan_warnings(plan)
     return plan

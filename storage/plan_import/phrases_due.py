@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from locales.textnorm import fold
+from storage.deadlines import last_allowed_day
 
 from .model import Due
 
@@ -33,6 +34,7 @@ _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d
 _DATE_WORDS = re.compile(r"\bngay\s*(\d{1,2})\s*thang\s*(\d{1,2})(?:\s*nam\s*((?:19|20)\d\d))?(?!\d)")
 _DATE_NO_YEAR = re.compile(r"(?:\bngay|\btruoc|\bden|^)\s*(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _MONTH_YEAR = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
+_BEFORE_DAY = re.compile(r"\btruoc\s*(?:ngay\s*)?\d{1,2}\s*(?:[/.-]|thang\b)")
 _HALF = re.compile(rf"\b6\s*thang\s*(dau|cuoi)\s*nam{_TAIL_YEAR}")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|den)\s*((?:19|20)\d\d)(?!\d)")
 _EVERY = (
@@ -103,7 +105,8 @@ def _parse(text: str, key: str, year: int) -> Due:
     dated = _parse_dated(key, year)
     if dated is not None:
         start, end = dated
-        return Due(text=text, date=end, kind="dated", start=start)
+        before = start is None and bool(_BEFORE_DAY.search(key))  # "trước ngày 30/4": by the end of 29/4
+        return Due(text=text, date=last_allowed_day(end, before), kind="dated", start=start)
     return Due(text=text, kind="external", understood=False)
 
 

@@ -75,8 +75,29 @@ def _operator(prefix: str) -> str | None:
     return None
 
 
+_MILESTONES = re.compile(r"\s*%?\s*/\s*(?=\d)")
+
+
+def _last_milestone(text: str, m: re.Match[str], matches: list[re.Match[str]]) -> re.Match[str]:
+    """"85,5% / 100%": two milestones (this stage / the end); the target measured is the last one."""
+    while True:
+        gap = _MILESTONES.match(text, m.end())
+        after = [n for n in matches if gap and n.start() == gap.end()]
+        if not after or not text[after[0].end():].lstrip().startswith("%") or not \
+                text[m.end():].lstrip().startswith("%"):
+            return m
+        m = after[0]
+
+
 def _pick_number(text: str) -> tuple[str, re.Match[str]] | None:
     """(operator, match) for the number the cell is about, or None if the cell is prose."""
+    op, m = _pick_first(text) or (None, None)
+    if op is None or m is None:
+        return None
+    return op, _last_milestone(text, m, list(_NUMBER.finditer(text)))
+
+
+def _pick_first(text: str) -> tuple[str, re.Match[str]] | None:
     matches = list(_NUMBER.finditer(text))
     # "Đạt 917/917 đảng viên = 100%": the figure after the last "=" is the result.
     for m in reversed(matches):

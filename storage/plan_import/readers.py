@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ImportFailed
+from storage.plan_import.docx_numbering import Numbering
 
 __all__ = ["Break", "Item", "Line", "Row", "TableStart", "clean_text", "read_items"]
 
@@ -283,13 +284,15 @@ def _read_docx(path: Path) -> list[Item]:
 
         document = docx.Document(str(path))
         blocks = list(document.iter_inner_content())
+        numbering = Numbering(document)
     except Exception as exc:  # python-docx raises several kinds for a damaged or foreign file
         raise _fail(path, "not a readable Word document (.docx)") from exc
     items: list[Item] = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            for part in (block.text or "").split("\n"):
-                items.append(Line(clean_text(part)))
+            label = numbering.label(block) if (block.text or "").strip() else ""
+            for n, part in enumerate((block.text or "").split("\n")):
+                items.append(Line((label if n == 0 else "") + clean_text(part)))
         elif isinstance(block, Table):
             try:
                 width = len(block.columns)

@@ -327,5 +327,6 @@ def parse_tables(items: list[Item], year: int) -> TableResult:
                 result.indicators.append(ParsedIndicator(
                     code=_unique(code, ind_codes), section=section, name=title,
                     unit=unit or target.unit, target=target, owner_units=leads or partners,
+                    partner_units=partners if leads else [],
                 ))
     return result
