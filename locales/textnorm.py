@@ -111,7 +111,8 @@ def _loose(name: str, commune: str | None) -> str:
 def match_unit_names(text: str, names: list[str], commune: str | None = None) -> list[str]:
     """The units of ``names`` a typed ``text`` most likely means, best first (several when it is
     ambiguous, none when nothing is close): the same ``unit_key`` as everywhere, then without
-    diacritics, then without a kind word ("Thôn", "Phòng"), then a whole-word part, then a typo."""
+    diacritics, then without a kind word ("Thôn", "Phòng"), then a whole-word part, then every typed
+    word in any order, then a typo."""
     key = unit_key(text, commune)
     if not key:
         return []
@@ -128,6 +129,10 @@ def match_unit_names(text: str, names: list[str], commune: str | None = None) ->
     if hits:
         return hits
     hits = [n for n, b in bare.items() if f" {typed} " in f" {b} "]
+    if hits:
+        return hits
+    words = _loose(text, commune).split()  # "phòng" alone: every "Phòng …"; "xa hoi van hoa": any order
+    hits = [n for n in names if set(words) <= set(_loose(n, commune).split())]
     if hits:
         return hits
     close = difflib.get_close_matches(typed, list(bare.values()), n=3, cutoff=0.8)

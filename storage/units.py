@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from locales.textnorm import normalize_name, unit_key
+from locales.textnorm import match_unit_names, normalize_name, unit_key
 from storage.models import Commune, Unit
 
 __all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "match_units",
@@ -80,27 +80,13 @@ async def get_or_create_unit(
 
 
 async def match_units(session: AsyncSession, commune: Commune, typed: str, limit: int = 8) -> list[Unit]:
-    """Units of the org list a typed name may mean: the one with the same key ("Phòng VH-XH" is
-    "Phòng Văn hóa - Xã hội"), else those containing every typed word, else the closest spellings."""
-    import difflib
-
-    from locales.textnorm import fold
-
+    """Units of the org list a typed name may mean, best first (``locales.textnorm.match_unit_names``,
+    the one loose reading of typed unit names: "Phòng VH-XH", "na pai", a typo)."""
     units = [u for u in (await session.exec(select(Unit).where(Unit.commune_id == commune.id)
                                             .order_by(Unit.name))).all()
              if not u.from_plan and u.kind != "group"]
-    key = unit_key_of(typed, commune)
-    if not key:
-        return []
-    exact = [u for u in units if u.key == key]
-    if exact:
-        return exact
-    words = fold(key).split()
-    hits = [u for u in units if all(w in fold(u.key).split() for w in words)]
-    if hits:
-        return hits[:limit]
-    folded = {fold(u.key): u for u in units}
-    return [folded[k] for k in difflib.get_close_matches(fold(key), list(folded), n=limit, cutoff=0.7)]
+    by_name = {u.name: u for u in units}
+    return [by_name[n] for n in match_unit_names(typed, list(by_name), commune.key)][:limit]
 
 
 def _guess_kind(key: str) -> str:

@@ -23,6 +23,8 @@ NAMES = ["Thôn Nà Pài", "Thôn Nà Lẹng", "Thôn Khuổi Luông", "Phòng V
     ("Công an xã Hòa An", ["Công an xã"]),  # the commune's name after "xã"
     ("ban xa 1", ["Thôn Bản Xa 1"]),  # whole words: not "Bản Xa 10"
     ("thon na", ["Thôn Nà Pài", "Thôn Nà Lẹng"]),  # ambiguous: both, the caller asks which
+    ("phòng", ["Phòng Văn hóa - Xã hội"]),  # a kind word alone: every unit of that kind
+    ("xa hoi van hoa", ["Phòng Văn hóa - Xã hội"]),
     ("Trạm Y tế", []),
     ("", []),
     ("   ", []),
