@@ -56,8 +56,7 @@ async def _scope(turn: Turn, u: Understood) -> Answer | None:
     if role in ("lead", "admin"):
         return None
     own = turn.unit
-    if u.intent in ("unit_status", "not_reported", "reported", "late", "returned") and own is not None and (
-            not u.entities.units or [x.id for x in u.entities.units] == [own.id]):
+    if u.intent == "unit_status" and own is not None and [x.id for x in u.entities.units] == [own.id]:
         u.intent, u.entities.units = "my_due", []
         return None
     if u.intent == "activity_totals" and role == "member":

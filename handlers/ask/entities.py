@@ -23,8 +23,9 @@ _SHORT = {"bc": "bao cao", "ct": "chi tieu", "nv": "nhiem vu", "tl": "ty le", "h
 def expand(w: str) -> str:
     """Folded words with shorthand spelled out ("ct nao cham" → "chi tieu nao cham")."""
     out = []
-    for tok in w.split():
-        if tok == "t" and out and out[-1].isdigit():
+    toks = w.split()
+    for i, tok in enumerate(toks):
+        if tok in ("t", "thg") and not (i + 1 < len(toks) and toks[i + 1].isdigit()):
             out.append(tok)
             continue
         out.append(_SHORT.get(tok, tok))
@@ -124,22 +125,18 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
         return [u for u in named if not any(n != _keys(u.name, commune)[1] and _keys(u.name, commune)[1] in n
                                              for n in names)], []
     tokens = w.split()
-    scored: list[tuple[float, UnitName]] = []
+    scored: list[tuple[int, float, UnitName]] = []
     for u in units:
-        _full, short = _keys(u.name, commune)
-        n = len(short.split())
-        best = 0.0
-        for size in {n, n + 1, max(1, n - 1)}:
-            for i in range(0, max(0, len(tokens) - size) + 1):
-                window = tokens[i:i + size]
-                if not window or all(t in _NOISE for t in window):
-                    continue
-                best = max(best, SequenceMatcher(None, " ".join(window), short).ratio())
-        if best >= 0.8:
-            scored.append((best, u))
-    scored.sort(key=lambda x: -x[0])
+        best_fit: tuple[int, float] = (0, 0.0)
+        for key in {k.split() and tuple(k.split()) for k in _keys(u.name, commune)}:
+            fit = _fit(list(key), tokens)
+            if fit is not None and fit[1] >= 0.75 and fit > best_fit:
+                best_fit = fit
+        if best_fit[0]:
+            scored.append((best_fit[0], best_fit[1], u))
+    scored.sort(key=lambda x: (-x[0], -x[1]))
     if scored:
-        top = [u for s, u in scored if s >= scored[0][0] - 0.04]
+        top = [u for c, sc, u in scored if c == scored[0][0] and sc >= scored[0][1] - 0.05]
         return (top[:1], []) if len(top) == 1 else ([], top[:3])
     for prefix in ("thon", "ban", "xom", "phong"):  # "thôn nà" → every village whose name starts so
         m = re.search(rf"\b{prefix} (\w+(?: \w+)?)", w)
@@ -150,6 +147,20 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
             if len(cands) > 1:
                 return [], cands[:3]
     return [], []
+
+
+def _fit(key: list[str], tokens: list[str]) -> tuple[int, float] | None:
+    """(words of ``key`` found, share of its letters found) when a real word of it is in ``tokens``."""
+    got, count, real = 0, 0, False
+    for k in key:
+        if len(k) <= 2:
+            ok = k in tokens
+        else:
+            ok = max((SequenceMatcher(None, k, t).ratio() for t in tokens), default=0.0) >= 0.85
+        if ok:
+            got, count = got + len(k), count + 1
+            real = real or (k not in _NOISE and len(k) >= 3)
+    return (count, got / max(1, sum(len(k) for k in key))) if real else None
 
 
 def unit_scope(w: str) -> str | None:
@@ -176,6 +187,8 @@ def find_kinds(w: str, catalog: Sequence) -> list[str]:
                 best = (w.find(phrase), len(phrase))
         if best is not None:
             hits.append((best[0], -best[1], t.code))
+    if re.search(r"\bbao nhieu ho\b|\bho (?:duoc|dan|gia dinh)\b", w) and "households" not in [h[2] for h in hits]:
+        hits.append((w.find(" ho"), 0, "households"))
     hits.sort()
     out: list[str] = []
     for _pos, _len, code in hits:

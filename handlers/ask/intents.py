@@ -62,16 +62,16 @@ def _indicator(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> bool:
         e.indicator = m.group(1) or m.group(2)
         return True
     q = {t for t in w.split() if len(t) > 1} - _STOP
-    best, code = 0.0, None
+    best, code = (0, 0.0), None
     for c, name in names:
         n = {t for t in words(name).split() if len(t) > 1} - _STOP
         if len(n) < 2:
             continue
         hit = len(q & n)
-        score = hit / len(n) if hit >= 2 else 0.0
+        score = (hit, hit / len(n)) if hit >= 2 else (0, 0.0)
         if score > best:
             best, code = score, c
-    if best >= 0.5 and code is not None:
+    if best[1] >= 0.4 and code is not None:
         e.indicator = code
         return True
     return False
@@ -108,7 +108,7 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
     if _any(w, "tra lai", "bi tra", "returned", "sent back"):
         return "returned"
     if _any(w, "tre han", "nop tre", "nop muon", "bao cao tre", "bao cao muon", "tre", "muon", "late",
-            "cham nop", "nop cham", "qua han nop"):
+            "cham nop", "nop cham", "qua han nop", "bao cao cham"):
         return "late"
     reporting = _any(w, "bao cao", "nop", "gui", "report(?:ed|s)?", "submitted")
     if e.units and reporting:
@@ -126,7 +126,7 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
             return "reported"
     if _any(w, "theo thon", "tung thon", "moi thon", "by village", "per village", "cac thon duoc"):
         return "by_village"
-    if e.kinds or _any(w, "hoat dong", "activit(?:y|ies)", "duoc bao nhieu", "bao nhieu nguoi", "ket qua",
+    if e.kinds or e.period and _any(w, "bao nhieu") or _any(w, "hoat dong", "activit(?:y|ies)", "duoc bao nhieu", "bao nhieu nguoi", "ket qua",
                        "how many", "tong so", "so lieu", "total"):
         return "activity_totals"
     if _any(w, "tinh hinh", "tinh trang", "tong quan", "status", "overview", "bao cao"):
