@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import replace
 
 from bot.errors import InputError
@@ -85,8 +86,13 @@ def present(turn: Turn, a: Answer) -> None:
     turn.reply(Outgoing(text=a.text, choices=tuple(Choice(label, p) for label, p in a.payload_choices)))
 
 
+_FINISHING: ContextVar[str | None] = ContextVar("ask_finishing", default=None)
+FLOWS = ("ask", "ask_next")  # two names: a choice offered while one is finishing must survive its end
+
+
 def _start(turn: Turn) -> None:
-    turn.state.flow, turn.state.step = "ask", "pick"
+    turn.state.flow = FLOWS[1] if _FINISHING.get() == FLOWS[0] else FLOWS[0]
+    turn.state.step = "pick"
     options = turn.data["options"]
     turn.data["_choices"] = [[label, str(i)] for i, (label, _q) in enumerate(options)]
     turn.reply(Outgoing(text=turn.data["text"], choices=tuple(Choice(label, str(i))
@@ -129,6 +135,17 @@ def _parse(turn: Turn, ans: engine.Answer) -> str:
     return "\x00" + ans.text  # a new message: read afresh
 
 
+def _finisher(name: str):  # noqa: ANN202
+    async def finish(turn: Turn) -> None:
+        token = _FINISHING.set(name)
+        try:
+            await _finish(turn)
+        finally:
+            _FINISHING.reset(token)
+
+    return finish
+
+
 async def _finish(turn: Turn) -> None:
     value: str = turn.data.get("picked", "")
     original = turn.data.get("original", "")
@@ -158,10 +175,11 @@ def _prompt(turn: Turn) -> engine.Prompt:
                                                           in enumerate(options)))
 
 
-engine.register(engine.Flow(
-    name="ask",
-    steps={"pick": engine.Step("pick", _prompt, _parse, None, "picked")},
-    finish=_finish,
-    summary_of=lambda t: _("a question"),
-    meta={"read_only": True},
-))
+for _name in FLOWS:
+    engine.register(engine.Flow(
+        name=_name,
+        steps={"pick": engine.Step("pick", _prompt, _parse, None, "picked")},
+        finish=_finisher(_name),
+        summary_of=lambda t: _("a question"),
+        meta={"read_only": True},
+    ))

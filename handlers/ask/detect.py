@@ -38,6 +38,12 @@ def words(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
+def _spelled(text: str) -> str:
+    from handlers.ask.entities import expand
+
+    return expand(words(text))
+
+
 def has_marks(text: str) -> bool:
     return fold(text) != normalize_name(text)
 
@@ -51,7 +57,7 @@ def _marked(text: str) -> bool:
 
 def question_score(text: str) -> int:
     """2: certainly asks (a question word, "?", a request); 1: maybe ("… chưa" at the end); 0: no."""
-    w = words(text)
+    w = _spelled(text)
     if not w:
         return 0
     if text.strip().endswith("?") or _STRONG.search(w) or _IMPERATIVE.search(w) or _marked(text):
