@@ -130,8 +130,8 @@ def _parse(turn: Turn, ans: engine.Answer) -> str:
     options = turn.data.get("options") or []
     if ans.choice is not None and ans.choice.isdecimal() and int(ans.choice) < len(options):
         return options[int(ans.choice)][1]
-    if not ans.text:
-        raise InputError(_("Please pick one of the options below (type its number)."))
+    if not any(c.isalpha() for c in ans.text):  # an emoji, a number not listed: the same choice again
+        raise InputError(_("Please pick one of the options below (type its number), or ask another question."))
     return "\x00" + ans.text  # a new message: read afresh
 
 
