@@ -32,10 +32,12 @@ async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_na
         commune = await require_commune(s, commune_name)
         unit = None
         if unit_name:
-            from locales.textnorm import fold, unit_key
+            from handlers.ask.entities import UnitName, find_units
 
-            units = (await s.exec(select(Unit).where(Unit.commune_id == commune.id))).all()
-            unit = next((u for u in units if fold(unit_key(u.name)) == fold(unit_key(unit_name))), None)
+            units = {u.id: u for u in (await s.exec(select(Unit).where(Unit.commune_id == commune.id))).all()}
+            named, _ambiguous = find_units(unit_name, [UnitName(u.id, u.name, u.kind) for u in units.values()],
+                                           commune.name)  # type: ignore[arg-type]
+            unit = units[named[0].id] if len(named) == 1 else None
             if unit is None:
                 raise LookupError(f"no unit {unit_name!r} in {commune.name}")
         person = Person(id=0, commune_id=commune.id, unit_id=unit.id if unit else None, name="cli", role=role,
@@ -59,7 +61,8 @@ async def _ask(args: argparse.Namespace) -> int:
 
     async def run(db: Any) -> int:
         try:
-            out = await ask_once(db, args.commune, args.role, args.question, args.unit, locale=args.locale)
+            out = await ask_once(db, args.commune, args.role, args.question, args.unit, now=args.at,
+                                 locale=args.locale)
         except LookupError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -77,6 +80,15 @@ async def _ask(args: argparse.Namespace) -> int:
     return await _with_db(run)
 
 
+def _moment(text: str) -> Any:
+    from datetime import datetime
+
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the offset too, e.g. 2026-12-10T10:00+07:00")
+    return value
+
+
 def add_ask_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ask", help="answer a question in plain words, as the bot would in chat")
     p.add_argument("question")
@@ -84,5 +96,6 @@ def add_ask_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("--as", dest="role", default="lead", choices=("member", "officer", "lead", "admin"))
     p.add_argument("--unit", help="the asker's unit (a member's village, an officer's office)")
     p.add_argument("--locale", default="vi", choices=("vi", "en"))
+    p.add_argument("--at", type=_moment, help="answer as at this moment (ISO, with its offset), default now")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=_ask)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.errors import InputError
 from handlers import engine
 from handlers.ask.answers import Answer, answer
-from handlers.ask.detect import detect
+from handlers.ask.detect import detect, question_score
 from handlers.ask.entities import UnitName
 from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
@@ -121,7 +121,9 @@ async def handle_question(turn: Turn, text: str | None = None) -> bool:
             "options": [[_("A question: answer it"), _Q], [_("A log: record it"), _LOG]], "_attempts": 0}
         _start(turn)
         return True
-    _u, a = await ask(turn, text)
+    u, a = await ask(turn, text)
+    if u.intent == "unknown" and not u.entities.ambiguous and question_score(text) == 0:
+        return False  # "3", "xin chào": not asked, so the usual "I did not understand" applies
     present(turn, a)
     return True
 

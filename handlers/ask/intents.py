@@ -106,10 +106,10 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
     if _any(w, "qua han", "overdue"):
         return "overdue"
     if _any(w, "tra lai", "bi tra", "returned", "sent back"):
-        return "returned"
+        return "unit_status" if e.units else "returned"
     if _any(w, "tre han", "nop tre", "nop muon", "bao cao tre", "bao cao muon", "tre", "muon", "late",
             "cham nop", "nop cham", "qua han nop", "bao cao cham"):
-        return "late"
+        return "unit_status" if e.units else "late"
     reporting = _any(w, "bao cao", "nop", "gui", "report(?:ed|s)?", "submitted")
     if e.units and reporting:
         if _any(w, "the nao", "ra sao", "nhu the nao", "noi dung", "ket qua", "nhung gi", "what did", "how did",
