@@ -83,6 +83,11 @@ async def test_remind_in_words_asks_before_sending(tg: TelegramHarness, db: Data
         assert len((await s.exec(select(Outbox))).all()) == queued + 1  # only the reply: nothing sent yet
     sent = await tg.tap(LEAD, "remind:village_monthly:2026-12")
     assert "0" in sent[0].text and "Nông Thị Bé" in sent[0].text  # nobody of Khuổi Luông has joined
+    # the drill-down keeps the period asked about
+    sent = await tg.say(LEAD, "thon nao chua bao cao thang 11")
+    assert "Thôn Bản Chang" in sent[0].text and sent[0].callback_data == ["0"]
+    sent = await tg.tap(LEAD, "0")
+    assert "Thôn Bản Chang" in sent[0].text and sent[0].callback_data == ["remind:village_monthly:2026-11"]
 
 
 async def test_member_question_is_not_logged(tg: TelegramHarness, db: Database) -> None:

@@ -68,6 +68,18 @@ async def _village_period(turn: Turn, phrase: str | None) -> Period:
     raise PeriodError(phrase)
 
 
+def ref(p: Period) -> str:
+    """The period as a question names it, for drill-down questions: "thang 11/2026", "quy 4 2026"."""
+    year, _sep, part = p.key.partition("-")
+    if not part:
+        return f"nam {year}"
+    if part.startswith("Q"):
+        return f"quy {part[1:]} {year}"
+    if part.startswith("H"):
+        return f"6 thang {'dau' if part == 'H1' else 'cuoi'} nam {year}"
+    return f"thang {int(part)}/{year}"
+
+
 def _label(p: Period) -> str:
     return period_label(p, current_locale())
 
@@ -107,7 +119,7 @@ async def not_reported(turn: Turn, u: Understood) -> Answer:
             whom = _("villages") if st["name"] == "village_monthly" else _("units")
             follow.append((_("Remind the {whom} not reported", whom=whom),
                            f"nhac {'cac thon' if st['name'] == 'village_monthly' else 'cac don vi'} chua bao cao "
-                           f"{up.key}"))
+                           f"{ref(up)}"))
     return Answer("\n".join(lines), follow, facts)
 
 
@@ -119,7 +131,7 @@ async def reported(turn: Turn, u: Understood) -> Answer:
         facts[st["name"]] = done
         lines.append(_("{what} reported for {period} ({n}/{expected}): {names}", what=_what(st),
                        period=_label(up), n=len(done), expected=st["expected"], names=_names(done) or "—"))
-    return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {up.key}")], facts)
+    return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {ref(up)}")], facts)
 
 
 async def late(turn: Turn, u: Understood) -> Answer:
@@ -130,7 +142,7 @@ async def late(turn: Turn, u: Understood) -> Answer:
         facts[st["name"]] = names
         lines.append(_("{what} reported late for {period}: {names}", what=_what(st), period=_label(up),
                        names=_names(names) or _("none")))
-    return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {up.key}")], facts)
+    return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {ref(up)}")], facts)
 
 
 async def returned(turn: Turn, u: Understood) -> Answer:
@@ -179,9 +191,9 @@ async def unit_status(turn: Turn, u: Understood) -> Answer:
                 }.get(state, _("{unit} is not expected to report for {period}."))
         lines.append(text.format(unit=unit.name, period=_label(up)))
         if state in ("on_time", "late", "returned") and unit.kind == "office":
-            follow.append((_("What did {unit} report?", unit=unit.name), f"{unit.name} bao cao {up.key} the nao"))
+            follow.append((_("What did {unit} report?", unit=unit.name), f"{unit.name} bao cao {ref(up)} the nao"))
         if unit.kind == "village":
-            follow.append((_("Activities of {unit}", unit=unit.name), f"{unit.name} {up.key} duoc bao nhieu"))
+            follow.append((_("Activities of {unit}", unit=unit.name), f"{unit.name} {ref(up)} duoc bao nhieu"))
     return Answer("\n".join(lines), follow[:3], facts)
 
 
@@ -253,7 +265,7 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         lines.append(line)
     follow = []
     if not villages and turn.person is not None and turn.person.role in ("lead", "admin"):
-        follow.append((_("By village"), f"hoat dong theo thon {period.key}"))
+        follow.append((_("By village"), f"hoat dong theo thon {ref(period)}"))
     if not e.compare:
         follow.append((_("Compared with the previous period"), f"{u.text} so voi thang truoc"))
     if e.kinds and len(by_unit) and not villages and turn.person is not None and turn.person.role != "member":
