@@ -36,7 +36,8 @@ async def run_core(db: Any) -> tuple[int, list[str]]:
 
     failures = []
     for case in CORPUS:
-        out = await ask_once(db, COMMUNE, case["role"], case["q"], UNIT_OF.get(case["role"]), now=NOW)
+        out = await ask_once(db, COMMUNE, case["role"], case["q"], UNIT_OF.get(case["role"]), now=NOW,
+                             locale=case.get("locale", "vi"))
         text = "\n".join([out["answer"], *out["choices"], " ".join(out["facts"].get("files", []))])
         problems = check(case, out, text)
         if problems:

@@ -71,6 +71,12 @@ async def test_choices_typed_on_zalo(zh: ZaloHarness, db: Database) -> None:
     # a drill-down offered as a numbered list; a new question instead of a number is answered afresh
     sent = await zh.say("z-lead", "chi tieu nao cham")
     assert "Tỷ lệ người dân có tài khoản định danh điện tử" in sent[0]["text"]
+    await zh.say("z-lead", "/huy")
+    # the reminder asked in words is confirmed by typing its number, exactly like the digest's button
+    sent = await zh.say("z-lead", "nhac cac thon chua bao cao")
+    assert "Thôn Khuổi Luông" in sent[0]["text"] and "1. Gửi nhắc nhở" in sent[0]["text"]
+    sent = await zh.say("z-lead", "1")
+    assert "Nông Thị Bé" in sent[0]["text"]  # reminded nobody: Khuổi Luông's member has not joined
 
 
 async def test_remind_in_words_asks_before_sending(tg: TelegramHarness, db: Database) -> None:
