@@ -56,13 +56,14 @@ def understand(text: str, units: Sequence[UnitName], catalog: Sequence, commune:
     return Understood(intent, e, text)
 
 
-def _indicator(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> bool:
+def _indicator(w: str, e: Entities, names: Sequence[tuple[str, str]], strict: bool = False) -> bool:
+    """An indicator named by code or by words of its name (``strict``: no "chỉ tiêu"/"tỷ lệ" was said)."""
     m = _INDICATOR_CODE.search(w)
     if m:
         e.indicator = m.group(1) or m.group(2)
         return True
     q = {t for t in w.split() if len(t) > 1} - _STOP
-    best, code = (0, 0.0), None
+    best, code, second = (0, 0.0), None, 0
     for c, name in names:
         n = {t for t in words(name).split() if len(t) > 1} - _STOP
         if len(n) < 2:
@@ -70,21 +71,26 @@ def _indicator(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> bool:
         hit = len(q & n)
         score = (hit, hit / len(n)) if hit >= 2 else (0, 0.0)
         if score > best:
+            second = max(second, best[0])
             best, code = score, c
-    if best[1] >= 0.4 and code is not None:
+        else:
+            second = max(second, score[0])
+    ok = (best[0] >= 3 and best[1] >= 0.5) if strict else (best[1] >= 0.4 or best[0] >= 2 and best[0] > second)
+    if code is not None and ok:
         e.indicator = code
         return True
     return False
 
 
-_STOP = {"bao", "nhieu", "dat", "duoc", "thang", "nay", "truoc", "the", "nao", "roi", "chua", "cua", "xa",
-         "cac", "va", "co", "khong", "la", "da", "ti", "ty", "le"}
+_STOP = {"bao", "nhieu", "dat", "duoc", "thang", "nay", "truoc", "the", "nao", "roi", "chua", "xa",
+         "cac", "va", "co", "khong", "la", "da", "ti", "ty", "le", "hoat", "dong", "ket", "qua", "lieu"}
 
 
 def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
     if re.match(r"^(?:\w+ ){0,3}?(?:nhac|nhac nho|remind)\b", w) and not _any(w, "nhac lai sau", "nhac toi"):
         return "remind"
-    if _any(w, "xuat", "export", "file bao cao", "tai bao cao", "ban word", "file excel"):
+    if _any(w, "xuat", "export", "file bao cao", "tai bao cao", "ban word", "file excel") or re.match(
+            r"^(?:\w+ ){0,2}?gui (?:file |ban )?bao cao\b", w) and not _any(w, "chua", "da", "nao", "ai"):
         return "export"
     if _any(w, "bieu do", "do thi", "charts?", "graphs?"):
         return "chart"
@@ -95,7 +101,7 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
             "(?:tham gia|vao) bot chua", "hasn t joined", "haven t joined"):
         return "not_joined"
     if _any(w, "chi tieu", "indicators?", "ty le", "ti le", "muc tieu") or (
-            not e.kinds and not e.units and _indicator(w, e, names)):
+            not e.kinds and not e.units and _indicator(w, e, names, strict=True)):
         if _any(w, "chi tieu", "indicators?", "ty le", "ti le", "muc tieu"):
             _indicator(w, e, names)
         return "indicators"
@@ -126,7 +132,7 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
             return "reported"
     if _any(w, "theo thon", "tung thon", "moi thon", "by village", "per village", "cac thon duoc"):
         return "by_village"
-    if e.kinds or e.period and _any(w, "bao nhieu") or _any(w, "hoat dong", "activit(?:y|ies)", "duoc bao nhieu", "bao nhieu nguoi", "ket qua",
+    if e.kinds or e.period and _any(w, "bao nhieu", "lam duoc", "duoc gi", "nhung gi") or _any(w, "hoat dong", "activit(?:y|ies)", "duoc bao nhieu", "bao nhieu nguoi", "ket qua",
                        "how many", "tong so", "so lieu", "total"):
         return "activity_totals"
     if _any(w, "tinh hinh", "tinh trang", "tong quan", "status", "overview", "bao cao"):

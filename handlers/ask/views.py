@@ -114,13 +114,23 @@ async def remind(turn: Turn, u: Understood) -> Answer:
 
     up, vp = await _monthly(turn, u.entities.period)
     data = await status_data(turn.session, await _commune(turn), up, vp, turn.now)
-    scope = u.entities.scope or "villages"
     names = [x.name for x in u.entities.units]
+    scope = ("villages" if u.entities.units[0].kind == "village" else "offices") if names else (
+        u.entities.scope or "villages")
     lines, choices, facts = [], [], {}
     for st in data["streams"]:
         if st["name"] != ("village_monthly" if scope == "villages" else "unit_monthly"):
             continue
-        missing = [m for m in st["missing"] if not names or m in names]
+        for x in st["units"]:
+            if x["state"] == "returned" and (not names or x["name"] in names):
+                lines.append(_("{unit}: the report was returned; I remind its officers every day until it comes "
+                               "back.", unit=x["name"]))
+        missing = list(st["missing"])  # the reminder goes to every one of them (reminders/again.py)
+        if names and not set(names) & set(missing):
+            if not lines:
+                lines.append(_("{units}: nothing to remind for {period}.", units=", ".join(names),
+                               period=_label(up)))
+            continue
         facts[st["name"]] = missing
         if not missing:
             lines.append(_("Nobody to remind: everyone has reported for {period}.", period=_label(up)))
