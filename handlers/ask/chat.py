@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from dataclasses import replace
 
 from bot.errors import InputError
 from handlers import engine
 from handlers.ask.answers import Answer, answer
-from handlers.ask.detect import detect, question_score
+from handlers.ask.detect import detect, question_score, words
 from handlers.ask.entities import UnitName
 from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
@@ -57,7 +58,10 @@ async def _scope(turn: Turn, u: Understood) -> Answer | None:
     if role in ("lead", "admin"):
         return None
     own = turn.unit
-    if u.intent == "unit_status" and own is not None and [x.id for x in u.entities.units] == [own.id]:
+    mine = re.search(r"\b(minh|toi|chung toi|chung em|em|my|our)\b", words(u.text)) is not None
+    named_own = own is not None and [x.id for x in u.entities.units] == [own.id]
+    if u.intent in ("unit_status", "not_reported", "reported", "late", "returned", "status") and (
+            named_own or mine and not u.entities.units):
         u.intent, u.entities.units = "my_due", []
         return None
     if u.intent == "activity_totals" and role == "member":
