@@ -268,6 +268,9 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         follow.append((_("By village"), f"hoat dong theo thon {ref(period)}"))
     if not e.compare:
         follow.append((_("Compared with the previous period"), f"{u.text} so voi thang truoc"))
+    if len(villages) > 1:  # "Nà Lẹng với Nà Pài": each village on its own line
+        lines.append(_("By village: {list}", list=", ".join(
+            f"{v} {fmt_number(sum(by_unit.get(v, {}).get(c, 0) for c in codes))}" for v in villages)))
     if e.kinds and len(by_unit) and not villages and turn.person is not None and turn.person.role != "member":
         per = sorted(((v, sum(c.get(k, 0) for k in e.kinds)) for v, c in by_unit.items()), key=lambda x: -x[1])
         lines.append(_("By village: {list}", list=", ".join(f"{v} {fmt_number(n)}" for v, n in per[:SCREEN])))

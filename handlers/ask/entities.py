@@ -41,7 +41,8 @@ _PERIOD = re.compile(
     r"|(?:ca )?nam (?:nay|truoc|ngoai|\d{4}))\b")
 _EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
               "october", "november", "december")
-_EN = {"this month": "thang nay", "last month": "thang truoc", "this quarter": "quy nay",
+_EN = {"tu dau nam": "nam nay", "luy ke": "nam nay", "ca nam": "nam nay", "year to date": "nam nay",
+       "this month": "thang nay", "last month": "thang truoc", "this quarter": "quy nay",
        "last quarter": "quy truoc", "this year": "nam nay", "last year": "nam truoc",
        "first half": "6 thang dau nam"}
 
@@ -83,11 +84,13 @@ class Entities:
     compare: str | None = None  # previous | last_year
     indicator: str | None = None  # an indicator code, or words of its name
     slow: bool = False
+    reached: bool = False  # "chỉ tiêu nào đã đạt"
 
     def as_dict(self) -> dict:
         return {"period": self.period, "units": [u.name for u in self.units],
                 "ambiguous": [u.name for u in self.ambiguous], "scope": self.scope, "kinds": self.kinds,
-                "compare": self.compare, "indicator": self.indicator, "slow": self.slow}
+                "compare": self.compare, "indicator": self.indicator, "slow": self.slow,
+                "reached": self.reached}
 
 
 _PREFIX = re.compile(r"^(?:thon|ban|xom|to dan pho|phong|trung tam|van phong|bo phan|cong chuc|doan|hoi)\s+")

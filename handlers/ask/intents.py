@@ -52,6 +52,7 @@ def understand(text: str, units: Sequence[UnitName], catalog: Sequence, commune:
         if e.period and e.period.startswith("nam"):
             e.period = None
     e.slow = _any(w, *_SLOW)
+    e.reached = not e.slow and _any(w, "da dat", "dat roi", "dat chi tieu", "hoan thanh", "on track", "achieved")
     intent = _intent(w, e, indicator_names)
     return Understood(intent, e, text)
 

@@ -56,6 +56,12 @@ async def indicators(turn: Turn, u: Understood) -> Answer:
             lines.append(_("Reported by: {units}", units=", ".join(owners)))
         return Answer("\n".join(lines), facts={"codes": [r.code for r in one],
                                                "status": [r.status for r in one]})
+    if u.entities.reached:
+        ok = [r for r in rows if r.status == "on_track"]
+        lines = [_("Indicators on track at {period} ({n}):", period=data.period_label, n=len(ok))]
+        lines += [_line(r, _ICON, _STATUS, _value) for r in ok[:SCREEN]]
+        return Answer("\n".join(lines), [(_("Which are behind?"), "chi tieu nao cham")],
+                      facts={"codes": [r.code for r in ok]})
     if u.entities.slow:
         slow = [r for r in rows if r.status in ("off_track", "at_risk")]
         if not slow:
