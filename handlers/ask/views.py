@@ -169,18 +169,29 @@ async def delegate(turn: Turn, u: Understood) -> Answer:
     return Answer("", facts={"files": files, "text": "\n".join(o.text for o in made)})
 
 
-SUGGESTIONS = ((N_("Which villages have not reported?"), "thon nao chua bao cao"),
-               (N_("Activities this month"), "thang nay duoc bao nhieu"),
-               (N_("Which indicators are behind?"), "chi tieu nao cham"),
-               (N_("What do I still have to report?"), "toi con phai nop gi"))
+# What the bot can answer, offered when a question is not understood: (label, question, roles).
+SUGGESTIONS = ((N_("Which villages have not reported?"), "thon nao chua bao cao", ("lead", "admin")),
+               (N_("Which units have not reported?"), "don vi nao chua bao cao", ("lead", "admin")),
+               (N_("Activities this month"), "thang nay duoc bao nhieu", ("lead", "admin", "member")),
+               (N_("Which indicators are behind?"), "chi tieu nao cham", ("lead", "admin")),
+               (N_("Which tasks are overdue?"), "nhiem vu nao qua han", ("lead", "admin")),
+               (N_("Who has not joined the bot?"), "ai chua tham gia bot", ("lead", "admin")),
+               (N_("What do I still have to report?"), "toi con phai nop gi", ("lead", "admin", "member", "officer")))
 
 
 async def unknown(turn: Turn, u: Understood) -> Answer:
+    """The two or three answerable questions closest to what was asked (shared words, named units)."""
+    from handlers.ask.detect import words
+
     role = turn.person.role if turn.person else "none"
-    picks = [s for s in SUGGESTIONS if role in ("lead", "admin") or s[1] in ("toi con phai nop gi",)
-             or (role == "member" and s[1] == "thang nay duoc bao nhieu")]
-    return Answer(_("I did not understand the question. Here is what I can answer:"),
-                  [(_(label), q) for label, q in picks[:3]], facts={})
+    asked = set(words(u.text).split())
+    picks = [(label, q) for label, q, roles in SUGGESTIONS if role in roles]
+    ranked = sorted(picks, key=lambda p: -len(asked & set(words(_(p[0]) + " " + p[1]).split())))
+    follow = [(_(label), q) for label, q in ranked[:3]]
+    if role in ("lead", "admin"):
+        for unit in u.entities.units[:1]:
+            follow.insert(0, (_("Has {unit} reported?", unit=unit.name), f"{unit.name} bao cao chua"))
+    return Answer(_("I did not understand the question. Here is what I can answer:"), follow[:3], facts={})
 
 
 async def answer_view(turn: Turn, u: Understood) -> Answer:
