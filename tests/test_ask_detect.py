@@ -63,5 +63,7 @@ def test_questions(text: str) -> None:
     assert detect(text, CATALOG, TODAY, village_member=True) == "question", text
 
 
-def test_a_log_with_a_weak_question_mark_is_confirmed() -> None:
-    assert detect("hỗ trợ 5 người cài VNeID rồi chưa", CATALOG, TODAY, village_member=True) == "unsure"
+@pytest.mark.parametrize("text", ["hỗ trợ 5 người cài VNeID rồi chưa", "hỗ trợ 5 người cài VNeID, ai cũng vui",
+                                  "3 hồ sơ DVC, còn gì nữa không"])
+def test_a_log_with_a_question_word_is_confirmed(text: str) -> None:
+    assert detect(text, CATALOG, TODAY, village_member=True) == "unsure"

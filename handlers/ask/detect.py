@@ -75,8 +75,8 @@ def detect(text: str, catalog: Sequence, today: date, village_member: bool) -> K
 
     score = question_score(text)
     counts = parse_activity(text, catalog, today).counts if village_member else {}
-    if counts:
-        if score == 2 and not _counted_statement(text):
+    if counts:  # numbers of things done: a question only when it plainly asks "how many", "?" or orders
+        if score == 2 and _definite(text) and not _counted_statement(text):
             return "question"
         return "unsure" if score else "log"
     if score:
@@ -87,6 +87,14 @@ def detect(text: str, catalog: Sequence, today: date, village_member: bool) -> K
 _DONE = re.compile(r"\b(hom nay|hom qua|sang nay|chieu nay|toi nay|da ho tro|ho tro duoc|da huong dan|"
                    r"huong dan duoc|da cai|cai duoc|da kich hoat|kich hoat duoc|da den|da tuyen truyen|"
                    r"to (?:em|toi|chung toi|minh) da)\b")
+
+
+_HOW_MANY = re.compile(r"\b(bao nhieu|(?:duoc|co|la) may|the nao|ra sao|nhu the nao|how many|how much)\b")
+
+
+def _definite(text: str) -> bool:
+    w = _spelled(text)
+    return text.strip().endswith("?") or bool(_HOW_MANY.search(w) or _IMPERATIVE.search(w))
 
 
 def _counted_statement(text: str) -> bool:
