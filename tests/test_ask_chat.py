@@ -145,3 +145,13 @@ async def test_scenario_numbers_add_up(tg: TelegramHarness, db: Database) -> Non
     sent = await tg.say(LEAD2, "thon na pai thang nay duoc bao nhieu")
     assert all(x in fold(sent[0].text) for x in ("6", "2", "9"))
     assert tg.now == datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
+
+
+async def test_english_speaking_lead(tg: TelegramHarness, db: Database) -> None:
+    await seed_commune(db)
+    await tg.say(LEAD, "/ngonngu en")
+    sent = await tg.say(LEAD, "which villages have not reported?")
+    assert "Village teams not reported for December 2026" in sent[0].text and KHUOI in sent[0].text
+    assert [b for row in sent[0].buttons for b in row] == ["Remind the villages not reported"]
+    sent = await tg.say(LEAD, "how many VNeID activations in november?")
+    assert "VNeID e-ID installs and activations: 7" in sent[0].text
