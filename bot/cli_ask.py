@@ -59,6 +59,10 @@ async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_na
 async def _ask(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
 
+    if args.role in ("member", "officer") and not args.unit:
+        print(f"error: --as {args.role} needs --unit (their village or office)", file=sys.stderr)
+        return 2
+
     async def run(db: Any) -> int:
         try:
             out = await ask_once(db, args.commune, args.role, args.question, args.unit, now=args.at,

@@ -236,7 +236,11 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         if own and (villages and villages != [own] or not villages and any(
                 w in u.text.lower() for w in ("xã", "xa ", "toàn xã", "các thôn", "cac thon"))):
             note = _("You can see your own village's figures only; here are those of {village}.", village=own)
-        villages = [own] if own else []
+        if own is None:  # a member of no village: nothing of the commune's to show
+            return Answer(_("Sorry, that question is answered for the lead office only; for your role I can tell "
+                            "you what you still have to report."), [(_("What do I still have to report?"),
+                                                                    "toi con phai nop gi")])
+        villages = [own]
     if villages:
         counts: dict[str, int] = {}
         for v in villages:
