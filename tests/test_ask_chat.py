@@ -116,14 +116,21 @@ async def test_member_question_is_not_logged(tg: TelegramHarness, db: Database) 
 
 async def test_scenario_numbers_add_up(tg: TelegramHarness, db: Database) -> None:
     """Members log, a unit reports, then the lead office asks in chat and gets the right numbers."""
+    from tests.seed import invite
     from tests.test_lead_office import LEAD as LEAD2
     from tests.test_lead_office import MEMBER as M1
     from tests.test_lead_office import MEMBER2 as M2
     from tests.test_lead_office import _people, _submit
 
-    await _people(db)
+    org = await _people(db)
+    newcomer = 8010
+    sent = await tg.say(newcomer, f"/start {await invite(db, org['khuoi'], 'member')}", first_name="Vi Thị Hạnh")
+    await tg.tap(newcomer, "Vi Thị Hạnh")
+    sent = await tg.tap(newcomer, "yes", expect=2)
+    assert "Vi Thị Hạnh" in sent[0].text
     for user, text in ((M1, "hôm nay hỗ trợ 6 người kích hoạt VNeID, 2 hồ sơ DVC"),
-                       (M2, "ho tro 4 nguoi cai vneid"), (M1, "đến 9 hộ hướng dẫn thanh toán QR")):
+                       (M2, "ho tro 4 nguoi cai vneid"), (M1, "đến 9 hộ hướng dẫn thanh toán QR"),
+                       (newcomer, "hỗ trợ 3 người cài VNeID")):
         await tg.say(user, text)
         await tg.tap(user, "ok")
     sent = await tg.say(LEAD2, "thôn nào chưa báo cáo?")
@@ -140,7 +147,10 @@ async def test_scenario_numbers_add_up(tg: TelegramHarness, db: Database) -> Non
     assert "đúng hạn" in sent[0].text
     await tg.say(LEAD2, "/huy")
     sent = await tg.say(LEAD2, "tháng này được bao nhiêu người kích hoạt VNeID?")
-    assert "VNeID): 10" in sent[0].text and "Thôn Nà Pài 6" in sent[0].text
+    assert "VNeID): 13" in sent[0].text and "Thôn Nà Pài 6" in sent[0].text and "Thôn Khuổi Luông 7" in sent[0].text
+    await tg.say(LEAD2, "/huy")
+    sent = await tg.say(LEAD2, "ai chua tham gia bot")
+    assert "Nông Thị Bé" in sent[0].text and "Vi Thị Hạnh" not in sent[0].text
     await tg.say(LEAD2, "/huy")
     sent = await tg.say(LEAD2, "thon na pai thang nay duoc bao nhieu")
     assert all(x in fold(sent[0].text) for x in ("6", "2", "9"))
