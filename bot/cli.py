@@ -188,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     __import__("bot.cli_commune").cli_commune.add_commune_commands(sub)
     __import__("bot.cli_health").cli_health.add_health_commands(sub)
     __import__("bot.cli_outbox").cli_outbox.add_outbox_commands(sub)
+    __import__("bot.cli_ask").cli_ask.add_ask_commands(sub)
     return p
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import handlers.activity
 import handlers.activity_review
 import handlers.announce
+import handlers.ask.chat
 import handlers.assign
 import handlers.join
 import handlers.report

@@ -50,7 +50,10 @@ async def route_free_message(turn: Turn) -> None:
         await handle_unregistered(turn)
         return
     from handlers.activity import handle_free_log
+    from handlers.ask.chat import handle_question
 
+    if await handle_question(turn):  # "thôn nào chưa báo cáo?" is asked, never logged (handlers/ask)
+        return
     if await handle_free_log(turn):
         return
     if not turn.incoming.text and not turn.incoming.media:

@@ -140,6 +140,7 @@ def _e(flow: str, step: str, persona: str, script: tuple[str, ...], kind: str, s
     return Entry(flow, step, persona, script, kind, sample, frozenset(then), **kw)
 
 
+_ASKED = {END, ("ask", "pick"), ("ask_next", "pick"), ("status", "pick")}
 ENTRIES: tuple[Entry, ...] = (
     _e("log", "type", "member", ("/ghinhan",), "choice", "1", {("log", "count")}),
     _e("log", "count", "member", ("/ghinhan", "1"), "count", "5", {("log", "more")}),
@@ -187,6 +188,9 @@ ENTRIES: tuple[Entry, ...] = (
     _e("announce", "confirm", "lead", ("/thongbao", "1", "Ngày mai họp giao ban lúc 8 giờ."), "choice", "2",
        {END}),
     _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", {END}),
+    # a question's drill-down choices (handlers/ask): a pick answers it, any other text is a new message
+    _e("ask", "pick", "lead", ("thời tiết thế nào?",), "choice", "1", _ASKED),
+    _e("ask_next", "pick", "lead", ("thời tiết thế nào?", "giá lúa bao nhiêu?"), "choice", "1", _ASKED),
     # /lich on the first stream (village activity: day, rule, data period, on/off, weekends, save, cancel)
     _e("schedule", "pick", "lead", ("/lich",), "choice", "1", {("schedule", "edit"), END}),
     _e("schedule", "edit", "lead", ("/lich", "1"), "choice", "4", {

@@ -66,7 +66,8 @@ async def test_any_text_at_every_question(chat: Chat, entry: Entry, text: str) -
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=TEXTS)
 async def test_any_free_message(chat: Chat, persona: str, text: str) -> None:
-    """Outside any conversation: a member's text may open a log to confirm, nothing else; nothing stored."""
+    """Outside any conversation: a member's text may open a log to confirm, a question its choices (handlers/ask),
+    nothing else; nothing stored."""
     assume(parse_command(text) is None and not text.strip().startswith("/"))
     chat.locale = "vi"
     if "rows" not in chat.probes:
@@ -75,8 +76,9 @@ async def test_any_free_message(chat: Chat, persona: str, text: str) -> None:
     out = await chat.send(persona, text)
     check_replies(out, "vi", text, f"free text as {persona}: {text!r:.60}")
     flow, step, _data = await chat.state(persona)
-    assert (flow, step) in {(None, None), ("log", "type"), ("log", "confirm")} if persona == "member" else \
-        flow is None, (persona, flow, step)
+    asked = {(None, None), ("ask", "pick")}
+    assert (flow, step) in asked | {("log", "type"), ("log", "confirm")} if persona == "member" else \
+        (flow, step) in asked, (persona, flow, step)
     assert await snapshot(chat.db) == chat.probes["rows"], f"free text as {persona} wrote to the database"
     if flow is not None:
         await chat.send(persona, "/huy")

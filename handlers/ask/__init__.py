@@ -1,0 +1,1 @@
+"""Questions in plain words (issue #18): detect, understand, answer with the commands' own facts."""
