@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sys
 from typing import Any
@@ -80,7 +81,6 @@ def _lean_experiment() -> None:
 
 async def _ours(args: argparse.Namespace) -> None:
     from bench.conversation_hook import SECRET
-    from bench.sweep import _rate_limiter
     from bot.app import BotApp
     from bot.config import load_settings
     from bot.telegram import TelegramChannel
@@ -88,18 +88,19 @@ async def _ours(args: argparse.Namespace) -> None:
     from storage.db import Database
 
     port = args.webhook_port  # webhook mode: serve /telegram/webhook on this port (bench.conversation_hook)
-    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "CDSBOT_HTTP_PORT": str(port or 8080)},
-                             env_file=None)
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "CDSBOT_HTTP_PORT": str(port or 8080),
+                              "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": args.base_url,
+                              "CDSBOT_SEND_PACING": args.limiter}, env_file=None)
     db = Database(args.db_url)
     services = Services(db=db, tz=settings.timezone)
-    bot = BotApp.build(settings, db=db, services=services)
+    # the channel is built below (PTB's concurrency and the webhook port are the benchmark's choice)
+    bot = BotApp.build(dataclasses.replace(settings, telegram_token=None), db=db, services=services)
     global SQL
     SQL = _SqlStats(db.engine, db.hot_engine)
-    with _rate_limiter(args.limiter == "on"):
-        tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
-                             concurrent=_concurrency(args.concurrent),  # type: ignore[arg-type]
-                             webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if port else None,
-                             webhook_secret=SECRET if port else None)
+    tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
+                         concurrent=_concurrency(args.concurrent),  # type: ignore[arg-type]
+                         webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if port else None,
+                         webhook_secret=SECRET if port else None, pacing=settings.send_pacing)
     bot.channels.append(tg)
     if port:
         tg.mount(bot.web)

@@ -23,13 +23,11 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import select
-from telegram.ext import BaseRateLimiter
 
 import reminders.sweep as sweep_mod
 from bench.common import (
@@ -132,47 +130,14 @@ async def _duplicates(db: Database) -> dict[str, Any]:
             "duplicates": outbox - distinct}
 
 
-class _NoLimit(BaseRateLimiter):  # type: ignore[type-arg]
-    """A pass-through PTB rate limiter: accepts ``rate_limit_args`` (bulk sends) but never waits."""
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-    async def process_request(self, callback: Any, args: Any, kwargs: Any, endpoint: str, data: Any,
-                              rate_limit_args: Any) -> Any:
-        return await callback(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def _rate_limiter(enabled: bool) -> Iterator[None]:
-    """Build the Telegram channel with the shipped rate limiter, or a pass-through one (no 30 msg/s cap).
-
-    Works with either limiter class bot.telegram imports (PTB's AIORateLimiter or bot.ratelimit's
-    PacedRateLimiter)."""
-    import bot.telegram as tgmod
-
-    name = next((n for n in ("PacedRateLimiter", "AIORateLimiter") if hasattr(tgmod, n)), None)
-    original = getattr(tgmod, name) if name else None
-    if not enabled and name:
-        setattr(tgmod, name, lambda *a, **k: _NoLimit())
-    try:
-        yield
-    finally:
-        if name:
-            setattr(tgmod, name, original)
-
-
 async def _drain(db: Database, seconds: float, limiter: bool, log: Any) -> dict[str, Any]:
     from tests.fakes.telegram_api import FakeTelegramApi
 
     fake = FakeTelegramApi(token=TOKEN)
     base = await fake.start()
-    with _rate_limiter(limiter):  # a clock after both sweeps, so every queued row is due
-        bot = _bot(db, [OVERDUE_AT + timedelta(days=1)], {"TELEGRAM_BOT_TOKEN": TOKEN,
-                                                          "TELEGRAM_API_BASE_URL": base})
+    # a clock after both sweeps, so every queued row is due; pacing off is the product's own setting
+    bot = _bot(db, [OVERDUE_AT + timedelta(days=1)], {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base,
+                                                      "CDSBOT_SEND_PACING": "on" if limiter else "off"})
     try:
         for ch in bot.channels:
             await ch.start()
