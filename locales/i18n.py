@@ -86,6 +86,8 @@ def N_(message: str) -> str:
 # ---- numbers (reading them: handlers.vi_numbers, the one parser) -------------------------------
 
 def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
+    if type(value) is int and 0 <= value < 1000:  # the usual count: babel's output is the digits (hot path)
+        return str(value)
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=locale or _current.get())
 
