@@ -96,9 +96,16 @@ class Database:
             await s.close()  # rolls back what was not committed
 
     @asynccontextmanager
-    async def hot_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection in one transaction on the hot-path engine, committed on success."""
+    async def hot_connection(self, single: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in one transaction on the hot-path engine, committed on success.
+
+        ``single``: the caller runs one statement only; on a server database it runs in autocommit (one
+        round trip instead of BEGIN, the statement and COMMIT; a single statement is atomic anyway)."""
         if self.hot_engine is self.engine:
+            if single and not self.is_sqlite:
+                async with self.engine.connect() as conn:
+                    yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             async with self.engine.begin() as conn:
                 yield conn
             return
