@@ -189,9 +189,17 @@ async def _undelivered(session: AsyncSession, stream: Stream, period: Period) ->
     the outbox's retries: its dead letters)."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
     grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
-    rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
-        Outbox.key.like(prefix) | Outbox.key.like(grouped)))).all()  # type: ignore[union-attr]
-    failed = {pid for pid, status in rows if status == "failed"} - {pid for pid, status in rows if status == "sent"}
+    of_period = Outbox.key.like(prefix) | Outbox.key.like(grouped)  # type: ignore[union-attr]
+    # The dead letters first, through ix_outbox_status_next: the LIKEs cannot use an index (a leading %,
+    # and SQLite's LIKE ignores case), so without the status filter this scanned the whole outbox once per
+    # commune, stream and period (run_sweep grew faster than the province).
+    failed = set((await session.exec(select(Outbox.person_id).where(
+        Outbox.status == "failed", of_period))).all())  # type: ignore[arg-type]
+    failed.discard(None)
+    if not failed:
+        return []
+    failed -= set((await session.exec(select(Outbox.person_id).where(
+        Outbox.status == "sent", Outbox.person_id.in_(failed), of_period))).all())  # type: ignore[union-attr, arg-type]
     if not failed:
         return []
     return list((await session.exec(select(Person.name).where(Person.id.in_(failed)))).all())  # type: ignore[union-attr]
