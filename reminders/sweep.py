@@ -258,12 +258,13 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
         planned = [p for p in await plan_sweep(s, bot.services, now) if p.channel is not None]
         claimed: set[str] = set()
         table = ReminderLog.__table__  # type: ignore[attr-defined]
+        # One statement executed with a list of rows: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues")
+        # compiled once, instead of compiling a statement with CLAIM_BATCH x 6 literal parameters per batch.
+        claim = dialect.insert(table).on_conflict_do_nothing().returning(table.c.key)
         for start in range(0, len(planned), CLAIM_BATCH):
-            claim = dialect.insert(table).values([
+            claimed |= set((await conn.execute(claim, [
                 {"key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
-                 "created_at": now} for p in planned[start:start + CLAIM_BATCH]]
-            ).on_conflict_do_nothing().returning(table.c.key)
-            claimed |= set((await conn.execute(claim)).scalars().all())
+                 "created_at": now} for p in planned[start:start + CLAIM_BATCH]])).scalars().all())
         rows = []
         for group in _grouped([p for p in planned if p.key in claimed]):
             p = group[0]
