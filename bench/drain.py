@@ -30,7 +30,7 @@ from bench.common import add_common_args, gen_config, out_dir, prepare, record_r
 from bench.conversation import LOGS, ROOT, TOKEN, _people
 from tests.fakes.telegram_api import FakeTelegramApi, SentMessage
 
-__all__ = ["main", "run_drain"]
+__all__ = ["main", "run", "run_drain"]
 
 SAVED = ("Đã lưu", "Saved")
 
@@ -157,7 +157,7 @@ async def run_drain(db_url: str, *, members: int = 200, rounds: int = 5, repeats
             "loadavg_1m": [r["loadavg_1m"] for rs in runs.values() for r in rs], "runs": runs}
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(prog="python -m bench.drain", description=__doc__.split("\n\n")[0])
     add_common_args(p)
     p.add_argument("--members", type=int, default=200)
@@ -178,10 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     scale = "tiny" if args.tiny else args.scale
     if not args.no_record:
         record_result("drain", args.db, scale, res)
-    Path(out_dir()).mkdir(parents=True, exist_ok=True)
     print(f"RESULT drain db={args.db} scale={scale} updates={res['updates']} bare={res['bare']['updates_per_s']}/s "
           f"ours={res['ours']['updates_per_s']}/s ratio={res['ratio_median']} ({res['ratios']}) lost={res['lost']} "
           f"doubled={res['doubled']} unconfirmed={res['unconfirmed']} load={res['loadavg_1m']}")
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
     return 0
 
 

@@ -25,7 +25,7 @@ from bench.common import record_result
 from bench.conversation_hook import free_ports
 from tests.fakes.telegram_api import FakeTelegramApi
 
-__all__ = ["main", "measure"]
+__all__ = ["main", "measure", "run"]
 
 TOKEN = "123456:BENCH-token"
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ async def measure(repeats: int = 3, idle: float = 5.0, db_url: str | None = None
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--idle", type=float, default=5.0, help="seconds of idle polling before reading RSS")
@@ -113,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     o, e = res["ours"], res["echo"]
     print(f"RESULT startup ours: {o['start_s']} s, {o['idle_rss_mb']} MB; bare echo: {e['start_s']} s, "
           f"{e['idle_rss_mb']} MB; load {res['loadavg_1m']}; pass={res['pass']}")
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
     return 0
 
 

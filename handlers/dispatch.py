@@ -83,8 +83,7 @@ class Dispatcher:
             with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
                 parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
             rendered = [p for group in parts for p in group]
-            held = bool(rendered) and (backlog if backlog is not None else
-                                       await hot.reply_backlog(conn, msg.channel, msg.chat_id, now))
+            held = bool(rendered) and backlog
             out = await _to_outbox(conn, msg, rendered, turn.now, held)
             _remember_offer(turn, parts, out)
             await _save_state(conn, state, version, turn)

@@ -57,35 +57,39 @@ def _inserts(dialect: str) -> tuple[Any, Any]:
     return _BY_DIALECT[dialect]
 
 
+_ONE = select(literal(1).label("one")).subquery("one")
+# The chat's state row (or NULLs) and whether an earlier reply to the chat waits for the worker.
+_STATE_AND_BACKLOG = (select(_REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.flow, _STATE.c.step,
+                             _STATE.c.data, _STATE.c.version, _STATE.c.updated_at)
+                      .select_from(_ONE.outerjoin(_STATE, and_(_STATE.c.channel == bindparam("channel"),
+                                                               _STATE.c.chat_id == bindparam("chat_id")))))
+
+
 def _begin_turn_pg() -> Any:
-    """PostgreSQL: the update's claim, the chat's state and the reply-backlog flag in one round trip."""
+    """PostgreSQL: the update's claim (a CTE), the chat's state and the backlog flag in one round trip."""
     if "turn" not in _BY_DIALECT:
         claim = (postgresql.insert(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
                                                       processed_at=bindparam("now"))
                  .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
-        one = select(literal(1).label("one")).subquery("one")
-        state = one.outerjoin(_STATE, and_(_STATE.c.channel == bindparam("channel"),
-                                           _STATE.c.chat_id == bindparam("chat_id")))
-        _BY_DIALECT["turn"] = (select(select(func.count()).select_from(claim).scalar_subquery().label("claimed"),
-                                      _REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.flow,
-                                      _STATE.c.step, _STATE.c.data, _STATE.c.version, _STATE.c.updated_at)
-                               .select_from(state).add_cte(claim), None)
+        claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
+        _BY_DIALECT["turn"] = (_STATE_AND_BACKLOG.add_columns(claimed).add_cte(claim), None)
     return _BY_DIALECT["turn"][0]
 
 
 async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str, now: datetime
-                     ) -> tuple[bool, Any, bool | None]:
-    """Claim the update; if it is new, also the chat's state row (or None) and, on PostgreSQL, whether a
-    reply to the chat waits for the worker (None: ask ``reply_backlog`` later). One statement on
-    PostgreSQL (a CTE; a network round trip each), two on SQLite (run inline, microseconds)."""
-    if conn.dialect.name != "postgresql":
+                     ) -> tuple[bool, Any, bool]:
+    """Claim the update; if it is new, also the chat's state row (or None) and whether a reply to the chat
+    waits for the worker (``reply_backlog``, asked at the start of the turn). One statement on PostgreSQL
+    (a CTE: a network round trip each), two on SQLite (the claim must take the write lock first)."""
+    params = {"channel": channel, "chat_id": chat_id, "now": now}
+    if conn.dialect.name == "postgresql":
+        row = (await conn.execute(_begin_turn_pg(), params | {"update_key": key})).one()
+        if not row.claimed:
+            return False, None, False
+    else:
         if not await claim_update(conn, channel, key, now):
-            return False, None, None
-        return True, await load_state(conn, channel, chat_id), None
-    row = (await conn.execute(_begin_turn_pg(), {"channel": channel, "update_key": key, "chat_id": chat_id,
-                                                 "now": now})).one()
-    if not row.claimed:
-        return False, None, None
+            return False, None, False
+        row = (await conn.execute(_STATE_AND_BACKLOG, params)).one()
     return True, (row if row.id is not None else None), bool(row.backlog)
 
 
