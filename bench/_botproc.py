@@ -1,5 +1,6 @@
 """Child process for bench.conversation: our bot (BotApp + TelegramChannel) or a bare PTB echo bot,
-polling the fake Telegram server. Prints READY when polling; stops when its stdin closes.
+polling the fake Telegram server (``bare``: the issue's Application + one MessageHandler, PTB defaults).
+Prints READY when polling; stops when its stdin closes.
 
     python -m bench._botproc --kind ours --base-url http://127.0.0.1:PORT/bot --db-url URL \\
         --concurrent 0 --limiter on [--profile-out FILE] [--webhook-port PORT]"""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sys
 from typing import Any
@@ -80,7 +82,6 @@ def _lean_experiment() -> None:
 
 async def _ours(args: argparse.Namespace) -> None:
     from bench.conversation_hook import SECRET
-    from bench.sweep import _rate_limiter
     from bot.app import BotApp
     from bot.config import load_settings
     from bot.telegram import TelegramChannel
@@ -88,18 +89,19 @@ async def _ours(args: argparse.Namespace) -> None:
     from storage.db import Database
 
     port = args.webhook_port  # webhook mode: serve /telegram/webhook on this port (bench.conversation_hook)
-    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "CDSBOT_HTTP_PORT": str(port or 8080)},
-                             env_file=None)
+    settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", "CDSBOT_HTTP_PORT": str(port or 8080),
+                              "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": args.base_url,
+                              "CDSBOT_SEND_PACING": args.limiter}, env_file=None)
     db = Database(args.db_url)
     services = Services(db=db, tz=settings.timezone)
-    bot = BotApp.build(settings, db=db, services=services)
+    # the channel is built below (PTB's concurrency and the webhook port are the benchmark's choice)
+    bot = BotApp.build(dataclasses.replace(settings, telegram_token=None), db=db, services=services)
     global SQL
     SQL = _SqlStats(db.engine, db.hot_engine)
-    with _rate_limiter(args.limiter == "on"):
-        tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
-                             concurrent=_concurrency(args.concurrent),  # type: ignore[arg-type]
-                             webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if port else None,
-                             webhook_secret=SECRET if port else None)
+    tg = TelegramChannel(TOKEN, bot.dispatcher, base_url=args.base_url, poll_timeout=args.poll_timeout,
+                         concurrent=_concurrency(args.concurrent),  # type: ignore[arg-type]
+                         webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if port else None,
+                         webhook_secret=SECRET if port else None, pacing=settings.send_pacing)
     bot.channels.append(tg)
     if port:
         tg.mount(bot.web)
@@ -142,9 +144,36 @@ async def _echo(args: argparse.Namespace) -> None:
         await app.shutdown()
 
 
+async def _bare(args: argparse.Namespace) -> None:
+    """The issue's baseline: PTB ``Application`` + one ``MessageHandler`` replying with the text, PTB's
+    default settings (only the fake's URLs set), polling with ``start_polling()``'s defaults."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    base = args.base_url.rstrip("/")
+    app = ApplicationBuilder().token(TOKEN).base_url(base).base_file_url(base[:-len("/bot")] + "/file/bot").build()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling()
+    print("READY", flush=True)
+    try:
+        await _wait_stdin_closed()
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench._botproc")
-    p.add_argument("--kind", choices=("ours", "echo"), required=True)
+    p.add_argument("--kind", choices=("ours", "echo", "bare"), required=True)
     p.add_argument("--base-url", required=True)
     p.add_argument("--db-url")
     p.add_argument("--concurrent", default="0", help="PTB concurrent_updates: 0/false, true (256) or N")
@@ -165,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.lean:
             _lean_experiment()
-        asyncio.run(_ours(args) if args.kind == "ours" else _echo(args))
+        asyncio.run({"ours": _ours, "echo": _echo, "bare": _bare}[args.kind](args))
     finally:
         if prof is not None:
             prof.disable()

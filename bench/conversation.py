@@ -13,8 +13,8 @@ warm-up: updates handled per second and the time from queueing an update to the 
 
 A configuration is ``kind:concurrent[:limiter]``: kind ``ours`` or ``echo``; concurrent is PTB's
 ``concurrent_updates`` (0 = sequential, as BotApp.build ships; ``true`` = 256; or a number);
-limiter ``on`` = the channel's rate limiter as shipped (30 messages/s overall), ``off`` = a
-pass-through one (bench.sweep._NoLimit);
+limiter ``on`` = the channel's send pacing as shipped (30 messages/s overall), ``off`` = the product's
+``CDSBOT_SEND_PACING=off`` (allowed against a Bot API on loopback only);
 a fourth part ``lean`` runs bench._botproc's hot-path experiment (no per-reply "delivered"
 transaction) to bound what batching those marks could save; ``webhookN`` runs N bot processes in
 webhook mode behind one round-robin "load balancer" (bench.conversation_hook; meant for PostgreSQL).

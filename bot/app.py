@@ -64,7 +64,7 @@ class BotApp:
             tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
                                  webhook_url=settings.telegram_webhook_url,
                                  webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout,
-                                 blobs=blobs, supervisor=bot.supervisor)
+                                 blobs=blobs, supervisor=bot.supervisor, pacing=settings.send_pacing)
             tg.mount(app)
             bot.channels.append(tg)
         if settings.zalo_token:
@@ -73,7 +73,8 @@ class BotApp:
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
                                public_url=settings.public_url, poll_timeout=poll_timeout,
-                               bulk_rate=settings.zalo_bulk_rate, blobs=blobs, supervisor=bot.supervisor)
+                               bulk_rate=settings.zalo_bulk_rate, blobs=blobs, supervisor=bot.supervisor,
+                               pacing=settings.send_pacing)
             zalo.mount(app)
             bot.channels.append(zalo)
         return bot

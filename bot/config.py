@@ -41,6 +41,7 @@ class Settings:
     zalo_bulk_rate: float = 5.0  # proactive Zalo sends per second (replies are not held back by it)
     files_dir: str = "./data/files"  # evidence file store (photos and documents received)
     max_file_bytes: int = 10 << 20  # largest file accepted as evidence
+    send_pacing: bool = True  # off only against a Bot API on this machine (benchmarks): see _send_pacing
 
     @property
     def has_channels(self) -> bool:
@@ -137,16 +138,16 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         max_mb = 0.0
     if not 0 < max_mb <= 20:  # Telegram bots cannot download more than 20 MB
         raise ConfigError(f"CDSBOT_MAX_FILE_MB: expected megabytes between 0 and 20, got {max_mb_raw!r}")
+    tg_base = _http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL")) or "https://api.telegram.org/bot"
+    zalo_base = _http_url("ZALO_API_BASE_URL", get("ZALO_API_BASE_URL")) or "https://bot-api.zaloplatforms.com/bot"
     return Settings(
         database_url=database_url(get("DATABASE_URL") or DEFAULT_DB),
         telegram_token=_token("TELEGRAM_BOT_TOKEN", get("TELEGRAM_BOT_TOKEN")),
-        telegram_api_base_url=_http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL"))
-        or "https://api.telegram.org/bot",
+        telegram_api_base_url=tg_base,
         telegram_webhook_url=tg_webhook,
         telegram_webhook_secret=tg_secret,
         zalo_token=_token("ZALO_BOT_TOKEN", get("ZALO_BOT_TOKEN")),
-        zalo_api_base_url=_http_url("ZALO_API_BASE_URL", get("ZALO_API_BASE_URL"))
-        or "https://bot-api.zaloplatforms.com/bot",
+        zalo_api_base_url=zalo_base,
         zalo_webhook_url=zalo_webhook,
         zalo_webhook_secret=zalo_secret,
         public_url=_http_url("CDSBOT_PUBLIC_URL", get("CDSBOT_PUBLIC_URL")),
@@ -159,7 +160,30 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
         zalo_bulk_rate=zalo_bulk_rate,
         files_dir=get("CDSBOT_FILES_DIR") or "./data/files",
         max_file_bytes=int(max_mb * (1 << 20)),
+        send_pacing=_send_pacing(get("CDSBOT_SEND_PACING"), tg_base, zalo_base, get("TELEGRAM_BOT_TOKEN"),
+                                 get("ZALO_BOT_TOKEN")),
     )
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _send_pacing(value: str | None, tg_base: str, zalo_base: str, tg_token: str | None,
+                 zalo_token: str | None) -> bool:
+    """``CDSBOT_SEND_PACING``: on (default) or off. Off sends as fast as the API answers, which the real
+    Telegram and Zalo would punish, so it is refused unless every API the bot talks to is on loopback."""
+    raw = (value or "on").strip().lower()
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw not in ("off", "0", "false", "no"):
+        raise ConfigError(f"CDSBOT_SEND_PACING: use on or off, got {value!r}")
+    checked = [(n, u) for n, u, t in (("TELEGRAM_API_BASE_URL", tg_base, tg_token),
+                                      ("ZALO_API_BASE_URL", zalo_base, zalo_token)) if t]
+    for name, url in checked or [("TELEGRAM_API_BASE_URL", tg_base), ("ZALO_API_BASE_URL", zalo_base)]:
+        if urlsplit(url).hostname not in _LOOPBACK:
+            raise ConfigError(f"CDSBOT_SEND_PACING=off is only allowed against a local Bot API "
+                              f"(127.0.0.1, localhost or ::1); {name} is {url!r}")
+    return False
 
 
 def _file(name: str, value: str | None) -> str | None:

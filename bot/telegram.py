@@ -175,8 +175,9 @@ class TelegramChannel:
 
     def __init__(self, token: str, dispatcher: Dispatcher, *, base_url: str, webhook_url: str | None = None,
                  webhook_secret: str | None = None, poll_timeout: float = 30, concurrent: bool = False,
-                 blobs: BlobStore | None = None, supervisor: Supervisor | None = None) -> None:
+                 blobs: BlobStore | None = None, supervisor: Supervisor | None = None, pacing: bool = True) -> None:
         self.dispatcher = dispatcher
+        self.pacing = pacing  # False (CDSBOT_SEND_PACING=off, a local Bot API only): no rate limiter at all
         self.blobs = blobs  # received photos and documents are fetched here (getFile, then the file URL)
         self.supervisor = supervisor or Supervisor()
         self.health = health_of(dispatcher.services)
@@ -187,8 +188,9 @@ class TelegramChannel:
         base = base_url.rstrip("/")
         file_base = base[:-len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
         builder: ApplicationBuilder = (ApplicationBuilder().token(token).base_url(base).base_file_url(file_base)
-                                       .job_queue(None).rate_limiter(PacedRateLimiter())
-                                       .concurrent_updates(concurrent))
+                                       .job_queue(None).concurrent_updates(concurrent))
+        if pacing:
+            builder = builder.rate_limiter(PacedRateLimiter())
         builder = builder.updater(None)  # we poll ourselves: acknowledge only what was processed
         # aiohttp instead of httpx under PTB: far less CPU per request with many chats at once
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
@@ -427,7 +429,9 @@ class TelegramChannel:
         except Exception as exc:  # nothing was sent: a message we cannot build is refused for good
             raise ChannelError(f"telegram: the message cannot be built ({exc.__class__.__name__}: {exc})"[:200],
                                retryable=False) from None
-        kw: dict[str, Any] = {"rate_limit_args": BULK if bulk else None, "reply_markup": markup}
+        kw: dict[str, Any] = {"reply_markup": markup}
+        if self.pacing:
+            kw["rate_limit_args"] = BULK if bulk else None
         if self.send_timeout is not None:
             kw |= {"read_timeout": self.send_timeout, "write_timeout": self.send_timeout}
         method = "sendDocument" if out.document is not None else "sendPhoto" if out.photo is not None else "sendMessage"

@@ -90,6 +90,7 @@ class ZaloChannel:
         bulk_rate: float = 5.0,
         blobs: BlobStore | None = None,
         supervisor: Supervisor | None = None,
+        pacing: bool = True,
     ) -> None:
         if webhook_url and not webhook_secret:
             raise ConfigError("ZALO_WEBHOOK_SECRET: required when ZALO_WEBHOOK_URL is set")
@@ -106,7 +107,8 @@ class ZaloChannel:
             public_url, secret=hmac.new(token.encode(), b"cdsbot-files", "sha256").digest()
         )
         # Zalo publishes no limits: proactive sends are spread at ``bulk_rate``/s, 1 s apart per chat.
-        self.pacer = Pacer(overall_rate=max(20.0, bulk_rate), bulk_rate=bulk_rate)
+        # ``pacing`` False (CDSBOT_SEND_PACING=off, a local API only): no pacer at all.
+        self.pacer = Pacer(overall_rate=max(20.0, bulk_rate), bulk_rate=bulk_rate) if pacing else None
         self.username: str | None = None
         self.bot_id: str | None = None  # from getMe; Zalo may echo the bot's own sends back
         self.processed = 0  # updates fully handled (replies sent or given up); tests wait on it
@@ -364,12 +366,15 @@ class ZaloChannel:
         """Send one Outgoing as text (split at 2,000 chars); files go as a signed link. Raises ChannelError.
 
         ``bulk`` sends (reminders, announcements) are paced; replies only share the overall budget."""
-        await self.pacer.before_send(chat_id, bulk=bulk)
+        pacer = self.pacer
+        if pacer is not None:
+            await pacer.before_send(chat_id, bulk=bulk)
         kind = "document" if out.document is not None else "photo" if out.photo is not None else "text"
         try:
             result = await self._send(chat_id, out)
         except RateLimited as exc:
-            self.pacer.pause(exc.retry_after)
+            if pacer is not None:
+                pacer.pause(exc.retry_after)
             metrics.send_result(self.name, kind, bulk, exc)
             raise
         except ChannelError as exc:
@@ -384,7 +389,8 @@ class ZaloChannel:
             metrics.send_result(self.name, kind, bulk, None)
             return result
         finally:
-            self.pacer.sent(chat_id)
+            if pacer is not None:
+                pacer.sent(chat_id)
 
     async def _send(self, chat_id: str, out: Outgoing) -> str:
         text = out.text

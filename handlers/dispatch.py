@@ -64,10 +64,10 @@ class Dispatcher:
         now = self.services.now()
         async with self.services.db.hot_transaction() as s:
             conn = await s.connection()
-            if not await hot.claim_update(conn, msg.channel, msg.update_id, now):
+            claimed, row, backlog = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, now)
+            if not claimed:
                 return [], False  # redelivered update: already handled
             person, unit = await _person_for(s, conn, msg)
-            row = await hot.load_state(conn, msg.channel, msg.chat_id)
             state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row is None else ChatState(
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
@@ -83,7 +83,7 @@ class Dispatcher:
             with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
                 parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
             rendered = [p for group in parts for p in group]
-            held = bool(rendered) and await hot.reply_backlog(conn, msg.channel, msg.chat_id, now)
+            held = bool(rendered) and backlog
             out = await _to_outbox(conn, msg, rendered, turn.now, held)
             _remember_offer(turn, parts, out)
             await _save_state(conn, state, version, turn)
@@ -112,7 +112,7 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        async with self.services.db.hot_connection() as conn:
+        async with self.services.db.hot_connection(single=True) as conn:
             await hot.mark_sent(conn, outbox_ids, self.services.now())
 
 

@@ -86,6 +86,8 @@ def N_(message: str) -> str:
 # ---- numbers (reading them: handlers.vi_numbers, the one parser) -------------------------------
 
 def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
+    if type(value) is int and 0 <= value < 1000:  # the usual count: babel's output is the digits (hot path)
+        return str(value)
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=locale or _current.get())
 
@@ -117,11 +119,19 @@ def parse_date(text: str, today: date, locale: str | None = None) -> date:
     return date(year, month, day)
 
 
+_LATIN_DIGITS = ("vi", "en")  # locales whose numeric patterns babel renders as plain ASCII digits
+
+
 def fmt_date(d: date, locale: str | None = None) -> str:
     loc = locale or _current.get()
+    if loc in _LATIN_DIGITS:  # what babel's "d/M/y" gives there, without parsing the pattern (hot path)
+        return f"{d.day}/{d.month}/{d.year}"
     return format_date(d, "d/M/y", locale=Locale.parse(loc))
 
 
 def fmt_datetime(dt: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
     loc = locale or _current.get()
+    if loc in _LATIN_DIGITS:  # babel's "HH:mm d/M/y"
+        t = dt.astimezone(tz)
+        return f"{t.hour:02d}:{t.minute:02d} {t.day}/{t.month}/{t.year}"
     return format_datetime(dt, "HH:mm d/M/y", tzinfo=tz, locale=Locale.parse(loc))

@@ -7,13 +7,15 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import holidays
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import HolidayOverride
+
+if TYPE_CHECKING:
+    import holidays
 
 __all__ = [
     "CACHE_TTL", "MAX_RANGE_DAYS", "Override", "add_overrides", "days_between", "effective_year", "generation",
@@ -49,6 +51,8 @@ class _State:
 
 @lru_cache(maxsize=64)
 def _package(year: int) -> holidays.HolidayBase:
+    import holidays  # ~0.15 s to import (its Islamic calendar tables): on the first date check, not at start
+
     return holidays.country_holidays("VN", years=year)
 
 

@@ -189,9 +189,17 @@ async def _undelivered(session: AsyncSession, stream: Stream, period: Period) ->
     the outbox's retries: its dead letters)."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
     grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
-    rows = (await session.exec(select(Outbox.person_id, Outbox.status).where(
-        Outbox.key.like(prefix) | Outbox.key.like(grouped)))).all()  # type: ignore[union-attr]
-    failed = {pid for pid, status in rows if status == "failed"} - {pid for pid, status in rows if status == "sent"}
+    of_period = Outbox.key.like(prefix) | Outbox.key.like(grouped)  # type: ignore[union-attr]
+    # The dead letters first, through ix_outbox_status_next: the LIKEs cannot use an index (a leading %,
+    # and SQLite's LIKE ignores case), so without the status filter this scanned the whole outbox once per
+    # commune, stream and period (run_sweep grew faster than the province).
+    failed = set((await session.exec(select(Outbox.person_id).where(
+        Outbox.status == "failed", of_period))).all())  # type: ignore[arg-type]
+    failed.discard(None)
+    if not failed:
+        return []
+    failed -= set((await session.exec(select(Outbox.person_id).where(
+        Outbox.status == "sent", Outbox.person_id.in_(failed), of_period))).all())  # type: ignore[union-attr, arg-type]
     if not failed:
         return []
     return list((await session.exec(select(Person.name).where(Person.id.in_(failed)))).all())  # type: ignore[union-attr]
@@ -250,12 +258,13 @@ async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
         planned = [p for p in await plan_sweep(s, bot.services, now) if p.channel is not None]
         claimed: set[str] = set()
         table = ReminderLog.__table__  # type: ignore[attr-defined]
+        # One statement executed with a list of rows: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues")
+        # compiled once, instead of compiling a statement with CLAIM_BATCH x 6 literal parameters per batch.
+        claim = dialect.insert(table).on_conflict_do_nothing().returning(table.c.key)
         for start in range(0, len(planned), CLAIM_BATCH):
-            claim = dialect.insert(table).values([
+            claimed |= set((await conn.execute(claim, [
                 {"key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
-                 "created_at": now} for p in planned[start:start + CLAIM_BATCH]]
-            ).on_conflict_do_nothing().returning(table.c.key)
-            claimed |= set((await conn.execute(claim)).scalars().all())
+                 "created_at": now} for p in planned[start:start + CLAIM_BATCH]])).scalars().all())
         rows = []
         for group in _grouped([p for p in planned if p.key in claimed]):
             p = group[0]

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from locales.textcut import shorten
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from locales.textcut import shorten  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "MAX_BARS", "IndicatorBar", "activity_chart", "chart_indicators", "indicator_bars", "indicator_chart",
@@ -67,16 +64,26 @@ def indicator_bars(indicators: list[Any], limit: int = MAX_BARS) -> list[Indicat
             for i in chart_indicators(indicators, limit)]
 
 
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, imported on the first chart (~40 MB: not at start-up)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    _pyplot().close(fig)
     return buf.getvalue()
 
 
 def activity_chart(title: str, periods: list[str], series: dict[str, list[int]]) -> bytes:
     """Grouped bars: one group per period label, one bar per activity label."""
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = _pyplot().subplots(figsize=(8, 4.2))
     n = max(len(series), 1)
     width = 0.8 / n
     for i, (label, values) in enumerate(series.items()):
@@ -94,7 +101,7 @@ def activity_chart(title: str, periods: list[str], series: dict[str, list[int]])
 def indicator_chart(title: str, bars: list[IndicatorBar], xlabel: str = "% of target") -> bytes:
     """Horizontal bars of latest value as a share of target; a line at 100 %."""
     colors = {"on_track": "#2f9e44", "at_risk": "#f59f00", "off_track": "#e03131", "no_data": "#adb5bd"}
-    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(bars), 3) + 1.2))
+    fig, ax = _pyplot().subplots(figsize=(8, 0.45 * max(len(bars), 3) + 1.2))
     ys = list(range(len(bars)))[::-1]
     ax.barh(ys, [min(b.percent_of_target, 150) for b in bars], color=[colors.get(b.status, "#adb5bd") for b in bars])
     ax.set_yticks(ys, [shorten(b.label, 45) for b in bars], fontsize=8)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import ConversationState, Identity, Outbox, ProcessedUpdate
 
-__all__ = ["claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "reply_backlog",
+__all__ = ["begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "reply_backlog",
            "touch_identity", "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
@@ -55,6 +55,42 @@ def _inserts(dialect: str) -> tuple[Any, Any]:
         _BY_DIALECT[dialect] = (ins(_PROCESSED).on_conflict_do_nothing(),
                                 ins(_STATE).on_conflict_do_nothing())
     return _BY_DIALECT[dialect]
+
+
+_ONE = select(literal(1).label("one")).subquery("one")
+# The chat's state row (or NULLs) and whether an earlier reply to the chat waits for the worker.
+_STATE_AND_BACKLOG = (select(_REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.flow, _STATE.c.step,
+                             _STATE.c.data, _STATE.c.version, _STATE.c.updated_at)
+                      .select_from(_ONE.outerjoin(_STATE, and_(_STATE.c.channel == bindparam("channel"),
+                                                               _STATE.c.chat_id == bindparam("chat_id")))))
+
+
+def _begin_turn_pg() -> Any:
+    """PostgreSQL: the update's claim (a CTE), the chat's state and the backlog flag in one round trip."""
+    if "turn" not in _BY_DIALECT:
+        claim = (postgresql.insert(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
+                                                      processed_at=bindparam("now"))
+                 .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
+        claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
+        _BY_DIALECT["turn"] = (_STATE_AND_BACKLOG.add_columns(claimed).add_cte(claim), None)
+    return _BY_DIALECT["turn"][0]
+
+
+async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str, now: datetime
+                     ) -> tuple[bool, Any, bool]:
+    """Claim the update; if it is new, also the chat's state row (or None) and whether a reply to the chat
+    waits for the worker (``reply_backlog``, asked at the start of the turn). One statement on PostgreSQL
+    (a CTE: a network round trip each), two on SQLite (the claim must take the write lock first)."""
+    params = {"channel": channel, "chat_id": chat_id, "now": now}
+    if conn.dialect.name == "postgresql":
+        row = (await conn.execute(_begin_turn_pg(), params | {"update_key": key})).one()
+        if not row.claimed:
+            return False, None, False
+    else:
+        if not await claim_update(conn, channel, key, now):
+            return False, None, False
+        row = (await conn.execute(_STATE_AND_BACKLOG, params)).one()
+    return True, (row if row.id is not None else None), bool(row.backlog)
 
 
 async def claim_update(conn: AsyncConnection, channel: str, key: str, now: datetime) -> bool:

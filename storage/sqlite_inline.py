@@ -10,7 +10,10 @@ handler: before the first write of a transaction the connection takes a per-proc
 writer per database file at a time, first come first served, no polling), then ``BEGIN IMMEDIATE``
 with SQLite's busy timeout at 0, retried with asyncio sleeps while another process (or a threaded
 aiosqlite connection) writes. Both waits give up after ``busy_timeout`` seconds with SQLite's own
-"database is locked". Reads never wait in WAL mode. The lock is released as soon as the transaction
+"database is locked". Reads never wait in WAL mode. The busy timeout is set to 0 once per connection
+(not switched off and on around every ``BEGIN IMMEDIATE``): the write lock is the only lock this
+connection can wait for, and it is taken only by ``BEGIN IMMEDIATE`` here (every statement of the
+dispatcher's transactions runs after it). The lock is released as soon as the transaction
 ends (commit, rollback, error or close)."""
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, 64)
         self._key, self._busy_timeout = key, busy_timeout
         self._lock: asyncio.Lock | None = None
+        self._busy_off = False  # PRAGMA busy_timeout=0 done (after the engine's connect pragmas)
 
     def __await__(self):  # noqa: ANN204 - no worker thread to start
         return self._connect().__await__()
@@ -95,20 +99,19 @@ class InlineConnection(aiosqlite.Connection):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._busy_timeout
         delay = 0.001
-        conn.execute("PRAGMA busy_timeout=0")
-        try:
-            while True:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or loop.time() + delay > deadline:
-                        raise
-                STATS["busy_retries"] += 1
-                await asyncio.sleep(delay)  # another process writes: wait without blocking the loop
-                delay = min(delay * 2, 0.05)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+        if not self._busy_off:
+            conn.execute("PRAGMA busy_timeout=0")
+            self._busy_off = True
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or loop.time() + delay > deadline:
+                    raise
+            STATS["busy_retries"] += 1
+            await asyncio.sleep(delay)  # another process writes: wait without blocking the loop
+            delay = min(delay * 2, 0.05)
 
     def _release(self) -> None:
         lock, self._lock = self._lock, None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import conversation, status, sweep
+from bench import conversation, drain, startup, status, sweep
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +66,17 @@ def test_conversation_benchmark(tmp_path: Path) -> None:
     assert result["echo_ceiling_updates_per_s"] is not None and "fraction_of_ceiling" in result["runs"][1]
     assert result["best"]["config"] == "ours:0:off"
     assert _rows(tmp_path)[0]["bench"] == "conversation"
+
+
+def test_drain_benchmark(tmp_path: Path) -> None:
+    result = drain.run(["--db", "sqlite", "--tiny", "--members", "4", "--rounds", "1", "--repeats", "1"])
+    assert result["updates"] == 8 and result["lost"] == 0 and result["doubled"] == 0 and result["unconfirmed"] == 0
+    assert result["ratio_median"] > 0 and result["ours"]["sql_per_update"] > 0
+    assert _rows(tmp_path)[0]["bench"] == "drain"
+
+
+def test_startup_benchmark(tmp_path: Path) -> None:
+    result = startup.run(["--repeats", "1", "--idle", "0.2"])
+    for kind in ("ours", "echo"):
+        assert result[kind]["start_s"] > 0 and result[kind]["idle_rss_mb"] > 0
+    assert _rows(tmp_path)[0]["bench"] == "startup"

@@ -1,0 +1,46 @@
+"""The run path (`cdsbot run` up to polling) does not import the heavy libraries only some commands use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import database_url
+from storage.db import alembic_config, script_heads, upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("matplotlib", "openpyxl", "docx", "alembic", "holidays", "numpy", "PIL")
+PROBE = """
+import asyncio, json, sys
+import bot.cli, bot.app, bot.telegram, bot.zalo, bot.dashboard, handlers.flows, reminders.jobs
+from bot.app import BotApp
+from bot.config import load_settings
+
+async def main():
+    settings = load_settings({"DATABASE_URL": sys.argv[1], "TELEGRAM_BOT_TOKEN": "1:x", "ZALO_BOT_TOKEN": "2:y",
+                              "CDSBOT_FILES_DIR": sys.argv[2]}, env_file=None)
+    bot = BotApp.build(settings)
+    await bot.db.upgrade()  # already at the head: no Alembic
+    bot.build_outbox()
+    await bot.db.dispose()
+
+asyncio.run(main())
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+async def test_run_path_does_not_import_heavy_libraries(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    await upgrade(database_url(url))
+    out = subprocess.run([sys.executable, "-c", PROBE, url, str(tmp_path / "files")], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    loaded = set(json.loads(out.strip().splitlines()[-1]))
+    assert not loaded & set(HEAVY), f"imported on the run path: {sorted(loaded & set(HEAVY))}"
+
+
+def test_heads_read_without_alembic_match_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert script_heads() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
