@@ -38,8 +38,8 @@ from bench.common import (
     record_result,
 )
 from bench.generate import BENCH_NOW, TZ
-from reminders.calendar import period_for, previous_period
-from reminders.streams import default_streams
+from storage.calendar.calendar import period_for, previous_period
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Person
 

@@ -17,6 +17,8 @@ from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
+from reminders.actions import BUTTON_ACTIONS
+from reminders.jobs import start_scheduler
 from storage.blobs import BlobStore
 from storage.db import Database
 
@@ -51,7 +53,7 @@ class BotApp:
             services.extra["streams"] = load_streams_file(settings.streams_file)
         load_holidays_file(settings.holidays_file)
         blobs = services.extra.setdefault("blobs", BlobStore(settings.files_dir, settings.max_file_bytes))
-        dispatcher = Dispatcher(services)
+        dispatcher = Dispatcher(services, actions=BUTTON_ACTIONS)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
         from bot.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
@@ -104,9 +106,7 @@ class BotApp:
 
     async def _run_scheduler(self) -> None:
         """Run the reminder scheduler; if it ever stops by itself, raise so the supervisor starts a new one."""
-        from reminders.jobs import start_scheduler
-
-        self.scheduler = start_scheduler(self)
+        self.scheduler = start_scheduler(self, self.swept)
         try:
             while True:
                 await asyncio.sleep(self.scheduler_check)
@@ -116,6 +116,10 @@ class BotApp:
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
+
+    def swept(self, error: str | None) -> None:
+        """A scheduled sweep ended (``error``: its one line, None when it went well); /readyz shows it."""
+        health_of(self.services).swept(error=error)
 
     async def stop(self) -> None:
         for name in ("scheduler", "outbox"):
@@ -139,8 +143,8 @@ class BotApp:
 
 def load_holidays_file(path: str | None) -> None:
     """Install the deployment's holiday corrections from ``CDSBOT_HOLIDAYS_FILE`` (none: clear them)."""
-    from bot.errors import ConfigError
-    from reminders import holiday_table
+    from storage.calendar import holiday_table
+    from storage.errors import ConfigError
 
     try:
         holiday_table.set_file_overrides(holiday_table.load_file(path) if path else {})
@@ -149,11 +153,11 @@ def load_holidays_file(path: str | None) -> None:
 
 
 def load_streams_file(path: str) -> list[Any]:
-    """Reporting streams from a JSON file (a list of stream objects, see reminders/streams.py)."""
+    """Reporting streams from a JSON file (a list of stream objects, see storage/calendar/streams.py)."""
     import json
 
-    from bot.errors import ConfigError
-    from reminders.streams import load_streams
+    from storage.calendar.streams import load_streams
+    from storage.errors import ConfigError
 
     try:
         return load_streams(json.loads(open(path, encoding="utf-8").read()))

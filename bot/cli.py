@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import load_settings
-from bot.errors import CdsbotError
 from storage.db import Database
+from storage.errors import CdsbotError
 
 __all__ = ["main"]
 

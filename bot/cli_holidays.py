@@ -28,7 +28,7 @@ def _range(args: argparse.Namespace) -> tuple[date, date] | None:
     try:
         start = parse_day(args.start)
         end = parse_day(args.end) if args.end else start
-        from reminders.holiday_table import days_between
+        from storage.calendar.holiday_table import days_between
 
         days_between(start, end)
     except ValueError as exc:
@@ -44,7 +44,7 @@ def _span(start: date, end: date) -> str:
 async def _add(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
     from bot.cli_streams import cli_services
-    from reminders import holiday_table
+    from storage.calendar import holiday_table
     from storage.models import AuditLog
 
     span = _range(args)
@@ -70,7 +70,7 @@ async def _add(args: argparse.Namespace) -> int:
 async def _remove(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
     from bot.cli_streams import cli_services
-    from reminders import holiday_table
+    from storage.calendar import holiday_table
     from storage.models import AuditLog
 
     span = _range(args)
@@ -97,7 +97,7 @@ async def _remove(args: argparse.Namespace) -> int:
 async def _list(args: argparse.Namespace) -> int:
     from bot.cli import _print_json, _with_db
     from bot.cli_streams import cli_services
-    from reminders import holiday_table
+    from storage.calendar import holiday_table
 
     async def run(db: Database) -> int:
         services = cli_services(db)

@@ -13,8 +13,8 @@ __all__ = ["add_more_commands"]
 async def _status(args: argparse.Namespace) -> int:
     from bot.cli import _print_json, _with_db
     from bot.cli_streams import cli_services
-    from reminders.calendar import parse_period_ref, period_by_key, period_for
-    from reminders.commune_streams import commune_streams
+    from storage.calendar.calendar import parse_period_ref, period_by_key, period_for
+    from storage.calendar.commune_streams import commune_streams
     from storage.status import status_data
     from storage.units import require_commune
 

@@ -28,7 +28,7 @@ def cli_services(db: Database) -> Any:
 
 def describe(table: Any) -> list[dict[str, Any]]:
     """The commune's streams as `streams set` accepts them: full stream objects plus ``enabled``."""
-    from reminders.streams import dump_streams
+    from storage.calendar.streams import dump_streams
 
     return [d | {"enabled": table.is_enabled(d["name"]), "customised": d["name"] in table.overridden}
             for d in dump_streams(list(table.streams))]
@@ -36,7 +36,7 @@ def describe(table: Any) -> list[dict[str, Any]]:
 
 async def _show(args: argparse.Namespace) -> int:
     from bot.cli import _print_json, _with_db
-    from reminders.commune_streams import commune_streams
+    from storage.calendar.commune_streams import commune_streams
     from storage.units import require_commune
 
     async def run(db: Database) -> int:
@@ -62,7 +62,7 @@ async def _show(args: argparse.Namespace) -> int:
 
 async def _set(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
-    from reminders.commune_streams import base_streams, parse_settings, save_stream
+    from storage.calendar.commune_streams import base_streams, parse_settings, save_stream
     from storage.models import AuditLog
     from storage.units import require_commune
 
@@ -98,7 +98,7 @@ async def _set(args: argparse.Namespace) -> int:
 
 async def _reset(args: argparse.Namespace) -> int:
     from bot.cli import _with_db
-    from reminders.commune_streams import reset_streams
+    from storage.calendar.commune_streams import reset_streams
     from storage.models import AuditLog
     from storage.units import require_commune
 

@@ -20,13 +20,13 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import ConfigError
 from handlers.activity_catalog import default_catalog
 from handlers.services import Services
 from locales.i18n import _, use_locale
-from reminders import calendar as cal
-from reminders.commune_streams import commune_streams
+from storage.calendar import calendar as cal
+from storage.calendar.commune_streams import commune_streams
 from storage.charts import activity_chart, indicator_bars, indicator_chart, percent_of_target
+from storage.errors import ConfigError
 from storage.export_data import ExportData, fmt_value, gather_export, resolve_periods
 from storage.models import Commune
 from storage.status import activity_totals, expected_units, stream_states

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from bot.errors import ChannelError
-from bot.outbox import enqueue, from_payload
+from handlers.outbox import enqueue
+from handlers.outbox_payload import from_payload
+from storage.errors import ChannelError
 from storage.models import AuditLog, Identity, Outbox
 
 if TYPE_CHECKING:

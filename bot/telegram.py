@@ -36,7 +36,6 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
-from bot.errors import AnswerUnreadable, ChannelError, RateLimited
 from bot.health import health_of
 from bot.inbox import Inbox
 from bot.media import TooLarge, fetch_media
@@ -50,6 +49,7 @@ from handlers.messages import Capabilities, Incoming, MediaIn, Outgoing
 from locales.i18n import _, use_locale
 from locales.textcut import shorten
 from storage.blobs import BlobStore
+from storage.errors import AnswerUnreadable, ChannelError, RateLimited
 
 __all__ = ["TelegramChannel", "to_incoming"]
 

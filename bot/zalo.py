@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from bot import metrics
-from bot.errors import ChannelError, ConfigError, RateLimited
 from bot.files import FileStore
 from bot.health import health_of
 from bot.inbox import Inbox
@@ -29,6 +28,7 @@ from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, FileOut, Incoming, MediaIn, Outgoing
 from locales.i18n import _
 from storage.blobs import BlobStore
+from storage.errors import ChannelError, ConfigError, RateLimited
 
 __all__ = ["CAPS", "SECRET_HEADER", "ZaloChannel", "to_incoming"]
 

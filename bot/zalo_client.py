@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.errors import AnswerUnreadable, ChannelError, ConfigError, RateLimited
+from storage.errors import AnswerUnreadable, ChannelError, ConfigError, RateLimited
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_TEXT", "ZaloClient", "ZaloUpdate", "parse_update", "split_text"]
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.counts import exponent_refusal, parse_count
 from handlers.evidence import as_data, attachment_row, usable
@@ -16,6 +15,7 @@ from handlers.messages import Choice
 from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
+from storage.errors import InputError
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of", "refusals"]

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.activity import label_of
 from handlers.counts import parse_count
@@ -17,7 +16,8 @@ from handlers.messages import Choice
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date, fmt_number
-from reminders.calendar import Period, period_by_key
+from storage.calendar.calendar import Period, period_by_key
+from storage.errors import InputError
 from storage.models import ActivityLog, Attachment, AuditLog, Unit
 
 __all__ = ["MAX_SHOWN", "STREAM", "my_logs_cmd"]

@@ -7,8 +7,8 @@ from handlers.messages import FileOut, Outgoing
 from handlers.periods import turn_period
 from handlers.turn import Turn
 from locales.i18n import _
-from reminders.calendar import previous_period
-from reminders.commune_streams import commune_streams
+from storage.calendar.calendar import previous_period
+from storage.calendar.commune_streams import commune_streams
 from storage.charts import activity_chart, indicator_bars, indicator_chart
 from storage.export_data import gather_export
 from storage.models import Commune

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.errors import InputError
 from handlers.activity_parse import MAX_COUNT
 from handlers.vi_numbers import Amount, NumberError, parse_amount
 from locales.i18n import _, fmt_number
+from storage.errors import InputError
 
 __all__ = ["MAX_COUNT", "exponent_refusal", "parse_count", "read_amount"]
 

@@ -8,7 +8,7 @@ from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
 from locales.textcut import shorten
-from reminders.commune_streams import commune_streams
+from storage.calendar.commune_streams import commune_streams
 from storage.export_data import ExportData, IndicatorRow, gather_export
 from storage.models import Commune
 

@@ -16,8 +16,8 @@ from handlers.activity_catalog import default_catalog
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
-from reminders import calendar as cal
-from reminders.streams import Stream, default_streams
+from storage.calendar import calendar as cal
+from storage.calendar.streams import Stream, default_streams
 from storage.evidence import evidence_counts
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
@@ -79,7 +79,7 @@ class UnitReport:
     difficulties: str | None
     proposals: str | None
     items: list[ReportLine] = field(default_factory=list)
-    state: str = ""  # on_time | late | returned (reminders.calendar.classify)
+    state: str = ""  # on_time | late | returned (storage.calendar.calendar.classify)
     review_comment: str | None = None
     evidence: int = 0  # files sent for the report as a whole (each item counts its own)
 
@@ -371,7 +371,7 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
     the unit period open at ``now``). ValueError for an unreadable ``period_key``. ``configured``: the
     commune's streams (default: the shipped streams with the commune's settings applied)."""
     if configured is None:
-        from reminders.commune_streams import load_settings_rows, merge
+        from storage.calendar.commune_streams import load_settings_rows, merge
 
         rows = (await load_settings_rows(session, [commune.id])).get(commune.id, {})  # type: ignore[list-item,arg-type]
         configured = merge(default_streams(), rows).streams

@@ -1,4 +1,4 @@
-"""Tests for reminders.calendar / reminders.streams: periods, due moments, working days, stages."""
+"""Tests for storage.calendar.calendar / storage.calendar.streams: periods, due moments, working days, stages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.calendar import (
+from storage.calendar.calendar import (
     DEFAULT_TZ,
     Frequency,
     Stage,

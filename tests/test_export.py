@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.cli import main
-from reminders.calendar import DEFAULT_TZ, period_by_key
-from reminders.streams import default_streams
+from storage.calendar.calendar import DEFAULT_TZ, period_by_key
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.export_data import ExportData, as_json, assess, gather_export, year_share
 from storage.export_docx import build_docx, date_line

@@ -158,8 +158,8 @@ async def test_readyz_turns_503_when_the_oldest_due_outbox_row_waits_ten_minutes
                                                                                 aiohttp_client) -> None:  # noqa: ANN001
     from datetime import timedelta
 
-    from bot.outbox import enqueue
     from handlers.messages import Outgoing
+    from handlers.outbox import enqueue
     from storage.models import Outbox
 
     assert tg.bot is not None

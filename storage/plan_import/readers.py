@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ImportFailed
+from storage.errors import ImportFailed
 
 __all__ = ["Break", "Item", "Line", "Row", "TableStart", "clean_text", "read_items"]
 

@@ -1,4 +1,6 @@
-"""Our own small error tree; foreign errors are translated into it at the adapter edge.
+"""Our one error tree (root ``CdsbotError``), on the lowest floor that raises it; used by every layer above.
+
+Foreign errors are translated into it at the adapter edge (bot/channels raise the channel errors).
 
     CdsbotError
     ├── ConfigError        bad configuration; start-up stops with one line

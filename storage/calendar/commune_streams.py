@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reminders.streams import Stream, default_streams, dump_streams, load_streams
+from storage.calendar.streams import Stream, default_streams, dump_streams, load_streams
 from storage.models import StreamSetting, utcnow
 from storage.sqlutil import insert_ignore
 

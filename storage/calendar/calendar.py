@@ -11,8 +11,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from locales.textnorm import fold
-from reminders import holiday_table
-from reminders.streams import Frequency, Stream, default_streams, dump_streams, load_streams, window_start_day
+from storage.calendar import holiday_table
+from storage.calendar.streams import (
+    Frequency,
+    Stream,
+    default_streams,
+    dump_streams,
+    load_streams,
+    window_start_day,
+)
 
 __all__ = [
     "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "OWED", "SUBMITTED", "Frequency", "Period", "Stage",
@@ -318,7 +325,7 @@ def classify(period: Period, submitted_at: datetime | None, now: datetime, *, re
 def is_working_day(d: date) -> bool:
     """Mon–Fri (or a weekend day made a working day), not a VN public holiday or official day off: the
     ``holidays`` package (Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, 2/9…, its swapped Saturdays) corrected by the
-    deployment's overrides (``CDSBOT_HOLIDAYS_FILE`` and ``cdsbot holidays``, see reminders/holiday_table.py)."""
+    deployment's overrides (``CDSBOT_HOLIDAYS_FILE`` and ``cdsbot holidays``, see storage/calendar/holiday_table.py)."""
     if holiday_table.is_swapped_workday(d):
         return True
     return d.weekday() < 5 and not holiday_table.is_holiday(d)
