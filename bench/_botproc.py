@@ -82,8 +82,8 @@ async def _ours(args: argparse.Namespace) -> None:
     from bench.conversation_hook import SECRET
     from bench.sweep import _rate_limiter
     from bot.app import BotApp
+    from bot.channels.telegram.channel import TelegramChannel
     from bot.config import load_settings
-    from bot.telegram import TelegramChannel
     from handlers.services import Services
     from storage.db import Database
 

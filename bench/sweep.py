@@ -150,9 +150,9 @@ class _NoLimit(BaseRateLimiter):  # type: ignore[type-arg]
 def _rate_limiter(enabled: bool) -> Iterator[None]:
     """Build the Telegram channel with the shipped rate limiter, or a pass-through one (no 30 msg/s cap).
 
-    Works with either limiter class bot.telegram imports (PTB's AIORateLimiter or bot.ratelimit's
+    Works with either limiter class bot.channels.telegram.channel imports (PTB's AIORateLimiter or bot.channels.ratelimit's
     PacedRateLimiter)."""
-    import bot.telegram as tgmod
+    import bot.channels.telegram.channel as tgmod
 
     name = next((n for n in ("PacedRateLimiter", "AIORateLimiter") if hasattr(tgmod, n)), None)
     original = getattr(tgmod, name) if name else None

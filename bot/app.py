@@ -22,7 +22,7 @@ from reminders.jobs import start_scheduler
 from storage.blobs import BlobStore
 from storage.db import Database
 
-__all__ = ["BotApp", "run_app"]
+__all__ = ["BotApp", "run_app", "setup_logging"]
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ class BotApp:
         dispatcher = Dispatcher(services, actions=BUTTON_ACTIONS)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
-        from bot.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
+        from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
         Dashboard(services, public_url=settings.public_url).mount(app)
         bot = cls(settings, db, services, dispatcher, app)
         mount_health(app, db, health_of(services), bot.supervisor, lambda: [ch.name for ch in bot.channels])
         if settings.telegram_token:
-            from bot.telegram import TelegramChannel
+            from bot.channels.telegram.channel import TelegramChannel
 
             tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
                                  webhook_url=settings.telegram_webhook_url,
@@ -70,7 +70,7 @@ class BotApp:
             tg.mount(app)
             bot.channels.append(tg)
         if settings.zalo_token:
-            from bot.zalo import ZaloChannel
+            from bot.channels.zalo.channel import ZaloChannel
 
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
@@ -81,7 +81,7 @@ class BotApp:
         return bot
 
     def build_outbox(self) -> OutboxSender:
-        from bot.fallback import reroute_undeliverable
+        from bot.channels.fallback import reroute_undeliverable
 
         senders = {ch.name: ch for ch in self.channels}
         self.outbox = OutboxSender(self.db, senders, clock=self.services.now,
@@ -169,17 +169,14 @@ async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def run_app(settings: Settings, demo: bool = False) -> int:
+def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if not settings.has_channels:
-        print("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set.\n"
-              "  Telegram: talk to @BotFather, /newbot, then put TELEGRAM_BOT_TOKEN=... in .env\n"
-              "  Zalo: open 'Zalo Bot Manager' in Zalo, choose 'Tạo bot', then put ZALO_BOT_TOKEN=... in .env\n"
-              "Starting the local demo instead.")
-        from bot.demo import run_demo
 
-        return await run_demo(settings)
+
+async def run_app(settings: Settings) -> int:
+    """Run the bot with its channels until SIGINT/SIGTERM (`cdsbot run` starts the demo when there are none)."""
+    setup_logging()
     bot = BotApp.build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

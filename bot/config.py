@@ -13,7 +13,7 @@ from dotenv import dotenv_values
 from storage.db_url import DEFAULT_DB, database_url
 from storage.errors import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "default_base_url", "load_settings"]
 
 SUPPORTED_LOCALES = ("vi", "en")
 
@@ -45,6 +45,15 @@ class Settings:
     @property
     def has_channels(self) -> bool:
         return bool(self.telegram_token or self.zalo_token)
+
+
+def default_base_url(public_url: str | None, host: str, port: int) -> str:
+    """CDSBOT_PUBLIC_URL when set, else the local server (a wildcard bind address becomes 127.0.0.1)."""
+    if public_url:
+        return public_url.rstrip("/")
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def _http_url(name: str, value: str | None) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.counts import read_amount
+from handlers.activity.counts import read_amount
 from handlers.textcheck import clean_text, has_words
 from locales.i18n import N_, _, fmt_number
 from locales.targets import short_target

@@ -14,13 +14,8 @@ from handlers.periods import period_label, turn_stream
 from handlers.report_items import load_items, previous_answers
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date
-from storage.calendar.calendar import (
-    Period,
-    parse_period_ref,
-    period_by_key,
-    period_for,
-    previous_period,
-)
+from storage.calendar.calendar import Period, period_by_key, period_for, previous_period
+from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit

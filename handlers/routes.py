@@ -44,7 +44,7 @@ async def route_free_message(turn: Turn) -> None:
 
         await handle_unregistered(turn)
         return
-    from handlers.activity import handle_free_log
+    from handlers.activity.flow import handle_free_log
 
     if await handle_free_log(turn):
         return
@@ -147,8 +147,8 @@ HANDLERS = {
     "trogiup": help_cmd,
     "ngonngu": language_cmd,
     "baocao": _bind("handlers.report", "report_cmd"),
-    "ghinhan": _bind("handlers.activity", "guided_log_cmd"),
-    "nhatky": _bind("handlers.activity_review", "my_logs_cmd"),
+    "ghinhan": _bind("handlers.activity.flow", "guided_log_cmd"),
+    "nhatky": _bind("handlers.activity.review", "my_logs_cmd"),
     "moi": _bind("handlers.join", "invite_cmd"),
     "tinhtrang": _bind("handlers.status", "status_cmd"),
     "hanbaocao": _bind("handlers.status", "due_cmd"),

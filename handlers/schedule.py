@@ -7,9 +7,9 @@ from contextlib import suppress
 from typing import Any
 
 from handlers import engine
+from handlers.activity.vi_numbers import NumberError, parse_amount
 from handlers.messages import Choice
 from handlers.turn import Turn
-from handlers.vi_numbers import NumberError, parse_amount
 from locales.i18n import N_, _, current_locale
 from storage.calendar.calendar import covering_stream, next_period, period_for
 from storage.calendar.commune_streams import commune_streams, invalidate, save_stream

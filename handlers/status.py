@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from handlers import engine
-from handlers.activity import label_of
+from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_period import candidate_periods
@@ -15,11 +15,11 @@ from storage.calendar.calendar import (
     Period,
     classify,
     covering_stream,
-    parse_period_ref,
     period_by_key,
     period_for,
     previous_period,
 )
+from storage.calendar.period_ref import parse_period_ref
 from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states

@@ -83,7 +83,7 @@ def N_(message: str) -> str:
     return message
 
 
-# ---- numbers (reading them: handlers.vi_numbers, the one parser) -------------------------------
+# ---- numbers (reading them: handlers.activity.vi_numbers, the one parser) -------------------------------
 
 def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")

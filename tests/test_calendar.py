@@ -22,7 +22,6 @@ from storage.calendar.calendar import (
     load_streams,
     next_period,
     next_working_day,
-    parse_period_ref,
     period_by_key,
     period_for,
     periods_between,
@@ -30,6 +29,7 @@ from storage.calendar.calendar import (
     previous_working_day,
     stage_moments,
 )
+from storage.calendar.period_ref import parse_period_ref
 
 TZ = DEFAULT_TZ
 STREAMS = {s.name: s for s in default_streams()}

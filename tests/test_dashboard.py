@@ -16,8 +16,8 @@ from sqlmodel import select
 
 from bot.app import BotApp
 from bot.config import load_settings
-from bot.dashboard import COOKIE, load_secret, make_token, read_token, secret_file
 from bot.demo import DEMO_COMMUNE, build_demo, seed_demo
+from bot.web.dashboard import COOKIE, load_secret, make_token, read_token, secret_file
 from handlers.services import Services
 from storage.db import Database
 from storage.errors import ConfigError

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.demo import seed_demo
-from handlers.activity_parse import MAX_COUNT, parse_activity
+from handlers.activity.counts import parse_count
+from handlers.activity.parse import MAX_COUNT, parse_activity
 from handlers.commands import parse_command
-from handlers.counts import parse_count
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
 from reminders.actions import BUTTON_ACTIONS

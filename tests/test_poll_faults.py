@@ -89,7 +89,7 @@ async def test_conflict_409_is_logged_loudly_and_polling_goes_on(tg: TelegramHar
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     before = poll_errors("conflict")
     tg.fake.fail_next("getUpdates", 409, CONFLICT, times=3)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram.channel"):
         sent = await tg.say(201, "/trogiup")
         await wait_until(lambda: poll_errors("conflict") - before == 3)
     assert [int(m.chat_id) for m in sent] == [201]

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.ratelimit import PacedRateLimiter, Pacer, TokenBucket
+from bot.channels.ratelimit import PacedRateLimiter, Pacer, TokenBucket
 from handlers.messages import Outgoing
 from handlers.outbox import enqueue
 from storage.db import Database

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from bot.zalo import ZaloChannel, to_incoming
-from bot.zalo_client import parse_update
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.parse import parse_update, to_incoming
 from handlers.messages import FileOut, Outgoing
 from storage.db import Database
 from storage.errors import ConfigError

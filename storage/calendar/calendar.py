@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from locales.textnorm import fold
 from storage.calendar import holiday_table
 from storage.calendar.streams import (
     Frequency,
@@ -23,9 +22,9 @@ from storage.calendar.streams import (
 
 __all__ = [
     "DEFAULT_QUIET", "DEFAULT_SWEEPS", "DEFAULT_TZ", "OWED", "SUBMITTED", "Frequency", "Period", "Stage",
-    "Status", "Stream", "after_quiet_hours", "classify", "covering_stream", "default_streams", "due_stage",
-    "dump_streams", "is_working_day", "load_streams", "may_remind_at", "owed_since",
-    "next_period", "next_working_day", "parse_period_ref", "period_by_key", "period_for",
+    "ROMAN", "Status", "Stream", "after_quiet_hours", "build_period", "containing_ordinal", "classify", "covering_stream", "default_streams", "due_stage",
+    "dump_streams", "is_working_day", "key_ordinal", "ordinal", "load_streams", "may_remind_at", "owed_since",
+    "next_period", "next_working_day", "period_by_key", "period_for",
     "periods_between", "previous_period", "previous_working_day", "stage_moments",
 ]
 
@@ -40,7 +39,7 @@ Status = Literal["on_time", "late", "returned", "pending", "missing", "not_owed"
 SUBMITTED: tuple[str, ...] = ("on_time", "late")
 OWED: tuple[str, ...] = ("returned", "pending", "missing")
 
-_ROMAN = ("I", "II", "III", "IV")
+ROMAN = ("I", "II", "III", "IV")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
 _MONTHS_PER = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.HALF_YEAR: 6, Frequency.YEAR: 12}
@@ -80,7 +79,7 @@ def _month_date(month_ord: int, day: int) -> date:
     return date(y, m0 + 1, min(day, length))
 
 
-def _containing(stream: Stream, d: date) -> int:
+def containing_ordinal(stream: Stream, d: date) -> int:
     """Ordinal of the calendar period (month, quarter, …, ISO week) that contains ``d``."""
     if stream.frequency is Frequency.WEEKLY:
         return (d.toordinal() - 1) // 7
@@ -93,7 +92,7 @@ def _labels(freq: Frequency, n: int) -> tuple[str, str, str]:
         return f"{y}-{m0 + 1:02d}", f"tháng {m0 + 1}/{y}", f"{_EN_MONTHS[m0]} {y}"
     if freq is Frequency.QUARTERLY:
         y, q0 = divmod(n, 4)
-        return f"{y}-Q{q0 + 1}", f"quý {_ROMAN[q0]}/{y}", f"Q{q0 + 1} {y}"
+        return f"{y}-Q{q0 + 1}", f"quý {ROMAN[q0]}/{y}", f"Q{q0 + 1} {y}"
     if freq is Frequency.HALF_YEAR:
         y, h0 = divmod(n, 2)
         vi, en = ("đầu", "first") if h0 == 0 else ("cuối", "second")
@@ -104,7 +103,7 @@ def _labels(freq: Frequency, n: int) -> tuple[str, str, str]:
     return f"{iso.year}-W{iso.week:02d}", f"tuần {iso.week}/{iso.year}", f"week {iso.week} of {iso.year}"
 
 
-def _build(stream: Stream, n: int, tz: tzinfo) -> Period:
+def build_period(stream: Stream, n: int, tz: tzinfo) -> Period:
     if stream.frequency is Frequency.WEEKLY:
         start = date.fromordinal(n * 7 + 1)
         end = start + timedelta(days=6)
@@ -138,7 +137,7 @@ _KEY_RES = {
 }
 
 
-def _ordinal(freq: Frequency, year: int, num: int) -> int:
+def ordinal(freq: Frequency, year: int, num: int) -> int:
     """Period ordinal from (year, number-in-year); ValueError for an impossible week."""
     if freq is Frequency.WEEKLY:
         return (date.fromisocalendar(year, num, 1).toordinal() - 1) // 7
@@ -147,12 +146,12 @@ def _ordinal(freq: Frequency, year: int, num: int) -> int:
     return year * (12 // _MONTHS_PER[freq]) + num - 1
 
 
-def _key_ordinal(stream: Stream, key: str) -> int:
+def key_ordinal(stream: Stream, key: str) -> int:
     m = _KEY_RES[stream.frequency].match(key)
     try:
         if m is None:
             raise ValueError
-        return _ordinal(stream.frequency, int(m.group(1)), int(m.group(2) or 0))
+        return ordinal(stream.frequency, int(m.group(1)), int(m.group(2) or 0))
     except ValueError:
         raise ValueError(f"{key!r} is not a {stream.frequency.value} period key") from None
 
@@ -163,27 +162,27 @@ def period_for(stream: Stream, when: datetime, tz: tzinfo = DEFAULT_TZ) -> Perio
     the following period is current. For a stream due after its window closes (unit reports,
     before the 20th) this is the month whose window is closing or just closed."""
     _require_aware(when, "when")
-    n = _containing(stream, when.astimezone(tz).date())
-    while _build(stream, n - 1, tz).due >= when:
+    n = containing_ordinal(stream, when.astimezone(tz).date())
+    while build_period(stream, n - 1, tz).due >= when:
         n -= 1
-    while _build(stream, n, tz).due < when:
+    while build_period(stream, n, tz).due < when:
         n += 1
-    return _build(stream, n, tz)
+    return build_period(stream, n, tz)
 
 
 def period_by_key(stream: Stream, key: str, tz: tzinfo = DEFAULT_TZ) -> Period:
     """Period from its stable key ("2026-12", "2026-Q4", "2026-H2", "2026", "2026-W49")."""
-    return _build(stream, _key_ordinal(stream, key), tz)
+    return build_period(stream, key_ordinal(stream, key), tz)
 
 
 def previous_period(period: Period) -> Period:
     """The period just before ``period`` (same stream and time zone)."""
-    return _build(period.stream, _key_ordinal(period.stream, period.key) - 1, period.due.tzinfo)
+    return build_period(period.stream, key_ordinal(period.stream, period.key) - 1, period.due.tzinfo)
 
 
 def next_period(period: Period) -> Period:
     """The period just after ``period`` (same stream and time zone)."""
-    return _build(period.stream, _key_ordinal(period.stream, period.key) + 1, period.due.tzinfo)
+    return build_period(period.stream, key_ordinal(period.stream, period.key) + 1, period.due.tzinfo)
 
 
 def _local_date(d: date, tz: tzinfo) -> date:
@@ -218,82 +217,6 @@ def covering_stream(period: Period, streams: Iterable[Stream]) -> Stream | None:
                 and period_by_key(other, period.key[:4], period.due.tzinfo).last_day == period.last_day):
             return other
     return None
-
-
-# --- what people type --------------------------------------------------------------------------
-_YEAR_RE = re.compile(r"(?:(?:\bnam|[-/])\s*)?\b(20\d{2})\b")
-_REL_YEAR_RE = re.compile(r"\bnam\s+(nay|truoc|ngoai|sau|toi)\b")
-_REL_RE = re.compile(r"\b(thang|quy|tuan|ky)\s+(nay|truoc|ngoai|sau|toi)\b")
-_HALF_RE = re.compile(r"\b(?:0?6\s*thang|nua)(?:\s+(dau|cuoi))?|\bh([12])\b")
-_QUARTER_RE = re.compile(r"\b(?:quy|q)\s*(iv|i{1,3}|[1-4])\b")
-_WEEK_RE = re.compile(r"\b(?:tuan|w)\s*(\d{1,2})\b")
-_MONTH_RE = re.compile(r"\b(?:thang|t)\s*(\d{1,2})\b|^[\s/-]*(\d{1,2})[\s/-]*$")
-_YEAR_WORD_RE = re.compile(r"\b(?:ca\s+|cuoi\s+)?nam\b")
-_DELTA = {"nay": 0, "truoc": -1, "ngoai": -1, "sau": 1, "toi": 1}
-_UNIT = {"thang": Frequency.MONTHLY, "quy": Frequency.QUARTERLY, "tuan": Frequency.WEEKLY}
-
-
-def _parse_parts(t: str) -> tuple[Frequency | None, int | None]:
-    """(frequency, number within the year) from folded text whose year was already removed."""
-    if m := _HALF_RE.search(t):
-        return Frequency.HALF_YEAR, (2 if (m.group(1) == "cuoi" or m.group(2) == "2") else 1)
-    if m := _QUARTER_RE.search(t):
-        q = m.group(1)
-        return Frequency.QUARTERLY, (_ROMAN.index(q.upper()) + 1 if q.isalpha() else int(q))
-    if m := _WEEK_RE.search(t):
-        return Frequency.WEEKLY, int(m.group(1))
-    if m := _MONTH_RE.search(t):
-        return Frequency.MONTHLY, int(m.group(1) or m.group(2))
-    if _YEAR_WORD_RE.search(t):
-        return Frequency.YEAR, None
-    return None, None
-
-
-def parse_period_ref(text: str, stream: Stream, today: date, tz: tzinfo = DEFAULT_TZ) -> Period | None:
-    """Period of ``stream`` named by typed text, with or without diacritics: "tháng 10",
-    "thang 10/2026", "quý 3", "quy III năm 2026", "6 tháng" (= first half), "6 tháng cuối năm",
-    "năm 2026", "năm nay", "tháng trước", "kỳ này" (the open period), "2026-10", "2026-Q3",
-    "2026-H1", "2026-W49". None when unrecognised or of another frequency than the stream's.
-    Without a year: the latest such period that has begun on the calendar by ``today`` (so on
-    25/12/2026 "tháng 1" is January 2026 and "6 tháng" is H1 2026; use "kỳ này" for the open one)."""
-    t = re.sub(r"\s*([-/])\s*", r"\1", fold(text or ""))
-    if m := _REL_RE.search(t):
-        unit, delta = m.group(1), _DELTA[m.group(2)]
-        if unit == "ky":
-            open_p = period_for(stream, datetime.combine(today, time.min, tzinfo=tz), tz)
-            return _build(stream, _key_ordinal(stream, open_p.key) + delta, tz)
-        if _UNIT[unit] is not stream.frequency:
-            return None
-        return _build(stream, _containing(stream, today) + delta, tz)
-    year: int | None = None
-    if m := _YEAR_RE.search(t):
-        year = int(m.group(1))
-        t = t[: m.start()] + " " + t[m.end():]
-    elif m := _REL_YEAR_RE.search(t):
-        year = today.year + _DELTA[m.group(1)]
-        t = t[: m.start()] + " " + t[m.end():]
-    freq, num = _parse_parts(t)
-    if freq is None and year is not None:
-        freq = Frequency.YEAR
-    if freq is None or freq is not stream.frequency:
-        return None
-    top = {Frequency.MONTHLY: 12, Frequency.WEEKLY: 53}.get(freq, 4)
-    if num is not None and not 1 <= num <= top:
-        return None
-    try:
-        if year is not None:
-            return _build(stream, _ordinal(freq, year, num or 0), tz)
-        now_n = _containing(stream, today)
-        candidates = []
-        for y in (today.year + 1, today.year, today.year - 1):
-            try:
-                candidates.append(_ordinal(freq, y, num or 0))
-            except ValueError:  # no week 53 that year
-                continue
-        best = max((n for n in candidates if n <= now_n), default=None)
-        return None if best is None else _build(stream, best, tz)
-    except ValueError:
-        return None
 
 
 # --- status ------------------------------------------------------------------------------------
