@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import admin, commune, core, health, holidays, more, outbox, plan, streams, web
+from bot.cli import admin, commune, core, health, holidays, outbox, plan, reports, streams, web
 from storage.errors import CdsbotError
 
 __all__ = ["main"]
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     ic.add_argument("--json", action="store_true")
     ic.set_defaults(fn=core.invite_create)
 
-    more.add_more_commands(sub)
+    reports.add_report_commands(sub)
     admin.add_admin_commands(sub)
     streams.add_streams_commands(sub)
     holidays.add_holidays_commands(sub)

@@ -1,4 +1,4 @@
-"""CLI commands added by later features: status (and, later, reminders preview and export)."""
+"""`cdsbot status`, `reminders preview|sweep` and `export`: what the lead office reads, from the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 
-__all__ = ["add_more_commands"]
+__all__ = ["add_report_commands"]
 
 
 async def _status(args: argparse.Namespace) -> int:
@@ -190,7 +190,7 @@ async def _reminders_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_more_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_report_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
     st.add_argument("--commune", help="one commune (default: every commune of the province, summarised)")
