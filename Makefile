@@ -24,10 +24,12 @@ browser:
 
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	NO_PROXY=127.0.0.1,localhost $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # After changing user-facing strings: re-extract and merge into the vi/en catalogs, then translate.
 i18n: $(STAMP)

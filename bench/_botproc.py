@@ -83,8 +83,8 @@ def _lean_experiment() -> None:
 async def _ours(args: argparse.Namespace) -> None:
     from bench.conversation_hook import SECRET
     from bot.app import BotApp
+    from bot.channels.telegram.channel import TelegramChannel
     from bot.config import load_settings
-    from bot.telegram import TelegramChannel
     from handlers.services import Services
     from storage.db import Database
 

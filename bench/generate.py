@@ -227,8 +227,8 @@ class Ids:
 
 def _periods(cfg: GenConfig) -> tuple[list[Any], list[Any]]:
     """(village periods, unit periods), oldest first; the last one is the current period."""
-    from reminders.calendar import period_for, previous_period
-    from reminders.streams import default_streams
+    from storage.calendar.calendar import period_for, previous_period
+    from storage.calendar.streams import default_streams
 
     streams = {s.name: s for s in default_streams()}
     out = []

@@ -38,8 +38,8 @@ from bench.common import (
     record_result,
 )
 from bench.generate import BENCH_NOW, TZ
-from reminders.calendar import period_for, previous_period
-from reminders.streams import default_streams
+from storage.calendar.calendar import period_for, previous_period
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Person
 
@@ -98,8 +98,8 @@ TARGET_EXPORT_S = 3.0
 
 async def _xlsx_exports(db: Database, communes: list[Commune]) -> dict[str, Any]:
     """Time what /xuat does for one commune-month: gather the data, build the workbook."""
-    from storage.export_data import gather_export
-    from storage.export_xlsx import build_xlsx
+    from handlers.exports.gather import gather_export
+    from handlers.exports.xlsx import build_xlsx
 
     took, sizes = [], []
     for commune in communes:

@@ -1,1 +1,1 @@
-"""cdsbot application package: wiring, configuration, channel adapters and the CLI."""
+"""Top floor, the composition root: one running process — app, config, channels, command line, web server."""

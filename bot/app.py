@@ -17,10 +17,12 @@ from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
+from reminders.actions import BUTTON_ACTIONS
+from reminders.jobs import start_scheduler
 from storage.blobs import BlobStore
 from storage.db import Database
 
-__all__ = ["BotApp", "run_app"]
+__all__ = ["BotApp", "run_app", "setup_logging"]
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +53,15 @@ class BotApp:
             services.extra["streams"] = load_streams_file(settings.streams_file)
         load_holidays_file(settings.holidays_file)
         blobs = services.extra.setdefault("blobs", BlobStore(settings.files_dir, settings.max_file_bytes))
-        dispatcher = Dispatcher(services)
+        dispatcher = Dispatcher(services, actions=BUTTON_ACTIONS)
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
-        from bot.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
+        from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
         Dashboard(services, public_url=settings.public_url).mount(app)
         bot = cls(settings, db, services, dispatcher, app)
         mount_health(app, db, health_of(services), bot.supervisor, lambda: [ch.name for ch in bot.channels])
         if settings.telegram_token:
-            from bot.telegram import TelegramChannel
+            from bot.channels.telegram.channel import TelegramChannel
 
             tg = TelegramChannel(settings.telegram_token, dispatcher, base_url=settings.telegram_api_base_url,
                                  webhook_url=settings.telegram_webhook_url,
@@ -68,7 +70,7 @@ class BotApp:
             tg.mount(app)
             bot.channels.append(tg)
         if settings.zalo_token:
-            from bot.zalo import ZaloChannel
+            from bot.channels.zalo.channel import ZaloChannel
 
             zalo = ZaloChannel(settings.zalo_token, dispatcher, base_url=settings.zalo_api_base_url,
                                webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
@@ -80,7 +82,7 @@ class BotApp:
         return bot
 
     def build_outbox(self) -> OutboxSender:
-        from bot.fallback import reroute_undeliverable
+        from bot.channels.fallback import reroute_undeliverable
 
         senders = {ch.name: ch for ch in self.channels}
         self.outbox = OutboxSender(self.db, senders, clock=self.services.now,
@@ -105,9 +107,7 @@ class BotApp:
 
     async def _run_scheduler(self) -> None:
         """Run the reminder scheduler; if it ever stops by itself, raise so the supervisor starts a new one."""
-        from reminders.jobs import start_scheduler
-
-        self.scheduler = start_scheduler(self)
+        self.scheduler = start_scheduler(self, self.swept)
         try:
             while True:
                 await asyncio.sleep(self.scheduler_check)
@@ -117,6 +117,10 @@ class BotApp:
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
+
+    def swept(self, error: str | None) -> None:
+        """A scheduled sweep ended (``error``: its one line, None when it went well); /readyz shows it."""
+        health_of(self.services).swept(error=error)
 
     async def stop(self) -> None:
         for name in ("scheduler", "outbox"):
@@ -140,8 +144,8 @@ class BotApp:
 
 def load_holidays_file(path: str | None) -> None:
     """Install the deployment's holiday corrections from ``CDSBOT_HOLIDAYS_FILE`` (none: clear them)."""
-    from bot.errors import ConfigError
-    from reminders import holiday_table
+    from storage.calendar import holiday_table
+    from storage.errors import ConfigError
 
     try:
         holiday_table.set_file_overrides(holiday_table.load_file(path) if path else {})
@@ -150,11 +154,11 @@ def load_holidays_file(path: str | None) -> None:
 
 
 def load_streams_file(path: str) -> list[Any]:
-    """Reporting streams from a JSON file (a list of stream objects, see reminders/streams.py)."""
+    """Reporting streams from a JSON file (a list of stream objects, see storage/calendar/streams.py)."""
     import json
 
-    from bot.errors import ConfigError
-    from reminders.streams import load_streams
+    from storage.calendar.streams import load_streams
+    from storage.errors import ConfigError
 
     try:
         return load_streams(json.loads(open(path, encoding="utf-8").read()))
@@ -166,17 +170,14 @@ async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def run_app(settings: Settings, demo: bool = False) -> int:
+def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if not settings.has_channels:
-        print("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set.\n"
-              "  Telegram: talk to @BotFather, /newbot, then put TELEGRAM_BOT_TOKEN=... in .env\n"
-              "  Zalo: open 'Zalo Bot Manager' in Zalo, choose 'Tạo bot', then put ZALO_BOT_TOKEN=... in .env\n"
-              "Starting the local demo instead.")
-        from bot.demo import run_demo
 
-        return await run_demo(settings)
+
+async def run_app(settings: Settings) -> int:
+    """Run the bot with its channels until SIGINT/SIGTERM (`cdsbot run` starts the demo when there are none)."""
+    setup_logging()
     bot = BotApp.build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

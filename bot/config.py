@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from bot.errors import ConfigError
+from storage.db_url import DEFAULT_DB, database_url
+from storage.errors import ConfigError
 
-__all__ = ["Settings", "database_url", "load_settings"]
+__all__ = ["Settings", "default_base_url", "load_settings"]
 
 SUPPORTED_LOCALES = ("vi", "en")
-DEFAULT_DB = "sqlite:///./data/cdsbot.db"
 
 
 @dataclass(frozen=True)
@@ -48,29 +48,13 @@ class Settings:
         return bool(self.telegram_token or self.zalo_token)
 
 
-def database_url(raw: str) -> str:
-    """Map plain `sqlite:///…` / `postgresql://…` URLs to the async drivers we use."""
-    raw = raw.strip()
-    scheme = raw.split(":", 1)[0].lower()
-    if scheme in ("sqlite", "sqlite+aiosqlite"):
-        rest = raw.split(":", 1)[1]
-        if not rest.startswith("//"):
-            raise ConfigError(f"DATABASE_URL: expected sqlite:///path, got {raw!r}")
-        return "sqlite+aiosqlite:" + rest
-    if scheme in ("postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2"):
-        rest = raw.split(":", 1)[1]
-        parts = urlsplit(raw)
-        if not parts.hostname and not parts.path.strip("/"):
-            raise ConfigError(f"DATABASE_URL: no host or database in {_redact(raw)!r}")
-        return "postgresql+asyncpg:" + rest
-    raise ConfigError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:/// or postgresql://)")
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+def default_base_url(public_url: str | None, host: str, port: int) -> str:
+    """CDSBOT_PUBLIC_URL when set, else the local server (a wildcard bind address becomes 127.0.0.1)."""
+    if public_url:
+        return public_url.rstrip("/")
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def _http_url(name: str, value: str | None) -> str | None:

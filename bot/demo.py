@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.config import Settings
-from bot.web import WebChannel
+from bot.config import Settings, default_base_url
+from bot.web.chat import WebChannel
 from handlers.services import Services
 from storage.db import Database
 from storage.models import Identity, Person
@@ -83,7 +83,7 @@ def build_demo(settings: Settings, *, services: Services | None = None) -> BotAp
 
 async def dashboard_link(bot: BotApp, base_url: str, days: float = 1) -> str:
     """A login link to the demo commune's dashboard, valid ``days`` from the app's clock."""
-    from bot.dashboard import login_url
+    from bot.web.dashboard import login_url
 
     async with bot.db.session() as s:
         commune = await get_commune(s, DEMO_COMMUNE)
@@ -93,7 +93,6 @@ async def dashboard_link(bot: BotApp, base_url: str, days: float = 1) -> str:
 
 
 async def run_demo(settings: Settings) -> int:
-    from bot.cli_web import default_base_url
 
     bot = build_demo(replace(settings, database_url=DEMO_DB))
     await bot.db.upgrade()

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 __all__ = [
-    "DEAD_LETTERS", "POLL_ERRORS", "QUARANTINED", "REMINDERS", "SENDS", "TASK_RESTARTS", "UPDATES", "UPDATE_SECONDS",
+    "DEAD_LETTERS", "POLL_ERRORS", "QUARANTINED", "SENDS", "TASK_RESTARTS", "UPDATES", "UPDATE_SECONDS",
     "metrics_response", "send_result", "started", "update_done",
 ]
 
@@ -25,7 +25,6 @@ POLL_ERRORS = Counter("cdsbot_poll_errors", "Failed polls (getUpdates), by chann
                       ["channel", "reason"])
 QUARANTINED = Counter("cdsbot_quarantined_updates", "Updates that could not be read, kept in quarantine",
                       ["channel"])
-REMINDERS = Counter("cdsbot_reminders", "Reminders queued by the sweeps, by stage", ["stage"])
 DEAD_LETTERS = Counter("cdsbot_outbox_dead_letters", "Outbox rows given up after their retries (failed)",
                        ["channel"])
 TASK_RESTARTS = Counter("cdsbot_task_restarts", "Supervised tasks restarted after a crash", ["task"])
@@ -40,7 +39,7 @@ READY = Gauge("cdsbot_ready", "1 when /readyz answers 200")
 
 def send_result(channel: str, kind: str, bulk: bool, exc: BaseException | None) -> None:
     """Count one send; ``exc`` is the error it raised (None when it went out)."""
-    from bot.errors import RateLimited
+    from storage.errors import RateLimited
 
     result = "ok" if exc is None else "rate_limited" if isinstance(exc, RateLimited) else "error"
     SENDS.labels(channel, kind, "bulk" if bulk else "reply", result).inc()

@@ -1,1 +1,1 @@
-"""Channel-neutral conversation flows and the engine that runs them."""
+"""Conversations and the lead office's answers: dispatch, flows and their engine, exports (above storage)."""

@@ -8,15 +8,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.errors import InputError
-from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
+from handlers.outbox import enqueue_for_person
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import match_unit_names
-from reminders.calendar import DEFAULT_QUIET, after_quiet_hours
+from storage.calendar.calendar import DEFAULT_QUIET, after_quiet_hours
+from storage.errors import InputError
 from storage.models import AuditLog, Commune, Outbox, Person, Unit
 
 __all__ = ["announce_cmd", "delivery_counts"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import _
 from locales.textcut import shorten
+from storage.errors import InputError
 from storage.models import Commune, Indicator, Task, Unit
 from storage.plan_owners import find_items, set_owners
 from storage.units import match_units

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from handlers.activity import label_of
+from handlers.activity.flow import label_of
+from handlers.exports.charts import activity_chart, indicator_bars, indicator_chart
+from handlers.exports.gather import gather_export
 from handlers.messages import FileOut, Outgoing
 from handlers.periods import turn_period
 from handlers.turn import Turn
 from locales.i18n import _
-from reminders.calendar import previous_period
-from reminders.commune_streams import commune_streams
-from storage.charts import activity_chart, indicator_bars, indicator_chart
-from storage.export_data import gather_export
+from storage.calendar.calendar import previous_period
+from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 from storage.status import activity_totals
 

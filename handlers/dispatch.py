@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -13,11 +13,11 @@ from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
-from bot.outbox import send_replies
 from handlers import engine
 from handlers import offered as offered_mod
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
+from handlers.outbox import send_replies
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
@@ -27,7 +27,7 @@ from locales.i18n import _, use_locale
 from storage import hot
 from storage.models import Identity, Person, Unit
 
-__all__ = ["Dispatcher", "render"]
+__all__ = ["ButtonAction", "Dispatcher", "render"]
 
 log = logging.getLogger(__name__)
 IDLE_EXPIRY = timedelta(hours=24)
@@ -39,11 +39,16 @@ class StaleState(Exception):
     """Another worker saved this chat's state first; the turn is retried."""
 
 
+# A button or typed answer handled by a layer above (e.g. reminders' "sent"/"later" buttons): True if it was.
+ButtonAction = Callable[[Turn], Awaitable[bool]]
+
+
 class Dispatcher:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, actions: Sequence[ButtonAction] = ()) -> None:
         import handlers.flows  # noqa: F401  (every flow registered before the first update)
 
         self.services = services
+        self.actions = tuple(actions)  # wired by bot.app: the layers above pass their handlers down
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # the replies' inline retry waits
 
     async def handle(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
@@ -149,10 +154,9 @@ class Dispatcher:
             return
         if await offered_mod.typed_offer(turn):  # "1" or "đã gửi" after a reminder: as the button's tap
             return
-        from reminders.actions import handle_reminder_action
-
-        if await handle_reminder_action(turn):
-            return
+        for action in self.actions:
+            if await action(turn):
+                return
         from handlers.evidence import handle_media
 
         if await handle_media(turn):  # photos and documents kept where a flow takes them; the rest named

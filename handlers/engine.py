@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.errors import InputError
 from handlers.messages import Choice, Outgoing
 from handlers.turn import Turn
 from locales.i18n import _
 from locales.textnorm import fold
+from storage.errors import InputError
 
 __all__ = ["Answer", "Flow", "Prompt", "Step", "matching_choices", "register", "registry", "resolve_choice"]
 

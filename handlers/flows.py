@@ -5,8 +5,8 @@ would otherwise find no flow by that name and lose its place."""
 
 from __future__ import annotations
 
-import handlers.activity
-import handlers.activity_review
+import handlers.activity.flow
+import handlers.activity.review
 import handlers.announce
 import handlers.ask.chat
 import handlers.assign

@@ -6,33 +6,24 @@ import re
 
 from sqlmodel import select
 
-from bot.errors import InputError
 from handlers import engine
-from handlers.messages import Choice, Outgoing
+from handlers.help import explain_joining, help_cmd
+from handlers.messages import Choice
 from handlers.textcheck import clean_name
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textcut import shorten
 from locales.textnorm import fold, unit_key
+from storage.errors import InputError
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
 from storage.models import ROLES, AuditLog, Identity, Invite, Person, Unit
 from storage.org_import import clean_phone
 from storage.people import listed_candidates, name_key
 
-__all__ = ["explain_joining", "handle_unregistered", "invite_cmd", "start_cmd"]
+__all__ = ["handle_unregistered", "invite_cmd", "start_cmd"]
 
 CONSENT_VERSION = "2026-01"
 _CODE_RE = re.compile(r"^[A-Za-z0-9]{6,12}$")
-
-
-def explain_joining(turn: Turn) -> None:
-    turn.reply(Outgoing(
-        text=_("Hello! I help the commune's units and village digital teams report their digital-"
-               "transformation work.\n\nTo join, send the invite code you received from the lead office "
-               "(Phòng Văn hóa - Xã hội), or open the invite link. If your phone number is on the commune's "
-               "list, you can also share your contact with me.\n\nAlready registered on Telegram or Zalo? Send "
-               "/lienket there to get a code, then send that code here."),
-        request_contact=turn.caps.contact_request))
 
 
 async def start_cmd(turn: Turn, args: str) -> None:
@@ -249,8 +240,6 @@ async def _finish_join(turn: Turn) -> None:
     turn.person = person
     turn.reply(_("Welcome, {name}! You are now registered with {unit}.", name=person.name,
                  unit=turn.data["unit_name"]))
-    from handlers.routes import help_cmd
-
     await help_cmd(turn)
 
 

@@ -3,13 +3,14 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
+from handlers.exports.data import ExportData, IndicatorRow
+from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
 from locales.textcut import shorten
-from reminders.commune_streams import commune_streams
-from storage.export_data import ExportData, IndicatorRow, gather_export
+from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 
 __all__ = ["export_cmd", "indicators_cmd", "overdue_cmd"]
@@ -95,8 +96,8 @@ async def overdue_cmd(turn: Turn, args: str) -> None:
 
 
 async def export_cmd(turn: Turn, args: str) -> None:
-    from storage.export_docx import build_docx
-    from storage.export_xlsx import build_xlsx
+    from handlers.exports.docx import build_docx
+    from handlers.exports.xlsx import build_xlsx
 
     data = await _data(turn, args)
     if data is None:

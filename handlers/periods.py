@@ -9,9 +9,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
-from reminders.calendar import Period, period_for
-from reminders.commune_streams import base_streams, commune_streams
-from reminders.streams import Stream
+from storage.calendar.calendar import Period, period_for
+from storage.calendar.commune_streams import base_streams, commune_streams
+from storage.calendar.streams import Stream
 from storage.models import ReportingPeriod
 from storage.sqlutil import insert_ignore
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import select
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.evidence import add_to_flow, save_report_evidence
 from handlers.messages import Choice
@@ -18,25 +17,23 @@ from handlers.report_items import (
     TASK_STATUSES,
     answer_kind,
     fits,
-    load_items,
     parse_indicator_value,
     parse_result_text,
-    previous_answers,
     show_value,
 )
-from handlers.report_period import choose_period
+from handlers.report_period import STREAM, choose_period, open_report
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from locales.textcut import shorten
 from locales.textnorm import fold
-from reminders.calendar import Period, classify, period_by_key
-from storage.models import AuditLog, Report, ReportingPeriod, ReportItem, ReportRevision, Unit
+from storage.calendar.calendar import classify, period_by_key
+from storage.errors import InputError
+from storage.models import AuditLog, Report, ReportItem, ReportRevision, Unit
 from storage.sqlutil import insert_ignore
 
-__all__ = ["STREAM", "open_report", "report_cmd"]
+__all__ = ["report_cmd"]
 
-STREAM = "unit_monthly"
 _NONE_WORDS = {"khong", "khong co", "none", "no", "khong co gi", "-", "k", "ko"}
 
 
@@ -51,27 +48,6 @@ async def report_cmd(turn: Turn, args: str) -> None:
     period = await choose_period(turn, STREAM, unit, args)
     if period is not None:
         await open_report(turn, unit, period)
-
-
-async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
-    """Start the report flow of ``unit`` for ``period`` (chosen by handlers.report_period)."""
-    prow = (await turn.session.exec(select(Report).join(ReportingPeriod).where(
-        Report.unit_id == unit.id, ReportingPeriod.stream == STREAM, ReportingPeriod.key == period.key))).first()
-    if prow is not None and prow.status == "returned":  # a returned report reopens, even after its deadline
-        turn.reply(_("The lead office returned your report for {period}: {comment}",
-                     period=period_label(period, current_locale()), comment=prow.review_comment or ""))
-    items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
-    prev = await previous_answers(turn.session, unit.id, STREAM, period.start)  # type: ignore[arg-type]
-    loc = current_locale()
-    intro = _("Report of {unit} for {period} (due {due}). {n} item(s) to go through; "
-              "type /huy at any time to stop.", unit=unit.name, period=period_label(period, loc),
-              due=period.due_text_en if loc == "en" else period.due_text_vi, n=len(items))
-    if not items:
-        intro += "\n" + _("Your unit chairs no task or indicator in the imported plans; "
-                          "you can still report difficulties and proposals.")
-    turn.reply(intro)
-    await engine.start(turn, "report", {"unit_id": unit.id, "unit_name": unit.name, "period": period.key,
-                                        "items": items, "idx": 0, "answers": {}, "prev": prev})
 
 
 def _item(turn: Turn) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InputError
-from handlers.counts import read_amount
+from handlers.activity.counts import read_amount
 from handlers.textcheck import clean_text, has_words
 from locales.i18n import N_, _, fmt_number
 from locales.targets import short_target
 from locales.textcut import shorten
+from storage.errors import InputError
 from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
 from storage.unit_groups import groups_of

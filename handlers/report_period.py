@@ -1,4 +1,4 @@
-"""Which period a /baocao opens: the one named ("tháng 11", "tháng trước", "11/2026"), or the one owed,
+"""Which period a /baocao opens, and opening that report: the one named ("tháng 11", "tháng trước", "11/2026"), or the one owed,
 or a choice when several are owed (overdue since the commune's reporting start, returned, current)."""
 
 from __future__ import annotations
@@ -8,18 +8,22 @@ from datetime import date, datetime, time, tzinfo
 
 from sqlmodel import select
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.messages import Choice
 from handlers.periods import period_label, turn_stream
+from handlers.report_items import load_items, previous_answers
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date
-from reminders.calendar import Period, parse_period_ref, period_by_key, period_for, previous_period
-from reminders.streams import Stream
+from storage.calendar.calendar import Period, period_by_key, period_for, previous_period
+from storage.calendar.period_ref import parse_period_ref
+from storage.calendar.streams import Stream
+from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, stream_states
 
-__all__ = ["LOOKBACK", "candidate_periods", "choose_period", "period_states"]
+__all__ = ["LOOKBACK", "STREAM", "candidate_periods", "choose_period", "open_report", "period_states"]
+
+STREAM = "unit_monthly"  # the units' monthly report
 
 LOOKBACK = 6  # earlier periods still offered (and listed by /hanbaocao) while owed
 
@@ -117,6 +121,27 @@ async def _check(turn: Turn, stream: Stream, unit: Unit, period: Period, current
     return period
 
 
+async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
+    """Start the report flow of ``unit`` for ``period`` (chosen by ``choose_period``)."""
+    prow = (await turn.session.exec(select(Report).join(ReportingPeriod).where(
+        Report.unit_id == unit.id, ReportingPeriod.stream == STREAM, ReportingPeriod.key == period.key))).first()
+    if prow is not None and prow.status == "returned":  # a returned report reopens, even after its deadline
+        turn.reply(_("The lead office returned your report for {period}: {comment}",
+                     period=period_label(period, current_locale()), comment=prow.review_comment or ""))
+    items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
+    prev = await previous_answers(turn.session, unit.id, STREAM, period.start)  # type: ignore[arg-type]
+    loc = current_locale()
+    intro = _("Report of {unit} for {period} (due {due}). {n} item(s) to go through; "
+              "type /huy at any time to stop.", unit=unit.name, period=period_label(period, loc),
+              due=period.due_text_en if loc == "en" else period.due_text_vi, n=len(items))
+    if not items:
+        intro += "\n" + _("Your unit chairs no task or indicator in the imported plans; "
+                          "you can still report difficulties and proposals.")
+    turn.reply(intro)
+    await engine.start(turn, "report", {"unit_id": unit.id, "unit_name": unit.name, "period": period.key,
+                                        "items": items, "idx": 0, "answers": {}, "prev": prev})
+
+
 def _pick_prompt(turn: Turn) -> engine.Prompt:
     return engine.Prompt(_("Your unit owes several reports. Which one do you want to fill in now?"),
                          tuple(Choice(label, key) for label, key in turn.data["choices"]))
@@ -129,8 +154,6 @@ def _parse_pick(turn: Turn, answer: engine.Answer) -> str:
 
 
 async def _finish(turn: Turn) -> None:
-    from handlers.report import open_report
-
     stream = await turn_stream(turn, turn.data["stream"])
     period = period_by_key(stream, turn.data["period"], turn.tz)
     unit = await turn.session.get(Unit, turn.data["unit_id"])

@@ -6,16 +6,16 @@ import contextlib
 
 from sqlmodel import select
 
-from bot.errors import InputError
-from bot.outbox import enqueue_for_person
 from handlers import engine
 from handlers.messages import Choice, Outgoing
+from handlers.outbox import enqueue_for_person
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.review_text import pages, review_lines
 from handlers.textcheck import clean_text, has_words
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, use_locale
-from reminders.calendar import after_quiet_hours, period_by_key
+from storage.calendar.calendar import after_quiet_hours, period_by_key
+from storage.errors import InputError
 from storage.models import AuditLog, Person, Report, ReportingPeriod, Unit
 
 __all__ = ["review_cmd"]

@@ -9,7 +9,7 @@ from handlers.report_items import TASK_STATUSES, show_value
 from locales.i18n import _, fmt_datetime
 from locales.targets import short_target
 from locales.textcut import shorten
-from reminders.calendar import DEFAULT_TZ
+from storage.calendar.calendar import DEFAULT_TZ
 from storage.evidence import evidence_counts
 from storage.models import Indicator, Report, ReportItem, Task, Unit
 

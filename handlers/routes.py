@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from handlers import engine
-from handlers.commands import COMMANDS, Command, usable
+from handlers.commands import Command
+from handlers.help import explain_joining, help_cmd, role_of
 from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import _, use_locale
 
-__all__ = ["role_of", "route_command", "route_free_message"]
-
-
-def role_of(turn: Turn) -> str:
-    return turn.person.role if turn.person else "none"
+__all__ = ["route_command", "route_free_message"]
 
 
 async def route_command(turn: Turn, cmd: Command, args: str) -> None:
@@ -22,8 +19,6 @@ async def route_command(turn: Turn, cmd: Command, args: str) -> None:
         return
     if role not in cmd.roles:
         if role == "none":
-            from handlers.join import explain_joining
-
             explain_joining(turn)
         else:
             turn.reply(_("Sorry, that command is not available for your role. Type /trogiup to see yours."))
@@ -49,7 +44,7 @@ async def route_free_message(turn: Turn) -> None:
 
         await handle_unregistered(turn)
         return
-    from handlers.activity import handle_free_log
+    from handlers.activity.flow import handle_free_log
     from handlers.ask.chat import handle_question
 
     if await handle_question(turn):  # "thôn nào chưa báo cáo?" is asked, never logged (handlers/ask)
@@ -87,28 +82,6 @@ async def cancel(turn: Turn, _args: str = "") -> None:
     turn.reply(_("Cancelled. Discarded: {what}. Nothing was saved.", what=what))
 
 
-async def help_cmd(turn: Turn, _args: str = "") -> None:
-    role = role_of(turn)
-    if role == "none":
-        from handlers.join import explain_joining
-
-        explain_joining(turn)
-        return
-    person, kind = turn.person, turn.unit.kind if turn.unit else None
-    if person and person.unit_id and (turn.unit is None or turn.unit.id != person.unit_id):
-        from storage.models import Unit
-
-        row = await turn.session.get(Unit, person.unit_id)
-        kind = row.kind if row else None
-    lines = [_("Here is what you can do:")]
-    for c in COMMANDS:
-        if c.menu and usable(c, role, kind):
-            lines.append(f"/{c.name} — {_(c.help_vi)}")
-    if kind == "village":
-        lines.append(_("Or just write what you did, e.g. \"hỗ trợ 12 người kích hoạt VNeID, 3 hồ sơ DVC\"."))
-    turn.reply("\n".join(lines))
-
-
 async def language_cmd(turn: Turn, args: str) -> None:
     from locales.textnorm import fold
 
@@ -137,7 +110,7 @@ def _language_flow() -> engine.Flow:
 
     def parse(turn: Turn, answer: engine.Answer) -> str:
         if answer.choice not in ("vi", "en"):
-            from bot.errors import InputError
+            from storage.errors import InputError
 
             raise InputError(_("Please pick one of the languages below."))
         return answer.choice
@@ -177,8 +150,8 @@ HANDLERS = {
     "trogiup": help_cmd,
     "ngonngu": language_cmd,
     "baocao": _bind("handlers.report", "report_cmd"),
-    "ghinhan": _bind("handlers.activity", "guided_log_cmd"),
-    "nhatky": _bind("handlers.activity_review", "my_logs_cmd"),
+    "ghinhan": _bind("handlers.activity.flow", "guided_log_cmd"),
+    "nhatky": _bind("handlers.activity.review", "my_logs_cmd"),
     "moi": _bind("handlers.join", "invite_cmd"),
     "tinhtrang": _bind("handlers.status", "status_cmd"),
     "hanbaocao": _bind("handlers.status", "due_cmd"),

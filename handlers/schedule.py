@@ -6,15 +6,15 @@ import re
 from contextlib import suppress
 from typing import Any
 
-from bot.errors import InputError
 from handlers import engine
+from handlers.activity.vi_numbers import NumberError, parse_amount
 from handlers.messages import Choice
 from handlers.turn import Turn
-from handlers.vi_numbers import NumberError, parse_amount
 from locales.i18n import N_, _, current_locale
-from reminders.calendar import covering_stream, next_period, period_for
-from reminders.commune_streams import commune_streams, invalidate, save_stream
-from reminders.streams import Stream, dump_streams, load_streams
+from storage.calendar.calendar import covering_stream, next_period, period_for
+from storage.calendar.commune_streams import commune_streams, invalidate, save_stream
+from storage.calendar.streams import Stream, dump_streams, load_streams
+from storage.errors import InputError
 from storage.models import AuditLog
 
 __all__ = ["describe_stream", "schedule_cmd"]

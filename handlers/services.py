@@ -32,7 +32,7 @@ class Services:
 
     def activity_catalog(self) -> list[Any]:
         if not self.catalog:
-            from handlers.activity_catalog import default_catalog
+            from handlers.activity.catalog import default_catalog
 
             self.catalog = list(default_catalog())
         return self.catalog

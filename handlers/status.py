@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.errors import InputError
 from handlers import engine
-from handlers.activity import label_of
+from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
-from reminders.calendar import (
+from storage.calendar.calendar import (
     Period,
     classify,
     covering_stream,
-    parse_period_ref,
     period_by_key,
     period_for,
     previous_period,
 )
+from storage.calendar.period_ref import parse_period_ref
+from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
 
@@ -152,7 +152,7 @@ async def _returned_keys(turn: Turn, unit: Unit | None, name: str) -> list[str]:
 
 async def due_cmd(turn: Turn, _args: str) -> None:
     """What this person still owes, per stream their role reports in (as their commune configured it)."""
-    from reminders.commune_streams import commune_streams
+    from storage.calendar.commune_streams import commune_streams
 
     person = turn.person
     assert person is not None

@@ -1,1 +1,1 @@
-"""Babel catalogs plus locale-aware text, number and date helpers."""
+"""Bottom floor, language: Babel catalogs plus locale-aware text, number and date helpers."""

@@ -83,7 +83,7 @@ def N_(message: str) -> str:
     return message
 
 
-# ---- numbers (reading them: handlers.vi_numbers, the one parser) -------------------------------
+# ---- numbers (reading them: handlers.activity.vi_numbers, the one parser) -------------------------------
 
 def fmt_number(value: Decimal | float | int, locale: str | None = None, decimals: int = 2) -> str:
     if type(value) is int and 0 <= value < 1000:  # the usual count: babel's output is the digits (hot path)

@@ -1,1 +1,1 @@
-"""Reporting calendar (periods, due moments) and reminder sweeps."""
+"""When to ask whom: reminder sweeps, reminder buttons and snoozes, the scheduler (above handlers, below bot)."""

@@ -4,44 +4,24 @@ office, "remind them again" from the digest."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.outbox import enqueue
 from handlers.offered import STANDALONE
+from handlers.outbox import enqueue
 from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
 from locales.textnorm import fold
-from reminders.calendar import DEFAULT_QUIET, after_quiet_hours, period_by_key
 from reminders.group_snooze import GROUP, snooze_group
+from reminders.snooze import snooze_until
+from storage.calendar.calendar import period_by_key
 from storage.models import ReminderLog
 
-__all__ = ["handle_reminder_action", "outside_quiet_hours", "snooze_until"]
+__all__ = ["BUTTON_ACTIONS", "handle_reminder_action"]
 
 _SNOOZE_RE = re.compile(r"^(?:nhac(?: lai| toi)?(?: sau)?\s*)?(?:(\d{1,2})\s*(?:gio|tieng|h)(?: nua)?|(mai|ngay mai))$")
-QUIET_START, QUIET_END = DEFAULT_QUIET  # the one definition of quiet hours (reminders/calendar.py)
-
-
-def snooze_until(now: datetime, tz, how: str) -> datetime:  # noqa: ANN001
-    """When a snoozed reminder comes back: N hours later (outside quiet hours) or tomorrow 08:00."""
-    local = now.astimezone(tz)
-    if how == "tomorrow":
-        return datetime.combine(local.date() + timedelta(days=1), time(8, 0), tzinfo=tz)
-    hours = int(how.rstrip("h"))
-    at = local + timedelta(hours=hours)
-    if at.time() >= QUIET_START or at.time() < QUIET_END:
-        day = at.date() if at.time() < QUIET_END else at.date() + timedelta(days=1)
-        at = datetime.combine(day, time(7, 30), tzinfo=tz)
-    return at
-
-
-def outside_quiet_hours(now: datetime, tz) -> datetime:  # noqa: ANN001
-    """``now``, or 07:00 local when ``now`` falls in quiet hours (21:00-07:00)."""
-    return after_quiet_hours(now, tz)
-
-
 async def handle_reminder_action(turn: Turn) -> bool:
     """Handle a snooze / remind-again button or a typed snooze phrase. False when not one."""
     msg, person = turn.incoming, turn.person
@@ -89,7 +69,7 @@ async def handle_reminder_action(turn: Turn) -> bool:
 
 async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
     from reminders.messages import reminder_outgoing
-    from reminders.sweep import Planned
+    from reminders.planned import Planned
 
     assert turn.person is not None
     try:
@@ -106,3 +86,7 @@ async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
                   out=reminder_outgoing(p, turn.services), person_id=turn.person.id, now=at,
                   key=f"snooze:{stream}:{period.key}:{turn.person.id}:{at.isoformat()}")
     turn.reply(_("All right, I will remind you again at {at}.", at=fmt_datetime(at, turn.tz)))
+
+
+# What bot.app passes down to handlers.dispatch.Dispatcher: the reminder buttons and their typed forms.
+BUTTON_ACTIONS = (handle_reminder_action,)

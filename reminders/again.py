@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from handlers.turn import Turn
 from locales.i18n import _
-from reminders.actions import outside_quiet_hours
 from reminders.messages import reminder_outgoing
 from reminders.send import claim_and_queue
+from reminders.snooze import outside_quiet_hours
 from storage.models import Commune
 
 __all__ = ["remind_again"]
@@ -16,8 +16,8 @@ __all__ = ["remind_again"]
 
 async def remind_again(turn: Turn, stream: str, period_key: str) -> None:
     from handlers.periods import turn_stream
-    from reminders.calendar import period_by_key
     from reminders.sweep import _plan_period
+    from storage.calendar.calendar import period_by_key
 
     person = turn.person
     assert person is not None

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.outbox import enqueue
+from handlers.outbox import enqueue
 from handlers.periods import turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, fmt_datetime
-from reminders.calendar import period_by_key
+from storage.calendar.calendar import period_by_key
 from storage.models import ReminderLog, Report, ReportingPeriod
 
 __all__ = ["GROUP", "snooze_group"]
@@ -21,9 +21,9 @@ GROUP = "steering"  # snooze:<how>:steering:all — every steering reminder of t
 async def snooze_group(turn: Turn, how: str) -> None:
     """Send the person's steering reminders of the last day again later, as one message, leaving out
     the reports recorded as sent since."""
-    from reminders.actions import snooze_until
     from reminders.messages import reminders_outgoing
-    from reminders.sweep import SWEPT_STREAMS, Planned
+    from reminders.planned import SWEPT_STREAMS, Planned
+    from reminders.snooze import snooze_until
 
     person = turn.person
     assert person is not None

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-if TYPE_CHECKING:
-    from bot.app import BotApp
+from reminders.sweep import SweepHost, run_sweep
 
 __all__ = ["SWEEP_TIMES", "start_scheduler"]
 
 log = logging.getLogger(__name__)
 SWEEP_TIMES = ((8, 0), (16, 0))
+# Told after every scheduled sweep: None when it went well, else the error's one line (shown by /readyz).
+Swept = Callable[[str | None], None]
 
 
-def start_scheduler(bot: BotApp) -> AsyncIOScheduler:
+def start_scheduler(bot: SweepHost, swept: Swept) -> AsyncIOScheduler:
     """Start one AsyncIOScheduler on the running loop with a sweep job per configured time.
 
     Jobs live in memory and are recreated at every start; exactly-once sending is guaranteed by the
@@ -25,21 +26,18 @@ def start_scheduler(bot: BotApp) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=bot.services.tz)
     for hour, minute in SWEEP_TIMES:
         scheduler.add_job(_sweep, CronTrigger(hour=hour, minute=minute, timezone=bot.services.tz),
-                          args=[bot], id=f"sweep-{hour:02d}{minute:02d}", replace_existing=True,
+                          args=[bot, swept], id=f"sweep-{hour:02d}{minute:02d}", replace_existing=True,
                           misfire_grace_time=3600, coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler
 
 
-async def _sweep(bot: BotApp) -> None:
-    """One scheduled sweep; its time (or its failure) is shown by /readyz."""
-    from bot.health import health_of
-    from reminders.sweep import run_sweep
-
+async def _sweep(bot: SweepHost, swept: Swept) -> None:
+    """One scheduled sweep; its time (or its failure) is reported through ``swept``."""
     try:
         await run_sweep(bot)
     except Exception as exc:
-        health_of(bot.services).swept(error=f"{type(exc).__name__}: {exc}"[:300])
+        swept(f"{type(exc).__name__}: {exc}"[:300])
         log.exception("reminder sweep failed")
         return
-    health_of(bot.services).swept()
+    swept(None)

@@ -8,7 +8,7 @@ from sqlmodel import select
 from handlers.periods import period_label, period_row, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale
-from reminders.calendar import period_by_key
+from storage.calendar.calendar import period_by_key
 from storage.models import AuditLog, Report
 
 __all__ = ["LEAD_STREAM", "STEERING_PREFIX", "mark_lead_report_sent"]

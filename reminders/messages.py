@@ -9,8 +9,8 @@ from handlers.services import Services
 from locales.i18n import _, use_locale
 
 if TYPE_CHECKING:
-    from reminders.calendar import Period
-    from reminders.sweep import Planned
+    from reminders.planned import Planned
+    from storage.calendar.calendar import Period
 
 __all__ = ["reminder_outgoing", "reminders_outgoing"]
 
@@ -26,8 +26,8 @@ def _what(stream: str) -> str:
 
 
 def _period(p: Planned, services: Services) -> Period:
-    from reminders.calendar import period_by_key
-    from reminders.commune_streams import base_streams
+    from storage.calendar.calendar import period_by_key
+    from storage.calendar.commune_streams import base_streams
 
     return p.ref or period_by_key(next(s for s in base_streams(services) if s.name == p.stream), p.period,
                                   services.tz)

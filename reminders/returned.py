@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reminders.calendar import may_remind_at, period_by_key
-from reminders.streams import Stream
+from storage.calendar.calendar import may_remind_at, period_by_key
+from storage.calendar.streams import Stream
 from storage.models import Commune, Report, ReportingPeriod, Unit
 
 if TYPE_CHECKING:
-    from reminders.sweep import Planned
+    from reminders.planned import Planned
 
 __all__ = ["plan_returned"]
 
@@ -23,7 +23,7 @@ async def plan_returned(session: AsyncSession, commune: Commune, stream: Stream,
     """One reminder per officer of each unit whose report of ``stream`` is returned, once a day (the
     stage carries the local day), at the first sweep outside quiet hours on a day they may be reminded;
     before and after the deadline alike, until the report comes back."""
-    from reminders.sweep import Planned, _people, _reporter_roles
+    from reminders.planned import Planned, people_with_roles, reporter_roles
 
     if stream.kind != "unit_report":  # only unit reports are reviewed (/duyet), so only they come back
         return []
@@ -38,7 +38,7 @@ async def plan_returned(session: AsyncSession, commune: Commune, stream: Stream,
             period = period_by_key(stream, key, tz)
         except ValueError:  # the stream's frequency changed since; the period no longer exists
             continue
-        for person, ident in await _people(session, commune.id, [unit_id], _reporter_roles(stream)):  # type: ignore[arg-type]
+        for person, ident in await people_with_roles(session, commune.id, [unit_id], reporter_roles(stream)):  # type: ignore[arg-type]
             weekend_ok = stream.weekend_reminders and person.weekend_reminders
             if not may_remind_at(now, tz, working_days_only=not weekend_ok):
                 continue

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.outbox import enqueue
 from handlers.messages import Outgoing
+from handlers.outbox import enqueue
 from storage.models import ReminderLog
 from storage.sqlutil import insert_ignore
 
 if TYPE_CHECKING:
-    from reminders.sweep import Planned
+    from reminders.planned import Planned
 
 __all__ = ["claim_and_queue"]
 

@@ -4,97 +4,51 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from prometheus_client import Counter
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.metrics import REMINDERS
+from handlers.outbox_payload import to_payload
 from handlers.services import Services
-from reminders import holiday_table
-from reminders.calendar import Period, Stage, covering_stream, owed_since, period_for, previous_period
-from reminders.calendar import due_stage as calendar_due_stage
-from reminders.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
+from reminders.messages import reminder_outgoing, reminders_outgoing
+from reminders.planned import SWEPT_STREAMS, Planned, people_with_roles, reporter_roles
 from reminders.returned import plan_returned
-from reminders.streams import Stream
-from storage.models import Commune, Identity, Outbox, Person, ReminderLog, Unit
+from storage.calendar import holiday_table
+from storage.calendar.calendar import (
+    Period,
+    Stage,
+    covering_stream,
+    owed_since,
+    period_for,
+    previous_period,
+)
+from storage.calendar.calendar import due_stage as calendar_due_stage
+from storage.calendar.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
+from storage.calendar.streams import Stream
+from storage.db import Database
+from storage.models import Commune, Outbox, Person, ReminderLog, Unit
 from storage.status import expected_units, stream_states
 
-if TYPE_CHECKING:
-    from bot.app import BotApp
-
-__all__ = ["Planned", "SWEPT_STREAMS", "plan_sweep", "preview", "run_sweep"]
+__all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
 
 log = logging.getLogger(__name__)
+# Served by bot.metrics with everything else in prometheus' default registry.
+REMINDERS = Counter("cdsbot_reminders", "Reminders queued by the sweeps, by stage", ["stage"])
 CLAIM_BATCH = 500  # reminder claims per multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
-# Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
-# report (marked sent after /xuat) and its reports to the steering committee (marked sent from the
-# reminder's button or /hanbaocao).
-SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
-                 "steering_half_year", "steering_year")
+class _Waker(Protocol):
+    def wake(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Planned:
-    """One message a sweep would send."""
+class SweepHost(Protocol):
+    """What a sweep needs from the running bot (bot.app.BotApp is one): services, database, outbox worker."""
 
-    person_id: int
-    person: str
-    unit: str | None
-    channel: str | None
-    chat_id: str | None
-    locale: str
-    stream: str
-    period: str
-    stage: str  # a Stage value, or "digest" for the lead office's summary
-    due: str
-    missing: tuple[str, ...] = ()
-    late: tuple[str, ...] = ()
-    unreachable: tuple[str, ...] = ()
-    returned: tuple[str, ...] = ()  # digest: "unit: the lead office's comment"
-    comment: str | None = None  # a returned report's comment
-    undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
-    ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
-
-    @property
-    def key(self) -> str:
-        return f"{self.stream}:{self.period}:{self.person_id}:{self.stage}"
-
-    def as_json(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
-        extra: dict[str, Any] = {}
-        if self.stage == "digest":
-            extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
-                     "unreachable": list(self.unreachable),
-                     "undelivered": list(self.undelivered)}
-        elif self.comment is not None:
-            extra = {"comment": self.comment}
-        return d | extra
-
-
-async def _people(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
-                  ) -> list[tuple[Any, Any]]:
-    people = (await session.exec(select(
-        Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders, Person.preferred_channel,
-        Person.last_channel).where(
-        Person.commune_id == commune_id, Person.unit_id.in_(unit_ids),  # type: ignore[union-attr]
-        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all()  # type: ignore[attr-defined,union-attr]
-    ids = [p.id for p in people]
-    idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
-        Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]
-    by_person: dict[int, list[Any]] = {}
-    for i in idents:
-        by_person.setdefault(i.person_id, []).append(i)
-    out = []
-    for p in people:
-        mine = by_person.get(p.id, [])
-        pick = next((i for ch in (p.preferred_channel, p.last_channel) for i in mine if ch and i.channel == ch),
-                    mine[0] if mine else None)
-        out.append((p, pick))
-    return out
+    services: Services
+    db: Database
+    outbox: _Waker | None
 
 
 _calendar_generation = [-1]  # holiday_table.generation() the cache below was computed with
@@ -103,10 +57,6 @@ _calendar_generation = [-1]  # holiday_table.generation() the cache below was co
 @functools.lru_cache(maxsize=256)
 def _due_stage_cached(period: Period, now: datetime, working_days_only: bool | None) -> Any:
     return calendar_due_stage(period, now, working_days_only=working_days_only)
-
-
-def _reporter_roles(stream: Stream) -> tuple[str, ...]:
-    return stream.reporter_roles + (("lead",) if "officer" in stream.reporter_roles else ())
 
 
 async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
@@ -157,8 +107,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     names = {u.id: u.name for u in units}
     out: list[Planned] = []
     unreachable: list[str] = []
-    for person, ident in await _people(session, commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
-                                       _reporter_roles(stream)):
+    for person, ident in await people_with_roles(session, commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
+                                       reporter_roles(stream)):
         weekend_ok = stream.weekend_reminders and person.weekend_reminders
         stage = force_stage or _due_stage_cached(period, now, not weekend_ok)
         if stage is None:
@@ -174,7 +124,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                          for st in states if st.state == "returned")
         undelivered = tuple(sorted(set(await _undelivered(session, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
-        leads = await _people(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
+        leads = await people_with_roles(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
                               (stream.notify_missing_to or "lead",))
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
@@ -243,11 +193,8 @@ def _grouped(claimed: list[Planned]) -> list[list[Planned]]:
     return out
 
 
-async def run_sweep(bot: BotApp, now: datetime | None = None) -> int:
+async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
     """Plan, claim each (person, stream, period, stage) once, and queue the messages, in batches."""
-    from handlers.outbox_payload import to_payload
-    from reminders.messages import reminder_outgoing, reminders_outgoing
-
     now = now or bot.services.now()
     send_at = bot.services.now()
     queued = 0

@@ -1,1 +1,1 @@
-"""Database tables, sessions, repositories, importers and Alembic migrations."""
+"""What is stored and the facts read from it: tables, migrations, repositories, importers, status, calendar."""

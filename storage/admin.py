@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import CdsbotError
+from storage.errors import CdsbotError
 from storage.models import AuditLog, ConversationState, Identity, LinkCode, Outbox, Person, QuarantinedUpdate
 
 __all__ = ["anonymise_person", "backup", "reapply_anonymisations", "recorded_anonymisations", "restore"]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.errors import CdsbotError
 from storage import admin
 from storage.blobs import BlobStore, is_key
+from storage.errors import CdsbotError
 
 __all__ = ["BackupSummary", "backup", "restore"]
 

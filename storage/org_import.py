@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import ImportFailed
 from locales.textnorm import fold
+from storage.errors import ImportFailed
 from storage.models import ROLES, Commune, Person
 from storage.people import people_in_unit_by_name
 from storage.units import get_or_create_unit

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import CdsbotError
+from storage.errors import CdsbotError
 from storage.models import Commune, Indicator, IndicatorUnit, Person, Plan, Task, TaskUnit, Unit
 from storage.models_runtime import AuditLog
 from storage.unit_groups import members_of

@@ -35,7 +35,7 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
                     source_file: str | None = None, now: datetime | None = None,
                     tz: tzinfo | None = None) -> PlanSaveResult:
     """Save (or update in place) a plan; the commune's first plan sets its reporting start day."""
-    from reminders.calendar import DEFAULT_TZ
+    from storage.calendar.calendar import DEFAULT_TZ
     from storage.models import utcnow
 
     now = now or utcnow()

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reminders.calendar import SUBMITTED, Period, Status, classify
+from storage.calendar.calendar import SUBMITTED, Period, Status, classify
 from storage.models import (
     ActivityLog,
     Commune,
@@ -81,7 +81,7 @@ async def village_firsts(session: AsyncSession, commune_id: int, period: Period)
 
 @dataclass(frozen=True)
 class UnitState:
-    """Where one unit stands for one period (``state`` from ``reminders.calendar.classify``)."""
+    """Where one unit stands for one period (``state`` from ``storage.calendar.calendar.classify``)."""
 
     unit_id: int
     name: str

@@ -32,7 +32,7 @@ async def get_commune(session: AsyncSession, name: str) -> Commune | None:
 
 async def require_commune(session: AsyncSession, name: str) -> Commune:
     """The commune named ``name``; CdsbotError (one line at the CLI) when there is none."""
-    from bot.errors import CdsbotError
+    from storage.errors import CdsbotError
 
     found = await get_commune(session, name)
     if found is None:

@@ -32,7 +32,7 @@ def check(case: dict[str, Any], out: dict[str, Any], text: str) -> list[str]:
 
 
 async def run_core(db: Any) -> tuple[int, list[str]]:
-    from bot.cli_ask import ask_once
+    from bot.cli.ask import ask_once
 
     failures = []
     for case in CORPUS:

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlmodel import select
 
 from handlers.periods import period_row
-from reminders.calendar import period_by_key
-from reminders.streams import default_streams
+from storage.calendar.calendar import period_by_key
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Indicator, Report, ReportItem, Task, Unit
 from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target

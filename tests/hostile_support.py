@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, select
 
 from bot.demo import PERSONAS
 from handlers import engine
-from handlers.activity_parse import MAX_COUNT
+from handlers.activity.parse import MAX_COUNT
 from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, Outgoing
 from locales.textnorm import fold

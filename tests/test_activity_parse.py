@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.activity_catalog import ActivityType, default_catalog, load_catalog
-from handlers.activity_parse import MAX_COUNT, ParsedLog, parse_activity
-from handlers.vi_numbers import parse_vi_number
+from handlers.activity.catalog import ActivityType, default_catalog, load_catalog
+from handlers.activity.parse import MAX_COUNT, ParsedLog, parse_activity
+from handlers.activity.vi_numbers import parse_vi_number
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 CATALOG = default_catalog()

@@ -108,8 +108,8 @@ async def test_stale_urgent_choice_is_refused_politely_at_night(tg: TelegramHarn
 def test_quiet_hours_are_one_definition() -> None:
     from zoneinfo import ZoneInfo
 
-    from reminders.actions import QUIET_END, QUIET_START
-    from reminders.calendar import DEFAULT_QUIET, after_quiet_hours
+    from reminders.snooze import QUIET_END, QUIET_START
+    from storage.calendar.calendar import DEFAULT_QUIET, after_quiet_hours
 
     assert (QUIET_START, QUIET_END) == DEFAULT_QUIET
     tz = ZoneInfo("Asia/Ho_Chi_Minh")

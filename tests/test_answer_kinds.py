@@ -15,11 +15,11 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import func, select
 
+from handlers.exports.docx import build_docx
+from handlers.exports.gather import gather_export
+from handlers.exports.xlsx import build_xlsx
 from locales.i18n import _, use_locale
 from storage.db import Database
-from storage.export_data import gather_export
-from storage.export_docx import build_docx
-from storage.export_xlsx import build_xlsx
 from storage.models import ActivityLog, Commune, Indicator, Report, ReportItem
 from storage.plan_import.parse import parse_plan_file
 from storage.plan_store import save_plan

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.activity_catalog import default_catalog
-from handlers.activity_parse import parse_activity
+from handlers.activity.catalog import default_catalog
+from handlers.activity.parse import parse_activity
 from handlers.ask.detect import detect
 
 TESTS = Path(__file__).resolve().parent

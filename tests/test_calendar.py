@@ -1,4 +1,4 @@
-"""Tests for reminders.calendar / reminders.streams: periods, due moments, working days, stages."""
+"""Tests for storage.calendar.calendar / storage.calendar.streams: periods, due moments, working days, stages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.calendar import (
+from storage.calendar.calendar import (
     DEFAULT_TZ,
     Frequency,
     Stage,
@@ -22,7 +22,6 @@ from reminders.calendar import (
     load_streams,
     next_period,
     next_working_day,
-    parse_period_ref,
     period_by_key,
     period_for,
     periods_between,
@@ -30,6 +29,7 @@ from reminders.calendar import (
     previous_working_day,
     stage_moments,
 )
+from storage.calendar.period_ref import parse_period_ref
 
 TZ = DEFAULT_TZ
 STREAMS = {s.name: s for s in default_streams()}

@@ -14,10 +14,11 @@ from sqlmodel import select
 
 from bot.config import load_settings
 from bot.demo import build_demo, seed_demo
+from handlers.exports.charts import chart_indicators, indicator_bars, indicator_chart
+from handlers.exports.data import IndicatorRow
+from handlers.exports.gather import gather_export
 from handlers.services import Services
-from storage.charts import chart_indicators, indicator_bars, indicator_chart
 from storage.db import Database
-from storage.export_data import IndicatorRow, gather_export
 from storage.models import Commune, Indicator, Report, ReportingPeriod, ReportItem, Unit
 from storage.plan_import.model import ParsedIndicator, ParsedPlan, Target
 from storage.plan_store import save_plan

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import BotApp
 from bot.config import load_settings
-from bot.errors import ConfigError
-from reminders.streams import default_streams, dump_streams
+from storage.calendar.streams import default_streams, dump_streams
+from storage.errors import ConfigError
 
 
 def test_defaults_and_url_mapping() -> None:

@@ -16,11 +16,11 @@ from sqlmodel import select
 
 from bot.app import BotApp
 from bot.config import load_settings
-from bot.dashboard import COOKIE, load_secret, make_token, read_token, secret_file
 from bot.demo import DEMO_COMMUNE, build_demo, seed_demo
-from bot.errors import ConfigError
+from bot.web.dashboard import COOKIE, load_secret, make_token, read_token, secret_file
 from handlers.services import Services
 from storage.db import Database
+from storage.errors import ConfigError
 from storage.models import ActivityLog, Commune, Unit
 
 NOW = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi; period 2026-12 (15/11–14/12) is open

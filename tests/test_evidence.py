@@ -16,6 +16,7 @@ from bot.demo import seed_demo
 from handlers.dispatch import Dispatcher
 from handlers.messages import MediaIn
 from handlers.services import Services
+from reminders.actions import BUTTON_ACTIONS
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Attachment, Report, Task
@@ -237,7 +238,7 @@ async def test_zalo_photo_during_report_goes_with_the_item(zh: ZaloHarness, zfak
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
     await seed_demo(db)
-    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
+    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW), actions=BUTTON_ACTIONS), db)
 
 
 async def test_a_stored_photo_is_accepted_at_every_report_question(chat: Chat) -> None:

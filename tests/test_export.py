@@ -20,12 +20,13 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.cli import main
-from reminders.calendar import DEFAULT_TZ, period_by_key
-from reminders.streams import default_streams
+from handlers.exports.data import ExportData, as_json, assess, year_share
+from handlers.exports.docx import build_docx, date_line
+from handlers.exports.gather import gather_export
+from handlers.exports.xlsx import SHEETS, build_xlsx
+from storage.calendar.calendar import DEFAULT_TZ, period_by_key
+from storage.calendar.streams import default_streams
 from storage.db import Database
-from storage.export_data import ExportData, as_json, assess, gather_export, year_share
-from storage.export_docx import build_docx, date_line
-from storage.export_xlsx import SHEETS, build_xlsx
 from storage.models import (
     ActivityLog,
     Attachment,

@@ -161,7 +161,7 @@ async def test_readyz_shows_the_last_sweep(tg: TelegramHarness, aiohttp_client) 
     assert tg.bot is not None
     client = await aiohttp_client(tg.bot.web)
     assert (await (await client.get("/readyz")).json())["last_sweep"] is None
-    await _sweep(tg.bot)  # what the scheduler runs at 08:00 and 16:00
+    await _sweep(tg.bot, tg.bot.swept)  # what the scheduler runs at 08:00 and 16:00
     body = await (await client.get("/readyz")).json()
     assert body["last_sweep"] == tg.now.isoformat() and body["last_sweep_error"] is None
 

@@ -14,9 +14,15 @@ from sqlmodel import select
 
 from bot.cli import main
 from locales.i18n import _, use_locale
-from reminders import holiday_table
-from reminders.calendar import Stage, covering_stream, is_working_day, period_by_key, stage_moments
-from reminders.streams import default_streams
+from storage.calendar import holiday_table
+from storage.calendar.calendar import (
+    Stage,
+    covering_stream,
+    is_working_day,
+    period_by_key,
+    stage_moments,
+)
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import AuditLog, HolidayOverride, Outbox, ReminderLog
 from tests.harness import TelegramHarness
@@ -175,7 +181,7 @@ async def test_cli_refuses_bad_input_and_changes_nothing(db: Database, db_url: s
 async def test_holidays_file_setting(tmp_path: Path) -> None:
     from bot.app import load_holidays_file
     from bot.config import load_settings
-    from bot.errors import ConfigError
+    from storage.errors import ConfigError
 
     good = tmp_path / "holidays.json"
     good.write_text(json.dumps([{"date": "2026-12-21", "name": "Ngày nghỉ địa phương"}]), encoding="utf-8")

@@ -12,6 +12,7 @@ from handlers.dispatch import Dispatcher
 from handlers.messages import MediaIn
 from handlers.services import Services
 from locales.i18n import _, use_locale
+from reminders.actions import BUTTON_ACTIONS
 from storage.db import Database
 from tests.hostile_support import ENTRIES, NOW, Chat, Entry, Probe, check_replies, registered_steps, snapshot
 
@@ -29,7 +30,7 @@ BAD_ARGS = ["31/02 tháng 13", "'; DROP TABLE person; --😀", "x" * 3000]
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
     await seed_demo(db, now=NOW)
-    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
+    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW), actions=BUTTON_ACTIONS), db)
 
 
 def test_every_registered_question_is_in_the_table() -> None:

@@ -15,6 +15,7 @@ from handlers.messages import MediaIn
 from handlers.services import Services
 from handlers.textcheck import clean_name, has_words
 from locales.i18n import _, use_locale
+from reminders.actions import BUTTON_ACTIONS
 from storage.db import Database
 from storage.models import ActivityLog, Identity, Invite, Person, Unit
 from tests.hostile_support import ENTRIES, NOW, Chat, Probe, reach
@@ -29,7 +30,7 @@ def _entry(entry_id: str):  # noqa: ANN202
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
     await seed_demo(db, now=NOW)
-    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
+    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW), actions=BUTTON_ACTIONS), db)
 
 
 def test_choice_numbers_int_cannot_read_are_no_choice() -> None:

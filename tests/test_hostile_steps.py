@@ -10,13 +10,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.demo import seed_demo
-from bot.errors import InputError
-from handlers.activity_parse import MAX_COUNT, parse_activity
+from handlers.activity.counts import parse_count
+from handlers.activity.parse import MAX_COUNT, parse_activity
 from handlers.commands import parse_command
-from handlers.counts import parse_count
 from handlers.dispatch import Dispatcher
 from handlers.services import Services
+from reminders.actions import BUTTON_ACTIONS
 from storage.db import Database
+from storage.errors import InputError
 from tests.hostile_support import ENTRIES, NOW, Chat, Entry, Probe, check_replies, snapshot
 from tests.test_hostile_inputs import CORPUS
 
@@ -44,7 +45,7 @@ TEXTS = st.one_of(
 @pytest.fixture
 async def chat(db: Database) -> AsyncIterator[Chat]:
     await seed_demo(db, now=NOW)
-    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW)), db)
+    yield Chat(Dispatcher(Services(db=db, clock=lambda: NOW), actions=BUTTON_ACTIONS), db)
 
 
 @SQLITE_ONLY

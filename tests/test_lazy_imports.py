@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.config import database_url
 from storage.db import alembic_config, script_heads, upgrade
+from storage.db_url import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("matplotlib", "openpyxl", "docx", "alembic", "holidays", "numpy", "PIL")
 PROBE = """
 import asyncio, json, sys
-import bot.cli, bot.app, bot.telegram, bot.zalo, bot.dashboard, handlers.flows, reminders.jobs
+import bot.cli, bot.app, bot.channels.telegram.channel, bot.channels.zalo.channel, bot.web.dashboard, handlers.flows, reminders.jobs
 from bot.app import BotApp
 from bot.config import load_settings
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.outbox import enqueue_for_person
 from handlers.messages import Outgoing
+from handlers.outbox import enqueue_for_person
 from storage.db import Database
 from storage.models import AuditLog, Identity, LinkCode, Outbox, Person
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ImportFailed
+from storage.errors import ImportFailed
 from storage.plan_import.model import ParsedPlan
 from storage.plan_import.parse import parse_plan_file
 

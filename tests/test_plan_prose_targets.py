@@ -102,7 +102,7 @@ def test_word_list_numbering_is_read(tmp_path: Path) -> None:
 
 
 def test_a_target_due_later_is_judged_against_its_own_horizon() -> None:
-    from storage.export_data import assess, year_share
+    from handlers.exports.data import assess, year_share
 
     dec = date(2026, 12, 10)
     assert year_share(2026, dec) > 0.9

@@ -89,7 +89,7 @@ async def test_conflict_409_is_logged_loudly_and_polling_goes_on(tg: TelegramHar
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     before = poll_errors("conflict")
     tg.fake.fail_next("getUpdates", 409, CONFLICT, times=3)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram.channel"):
         sent = await tg.say(201, "/trogiup")
         await wait_until(lambda: poll_errors("conflict") - before == 3)
     assert [int(m.chat_id) for m in sent] == [201]
@@ -158,8 +158,8 @@ async def test_readyz_turns_503_when_the_oldest_due_outbox_row_waits_ten_minutes
                                                                                 aiohttp_client) -> None:  # noqa: ANN001
     from datetime import timedelta
 
-    from bot.outbox import enqueue
     from handlers.messages import Outgoing
+    from handlers.outbox import enqueue
     from storage.models import Outbox
 
     assert tg.bot is not None

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.outbox import enqueue
-from bot.ratelimit import PacedRateLimiter, Pacer, TokenBucket
+from bot.channels.ratelimit import PacedRateLimiter, Pacer, TokenBucket
 from handlers.messages import Outgoing
+from handlers.outbox import enqueue
 from storage.db import Database
 from storage.models import Outbox
 from tests.harness import TelegramHarness

@@ -16,8 +16,8 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import main as cli_main
-from bot.outbox import BACKOFF, MAX_ATTEMPTS, enqueue
 from handlers.messages import Outgoing
+from handlers.outbox import BACKOFF, MAX_ATTEMPTS, enqueue
 from storage.db import Database
 from storage.models import Outbox
 from tests.harness import TelegramHarness

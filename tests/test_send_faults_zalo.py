@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.outbox import BACKOFF, MAX_ATTEMPTS, enqueue
 from handlers.messages import Outgoing
+from handlers.outbox import BACKOFF, MAX_ATTEMPTS, enqueue
 from storage.db import Database
 from storage.models import Outbox
 from tests.fakes.zalo_api import HTML_502, FakeZaloApi, text_update

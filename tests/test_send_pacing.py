@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load_settings
-from bot.errors import ConfigError
+from storage.errors import ConfigError
 from tests.harness import TelegramHarness
 
 

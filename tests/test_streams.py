@@ -18,9 +18,16 @@ from handlers.dispatch import Dispatcher
 from handlers.messages import Capabilities, Incoming, Outgoing
 from handlers.services import Services
 from locales.i18n import _, use_locale
-from reminders.commune_streams import commune_streams, invalidate, merge, parse_settings, save_stream
-from reminders.streams import default_streams
+from reminders.actions import BUTTON_ACTIONS
 from reminders.sweep import preview
+from storage.calendar.commune_streams import (
+    commune_streams,
+    invalidate,
+    merge,
+    parse_settings,
+    save_stream,
+)
+from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import AuditLog, Commune, ReminderLog, Report, StreamSetting
 from tests.seed import add_person, make_org
@@ -61,7 +68,7 @@ class Chat:
     def __init__(self, db: Database, now: str) -> None:
         self.now = at(now)
         self.services = Services(db=db, tz=HCM, clock=lambda: self.now)
-        self.bot = Dispatcher(self.services)
+        self.bot = Dispatcher(self.services, actions=BUTTON_ACTIONS)
         self.last: list[Outgoing] = []
 
     async def say(self, user: int, text: str | None = None, payload: str | None = None) -> list[Outgoing]:

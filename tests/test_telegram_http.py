@@ -9,7 +9,7 @@ from telegram import InputFile
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.telegram_http import AiohttpRequest
+from bot.channels.telegram.http import AiohttpRequest
 
 
 async def _echo_server(aiohttp_server):  # noqa: ANN001, ANN202

@@ -143,7 +143,7 @@ async def test_group_chat_and_edits_are_declined(tg: TelegramHarness) -> None:
 def _incoming(tg: TelegramHarness, update: dict):  # noqa: ANN202
     from telegram import Update
 
-    from bot.telegram import to_incoming
+    from bot.channels.telegram.convert import to_incoming
 
     inc = to_incoming(Update.de_json(update, tg.bot.channels[0].app.bot))
     assert inc is not None

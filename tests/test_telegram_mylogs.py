@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from handlers.activity_catalog import default_catalog
+from handlers.activity.catalog import default_catalog
 from storage.db import Database
 from storage.models import ActivityLog, Attachment, AuditLog, ConversationState
 from tests.harness import TelegramHarness

@@ -1,4 +1,4 @@
-"""The one number parser (handlers.vi_numbers) and the polite refusals built on it (handlers.counts)."""
+"""The one number parser (handlers.activity.vi_numbers) and the polite refusals built on it (handlers.activity.counts)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from babel.numbers import format_decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import InputError
-from handlers.counts import parse_count
+from handlers.activity.counts import parse_count
+from handlers.activity.vi_numbers import (
+    MAX_AMOUNT,
+    Amount,
+    NumberError,
+    has_exponent,
+    parse_amount,
+    parse_vi_number,
+)
 from handlers.report_items import parse_indicator_value
-from handlers.vi_numbers import MAX_AMOUNT, Amount, NumberError, has_exponent, parse_amount, parse_vi_number
 from locales.i18n import use_locale
 from locales.textnorm import strip_diacritics
+from storage.errors import InputError
 
 D = Decimal
 READ: list[tuple[str, Decimal, bool]] = [

@@ -15,8 +15,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.errors import ChannelError, ConfigError, RateLimited
-from bot.zalo_client import ZaloClient, parse_update, split_text
+from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.parse import parse_update, split_text
+from storage.errors import ChannelError, ConfigError, RateLimited
 from tests.fakes.zalo_api import (
     HTML_502,
     SECRET_HEADER,

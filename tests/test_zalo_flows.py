@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from bot.errors import ConfigError
-from bot.zalo import ZaloChannel, to_incoming
-from bot.zalo_client import parse_update
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.parse import parse_update, to_incoming
 from handlers.messages import FileOut, Outgoing
 from storage.db import Database
+from storage.errors import ConfigError
 from storage.models import (
     ActivityLog,
     Attachment,

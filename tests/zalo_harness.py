@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import BotApp
+from bot.channels.zalo.channel import ZaloChannel
 from bot.config import load_settings
-from bot.zalo import ZaloChannel
 from handlers.services import Services
 from storage.db import Database
 from tests.fakes.telegram_api import FakeTelegramApi, SentMessage

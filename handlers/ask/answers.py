@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from handlers.activity import label_of
+from handlers.activity.flow import label_of
 from handlers.ask.intents import Understood
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_number
 from locales.textcut import shorten
-from reminders.calendar import Frequency, Period, parse_period_ref, period_by_key, previous_period
+from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
+from storage.calendar.period_ref import parse_period_ref
 from storage.models import Commune, Identity, Person, Unit
 from storage.status import activity_totals, status_data
 

@@ -6,7 +6,6 @@ import re
 from contextvars import ContextVar
 from dataclasses import replace
 
-from bot.errors import InputError
 from handlers import engine
 from handlers.ask.answers import Answer, answer
 from handlers.ask.detect import detect, question_score, words
@@ -15,6 +14,7 @@ from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
 from handlers.turn import Turn
 from locales.i18n import _
+from storage.errors import InputError
 from storage.models import Commune, Unit
 
 __all__ = ["ask", "handle_question", "present"]
@@ -104,7 +104,7 @@ def _start(turn: Turn) -> None:
 
 
 async def _village_member(turn: Turn) -> bool:
-    from handlers.activity import _village
+    from handlers.activity.flow import _village
 
     return await _village(turn) is not None
 
@@ -164,7 +164,7 @@ async def _finish(turn: Turn) -> None:
         from handlers.routes import route_free_message
 
         if value == _LOG:
-            from handlers.activity import handle_free_log
+            from handlers.activity.flow import handle_free_log
 
             if await handle_free_log(turn):
                 return

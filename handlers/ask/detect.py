@@ -71,7 +71,7 @@ def detect(text: str, catalog: Sequence, today: date, village_member: bool) -> K
     A log states what was done with counts ("hỗ trợ 12 người kích hoạt VNeID"); a question asks. A
     message with counts and only a weak question mark is unsure; for people who never log (not in a
     village team) anything that is not a log is read as a question."""
-    from handlers.activity_parse import parse_activity
+    from handlers.activity.parse import parse_activity
 
     score = question_score(text)
     counts = parse_activity(text, catalog, today).counts if village_member else {}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from handlers.activity_catalog import keyword_tokens
+from handlers.activity.catalog import keyword_tokens
 from locales.textnorm import fold, unit_key
 
 __all__ = ["Entities", "UnitName", "expand", "find_kinds", "find_period", "find_units", "unit_scope"]
@@ -48,7 +48,7 @@ _EN = {"tu dau nam": "nam nay", "luy ke": "nam nay", "ca nam": "nam nay", "year 
 
 
 def find_period(w: str) -> str | None:
-    """The period phrase of the question, as ``reminders.calendar.parse_period_ref`` reads it."""
+    """The period phrase of the question, as ``storage.calendar.period_ref.parse_period_ref`` reads it."""
     w = re.sub(r"(\d{1,2}) (\d{4})", r"\1/\2", w) if "thang" in w else w
     for en, vi in _EN.items():
         w = w.replace(en, vi)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from handlers.ask.answers import Answer, PeriodError, _commune, _label, _monthly
 from handlers.ask.intents import Understood
+from handlers.exports.data import ExportData
+from handlers.exports.gather import gather_export
 from handlers.turn import Turn
 from locales.i18n import N_, _
 from locales.textcut import shorten
 from locales.textnorm import fold
-from reminders.commune_streams import commune_streams
-from storage.export_data import ExportData, gather_export
+from storage.calendar.commune_streams import commune_streams
 
 __all__ = ["SUGGESTIONS", "answer_view", "indicator_names"]
 

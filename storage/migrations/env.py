@@ -40,9 +40,9 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        from bot.config import load_settings
+        from storage.db_url import configured_url
 
-        url = load_settings().database_url
+        url = configured_url()
     asyncio.run(_run_from_url(url))
 
 

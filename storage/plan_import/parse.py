@@ -8,8 +8,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from bot.errors import ImportFailed
 from locales.textnorm import fold
+from storage.errors import ImportFailed
 from storage.plan_import.model import ParsedPlan
 from storage.plan_import.notes import plan_warnings
 from storage.plan_import.prose import parse_prose

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ImportFailed
+from storage.errors import ImportFailed
 from storage.plan_import.docx_numbering import Numbering
 
 __all__ = ["Break", "Item", "Line", "Row", "TableStart", "clean_text", "read_items"]

@@ -1,0 +1,1 @@
+"""Chat platforms: one subpackage per platform (never importing each other), plus what they share."""

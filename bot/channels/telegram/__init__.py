@@ -1,0 +1,1 @@
+"""Telegram: the channel (polling or webhook), PTB values translated to ours, and its HTTP transport."""

@@ -1,0 +1,1 @@
+"""Zalo Bot Platform: the channel (polling or webhook), the API client, and reading its updates."""

@@ -1,0 +1,226 @@
+"""Everything a monthly export (XLSX, DOCX draft Báo cáo, JSON) needs for one commune and period."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from handlers.report_items import TASK_STATUSES
+from locales.i18n import _, fmt_number, use_locale
+from locales.targets import short_target
+
+__all__ = [
+    "INDICATOR_STATUS_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
+    "ReportLine", "StreamStatus", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
+    "task_status_vi",
+]
+
+UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
+STREAM_LABELS_VI = {UNIT_STREAM: "Báo cáo của các cơ quan, đơn vị",
+                    VILLAGE_STREAM: "Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"}
+INDICATOR_STATUS_VI = {"on_track": "Đạt, đúng tiến độ", "at_risk": "Có nguy cơ chậm",
+                       "off_track": "Chậm tiến độ", "no_data": "Chưa có số liệu"}
+
+
+@dataclass
+class StreamStatus:
+    name: str
+    label_vi: str
+    period: str
+    expected: int
+    submitted: int
+    on_time: int
+    late: int
+    missing: list[str]
+    returned: list[str] = field(default_factory=list)  # units whose report was returned, owing a resubmission
+    comments: dict[str, str] = field(default_factory=dict)  # returned unit → the lead office's comment
+
+
+@dataclass
+class ReportLine:
+    kind: str  # task | indicator
+    code: str
+    title: str
+    status: str | None = None  # task status code
+    status_vi: str = ""
+    value: float | None = None
+    achieved: bool | None = None
+    target_text: str = ""
+    unit: str | None = None
+    target_short: str = ""  # "≥ 90%" for a target written as a sentence (locales.targets)
+    assessment: str | None = None  # indicator: on_track | at_risk | off_track | no_data
+    note: str | None = None  # the short text of a qualitative result
+    answer_kind: str = "task"  # task, or an indicator's number | choice | status (storage.models_plan)
+    evidence: int = 0  # files sent for this item
+
+
+@dataclass
+class UnitReport:
+    unit: str
+    person: str | None
+    submitted_at: datetime  # local time
+    late: bool
+    status: str
+    revision: int
+    difficulties: str | None
+    proposals: str | None
+    items: list[ReportLine] = field(default_factory=list)
+    state: str = ""  # on_time | late | returned (storage.calendar.calendar.classify)
+    review_comment: str | None = None
+    evidence: int = 0  # files sent for the report as a whole (each item counts its own)
+
+
+@dataclass
+class TaskRow:
+    plan: str
+    code: str
+    title: str
+    lead_units: list[str]
+    due_text: str
+    due_date: date | None
+    status: str | None  # latest reported status code, None when never reported
+    status_vi: str
+    reported_in: str | None  # period key of that report
+    overdue: bool
+    due_soon: bool
+
+
+@dataclass
+class IndicatorRow:
+    plan: str
+    code: str
+    name: str
+    unit: str | None
+    owner_units: list[str]
+    target_text: str
+    target_op: str
+    target_value: float | None
+    latest_value: float | None
+    latest_achieved: bool | None
+    reported_in: str | None
+    status: str  # on_track | at_risk | off_track | no_data
+    status_vi: str
+    answer_kind: str = "number"  # number | choice | status (a qualitative result: status code and text)
+    latest_status: str | None = None
+    latest_text: str | None = None
+    partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp": never asked
+
+    @property
+    def target_short(self) -> str:
+        """The target as shown: "≥ 90%" for a sentence, the cell as written otherwise."""
+        return short_target(self.target_text, self.target_op, self.target_value, self.unit)
+
+
+@dataclass
+class ActivityRow:
+    village: str  # "" for the commune total
+    code: str
+    label: str
+    count: int
+    previous: int
+
+
+@dataclass
+class MissingRow:
+    stream: str
+    stream_label: str
+    unit: str
+    due_text: str
+    due: datetime | None = None  # local time: the last moment the report counts as on time
+
+
+@dataclass
+class ExportData:
+    commune: str
+    period_key: str
+    period_label: str
+    previous_label: str
+    window_start: date
+    window_end: date
+    due: datetime
+    due_text: str
+    generated_at: datetime  # local time of ``now``
+    as_of: date  # overdue and year-share reference: min(local today, end of the data window)
+    streams: list[StreamStatus]
+    reports: list[UnitReport]
+    tasks: list[TaskRow]
+    indicators: list[IndicatorRow]
+    activity_totals: list[ActivityRow]
+    activities: list[ActivityRow]
+    missing: list[MissingRow]
+
+
+def task_status_vi(code: str | None) -> str:
+    if code is None:
+        return "Chưa báo cáo"
+    with use_locale("vi"):
+        return _(TASK_STATUSES[code]) if code in TASK_STATUSES else code
+
+
+def fmt_value(value: float | Decimal | None, unit: str | None = None, achieved: bool | None = None,
+              status: str | None = None, text: str | None = None) -> str:
+    """A reported value in Vietnamese notation: "85,5%", "1.234 hộ", "Đạt"/"Chưa đạt", a qualitative
+    result's status with its text ("Đang thực hiện: Đã thí điểm…"), "" if none."""
+    if status is not None:
+        label = task_status_vi(status)
+        return f"{label}: {text.strip()}" if text and text.strip() else label
+    if value is None:
+        return "" if achieved is None else ("Đạt" if achieved else "Chưa đạt")
+    text = fmt_number(value, "vi")
+    u = (unit or "").strip()
+    return text + "%" if u == "%" else f"{text} {u}".strip()
+
+
+def year_share(year: int, as_of: date, due: date | None = None) -> float:
+    """Share of ``year`` elapsed by the end of ``as_of`` (0–1); for a target due later ("đến năm
+    2030"), the share of the time from the plan year's start to that due date."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if due is not None and due > start:
+        end = due
+    return min(1.0, max(0.0, ((as_of - start).days + 1) / ((end - start).days + 1)))
+
+
+def assess(op: str, target: Decimal | float | None, boolean: bool | None, value: float | None,
+           achieved: bool | None, share: float, status: str | None = None) -> str:
+    """on_track when the value meets the target; at_risk when below it but ≥ target × ``share`` (the
+    share of the year elapsed); off_track otherwise; no_data without a value or measurable target.
+    Yes/no targets: achieved → on_track, not yet → at_risk until the year is over, then off_track.
+    Qualitative results (``status`` given): completed → on_track, delayed → off_track, otherwise
+    at_risk until the year is over, then off_track."""
+    if status is not None:
+        if status in ("done", "blocked"):
+            return "on_track" if status == "done" else "off_track"
+        return "off_track" if share >= 1.0 else "at_risk"
+    if op == "bool":
+        if achieved is None:
+            return "no_data"
+        return "on_track" if achieved == (boolean if boolean is not None else True) else \
+            ("off_track" if share >= 1.0 else "at_risk")
+    if value is None or target is None or op not in ("=", ">=", ">", "<=", "<"):
+        return "no_data"
+    t = float(target)
+    if op in ("<", "<="):
+        return "on_track" if (value < t if op == "<" else value <= t) else "off_track"
+    if value > t or (op != ">" and value >= t):
+        return "on_track"
+    return "at_risk" if value >= t * share else "off_track"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def as_json(data: ExportData) -> dict[str, Any]:
+    """A JSON-ready dict (dates as ISO strings) with the same fields as ``ExportData``."""
+    return _plain(dataclasses.asdict(data))

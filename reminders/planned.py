@@ -1,0 +1,85 @@
+"""One planned reminder (``Planned``) and who receives a stream's reminders, shared by sweeps and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.calendar.calendar import Period
+from storage.calendar.streams import Stream
+from storage.models import Identity, Person
+
+__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "reporter_roles"]
+
+# Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
+# report (marked sent after /xuat) and its reports to the steering committee (marked sent from the
+# reminder's button or /hanbaocao).
+SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
+                 "steering_half_year", "steering_year")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message a sweep would send."""
+
+    person_id: int
+    person: str
+    unit: str | None
+    channel: str | None
+    chat_id: str | None
+    locale: str
+    stream: str
+    period: str
+    stage: str  # a Stage value, or "digest" for the lead office's summary
+    due: str
+    missing: tuple[str, ...] = ()
+    late: tuple[str, ...] = ()
+    unreachable: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()  # digest: "unit: the lead office's comment"
+    comment: str | None = None  # a returned report's comment
+    undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
+    ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
+
+    @property
+    def key(self) -> str:
+        return f"{self.stream}:{self.period}:{self.person_id}:{self.stage}"
+
+    def as_json(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
+        extra: dict[str, Any] = {}
+        if self.stage == "digest":
+            extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
+                     "unreachable": list(self.unreachable),
+                     "undelivered": list(self.undelivered)}
+        elif self.comment is not None:
+            extra = {"comment": self.comment}
+        return d | extra
+
+
+async def people_with_roles(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
+                  ) -> list[tuple[Any, Any]]:
+    people = (await session.exec(select(
+        Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders, Person.preferred_channel,
+        Person.last_channel).where(
+        Person.commune_id == commune_id, Person.unit_id.in_(unit_ids),  # type: ignore[union-attr]
+        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all()  # type: ignore[attr-defined,union-attr]
+    ids = [p.id for p in people]
+    idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
+        Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]
+    by_person: dict[int, list[Any]] = {}
+    for i in idents:
+        by_person.setdefault(i.person_id, []).append(i)
+    out = []
+    for p in people:
+        mine = by_person.get(p.id, [])
+        pick = next((i for ch in (p.preferred_channel, p.last_channel) for i in mine if ch and i.channel == ch),
+                    mine[0] if mine else None)
+        out.append((p, pick))
+    return out
+
+
+def reporter_roles(stream: Stream) -> tuple[str, ...]:
+    return stream.reporter_roles + (("lead",) if "officer" in stream.reporter_roles else ())
