@@ -2,92 +2,30 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-
 from sqlmodel import select
 
 from handlers.activity.flow import label_of
+from handlers.ask.base import (
+    SCREEN,
+    Answer,
+    PeriodError,
+    commune_of,
+    label,
+    monthly,
+    name_list,
+    ref,
+    village_period,
+)
 from handlers.ask.intents import Understood
-from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
-from locales.i18n import _, current_locale, fmt_number
+from locales.i18n import _, fmt_number
 from locales.textcut import shorten
-from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
-from storage.calendar.period_ref import parse_period_ref
-from storage.models import Commune, Identity, Person, Unit
+from storage.calendar.calendar import Frequency, Period, previous_period
+from storage.models import Identity, Person, Unit
 from storage.status import activity_totals, status_data
 
 __all__ = ["Answer", "answer"]
 
-SCREEN = 12
-
-
-@dataclass
-class Answer:
-    """The reply text, drill-down questions offered as choices (label, question), and key facts."""
-
-    text: str
-    follow: list[tuple[str, str]] = field(default_factory=list)
-    facts: dict = field(default_factory=dict)
-    payload_choices: list[tuple[str, str]] = field(default_factory=list)  # buttons handled elsewhere
-
-
-class PeriodError(ValueError):
-    """The question names a period this answer cannot use."""
-
-
-async def _commune(turn: Turn) -> Commune:
-    assert turn.person is not None
-    commune = await turn.session.get(Commune, turn.person.commune_id)
-    assert commune is not None
-    return commune
-
-
-async def _monthly(turn: Turn, phrase: str | None) -> tuple[Period, Period]:
-    """(unit period, village period) of the same month, as /tinhtrang reads its argument."""
-    unit_stream = await turn_stream(turn, "unit_monthly")
-    if phrase:
-        up = parse_period_ref(phrase, unit_stream, turn.today, turn.tz)
-        if up is None:
-            raise PeriodError(phrase)
-    else:
-        up = await turn_period(turn, "unit_monthly")
-    vp = period_by_key(await turn_stream(turn, "village_monthly"), up.key, turn.tz)
-    return up, vp
-
-
-async def _village_period(turn: Turn, phrase: str | None) -> Period:
-    """A period of village activity: a month, or a quarter, half-year or year of the same windows."""
-    stream = await turn_stream(turn, "village_monthly")
-    if not phrase:
-        return await turn_period(turn, "village_monthly")
-    for freq in (Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEAR, Frequency.YEAR):
-        p = parse_period_ref(phrase, dataclasses.replace(stream, frequency=freq), turn.today, turn.tz)
-        if p is not None:
-            return p
-    raise PeriodError(phrase)
-
-
-def ref(p: Period) -> str:
-    """The period as a question names it, for drill-down questions: "thang 11/2026", "quy 4 2026"."""
-    year, _sep, part = p.key.partition("-")
-    if not part:
-        return f"nam {year}"
-    if part.startswith("Q"):
-        return f"quy {part[1:]} {year}"
-    if part.startswith("H"):
-        return f"6 thang {'dau' if part == 'H1' else 'cuoi'} nam {year}"
-    return f"thang {int(part)}/{year}"
-
-
-def _label(p: Period) -> str:
-    return period_label(p, current_locale())
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:SCREEN])
-    return shown + (_(" and {n} more", n=len(names) - SCREEN) if len(names) > SCREEN else "")
 
 
 def _streams(data: dict, scope: str | None) -> list[dict]:
@@ -101,8 +39,8 @@ def _what(st: dict) -> str:
 
 
 async def _status(turn: Turn, u: Understood) -> tuple[dict, Period, Period]:
-    up, vp = await _monthly(turn, u.entities.period)
-    return await status_data(turn.session, await _commune(turn), up, vp, turn.now), up, vp
+    up, vp = await monthly(turn, u.entities.period)
+    return await status_data(turn.session, await commune_of(turn), up, vp, turn.now), up, vp
 
 
 async def not_reported(turn: Turn, u: Understood) -> Answer:
@@ -113,9 +51,9 @@ async def not_reported(turn: Turn, u: Understood) -> Answer:
         facts[st["name"]] = missing
         if missing:
             lines.append(_("{what} not reported for {period} ({n}/{expected}): {names}", what=_what(st),
-                           period=_label(up), n=len(missing), expected=st["expected"], names=_names(missing)))
+                           period=label(up), n=len(missing), expected=st["expected"], names=name_list(missing)))
         else:
-            lines.append(_("{what}: everyone has reported for {period}.", what=_what(st), period=_label(up)))
+            lines.append(_("{what}: everyone has reported for {period}.", what=_what(st), period=label(up)))
         if missing:
             whom = _("villages") if st["name"] == "village_monthly" else _("units")
             follow.append((_("Remind the {whom} not reported", whom=whom),
@@ -131,7 +69,7 @@ async def reported(turn: Turn, u: Understood) -> Answer:
         done = [x["name"] for x in st["units"] if x["state"] in ("on_time", "late")]
         facts[st["name"]] = done
         lines.append(_("{what} reported for {period} ({n}/{expected}): {names}", what=_what(st),
-                       period=_label(up), n=len(done), expected=st["expected"], names=_names(done) or "—"))
+                       period=label(up), n=len(done), expected=st["expected"], names=name_list(done) or "—"))
     return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {ref(up)}")], facts)
 
 
@@ -141,8 +79,8 @@ async def late(turn: Turn, u: Understood) -> Answer:
     for st in _streams(data, u.entities.scope):
         names = [x["name"] for x in st["units"] if x["state"] == "late"]
         facts[st["name"]] = names
-        lines.append(_("{what} reported late for {period}: {names}", what=_what(st), period=_label(up),
-                       names=_names(names) or _("none")))
+        lines.append(_("{what} reported late for {period}: {names}", what=_what(st), period=label(up),
+                       names=name_list(names) or _("none")))
     return Answer("\n".join(lines), [(_("Who has not reported?"), f"ai chua bao cao {ref(up)}")], facts)
 
 
@@ -150,7 +88,7 @@ async def returned(turn: Turn, u: Understood) -> Answer:
     data, up, _vp = await _status(turn, u)
     back = [x for st in _streams(data, "offices") for x in st["units"] if x["state"] == "returned"]
     if not back:
-        return Answer(_("No report for {period} is waiting to come back after a return.", period=_label(up)),
+        return Answer(_("No report for {period} is waiting to come back after a return.", period=label(up)),
                       facts={"returned": []})
     lines = [_("Returned for correction, not back yet ({n}):", n=len(back))]
     lines += [f"• {x['name']}: {x['comment'] or ''}".rstrip(": ") for x in back[:SCREEN]]
@@ -158,7 +96,7 @@ async def returned(turn: Turn, u: Understood) -> Answer:
 
 
 async def not_joined(turn: Turn, u: Understood) -> Answer:
-    commune = await _commune(turn)
+    commune = await commune_of(turn)
     joined = select(Identity.person_id)
     q = (select(Person.name, Unit.name, Unit.kind).join(Unit, Unit.id == Person.unit_id)  # type: ignore[arg-type]
          .where(Person.commune_id == commune.id, Person.anonymised_at.is_(None),  # type: ignore[union-attr]
@@ -190,7 +128,7 @@ async def unit_status(turn: Turn, u: Understood) -> Answer:
                 "missing": _("{unit} has not reported for {period}; the deadline has passed."),
                 "not_owed": _("{unit} owes nothing for {period} (before the commune's reporting started)."),
                 }.get(state, _("{unit} is not expected to report for {period}."))
-        lines.append(text.format(unit=unit.name, period=_label(up)))
+        lines.append(text.format(unit=unit.name, period=label(up)))
         if state in ("on_time", "late", "returned") and unit.kind == "office":
             follow.append((_("What did {unit} report?", unit=unit.name), f"{unit.name} bao cao {ref(up)} the nao"))
         if unit.kind == "village":
@@ -207,7 +145,7 @@ async def unit_report(turn: Turn, u: Understood) -> Answer:
     if report is None:
         return await unit_status(turn, u)
     state = {"on_time": _("on time"), "late": _("late"), "returned": _("returned")}.get(report["state"], "")
-    lines = [_("Report of {unit} for {period} ({state}):", unit=unit.name, period=_label(up), state=state)]
+    lines = [_("Report of {unit} for {period} ({state}):", unit=unit.name, period=label(up), state=state)]
     from handlers.report_items import TASK_STATUSES
 
     for it in report["items"][:SCREEN]:
@@ -227,8 +165,8 @@ async def unit_report(turn: Turn, u: Understood) -> Answer:
 
 async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
     e = u.entities
-    period = await _village_period(turn, e.period)
-    commune = await _commune(turn)
+    period = await village_period(turn, e.period)
+    commune = await commune_of(turn)
     total, by_unit = await activity_totals(turn.session, commune.id, period)  # type: ignore[arg-type]
     villages = [x.name for x in e.units if x.kind == "village"]
     note = ""
@@ -260,7 +198,7 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
             compare[code] = compare.get(code, 0) + n
     codes = e.kinds or sorted(set(counts) | set(compare or {}), key=lambda c: -counts.get(c, 0))
     lines = [note] if note else []
-    lines.append(_("Activities of {where}, {period}:", where=where, period=_label(period)))
+    lines.append(_("Activities of {where}, {period}:", where=where, period=label(period)))
     if not codes:
         lines.append(_("No village activities logged yet this period."))
     for code in codes:
@@ -292,11 +230,11 @@ def _year_before(p: Period) -> Period:
 
 
 async def by_village(turn: Turn, u: Understood) -> Answer:
-    period = await _village_period(turn, u.entities.period)
-    _total, by_unit = await activity_totals(turn.session, (await _commune(turn)).id, period)  # type: ignore[arg-type]
+    period = await village_period(turn, u.entities.period)
+    _total, by_unit = await activity_totals(turn.session, (await commune_of(turn)).id, period)  # type: ignore[arg-type]
     if not by_unit:
         return Answer(_("No village activities logged yet this period."))
-    lines = [_("Activities by village, {period}:", period=_label(period))]
+    lines = [_("Activities by village, {period}:", period=label(period))]
     for village, counts in sorted(by_unit.items()):
         parts = ", ".join(f"{label_of(turn, c)} {fmt_number(n)}" for c, n in sorted(counts.items()))
         lines.append(f"• {village}: {parts}")

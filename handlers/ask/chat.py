@@ -161,14 +161,11 @@ async def _finish(turn: Turn) -> None:
         turn.incoming = replace(turn.incoming, text=text, payload=None)
         if value != _LOG and await handle_question(turn, text):
             return
-        from handlers.routes import route_free_message
+        from handlers.activity.flow import handle_free_log
 
-        if value == _LOG:
-            from handlers.activity.flow import handle_free_log
-
-            if await handle_free_log(turn):
-                return
-        await route_free_message(turn)
+        if await handle_free_log(turn):
+            return
+        turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
         return
     text = original if value == _Q else value
     _u, a = await ask(turn, text)

@@ -3,7 +3,7 @@ reminders (confirmed first), what I still owe, the status summary, and what to a
 
 from __future__ import annotations
 
-from handlers.ask.answers import Answer, PeriodError, _commune, _label, _monthly
+from handlers.ask.base import Answer, PeriodError, commune_of, label, monthly
 from handlers.ask.intents import Understood
 from handlers.exports.data import ExportData
 from handlers.exports.gather import gather_export
@@ -19,8 +19,8 @@ SCREEN = 8
 
 
 async def _export_data(turn: Turn, u: Understood) -> ExportData:
-    up, _vp = await _monthly(turn, u.entities.period)
-    commune = await _commune(turn)
+    up, _vp = await monthly(turn, u.entities.period)
+    commune = await commune_of(turn)
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
     return await gather_export(turn.session, commune, up.key, turn.now, turn.tz, configured)
 
@@ -117,10 +117,10 @@ def current_vi() -> bool:
 
 async def remind(turn: Turn, u: Understood) -> Answer:
     """Never sends at once: shows who would be reminded and offers the digest's "remind again" button."""
-    from handlers.ask.answers import status_data
+    from storage.status import status_data
 
-    up, vp = await _monthly(turn, u.entities.period)
-    data = await status_data(turn.session, await _commune(turn), up, vp, turn.now)
+    up, vp = await monthly(turn, u.entities.period)
+    data = await status_data(turn.session, await commune_of(turn), up, vp, turn.now)
     names = [x.name for x in u.entities.units]
     scope = ("villages" if u.entities.units[0].kind == "village" else "offices") if names else (
         u.entities.scope or "villages")
@@ -136,13 +136,13 @@ async def remind(turn: Turn, u: Understood) -> Answer:
         if names and not set(names) & set(missing):
             if not lines:
                 lines.append(_("{units}: nothing to remind for {period}.", units=", ".join(names),
-                               period=_label(up)))
+                               period=label(up)))
             continue
         facts[st["name"]] = missing
         if not missing:
-            lines.append(_("Nobody to remind: everyone has reported for {period}.", period=_label(up)))
+            lines.append(_("Nobody to remind: everyone has reported for {period}.", period=label(up)))
             continue
-        lines.append(_("Not reported for {period}: {names}.", period=_label(up), names=", ".join(missing)))
+        lines.append(_("Not reported for {period}: {names}.", period=label(up), names=", ".join(missing)))
         lines.append(_("Send them a reminder now? Nothing is sent until you choose below."))
         choices.append((_("Send the reminder"), f"remind:{st['name']}:{st['period']}"))
     return Answer("\n".join(lines), facts=facts, payload_choices=choices)
@@ -156,14 +156,14 @@ async def delegate(turn: Turn, u: Understood) -> Answer:
 
     before = len(turn.out)
     if u.intent == "export":
-        up, _vp = await _monthly(turn, u.entities.period)
+        up, _vp = await monthly(turn, u.entities.period)
         await export_cmd(turn, up.key)
     elif u.intent == "chart":
         await charts_cmd(turn, "")
     elif u.intent == "my_due":
         await due_cmd(turn, "")
     else:
-        up, _vp = await _monthly(turn, u.entities.period)
+        up, _vp = await monthly(turn, u.entities.period)
         await status_cmd(turn, up.key)
     made = turn.out[before:]
     files = [o.document.name for o in made if o.document] + [o.photo.name for o in made if o.photo]
