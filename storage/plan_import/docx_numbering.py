@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Numbering"]
+__all__ = ["Numbering", "roman"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _roman(n: int) -> str:
+def roman(n: int) -> str:
+    """Roman numerals for list and section numbers: 4 → "IV"."""
     out = ""
     for value, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
                        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
@@ -24,9 +25,9 @@ def _letter(n: int) -> str:
 
 def _format(n: int, fmt: str) -> str:
     if fmt == "upperRoman":
-        return _roman(n)
+        return roman(n)
     if fmt == "lowerRoman":
-        return _roman(n).lower()
+        return roman(n).lower()
     if fmt == "upperLetter":
         return _letter(n).upper()
     if fmt == "lowerLetter":

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from locales.textnorm import fold
+from storage.plan_import.docx_numbering import roman
 from storage.plan_import.model import Due, ParsedIndicator, ParsedTask, Target
 from storage.plan_import.phrases import parse_due, parse_target, split_units, unit_key
 from storage.plan_import.readers import Break, Item, Line, Row, TableStart, clean_text
@@ -103,15 +104,6 @@ def match_header(cells: tuple[str, ...] | list[str]) -> Columns | None:
         return None
     signature = tuple(fold(c) for c in cells)
     return Columns(index=index, signature=signature, width=len(cells))
-
-
-def _roman_of(n: int) -> str:
-    out = ""
-    for value, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                       (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + sym, n - value
-    return out
 
 
 def _norm_code(code: str) -> str:
@@ -271,7 +263,7 @@ def _codes(table: _Table) -> list[str]:
     for section, _ in table.rows:
         if section not in prefixes:
             m = re.match(r"^([IVXLC]{1,7}|[A-Z])\b", section or "")
-            prefixes[section] = m.group(1) if m else _roman_of(len(prefixes) + 1)
+            prefixes[section] = m.group(1) if m else roman(len(prefixes) + 1)
     return [f"{prefixes[sec]}.{code}" for (sec, _), code in zip(table.rows, raw, strict=True)]
 
 
