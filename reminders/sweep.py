@@ -122,7 +122,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         late = tuple(st.name for st in states if st.state == "late")
         returned = tuple(f"{st.name}: {st.comment}" if st.comment else st.name
                          for st in states if st.state == "returned")
-        undelivered = tuple(sorted(set(await _undelivered(session, stream, period)) - set(unreachable)))
+        undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
         leads = await people_with_roles(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
                               (stream.notify_missing_to or "lead",))
@@ -134,9 +134,9 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     return out
 
 
-async def _undelivered(session: AsyncSession, stream: Stream, period: Period) -> list[str]:
-    """People whose reminders for this period failed on every channel tried (refused, or given up after
-    the outbox's retries: its dead letters)."""
+async def _undelivered(session: AsyncSession, commune_id: int, stream: Stream, period: Period) -> list[str]:
+    """People of the commune whose reminders for this period failed on every channel tried (refused, or
+    given up after the outbox's retries: its dead letters). Reminder keys do not name the commune."""
     prefix = f"reminder:{stream.name}:{period.key}:%"
     grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
     of_period = Outbox.key.like(prefix) | Outbox.key.like(grouped)  # type: ignore[union-attr]
@@ -152,7 +152,8 @@ async def _undelivered(session: AsyncSession, stream: Stream, period: Period) ->
         Outbox.status == "sent", Outbox.person_id.in_(failed), of_period))).all())  # type: ignore[union-attr, arg-type]
     if not failed:
         return []
-    return list((await session.exec(select(Person.name).where(Person.id.in_(failed)))).all())  # type: ignore[union-attr]
+    return list((await session.exec(select(Person.name).where(
+        Person.id.in_(failed), Person.commune_id == commune_id))).all())  # type: ignore[union-attr]
 
 
 async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:

@@ -138,9 +138,16 @@ async def test_overdue_digest_and_no_overdue_after_report(app: BotApp) -> None:
     async with app.db.transaction() as s:
         s.add(Outbox(key=f"reminder:village_monthly:2026-12:{ids['member']}:last_day", person_id=ids["member"],
                      channel="zalo", chat_id="z1", payload={"text": "x"}, status="failed"))
+    # Another commune of the same deployment: its member's reminder failed too (the key names no commune).
+    other = await make_org(app.db, "Hòa An")
+    far = await add_person(app.db, other["napai"], "Vi Văn Xa", "member", telegram_id=9101)
+    async with app.db.transaction() as s:
+        s.add(Outbox(key=f"reminder:village_monthly:2026-12:{far}:last_day", person_id=far,
+                     channel="telegram", chat_id="9101", payload={"text": "x"}, status="failed"))
     got = await planned(app, "2026-12-21T08:00+07:00")
-    village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly")
-    assert village["unreachable"] == ["Đinh Thị Ba"] and village["undelivered"] == ["Lò Văn Minh"]
+    village = next(p for p in got if p["stage"] == "digest" and p["stream"] == "village_monthly"
+                   and p["person"] == "Trần Thị Lan")
+    assert village["unreachable"] == ["Đinh Thị Ba"] and village["undelivered"] == ["Lò Văn Minh"]  # not Vi Văn Xa
     await run_sweep(app, at("2026-12-21T08:00+07:00"))
     assert await planned(app, "2026-12-21T16:00+07:00") == [
         p for p in await planned(app, "2026-12-21T16:00+07:00") if p["channel"] is None]
