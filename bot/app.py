@@ -86,7 +86,8 @@ class BotApp:
 
         senders = {ch.name: ch for ch in self.channels}
         self.outbox = OutboxSender(self.db, senders, clock=self.services.now,
-                                   on_undeliverable=lambda row, exc: reroute_undeliverable(self, row, exc))
+                                   on_undeliverable=lambda row, exc: reroute_undeliverable(self, row, exc),
+                                   files=self.services.extra.get("blobs"))
         self.services.extra["outbox"] = self.outbox
         return self.outbox
 

@@ -30,6 +30,7 @@ from handlers.messages import Outgoing
 from handlers.offered import record_sent
 from handlers.outbox import describe, outcome
 from handlers.outbox_payload import from_payload
+from storage.blobs import BlobStore
 from storage.db import Database
 from storage.errors import ChannelError
 from storage.models import Outbox, Person
@@ -58,8 +59,10 @@ class OutboxSender:
     """Sends due outbox rows through the registered channels."""
 
     def __init__(self, db: Database, senders: dict[str, Sender], clock: Callable[[], datetime] | None = None,
-                 batch: int = 50, on_undeliverable: Callable[[Outbox, ChannelError], Any] | None = None) -> None:
+                 batch: int = 50, on_undeliverable: Callable[[Outbox, ChannelError], Any] | None = None,
+                 files: BlobStore | None = None) -> None:
         self.db, self.senders, self.batch = db, senders, batch
+        self.files = files  # where a file reply's bytes are kept (handlers/outbox_payload.py)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.on_undeliverable = on_undeliverable
         self._wake = asyncio.Event()
@@ -106,7 +109,7 @@ class OutboxSender:
         error: Exception | None = None
         out: Outgoing | None = None
         try:  # a payload that cannot be read back is an attempt like any other failure
-            out = from_payload(row.payload)
+            out = from_payload(row.payload, self.files)
             await sender.send(row.chat_id, await self._rendered(sender, row, out), bulk=True)
         except Exception as exc:  # noqa: BLE001  every failure is an attempt, whatever raised it
             error = exc

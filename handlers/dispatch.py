@@ -25,6 +25,7 @@ from handlers.textcheck import is_blank
 from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
 from storage import hot
+from storage.blobs import BlobStore
 from storage.models import Identity, Person, Unit
 
 __all__ = ["ButtonAction", "Dispatcher", "render"]
@@ -89,7 +90,7 @@ class Dispatcher:
                 parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
             rendered = [p for group in parts for p in group]
             held = bool(rendered) and backlog
-            out = await _to_outbox(conn, msg, rendered, turn.now, held)
+            out = await _to_outbox(conn, msg, rendered, turn.now, held, self.services.extra.get("blobs"))
             _remember_offer(turn, parts, out)
             await _save_state(conn, state, version, turn)
         for callback in turn.after_commit:
@@ -167,17 +168,24 @@ class Dispatcher:
 
 
 async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing], now: datetime,
-                     held: bool = False) -> list[Outgoing]:
-    """Keep a durable copy of each text reply, in the same transaction as the change that caused it.
+                     held: bool = False, files: BlobStore | None = None) -> list[Outgoing]:
+    """Keep a durable copy of each reply, in the same transaction as the change that caused it.
 
     The adapter sends at once and marks it delivered; if the process dies first, the outbox worker
     sends it after REPLY_GRACE. ``held`` (an earlier reply to the chat is still waiting): due at once, the
-    worker sends them after it. File replies are not kept (they can be asked for again)."""
-    texts = [(i, o) for i, o in enumerate(outs) if o.document is None and o.photo is None]
+    worker sends them after it. A file reply (an export, a chart) is kept in the file store ``files``
+    and its row names it; one that cannot be kept (no store, too large) is sent without a row."""
+    kept: list[tuple[int, Outgoing, dict]] = []
+    for i, o in enumerate(outs):
+        try:
+            kept.append((i, o, to_payload(o, files)))
+        except ValueError as exc:
+            log.warning("reply file not kept for the outbox (%s); sent without a durable copy", exc)
+    texts = [(i, o) for i, o, _p in kept]
     ids = await hot.insert_replies(conn, [
         {"key": f"reply:{msg.channel}:{msg.update_id}:{i}", "channel": msg.channel, "chat_id": o.chat_id or msg.chat_id,
-         "payload": to_payload(o), "next_attempt_at": now if held else now + REPLY_GRACE, "created_at": now}
-        for i, o in texts])
+         "payload": payload, "next_attempt_at": now if held else now + REPLY_GRACE, "created_at": now}
+        for i, o, payload in kept])
     by_index = {i: row_id for (i, _o), row_id in zip(texts, ids, strict=True)}
     return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
 

@@ -55,6 +55,7 @@ class FileOut:
     name: str
     data: bytes
     mime: str = "application/octet-stream"
+    key: str | None = None  # once kept for the outbox: its key in the file store (storage/blobs.py)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ async def send_replies(db: Database, outs: list[Outgoing], default_chat: str,
 
     A refused reply (blocked, bad request) is failed and the next one is sent; a reply still failing
     after the inline tries is left to the worker with the rest behind it, due at once (the worker keeps
-    a chat's order). Files have no row: one still failing is given up (the person can ask again)."""
+    a chat's order). A reply without a row (a file the store could not keep) still failing is given up."""
     sent: list[int] = []
     marks: list[tuple[int, dict[str, Any]]] = []
     try:
@@ -113,7 +113,7 @@ async def send_replies(db: Database, outs: list[Outgoing], default_chat: str,
                 marks += [(o.outbox_id, {"next_attempt_at": now}) for o in outs[i + 1:] if o.outbox_id is not None]
                 lost = [o for o in outs[i + 1:] if o.outbox_id is None]
                 if lost or out.outbox_id is None:
-                    log.warning("%s: %d file(s) not sent", label, len(lost) + (out.outbox_id is None))
+                    log.warning("%s: %d reply(ies) without a durable copy not sent", label, len(lost) + (out.outbox_id is None))
                 return
             if values["status"] == "failed":
                 log.warning("%s failed for good: %s", label, values["error"])

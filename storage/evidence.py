@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
-from storage.models import Attachment, ConversationState
+from storage.models import Attachment, ConversationState, Outbox
 
 __all__ = ["Pruned", "evidence_counts", "prune_files"]
 
@@ -49,14 +49,18 @@ class Pruned:
 
 async def prune_files(session: AsyncSession, store: BlobStore, older_than_seconds: float,
                       dry_run: bool = False) -> Pruned:
-    """Delete stored files that no attachment row names and no open conversation still holds (a photo
-    sent during a report that was then cancelled). Files younger than ``older_than_seconds`` are kept:
-    a conversation may be writing its row right now."""
+    """Delete stored files that no attachment row names, no open conversation still holds (a photo
+    sent during a report that was then cancelled) and no outbox row still waiting to send (a file
+    reply). Files younger than ``older_than_seconds`` are kept: a conversation may be writing its row."""
     used = set((await session.exec(select(_ATTACHMENT.c.file_key).where(  # type: ignore[call-overload]
         _ATTACHMENT.c.file_key.is_not(None)))).scalars().all())
     states = ConversationState.__table__  # type: ignore[attr-defined]
     for (data,) in (await session.exec(select(states.c.data))).all():  # type: ignore[call-overload]
         used.update(_KEY_IN_TEXT.findall(json.dumps(data, default=str)))
+    outbox = Outbox.__table__  # type: ignore[attr-defined]
+    for (payload,) in (await session.exec(select(outbox.c.payload).where(  # type: ignore[call-overload]
+            outbox.c.status == "pending"))).all():
+        used.update(_KEY_IN_TEXT.findall(json.dumps(payload, default=str)))
     cutoff = time.time() - older_than_seconds
     deleted: list[str] = []
     freed = kept = 0

@@ -283,18 +283,27 @@ async def test_files_prune_deletes_only_what_no_report_or_open_conversation_uses
     await tg.say(OFFICER, "/huy")
     await tg.say(OFFICER, "/baocao", expect=2)  # ... and a third one, still open, with a photo
     await tg.send(tg.fake.photo(OFFICER, "pending"))
-    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, dropped, pending))
-    old = time.time() - 4 * 24 * 3600  # all three arrived four days ago
-    for data in (kept, dropped, pending):
+    waiting = b"PK\x03\x04 an export still waiting in the outbox"
+    store = BlobStore(tg.files_dir)
+    store.put(waiting)
+    async with db.transaction() as s:  # a file reply the worker has yet to send names its file
+        from storage.models import Outbox
+
+        s.add(Outbox(key="reply:telegram:99:0", channel="telegram", chat_id=str(OFFICER), status="pending",
+                     payload={"text": "", "choices": [], "document": {"name": "bao-cao.xlsx", "key": _sha(waiting),
+                                                                      "mime": "application/zip"}}))
+    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, dropped, pending, waiting))
+    old = time.time() - 4 * 24 * 3600  # all four arrived four days ago
+    for data in (kept, dropped, pending, waiting):
         os.utime(BlobStore(tg.files_dir).path(_sha(data)), (old, old))
 
     monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
     monkeypatch.setenv("CDSBOT_FILES_DIR", tg.files_dir)
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["files", "prune", "--dry-run"]) == 0
-    assert capsys.readouterr().out.startswith(f"would delete 1 unused file(s), {len(dropped)} bytes; 2 file(s) kept")
-    assert len(_stored(tg.files_dir)) == 3
+    assert capsys.readouterr().out.startswith(f"would delete 1 unused file(s), {len(dropped)} bytes; 3 file(s) kept")
+    assert len(_stored(tg.files_dir)) == 4
     assert await asyncio.to_thread(main, ["files", "prune"]) == 0
     assert capsys.readouterr().out.startswith(f"deleted 1 unused file(s), {len(dropped)} bytes")
-    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, pending))
+    assert _stored(tg.files_dir) == sorted(_sha(d) for d in (kept, pending, waiting))
     assert await asyncio.to_thread(main, ["files", "prune", "--older-than-hours", "0"]) == 2

@@ -330,3 +330,31 @@ async def test_row_that_cannot_be_read_back_fails_alone(tg: TelegramHarness, db:
         assert await tg.bot.outbox.run_once() == 1
     assert row.status == "failed" and row.attempts == MAX_ATTEMPTS
     assert (row.error or "").startswith("unexpected ValueError") and len(tg.fake.sent) == 2
+
+
+async def test_export_file_failing_three_times_is_sent_by_the_worker(tg: TelegramHarness, db: Database) -> None:
+    """/xuat while Telegram fails the upload: the workbook is kept in the file store with its row, the
+    worker sends it with the rest in order, and the lead gets the very same bytes."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    org = await make_org(db)
+    await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=7301)
+    assert tg.bot is not None and tg.bot.outbox is not None
+    _inject(tg, "sendDocument", "500 once", times=3)
+    await _ask(tg, 7301, "/xuat")
+    rows = await _rows(db, "reply:%")
+    assert [r.status for r in rows] == ["pending", "pending", "pending"]  # the workbook, then two behind it
+    assert rows[0].payload["document"]["name"].endswith(".xlsx") and rows[0].attempts == 3
+    assert tg.fake.take_sent() == []
+    tg.now = rows[0].next_attempt_at
+    sent = [await tg.bot.outbox.run_once() for _ in range(4)]  # one row of a chat at a time, in order
+    assert sent == [1, 1, 1, 0]
+    xlsx, docx, mark = tg.fake.take_sent()
+    assert (xlsx.document_name, docx.document_name) == (rows[0].payload["document"]["name"],
+                                                        rows[1].payload["document"]["name"])
+    assert "Chỉ tiêu" in load_workbook(BytesIO(xlsx.document_bytes)).sheetnames
+    assert mark.callback_data == [rows[2].payload["choices"][0][1]]
+    assert [r.status for r in await _rows(db, "reply:%")] == ["sent", "sent", "sent"]
+    _figures("reply", "500 three times on a file (worker after 10 s)", 1, 0, 0, tg.waited + BACKOFF[2])
