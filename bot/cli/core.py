@@ -78,8 +78,13 @@ async def invite_create(args: argparse.Namespace) -> int:
     from storage.models import ROLES, Commune, Unit
     from storage.units import get_commune, unit_key_of
 
+    if args.role == "province" or args.province:
+        return await _province_invite(args)
     if args.role not in ROLES:
-        print(f"error: --role must be one of {', '.join(ROLES)}", file=sys.stderr)
+        print(f"error: --role must be one of {', '.join(ROLES)}, province", file=sys.stderr)
+        return 2
+    if not args.unit:
+        print("error: --unit is required (or --role province --province NAME)", file=sys.stderr)
         return 2
 
     async def run(db: Database) -> int:
@@ -107,6 +112,30 @@ async def invite_create(args: argparse.Namespace) -> int:
                          "uses": invite.uses_left, "expires_at": invite.expires_at.isoformat()})
         else:
             print(f"invite code {invite.code} for {units[0].name} ({invite.role}), "
+                  f"{invite.uses_left} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+
+    return await with_db(run)
+
+
+async def _province_invite(args: argparse.Namespace) -> int:
+    """An invite for the province office: read-only over every commune of the province."""
+    from storage.invites import create_province_invite
+    from storage.province import require_province
+
+    if args.role != "province" or not args.province or args.unit:
+        print("error: a province office invite is `--role province --province NAME` (no --unit)", file=sys.stderr)
+        return 2
+
+    async def run(db: Database) -> int:
+        async with db.transaction() as s:
+            province = await require_province(s, args.province)
+            invite = await create_province_invite(s, province, uses=args.uses, days=args.days)
+        if args.json:
+            print_json({"code": invite.code, "province": province.name, "role": invite.role,
+                        "uses": invite.uses_left, "expires_at": invite.expires_at.isoformat()})
+        else:
+            print(f"invite code {invite.code} for the province office of {province.name}, "
                   f"{invite.uses_left} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC")
         return 0
 
