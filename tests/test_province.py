@@ -150,12 +150,22 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
     assert len(units) == 8 and len(communes) == 4  # nothing was created by the province office
 
 
-async def test_province_cli_refusals(tg: TelegramHarness, db: Database, db_url: str, monkeypatch,  # noqa: ANN001
-                                     capsys) -> None:  # noqa: ANN001
+async def test_province_cli(tg: TelegramHarness, db: Database, db_url: str, monkeypatch,  # noqa: ANN001
+                            capsys, tmp_path) -> None:  # noqa: ANN001
     import asyncio
 
     from bot.cli import main
 
+    org = tmp_path / "to-chuc.csv"
+    org.write_text(f"Đơn vị,Loại,Họ tên,Vai trò\n{HCC},office,Nguyễn Thị Hoa,officer\n", encoding="utf-8")
+    await cli(monkeypatch, capsys, db_url, "org", "import", str(org), "--commune", B, "--province", "tỉnh Tây Ninh")
+    await cli(monkeypatch, capsys, db_url, "province", "set", "--commune", B, "--province", PROVINCE)  # idempotent
+    out = await cli(monkeypatch, capsys, db_url, "province", "show", "--json")
+    assert json.loads(out) == [{"province": "tỉnh Tây Ninh", "communes": [B]}]  # named as first given
+    out = await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--at",
+                    tg.now.isoformat(), "--json")
+    assert [(r["commune"], r["colour"], r["units"]) for r in json.loads(out)["communes"]] == \
+        [(B, "yellow", {"submitted": 0, "expected": 1})]  # the officer's unit owes a report, deadline ahead
     monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
     for args in (["invite", "create", "--role", "province", "--province", "Nowhere"],
                  ["status", "--province", "Nowhere"],

@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     oi = org.add_parser("import", help="import units and people from .csv/.xlsx")
     oi.add_argument("file")
     oi.add_argument("--commune", required=True)
+    oi.add_argument("--province", help="the province the commune belongs to (as `cdsbot province set`)")
     oi.add_argument("--json", action="store_true")
     oi.set_defaults(fn=core.org_import)
 

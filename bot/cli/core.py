@@ -57,6 +57,10 @@ async def org_import(args: argparse.Namespace) -> int:
         async with db.transaction() as s:
             commune = await get_or_create_commune(s, args.commune)
             res = await import_org(s, commune, Path(args.file))
+            if args.province:  # the commune's province (as `cdsbot province set`)
+                from storage.province import set_commune_province
+
+                await set_commune_province(s, commune, args.province)
         for err in res.errors:
             print(f"error: {err}", file=sys.stderr)
         out = {"units_created": res.units_created, "people_created": res.people_created,
