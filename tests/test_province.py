@@ -175,3 +175,27 @@ async def test_province_cli(tg: TelegramHarness, db: Database, db_url: str, monk
         code = await asyncio.to_thread(main, args)
         err = capsys.readouterr().err
         assert code == 2 and err.startswith("error: "), (args, err)
+
+
+async def test_province_office_is_no_commune_audience_and_speaks_english(
+        tg: TelegramHarness, db: Database, db_url: str, world: dict, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from storage.models import Outbox
+
+    await _join(tg, db_url, monkeypatch, capsys)  # anchored, technically, on the province's first commune (D)
+    lead_d, member_d = 8111, 8112
+    await add_person(db, world["D"]["hcc"], "Lê Văn Đạo", "lead", telegram_id=lead_d)
+    await add_person(db, world["D"]["village"], "Hà Thị Mai", "member", telegram_id=member_d)
+    await tg.say(lead_d, "/thongbao")
+    await tg.tap(lead_d, "all")
+    await tg.say(lead_d, "Ngày mai họp giao ban lúc 8 giờ.")
+    await tg.tap(lead_d, "send")
+    async with db.session() as s:
+        keys = [o.key for o in (await s.exec(select(Outbox).where(Outbox.key.like("announce:%")))).all()]  # type: ignore[attr-defined]
+        member = (await s.exec(select(Person).where(Person.name == "Hà Thị Mai"))).one()
+    assert [k.rsplit(":", 1)[1] for k in keys] == [str(member.id)]  # the village member only
+
+    await tg.say(PROV, "/ngonngu en")
+    sent = await tg.say(PROV, "/status")
+    assert sent[0].text.startswith(f"Communes of {PROVINCE} for ") and "🔴 Red" in sent[0].text
+    sent = await tg.say(PROV, "/report")
+    assert sent[0].text.startswith("You follow the communes of your province, read-only.")
