@@ -199,3 +199,35 @@ async def test_province_office_is_no_commune_audience_and_speaks_english(
     assert sent[0].text.startswith(f"Communes of {PROVINCE} for ") and "🔴 Red" in sent[0].text
     sent = await tg.say(PROV, "/report")
     assert sent[0].text.startswith("You follow the communes of your province, read-only.")
+
+
+async def test_migration_0013_down_and_up(db: Database) -> None:
+    from alembic import command
+
+    from storage.db import alembic_config
+    from storage.invites import create_province_invite
+    from storage.models import Invite
+    from storage.province import set_commune_province
+
+    a = await _commune(db, A, None)
+    async with db.transaction() as s:
+        commune = await s.get(Commune, a["commune"])
+        assert commune is not None
+        province = await set_commune_province(s, commune, PROVINCE)
+        await create_province_invite(s, province)
+        s.add(Person(commune_id=commune.id, name="Trần Văn Tỉnh", role="province", province_id=province.id))
+
+    def down(conn) -> None:  # noqa: ANN001
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012_partner_units")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    await db.upgrade()
+    async with db.session() as s:
+        commune = await s.get(Commune, a["commune"])
+        invites = (await s.exec(select(Invite))).all()
+        office = (await s.exec(select(Person))).one()
+    assert commune is not None and commune.province_id is None and invites == []  # the province invite is gone
+    assert office.anonymised_at is not None  # a bot without the province view does not let it in
