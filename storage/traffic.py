@@ -1,7 +1,7 @@
 """The national traffic lights (Xanh / Vàng / Đỏ) of a commune for a period, with the one stated rule.
 
 Đỏ (red): a plan task past its last allowed day and not done, or a unit (office or village team)
-that has not reported after the deadline. Vàng (yellow): a task due within 7 days and not done, or
+that has not reported after the deadline (not sent, or returned and not back). Vàng (yellow): a task due within 7 days and not done, or
 reports still missing (not sent, or returned and not back) before the deadline. Xanh (green) otherwise.
 Report states come from ``storage.status`` (as /tinhtrang), task deadlines from ``storage.deadlines``
 and task progress from the latest unit report answer (as /quahan)."""
@@ -67,9 +67,14 @@ async def commune_traffic(session: AsyncSession, commune: Commune, unit_period: 
     as_of = min(today, unit_period.end)
     overdue, soon = await _task_counts(session, commune.id, unit_period, as_of)  # type: ignore[arg-type]
     streams = {st["name"]: st for st in data["streams"]}
-    states = [u["state"] for st in data["streams"] for u in st["units"]]
-    late_missing = sum(s == "missing" for s in states)
-    waiting = sum(s in ("pending", "returned") for s in states)
+    late_missing = waiting = 0
+    for period in (unit_period, village_period):
+        for u in (streams.get(period.stream.name) or {"units": []})["units"]:
+            # returned and not back counts as missing once the deadline has passed
+            if u["state"] == "missing" or (u["state"] == "returned" and now > period.due):
+                late_missing += 1
+            elif u["state"] in ("pending", "returned"):
+                waiting += 1
     colour = "red" if overdue or late_missing else "yellow" if soon or waiting else "green"
 
     def counts(name: str) -> dict[str, int]:

@@ -231,3 +231,49 @@ async def test_migration_0013_down_and_up(db: Database) -> None:
         office = (await s.exec(select(Person))).one()
     assert commune is not None and commune.province_id is None and invites == []  # the province invite is gone
     assert office.anonymised_at is not None  # a bot without the province view does not let it in
+
+
+async def test_the_colour_rule(db: Database) -> None:
+    """Yellow for a task due within 7 days or a report owed before the deadline; green once reported
+    done; a report returned and not back is yellow before the deadline and red after it."""
+    from zoneinfo import ZoneInfo
+
+    from handlers.periods import period_row
+    from storage.calendar.calendar import period_by_key
+    from storage.calendar.streams import default_streams
+    from storage.models import Report, ReportItem, Task
+    from storage.traffic import commune_traffic
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    x = await _commune(db, A, ("Ngày 12/12/2026", "2026-12-12"))
+    await add_person(db, x["hcc"], "Hoàng Văn Nam", "officer")
+    streams = {s.name: s for s in default_streams()}
+    up = period_by_key(streams["unit_monthly"], "2026-12", tz)
+    vp = period_by_key(streams["village_monthly"], "2026-12", tz)
+    async with db.transaction() as s:  # villages are not part of this rule check
+        await s.delete(await s.get(Unit, x["village"]))
+
+    async def colour(at: str) -> tuple[str, int, int]:
+        now = datetime.fromisoformat(at)
+        async with db.session() as s:
+            commune = await s.get(Commune, x["commune"])
+            assert commune is not None
+            r = await commune_traffic(s, commune, up, vp, now, now.astimezone(tz).date())
+        return r["colour"], r["due_soon_tasks"], r["missing_after_deadline"]
+
+    assert await colour("2026-12-10T10:00+07:00") == ("yellow", 1, 0)  # due in 2 days, report owed
+    assert (await colour("2026-12-21T10:00+07:00"))[0] == "red"  # task past due (the 14th), report missing
+    async with db.transaction() as s:
+        row = await period_row(s, x["commune"], up)
+        task = (await s.exec(select(Task))).one()
+        report = Report(period_id=row.id, unit_id=x["hcc"], submitted_at=datetime(2026, 12, 11, 3, tzinfo=UTC))
+        s.add(report)
+        await s.flush()
+        s.add(ReportItem(report_id=report.id, kind="task", ref_id=task.id, status="done"))
+    assert await colour("2026-12-11T12:00+07:00") == ("green", 0, 0)
+    async with db.transaction() as s:
+        report = (await s.exec(select(Report))).one()
+        report.status = "returned"
+        s.add(report)
+    assert await colour("2026-12-12T10:00+07:00") == ("yellow", 0, 0)  # returned, deadline ahead
+    assert await colour("2026-12-21T10:00+07:00") == ("red", 0, 1)  # returned and not back after it
