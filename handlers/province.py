@@ -8,16 +8,18 @@ from handlers.messages import Choice
 from handlers.periods import period_label, stream_named
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
+from locales.textnorm import fold
 from storage.calendar.calendar import period_by_key, period_for
 from storage.calendar.period_ref import parse_period_ref
 from storage.errors import InputError
 from storage.models import Commune, Province
 from storage.traffic import province_traffic
+from storage.units import commune_key
 
 __all__ = ["explain_province", "province_status_cmd"]
 
 _COLOURS = {"red": ("🔴", N_("Red")), "yellow": ("🟡", N_("Yellow")), "green": ("🟢", N_("Green"))}
-_MAX_CHOICES = 40
+_MAX_CHOICES = 40  # buttons; one further down the list is picked by typing its number or name
 
 
 def explain_province(turn: Turn) -> None:
@@ -49,6 +51,9 @@ async def province_status_cmd(turn: Turn, args: str) -> None:
             return
     else:
         up = period_for(unit_stream, turn.now, turn.tz)
+    if not await _communes(turn):
+        turn.reply(_("No commune belongs to this province yet."))
+        return
     await engine.start(turn, "province_status", {"period": up.key})
 
 
@@ -74,8 +79,6 @@ async def _prompt(turn: Turn) -> engine.Prompt:
     rows = data["communes"]
     lines = [_("Communes of {province} for {period}, laggards first:", province=data["province"],
                period=data["_label"])]
-    if not rows:
-        lines.append(_("No commune belongs to this province yet."))
     for i, r in enumerate(rows, 1):
         lines.append(_("{n}. {colour} {commune}: units {units_done}/{units}, village teams {villages_done}/"
                        "{villages}, overdue tasks {overdue}", n=i, colour=colour_text(r["colour"]),
@@ -86,12 +89,9 @@ async def _prompt(turn: Turn) -> engine.Prompt:
                    "due within 7 days and not done, or reports still missing before the deadline. Green: "
                    "otherwise."))
     lines.append(_("Pick a commune to see its details."))
-    ids = {r["commune"]: r for r in rows}
-    communes = [c for c in await _communes(turn) if c.name in ids]
-    order = {r["commune"]: i for i, r in enumerate(rows)}
-    communes.sort(key=lambda c: order[c.name])
-    choices = tuple(Choice(c.name, f"commune:{c.id}") for c in communes[:_MAX_CHOICES])
-    return engine.Prompt("\n".join(lines), (*choices, Choice(_("Close"), "close")))
+    turn.data["ranked"] = [r["commune_id"] for r in rows]  # "41" picks the 41st commune of the list
+    return engine.Prompt("\n".join(lines), tuple(Choice(r["commune"], f"commune:{r['commune_id']}")
+                                                 for r in rows[:_MAX_CHOICES]))
 
 
 async def _communes(turn: Turn) -> list[Commune]:
@@ -102,20 +102,21 @@ async def _communes(turn: Turn) -> list[Commune]:
 
 
 async def _parse(turn: Turn, answer: engine.Answer) -> str:
-    if answer.choice == "close":
-        return "close"
-    ids = {str(c.id) for c in await _communes(turn)}
-    if answer.choice and answer.choice.startswith("commune:") and answer.choice[8:] in ids:
+    communes = await _communes(turn)
+    if answer.choice and answer.choice.startswith("commune:") and answer.choice[8:] in {str(c.id) for c in communes}:
         return answer.choice
+    ranked, text = turn.data.get("ranked") or [], (answer.text or "").strip().rstrip(".)")
+    if text.isdecimal() and len(text) <= 4 and 1 <= int(text) <= len(ranked):  # beyond the buttons
+        return f"commune:{ranked[int(text) - 1]}"
+    typed = commune_key(answer.text or "")  # a name beyond the buttons: "xã Tân Lập", "tan lap"
+    found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
+    if len(found) == 1:
+        return f"commune:{found[0].id}"
     raise InputError(_("Please pick one of the communes below (type its number or name)."))
 
 
 async def _finish(turn: Turn) -> None:
-    pick = turn.data.get("pick", "close")
-    if pick == "close":
-        turn.reply(_("OK."))
-        return
-    commune = await turn.session.get(Commune, int(pick[8:]))
+    commune = await turn.session.get(Commune, int(turn.data["pick"][8:]))
     assert commune is not None and turn.person is not None and commune.province_id == turn.person.province_id
     # the commune's own /tinhtrang (handlers.status), read-only, with the commune swapped
     await engine.start(turn, "status", {"period": turn.data["period"], "commune_id": commune.id})

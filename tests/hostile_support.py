@@ -208,7 +208,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("announce", "confirm", "lead", ("/thongbao", "1", "Ngày mai họp giao ban lúc 8 giờ."), "choice", "2",
        {END}),
     _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", {END}),
-    _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick"), END},
+    _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick")},
        prep=_province_office),
     # a question's drill-down choices (handlers/ask): a pick answers it, any other text is a new message
     _e("ask", "pick", "lead", ("thời tiết thế nào?",), "choice", "1", _ASKED),

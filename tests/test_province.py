@@ -125,13 +125,22 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
     sent = await tg.tap(PROV, "by_village")
     assert NAPAI in sent[0].text and "12" in sent[0].text
 
-    # Typing a commune's name works too; another province's commune is not offered.
+    # Typing a commune's number or name works too; another province's commune is not offered.
     await tg.say(PROV, "/tinhtrang")
-    sent = await tg.say(PROV, C)
-    assert C not in sent[0].text and "xã" in sent[0].text.lower()
-    sent = await tg.say(PROV, "tan lap")
+    sent = await tg.say(PROV, "3")
+    assert sent[0].text.startswith(vi("Commune {name}", name=A))
+    await tg.say(PROV, "/tinhtrang")
+    for other in (C, "4", "xã"):
+        sent = await tg.say(PROV, other)
+        assert sent[0].text.startswith(vi("Please pick one of the communes below (type its number or name)."))
+        assert C not in sent[0].text
+    sent = await tg.say(PROV, "xã tan lap")
     assert sent[0].text.startswith(vi("Commune {name}", name=B))
     await tg.tap(PROV, "close")
+    sent = await tg.say(PROV, "/tinhtrang tháng 11")  # another period
+    assert sent[0].text.startswith(vi("Communes of {province} for {period}, laggards first:", province=PROVINCE,
+                                      period="tháng 11/2026"))
+    await tg.say(PROV, "/huy")
 
     # Read-only: every writing command and free text gets what the province office can ask.
     explain = vi("You follow the communes of your province, read-only. You can ask:\n"
