@@ -53,6 +53,10 @@ async def _gather(turn: Turn) -> tuple[dict, dict[str, int], Period]:
     assert turn.person is not None
     cid = turn.data.get("commune_id") or turn.person.commune_id
     commune = await turn.session.get(Commune, cid)
+    if commune is None or (cid != turn.person.commune_id and (  # only the province office looks elsewhere
+            turn.person.role != "province" or commune.province_id != turn.person.province_id)):
+        cid = turn.person.commune_id
+        commune = await turn.session.get(Commune, cid)
     assert commune is not None
     up = period_by_key(await stream_named(turn.session, turn.services, cid, "unit_monthly"), turn.data["period"],
                        turn.tz)
