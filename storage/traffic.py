@@ -81,8 +81,8 @@ async def commune_traffic(session: AsyncSession, commune: Commune, unit_period: 
         st = streams.get(name) or {"submitted": 0, "expected": 0}
         return {"submitted": st["submitted"], "expected": st["expected"]}
 
-    return {"commune": commune.name, "commune_id": commune.id, "colour": colour, "units": counts(unit_period.stream.name),
-            "villages": counts(village_period.stream.name), "overdue_tasks": overdue, "due_soon_tasks": soon,
+    return {"commune": commune.name, "commune_id": commune.id, "colour": colour,
+            "units": counts(unit_period.stream.name), "villages": counts(village_period.stream.name), "overdue_tasks": overdue, "due_soon_tasks": soon,
             "missing_after_deadline": late_missing, "missing_before_deadline": waiting}
 
 
