@@ -17,13 +17,6 @@ down_revision: str | None = '0012_partner_units'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_TABLES = ('commune', 'person', 'invite')
-
-
-def _columns(table: str) -> set[str]:
-    return {c['name'] for c in sa.inspect(op.get_bind()).get_columns(table)}
-
-
 def upgrade() -> None:
     op.create_table(
         'province',
@@ -33,12 +26,10 @@ def upgrade() -> None:
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_index('ix_province_key', 'province', ['key'], unique=True)
-    # Plain ALTER TABLE ADD COLUMN … REFERENCES (no batch copy: SQLite would rebuild referenced tables,
-    # and it cannot ALTER a named constraint in); SQLite and PostgreSQL both accept this form. A SQLite
-    # database downgraded earlier keeps its (emptied) commune and person columns: they are reused.
-    for table in _TABLES:
-        if 'province_id' not in _columns(table):
-            op.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN province_id INTEGER REFERENCES province (id)"))
+    # Plain ALTER TABLE ADD COLUMN … REFERENCES (no batch copy: SQLite would rebuild the tables others
+    # refer to, and cannot ALTER a named constraint in); SQLite and PostgreSQL both accept this form.
+    for table in ('commune', 'person', 'invite'):
+        op.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN province_id INTEGER REFERENCES province (id)"))
     op.create_index('ix_commune_province_id', 'commune', ['province_id'], unique=False)
     with op.batch_alter_table('invite', schema=None) as batch_op:  # a province invite names no unit
         batch_op.alter_column('unit_id', existing_type=sa.Integer(), nullable=True)
@@ -49,16 +40,12 @@ def downgrade() -> None:
     with op.batch_alter_table('invite', schema=None) as batch_op:  # no table refers to invite: safe to copy
         batch_op.alter_column('unit_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('province_id')
-    op.drop_index('ix_commune_province_id', table_name='commune')
     # A bot without the province view must not treat the province office as someone of its anchor commune.
     op.execute(sa.text("UPDATE person SET anonymised_at = CURRENT_TIMESTAMP WHERE role = 'province'"))
-    if op.get_bind().dialect.name == 'sqlite':
-        # SQLite cannot drop a REFERENCES column in place, and copying commune or person (which many
-        # tables refer to) fails the foreign keys of their rows: the columns stay, emptied.
-        op.execute(sa.text("UPDATE commune SET province_id = NULL"))
-        op.execute(sa.text("UPDATE person SET province_id = NULL"))
-    else:
-        op.drop_column('person', 'province_id')
-        op.drop_column('commune', 'province_id')
+    op.drop_index('ix_commune_province_id', table_name='commune')
+    # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+): a batch copy of commune or person, which many tables
+    # refer to, would fail the foreign keys of their rows.
+    for table in ('commune', 'person'):
+        op.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN province_id"))
     op.drop_index('ix_province_key', table_name='province')
     op.drop_table('province')
