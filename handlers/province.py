@@ -4,10 +4,11 @@ drill-down into one commune's own /tinhtrang, and a polite word for everything e
 from __future__ import annotations
 
 from handlers import engine
+from handlers.activity.flow import label_of
 from handlers.messages import Choice
 from handlers.periods import period_label, stream_named
 from handlers.turn import Turn
-from locales.i18n import N_, _, current_locale
+from locales.i18n import N_, _, current_locale, fmt_number
 from locales.textnorm import fold
 from storage.calendar.calendar import period_by_key, period_for
 from storage.calendar.period_ref import parse_period_ref
@@ -85,6 +86,12 @@ async def _prompt(turn: Turn) -> engine.Prompt:
                        commune=r["commune"], units_done=r["units"]["submitted"], units=r["units"]["expected"],
                        villages_done=r["villages"]["submitted"], villages=r["villages"]["expected"],
                        overdue=r["overdue_tasks"]))
+    now, before = data["activities"], data["activities_previous"]
+    if now or before:
+        lines.append(_("Village activities in the province (previous period in brackets):"))
+        for code in sorted(set(now) | set(before), key=lambda c: (-now.get(c, 0), c)):
+            lines.append(f"  • {label_of(turn, code)}: {fmt_number(now.get(code, 0))} "
+                         f"({fmt_number(before.get(code, 0))})")
     lines.append(_("Red: a task past due and not done, or reports missing after the deadline. Yellow: a task "
                    "due within 7 days and not done, or reports still missing before the deadline. Green: "
                    "otherwise."))

@@ -1,8 +1,9 @@
 """The national traffic lights (Xanh / Vàng / Đỏ) of a commune for a period, with the one stated rule.
 
 Đỏ (red): a plan task past its last allowed day and not done, or a unit (office or village team)
-that has not reported after the deadline (not sent, or returned and not back). Vàng (yellow): a task due within 7 days and not done, or
-reports still missing (not sent, or returned and not back) before the deadline. Xanh (green) otherwise.
+that has not reported after the deadline (not sent, or returned and not back). Vàng (yellow): a task
+due within 7 days and not done, or reports still missing (not sent, or returned and not back) before
+the deadline. Xanh (green) otherwise.
 Report states come from ``storage.status`` (as /tinhtrang), task deadlines from ``storage.deadlines``
 and task progress from the latest unit report answer (as /quahan)."""
 
@@ -15,11 +16,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import fold
-from storage.calendar.calendar import Period
+from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
 from storage.province import province_communes
-from storage.status import status_data
+from storage.status import activity_totals, status_data
 
 __all__ = ["COLOURS", "SOON_DAYS", "commune_traffic", "latest_items", "province_traffic", "rank_key"]
 
@@ -62,7 +63,8 @@ async def _task_counts(session: AsyncSession, commune_id: int, period: Period, a
 
 async def commune_traffic(session: AsyncSession, commune: Commune, unit_period: Period, village_period: Period,
                           now: datetime, today: date) -> dict[str, Any]:
-    """One commune's colour and the figures behind it (``today``: the local day)."""
+    """One commune's colour and the figures behind it (``today``: the local day), with its village
+    activity totals for the period and the one before."""
     data = await status_data(session, commune, unit_period, village_period, now)
     as_of = min(today, unit_period.end)
     overdue, soon = await _task_counts(session, commune.id, unit_period, as_of)  # type: ignore[arg-type]
@@ -81,9 +83,13 @@ async def commune_traffic(session: AsyncSession, commune: Commune, unit_period: 
         st = streams.get(name) or {"submitted": 0, "expected": 0}
         return {"submitted": st["submitted"], "expected": st["expected"]}
 
+    previous, _by_unit = await activity_totals(session, commune.id,  # type: ignore[arg-type]
+                                               previous_period(village_period))
     return {"commune": commune.name, "commune_id": commune.id, "colour": colour,
-            "units": counts(unit_period.stream.name), "villages": counts(village_period.stream.name), "overdue_tasks": overdue, "due_soon_tasks": soon,
-            "missing_after_deadline": late_missing, "missing_before_deadline": waiting}
+            "units": counts(unit_period.stream.name), "villages": counts(village_period.stream.name),
+            "overdue_tasks": overdue, "due_soon_tasks": soon,
+            "missing_after_deadline": late_missing, "missing_before_deadline": waiting,
+            "activities": data["activities"]["total"], "activities_previous": previous}
 
 
 def rank_key(row: dict[str, Any]) -> tuple:
@@ -100,7 +106,12 @@ async def province_traffic(session: AsyncSession, province: Province, unit_perio
     behind the province office's /tinhtrang and `cdsbot status --province`."""
     communes = await province_communes(session, province.id)  # type: ignore[arg-type]
     rows = [await commune_traffic(session, c, unit_period, village_period, now, today) for c in communes]
+    totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}
+    for r in rows:  # the province's village activities, this period and the one before
+        for key, sums in totals.items():
+            for code, n in r[key].items():
+                sums[code] = sums.get(code, 0) + n
     return {"province": province.name, "period": {"key": unit_period.key, "start": unit_period.start.isoformat(),
                                                   "end": unit_period.end.isoformat(),
                                                   "due": unit_period.due.isoformat()},
-            "communes": sorted(rows, key=rank_key)}
+            "communes": sorted(rows, key=rank_key)} | totals

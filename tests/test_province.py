@@ -40,7 +40,8 @@ async def _commune(db: Database, name: str, task_due: tuple[str, str] | None) ->
         village, _ = await get_or_create_unit(s, c, NAPAI, "village")
         if task_due is not None:
             plan = ParsedPlan(title=f"Kế hoạch {name}", year=2026, sections=["I"], tasks=[
-                ParsedTask("1", "I", "Số hóa hồ sơ TTHC", [HCC], [], Due(task_due[0], date.fromisoformat(task_due[1]), kind="dated"))])
+                ParsedTask("1", "I", "Số hóa hồ sơ TTHC", [HCC], [],
+                           Due(task_due[0], date.fromisoformat(task_due[1]), kind="dated"))])
             await save_plan(s, c, plan, now=PLAN_IMPORTED)
         return {"commune": c.id, "hcc": hcc.id, "village": village.id}  # type: ignore[dict-item]
 
@@ -109,6 +110,8 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
     data = json.loads(out)
     assert [r["commune"] for r in data["communes"]] == [B, D, A]
     assert [r["colour"] for r in data["communes"]] == ["red", "yellow", "green"]
+    assert data["activities"] == {"vneid": 12} and data["activities_previous"] == {}
+    assert "  • Kích hoạt định danh điện tử (VNeID): 12 (0)" in lines  # the province's village activities
     colours = {"red": "🔴 Đỏ", "yellow": "🟡 Vàng", "green": "🟢 Xanh"}
     for i, r in enumerate(data["communes"], 1):
         assert vi("{n}. {colour} {commune}: units {units_done}/{units}, village teams {villages_done}/"
@@ -199,7 +202,8 @@ async def test_province_office_is_no_commune_audience_and_speaks_english(
     await tg.say(lead_d, "Ngày mai họp giao ban lúc 8 giờ.")
     await tg.tap(lead_d, "send")
     async with db.session() as s:
-        keys = [o.key for o in (await s.exec(select(Outbox).where(Outbox.key.like("announce:%")))).all()]  # type: ignore[attr-defined]
+        rows = (await s.exec(select(Outbox).where(Outbox.key.like("announce:%")))).all()  # type: ignore[attr-defined]
+        keys = [o.key for o in rows]
         member = (await s.exec(select(Person).where(Person.name == "Hà Thị Mai"))).one()
     assert [k.rsplit(":", 1)[1] for k in keys] == [str(member.id)]  # the village member only
 
