@@ -118,7 +118,8 @@ async def _finish(turn: Turn) -> None:
     # Held announcements wait in the outbox (next_attempt_at), so a restart does not lose or hasten them.
     send_at = turn.now if turn.data["confirm"] == "urgent" else _held_until(turn)
     q = select(Person).join(Unit, Unit.id == Person.unit_id, isouter=True).where(
-        Person.commune_id == lead.commune_id, Person.anonymised_at.is_(None), Person.id != lead.id)  # type: ignore[union-attr]
+        Person.commune_id == lead.commune_id, Person.anonymised_at.is_(None), Person.id != lead.id,  # type: ignore[union-attr]
+        Person.role != "province")  # the province office is no one's audience in a commune
     audience = turn.data["audience"]
     if audience in ("office", "village"):
         q = q.where(Unit.kind == audience)

@@ -9,8 +9,9 @@ from locales.textnorm import fold
 
 __all__ = ["COMMANDS", "Command", "parse_command", "usable"]
 
-ANYONE = ("none", "member", "officer", "lead", "admin")
+ANYONE = ("none", "member", "officer", "lead", "admin", "province")
 REGISTERED = ("member", "officer", "lead", "admin")
+PROVINCE = "province"  # the province office: /tinhtrang over its communes, read-only
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("nhatky", "mylogs", ("nhat ky", "xem nhat ky"), REGISTERED,
             N_("see and correct your entries of this period"), village=True),
     Command("hanbaocao", "due", ("han bao cao",), REGISTERED, N_("what you still have to report, and when")),
-    Command("tinhtrang", "status", ("tinh trang",), ("lead", "admin"),
+    Command("tinhtrang", "status", ("tinh trang",), ("lead", "admin", PROVINCE),
             N_("who has reported and who is missing")),
     Command("chitieu", "indicators", ("chi tieu",), ("lead", "admin"),
             N_("indicators against their targets, worst first")),
@@ -50,7 +51,8 @@ COMMANDS: tuple[Command, ...] = (
             N_("the commune's reporting schedule: deadlines, data periods, reminders on or off")),
     Command("moi", "invite", ("tao ma moi",), ("lead", "admin"), N_("create an invite code for a unit")),
     Command("lienket", "link", ("lien ket",), ANYONE, N_("link your Telegram and Zalo accounts")),
-    Command("dulieucuatoi", "mydata", ("du lieu cua toi",), REGISTERED, N_("see the personal data I store about you")),
+    Command("dulieucuatoi", "mydata", ("du lieu cua toi",), (*REGISTERED, PROVINCE),
+            N_("see the personal data I store about you")),
     Command("ngonngu", "language", ("ngon ngu", "language"), ANYONE, N_("switch between Vietnamese and English")),
     Command("huy", "cancel", ("huy", "huy bo", "thoi", "cancel"), ANYONE, N_("cancel what you are doing")),
     Command("trogiup", "help", ("tro giup", "giup", "help", "huong dan"), ANYONE, N_("what I can do for you")),

@@ -11,6 +11,7 @@ import handlers.announce
 import handlers.ask.chat
 import handlers.assign
 import handlers.join
+import handlers.province
 import handlers.report
 import handlers.report_period
 import handlers.review

@@ -29,6 +29,11 @@ async def help_cmd(turn: Turn, _args: str = "") -> None:
     if role == "none":
         explain_joining(turn)
         return
+    if role == "province":
+        from handlers.province import explain_province
+
+        explain_province(turn)
+        return
     person, kind = turn.person, turn.unit.kind if turn.unit else None
     if person and person.unit_id and (turn.unit is None or turn.unit.id != person.unit_id):
         from storage.models import Unit

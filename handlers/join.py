@@ -16,7 +16,7 @@ from locales.textcut import shorten
 from locales.textnorm import fold, unit_key
 from storage.errors import InputError
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
-from storage.models import ROLES, AuditLog, Identity, Invite, Person, Unit
+from storage.models import ROLES, AuditLog, Identity, Invite, Person, Province, Unit
 from storage.org_import import clean_phone
 from storage.people import listed_candidates, name_key
 
@@ -66,8 +66,10 @@ async def _try_code(turn: Turn, code: str) -> None:
             "used": _("This invite code has already been used. Please ask the lead office for a new one."),
         }[p.reason])
         return
-    unit = await turn.session.get(Unit, invite.unit_id)
-    await engine.start(turn, "join", {"invite": invite.code, "unit_name": unit.name if unit else "",
+    unit = await turn.session.get(Unit, invite.unit_id) if invite.unit_id else None
+    province = await turn.session.get(Province, invite.province_id) if invite.province_id else None
+    where = unit.name if unit else province.name if province else ""
+    await engine.start(turn, "join", {"invite": invite.code, "unit_name": where,
                                       "unit_id": invite.unit_id,
                                       "role": invite.role, "display_name": turn.incoming.display_name,
                                       **_chosen_locale(turn)})
@@ -108,7 +110,8 @@ def _chosen_locale(turn: Turn) -> dict[str, str]:
 
 def _role_label(role: str) -> str:
     return {"member": _("village team member"), "officer": _("unit officer"),
-            "lead": _("lead office"), "admin": _("administrator")}.get(role, role)
+            "lead": _("lead office"), "admin": _("administrator"),
+            "province": _("province office (read-only)")}.get(role, role)
 
 
 def _name_prompt(turn: Turn) -> engine.Prompt:
@@ -223,7 +226,7 @@ async def _finish_join(turn: Turn) -> None:
             person.role = _joined_role(person.role, invite.role, bool(turn.data.get("phone_proven")))
         else:
             person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
-                            role=invite.role)
+                            role=invite.role, province_id=invite.province_id)
             s.add(person)
         person.locale = "en" if (msg.language_code or "").startswith("en") else "vi"
     assert person is not None

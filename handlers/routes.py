@@ -20,6 +20,10 @@ async def route_command(turn: Turn, cmd: Command, args: str) -> None:
     if role not in cmd.roles:
         if role == "none":
             explain_joining(turn)
+        elif role == "province":  # read-only over its communes: say what it can ask instead
+            from handlers.province import explain_province
+
+            explain_province(turn)
         else:
             turn.reply(_("Sorry, that command is not available for your role. Type /trogiup to see yours."))
         return
@@ -43,6 +47,11 @@ async def route_free_message(turn: Turn) -> None:
         from handlers.join import handle_unregistered
 
         await handle_unregistered(turn)
+        return
+    if role == "province":  # no logs, no commune questions: the province office asks by /tinhtrang
+        from handlers.province import explain_province
+
+        explain_province(turn)
         return
     from handlers.activity.flow import handle_free_log
     from handlers.ask.chat import handle_question

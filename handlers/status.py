@@ -7,7 +7,7 @@ from sqlmodel import select
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
-from handlers.periods import period_label, turn_period, turn_stream
+from handlers.periods import period_label, stream_named, turn_period, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
@@ -31,6 +31,11 @@ _STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village t
 
 async def status_cmd(turn: Turn, args: str) -> None:
     assert turn.person is not None
+    if turn.person.role == "province":  # the province office: its communes in the three colours
+        from handlers.province import province_status_cmd
+
+        await province_status_cmd(turn, args)
+        return
     unit_stream = await turn_stream(turn, "unit_monthly")
     if args.strip():
         up = parse_period_ref(args, unit_stream, turn.today, turn.tz)
@@ -44,11 +49,18 @@ async def status_cmd(turn: Turn, args: str) -> None:
 
 
 async def _gather(turn: Turn) -> tuple[dict, dict[str, int], Period]:
+    """The commune's figures: the person's own, or the one a province office drilled into."""
     assert turn.person is not None
-    up = period_by_key(await turn_stream(turn, "unit_monthly"), turn.data["period"], turn.tz)
-    vp = period_by_key(await turn_stream(turn, "village_monthly"), up.key, turn.tz)
-    commune = await turn.session.get(Commune, turn.person.commune_id)
+    cid = turn.data.get("commune_id") or turn.person.commune_id
+    commune = await turn.session.get(Commune, cid)
+    if commune is None or (cid != turn.person.commune_id and (  # only the province office looks elsewhere
+            turn.person.role != "province" or commune.province_id != turn.person.province_id)):
+        cid = turn.person.commune_id
+        commune = await turn.session.get(Commune, cid)
     assert commune is not None
+    up = period_by_key(await stream_named(turn.session, turn.services, cid, "unit_monthly"), turn.data["period"],
+                       turn.tz)
+    vp = period_by_key(await stream_named(turn.session, turn.services, cid, "village_monthly"), up.key, turn.tz)
     data = await status_data(turn.session, commune, up, vp, turn.now)
     previous, _by_unit = await activity_totals(turn.session, commune.id, previous_period(vp))  # type: ignore[arg-type]
     return data, previous, up
@@ -59,6 +71,8 @@ async def _summary_prompt(turn: Turn) -> engine.Prompt:
     loc = current_locale()
     lines = [_("Status for {period} (units due {due}):", period=period_label(up, loc),
                due=up.due_text_en if loc == "en" else up.due_text_vi)]
+    if turn.data.get("commune_id"):  # a province office looking into one commune
+        lines.insert(0, _("Commune {name}", name=data["commune"]))
     for st in data["streams"]:
         lines.append(_("{what}: {done}/{expected} reported — {on_time} on time, {late} late, {returned} returned, "
                        "{missing} not reported", what=_(_STREAMS.get(st["name"], st["name"])),

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Invite, LinkCode, Person, Unit
+from storage.errors import CdsbotError
+from storage.models import Commune, Invite, LinkCode, Person, Province, Unit
 
-__all__ = ["InviteProblem", "check_invite", "create_invite", "create_link_code", "new_code", "normalize_code"]
+__all__ = ["InviteProblem", "check_invite", "create_invite", "create_link_code", "create_province_invite", "new_code",
+           "normalize_code"]
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -37,6 +39,22 @@ async def create_invite(session: AsyncSession, unit: Unit, role: str, uses: int 
     invite = Invite(code=new_code(), commune_id=unit.commune_id, unit_id=unit.id, role=role,  # type: ignore[arg-type]
                     uses_left=uses, expires_at=now + timedelta(days=days), created_by=created_by,
                     created_at=now)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def create_province_invite(session: AsyncSession, province: Province, uses: int = 1, days: int = 7,
+                                 now: datetime | None = None) -> Invite:
+    """A join code for the province office (role ``province``, no unit). The person's commune is a
+    technical anchor (the first commune of the province); their scope is the province."""
+    anchor = (await session.exec(select(Commune).where(Commune.province_id == province.id)
+                                 .order_by(Commune.name))).first()
+    if anchor is None:
+        raise CdsbotError(f"province {province.name!r} has no commune yet (cdsbot province set)")
+    now = now or datetime.now(UTC)
+    invite = Invite(code=new_code(), commune_id=anchor.id, unit_id=None, role="province",  # type: ignore[arg-type]
+                    province_id=province.id, uses_left=uses, expires_at=now + timedelta(days=days), created_at=now)
     session.add(invite)
     await session.flush()
     return invite

@@ -5,7 +5,18 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from storage.models_calendar import HolidayOverride
-from storage.models_org import ROLES, UNIT_KINDS, Commune, Identity, Invite, LinkCode, Person, Unit, utcnow
+from storage.models_org import (
+    ROLES,
+    UNIT_KINDS,
+    Commune,
+    Identity,
+    Invite,
+    LinkCode,
+    Person,
+    Province,
+    Unit,
+    utcnow,
+)
 from storage.models_plan import Indicator, IndicatorPartner, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
 from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
 from storage.models_runtime import (
@@ -23,7 +34,7 @@ __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
     "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorPartner", "IndicatorUnit", "Invite",
     "LinkCode", "Outbox",
-    "Person", "Plan", "PlanSection", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem",
+    "Person", "Plan", "PlanSection", "Province", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem",
     "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]

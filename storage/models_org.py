@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "Unit"]
+__all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "Province", "Unit"]
 
-ROLES = ("member", "officer", "lead", "admin")
+ROLES = ("member", "officer", "lead", "admin")  # the province office (role "province") joins by invite only
 UNIT_KINDS = ("office", "village", "party", "external", "group")
 
 
@@ -26,6 +26,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Province(SQLModel, table=True):
+    """A province: the communes it follows (``Commune.province_id``) and its office (role ``province``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Commune(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -33,6 +42,7 @@ class Commune(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # First local day the commune reports on: no period due before it is owed (default: plan import day).
     reporting_start: date | None = None
+    province_id: int | None = Field(default=None, foreign_key="province.id", index=True)
 
 
 class Unit(SQLModel, table=True):
@@ -66,6 +76,8 @@ class Person(SQLModel, table=True):
     consent_version: str | None = None
     anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # role "province": the province office, read-only over every commune of this province
+    province_id: int | None = Field(default=None, foreign_key="province.id")
 
 
 class Identity(SQLModel, table=True):
@@ -85,8 +97,9 @@ class Identity(SQLModel, table=True):
 class Invite(SQLModel, table=True):
     code: str = Field(primary_key=True)
     commune_id: int = Field(foreign_key="commune.id")
-    unit_id: int = Field(foreign_key="unit.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")  # None: a province office invite
     role: str = "member"
+    province_id: int | None = Field(default=None, foreign_key="province.id")
     uses_left: int = 1
     expires_at: datetime
     created_by: int | None = Field(default=None, foreign_key="person.id")

@@ -45,7 +45,9 @@ class Chat:
     probes: dict[str, Any] = field(default_factory=dict)  # one Probe per question, kept across examples
 
     def uid(self, persona: str) -> str:
-        return f"stranger-{self.strangers}" if persona == "stranger" else PERSONAS[persona]
+        if persona == "stranger":
+            return f"stranger-{self.strangers}"
+        return PERSONAS.get(persona) or f"hostile-{persona}"  # "province": made by _province_office
 
     def msg(self, persona: str, text: str | None = None, **kw: Any) -> Incoming:
         uid = self.uid(persona)
@@ -111,6 +113,24 @@ async def _officer_reports(chat: Chat) -> None:
     await chat.send("officer", "/huy")
     for text in (*OFFICER_REPORT, "1"):
         await chat.send("officer", text)
+
+
+async def _province_office(chat: Chat) -> None:
+    """The demo commune in a province, and a province office person on the web channel."""
+    from storage.models import Commune, Identity
+    from storage.province import set_commune_province
+
+    uid = chat.uid("province")
+    async with chat.db.transaction() as s:
+        if (await s.exec(select(Identity).where(Identity.external_id == uid))).first():
+            return
+        commune = (await s.exec(select(Commune))).one()
+        province = await set_commune_province(s, commune, "Tỉnh Demo")
+        p = Person(commune_id=commune.id, unit_id=None, name="Trần Văn Tỉnh", role="province",  # type: ignore[arg-type]
+                   province_id=province.id, consent_at=NOW)
+        s.add(p)
+        await s.flush()
+        s.add(Identity(person_id=p.id, channel="web", external_id=uid, chat_id=uid))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("announce", "confirm", "lead", ("/thongbao", "1", "Ngày mai họp giao ban lúc 8 giờ."), "choice", "2",
        {END}),
     _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", {END}),
+    _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick")},
+       prep=_province_office),
     # a question's drill-down choices (handlers/ask): a pick answers it, any other text is a new message
     _e("ask", "pick", "lead", ("thời tiết thế nào?",), "choice", "1", _ASKED),
     _e("ask_next", "pick", "lead", ("thời tiết thế nào?", "giá lúa bao nhiêu?"), "choice", "1", _ASKED),

@@ -158,7 +158,7 @@ def test_every_flow_is_registered_before_the_first_update() -> None:
     code = ("from handlers.dispatch import Dispatcher; from handlers.services import Services; "
             "from handlers import engine; Dispatcher(Services(db=None)); print(sorted(engine.registry))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(sorted(["announce", "ask", "ask_next", "assign", "invite", "join", "language", "log", "mylogs", "report",
+    assert out.strip() == str(sorted(["announce", "ask", "ask_next", "assign", "invite", "join", "language", "log", "mylogs", "province_status", "report",
                                       "report_period", "review", "schedule", "status"]))
 
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import admin, ask, commune, core, health, holidays, outbox, plan, reports, streams, web
+from bot.cli import admin, ask, commune, core, health, holidays, outbox, plan, province, reports, streams, web
 from storage.errors import CdsbotError
 
 __all__ = ["main"]
@@ -37,12 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     oi = org.add_parser("import", help="import units and people from .csv/.xlsx")
     oi.add_argument("file")
     oi.add_argument("--commune", required=True)
+    oi.add_argument("--province", help="the province the commune belongs to (as `cdsbot province set`)")
     oi.add_argument("--json", action="store_true")
     oi.set_defaults(fn=core.org_import)
 
     inv = sub.add_parser("invite", help="join codes").add_subparsers(dest="sub", required=True)
     ic = inv.add_parser("create", help="create an invite code for a unit and role")
-    ic.add_argument("--unit", required=True)
+    ic.add_argument("--unit", help="the unit (not for --role province)")
+    ic.add_argument("--province", help="the province, for --role province (the province office)")
     ic.add_argument("--role", required=True)
     ic.add_argument("--commune")
     ic.add_argument("--uses", type=int, default=1)
@@ -56,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     holidays.add_holidays_commands(sub)
     web.add_web_commands(sub)
     commune.add_commune_commands(sub)
+    province.add_province_commands(sub)
     health.add_health_commands(sub)
     outbox.add_outbox_commands(sub)
     ask.add_ask_commands(sub)

@@ -57,6 +57,10 @@ async def org_import(args: argparse.Namespace) -> int:
         async with db.transaction() as s:
             commune = await get_or_create_commune(s, args.commune)
             res = await import_org(s, commune, Path(args.file))
+            if args.province:  # the commune's province (as `cdsbot province set`)
+                from storage.province import set_commune_province
+
+                await set_commune_province(s, commune, args.province)
         for err in res.errors:
             print(f"error: {err}", file=sys.stderr)
         out = {"units_created": res.units_created, "people_created": res.people_created,
@@ -78,8 +82,13 @@ async def invite_create(args: argparse.Namespace) -> int:
     from storage.models import ROLES, Commune, Unit
     from storage.units import get_commune, unit_key_of
 
+    if args.role == "province" or args.province:
+        return await _province_invite(args)
     if args.role not in ROLES:
-        print(f"error: --role must be one of {', '.join(ROLES)}", file=sys.stderr)
+        print(f"error: --role must be one of {', '.join(ROLES)}, province", file=sys.stderr)
+        return 2
+    if not args.unit:
+        print("error: --unit is required (or --role province --province NAME)", file=sys.stderr)
         return 2
 
     async def run(db: Database) -> int:
@@ -107,6 +116,30 @@ async def invite_create(args: argparse.Namespace) -> int:
                          "uses": invite.uses_left, "expires_at": invite.expires_at.isoformat()})
         else:
             print(f"invite code {invite.code} for {units[0].name} ({invite.role}), "
+                  f"{invite.uses_left} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+
+    return await with_db(run)
+
+
+async def _province_invite(args: argparse.Namespace) -> int:
+    """An invite for the province office: read-only over every commune of the province."""
+    from storage.invites import create_province_invite
+    from storage.province import require_province
+
+    if args.role != "province" or not args.province or args.unit:
+        print("error: a province office invite is `--role province --province NAME` (no --unit)", file=sys.stderr)
+        return 2
+
+    async def run(db: Database) -> int:
+        async with db.transaction() as s:
+            province = await require_province(s, args.province)
+            invite = await create_province_invite(s, province, uses=args.uses, days=args.days)
+        if args.json:
+            print_json({"code": invite.code, "province": province.name, "role": invite.role,
+                        "uses": invite.uses_left, "expires_at": invite.expires_at.isoformat()})
+        else:
+            print(f"invite code {invite.code} for the province office of {province.name}, "
                   f"{invite.uses_left} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC")
         return 0
 

@@ -44,6 +44,8 @@ async def _status(args: argparse.Namespace) -> int:
         else:
             up, vp = period_for(unit_stream, now, tz), period_for(village_stream, now, tz)
         async with db.session() as s:
+            if args.province:  # one province, in the national colours (storage.traffic, as in chat)
+                return await _print_province(s, args, up, vp, now, tz)
             if args.commune is None:  # the whole province, one line per commune
                 from storage.status import province_status
 
@@ -70,6 +72,27 @@ async def _status(args: argparse.Namespace) -> int:
         return 0
 
     return await with_db(run)
+
+
+async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz) -> int:  # noqa: ANN001
+    from bot.cli.common import print_json
+    from storage.province import require_province
+    from storage.traffic import province_traffic
+
+    if args.commune:
+        print("error: give --province or --commune, not both", file=sys.stderr)
+        return 2
+    province = await require_province(s, args.province)
+    data = await province_traffic(s, province, up, vp, now, now.astimezone(tz).date())
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['province']} {up.key}:")
+    for r in data["communes"]:
+        print(f"  {r['colour']:6} {r['commune']}: units {r['units']['submitted']}/{r['units']['expected']}, "
+              f"villages {r['villages']['submitted']}/{r['villages']['expected']}, "
+              f"overdue tasks {r['overdue_tasks']}")
+    return 0
 
 
 async def _plan_status(session, commune, period_key: str, now: datetime, tz, configured=None) -> dict:  # noqa: ANN001
@@ -194,6 +217,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     """Register subcommands that live outside the core CLI module."""
     st = sub.add_parser("status", help="who has reported for a period, activity totals")
     st.add_argument("--commune", help="one commune (default: every commune of the province, summarised)")
+    st.add_argument("--province", help="one province: its communes ranked laggards first, in the three colours")
     st.add_argument("--period", help="period key (2026-12) or words ('tháng 12')")
     st.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
     st.add_argument("--json", action="store_true")

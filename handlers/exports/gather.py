@@ -36,6 +36,7 @@ from storage.evidence import evidence_counts
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
+from storage.traffic import latest_items
 
 __all__ = ["gather_export", "resolve_periods"]
 
@@ -74,22 +75,6 @@ def _answer(ind: Indicator | None, it: ReportItem | None) -> tuple[float | None,
     if kind == "choice":
         return None, it.value_bool, None, None
     return _num(it.value_num), it.value_bool, None, None
-
-
-async def _latest_items(session: AsyncSession, commune_id: int, period: cal.Period
-                        ) -> dict[tuple[str, int], tuple[ReportItem, str]]:
-    """Latest reported item per (kind, ref_id) in the unit stream up to ``period``, with its period key."""
-    rows = (await session.exec(
-        select(ReportItem, ReportingPeriod.key).join(Report, Report.id == ReportItem.report_id)
-        .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-        .where(ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
-               ReportingPeriod.end <= period.end)
-        .order_by(ReportingPeriod.start.desc(), Report.submitted_at.desc(),  # type: ignore[attr-defined]
-                  ReportItem.id))).all()
-    out: dict[tuple[str, int], tuple[ReportItem, str]] = {}
-    for item, key in rows:
-        out.setdefault((item.kind, item.ref_id), (item, key))
-    return out
 
 
 async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Period, tz: tzinfo,
@@ -134,7 +119,7 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
 
 async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as_of: date
                  ) -> tuple[list[TaskRow], list[IndicatorRow], dict[int, int]]:
-    latest = await _latest_items(session, commune.id, period)  # type: ignore[arg-type]
+    latest = await latest_items(session, commune.id, period)  # type: ignore[arg-type]
     horizon = cal.next_period(period).last_day
     plans = (await session.exec(select(Plan).where(Plan.commune_id == commune.id)
                                 .order_by(Plan.year, Plan.title))).all()

@@ -1,0 +1,138 @@
+"""The province office in chat: /tinhtrang over the province's communes in the national colours, a
+drill-down into one commune's own /tinhtrang, and a polite word for everything else (read-only)."""
+
+from __future__ import annotations
+
+from handlers import engine
+from handlers.activity.flow import label_of
+from handlers.messages import Choice
+from handlers.periods import period_label, stream_named
+from handlers.turn import Turn
+from locales.i18n import N_, _, current_locale, fmt_number
+from locales.textnorm import fold
+from storage.calendar.calendar import period_by_key, period_for
+from storage.calendar.period_ref import parse_period_ref
+from storage.errors import InputError
+from storage.models import Commune, Province
+from storage.traffic import province_traffic
+from storage.units import commune_key
+
+__all__ = ["explain_province", "province_status_cmd"]
+
+_COLOURS = {"red": ("🔴", N_("Red")), "yellow": ("🟡", N_("Yellow")), "green": ("🟢", N_("Green"))}
+_MAX_CHOICES = 40  # buttons; one further down the list is picked by typing its number or name
+
+
+def explain_province(turn: Turn) -> None:
+    """What the province office can ask here (everything else is refused with this)."""
+    turn.reply(_("You follow the communes of your province, read-only. You can ask:\n"
+                 "/tinhtrang — every commune's reporting in the three colours (Green, Yellow, Red), laggards "
+                 "first, then one commune's details\n"
+                 "/tinhtrang tháng 11 — the same for another month\n"
+                 "/ngonngu — switch language, /trogiup — this help.\n"
+                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices."))
+
+
+async def _streams(turn: Turn) -> tuple:  # the deployment's streams: the province view's one calendar
+    return (await stream_named(turn.session, turn.services, None, "unit_monthly"),
+            await stream_named(turn.session, turn.services, None, "village_monthly"))
+
+
+async def province_status_cmd(turn: Turn, args: str) -> None:
+    assert turn.person is not None
+    if turn.person.province_id is None:
+        turn.reply(_("Your account is not tied to a province yet. Please ask the administrator for a new invite."))
+        return
+    unit_stream, _village = await _streams(turn)
+    if args.strip():
+        up = parse_period_ref(args, unit_stream, turn.today, turn.tz)
+        if up is None:
+            turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
+                         text=args[:40]))
+            return
+    else:
+        up = period_for(unit_stream, turn.now, turn.tz)
+    if not await _communes(turn):
+        turn.reply(_("No commune belongs to this province yet."))
+        return
+    await engine.start(turn, "province_status", {"period": up.key})
+
+
+async def _traffic(turn: Turn) -> dict:
+    assert turn.person is not None and turn.person.province_id is not None
+    province = await turn.session.get(Province, turn.person.province_id)
+    assert province is not None
+    unit_stream, village_stream = await _streams(turn)
+    up = period_by_key(unit_stream, turn.data["period"], turn.tz)
+    vp = period_by_key(village_stream, up.key, turn.tz)
+    data = await province_traffic(turn.session, province, up, vp, turn.now, turn.today)
+    data["_label"] = period_label(up, current_locale())
+    return data
+
+
+def colour_text(colour: str) -> str:
+    icon, name = _COLOURS[colour]
+    return f"{icon} {_(name)}"
+
+
+async def _prompt(turn: Turn) -> engine.Prompt:
+    data = await _traffic(turn)
+    rows = data["communes"]
+    lines = [_("Communes of {province} for {period}, laggards first:", province=data["province"],
+               period=data["_label"])]
+    for i, r in enumerate(rows, 1):
+        lines.append(_("{n}. {colour} {commune}: units {units_done}/{units}, village teams {villages_done}/"
+                       "{villages}, overdue tasks {overdue}", n=i, colour=colour_text(r["colour"]),
+                       commune=r["commune"], units_done=r["units"]["submitted"], units=r["units"]["expected"],
+                       villages_done=r["villages"]["submitted"], villages=r["villages"]["expected"],
+                       overdue=r["overdue_tasks"]))
+    now, before = data["activities"], data["activities_previous"]
+    if now or before:
+        lines.append(_("Village activities in the province (previous period in brackets):"))
+        for code in sorted(set(now) | set(before), key=lambda c: (-now.get(c, 0), c)):
+            lines.append(f"  • {label_of(turn, code)}: {fmt_number(now.get(code, 0))} "
+                         f"({fmt_number(before.get(code, 0))})")
+    lines.append(_("Red: a task past due and not done, or reports missing after the deadline. Yellow: a task "
+                   "due within 7 days and not done, or reports still missing before the deadline. Green: "
+                   "otherwise."))
+    lines.append(_("Pick a commune to see its details."))
+    turn.data["ranked"] = [r["commune_id"] for r in rows]  # "41" picks the 41st commune of the list
+    return engine.Prompt("\n".join(lines), tuple(Choice(r["commune"], f"commune:{r['commune_id']}")
+                                                 for r in rows[:_MAX_CHOICES]))
+
+
+async def _communes(turn: Turn) -> list[Commune]:
+    from storage.province import province_communes
+
+    assert turn.person is not None and turn.person.province_id is not None
+    return await province_communes(turn.session, turn.person.province_id)
+
+
+async def _parse(turn: Turn, answer: engine.Answer) -> str:
+    communes = await _communes(turn)
+    if answer.choice and answer.choice.startswith("commune:") and answer.choice[8:] in {str(c.id) for c in communes}:
+        return answer.choice
+    ranked, text = turn.data.get("ranked") or [], (answer.text or "").strip().rstrip(".)")
+    if text.isdecimal() and len(text) <= 4 and 1 <= int(text) <= len(ranked):  # beyond the buttons
+        return f"commune:{ranked[int(text) - 1]}"
+    typed = commune_key(answer.text or "")  # a name beyond the buttons: "xã Tân Lập", "tan lap"
+    found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
+    if len(found) == 1:
+        return f"commune:{found[0].id}"
+    raise InputError(_("Please pick one of the communes below (type its number or name)."))
+
+
+async def _finish(turn: Turn) -> None:
+    commune = await turn.session.get(Commune, int(turn.data["pick"][8:]))
+    assert commune is not None and turn.person is not None and commune.province_id == turn.person.province_id
+    # the commune's own /tinhtrang (handlers.status), read-only, with the commune swapped
+    await engine.start(turn, "status", {"period": turn.data["period"], "commune_id": commune.id})
+
+
+engine.register(engine.Flow(
+    name="province_status",
+    steps={"pick": engine.Step("pick", _prompt, _parse, None, "pick")},
+    finish=_finish,
+    summary_of=lambda t: _("looking at the province"),
+    meta={"read_only": True},
+))
