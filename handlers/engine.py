@@ -99,7 +99,7 @@ def matching_choices(text: str, choices: list[list[str]]) -> list[list[str]]:
     diacritics and punctuation: "đã gửi" fits every "Đã gửi — <period>"."""
     t = fold(text).rstrip(".)")
     w = _words(t)
-    if len(t) < 2 or not w:
+    if len(w.replace(" ", "")) < 2:  # "<N" is one letter, not a prefix of "None"
         return []
     return [[label, p] for label, p in choices if fold(label).startswith(t) or _words(label).startswith(w)]
 

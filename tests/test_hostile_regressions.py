@@ -40,6 +40,14 @@ def test_choice_numbers_int_cannot_read_are_no_choice() -> None:
     assert resolve_choice("2", CHOICES) == resolve_choice("２", CHOICES) == "en"
 
 
+def test_one_letter_with_punctuation_is_no_label_prefix() -> None:
+    """"<N" at a free-text question picked the "None" button: one letter is not a prefix of a label."""
+    none = [["None", "none"], ["Same as last time", "same"]]
+    for text in ("<N", "N.", "(n)", "s!"):
+        assert resolve_choice(text, none) is None, text
+    assert resolve_choice("no", none) == "none" and resolve_choice("Same", none) == "same"
+
+
 def test_names_are_letters_and_answers_need_words() -> None:
     """join: an invite code, markup or SQL was taken as a name; review/announce/report took invisible text."""
     for bad in ("K7P2QX", "'; DROP TABLE person; --", "<b>An</b>", "An 2", "a\u200b", "😀😀", "x" * 81):
