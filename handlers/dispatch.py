@@ -25,6 +25,7 @@ from handlers.textcheck import is_blank
 from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
 from storage import hot
+from storage.db import is_disconnect
 from storage.models import Identity, Person, Unit
 
 __all__ = ["ButtonAction", "Dispatcher", "render"]
@@ -57,11 +58,19 @@ class Dispatcher:
 
     async def _handle_turn(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         """The replies, and whether they must wait behind an earlier reply to the chat still pending."""
+        reconnected = False
         for _attempt in range(5):
             try:
                 return await self._handle_once(msg, caps)
             except StaleState:
                 continue
+            except Exception as exc:
+                if reconnected or not is_disconnect(exc):
+                    raise
+                # A pooled connection had died (no pre-ping, see storage.db.is_disconnect): the turn's
+                # transaction, update claim included, was rolled back; do it once more on a new one.
+                log.warning("database connection lost during update %s; handling it again", msg.update_id)
+                reconnected = True
         log.warning("giving up on update %s after repeated state conflicts", msg.update_id)
         return [], False
 
@@ -117,8 +126,8 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        async with self.services.db.hot_connection(single=True) as conn:
-            await hot.mark_sent(conn, outbox_ids, self.services.now())
+        now = self.services.now()
+        await self.services.db.hot_write(lambda conn: hot.mark_sent(conn, outbox_ids, now), single=True)
 
 
     async def has_joined(self, msg: Incoming) -> bool:
