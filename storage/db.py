@@ -34,8 +34,8 @@ POOL_RECYCLE_S = 1800
 def is_disconnect(exc: BaseException) -> bool:
     """True when ``exc`` is a lost database connection (server restarted, connection cut).
 
-    Server databases run without the pool's pre-ping (a round trip on every checkout, two per chat
-    update): a connection that died in the pool fails on its first statement instead, SQLAlchemy then
+    Server databases run without the pool's pre-ping (three round trips on every checkout with asyncpg,
+    two checkouts per chat update): a connection that died in the pool fails on its first statement instead, SQLAlchemy then
     invalidates it and every connection of the pool opened before, and the caller redoes its
     transaction once on a fresh connection. Nothing is lost: the failed transaction was rolled back."""
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
