@@ -14,6 +14,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from bot import metrics
+from storage.db import is_disconnect
 from storage.models import Outbox, QuarantinedUpdate
 
 if TYPE_CHECKING:
@@ -120,7 +121,13 @@ async def readiness(db: Database, health: Health, supervisor: Supervisor | None 
     problems: list[str] = []
     report: dict[str, Any] = {"ready": True, "checked_at": now.isoformat(), "problems": problems}
     try:
-        figures = await asyncio.wait_for(_database_figures(db, served or list(health.channels), now), 10)
+        try:
+            figures = await asyncio.wait_for(_database_figures(db, served or list(health.channels), now), 10)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            # a pooled connection had died (no pre-ping): the pool is renewed, ask once more
+            figures = await asyncio.wait_for(_database_figures(db, served or list(health.channels), now), 10)
         report["database"] = {"ok": True}
         report.update(figures)
     except Exception as exc:  # unreachable, timed out, or any driver error

@@ -8,8 +8,8 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
@@ -26,7 +26,8 @@ from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
 from storage import hot
 from storage.blobs import BlobStore
-from storage.models import Identity, Person, Unit
+from storage.db import is_disconnect
+from storage.models import Identity, Person
 
 __all__ = ["ButtonAction", "Dispatcher", "render"]
 
@@ -58,11 +59,19 @@ class Dispatcher:
 
     async def _handle_turn(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         """The replies, and whether they must wait behind an earlier reply to the chat still pending."""
+        reconnected = False
         for _attempt in range(5):
             try:
                 return await self._handle_once(msg, caps)
             except StaleState:
                 continue
+            except Exception as exc:
+                if reconnected or not is_disconnect(exc):
+                    raise
+                # A pooled connection had died (no pre-ping, see storage.db.is_disconnect): the turn's
+                # transaction, update claim included, was rolled back; do it once more on a new one.
+                log.warning("database connection lost during update %s; handling it again", msg.update_id)
+                reconnected = True
         log.warning("giving up on update %s after repeated state conflicts", msg.update_id)
         return [], False
 
@@ -70,11 +79,12 @@ class Dispatcher:
         now = self.services.now()
         async with self.services.db.hot_transaction() as s:
             conn = await s.connection()
-            claimed, row, backlog = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, now)
-            if not claimed:
+            row = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, msg.user_id, now)
+            if row is None:
                 return [], False  # redelivered update: already handled
-            person, unit = await _person_for(s, conn, msg)
-            state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row is None else ChatState(
+            backlog = bool(row.backlog)
+            person, unit = await _person_for(s, conn, msg, row)
+            state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row.id is None else ChatState(
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
             version = state.version
@@ -118,8 +128,8 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        async with self.services.db.hot_connection(single=True) as conn:
-            await hot.mark_sent(conn, outbox_ids, self.services.now())
+        now = self.services.now()
+        await self.services.db.hot_write(lambda conn: hot.mark_sent(conn, outbox_ids, now), single=True)
 
 
     async def has_joined(self, msg: Incoming) -> bool:
@@ -190,30 +200,24 @@ async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing],
     return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
 
 
-# One statement for the person, their identity on this channel and their unit. Only the person is
-# an ORM object (flows read and change it); the identity's and unit's few columns come as plain values
-# (building ORM objects is most of the cost of the query): the unit's go to ``turn.unit`` for the
-# village-log flow, the identity's last-seen time and chat id are updated with a Core statement.
-_PERSON = (select(Person, Identity.id, Identity.last_seen_at, Identity.chat_id,  # type: ignore[call-overload]
-                  Unit.id, Unit.kind, Unit.name)
-           .join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
-           .outerjoin(Unit, Unit.id == Person.unit_id)  # type: ignore[arg-type]
-           .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user_id")))
-
-
-async def _person_for(session, conn: AsyncConnection, msg: Incoming) -> tuple[Person | None, UnitRef | None]:  # noqa: ANN001
-    row = (await session.exec(_PERSON, params={"channel": msg.channel, "user_id": msg.user_id})).first()
-    if row is None:
+async def _person_for(session, conn: AsyncConnection, msg: Incoming, row: Any  # noqa: ANN001
+                      ) -> tuple[Person | None, UnitRef | None]:
+    """The sender from the turn's first row (storage.hot.begin_turn): the person is the only ORM object
+    (flows read and change it), added to the session as loaded; the identity's and unit's few columns are
+    plain values: the unit's go to ``turn.unit``, the identity's last-seen time and chat id are updated
+    with a Core statement only when they changed (hourly last-seen, new chat)."""
+    person = hot.person_from(row)
+    if person is None or person.anonymised_at is not None:
         return None, None
-    person, identity_id, last_seen_at, chat_id, unit_id, unit_kind, unit_name = row
-    if person.anonymised_at is not None:
-        return None, None
+    session.add(person)
     if person.last_channel != msg.channel:
         person.last_channel = msg.channel
+    last_seen_at = row.identity_last_seen_at
     seen = msg.received_at if msg.received_at - last_seen_at > timedelta(hours=1) else None  # not every message
-    if seen is not None or chat_id != msg.chat_id:
-        await hot.touch_identity(conn, identity_id, seen or last_seen_at, msg.chat_id)
-    return person, (UnitRef(unit_id, unit_kind, unit_name) if unit_id is not None else None)
+    if seen is not None or row.identity_chat_id != msg.chat_id:
+        await hot.touch_identity(conn, row.identity_id, seen or last_seen_at, msg.chat_id)
+    unit = UnitRef(row.unit_ref_id, row.unit_kind, row.unit_name) if row.unit_ref_id is not None else None
+    return person, unit
 
 
 def _remember_offer(turn: Turn, parts: list[list[Outgoing]], sent: list[Outgoing]) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,12 +120,17 @@ async def send_replies(db: Database, outs: list[Outgoing], default_chat: str,
                 log.warning("%s failed for good: %s", label, values["error"])
     finally:
         if marks or sent:  # a short write of its own: sent replies are marked even if this task is cancelled
-            async with db.hot_connection() as conn:
+            now = clock()
+
+            async def write(conn: AsyncConnection) -> None:  # idempotent (pending rows only): may be redone
                 if sent:
-                    await hot.mark_sent(conn, sent, clock())
+                    await hot.mark_sent(conn, sent, now)
                 for row_id, row_values in marks:
                     await conn.execute(update(Outbox).where(  # type: ignore[call-overload]
                         Outbox.id == row_id, Outbox.status == "pending").values(**row_values))
+
+            # Only the sent mark (the usual case): one statement, in autocommit on a server database.
+            await db.hot_write(write, single=not marks)
 
 
 async def _try_inline(out: Outgoing, default_chat: str, send: Callable[[str, Outgoing], Awaitable[str]],

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,13 +20,25 @@ from storage.sqlite_inline import inline_creator
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["Database", "alembic_config", "upgrade"]
+__all__ = ["Database", "alembic_config", "is_disconnect", "upgrade"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 10.0
 # Inline connections are cheap to keep and costly to reopen (schema parse, pragmas); a closed
 # AsyncConnection is released by a separate task, so with many chats more than a handful are out at once.
 HOT_POOL = 20
+# A server connection is replaced after this many seconds (before a server or proxy idle timeout cuts it).
+POOL_RECYCLE_S = 1800
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """True when ``exc`` is a lost database connection (server restarted, connection cut).
+
+    Server databases run without the pool's pre-ping (three round trips on every checkout with asyncpg,
+    two checkouts per chat update): a connection that died in the pool fails on its first statement instead, SQLAlchemy then
+    invalidates it and every connection of the pool opened before, and the caller redoes its
+    transaction once on a fresh connection. Nothing is lost: the failed transaction was rolled back."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -54,7 +67,8 @@ class Database:
         if not self.is_sqlite:
             engine_kwargs.setdefault("pool_size", 10)
             engine_kwargs.setdefault("max_overflow", 10)
-            engine_kwargs.setdefault("pool_pre_ping", True)
+            engine_kwargs.setdefault("pool_pre_ping", False)  # see is_disconnect: callers redo a transaction
+            engine_kwargs.setdefault("pool_recycle", POOL_RECYCLE_S)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -115,6 +129,18 @@ class Database:
             await conn.commit()
         finally:
             await conn.close()
+
+    async def hot_write(self, write: Callable[[AsyncConnection], Awaitable[None]], single: bool = False) -> None:
+        """Run ``write`` in ``hot_connection(single)``; redone once on a lost connection (``write`` must be
+        idempotent: e.g. an UPDATE … WHERE status = 'pending')."""
+        for attempt in (1, 2):
+            try:
+                async with self.hot_connection(single) as conn:
+                    await write(conn)
+                return
+            except Exception as exc:
+                if attempt == 2 or not is_disconnect(exc):
+                    raise
 
     async def upgrade(self, revision: str = "head") -> None:
         """Alembic upgrade; when the database is already at the head, without importing Alembic (it costs

@@ -236,9 +236,27 @@ def _only_filler(c: list[Token], n: _Num) -> bool:
     return all(n.first <= k <= n.last + n.unit_len or _FILLER.match(t) for k, t in enumerate(c))
 
 
+_LAST: list[object] = [None, None, None, None]  # text, catalog, today, result of the last call
+
+
 def parse_activity(text: str, catalog: Sequence[ActivityType], today: date) -> ParsedLog:
     """Extract counts per activity code and the log date from one free-text message. Never raises
-    on any string; a message without a recognisable activity gives empty ``counts``."""
+    on any string; a message without a recognisable activity gives empty ``counts``.
+
+    A free text is read twice in one turn (the question detector, then the log flow): the last result
+    is kept and handed out again as a copy (callers may change theirs)."""
+    last = _LAST
+    if last[0] == text and last[1] is catalog and last[2] == today:
+        r = last[3]
+        assert isinstance(r, ParsedLog)
+        return ParsedLog(dict(r.counts), r.on_date, r.note, list(r.unknown), list(r.uncounted), list(r.refused))
+    result = _parse(text, catalog, today)
+    last[:] = [text, catalog, today, result]
+    return ParsedLog(dict(result.counts), result.on_date, result.note, list(result.unknown),
+                     list(result.uncounted), list(result.refused))
+
+
+def _parse(text: str, catalog: Sequence[ActivityType], today: date) -> ParsedLog:
     clean = clean_text(text)
     note = "\n".join(" ".join(line.split()) for line in clean.splitlines() if line.strip())[:_NOTE_MAX]
     toks = tokenize(clean)
