@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.exports.data import ExportData, IndicatorRow
 from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
+from handlers.periods import unreadable_period
 from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_number
@@ -32,8 +33,7 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
     try:
         return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured)
     except ValueError:
-        turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
-                     text=args[:40]))
+        turn.reply(unreadable_period(args))
         return None
 
 

@@ -9,8 +9,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
+from locales.i18n import _
 from storage.calendar.calendar import Period, period_for
 from storage.calendar.commune_streams import base_streams, commune_streams
+from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.models import ReportingPeriod
 from storage.sqlutil import insert_ignore
@@ -18,7 +20,24 @@ from storage.sqlutil import insert_ignore
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "period_label", "period_row", "stream_named", "streams", "turn_period", "turn_stream"]
+__all__ = ["current_period", "period_arg", "period_label", "period_row", "stream_named", "streams", "turn_period",
+           "turn_stream", "unreadable_period"]
+
+
+def unreadable_period(text: str) -> str:
+    """The reply to a typed period that cannot be read: one wording for every command and question."""
+    return _("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".", text=text[:40])
+
+
+def period_arg(turn: Turn, stream: Stream, args: str, default: Period) -> Period | None:
+    """The period typed after a command ("/tinhtrang tháng 10"), ``default`` when nothing was typed;
+    None, after telling the person politely, when it cannot be read."""
+    if not args.strip():
+        return default
+    period = parse_period_ref(args, stream, turn.today, turn.tz)
+    if period is None:
+        turn.reply(unreadable_period(args))
+    return period
 
 
 def streams(services: Services) -> list[Stream]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.messages import Choice
-from handlers.periods import period_label, stream_named
+from handlers.periods import period_arg, period_label, stream_named
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_number
 from locales.textnorm import fold
 from storage.calendar.calendar import period_by_key, period_for
-from storage.calendar.period_ref import parse_period_ref
 from storage.errors import InputError
 from storage.models import Commune, Province
 from storage.traffic import province_traffic
@@ -44,14 +43,9 @@ async def province_status_cmd(turn: Turn, args: str) -> None:
         turn.reply(_("Your account is not tied to a province yet. Please ask the administrator for a new invite."))
         return
     unit_stream, _village = await _streams(turn)
-    if args.strip():
-        up = parse_period_ref(args, unit_stream, turn.today, turn.tz)
-        if up is None:
-            turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
-                         text=args[:40]))
-            return
-    else:
-        up = period_for(unit_stream, turn.now, turn.tz)
+    up = period_arg(turn, unit_stream, args, period_for(unit_stream, turn.now, turn.tz))
+    if up is None:
+        return
     if not await _communes(turn):
         turn.reply(_("No commune belongs to this province yet."))
         return

@@ -7,7 +7,7 @@ from sqlmodel import select
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
-from handlers.periods import period_label, stream_named, turn_period, turn_stream
+from handlers.periods import period_arg, period_label, stream_named, turn_period, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
@@ -19,7 +19,6 @@ from storage.calendar.calendar import (
     period_for,
     previous_period,
 )
-from storage.calendar.period_ref import parse_period_ref
 from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
@@ -36,15 +35,9 @@ async def status_cmd(turn: Turn, args: str) -> None:
 
         await province_status_cmd(turn, args)
         return
-    unit_stream = await turn_stream(turn, "unit_monthly")
-    if args.strip():
-        up = parse_period_ref(args, unit_stream, turn.today, turn.tz)
-        if up is None:
-            turn.reply(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
-                         text=args[:40]))
-            return
-    else:
-        up = await turn_period(turn, "unit_monthly")
+    up = period_arg(turn, await turn_stream(turn, "unit_monthly"), args, await turn_period(turn, "unit_monthly"))
+    if up is None:
+        return
     await engine.start(turn, "status", {"period": up.key})
 
 

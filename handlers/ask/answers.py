@@ -17,6 +17,7 @@ from handlers.ask.base import (
     village_period,
 )
 from handlers.ask.intents import Understood
+from handlers.periods import unreadable_period
 from handlers.turn import Turn
 from locales.i18n import _, fmt_number
 from locales.textcut import shorten
@@ -253,5 +254,4 @@ async def answer(turn: Turn, u: Understood) -> Answer:
             return await fn(turn, u)
         return await views.answer_view(turn, u)
     except PeriodError as exc:
-        return Answer(_("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
-                        text=str(exc)[:40]))
+        return Answer(unreadable_period(str(exc)))
