@@ -116,7 +116,7 @@ async def _database_figures(db: Database, channels: list[str], now: datetime) ->
 async def readiness(db: Database, health: Health, supervisor: Supervisor | None = None,
                     served: list[str] | None = None) -> dict[str, Any]:
     """The /readyz answer: ``ready`` is False when the database does not answer, a polling channel has
-    not polled successfully for POLL_STALE, a webhook channel's webhook is not registered yet, or the oldest due outbox row waits longer than OUTBOX_STALE."""
+    not polled successfully for POLL_STALE, a channel is not connected yet (a webhook channel: its webhook not registered), or the oldest due outbox row waits longer than OUTBOX_STALE."""
     now = health.clock()
     problems: list[str] = []
     report: dict[str, Any] = {"ready": True, "checked_at": now.isoformat(), "problems": problems}
@@ -142,7 +142,8 @@ async def readiness(db: Database, health: Health, supervisor: Supervisor | None 
                           "last_error": ch.last_error, "last_error_at": _iso(ch.last_error_at)}
         channels[name]["registered"] = ch.registered
         if not ch.registered:
-            problems.append(f"{name}: webhook not registered yet")
+            problems.append(f"{name}: webhook not registered yet" if ch.mode == "webhook"
+                            else f"{name}: not connected yet")
         if ch.mode == "polling" and now - since > POLL_STALE:
             problems.append(f"{name}: no successful poll for {int(silent)} s")
     report["channels"] = channels

@@ -40,7 +40,7 @@ from handlers.dispatch import Dispatcher
 from handlers.messages import MediaIn, Outgoing
 from locales.i18n import _, use_locale
 from storage.blobs import BlobStore
-from storage.errors import ChannelError
+from storage.errors import ChannelError, ConfigError
 
 __all__ = ["TelegramChannel"]
 
@@ -78,7 +78,8 @@ class TelegramChannel:
             builder = builder.rate_limiter(PacedRateLimiter())
         builder = builder.updater(None)  # we poll ourselves: acknowledge only what was processed
         # aiohttp instead of httpx under PTB: far less CPU per request with many chats at once
-        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+        builder = builder.request(self._requests[0]).get_updates_request(self._requests[1])
         self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
@@ -86,6 +87,8 @@ class TelegramChannel:
         self.send_timeout: float | None = None  # seconds to wait for a send's answer (None: the transport's 5 s)
         self.processed = 0  # updates fully handled (replies sent and marked); tests wait on it
         self._poller: asyncio.Task[None] | None = None
+        self._initialized = False  # getMe answered once (sends before that are retried by the outbox)
+        self._connector: asyncio.Task[None] | None = None  # connecting later: Telegram was down at start
         self._offset = 0
         # Webhook updates are answered 200 before handling: they are stored first (polling needs
         # no inbox: the offset is only moved past what was handled).
@@ -95,12 +98,28 @@ class TelegramChannel:
         web_app.router.add_post(path, self._webhook)
 
     async def start(self) -> None:
+        """Connect (getMe, commands, webhook or poller). Telegram unreachable or answering garbage: the bot
+        starts anyway, /readyz says so, and a supervised task connects later. A refused token is fatal."""
+        self.health.register(self.name, "webhook" if self.webhook_url else "polling")
+        try:
+            await self._connect()
+        except InvalidToken:  # its message holds the token itself: never logged
+            raise ConfigError("Telegram refused the bot token (401/404 on getMe); check the token setting") from None
+        except Exception as exc:  # noqa: BLE001  down, 5xx, timeout, an unreadable answer: try again later
+            log.warning("Telegram not reachable at start (%s: %s); connecting later", type(exc).__name__, exc)
+            self.health.unregistered(self.name)  # /readyz: not connected until Telegram answers
+            self.health.failed(self.name, f"start: {type(exc).__name__}")
+            self._connector = self.supervisor.spawn_once("telegram-connect", self._connect, failed_once=True)
+
+    async def _connect(self) -> None:
+        """Every step may be repeated after a failure: initialize and start are skipped once done."""
         await self.app.initialize()
+        self._initialized = True
         self.username = self.app.bot.username
         self.dispatcher.services.bot_usernames["telegram"] = self.username or ""
-        await self.app.start()
+        if not self.app.running:
+            await self.app.start()
         await self._register_commands()
-        self.health.register(self.name, "webhook" if self.webhook_url else "polling")
         if self.webhook_url:
             await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
                                            allowed_updates=ALLOWED_UPDATES)
@@ -109,6 +128,8 @@ class TelegramChannel:
         else:
             await self.app.bot.delete_webhook()
             self._poller = self.supervisor.spawn("telegram-poll", self._poll)
+        self.health.registered(self.name)
+        self.health.ok(self.name)
 
     async def _poll(self) -> None:
         """Long-poll getUpdates; a batch is acknowledged (next offset) only after it was processed,
@@ -191,6 +212,9 @@ class TelegramChannel:
             await self.app.process_update(u)
 
     async def stop(self) -> None:
+        if self._connector is not None:
+            await self.supervisor.cancel("telegram-connect")
+            self._connector = None
         if self.inbox is not None:
             await self.inbox.stop()
         if self._poller is not None:
@@ -202,7 +226,9 @@ class TelegramChannel:
                         "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1})
         if self.app.running:
             await self.app.stop()
-        await self.app.shutdown()
+        await self.app.shutdown()  # a no-op when it never initialized: close the HTTP sessions ourselves
+        for request in self._requests:
+            await request.shutdown()
 
     async def _register_commands(self) -> None:
         for lang in ("vi", "en"):
@@ -309,6 +335,8 @@ class TelegramChannel:
 
         ``bulk`` sends (the outbox worker's) are paced below replies; see bot/ratelimit.py."""
         bot = self.app.bot
+        if not self._initialized:  # Telegram was down at start and is not connected yet: the outbox retries
+            raise ChannelError("telegram: not connected to Telegram yet", retryable=True)
         try:
             markup = keyboard(out)
         except Exception as exc:  # nothing was sent: a message we cannot build is refused for good
