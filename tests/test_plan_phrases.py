@@ -137,6 +137,14 @@ DUE_CASES: list[tuple[str, int, Due]] = [
     ("Đột xuất", Y, external("Đột xuất")),
     ("Sớm nhất có thể", Y, external("Sớm nhất có thể")),
     ("Trước ngày 31/2/2026", Y, external("Trước ngày 31/2/2026")),
+    # "trước" a month, quarter or year, read literally like "trước ngày N": by the day before it begins
+    ("Trước Quý III năm 2026", Y, Due(text="Trước Quý III năm 2026", date=date(2026, 6, 30), kind="dated")),
+    ("Trước quý 3/2026", Y, Due(text="Trước quý 3/2026", date=date(2026, 6, 30), kind="dated")),
+    ("trước quý I/2027", Y, Due(text="trước quý I/2027", date=date(2026, 12, 31), kind="dated")),
+    ("Trước tháng 6/2026", Y, Due(text="Trước tháng 6/2026", date=date(2026, 5, 31), kind="dated")),
+    ("Trước năm 2027", Y, Due(text="Trước năm 2027", date=date(2026, 12, 31), kind="dated")),
+    ("Trước hết quý II", Y, Due(text="Trước hết quý II", date=date(2026, 6, 30), kind="dated")),
+    ("Chậm nhất Quý III/2026", Y, Due(text="Chậm nhất Quý III/2026", date=date(2026, 9, 30), kind="dated")),
 ]
 
 

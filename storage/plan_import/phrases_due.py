@@ -35,6 +35,9 @@ _DATE_WORDS = re.compile(r"\bngay\s*(\d{1,2})\s*thang\s*(\d{1,2})(?:\s*nam\s*((?
 _DATE_NO_YEAR = re.compile(r"(?:\bngay|\btruoc|\bden|^)\s*(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _MONTH_YEAR = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
 _BEFORE_DAY = re.compile(r"\btruoc\s*(?:ngay\s*)?\d{1,2}\s*(?:[/.-]|thang\b)")
+# "trước tháng 6", "trước Quý III", "trước năm 2027" (not "trước hết quý II", "trước ngày …"): read literally,
+# like "trước ngày N", as the day before the named month, quarter or year begins
+_BEFORE_PERIOD = re.compile(r"\btruoc\s*(?:thang|quy|nam)\b")
 _HALF = re.compile(rf"\b6\s*thang\s*(dau|cuoi)\s*nam{_TAIL_YEAR}")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|den)\s*((?:19|20)\d\d)(?!\d)")
 _EVERY = (
@@ -104,53 +107,56 @@ def _parse(text: str, key: str, year: int) -> Due:
 
     dated = _parse_dated(key, year)
     if dated is not None:
-        start, end = dated
+        start, end, first = dated
+        if first is not None and _BEFORE_PERIOD.search(key):  # "trước Quý III": by the end of Quý II
+            return Due(text=text, date=last_allowed_day(first, True), kind="dated")
         before = start is None and bool(_BEFORE_DAY.search(key))  # "trước ngày 30/4": by the end of 29/4
         return Due(text=text, date=last_allowed_day(end, before), kind="dated", start=start)
     return Due(text=text, kind="external", understood=False)
 
 
-def _parse_dated(key: str, year: int) -> tuple[date | None, date] | None:
-    """(start, end) for a phrase naming a day, month, quarter, half or year; None if it names none."""
+def _parse_dated(key: str, year: int) -> tuple[date | None, date, date | None] | None:
+    """(start, end, first) for a phrase naming a day, month, quarter, half or year (``first``: the first
+    day of a single named month, quarter or year); None if it names none."""
     dates = [date(int(y), int(mo), int(d)) for d, mo, y in _DATE.findall(key)]
     for d, mo, y in _DATE_WORDS.findall(key):
         dates.append(date(int(y) if y else year, int(mo), int(d)))
     if dates:
-        return (dates[0] if len(dates) > 1 else None), dates[-1]
+        return (dates[0] if len(dates) > 1 else None), dates[-1], None
     m = _DATE_NO_YEAR.search(key)
     if m:
-        return None, date(year, int(m.group(2)), int(m.group(1)))
+        return None, date(year, int(m.group(2)), int(m.group(1))), None
 
     m = _MONTH_RANGE.search(key)
     if m:
         y = int(m.group(3)) if m.group(3) else _year_after(key, m.end(), year)
         first, last = sorted((int(m.group(1)), int(m.group(2))))
-        return date(y, first, 1), _month_end(y, last)
+        return date(y, first, 1), _month_end(y, last), None
     m = _MONTH.search(key)
     if m:
         y = int(m.group(2)) if m.group(2) else _year_after(key, m.end(), year)
-        return None, _month_end(y, int(m.group(1)))
+        return None, _month_end(y, int(m.group(1))), date(y, int(m.group(1)), 1)
 
     m = _QUARTER.search(key)
     if m:
         y = int(m.group(2)) if m.group(2) else _year_after(key, m.end(), year)
-        return None, _quarter_end(y, _QUARTERS[m.group(1)])
+        return None, _quarter_end(y, _QUARTERS[m.group(1)]), _quarter_start(y, _QUARTERS[m.group(1)])
     m = _HALF.search(key)
     if m:
         y = int(m.group(2)) if m.group(2) else _year_after(key, m.end(), year)
         if m.group(1) == "dau":
-            return date(y, 1, 1), date(y, 6, 30)
-        return date(y, 7, 1), date(y, 12, 31)
+            return date(y, 1, 1), date(y, 6, 30), None
+        return date(y, 7, 1), date(y, 12, 31), None
 
     m = _MONTH_YEAR.search(key)
     if m:
-        return None, _month_end(int(m.group(2)), int(m.group(1)))
+        return None, _month_end(int(m.group(2)), int(m.group(1))), date(int(m.group(2)), int(m.group(1)), 1)
     m = _YEAR_SPAN.search(key)
     if m:
-        return date(int(m.group(1)), 1, 1), date(int(m.group(2)), 12, 31)
+        return date(int(m.group(1)), 1, 1), date(int(m.group(2)), 12, 31), None
     m = _YEAR.search(key)
     if m:
-        return None, date(int(m.group(1)), 12, 31)
+        return None, date(int(m.group(1)), 12, 31), date(int(m.group(1)), 1, 1)
     return None
 
 
