@@ -243,6 +243,15 @@ def test_seed_004_thien_tan_prose() -> None:
     r35 = indicator(plan, "N3.KQ5")  # a result bullet wrapped onto the next paragraph
     assert r35.name.endswith("phù hợp với yêu cầu nhiệm vụ.")
     assert indicator(plan, "N10.KQ1").owner_units == ["Công an xã"]
+    # results read like prose targets: their due phrase, a short counted unit
+    assert r.due is not None and (r.due.text, r.due.date) == ("trong năm 2026", date(2026, 12, 31))
+    r41 = indicator(plan, "N4.KQ1")  # "… trong quý II/2026"
+    assert r41.due is not None and r41.due.date == date(2026, 6, 30) and r41.target.value == Decimal("100")
+    assert indicator(plan, "N4.KQ2").due is None  # no due phrase: the plan's year
+    r71, r72 = indicator(plan, "N7.KQ1"), indicator(plan, "N7.KQ2")
+    assert (r71.target.op, r71.target.value, r71.unit) == (">=", Decimal("1"), "mô hình")
+    assert (r72.target.op, r72.target.value, r72.unit) == ("=", Decimal("5"), "sáng kiến")
+    assert indicator(plan, "N9.KQ1").target.op == "text"  # nothing measurable: a qualitative result
 
 
 def test_year_argument_wins() -> None:

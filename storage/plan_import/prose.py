@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from locales.textnorm import strip_diacritics
 from storage.plan_import.model import Due, ParsedIndicator, ParsedTask
 from storage.plan_import.phrases import parse_due, parse_target, split_units, unit_key
+from storage.plan_import.prose_targets import sentence_due, sentence_target
 from storage.plan_import.readers import clean_text
 
 __all__ = ["ProseResult", "parse_prose"]
@@ -181,10 +182,12 @@ def parse_prose(lines: list[str], year: int) -> ProseResult:
             ))
         for k, parts in enumerate(group.results, 1):
             text = " ".join(parts).strip()
-            target = parse_target(text.rstrip(".;"))
+            # read like a prose target ("… trong quý II/2026", "Hình thành 01 mô hình …"); a result with
+            # nothing measurable stays, as a qualitative result reported by its status
+            target = sentence_target(text.rstrip(".;")) or parse_target(text.rstrip(".;"))
             result.indicators.append(ParsedIndicator(
                 code=f"{prefix}.KQ{k}", section=group.name, name=text,
-                unit=target.unit, target=target,
+                unit=target.unit, target=target, due=sentence_due(text, year),
                 owner_units=list(group_leads) if len(group_leads) == 1 else [],  # several: nobody's own
             ))
     return result

@@ -11,7 +11,7 @@ from storage.plan_import.model import Due, ParsedIndicator, Target
 from storage.plan_import.phrases import parse_due, parse_target, split_units
 from storage.plan_import.readers import clean_text
 
-__all__ = ["ProseTargets", "parse_prose_targets"]
+__all__ = ["ProseTargets", "parse_prose_targets", "sentence_due", "sentence_target"]
 
 _BULLET = re.compile(r"^\s*(?:[-–—+•·▪●◦*]|\d{1,2}[.)](?!\d)|[a-zđ][)])\s+")
 # A numbered heading: "I.", "II -", "1.", "1.2.", "a)", "Phần I"; its text decides what follows.
@@ -26,6 +26,9 @@ _NOT_TARGET_HEAD = re.compile(r"^(?:tinh hinh|ket qua|danh gia)\b")
 # Where a target is due: "đến năm 2025", "đến hết năm 2026", "năm 2030", "giai đoạn 2026 - 2030".
 _DUE = re.compile(r"(?:(?:den|toi|trong)\s+(?:het\s+)?(?:cuoi\s+)?)?(?:nam|giai doan)\s+"
                   r"((?:19|20)\d\d)(?:\s*-\s*((?:19|20)\d\d))?")
+# Within a quarter or month: "trong quý II/2026", "trước tháng 6/2026", "đến hết quý III năm 2026".
+_DUE_WITHIN = re.compile(r"(?:den|toi|trong|truoc)\s+(?:het\s+)?(?:quy|thang)\s+[ivx\d]{1,4}"
+                         r"(?:\s*(?:/|-|nam)\s*(?:19|20)\d\d)?")
 # A count written without a lead-in word ("Xây dựng 03 mô hình …"): a number followed by a noun.
 _COUNT = re.compile(r"(?<![\w/.,-])(\d{1,6})(?![\d/.,-]\d)\s+([^\W\d_][^\W\d_]*)")
 _DOC_NUMBER = re.compile(r"\b(?:so|nghi quyet|quyet dinh|ke hoach|chi thi|thong tu|nghi dinh|ban chi dao|nhom|top|"
@@ -73,10 +76,17 @@ def _key(text: str) -> str:
     return key if len(key) == len(text) else text.lower()
 
 
-def _due(text: str, year: int) -> Due | None:
-    """The last due phrase of ``text`` ("đến hết năm 2026": 31/12/2026), or None."""
+def sentence_due(text: str, year: int) -> Due | None:
+    """The last due phrase of ``text`` ("đến hết năm 2026": 31/12/2026; "trong quý II/2026": 30/6/2026,
+    read by ``parse_due`` like a deadline cell), or None."""
     found = list(_DUE.finditer(_key(text)))
     if not found:
+        within = list(_DUE_WITHIN.finditer(_key(text)))
+        if within:
+            m = within[-1]
+            due = parse_due(text[m.start():m.end()], year)
+            if due.kind == "dated" and due.date is not None:
+                return Due(text=text[m.start():m.end()].strip(), date=due.date, kind="dated")
         return None
     m = found[-1]
     end_year = int(m.group(2) or m.group(1))
@@ -85,9 +95,10 @@ def _due(text: str, year: int) -> Due | None:
 
 def _without_due(text: str) -> str:
     """The sentence with its due phrases blanked, so "2025" is never read as the target."""
-    out = text
-    for m in reversed(list(_DUE.finditer(_key(text)))):
-        out = out[:m.start()] + " " + out[m.end():]
+    out, key = text, _key(text)
+    spans = sorted([m.span() for m in _DUE.finditer(key)] + [m.span() for m in _DUE_WITHIN.finditer(key)])
+    for start, end in reversed(spans):
+        out = out[:start] + " " + out[end:]
     return out
 
 
@@ -104,7 +115,7 @@ def _count(text: str) -> Target | None:
     return None
 
 
-def _target(sentence: str) -> Target | None:
+def sentence_target(sentence: str) -> Target | None:
     """The measurable target a sentence states ("80% …", "Trên 90% …", "03 mô hình …", "Đạt chuẩn …",
     "…: Đạt"), or None."""
     bare = " ".join(_without_due(sentence).split()).strip(" .;:,")
@@ -170,25 +181,25 @@ def parse_prose_targets(lines: list[str], year: int, prefix: str = "MT") -> Pros
         if head is not None:
             kind, title = head
             if kind == "target" or (kind == "sub" and inside):
-                section, heading_due = title, _due(title, year) or (heading_due if kind == "sub" else None)
+                section, heading_due = title, sentence_due(title, year) or (heading_due if kind == "sub" else None)
             inside = kind == "target" or (kind == "sub" and inside)
             continue
         if not inside:
             continue
         label = _LABEL.match(text)
         body = text[label.end():].strip() if label else text[bullet.end():].strip() if bullet else text
-        para_due = _due(body, year) or heading_due
+        para_due = sentence_due(body, year) or heading_due
         body, leads, partners = _owners(body)
         for sentence in _sentences(body):
             if not re.search(r"[^\W\d_]{2}", sentence):
                 continue  # a stray label or number, not a sentence
-            target = _target(sentence)
+            target = sentence_target(sentence)
             if target is None:
                 if len(sentence) > 3:
                     out.skipped.append(sentence[:_MAX_SKIPPED_SHOWN])
                 continue
             n += 1
-            due = _due(sentence, year) or para_due
+            due = sentence_due(sentence, year) or para_due
             name = sentence.rstrip(" .;")
             if section and section not in out.sections:
                 out.sections.append(section)
