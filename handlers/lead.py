@@ -9,7 +9,7 @@ from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import unreadable_period
 from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
-from locales.i18n import N_, _, fmt_number
+from locales.i18n import N_, _, fmt_date, fmt_number
 from locales.textcut import shorten
 from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
@@ -70,8 +70,9 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                period=data.period_label, off=counts["off_track"], risk=counts["at_risk"],
                none=counts["no_data"], ok=counts["on_track"])]
     for r in rows[:SCREEN]:
+        due = _(", due {date}", date=fmt_date(r.due_date)) if r.due_date else ""
         lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
-                     f"{_value(r)} / {r.target_short or '—'} ({_(_STATUS[r.status])})")
+                     f"{_value(r)} / {r.target_short or '—'}{due} ({_(_STATUS[r.status])})")
         if r.owner_units or r.partner_units:
             lines.append("   " + _units_line(r))
     if len(rows) > SCREEN:

@@ -113,10 +113,11 @@ async def test_prose_plan_reported_and_read(monkeypatch: pytest.MonkeyPatch, cap
     # The lead reads /chitieu: short targets, who reports and who works with them.
     sent = await tg.say(LEAD, "/chitieu")
     text = sent[0].text
-    assert "MT1. Phấn đấu đến hết năm 2026, 80% người dân" in text and "62% / 80%" in text
+    assert "MT1. Phấn đấu đến hết năm 2026, 80% người dân" in text
+    assert "62% / 80%" + vi(", due {date}", date="31/12/2026") + " (" in text  # its due date shown
     assert vi("Reports: {owners} · with: {partners}", owners="Công an xã",
               partners="Phòng Kinh tế, Phòng Văn hóa - Xã hội") in text
-    assert "> 90%" in text and "≥ 5 sáng kiến (" in text
+    assert "> 90%" in text and "≥ 5 sáng kiến" + vi(", due {date}", date="31/12/2030") + " (" in text
     assert vi("Reports: {owners}", owners="Phòng Kinh tế") in [line.strip() for line in text.splitlines()]
 
     # The CLI shows the same item with its partners and due date.

@@ -107,6 +107,7 @@ class IndicatorRow:
     latest_status: str | None = None
     latest_text: str | None = None
     partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp": never asked
+    due_date: date | None = None  # "đến năm 2030", "trong quý II/2026"; None: by the end of the plan's year
 
     @property
     def target_short(self) -> str:

@@ -150,7 +150,8 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit[1] if hit else None, verdict,
-                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"]))
+                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
+                due_date=ind.due_date))
     return tasks, indicators, years
 
 
