@@ -76,7 +76,8 @@ async def province_overview(session: AsyncSession, services: Services, province:
     return {
         "province": {"id": province.id, "name": province.name},
         "months": [{"key": up.key, "label": up.label_vi, "start": up.start.isoformat(), "end": up.end.isoformat(),
-                    "due": up.due.isoformat(), "open": up.start <= now <= up.due} for up, _vp in periods],
+                    "due": up.due.isoformat(), "open": i == len(periods)}  # the newest: the one open now
+                   for i, (up, _vp) in enumerate(periods, 1)],
         "colours": [{"colour": c, "label": _(_LABELS[c])} for c in COLOURS],
         "rule": _(_RULE),
         "grid": [{"commune_id": cid, "commune": names[cid], "cells": cells[cid]} for cid in names],
