@@ -71,7 +71,7 @@ function axis(box, w, h, pad, max) {
 }
 
 function activityChart(data) {
-  const w = 640, h = 260, pad = {l: 40, r: 10, t: 28, b: 28};
+  const w = 480, h = 280, pad = {l: 40, r: 10, t: 28, b: 28};
   const months = data.by_month;
   const max = Math.max(4, ...months.map((m) => Math.max(m.activity_total, m.previous_total)));
   const box = svg("svg", {viewBox: `0 0 ${w} ${h}`, role: "img", id: "svg-activities",
@@ -84,7 +84,7 @@ function activityChart(data) {
     for (const [j, v, fill, name] of [[-1, m.previous_total, "#adb5bd", "kỳ trước"], [0, m.activity_total, "#0068ff", "kỳ này"]]) {
       const bh = (h - pad.t - pad.b) * v / max;
       const bar = svg("rect", {x: x0 + j * bw, y: h - pad.b - bh, width: bw - 2, height: bh, fill,
-        class: "bar", "data-month": m.month, "data-series": name});
+        class: "abar", "data-month": m.month, "data-series": name});
       bar.append(svg("title", {}, `${m.label}, ${name}: ${nf.format(v)}`));
       box.append(bar);
       box.append(svg("text", {x: x0 + j * bw + (bw - 2) / 2, y: h - pad.b - bh - 3, "text-anchor": "middle"}, nf.format(v)));
@@ -92,7 +92,7 @@ function activityChart(data) {
     box.append(svg("text", {x: x0, y: h - 8, "text-anchor": "middle"}, short(m.month)));
   });
   const legend = svg("g", {});
-  [["#0068ff", "Kỳ này"], ["#adb5bd", "Kỳ trước"]].forEach(([fill, name], i) => {
+  [["#adb5bd", "Kỳ trước"], ["#0068ff", "Kỳ này"]].forEach(([fill, name], i) => {
     legend.append(svg("rect", {x: pad.l + i * 90, y: 6, width: 12, height: 12, fill}));
     legend.append(svg("text", {x: pad.l + i * 90 + 16, y: 16}, name));
   });
@@ -118,7 +118,7 @@ function kindsTable(data) {
 }
 
 function colourChart(data, labels) {
-  const w = 640, h = 260, pad = {l: 40, r: 10, t: 28, b: 28};
+  const w = 480, h = 280, pad = {l: 40, r: 10, t: 28, b: 28};
   const months = data.by_month;
   const box = svg("svg", {viewBox: `0 0 ${w} ${h}`, role: "img", id: "svg-colours",
     "aria-label": "Tỷ lệ xã theo màu: " + months.map((m) =>
