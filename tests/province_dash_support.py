@@ -11,7 +11,7 @@ from handlers.periods import period_row
 from storage.calendar.calendar import period_by_key
 from storage.calendar.streams import default_streams
 from storage.db import Database
-from storage.models import ActivityLog, Commune, Plan, Report, ReportItem, Task
+from storage.models import ActivityLog, Plan, Report, ReportItem, Task
 from storage.plan_import.model import Due, ParsedPlan, ParsedTask
 from storage.plan_store import save_plan
 from storage.province import set_commune_province
@@ -58,8 +58,6 @@ async def add_report(db: Database, ids: dict[str, int], key: str, submitted: str
     """The commune's HCC unit report for month ``key``, sent at ``submitted`` (UTC), its task at ``status``."""
     stream = {s.name: s for s in default_streams()}["unit_monthly"]
     async with db.transaction() as s:
-        commune = await s.get(Commune, ids["commune"])
-        assert commune is not None
         row = await period_row(s, ids["commune"], period_by_key(stream, key))
         report = Report(period_id=row.id, unit_id=ids["hcc"], submitted_at=_at(submitted))  # type: ignore[arg-type]
         s.add(report)

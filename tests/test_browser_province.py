@@ -20,7 +20,15 @@ from bot.web.access import province_login_url
 from handlers.services import Services
 from storage.db import Database
 from storage.models import Commune, Province
-from tests.browser import cleanup_profile, free_port, require_browser, screenshot, set_viewport, start_chromium, wait_for
+from tests.browser import (
+    cleanup_profile,
+    free_port,
+    require_browser,
+    screenshot,
+    set_viewport,
+    start_chromium,
+    wait_for,
+)
 from tests.province_dash_support import GRID, MONTHS, NOW, PROVINCE, RANKING, A, C, build_province
 
 SECRET = "browser-province-secret-0123456789"

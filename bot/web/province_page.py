@@ -31,6 +31,9 @@ MAX_MONTHS, DEFAULT_MONTHS = 12, 6
 _LABELS = {"red": N_("Red"), "yellow": N_("Yellow"), "green": N_("Green")}
 _RULE = N_("Red: a task past due and not done, or reports missing after the deadline. Yellow: a task due within "
            "7 days and not done, or reports still missing before the deadline. Green: otherwise.")
+_REFUSED = ("<p>Liên kết đăng nhập không hợp lệ hoặc đã hết hạn.</p>"
+            "<p>Hãy đề nghị quản trị viên gửi một liên kết mới (lệnh "
+            "<code>cdsbot web link --province &lt;tên tỉnh&gt;</code>).</p>")
 _FIGURES = ("units", "villages", "overdue_tasks", "due_soon_tasks", "missing_after_deadline",
             "missing_before_deadline")
 
@@ -113,7 +116,7 @@ class ProvincePage:
         return (province, found[1]) if province is not None else None
 
     def _refuse(self, request: web.Request, status: int = 403) -> web.Response:
-        resp = self.dash._denied(status)
+        resp = self.dash._denied(status, body=_REFUSED)
         resp.del_cookie(PROVINCE_COOKIE, path=self.dash.cookie_path)
         return resp
 
