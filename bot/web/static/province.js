@@ -73,7 +73,9 @@ function axis(box, w, h, pad, max) {
 function activityChart(data) {
   const w = 480, h = 280, pad = {l: 40, r: 10, t: 28, b: 28};
   const months = data.by_month;
-  const max = Math.max(4, ...months.map((m) => Math.max(m.activity_total, m.previous_total)));
+  const top = Math.max(4, ...months.map((m) => Math.max(m.activity_total, m.previous_total)));
+  const unit = 10 ** Math.floor(Math.log10(top / 4));  // four gridlines at a round step: 1, 2, 5 × 10^k
+  const max = 4 * unit * [1, 2, 5, 10].find((k) => 4 * unit * k >= top);
   const box = svg("svg", {viewBox: `0 0 ${w} ${h}`, role: "img", id: "svg-activities",
     "aria-label": "Hoạt động của các tổ công nghệ số theo tháng: " +
       months.map((m) => `${m.label} ${nf.format(m.activity_total)} (kỳ trước ${nf.format(m.previous_total)})`).join("; ")});
