@@ -136,6 +136,11 @@ def _province_page(driver: Any, served: Served) -> None:
              "the commune page")
     assert A in _text(driver, "header h1") and _text(driver, "#card-units .big") == "1/1"
     assert driver.find_element("id", "back").is_displayed()
+    Select(driver.find_element("id", "period")).select_by_value("2026-11")  # A's November: never sent
+    wait_for(lambda: driver.find_element("tag name", "body").get_attribute("data-loaded") == "2026-11",
+             "the commune's November")
+    assert "commune=" in driver.current_url and _text(driver, "#card-units .big") == "0/1"
+    screenshot(driver, "province-commune-desktop")
     assert _problems(driver) == []
     driver.get(f"{served.base}/dashboard?commune={served.other_commune}")
     assert "không hợp lệ hoặc đã hết hạn" in _text(driver, "body")
