@@ -57,7 +57,10 @@ class BotApp:
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
         from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
-        Dashboard(services, public_url=settings.public_url).mount(app)
+        from bot.web.province_page import ProvincePage  # its province page: /dashboard/province?t=<link>
+        dashboard = Dashboard(services, public_url=settings.public_url)
+        dashboard.mount(app)
+        ProvincePage(dashboard).mount(app)
         bot = cls(settings, db, services, dispatcher, app)
         mount_health(app, db, health_of(services), bot.supervisor, lambda: [ch.name for ch in bot.channels])
         if settings.telegram_token:

@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.web.access import province_commune
 from handlers.activity.catalog import default_catalog
 from handlers.exports.charts import (
     activity_chart,
@@ -43,7 +44,8 @@ __all__ = ["COOKIE", "SECRET_ENV", "Dashboard", "load_secret", "login_url", "mak
 SECRET_ENV, SECRET_NAME = "CDSBOT_WEB_SECRET", "web-secret"
 COOKIE = "cdsbot_dash"
 STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript", "province.css": "text/css",
+          "province.js": "text/javascript"}
 PERIODS, CHART_MONTHS = 12, 6
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -241,6 +243,9 @@ class Dashboard:
 
     async def _commune(self, request: web.Request, token: str | None = None
                        ) -> tuple[Commune, datetime] | None:
+        if token is None and "commune" in request.query:  # a province office opening one of its communes
+            commune = await province_commune(self.services, self.secret, request, request.query["commune"])
+            return None if commune is None else (commune, self.services.now())
         token = token if token is not None else request.cookies.get(COOKIE)
         if not token:
             return None

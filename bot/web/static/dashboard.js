@@ -8,6 +8,9 @@ const REVIEW = {submitted: "chờ duyệt", accepted: "đã duyệt", returned: 
 const STREAM_TITLE = {unit_monthly: "Các cơ quan, đơn vị", village_monthly: "Tổ công nghệ số cộng đồng các thôn"};
 const nf = new Intl.NumberFormat("vi-VN");
 const $ = (id) => document.getElementById(id);
+// a province office reading one of its communes: ?commune=<id> travels with every request
+const COMMUNE = new URLSearchParams(location.search).get("commune");
+const query = (key) => "?" + new URLSearchParams(Object.entries({period: key, commune: COMMUNE}).filter(([, v]) => v)).toString();
 
 function el(tag, props, ...children) {
   const e = document.createElement(tag);
@@ -115,7 +118,7 @@ function render(data) {
   renderStreams(data);
   renderActivities(data);
   renderIndicators(data);
-  const q = "?period=" + encodeURIComponent(p.key);
+  const q = query(p.key);
   for (const [id, name] of [["chart-act", "activities"], ["chart-ind", "indicators"]]) {
     $(id).src = `dashboard/chart/${name}.png${q}`;
     $(id).parentElement.href = $(id).src;
@@ -129,7 +132,7 @@ function render(data) {
 async function load(key) {
   $("error").hidden = true;
   try {
-    const r = await fetch("dashboard/api/summary" + (key ? "?period=" + encodeURIComponent(key) : ""),
+    const r = await fetch("dashboard/api/summary" + (query(key) === "?" ? "" : query(key)),
       {credentials: "same-origin", cache: "no-store"});
     const data = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(data.error || `Lỗi máy chủ (${r.status}).`);
@@ -144,8 +147,9 @@ async function load(key) {
 document.addEventListener("DOMContentLoaded", () => {
   const sel = $("period");
   sel.addEventListener("change", () => {
-    history.replaceState(null, "", "?period=" + encodeURIComponent(sel.value));
+    history.replaceState(null, "", query(sel.value));
     load(sel.value);
   });
+  if (COMMUNE) $("back").hidden = false;
   load(new URLSearchParams(location.search).get("period"));
 });
