@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from locales.textnorm import fold
 from reminders.planned import Planned, province_office
 from storage.calendar.calendar import Stage, period_for, previous_period
 from storage.models import Commune, Province
@@ -38,7 +39,8 @@ async def plan_province_digests(session: AsyncSession, now: datetime, tz: tzinfo
             names = dict((await session.exec(select(Commune.id, Commune.name).where(
                 Commune.id.in_(list(states))))).all())  # type: ignore[union-attr]
             def named(state: str) -> tuple[str, ...]:
-                return tuple(sorted(names[c] for c, st in states.items() if st.state == state))  # noqa: B023
+                return tuple(sorted((names[c] for c, st in states.items() if st.state == state),  # noqa: B023
+                                    key=lambda n: (fold(n), n)))
 
             for person, ident in office:  # no_lead: nobody of the commune's lead office is on the bot
                 out.append(Planned(person.id, person.name, None, ident.channel if ident else None,
