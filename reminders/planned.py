@@ -33,7 +33,7 @@ class Planned:
     locale: str
     stream: str
     period: str
-    stage: str  # a Stage value, or "digest" for the lead office's summary
+    stage: str  # a Stage value, "digest" for the lead office's summary, "province_digest" for the province's
     due: str
     missing: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
@@ -50,7 +50,7 @@ class Planned:
     def as_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
         extra: dict[str, Any] = {}
-        if self.stage == "digest":
+        if self.stage in ("digest", "province_digest"):
             extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
                      "unreachable": list(self.unreachable),
                      "undelivered": list(self.undelivered)}
