@@ -73,6 +73,9 @@ async def test_compiled_report_reaches_the_province(tg: TelegramHarness, db: Dat
     assert sent[0].text == vi("Recorded: the compiled report for {period} was sent to the province.",
                               period="tháng 12/2026")
     assert len(await tg.say(LEAD_C, "/xuat tháng 12", expect=3)) == 3
+    for forged in ("provsent:2026-12", "provsent:2026-99", "provsent:"):  # C is in no province; no such month
+        sent = await tg.send(tg.fake.callback(LEAD_C, forged, message_id=tg.last[LEAD_C].message_id))
+        assert sent[0].text == vi("That reminder is no longer valid."), forged
 
     # /hanbaocao: B's lead still owes it, with its deadline (the default: before the 25th); A's is received.
     sent = await tg.say(LEAD_B, "/hanbaocao")
