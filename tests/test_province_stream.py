@@ -199,3 +199,21 @@ async def test_migration_0014_down_and_up(db: Database) -> None:
     async with db.session() as s:
         province = (await s.exec(select(Province))).one()
     assert province.name == PROVINCE and province.report_due_day is None  # back to the default
+
+
+def test_the_compiled_report_in_the_colour_rule() -> None:
+    """Missing after the deadline: red whatever else; owed before it: at least yellow; sent, not owed, or
+    untracked (no lead office on the bot): the colour of the rest of the rule."""
+    from storage.province_stream import CompiledReport, with_compiled_report
+
+    due = at("2026-12-24T23:59:59.999999+07:00")
+    cases = {("green", "pending"): "yellow", ("green", "missing"): "red", ("yellow", "missing"): "red",
+             ("red", "pending"): "red", ("green", "on_time"): "green", ("yellow", "late"): "yellow",
+             ("green", "no_lead"): "green", ("green", "not_owed"): "green"}
+    for (colour, state), expected in cases.items():
+        row = {"colour": colour}
+        with_compiled_report(row, CompiledReport(state, None, due))
+        assert (row["colour"], row["compiled_report"]["state"]) == (expected, state)
+    row = {"colour": "green"}
+    with_compiled_report(row, None)  # a commune that joined the province after the states were read
+    assert row == {"colour": "green", "compiled_report": None}
