@@ -160,6 +160,9 @@ async def test_the_province_deadline_moves_the_reminders(tg: TelegramHarness, db
     data = json.loads(await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--at",
                                 "2026-12-28T08:00+07:00", "--period", "2026-12", "--json"))
     assert {r["commune"]: r["compiled_report"]["state"] for r in data["communes"]} == {A: "missing", B: "missing"}
+    out = await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--at", "2026-12-28T08:00+07:00",
+                    "--period", "2026-12")
+    assert out.count(", compiled report missing 2026-12-27") == 2  # the last allowed day
     digests = [p for p in await _province_plans(tg, db, "2026-12-28T08:00+07:00") if p[1] == "province_digest"]
     assert digests == [("Trần Văn Tỉnh", "province_digest", (B, A))]
 
