@@ -141,7 +141,7 @@ async def test_compiled_report_reaches_the_province(tg: TelegramHarness, db: Dat
 
 
 async def test_the_province_deadline_moves_the_reminders(tg: TelegramHarness, db: Database, db_url: str,
-                                                         monkeypatch, capsys) -> None:  # noqa: ANN001
+                                                         monkeypatch, capsys, tmp_path) -> None:  # noqa: ANN001
     await _world(tg, db, db_url, monkeypatch, capsys)
     both = [("Hoàng Văn Nam", "before_1d", ()), ("Lê Thị Hoa", "before_1d", ())]
     assert await _province_plans(tg, db, "2026-12-23T08:00+07:00") == both
@@ -154,6 +154,17 @@ async def test_the_province_deadline_moves_the_reminders(tg: TelegramHarness, db
         ("Hoàng Văn Nam", "before_3d", ()), ("Lê Thị Hoa", "before_3d", ())]
     assert await _province_plans(tg, db, "2026-12-25T08:00+07:00") == [
         ("Hoàng Văn Nam", "last_day", ()), ("Lê Thị Hoa", "last_day", ())]  # no digest: not overdue yet
+    # `streams show` lists it with the province's day; `streams set` leaves it to the province.
+    shown = json.loads(await cli(monkeypatch, capsys, db_url, "streams", "show", "--commune", B, "--json"))
+    mine = next(d for d in shown if d["name"] == "province_monthly")
+    assert (mine["due_day"], mine["reporter_roles"], mine["enabled"]) == (28, ["lead"], True)
+    (tmp_path / "s.json").write_text(json.dumps([mine | {"due_day": 10}]), encoding="utf-8")
+    await cli(monkeypatch, capsys, db_url, "streams", "set", "--commune", B, str(tmp_path / "s.json"))
+    assert next(d for d in json.loads(await cli(
+        monkeypatch, capsys, db_url, "streams", "show", "--commune", B, "--json"))
+        if d["name"] == "province_monthly")["due_day"] == 28
+    assert "province_monthly" not in json.dumps(json.loads(await cli(
+        monkeypatch, capsys, db_url, "streams", "show", "--commune", C, "--json")))  # C: in no province
     tg.now = at("2026-12-24T09:00+07:00")
     sent = await tg.say(LEAD_B, "/hanbaocao")
     assert "28/12/2026" in sent[0].text
