@@ -113,3 +113,9 @@ async def export_cmd(turn: Turn, args: str) -> None:
                         _("When the signed report has gone to the People's Committee, choose the option below so "
                           "the reminders stop."),
                         choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))
+    assert turn.person is not None
+    commune = await turn.session.get(Commune, turn.person.commune_id)
+    if commune is not None and commune.province_id is not None:  # the commune → province stream
+        turn.reply(Outgoing(text=_("When the People's Committee has sent the compiled report on to the province, "
+                                   "mark it here so the province sees it arrived and the reminders stop."),
+                            choices=(Choice(_("Mark as sent to the province"), f"provsent:{data.period_key}"),)))

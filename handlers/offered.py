@@ -24,7 +24,7 @@ KEY = "_offered"  # where the record lives in the chat's conversation-state data
 OFFER_TTL = timedelta(hours=48)
 MAX_OFFERS = 5
 # Button payloads routed outside any flow (reminders/actions.py): the only choices worth remembering.
-STANDALONE = ("snooze", "leadsent", "steersent", "remind")
+STANDALONE = ("snooze", "leadsent", "provsent", "steersent", "remind")
 
 
 def _standalone(choices: tuple[Choice, ...]) -> bool:

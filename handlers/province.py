@@ -7,6 +7,7 @@ from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.messages import Choice
 from handlers.periods import period_arg, period_label, stream_named
+from handlers.province_stream import compiled_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_number
 from locales.textnorm import fold
@@ -79,7 +80,7 @@ async def _prompt(turn: Turn) -> engine.Prompt:
                        "{villages}, overdue tasks {overdue}", n=i, colour=colour_text(r["colour"]),
                        commune=r["commune"], units_done=r["units"]["submitted"], units=r["units"]["expected"],
                        villages_done=r["villages"]["submitted"], villages=r["villages"]["expected"],
-                       overdue=r["overdue_tasks"]))
+                       overdue=r["overdue_tasks"]) + compiled_text(r.get("compiled_report"), turn.tz))
     now, before = data["activities"], data["activities_previous"]
     if now or before:
         lines.append(_("Village activities in the province (previous period in brackets):"))

@@ -16,6 +16,7 @@ from storage.calendar.commune_streams import commune_streams, invalidate, save_s
 from storage.calendar.streams import Stream, dump_streams, load_streams
 from storage.errors import InputError
 from storage.models import AuditLog
+from storage.province_stream import PROVINCE_STREAM
 
 __all__ = ["describe_stream", "schedule_cmd"]
 
@@ -76,7 +77,8 @@ def describe_stream(cfg: dict[str, Any]) -> str:
 async def schedule_cmd(turn: Turn, _args: str) -> None:
     assert turn.person is not None
     table = await commune_streams(turn.session, turn.services, turn.person.commune_id)
-    rows = [d | {"enabled": table.is_enabled(d["name"])} for d in dump_streams(list(table.streams))]
+    rows = [d | {"enabled": table.is_enabled(d["name"])} for d in dump_streams(list(table.streams))
+            if d["name"] != PROVINCE_STREAM]  # the compiled report to the province: its deadline is the province's
     await engine.start(turn, "schedule", {"streams": rows})
 
 

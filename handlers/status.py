@@ -135,7 +135,8 @@ _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("
              "steering_monthly": N_("monthly report to the steering committee"),
              "steering_quarterly": N_("quarterly report to the steering committee"),
              "steering_half_year": N_("half-year report to the steering committee"),
-             "steering_year": N_("annual report to the steering committee")}
+             "steering_year": N_("annual report to the steering committee"),
+             "province_monthly": N_("compiled report to the province")}
 
 
 async def _states(turn: Turn, commune: Commune | None, unit: Unit | None, periods: list[Period]
@@ -212,6 +213,9 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             if name.startswith("steering_") and unit is not None:
                 choices.append(Choice(_("Sent: {what} for {period}", what=what, period=label),
                                       f"steersent:{name}:{period.key}"))
+            elif name == "province_monthly" and unit is not None:
+                choices.append(Choice(_("Sent: {what} for {period}", what=what, period=label),
+                                      f"provsent:{period.key}"))
     if not lines:
         turn.reply(_("You have no reports to make. Thank you!"))
         return

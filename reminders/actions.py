@@ -18,6 +18,7 @@ from reminders.group_snooze import GROUP, snooze_group
 from reminders.snooze import snooze_until
 from storage.calendar.calendar import period_by_key
 from storage.models import ReminderLog
+from storage.province_stream import PROVINCE_STREAM
 
 __all__ = ["BUTTON_ACTIONS", "handle_reminder_action"]
 
@@ -31,7 +32,7 @@ async def handle_reminder_action(turn: Turn) -> bool:
     kind, _sep, rest = payload.partition(":")
     if kind in STANDALONE:  # a tap, or typed words the dispatcher matched to one (handlers/offered.py)
         parts = rest.split(":")
-        if not rest or len(parts) != {"snooze": 3, "leadsent": 1, "steersent": 2, "remind": 2}[kind] \
+        if not rest or len(parts) != {"snooze": 3, "leadsent": 1, "provsent": 1, "steersent": 2, "remind": 2}[kind] \
                 or not all(parts):  # a forged or cut-off button
             turn.reply(_("That reminder is no longer valid."))
             return True
@@ -48,6 +49,8 @@ async def handle_reminder_action(turn: Turn) -> bool:
 
             if kind == "leadsent":
                 await mark_lead_report_sent(turn, parts[0])
+            elif kind == "provsent":  # the compiled report to the province
+                await mark_lead_report_sent(turn, parts[0], PROVINCE_STREAM)
             else:
                 await mark_lead_report_sent(turn, parts[1], parts[0])
         return True
@@ -55,7 +58,7 @@ async def handle_reminder_action(turn: Turn) -> bool:
     if m and not turn.state.flow:
         last = (await turn.session.exec(select(ReminderLog).where(
             ReminderLog.person_id == person.id, ReminderLog.created_at >= turn.now - timedelta(hours=24),
-            ReminderLog.stage != "digest").order_by(ReminderLog.created_at.desc()))).first()  # type: ignore[attr-defined]
+            ReminderLog.stage.notin_(("digest", "province_digest"))).order_by(ReminderLog.created_at.desc()))).first()  # type: ignore[attr-defined]
         if last is None:
             return False
         how = f"{m.group(1)}h" if m.group(1) else "tomorrow"

@@ -22,7 +22,8 @@ def _what(stream: str) -> str:
             "steering_monthly": _("the monthly report to the steering committee"),
             "steering_quarterly": _("the quarterly report to the steering committee"),
             "steering_half_year": _("the half-year report to the steering committee"),
-            "steering_year": _("the annual report to the steering committee")}.get(stream, stream)
+            "steering_year": _("the annual report to the steering committee"),
+            "province_monthly": _("the compiled report to the province")}.get(stream, stream)
 
 
 def _period(p: Planned, services: Services) -> Period:
@@ -62,6 +63,15 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
         due = period.due_text_en if p.locale == "en" else period.due_text_vi
+        if p.stage == "province_digest":  # to the province office: the communes, no button (read-only)
+            lines = [_("Compiled reports of the communes for {period} ({due}):", period=label, due=due)]
+            lines.append(_("Not received: {names}", names=", ".join(p.missing) or _("none")))
+            if p.late:
+                lines.append(_("Received late: {names}", names=", ".join(p.late)))
+            if p.unreachable:
+                lines.append(_("Not received, and the commune's lead office is not on the bot: {names}",
+                               names=", ".join(p.unreachable)))
+            return Outgoing(text="\n".join(lines))
         if p.stage == "digest":
             lines = [_("Reporting for {period} closed ({due}).", period=label, due=due)]
             lines.append(_("Missing: {names}", names=", ".join(p.missing) or _("nobody")))
@@ -102,4 +112,6 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
         choices = snooze if p.stage not in ("overdue", "snoozed") else ()
         if p.stream.startswith("steering_"):
             choices = (Choice(_("Sent — stop reminding"), f"steersent:{p.stream}:{p.period}"), *choices)
+        elif p.stream == "province_monthly":
+            choices = (Choice(_("Sent to the province — stop reminding"), f"provsent:{p.period}"), *choices)
         return Outgoing(text=text, choices=choices)

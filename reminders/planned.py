@@ -12,13 +12,13 @@ from storage.calendar.calendar import Period
 from storage.calendar.streams import Stream
 from storage.models import Identity, Person
 
-__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "reporter_roles"]
+__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles"]
 
 # Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
-# report (marked sent after /xuat) and its reports to the steering committee (marked sent from the
-# reminder's button or /hanbaocao).
+# report (marked sent after /xuat), its reports to the steering committee (marked sent from the
+# reminder's button or /hanbaocao) and, in a commune of a province, its compiled report to the province.
 SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
-                 "steering_half_year", "steering_year")
+                 "steering_half_year", "steering_year", "province_monthly")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Planned:
     locale: str
     stream: str
     period: str
-    stage: str  # a Stage value, or "digest" for the lead office's summary
+    stage: str  # a Stage value, "digest" for the lead office's summary, "province_digest" for the province's
     due: str
     missing: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
@@ -50,7 +50,7 @@ class Planned:
     def as_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("person", "unit", "channel", "stream", "period", "stage", "due")}
         extra: dict[str, Any] = {}
-        if self.stage == "digest":
+        if self.stage in ("digest", "province_digest"):
             extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
                      "unreachable": list(self.unreachable),
                      "undelivered": list(self.undelivered)}
@@ -61,11 +61,23 @@ class Planned:
 
 async def people_with_roles(session: AsyncSession, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]
                   ) -> list[tuple[Any, Any]]:
-    people = (await session.exec(select(
-        Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders, Person.preferred_channel,
-        Person.last_channel).where(
+    return await _with_identities(session, (await session.exec(_PEOPLE.where(
         Person.commune_id == commune_id, Person.unit_id.in_(unit_ids),  # type: ignore[union-attr]
-        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all()  # type: ignore[attr-defined,union-attr]
+        Person.role.in_(roles), Person.anonymised_at.is_(None)).order_by(Person.id))).all())  # type: ignore[attr-defined,union-attr]
+
+
+async def province_office(session: AsyncSession, province_id: int) -> list[tuple[Any, Any]]:
+    """The province office's people (role "province") with the identity each is reached on."""
+    return await _with_identities(session, (await session.exec(_PEOPLE.where(
+        Person.province_id == province_id, Person.role == "province",
+        Person.anonymised_at.is_(None)).order_by(Person.id))).all())  # type: ignore[union-attr]
+
+
+_PEOPLE = select(Person.id, Person.name, Person.unit_id, Person.locale, Person.weekend_reminders,
+                 Person.preferred_channel, Person.last_channel)
+
+
+async def _with_identities(session: AsyncSession, people: Any) -> list[tuple[Any, Any]]:
     ids = [p.id for p in people]
     idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
         Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from handlers.outbox_payload import to_payload
 from handlers.services import Services
 from reminders.messages import reminder_outgoing, reminders_outgoing
 from reminders.planned import SWEPT_STREAMS, Planned, people_with_roles, reporter_roles
+from reminders.province_digest import plan_province_digests
 from reminders.returned import plan_returned
 from storage.calendar import holiday_table
 from storage.calendar.calendar import (
@@ -27,10 +28,17 @@ from storage.calendar.calendar import (
     previous_period,
 )
 from storage.calendar.calendar import due_stage as calendar_due_stage
-from storage.calendar.commune_streams import CommuneStreams, base_streams, load_settings_rows, merge
+from storage.calendar.commune_streams import (
+    CommuneStreams,
+    base_streams,
+    load_settings_rows,
+    merge,
+    with_province,
+)
 from storage.calendar.streams import Stream
 from storage.db import Database
 from storage.models import Commune, Outbox, Person, ReminderLog, Unit
+from storage.province_stream import province_days, province_stream
 from storage.status import expected_units, stream_states
 
 __all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
@@ -71,10 +79,12 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
     if _calendar_generation[0] != holiday_table.generation():
         _due_stage_cached.cache_clear()
         _calendar_generation[0] = holiday_table.generation()
+    days = await province_days(session)  # each province's deadline for its communes' compiled report
     planned: list[Planned] = []
     for c in communes:
         rows = settings.get(c.id)  # type: ignore[arg-type]
-        enabled = (merge(base, rows) if rows else shared).enabled
+        enabled = with_province(merge(base, rows) if rows else shared,
+                                province_stream(days.get(c.province_id)) if c.province_id else None).enabled
         for stream in enabled:
             if stream.name not in SWEPT_STREAMS:
                 continue
@@ -83,6 +93,8 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
                 if covering_stream(period, enabled) is None:  # an H2 is reported by the year report
                     planned += await _plan_period(session, c, stream, period, now)
             planned += await plan_returned(session, c, stream, now, services.tz)
+    if commune is None:  # the province offices' digests: which communes' compiled reports have not arrived
+        planned += await plan_province_digests(session, now, services.tz, _due_stage_cached)
     return planned
 
 

@@ -33,6 +33,9 @@ class Province(SQLModel, table=True):
     name: str
     key: str = Field(index=True, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # the communes' compiled report to the province is due before this day of the month (None: the default,
+    # storage.province_stream.DEFAULT_DUE_DAY)
+    report_due_day: int | None = None
 
 
 class Commune(SQLModel, table=True):

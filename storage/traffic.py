@@ -3,7 +3,8 @@
 Đỏ (red): a plan task past its last allowed day and not done, or a unit (office or village team)
 that has not reported after the deadline (not sent, or returned and not back). Vàng (yellow): a task
 due within 7 days and not done, or reports still missing (not sent, or returned and not back) before
-the deadline. Xanh (green) otherwise.
+the deadline. Xanh (green) otherwise. In a province, the commune's compiled report to the province
+counts too (``storage.province_stream``): Đỏ when missing after its deadline, Vàng while still owed.
 Report states come from ``storage.status`` (as /tinhtrang), task deadlines from ``storage.deadlines``
 and task progress from the latest unit report answer (as /quahan)."""
 
@@ -20,6 +21,7 @@ from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
 from storage.province import province_communes
+from storage.province_stream import compiled_report_states, with_compiled_report
 from storage.status import activity_totals, status_data
 
 __all__ = ["COLOURS", "SOON_DAYS", "commune_traffic", "latest_items", "province_traffic", "rank_key"]
@@ -106,6 +108,9 @@ async def province_traffic(session: AsyncSession, province: Province, unit_perio
     behind the province office's /tinhtrang and `cdsbot status --province`."""
     communes = await province_communes(session, province.id)  # type: ignore[arg-type]
     rows = [await commune_traffic(session, c, unit_period, village_period, now, today) for c in communes]
+    compiled = await compiled_report_states(session, province, unit_period.key, now, unit_period.due.tzinfo)  # type: ignore[arg-type]
+    for r in rows:  # row["compiled_report"]: whether its compiled report reached the province (and the colour)
+        with_compiled_report(r, compiled.get(r["commune_id"]))
     totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}
     for r in rows:  # the province's village activities, this period and the one before
         for key, sums in totals.items():

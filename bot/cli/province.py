@@ -1,8 +1,10 @@
-"""`cdsbot province set|show`: which communes a province follows (the province view, issue #19)."""
+"""`cdsbot province set|show|set-deadline`: which communes a province follows and when their compiled report
+is due to it (the province view, issue #19)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from storage.db import Database
 
@@ -28,19 +30,46 @@ async def _set(args: argparse.Namespace) -> int:
     return await with_db(run)
 
 
+async def _set_deadline(args: argparse.Namespace) -> int:
+    from bot.cli.common import print_json, with_db
+    from storage.province import require_province
+    from storage.province_stream import DEFAULT_DUE_DAY, set_report_due_day
+
+    if (args.day is None) == (not args.default):
+        print("error: give --day N (the compiled report is due before day N) or --default", file=sys.stderr)
+        return 2
+
+    async def run(db: Database) -> int:
+        async with db.transaction() as s:
+            province = await require_province(s, args.province)
+            await set_report_due_day(s, province, None if args.default else args.day)
+            out = {"province": province.name, "report_due_day": province.report_due_day or DEFAULT_DUE_DAY,
+                   "default": province.report_due_day is None}
+        if args.json:
+            print_json(out)
+        else:
+            print(f"the communes of {out['province']} send their compiled report before day "
+                  f"{out['report_due_day']} of each month" + (" (the default)" if out["default"] else ""))
+        return 0
+
+    return await with_db(run)
+
+
 async def _show(args: argparse.Namespace) -> int:
     from bot.cli.common import print_json, with_db
     from storage.province import provinces_with_communes
+    from storage.province_stream import DEFAULT_DUE_DAY
 
     async def run(db: Database) -> int:
         async with db.session() as s:
-            rows = [{"province": p.name, "communes": [c.name for c in communes]}
-                    for p, communes in await provinces_with_communes(s)]
+            found = await provinces_with_communes(s)
+            rows = [{"province": p.name, "communes": [c.name for c in communes]} for p, communes in found]
+            days = [p.report_due_day or DEFAULT_DUE_DAY for p, _communes in found]
         if args.json:
             print_json(rows)
         else:
-            for r in rows:
-                print(f"{r['province']}: {', '.join(r['communes']) or '-'}")
+            for r, day in zip(rows, days, strict=True):
+                print(f"{r['province']}: {', '.join(r['communes']) or '-'} (compiled report before day {day})")
             if not rows:
                 print("no province yet (cdsbot province set --commune NAME --province NAME)")
         return 0
@@ -58,3 +87,10 @@ def add_province_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     sh = pro.add_parser("show", help="every province with its communes")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(fn=_show)
+    dl = pro.add_parser("set-deadline", help="the day of the month before which the province's communes send their "
+                                             "compiled report (default 25)")
+    dl.add_argument("--province", required=True)
+    dl.add_argument("--day", type=int, help="before day N of each month (2–31)")
+    dl.add_argument("--default", action="store_true", help="back to the default (before the 25th)")
+    dl.add_argument("--json", action="store_true")
+    dl.set_defaults(fn=_set_deadline)

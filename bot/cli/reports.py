@@ -91,8 +91,16 @@ async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz
     for r in data["communes"]:
         print(f"  {r['colour']:6} {r['commune']}: units {r['units']['submitted']}/{r['units']['expected']}, "
               f"villages {r['villages']['submitted']}/{r['villages']['expected']}, "
-              f"overdue tasks {r['overdue_tasks']}")
+              f"overdue tasks {r['overdue_tasks']}" + _compiled(r.get("compiled_report")))
     return 0
+
+
+def _compiled(report: dict | None) -> str:
+    """", compiled report on_time 2026-12-23" for a commune of `cdsbot status --province`."""
+    if report is None:
+        return ""
+    when = report["sent_at"] or report["due"]
+    return f", compiled report {report['state']} {when[:10]}"
 
 
 async def _plan_status(session, commune, period_key: str, now: datetime, tz, configured=None) -> dict:  # noqa: ANN001

@@ -70,6 +70,12 @@ async def _set(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 2
+        from storage.province_stream import PROVINCE_STREAM
+
+        if any(stream.name == PROVINCE_STREAM for stream, _on in parsed):  # as `streams show` lists it
+            print(f"note: {PROVINCE_STREAM} is due as its province sets it (`cdsbot province set-deadline`): "
+                  "left out", file=sys.stderr)
+            parsed = [(stream, on) for stream, on in parsed if stream.name != PROVINCE_STREAM]
         async with db.transaction() as s:
             commune = await require_commune(s, args.commune)
             stored = {}

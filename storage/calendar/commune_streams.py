@@ -12,11 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.calendar.streams import Stream, default_streams, dump_streams, load_streams
 from storage.models import StreamSetting, utcnow
+from storage.province_stream import PROVINCE_STREAM, commune_province_stream
 from storage.sqlutil import insert_ignore
 
 __all__ = [
     "CACHE_TTL", "FIXED_FIELDS", "CommuneStreams", "base_streams", "commune_streams", "invalidate",
-    "load_settings_rows", "merge", "parse_settings", "reset_streams", "save_stream",
+    "load_settings_rows", "merge", "parse_settings", "reset_streams", "save_stream", "with_province",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,14 @@ def merge(base: list[Stream], rows: dict[str, dict[str, Any]]) -> CommuneStreams
     return CommuneStreams(tuple(out), frozenset(disabled), frozenset(rows) & {s.name for s in out})
 
 
+def with_province(found: CommuneStreams, stream: Stream | None) -> CommuneStreams:
+    """``found`` with the compiled report to the province as its province set it (``stream``), or without
+    it for a commune in no province. The province owns that stream: a commune's own row for it is ignored."""
+    others = tuple(s for s in found.streams if s.name != PROVINCE_STREAM)
+    return CommuneStreams(others + ((stream,) if stream is not None else ()),
+                          found.disabled - {PROVINCE_STREAM}, found.overridden - {PROVINCE_STREAM})
+
+
 def diff_config(base: Stream | None, stream: Stream, enabled: bool) -> dict[str, Any]:
     """What a row must store: the fields that differ from the default (all of them for a new stream)."""
     mine = dump_streams([stream])[0]
@@ -158,7 +167,7 @@ async def commune_streams(session: AsyncSession, services: Any, commune_id: int 
     if hit is not None and hit[0] > now and hit[1] == id(base):
         return hit[2]
     rows = (await load_settings_rows(session, [commune_id])).get(commune_id, {})
-    found = merge(base, rows)
+    found = with_province(merge(base, rows), await commune_province_stream(session, commune_id))
     cache[commune_id] = (now + CACHE_TTL, id(base), found)
     return found
 
