@@ -229,3 +229,51 @@ def test_shared_indicator_sheet_hook() -> None:
     wb = load_workbook(io.BytesIO(build_province_xlsx(data)))
     assert wb.sheetnames == list(PROVINCE_SHEETS)
     assert _rows(wb["Chỉ tiêu dùng chung"])[1][1] == B
+
+
+async def test_province_office_exports_on_zalo(fake, db: Database, db_url: str, aiohttp_client,  # noqa: ANN001
+                                               monkeypatch, capsys) -> None:  # noqa: ANN001
+    """On Zalo the two files arrive as signed links; downloaded, they hold the province's figures."""
+    from sqlmodel import select
+
+    from storage.models import Person, Province
+    from tests.zalo_harness import ZaloHarness, add_zalo_identity
+
+    a = await _commune(db, A, ("Ngày 31/12/2026", "2026-12-31"))
+    b = await _commune(db, B, ("Ngày 30/11/2026", "2026-11-30"))
+    for commune in (A, B):
+        await cli(monkeypatch, capsys, db_url, "province", "set", "--commune", commune, "--province", PROVINCE)
+    await _log(db, a, date(2026, 12, 1), "vneid", 7)
+    await _log(db, b, date(2026, 11, 1), "vneid", 2)  # the previous month
+    async with db.transaction() as s:
+        province = (await s.exec(select(Province))).one()
+        office = Person(commune_id=a["commune"], name="Trần Văn Tỉnh", role="province", province_id=province.id)
+        s.add(office)
+        await s.flush()
+        office_id = office.id
+    user = "99aa88bb77cc66dd55ee"
+    await add_zalo_identity(db, office_id, user)  # type: ignore[arg-type]
+    h = ZaloHarness(fake, db_url, public_url="https://cdsbot.example.org")
+    await h.start()
+    try:
+        sent = await h.say(user, "/xuat", expect=2)
+        client = await aiohttp_client(h.bot.web)
+        blobs = []
+        for m, name in zip(sent, ("bao-cao-nq57-tinh-2026-12.xlsx", "bao-cao-nq57-tinh-2026-12.docx"), strict=True):
+            url = next(w for w in m["text"].split() if w.startswith("https://cdsbot.example.org/files/"))
+            async with client.get(url.removeprefix("https://cdsbot.example.org")) as resp:
+                assert resp.status == 200 and name in resp.headers["Content-Disposition"]
+                blobs.append(await resp.read())
+    finally:
+        await h.stop()
+    out = await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--period", "2026-12", "--at",
+                    "2026-12-10T10:00+07:00", "--json")
+    figures = json.loads(out)
+    wb = load_workbook(io.BytesIO(blobs[0]))
+    ranked = _rows(wb["Tổng hợp"])
+    assert [(r[1], r[2]) for r in ranked] == [(B, "Đỏ"), (A, {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}[
+        figures["communes"][1]["colour"]])]
+    assert [r["commune"] for r in figures["communes"]] == [B, A]
+    assert _rows(wb["Hoạt động"])[-1] == [None, "Toàn tỉnh", 7, 7, 2, 5]
+    lines = [p.text for p in Document(io.BytesIO(blobs[1])).paragraphs]
+    assert f"3. Mức Đỏ (chậm, quá hạn): 1 xã, phường: {B}." in lines
