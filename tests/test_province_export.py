@@ -132,13 +132,14 @@ def _check_december_docx(blob: bytes) -> None:
     assert ranking[1:] == [["1", B, "Đỏ", "0/1", "1/1", "1"], ["2", D, "Vàng", "0/0", "0/1", "0"],
                            ["3", A, "Xanh", "1/1", "1/1", "0"]]
     assert "Không có xã, phường nào còn đơn vị, thôn chưa báo cáo sau thời hạn." in lines
-    assert f"Chưa đến hạn, còn chưa báo cáo: {B} (1); {D} (1)." in lines
+    assert f"Chưa đến hạn, còn chưa báo cáo: {B} (1 đơn vị, thôn); {D} (1 đơn vị, thôn)." in lines
     acts = [[c.text for c in row.cells] for row in doc.tables[2].rows]
     assert acts[1:] == [["1", VNEID, "12", "5", "tăng 7"], ["2", DVC, "4", "3", "tăng 1"]]
     assert f"- {A}: {VNEID} 12." in lines and f"- {B}: {DVC} 4." in lines
     assert "Toàn tỉnh có 1 nhiệm vụ quá hạn chưa hoàn thành tại 1 xã, phường:" in lines
     assert f"+ Nhiệm vụ 1. Số hóa hồ sơ TTHC ({HCC}; thời hạn: Ngày 30/11/2026)." in lines
-    assert "VI. KIẾN NGHỊ, ĐỀ XUẤT" in lines and any(ln.endswith("./.") for ln in lines)
+    assert "VI. KIẾN NGHỊ, ĐỀ XUẤT" in lines and lines[lines.index("VI. KIẾN NGHỊ, ĐỀ XUẤT") + 2].endswith(
+        "đúng hạn./.")
     assert "Nơi nhận:" in text and "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" in text
     assert C not in text and OTHER not in text
 

@@ -146,7 +146,7 @@ def _late(doc: DocumentObject, data: ProvinceExport) -> None:
                    f"đơn vị, {_num(r['villages']['submitted'])}/{_num(r['villages']['expected'])} thôn).")
     if waiting:
         _body(doc, "Chưa đến hạn, còn chưa báo cáo: " + "; ".join(
-            f"{r['commune']} ({_num(r['missing_before_deadline'])})" for r in waiting) + ".")
+            f"{r['commune']} ({_num(r['missing_before_deadline'])} đơn vị, thôn)" for r in waiting) + ".")
 
 
 def _activities(doc: DocumentObject, data: ProvinceExport) -> None:
@@ -188,9 +188,9 @@ def _overdue(doc: DocumentObject, data: ProvinceExport) -> None:
 
 def _proposals(doc: DocumentObject) -> None:
     _body(doc, "VI. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
-    _body(doc, "1. Đề nghị UBND các xã, phường có mức Đỏ khẩn trương hoàn thành các nhiệm vụ quá hạn, đôn đốc "
-               "các cơ quan, đơn vị, thôn báo cáo đầy đủ, đúng hạn.")
-    _end_mark(_body(doc, "2. (Cơ quan thường trực bổ sung các kiến nghị, đề xuất với cấp trên.)"))
+    _body(doc, "1. (Cơ quan thường trực bổ sung các kiến nghị, đề xuất với cấp trên.)", italic=True)
+    _end_mark(_body(doc, "2. Đề nghị UBND các xã, phường có mức Đỏ khẩn trương hoàn thành các nhiệm vụ quá hạn, "
+                         "đôn đốc các cơ quan, đơn vị, thôn báo cáo đầy đủ, đúng hạn."))
 
 
 def _signature(doc: DocumentObject, sender: str, signer: str, signer_title: str,
