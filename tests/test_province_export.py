@@ -103,6 +103,9 @@ def _check_december_xlsx(blob: bytes) -> None:
     province_wide = [r[:5] for r in _rows(ws, first=len(rows) + 3)]
     assert province_wide == [[None, "Hoạt động (toàn tỉnh)", "Kỳ này (tháng 12/2026)", "Kỳ trước (tháng 11/2026)",
                               "Tăng/giảm"], [None, VNEID, 12, 5, 7], [None, DVC, 4, 3, 1]]
+    by_commune = [r[1:6] for r in _rows(ws, first=len(rows) + len(province_wide) + 4)]
+    assert by_commune == [["Xã, phường", "Hoạt động", "Kỳ này (tháng 12/2026)", "Kỳ trước (tháng 11/2026)", "Tăng/giảm"],
+                          [B, DVC, 4, 0, 4], [A, VNEID, 12, 5, 7], [A, DVC, 0, 3, -3]]
 
     ws = wb["Nhiệm vụ quá hạn"]
     rows = _rows(ws)

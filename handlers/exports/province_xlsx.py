@@ -79,6 +79,8 @@ def _summary(wb: Workbook, data: ProvinceExport) -> None:
     ws.merge_cells(start_row=ws.max_row, start_column=3, end_row=ws.max_row, end_column=len(head))
     ws.cell(ws.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[ws.max_row].height = 48
+    for col, least in (("B", 20), ("C", 17)):  # the period block's labels and dates below the ranking
+        ws.column_dimensions[col].width = max(ws.column_dimensions[col].width or 0, least)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{ws.cell(last, len(head)).coordinate}"
     _print_setup(ws)
@@ -104,6 +106,15 @@ def _activities(wb: Workbook, data: ProvinceExport) -> None:
     for c in codes:
         now_n, before_n = data.activities.get(c, 0), data.activities_previous.get(c, 0)
         _write_row(ws, ["", data.label(c), now_n, before_n, now_n - before_n])
+    ws.append([])
+    _write_row(ws, ["", "Xã, phường", "Hoạt động", f"Kỳ này ({data.period_label})", f"Kỳ trước ({data.previous_label})",
+                    "Tăng/giảm"], bold=True)
+    for r in data.communes:
+        now, before = r["activities"], r["activities_previous"]
+        for c in codes:
+            if now.get(c) or before.get(c):
+                _write_row(ws, ["", r["commune"], data.label(c), now.get(c, 0), before.get(c, 0),
+                                now.get(c, 0) - before.get(c, 0)])
     ws.freeze_panes = "C2"
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 30)
     _print_setup(ws)
