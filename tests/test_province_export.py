@@ -9,6 +9,7 @@ import io
 import json
 from datetime import date, datetime, timedelta
 
+import pytest
 from docx import Document
 from openpyxl import Workbook, load_workbook
 
@@ -281,3 +282,30 @@ async def test_province_office_exports_on_zalo(fake, db: Database, db_url: str, 
     assert _rows(wb["Hoạt động"])[-1] == [None, "Toàn tỉnh", 7, 7, 2, 5]
     lines = [p.text for p in Document(io.BytesIO(blobs[1])).paragraphs]
     assert f"3. Mức Đỏ (chậm, quá hạn): 1 xã, phường: {B}." in lines
+
+
+def test_report_of_the_provincial_peoples_committee_for_a_quiet_month() -> None:
+    """UBND tỉnh as sender; a month without activities, overdue tasks or late communes says so."""
+    from handlers.exports.province_docx import build_province_docx
+
+    row = {"commune": A, "commune_id": 1, "colour": "green", "units": {"submitted": 2, "expected": 2},
+           "villages": {"submitted": 3, "expected": 3}, "overdue_tasks": 0, "due_soon_tasks": 0,
+           "missing_after_deadline": 0, "missing_before_deadline": 0, "activities": {}, "activities_previous": {}}
+    data = ProvinceExport("tỉnh Tây Ninh", "2026-12", "tháng 12/2026", "tháng 11/2026", date(2026, 11, 15),
+                          date(2026, 12, 14), datetime(2026, 12, 19, 23, 59, tzinfo=DEFAULT_TZ), "trước ngày 20/12/2026",
+                          datetime(2026, 12, 5, 9, tzinfo=DEFAULT_TZ), [row], {}, {}, {}, [])
+    doc = Document(io.BytesIO(build_province_docx(data, sender="ubnd", number="12/BC-UBND", signer="Lê Văn Bình")))
+    lines = [p.text for p in doc.paragraphs]
+    assert doc.tables[0].rows[0].cells[0].text == "ỦY BAN NHÂN DÂN\nTỈNH TÂY NINH\n"
+    assert [c.text for c in doc.tables[0].rows[1].cells] == ["Số: 12/BC-UBND", "Tây Ninh, ngày 05 tháng 12 năm 2026"]
+    assert f"1. Mức Xanh (đúng tiến độ): 1 xã, phường: {A}." in lines
+    assert "2. Mức Vàng (cần lưu ý): 0 xã, phường." in lines
+    assert "Không có xã, phường nào còn đơn vị, thôn chưa báo cáo sau thời hạn." in lines
+    assert "Trong kỳ chưa có số liệu hoạt động của các Tổ công nghệ số cộng đồng." in lines
+    assert "Các xã, phường không có nhiệm vụ quá hạn." in lines
+    assert "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH" in _all_text(doc) and "Lê Văn Bình" in _all_text(doc)
+    wb = load_workbook(io.BytesIO(build_province_xlsx(data)))
+    assert _rows(wb["Nhiệm vụ quá hạn"]) == [["Không có nhiệm vụ quá hạn.", None, None, None, None, None, None, None]]
+    assert [r[:5] for r in _rows(wb["Hoạt động"])] == [[1, A, 0, 0, 0], [None, "Toàn tỉnh", 0, 0, 0]]
+    with pytest.raises(ValueError):
+        build_province_docx(data, sender="xa")
