@@ -21,7 +21,7 @@ from handlers.exports.province_xlsx import (
     build_province_xlsx,
 )
 from handlers.periods import unreadable_period
-from locales.i18n import use_locale
+from locales.i18n import _, use_locale
 from storage.calendar.calendar import DEFAULT_TZ
 from storage.db import Database
 from storage.models import ActivityLog
@@ -157,7 +157,11 @@ async def test_province_office_exports_by_chat_and_cli(tg: TelegramHarness, db: 
     assert xlsx.method == docx.method == "sendDocument"
     assert (xlsx.document_name, docx.document_name) == ("bao-cao-nq57-tinh-2026-12.xlsx",
                                                         "bao-cao-nq57-tinh-2026-12.docx")
-    assert "tháng 12/2026" in (xlsx.caption or xlsx.text or "")
+    with use_locale("vi"):
+        assert xlsx.caption == _("Province workbook for {period}: communes in the three colours, activities, "
+                                 "overdue tasks.", period="tháng 12/2026")
+        assert docx.caption == _("Draft report of the province office for {period}, ready to edit and sign.",
+                                 period="tháng 12/2026")
     _check_december_xlsx(xlsx.document_bytes)
     _check_december_docx(docx.document_bytes)
 
@@ -184,6 +188,13 @@ async def test_province_office_exports_by_chat_and_cli(tg: TelegramHarness, db: 
     sent = await tg.say(PROV, "/xuat tháng mười ba")
     with use_locale("vi"):
         assert sent[0].text == unreadable_period("tháng mười ba") and sent[0].method == "sendMessage"
+
+    await tg.say(PROV, "/ngonngu en")
+    sent = await tg.say(PROV, "/export", expect=2)
+    assert sent[0].caption == "Province workbook for tháng 12/2026: communes in the three colours, activities, " \
+        "overdue tasks." and sent[1].document_name == "bao-cao-nq57-tinh-2026-12.docx"
+    sent = await tg.say(PROV, "/help")
+    assert "/xuat — the province workbook (.xlsx)" in sent[0].text
 
     # The command line writes the same two files.
     out = await cli(monkeypatch, capsys, db_url, "export", "--province", PROVINCE, "--period", "2026-12", "--at",
