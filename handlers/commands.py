@@ -41,7 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("giao", "assign", ("giao viec", "giao chi tieu", "giao nhiem vu"), ("lead", "admin"),
             N_("give a task or indicator of the plan to a unit, e.g. /giao N4.KQ1 Công an xã")),
     Command("quahan", "overdue", ("qua han",), ("lead", "admin"), N_("tasks past their due date")),
-    Command("xuat", "export", ("xuat bao cao",), ("lead", "admin"),
+    Command("xuat", "export", ("xuat bao cao",), ("lead", "admin", PROVINCE),
             N_("the compiled report as a spreadsheet and a Word draft")),
     Command("bieudo", "charts", ("bieu do",), ("lead", "admin"), N_("charts of activities and indicators")),
     Command("duyet", "review", ("duyet bao cao",), ("lead", "admin"), N_("accept or return a unit's report")),

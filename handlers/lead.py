@@ -100,6 +100,12 @@ async def export_cmd(turn: Turn, args: str) -> None:
     from handlers.exports.docx import build_docx
     from handlers.exports.xlsx import build_xlsx
 
+    assert turn.person is not None
+    if turn.person.role == "province":  # the province office: the province workbook and report
+        from handlers.province_export import province_export_cmd
+
+        await province_export_cmd(turn, args)
+        return
     data = await _data(turn, args)
     if data is None:
         return

@@ -30,7 +30,9 @@ def explain_province(turn: Turn) -> None:
                  "first, then one commune's details\n"
                  "/tinhtrang tháng 11 — the same for another month\n"
                  "/ngonngu — switch language, /trogiup — this help.\n"
-                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices."))
+                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.")
+               + "\n" + _("/xuat — the province workbook (.xlsx) and a draft report of the province office "
+                          "(.docx); /xuat tháng 11 for another month."))
 
 
 async def _streams(turn: Turn) -> tuple:  # the deployment's streams: the province view's one calendar

@@ -151,8 +151,10 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
                  "first, then one commune's details\n"
                  "/tinhtrang tháng 11 — the same for another month\n"
                  "/ngonngu — switch language, /trogiup — this help.\n"
-                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.")
-    for said in ("/baocao", "/duyet", "/giao 1 Công an xã", "/thongbao", "/xuat", "/moi", "/quahan",
+                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.") \
+        + "\n" + vi("/xuat — the province workbook (.xlsx) and a draft report of the province office (.docx); "
+                    "/xuat tháng 11 for another month.")
+    for said in ("/baocao", "/duyet", "/giao 1 Công an xã", "/thongbao", "/moi", "/quahan",
                  "hỗ trợ 12 người kích hoạt VNeID", "thôn nào chưa báo cáo?", "/trogiup"):
         sent = await tg.say(PROV, said)
         assert sent[0].text == explain, said

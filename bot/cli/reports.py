@@ -202,6 +202,81 @@ async def _export(args: argparse.Namespace) -> int:
     return await with_db(run)
 
 
+async def _province_export(args: argparse.Namespace) -> int:
+    """`cdsbot export --province P --out DIR`: the province workbook and the draft report, as /xuat sends
+    them to the province office (the deployment's streams, storage.traffic's figures)."""
+    from pathlib import Path
+
+    from bot.cli.common import cli_services, with_db
+    from bot.config import load_settings
+    from handlers.exports.province_data import gather_province_export
+    from handlers.exports.province_docx import build_province_docx
+    from handlers.exports.province_xlsx import build_province_xlsx
+    from handlers.province_export import province_file_stem
+    from storage.calendar.calendar import period_by_key, period_for
+    from storage.calendar.commune_streams import commune_streams
+    from storage.calendar.period_ref import parse_period_ref
+    from storage.province import require_province
+
+    if args.commune or args.format:
+        print("error: --province writes both files into --out DIR; give no --commune or --format", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if not out.is_dir():
+        print(f"error: {args.out} is not a folder (--out names the folder for the two files)", file=sys.stderr)
+        return 2
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError:
+        print(f"error: --at {args.at!r} is not an ISO datetime (e.g. 2026-12-18T10:00+07:00)", file=sys.stderr)
+        return 2
+
+    async def run(db) -> int:  # noqa: ANN001
+        tz = load_settings().timezone
+        now = at if at.tzinfo else at.replace(tzinfo=tz)
+        services = cli_services(db)
+        async with db.session() as s:
+            province = await require_province(s, args.province)
+            streams = {st.name: st for st in (await commune_streams(s, services, None)).streams}
+            unit_stream = streams["unit_monthly"]
+            if args.period:
+                try:
+                    up = period_by_key(unit_stream, args.period, tz)
+                except ValueError:
+                    up = parse_period_ref(args.period, unit_stream, now.astimezone(tz).date(), tz)
+                if up is None:
+                    print(f"error: cannot read period {args.period!r} (use e.g. 2026-12 or 'tháng 12')",
+                          file=sys.stderr)
+                    return 2
+            else:
+                up = period_for(unit_stream, now, tz)
+            vp = period_by_key(streams["village_monthly"], up.key, tz)
+            data = await gather_province_export(s, province, up, vp, now, tz, services.activity_catalog())
+        stem = out / province_file_stem(data.period_key)
+        for path, blob in ((stem.with_suffix(".xlsx"), build_province_xlsx(data)),
+                           (stem.with_suffix(".docx"), build_province_docx(
+                               data, sender=args.sender or "so", number=args.number or "",
+                               signer=args.signer or "", signer_title=args.signer_title or ""))):
+            try:
+                path.write_bytes(blob)
+            except OSError as exc:
+                print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+                return 2
+            print(f"wrote {path} ({len(blob)} bytes)")
+        return 0
+
+    return await with_db(run)
+
+
+async def _export_any(args: argparse.Namespace) -> int:
+    if args.province:
+        return await _province_export(args)
+    if not args.commune or not args.format:
+        print("error: give --commune NAME --format xlsx|docx|json, or --province NAME", file=sys.stderr)
+        return 2
+    return await _export(args)
+
+
 async def _reminders_sweep(args: argparse.Namespace) -> int:
     from bot.app import BotApp
     from bot.config import load_settings
@@ -241,14 +316,18 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     sw.add_argument("--at", help="ISO datetime to sweep as (default: now)")
     sw.set_defaults(fn=_reminders_sweep)
 
-    ex = sub.add_parser("export", help="monthly export: XLSX workbook, DOCX draft Báo cáo or JSON")
-    ex.add_argument("--commune", required=True)
+    ex = sub.add_parser("export", help="monthly export: XLSX workbook, DOCX draft Báo cáo or JSON; with "
+                                       "--province the province workbook and report into --out DIR")
+    ex.add_argument("--commune")
+    ex.add_argument("--province", help="the province office's workbook and draft report (both, into --out DIR)")
+    ex.add_argument("--sender", choices=("so", "ubnd", "bcd"),
+                    help="--province report sent by Sở KH&CN (default), UBND tỉnh or Ban Chỉ đạo 57 tỉnh")
     ex.add_argument("--period", help="period key (2026-12) or words ('tháng 12'); default: the open period")
     ex.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
-    ex.add_argument("--format", required=True, choices=("xlsx", "docx", "json"))
+    ex.add_argument("--format", choices=("xlsx", "docx", "json"))
     ex.add_argument("--party", action="store_true", help="DOCX in the Party layout (Hướng dẫn 36-HD/VPTW)")
     ex.add_argument("--number", help="document number for the DOCX, e.g. 05")
     ex.add_argument("--signer", help="signer's name for the DOCX")
     ex.add_argument("--signer-title", help="signer's title, e.g. 'PHÓ CHỦ TỊCH' or 'TRƯỞNG BAN'")
-    ex.add_argument("--out", required=True, help="file to write")
-    ex.set_defaults(fn=_export)
+    ex.add_argument("--out", required=True, help="file to write (with --province: the folder)")
+    ex.set_defaults(fn=_export_any)

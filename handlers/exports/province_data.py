@@ -1,0 +1,131 @@
+"""Everything a province export (XLSX workbook, DOCX draft report of the province office) needs for a period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.exports.data import task_status_vi
+from storage.calendar.calendar import Period, previous_period
+from storage.deadlines import is_overdue
+from storage.models import Plan, Province, Task, TaskUnit, Unit
+from storage.traffic import latest_items, province_traffic
+
+__all__ = ["COLOUR_VI", "RULE_VI", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "gather_province_export",
+           "overdue_tasks"]
+
+COLOUR_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}
+RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn. "
+           "Vàng: có nhiệm vụ đến hạn trong 7 ngày tới chưa hoàn thành, hoặc còn đơn vị, thôn chưa báo cáo "
+           "khi chưa đến hạn. Xanh: các trường hợp còn lại.")
+
+
+@dataclass
+class OverdueTask:
+    commune: str
+    plan: str
+    code: str
+    title: str
+    lead_units: list[str]
+    due_text: str
+    due_date: date | None
+    status_vi: str  # the latest reported state ("Chưa có báo cáo" when none)
+
+
+@dataclass
+class SharedIndicatorRow:
+    """One commune's figure for one shared (province) indicator: what the shared-indicator table feeds
+    to the "Chỉ tiêu dùng chung" sheet (``ProvinceExport.shared``)."""
+
+    indicator: str  # the province's wording of the shared target
+    commune: str
+    commune_wording: str  # the commune plan's own wording, matched to it
+    unit: str | None
+    target: str
+    latest: float | str | None
+    status_vi: str
+    reported_in: str | None = None
+
+
+@dataclass
+class ProvinceExport:
+    province: str
+    period_key: str
+    period_label: str  # "tháng 12/2026"
+    previous_label: str
+    window_start: date
+    window_end: date
+    due: datetime  # local time
+    due_text: str
+    generated_at: datetime  # local time
+    communes: list[dict[str, Any]]  # storage.traffic rows, laggards first (the order of /tinhtrang)
+    activities: dict[str, int]  # the province's village activities by kind, this period
+    activities_previous: dict[str, int]
+    labels: dict[str, str]  # activity code → Vietnamese label, in the catalogue's order
+    overdue: list[OverdueTask]
+    shared: list[SharedIndicatorRow] = field(default_factory=list)  # filled by the shared-indicator table
+
+    def colour_counts(self) -> dict[str, int]:
+        return {c: sum(r["colour"] == c for r in self.communes) for c in ("green", "yellow", "red")}
+
+    def activity_codes(self) -> list[str]:
+        """Every activity kind seen this period or the one before, in the catalogue's order."""
+        order = {code: n for n, code in enumerate(self.labels)}
+        seen = set(self.activities) | set(self.activities_previous)
+        return sorted(seen, key=lambda c: (order.get(c, len(order)), c))
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code, code)
+
+
+async def overdue_tasks(session: AsyncSession, commune_id: int, commune: str, period: Period, as_of: date
+                        ) -> list[OverdueTask]:
+    """The commune's plan tasks past their last allowed day and not reported done (the rule of
+    storage.traffic and /quahan), with their lead units."""
+    latest = await latest_items(session, commune_id, period)
+    rows = (await session.exec(select(Task, Plan.title).join(Plan, Plan.id == Task.plan_id)
+                               .where(Plan.commune_id == commune_id)
+                               .order_by(Plan.year, Plan.title, Task.position, Task.id))).all()
+    late: list[tuple[Task, str, str | None]] = []
+    for task, plan in rows:
+        hit = latest.get(("task", task.id))  # type: ignore[arg-type]
+        status = hit[0].status if hit else None
+        if status != "done" and is_overdue(task.due_date, as_of):
+            late.append((task, plan, status))
+    leads: dict[int, list[str]] = {}
+    if late:
+        for tid, name in (await session.exec(
+                select(TaskUnit.task_id, Unit.name).join(Unit, Unit.id == TaskUnit.unit_id)
+                .where(TaskUnit.task_id.in_([t.id for t, _p, _s in late]),  # type: ignore[attr-defined]
+                       TaskUnit.role == "lead").order_by(TaskUnit.task_id, TaskUnit.position))).all():
+            leads.setdefault(tid, []).append(name)
+    return [OverdueTask(commune, plan, t.code, t.title, leads.get(t.id, []), t.due_text,  # type: ignore[arg-type]
+                        t.due_date, task_status_vi(status)) for t, plan, status in late]
+
+
+async def gather_province_export(session: AsyncSession, province: Province, unit_period: Period,
+                                 village_period: Period, now: datetime, tz: tzinfo,
+                                 catalog: Iterable[Any] = ()) -> ProvinceExport:
+    """The province's communes in the national colours (storage.traffic.province_traffic, as the
+    province office's /tinhtrang), their activities and overdue tasks for one period. ``catalog``:
+    the activity types (``code``, ``label_vi``) naming the activity kinds."""
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    data = await province_traffic(session, province, unit_period, village_period, now, today)
+    as_of = min(today, unit_period.end)
+    overdue: list[OverdueTask] = []
+    for r in data["communes"]:
+        if r["overdue_tasks"]:
+            overdue += await overdue_tasks(session, r["commune_id"], r["commune"], unit_period, as_of)
+    return ProvinceExport(
+        province=province.name, period_key=unit_period.key, period_label=unit_period.label_vi,
+        previous_label=previous_period(village_period).label_vi, window_start=unit_period.start,
+        window_end=unit_period.end, due=unit_period.due.astimezone(tz), due_text=unit_period.due_text_vi,
+        generated_at=local_now, communes=data["communes"], activities=data["activities"],
+        activities_previous=data["activities_previous"], labels={a.code: a.label_vi for a in catalog},
+        overdue=overdue)
