@@ -6,8 +6,12 @@ province's deadline, the province office's digest after it names only B, the pro
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
+from docx import Document
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from locales.i18n import _, use_locale
@@ -125,6 +129,17 @@ async def test_compiled_report_reaches_the_province(tg: TelegramHarness, db: Dat
     assert rows[B]["compiled_report"] == {"state": "missing", "sent_at": None,
                                           "due": "2026-12-24T23:59:59.999999+07:00"}
     assert rows[B]["colour"] == "red" and set(rows) == {A, B}
+    # The province workbook and draft report say the same.
+    out_dir = Path(tempfile.mkdtemp())
+    await cli(monkeypatch, capsys, db_url, "export", "--province", PROVINCE, "--period", "2026-12", "--at",
+              tg.now.isoformat(), "--out", str(out_dir))
+    sheet = load_workbook(out_dir / "bao-cao-nq57-tinh-2026-12.xlsx")["Tổng hợp"]
+    head = [c.value for c in sheet[1]]
+    col = head.index("Báo cáo tổng hợp của xã gửi tỉnh")
+    by_commune = {row[1].value: row[col].value for row in sheet.iter_rows(min_row=2, max_row=3)}
+    assert by_commune == {A: "Đã nhận", B: "Chưa nhận (quá hạn)"}
+    text = "\n".join(p.text for p in Document(str(out_dir / "bao-cao-nq57-tinh-2026-12.docx")).paragraphs)
+    assert f"Chưa gửi báo cáo tổng hợp về tỉnh khi đã quá hạn: {B}." in text
 
     # B's lead sends it late (from /hanbaocao): received late, no more reminders for it.
     sent = await tg.say(LEAD_B, "/hanbaocao")

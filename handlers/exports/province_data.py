@@ -16,13 +16,23 @@ from storage.deadlines import is_overdue
 from storage.models import Plan, Province, Task, TaskUnit, Unit
 from storage.traffic import latest_items, province_traffic
 
-__all__ = ["COLOUR_VI", "RULE_VI", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "gather_province_export",
+__all__ = ["COLOUR_VI", "COMPILED_VI", "RULE_VI", "compiled_vi", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "gather_province_export",
            "overdue_tasks"]
 
 COLOUR_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}
-RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn. "
-           "Vàng: có nhiệm vụ đến hạn trong 7 ngày tới chưa hoàn thành, hoặc còn đơn vị, thôn chưa báo cáo "
-           "khi chưa đến hạn. Xanh: các trường hợp còn lại.")
+RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn, hoặc xã "
+           "chưa gửi báo cáo tổng hợp về tỉnh khi đã quá hạn. Vàng: có nhiệm vụ đến hạn trong 7 ngày tới chưa "
+           "hoàn thành, hoặc còn đơn vị, thôn chưa báo cáo, hoặc báo cáo tổng hợp của xã chưa gửi về tỉnh khi "
+           "chưa đến hạn. Xanh: các trường hợp còn lại.")
+# the commune's compiled report to the province (storage.province_stream states)
+COMPILED_VI = {"on_time": "Đã nhận", "late": "Đã nhận (muộn)", "pending": "Chưa nhận (chưa đến hạn)",
+               "missing": "Chưa nhận (quá hạn)", "no_lead": "Chưa theo dõi được", "not_owed": "Không phải gửi"}
+
+
+def compiled_vi(row: dict[str, Any]) -> str:
+    """The commune's compiled report to the province in words, "" when none is tracked for the period."""
+    report = row.get("compiled_report")
+    return COMPILED_VI.get(report["state"], "") if report else ""
 
 
 @dataclass

@@ -144,6 +144,9 @@ def _late(doc: DocumentObject, data: ProvinceExport) -> None:
         _body(doc, f"- {r['commune']}: {_num(r['missing_after_deadline'])} cơ quan, đơn vị, thôn chưa báo cáo "
                    f"sau thời hạn (đã báo cáo {_num(r['units']['submitted'])}/{_num(r['units']['expected'])} "
                    f"đơn vị, {_num(r['villages']['submitted'])}/{_num(r['villages']['expected'])} thôn).")
+    missing = [r["commune"] for r in data.communes if (r.get("compiled_report") or {}).get("state") == "missing"]
+    if missing:
+        _body(doc, "Chưa gửi báo cáo tổng hợp về tỉnh khi đã quá hạn: " + "; ".join(missing) + ".")
     if waiting:
         _body(doc, "Chưa đến hạn, còn chưa báo cáo: " + "; ".join(
             f"{r['commune']} ({_num(r['missing_before_deadline'])} đơn vị, thôn)" for r in waiting) + ".")

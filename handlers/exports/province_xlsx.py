@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers.exports.province_data import COLOUR_VI, RULE_VI, ProvinceExport, SharedIndicatorRow
+from handlers.exports.province_data import COLOUR_VI, RULE_VI, ProvinceExport, SharedIndicatorRow, compiled_vi
 from handlers.exports.xlsx import _HEAD_FILL, _sheet, _widths, _write_row
 
 __all__ = ["COLOUR_FILLS", "PROVINCE_SHEETS", "add_shared_sheet", "build_province_xlsx"]
@@ -46,7 +46,7 @@ def _summary(wb: Workbook, data: ProvinceExport) -> None:
     ws.title = PROVINCE_SHEETS[0]
     head = ["TT", "Xã, phường", "Mức độ", "Đơn vị đã báo cáo", "Đơn vị phải báo cáo", "Thôn đã cập nhật",
             "Thôn phải cập nhật", "Tỷ lệ đã báo cáo", "Chưa báo cáo (quá hạn)", "Chưa báo cáo (chưa đến hạn)",
-            "Nhiệm vụ quá hạn", "Nhiệm vụ đến hạn trong 7 ngày"]
+            "Nhiệm vụ quá hạn", "Nhiệm vụ đến hạn trong 7 ngày", "Báo cáo tổng hợp của xã gửi tỉnh"]
     _write_row(ws, head, bold=True)
     for cell in ws[1]:
         cell.fill = _HEAD_FILL
@@ -56,7 +56,7 @@ def _summary(wb: Workbook, data: ProvinceExport) -> None:
         _write_row(ws, [n, r["commune"], COLOUR_VI[r["colour"]], u["submitted"], u["expected"], v["submitted"],
                         v["expected"], _ratio(u["submitted"] + v["submitted"], u["expected"] + v["expected"]),
                         r["missing_after_deadline"], r["missing_before_deadline"], r["overdue_tasks"],
-                        r["due_soon_tasks"]])
+                        r["due_soon_tasks"], compiled_vi(r)])
         _paint(ws, ws.max_row, 3, r["colour"])
         ws.cell(ws.max_row, 8).number_format = "0%"
     last = ws.max_row
