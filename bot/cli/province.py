@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.province_indicators import add_indicator_commands
 from storage.db import Database
 
 __all__ = ["add_province_commands"]
@@ -58,3 +59,4 @@ def add_province_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     sh = pro.add_parser("show", help="every province with its communes")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(fn=_show)
+    add_indicator_commands(pro)
