@@ -22,8 +22,14 @@ _STATUS = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_
 SCREEN = 8  # communes shown per target in the overview; /chitieu CODE shows them all
 
 
-def _value(c: CommuneValue) -> str:
-    """The latest answer: "95%", "1.234 hộ", "Achieved", "In progress: …", "—" when none."""
+def _value(c: CommuneValue, period_key: str) -> str:
+    """The latest answer: "95%", "1.234 hộ", "Achieved", "In progress: …", "—" when none; with the
+    period it was reported for when that is an earlier one ("90% (2026-10)")."""
+    text = _answer_text(c)
+    return f"{text} ({c.reported_in})" if c.reported_in and c.reported_in != period_key else text
+
+
+def _answer_text(c: CommuneValue) -> str:
     if c.status is not None:
         label = _(TASK_STATUSES.get(c.status, "—"))
         return f"{label}: {shorten(c.text, 60)}" if c.text else label
@@ -49,13 +55,13 @@ def _head(r: SharedRow) -> str:
              n=len(r.communes))
 
 
-def _overview(rows: list[SharedRow]) -> list[str]:
+def _overview(rows: list[SharedRow], period_key: str) -> list[str]:
     lines: list[str] = []
     for r in rows:
         lines.append(_head(r))
         shown = _sorted(r.communes)
         for c in shown[:SCREEN]:
-            lines.append(f"  {_ICON[c.province_assessment]} {c.commune}: {_value(c)}")
+            lines.append(f"  {_ICON[c.province_assessment]} {c.commune}: {_value(c, period_key)}")
         if len(shown) > SCREEN:
             lines.append("  " + _("… and {n} more: type /chitieu {code}", n=len(shown) - SCREEN, code=r.code))
         if r.unmatched:
@@ -63,12 +69,12 @@ def _overview(rows: list[SharedRow]) -> list[str]:
     return lines
 
 
-def _detail(r: SharedRow) -> list[str]:
+def _detail(r: SharedRow, period_key: str) -> list[str]:
     lines = [_head(r)]
     for c in _sorted(r.communes):
         lines.append(_("{icon} {commune} ({code}: {name}): {value}; own target {target} ({status})",
                        icon=_ICON[c.province_assessment], commune=c.commune, code=c.code,
-                       name=shorten(c.name, 60), value=_value(c), target=_target(c.target_short, c.unit),
+                       name=shorten(c.name, 60), value=_value(c, period_key), target=_target(c.target_short, c.unit),
                        status=_(_STATUS[c.assessment])))
     if r.unmatched:
         lines.append(_("Not matched: {communes}", communes=", ".join(r.unmatched)))
@@ -102,10 +108,10 @@ async def province_indicators_cmd(turn: Turn, args: str) -> None:
     if code is not None:
         row = next(r for r in rows if r.code == code)
         turn.reply("\n".join([_("Shared indicator of {province} at {period}:", province=province.name,
-                                period=label), *_detail(row)]))
+                                period=label), *_detail(row, period.key)]))
         return
     lines = [_("Shared indicators of {province} at {period} (each commune's latest figure against the "
-               "province's target):", province=province.name, period=label), *_overview(rows)]
+               "province's target):", province=province.name, period=label), *_overview(rows, period.key)]
     lines.append(_("Type /chitieu followed by a code (e.g. /chitieu {code}) for every commune with its own "
                    "target.", code=rows[0].code))
     turn.reply("\n".join(lines))

@@ -213,8 +213,19 @@ async def _find_target(session: AsyncSession, province_id: int, code: str) -> Pr
     raise CdsbotError(f"no province indicator {code.strip()!r} (see `cdsbot province indicators list`)")
 
 
+async def _pair_score(session: AsyncSession, x: CommuneIndicator, t: ProvinceIndicator) -> float:
+    """The pair's score as ``suggestions`` shows it (word weights from all the province's names; kept
+    for the session, as several decisions are usually made in one go)."""
+    key = ("shared_indicators.scorer", t.province_id)
+    if key not in session.info:
+        names = [r.name for r in await province_indicators(session, t.province_id)]
+        names += [c.indicator.name for c in await commune_indicators(session, t.province_id)]
+        session.info[key] = Scorer([features(n) for n in names])
+    return session.info[key].score(features(t.name), features(x.indicator.name), t.unit, x.indicator.unit)
+
+
 async def _decide(session: AsyncSession, x: CommuneIndicator, t: ProvinceIndicator, status: str, by: str,
-                  person_id: int | None, now: datetime) -> IndicatorMatch:
+                  person_id: int | None, now: datetime, score: float | None = None) -> IndicatorMatch:
     decided = (await session.exec(select(IndicatorMatch).where(
         IndicatorMatch.indicator_id == x.indicator.id))).all()
     before = next((m for m in decided if m.status == "confirmed"), None)
@@ -223,9 +234,8 @@ async def _decide(session: AsyncSession, x: CommuneIndicator, t: ProvinceIndicat
         await session.flush()
     row = next((m for m in decided if m.province_indicator_id == t.id), None) or IndicatorMatch(
         indicator_id=x.indicator.id, province_indicator_id=t.id)  # type: ignore[arg-type]
-    scorer = Scorer([features(t.name), features(x.indicator.name)])
     row.status, row.decided_by, row.decided_by_person_id, row.decided_at = status, by, person_id, now
-    row.score = scorer.score(features(t.name), features(x.indicator.name), t.unit, x.indicator.unit)
+    row.score = score if score is not None else await _pair_score(session, x, t)
     row.name_then = x.indicator.name
     session.add(row)
     session.add(AuditLog(at=now, actor_person_id=person_id, action=f"indicator.match.{status[:-2]}",
@@ -261,5 +271,6 @@ async def decide_auto(session: AsyncSession, province_id: int, above: float, by:
         raise CdsbotError("--auto-above takes a score between 0 and 1, e.g. 0.9")
     done = [s for s in await suggestions(session, province_id) if s.score >= above and not s.unit_differs]
     for s in done:
-        await _decide(session, s.item, s.target, "confirmed", f"auto ≥ {above} ({by})", None, now or utcnow())
+        await _decide(session, s.item, s.target, "confirmed", f"auto ≥ {above} ({by})", None, now or utcnow(),
+                      s.score)
     return done

@@ -65,8 +65,8 @@ async def test_suggestions_confirmation_and_reimport(db: Database, db_url: str, 
     data = await _match(monkeypatch, capsys, db_url, "--confirm", f"{A}:12=CT1", "--reject", f"{B}:V.4=ct1",
                         "--by", "Nguyễn Văn Sở")
     assert _pairs(data["suggestions"]) == TRUE_PAIRS - {(f"{A}:12", "CT1"), (f"{B}:V.4", "CT1")}
-    assert [(c["indicator"], c["province_code"], c["by"]) for c in data["confirmed"]] == \
-        [(f"{A}:12", "CT1", "cli:Nguyễn Văn Sở")]
+    assert [(c["indicator"], c["province_code"], c["by"], c["score"]) for c in data["confirmed"]] == \
+        [(f"{A}:12", "CT1", "cli:Nguyễn Văn Sở", got[(f"{A}:12", "CT1")])]  # the score as suggested
     # Everything at 0.9 or more with the same unit, in one go.
     data = await _match(monkeypatch, capsys, db_url, "--auto-above", "0.9")
     assert _pairs(data["done"]) == {(f"{A}:11", "CT2"), (f"{B}:V.1", "CT2"), (f"{A}:15", "CT3"),

@@ -110,6 +110,10 @@ async def test_province_reads_shared_targets_across_communes(tg: TelegramHarness
         vi("{icon} {commune} ({code}: {name}): {value}; own target {target} ({status})", icon="🟢", commune=A,
            code="12", name="Hồ sơ thủ tục hành chính xử lý trực tuyến", value="95%", target="100%",
            status=vi("at risk"))]  # on track for the province (≥ 90), at risk against its own 100
+    sent = await tg.say(PROV, "/chitieu tháng 11")  # an earlier month: nothing was reported yet then
+    assert vi("{code}. {name} (province target {target}): {on} of {n} communes on track", code="CT1",
+              name=name1, target="≥ 90%", on=0, n=2) in sent[0].text.splitlines()
+    assert f"  ⚪ {A}: —" in sent[0].text.splitlines()
     sent = await tg.say(PROV, "/chitieu tháng 13")
     assert sent[0].text == vi("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".",
                               text="tháng 13")

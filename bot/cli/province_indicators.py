@@ -138,7 +138,7 @@ async def _match(args: argparse.Namespace) -> int:
                       "province_code": x.target.code, "province_name": x.target.name, "score": x.score,
                       "unit_differs": x.unit_differs} for x in await suggestions(s, pid)]
             confirmed = [{"indicator": x.ref, "name": x.indicator.name, "province_code": t.code,
-                          "by": m.decided_by, "at": m.decided_at.isoformat(),
+                          "score": m.score, "by": m.decided_by, "at": m.decided_at.isoformat(),
                           "renamed_since": x.indicator.name != m.name_then}
                          for m, x, t in await confirmed_matches(s, pid)]
         if args.json:
