@@ -100,14 +100,21 @@ class Scorer:
         df: Counter[str] = Counter(f for doc in docs for f in doc.words)
         self._n = len(docs)
         self._idf = {f: math.log((self._n + 1) / (c + 1)) + 1.0 for f, c in df.items()}
+        self._totals: dict[frozenset[str], float] = {}
 
     def _weight(self, f: str) -> float:
         return self._idf.get(f, math.log(self._n + 1) + 1.0)
 
+    def _total(self, words: frozenset[str]) -> float:
+        total = self._totals.get(words)
+        if total is None:
+            total = self._totals[words] = sum(self._weight(f) for f in words)
+        return total
+
     def score(self, a: Features, b: Features, unit_a: str | None = None, unit_b: str | None = None) -> float:
         """How alike province name ``a`` and commune name ``b`` are (0–1): the mean of their weighted
         Dice coefficient and the share of ``a`` found in ``b``, lowered for clashing codes or units."""
-        wa, wb = sum(self._weight(f) for f in a.words), sum(self._weight(f) for f in b.words)
+        wa, wb = self._total(a.words), self._total(b.words)
         if not wa or not wb:
             return 0.0
         common = sum(self._weight(f) for f in a.words & b.words)
