@@ -138,12 +138,20 @@ async def test_province_office_in_english_and_commune_lead_unchanged(tg: Telegra
               "--province", PROVINCE)
     await cli(monkeypatch, capsys, db_url, "province", "indicators", "match", "--province", PROVINCE,
               "--confirm", f"{A}:12=CT1")
+    other, elsewhere = "Lạng Sơn", "Hữu Kiên"  # another province with the same list: none of it is shown
+    await cli(monkeypatch, capsys, db_url, "plan", "import", str(DATA / "ke-hoach-vinh-thong.csv"), "--commune",
+              elsewhere, "--year", "2026", "--title", "Kế hoạch chuyển đổi số năm 2026 xã Hữu Kiên")
+    await cli(monkeypatch, capsys, db_url, "province", "set", "--commune", elsewhere, "--province", other)
+    await cli(monkeypatch, capsys, db_url, "province", "indicators", "import", str(DATA / "chi-tieu-tinh.csv"),
+              "--province", other)
+    await cli(monkeypatch, capsys, db_url, "province", "indicators", "match", "--province", other,
+              "--confirm", f"{elsewhere}:12=CT1")
     await tg.say(PROV, "/ngonngu en")
     sent = await tg.say(PROV, "/indicators")
     text = sent[0].text
     assert text.startswith(f"Shared indicators of {PROVINCE} at ") and \
         "CT1. Tỷ lệ hồ sơ TTHC được xử lý trực tuyến toàn trình (province target ≥ 90%): 0 of 1 communes on track" \
-        in text and f"  ⚪ {A}: —" in text
+        in text and f"  ⚪ {A}: —" in text and elsewhere not in text and other not in text
     lead = 9104
     async with db.session() as s:
         unit = (await s.exec(select(Unit).join(Commune).where(Unit.name == HCC, Commune.name == A))).one()
