@@ -1,22 +1,27 @@
 """A shared target across communes, as the province office reads it (issue #19), through the fake
-Telegram server: officers of Vĩnh Thông and Tiêu Cần report their own indicators (worded differently
+Telegram and Zalo servers: officers of Vĩnh Thông and Tiêu Cần report their own indicators (worded differently
 in each plan), the province office's /chitieu shows each province target across both communes with the
 on-track count, and `cdsbot province indicators show` gives the same figures."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from locales.i18n import _, use_locale
 from locales.textcut import shorten
 from storage.db import Database
 from storage.models import Commune, Unit
+from tests.fakes.zalo_api import FakeZaloApi
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
 from tests.seed import add_person
+from tests.zalo_harness import TOKEN, ZaloHarness, add_zalo_identity
 
 DATA = Path(__file__).parent / "data" / "shared"
 PROVINCE, A, B, C = "Thái Nguyên", "Vĩnh Thông", "Tiêu Cần", "Hòa Bình"  # C: in the province, no plan yet
@@ -159,3 +164,58 @@ async def test_province_office_in_english_and_commune_lead_unchanged(tg: Telegra
     sent = await tg.say(lead, "/chitieu")  # a commune's lead office still sees its own plan's indicators
     assert sent[0].text.startswith(vi("Indicators at {period}: {off} off track, {risk} at risk, {none} without "
                                       "data, {ok} on track.", period="tháng 12/2026", off=0, risk=0, none=5, ok=0))
+
+
+@pytest.fixture
+async def zh(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
+    fake = FakeZaloApi(TOKEN, max_poll_wait=0.5)
+    await fake.serve(aiohttp_server)
+    h = ZaloHarness(fake, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def test_on_zalo_officers_report_and_the_province_reads(zh: ZaloHarness, db: Database, db_url: str,
+                                                              monkeypatch, capsys) -> None:  # noqa: ANN001
+    """The same on Zalo (numbered choices, a command typed without its slash)."""
+    from storage.models import Person
+    from storage.province import get_province
+
+    for plan, commune in (("ke-hoach-vinh-thong.csv", A), ("ke-hoach-tieu-can.csv", B)):
+        await cli(monkeypatch, capsys, db_url, "plan", "import", str(DATA / plan), "--commune", commune,
+                  "--year", "2026", "--title", f"Kế hoạch chuyển đổi số năm 2026 xã {commune}")
+        await cli(monkeypatch, capsys, db_url, "province", "set", "--commune", commune, "--province", PROVINCE)
+    await cli(monkeypatch, capsys, db_url, "province", "indicators", "import", str(DATA / "chi-tieu-tinh.csv"),
+              "--province", PROVINCE)
+    await cli(monkeypatch, capsys, db_url, "province", "indicators", "match", "--province", PROVINCE,
+              "--confirm", f"{A}:11=CT2", "--confirm", f"{B}:V.1=CT2")
+    async with db.transaction() as s:
+        units = {c.name: u.id for u, c in (await s.exec(select(Unit, Commune).join(Commune)
+                                                        .where(Unit.name == HCC))).all()}
+        province = await get_province(s, PROVINCE)
+        assert province is not None
+        office = Person(commune_id=(await s.exec(select(Commune).where(Commune.name == A))).one().id,
+                        name="Trần Văn Tỉnh", role="province", province_id=province.id)
+        s.add(office)
+        await s.flush()
+        office_id = office.id
+    await add_zalo_identity(db, office_id, "zp-prov")  # type: ignore[arg-type]
+    for commune, user, values in ((A, "zp-a", ["100", "90", "70"]), (B, "zp-b", ["85", "98"])):
+        await add_zalo_identity(db, await add_person(db, units[commune], f"Cán bộ {commune}", "officer"), user)
+        sent = await zh.say(user, "/baocao", expect=2)
+        assert f"(1/{len(values)})" in sent[1]["text"]
+        for v in values:
+            await zh.say(user, v)
+        await zh.say(user, "1")  # no difficulties
+        await zh.say(user, "1")  # no proposals
+        sent = await zh.say(user, "1")  # send
+        assert "đúng hạn" in sent[0]["text"]
+    sent = await zh.say("zp-prov", "chỉ tiêu")
+    lines = sent[0]["text"].splitlines()
+    at = lines.index(vi("{code}. {name} (province target {target}): {on} of {n} communes on track", code="CT2",
+                        name="Tỷ lệ dịch vụ công trực tuyến toàn trình trên tổng số TTHC đủ điều kiện",
+                        target="100%", on=1, n=2))
+    assert lines[at + 1:at + 3] == [f"  🔴 {B}: 85%", f"  🟢 {A}: 100%"]
