@@ -180,3 +180,23 @@ async def test_migration_0015_down_and_up(db: Database, db_url: str, monkeypatch
     await _setup(monkeypatch, capsys, db_url)  # usable again
     data = await _match(monkeypatch, capsys, db_url, "--confirm", f"{A}:12=CT1")
     assert _pairs(data["confirmed"]) == {(f"{A}:12", "CT1")}
+
+
+def test_the_list_is_read_from_a_spreadsheet_like_a_plan(tmp_path: Path) -> None:
+    import csv
+
+    from openpyxl import Workbook
+
+    from storage.shared_indicators import read_province_list
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in csv.reader(LIST.read_text(encoding="utf-8").splitlines()):
+        sheet.append(row)
+    path = tmp_path / "chi-tieu-tinh.xlsx"
+    book.save(path)
+    got = read_province_list(path)
+    assert [(i.code, i.unit, i.target.op, i.target.value) for i in got] == \
+        [(i.code, i.unit, i.target.op, i.target.value) for i in read_province_list(LIST)]
+    assert [i.code for i in got] == ["CT1", "CT2", "CT3", "CT4", "CT5", "CT6"] and got[4].name.endswith("VNeID")
