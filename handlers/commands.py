@@ -36,7 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("hanbaocao", "due", ("han bao cao",), REGISTERED, N_("what you still have to report, and when")),
     Command("tinhtrang", "status", ("tinh trang",), ("lead", "admin", PROVINCE),
             N_("who has reported and who is missing")),
-    Command("chitieu", "indicators", ("chi tieu",), ("lead", "admin"),
+    Command("chitieu", "indicators", ("chi tieu",), ("lead", "admin", PROVINCE),
             N_("indicators against their targets, worst first")),
     Command("giao", "assign", ("giao viec", "giao chi tieu", "giao nhiem vu"), ("lead", "admin"),
             N_("give a task or indicator of the plan to a unit, e.g. /giao N4.KQ1 Công an xã")),

@@ -58,6 +58,11 @@ def _units_line(r: IndicatorRow) -> str:
 
 
 async def indicators_cmd(turn: Turn, args: str) -> None:
+    if turn.person is not None and turn.person.role == "province":  # each shared target across its communes
+        from handlers.province_indicators import province_indicators_cmd
+
+        await province_indicators_cmd(turn, args)
+        return
     data = await _data(turn, args)
     if data is None:
         return

@@ -29,12 +29,14 @@ from storage.models_runtime import (
     ReminderLog,
     StreamSetting,
 )
+from storage.models_shared import IndicatorMatch, ProvinceIndicator
 
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
-    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorPartner", "IndicatorUnit", "Invite",
-    "LinkCode", "Outbox",
-    "Person", "Plan", "PlanSection", "Province", "ProcessedUpdate", "QuarantinedUpdate", "ReminderLog", "Report", "ReportItem",
+    "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorMatch", "IndicatorPartner", "IndicatorUnit",
+    "Invite", "LinkCode", "Outbox",
+    "Person", "Plan", "PlanSection", "Province", "ProvinceIndicator", "ProcessedUpdate", "QuarantinedUpdate",
+    "ReminderLog", "Report", "ReportItem",
     "ReportRevision",
     "ReportingPeriod", "SQLModel", "StreamSetting", "Task", "TaskUnit", "Unit", "utcnow",
 ]

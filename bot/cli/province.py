@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli.province_indicators import add_indicator_commands
 from storage.db import Database
 
 __all__ = ["add_province_commands"]
@@ -94,3 +95,4 @@ def add_province_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     dl.add_argument("--default", action="store_true", help="back to the default (before the 25th)")
     dl.add_argument("--json", action="store_true")
     dl.set_defaults(fn=_set_deadline)
+    add_indicator_commands(pro)
