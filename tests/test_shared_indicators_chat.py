@@ -6,11 +6,13 @@ on-track count, and `cdsbot province indicators show` gives the same figures."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from locales.i18n import _, use_locale
@@ -134,6 +136,16 @@ async def test_province_reads_shared_targets_across_communes(tg: TelegramHarness
         ("CT1", 1, 1, 2, [C]), ("CT2", 2, 0, 2, [C]), ("CT3", 1, 0, 1, [C, B]), ("CT4", 0, 0, 0, [C, B, A]),
         ("CT5", 0, 0, 0, [C, B, A]), ("CT6", 0, 0, 0, [C, B, A])]
     assert all(c["reported_in"] == "2026-12" for r in rows.values() for c in r["communes"])
+
+    # The province workbook's "Chỉ tiêu dùng chung" sheet: the same figures, the same assessments.
+    out_dir = Path(tempfile.mkdtemp())
+    await cli(monkeypatch, capsys, db_url, "export", "--province", PROVINCE, "--period", "2026-12", "--at",
+              tg.now.isoformat(), "--out", str(out_dir))
+    sheet = load_workbook(out_dir / "bao-cao-nq57-tinh-2026-12.xlsx")["Chỉ tiêu dùng chung"]
+    ct1 = [[c.value for c in row] for row in sheet.iter_rows(min_row=2) if str(row[0].value).startswith("CT1.")]
+    assert [(r[1], r[2].split(".")[0], r[5], r[6], r[7]) for r in ct1] == [
+        (B, "V", 60, "2026-12", "Chậm tiến độ"), (A, "12", 95, "2026-12", "Đạt, đúng tiến độ"),
+        (C, "—", None, None, "Chưa ghép chỉ tiêu của xã")]
 
 
 async def test_province_office_in_english_and_commune_lead_unchanged(tg: TelegramHarness, db: Database,

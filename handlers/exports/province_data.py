@@ -10,14 +10,15 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.exports.data import task_status_vi
+from handlers.exports.data import INDICATOR_STATUS_VI, task_status_vi
+from handlers.shared_indicators import CommuneValue, SharedRow, shared_indicator_table
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Plan, Province, Task, TaskUnit, Unit
 from storage.traffic import latest_items, province_traffic
 
-__all__ = ["COLOUR_VI", "COMPILED_VI", "RULE_VI", "compiled_vi", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "gather_province_export",
-           "overdue_tasks"]
+__all__ = ["COLOUR_VI", "COMPILED_VI", "RULE_VI", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "compiled_vi",
+           "gather_province_export", "overdue_tasks", "shared_rows"]
 
 COLOUR_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}
 RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn, hoặc xã "
@@ -132,10 +133,35 @@ async def gather_province_export(session: AsyncSession, province: Province, unit
     for r in data["communes"]:
         if r["overdue_tasks"]:
             overdue += await overdue_tasks(session, r["commune_id"], r["commune"], unit_period, as_of)
+    shared = shared_rows(await shared_indicator_table(session, province.id, unit_period, as_of))  # type: ignore[arg-type]
     return ProvinceExport(
         province=province.name, period_key=unit_period.key, period_label=unit_period.label_vi,
         previous_label=previous_period(village_period).label_vi, window_start=unit_period.start,
         window_end=unit_period.end, due=unit_period.due.astimezone(tz), due_text=unit_period.due_text_vi,
         generated_at=local_now, communes=data["communes"], activities=data["activities"],
         activities_previous=data["activities_previous"], labels={a.code: a.label_vi for a in catalog},
-        overdue=overdue)
+        overdue=overdue, shared=shared)
+
+
+def _latest(cv: CommuneValue) -> float | str | None:
+    if cv.value is not None:
+        return cv.value
+    if cv.achieved is not None:
+        return "Đạt" if cv.achieved else "Chưa đạt"
+    return task_status_vi(cv.status) if cv.status else cv.text
+
+
+def shared_rows(table: list[SharedRow]) -> list[SharedIndicatorRow]:
+    """The shared-indicator table (``handlers.shared_indicators``) as sheet rows: each matched commune's
+    latest figure, assessed against the province's target (as the on-track counts), then the communes not
+    matched to the target."""
+    out: list[SharedIndicatorRow] = []
+    for row in table:
+        head = f"{row.code}. {row.name} ({row.target_short or row.target_text})"
+        out += [SharedIndicatorRow(head, cv.commune, f"{cv.code}. {cv.name}", cv.unit or row.unit,
+                                   cv.target_short or cv.target_text, _latest(cv),
+                                   INDICATOR_STATUS_VI[cv.province_assessment], cv.reported_in)
+                for cv in row.communes]
+        out += [SharedIndicatorRow(head, name, "—", row.unit, "", None, "Chưa ghép chỉ tiêu của xã")
+                for name in row.unmatched]
+    return out
