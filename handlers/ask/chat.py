@@ -38,6 +38,10 @@ async def ask(turn: Turn, text: str) -> tuple[Understood, Answer]:
     """Understand ``text`` and answer it for the turn's person (nothing is sent or stored here)."""
     from handlers.ask.views import indicator_names, unknown
 
+    if turn.person is not None and turn.person.role == "province":  # its communes, read-only
+        from handlers.ask.province_answers import ask_province
+
+        return await ask_province(turn, text)
     units, commune = await _units(turn)
     u = understand(text, units, turn.services.activity_catalog(), commune, await indicator_names(turn))
     if u.entities.ambiguous and not u.entities.units:
@@ -115,9 +119,10 @@ async def handle_question(turn: Turn, text: str | None = None) -> bool:
     text = text if text is not None else (msg.text or "").strip()
     if turn.person is None or not text or msg.media or msg.forwarded or len(text) > 300:
         return False
-    member = await _village_member(turn)
+    province = turn.person.role == "province"  # never logs: counts said without a question are no question
+    member = province or await _village_member(turn)
     kind = detect(text, turn.services.activity_catalog(), turn.today, member)
-    if kind in ("log", "other"):
+    if kind == "log" or kind == "unsure" and province or kind == "other" and not province:
         return False
     if kind == "unsure":
         turn.state.data = {k: v for k, v in turn.state.data.items() if k == "_locale"} | {
