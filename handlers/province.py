@@ -3,8 +3,12 @@ drill-down into one commune's own /tinhtrang, and a polite word for everything e
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Awaitable, Callable
+
 from handlers import engine
 from handlers.activity.flow import label_of
+from handlers.ask.detect import question_score
 from handlers.messages import Choice
 from handlers.periods import period_arg, period_label, stream_named
 from handlers.turn import Turn
@@ -16,7 +20,16 @@ from storage.models import Commune, Province
 from storage.traffic import province_traffic
 from storage.units import commune_key
 
-__all__ = ["explain_province", "province_status_cmd"]
+__all__ = ["FLOWS", "answer_questions_with", "colour_text", "explain_province", "province_status_cmd"]
+
+QuestionFn = Callable[[Turn, str], Awaitable[bool]]
+_asked: list[QuestionFn] = []  # the question handler, passed down by handlers.ask.chat
+
+
+def answer_questions_with(fn: QuestionFn) -> None:
+    """Questions typed while the commune list is shown go to ``fn`` (handlers.ask.chat.handle_question)."""
+    _asked[:] = [fn]
+
 
 _COLOURS = {"red": ("🔴", N_("Red")), "yellow": ("🟡", N_("Yellow")), "green": ("🟢", N_("Green"))}
 _MAX_CHOICES = 40  # buttons; one further down the list is picked by typing its number or name
@@ -28,6 +41,9 @@ def explain_province(turn: Turn) -> None:
                  "/tinhtrang — every commune's reporting in the three colours (Green, Yellow, Red), laggards "
                  "first, then one commune's details\n"
                  "/tinhtrang tháng 11 — the same for another month\n"
+                 "Or ask in words, for example: \"xã nào chưa báo cáo tháng 11?\", \"xã nào chậm nhất\", "
+                 "\"tổng số kích hoạt VNeID của tỉnh tháng này\", \"so với tháng trước\", \"xã Tân Lập thế nào\", "
+                 "\"chỉ tiêu nào chậm tiến độ\", \"nhiệm vụ quá hạn theo xã\".\n"
                  "/ngonngu — switch language, /trogiup — this help.\n"
                  "Reporting, reviewing, assigning and announcing are done by each commune's own offices."))
 
@@ -113,20 +129,32 @@ async def _parse(turn: Turn, answer: engine.Answer) -> str:
     found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
     if len(found) == 1:
         return f"commune:{found[0].id}"
+    if _asked and question_score(answer.text or "") == 2:  # "xã nào chậm nhất?" asked at the list
+        return "ask:" + (answer.text or "").strip()
     raise InputError(_("Please pick one of the communes below (type its number or name)."))
 
 
 async def _finish(turn: Turn) -> None:
+    if turn.data["pick"].startswith("ask:"):  # a question typed instead of a commune: answered as one
+        text = turn.data["pick"][4:]
+        turn.incoming = dataclasses.replace(turn.incoming, text=text, payload=None)
+        if not await _asked[0](turn, text):
+            explain_province(turn)
+        return
     commune = await turn.session.get(Commune, int(turn.data["pick"][8:]))
     assert commune is not None and turn.person is not None and commune.province_id == turn.person.province_id
     # the commune's own /tinhtrang (handlers.status), read-only, with the commune swapped
     await engine.start(turn, "status", {"period": turn.data["period"], "commune_id": commune.id})
 
 
-engine.register(engine.Flow(
-    name="province_status",
-    steps={"pick": engine.Step("pick", _prompt, _parse, None, "pick")},
-    finish=_finish,
-    summary_of=lambda t: _("looking at the province"),
-    meta={"read_only": True},
-))
+# Two names: a question typed at the list that asks for the list again opens it under the other name,
+# so the engine's end of the first does not close the second.
+FLOWS = ("province_status", "province_status_again")
+for _name in FLOWS:
+    engine.register(engine.Flow(
+        name=_name,
+        steps={"pick": engine.Step("pick", _prompt, _parse, None, "pick")},
+        finish=_finish,
+        summary_of=lambda t: _("looking at the province"),
+        meta={"read_only": True},
+    ))

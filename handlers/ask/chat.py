@@ -12,6 +12,7 @@ from handlers.ask.detect import detect, question_score, words
 from handlers.ask.entities import UnitName
 from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
+from handlers.province import answer_questions_with
 from handlers.turn import Turn
 from locales.i18n import _
 from storage.errors import InputError
@@ -191,3 +192,5 @@ for _name in FLOWS:
         summary_of=lambda t: _("a question"),
         meta={"read_only": True},
     ))
+
+answer_questions_with(handle_question)  # a question typed at the province's commune list is answered

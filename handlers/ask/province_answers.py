@@ -141,7 +141,9 @@ async def rank(turn: Turn, c: _Ctx) -> Answer:
 async def status(turn: Turn, c: _Ctx) -> Answer:
     up, _vp = await _monthly(turn, c.u.entities.period)  # the province's /tinhtrang itself, with its drill-down
     before = len(turn.out)
-    await engine.start(turn, "province_status", {"period": up.key})
+    from handlers.province import FLOWS
+
+    await engine.start(turn, FLOWS[1] if turn.state.flow == FLOWS[0] else FLOWS[0], {"period": up.key})
     return Answer("", facts={"text": "\n".join(o.text for o in turn.out[before:])})
 
 
