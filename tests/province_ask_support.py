@@ -62,6 +62,7 @@ async def seed_province(db: Database) -> dict[str, dict[str, int]]:
     async with db.transaction() as s:
         commune = (await s.exec(select(Commune).where(Commune.name == THIEN_TAN))).one()
         await set_commune_province(s, commune, PROVINCE)
+        thien_tan["commune"] = commune.id  # type: ignore[assignment]
     tan_lap = await _commune(db, TAN_LAP, (PHO, NGAM), PROVINCE)
     hoa_binh = await _commune(db, HOA_BINH, (SUOI,), PROVINCE)
     huu_kien = await _commune(db, HUU_KIEN, (KHAU,), OTHER)
