@@ -158,3 +158,22 @@ async def test_province_office_asks_on_zalo(zh: ZaloHarness, db: Database, db_ur
     sent = await zh.say("z-prov", "huu kien duoc bao nhieu vneid")
     assert "Hữu Kiên không thuộc Tây Ninh" in sent[-1]["text"] and "99" not in sent[-1]["text"]
     assert await _counts(db) == before
+
+
+async def test_cli_ask_as_province(db: Database, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    import asyncio
+
+    from bot.cli import main
+
+    await seed_province(db)
+    monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, ["ask", "--as", "province", "--province", PROVINCE, "--at",
+                                          "2026-12-10T10:00+07:00", "nhiem vu qua han theo xa", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["intent"] == "p_overdue" and out["facts"]["by_commune"] == {
+        HOA_BINH: 0, TAN_LAP: 1, THIEN_TAN: 2}
+    for args in (["ask", "--as", "province", "hi"], ["ask", "--province", PROVINCE, "hi"],
+                 ["ask", "--as", "province", "--province", "Nowhere", "hi"]):
+        code = await asyncio.to_thread(main, args)
+        assert code == 2 and capsys.readouterr().err.startswith("error: "), args
