@@ -20,7 +20,8 @@ from storage.models import Commune, Province
 from storage.traffic import province_traffic
 from storage.units import commune_key
 
-__all__ = ["FLOWS", "answer_questions_with", "colour_text", "explain_province", "province_status_cmd"]
+__all__ = ["FLOWS", "answer_questions_with", "answer_typed", "colour_text", "explain_province", "province_status_cmd",
+           "typed_question"]
 
 QuestionFn = Callable[[Turn, str], Awaitable[bool]]
 _asked: list[QuestionFn] = []  # the question handler, passed down by handlers.ask.chat
@@ -29,6 +30,22 @@ _asked: list[QuestionFn] = []  # the question handler, passed down by handlers.a
 def answer_questions_with(fn: QuestionFn) -> None:
     """Questions typed while the commune list is shown go to ``fn`` (handlers.ask.chat.handle_question)."""
     _asked[:] = [fn]
+
+
+def typed_question(answer: engine.Answer) -> str | None:
+    """"ask:<text>" when the answer to a view's choice is a question in words ("xã nào chậm nhất?")."""
+    text = (answer.text or "").strip()
+    if _asked and answer.choice is None and question_score(text) == 2:
+        return "ask:" + text
+    return None
+
+
+async def answer_typed(turn: Turn, picked: str) -> None:
+    """Answer the question a view's choice was given instead (``typed_question``), or say what can be asked."""
+    text = picked[4:]
+    turn.incoming = dataclasses.replace(turn.incoming, text=text, payload=None)
+    if not await _asked[0](turn, text):
+        explain_province(turn)
 
 
 _COLOURS = {"red": ("🔴", N_("Red")), "yellow": ("🟡", N_("Yellow")), "green": ("🟢", N_("Green"))}
@@ -129,17 +146,15 @@ async def _parse(turn: Turn, answer: engine.Answer) -> str:
     found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
     if len(found) == 1:
         return f"commune:{found[0].id}"
-    if _asked and question_score(answer.text or "") == 2:  # "xã nào chậm nhất?" asked at the list
-        return "ask:" + (answer.text or "").strip()
+    question = typed_question(answer)  # "xã nào chậm nhất?" asked at the list
+    if question:
+        return question
     raise InputError(_("Please pick one of the communes below (type its number or name)."))
 
 
 async def _finish(turn: Turn) -> None:
     if turn.data["pick"].startswith("ask:"):  # a question typed instead of a commune: answered as one
-        text = turn.data["pick"][4:]
-        turn.incoming = dataclasses.replace(turn.incoming, text=text, payload=None)
-        if not await _asked[0](turn, text):
-            explain_province(turn)
+        await answer_typed(turn, turn.data["pick"])
         return
     commune = await turn.session.get(Commune, int(turn.data["pick"][8:]))
     assert commune is not None and turn.person is not None and commune.province_id == turn.person.province_id

@@ -17,7 +17,7 @@ from tests.ask_corpus import check
 from tests.ask_support import NOW
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
-from tests.province_ask_support import HOA_BINH, HUU_KIEN, PROVINCE, TAN_LAP, THIEN_TAN, seed_province
+from tests.province_ask_support import HCC, HOA_BINH, HUU_KIEN, PROVINCE, TAN_LAP, THIEN_TAN, seed_province
 from tests.zalo_harness import ZaloHarness
 
 CORPUS = json.loads((Path(__file__).resolve().parent / "data" / "ask_corpus_province.json").read_text("utf-8"))
@@ -116,7 +116,14 @@ async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Databas
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026")
     sent = await tg.say(PROV, "xã Tân Lập thế nào")  # at the list: the name picks the commune
     assert sent[0].text.startswith("Xã Tân Lập")
-    await tg.tap(PROV, "close")
+    sent = await tg.say(PROV, "còn xã Hòa Bình thế nào?")  # at one commune's view: another commune
+    assert sent[0].text.startswith("Xã Hòa Bình") and "1/1 đã báo cáo" in sent[0].text
+    sent = await tg.say(PROV, "xã Tân Lập thế nào?")  # and back: the view opens again, buttons working
+    assert sent[0].text.startswith("Xã Tân Lập") and sent[0].callback_data[:3] == ["units", "villages", "by_village"]
+    sent = await tg.tap(PROV, "units")
+    assert HCC in sent[0].text  # Tân Lập's office has not reported for December
+    sent = await tg.say(PROV, "4")  # no view open any more: a bare number is no question
+    assert sent[0].text.startswith("Bạn theo dõi các xã của tỉnh (chỉ xem).")
 
     # another province's commune: refused politely; writing: refused; nothing stored
     sent = await tg.say(PROV, "xã Hữu Kiên thế nào?")

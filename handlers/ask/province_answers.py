@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-import handlers.status  # noqa: F401 - registers the "status" flow the drill-down opens
+import handlers.status  # the commune's own view (its "status" flow) the drill-down opens
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.ask.answers import _year_before
@@ -150,7 +150,8 @@ async def status(turn: Turn, c: _Ctx) -> Answer:
 async def commune(turn: Turn, c: _Ctx) -> Answer:
     up, _vp = await _monthly(turn, c.u.entities.period)  # the commune's own /tinhtrang, read-only
     before = len(turn.out)
-    await engine.start(turn, "status", {"period": up.key, "commune_id": c.named[0].id})
+    name = handlers.status.FLOWS[1] if turn.state.flow == handlers.status.FLOWS[0] else handlers.status.FLOWS[0]
+    await engine.start(turn, name, {"period": up.key, "commune_id": c.named[0].id})
     return Answer("", facts={"commune": c.named[0].name, "text": "\n".join(o.text for o in turn.out[before:])})
 
 
