@@ -11,8 +11,7 @@ from sqlmodel import select
 import handlers.status  # the commune's own view (its "status" flow) the drill-down opens
 from handlers import engine
 from handlers.activity.flow import label_of
-from handlers.ask.answers import _year_before
-from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref
+from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref, year_before
 from handlers.ask.intents import Understood
 from handlers.ask.province_intents import CommuneName, understand_province
 from handlers.periods import period_label, stream_named, unreadable_period
@@ -166,7 +165,7 @@ def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
 async def activities(turn: Turn, c: _Ctx) -> Answer:
     e = c.u.entities
     period = await _activity_period(turn, e.period)
-    before = _year_before(period) if e.compare == "last_year" else previous_period(period)
+    before = year_before(period) if e.compare == "last_year" else previous_period(period)
     ids = [x.id for x in c.named] or [x.id for x in c.communes]
     now = await activities_by_commune(turn.session, ids, period)  # type: ignore[arg-type]
     then = await activities_by_commune(turn.session, ids, before)  # type: ignore[arg-type]
