@@ -184,3 +184,11 @@ async def test_cli_ask_as_province(db: Database, db_url: str, monkeypatch, capsy
                  ["ask", "--as", "province", "--province", "Nowhere", "hi"]):
         code = await asyncio.to_thread(main, args)
         assert code == 2 and capsys.readouterr().err.startswith("error: "), args
+
+
+def test_may_is_a_month_only_when_said_so() -> None:
+    """"mấy" typed without marks is "may": a month only as "in May" or "May 2026"."""
+    from handlers.ask.entities import find_period
+
+    assert find_period("xa thien tan co may nhiem vu qua han") is None
+    assert find_period("how many in may") == "thang 5" and find_period("may 2026 vneid") == "thang 5 2026"
