@@ -35,7 +35,7 @@ def answer_questions_with(fn: QuestionFn) -> None:
 def typed_question(answer: engine.Answer) -> str | None:
     """"ask:<text>" when the answer to a view's choice is a question in words ("xã nào chậm nhất?")."""
     text = (answer.text or "").strip()
-    if _asked and answer.choice is None and question_score(text) == 2:
+    if _asked and answer.choice is None and any(c.isalpha() for c in text) and question_score(text) == 2:
         return "ask:" + text
     return None
 
