@@ -78,6 +78,11 @@ def _owed(r: dict[str, Any], scope: str | None) -> tuple[int, int]:
     return sum(r[k]["submitted"] for k in keys), sum(r[k]["expected"] for k in keys)
 
 
+def _more(lines: list[str], total: int, shown: int) -> list[str]:
+    """``lines`` with "… and N more" when only ``shown`` of ``total`` communes are listed."""
+    return lines + ([f"…{_(' and {n} more', n=total - shown)}"] if total > shown else [])
+
+
 def _row_line(r: dict[str, Any]) -> str:
     return _("{commune}: units {units_done}/{units}, village teams {villages_done}/{villages}",
              commune=r["commune"], units_done=r["units"]["submitted"], units=r["units"]["expected"],
@@ -92,7 +97,7 @@ async def not_reported(turn: Turn, c: _Ctx) -> Answer:
                         period=_label(up)), facts={"communes": []})
     lines = [_("Communes not fully reported for {period} ({n}/{total}):", period=_label(up), n=len(rows),
                total=len(data["communes"]))]
-    lines += [f"• {_row_line(r)}" for r in rows[:SCREEN * 2]]
+    lines = _more(lines + [f"• {_row_line(r)}" for r in rows[:SCREEN * 2]], len(rows), SCREEN * 2)
     return Answer("\n".join(lines), [_drill(r["commune"], up) for r in rows[:2]],
                   {"communes": [r["commune"] for r in rows]})
 
@@ -115,8 +120,8 @@ async def late(turn: Turn, c: _Ctx) -> Answer:
                       facts={"communes": []})
     lines = [_("Communes with reports missing after the deadline for {period} ({n}):", period=_label(up),
                n=len(rows))]
-    lines += [_("• {commune}: {n} report(s) missing", commune=r["commune"], n=r["missing_after_deadline"])
-              for r in rows[:SCREEN * 2]]
+    lines = _more(lines + [_("• {commune}: {n} report(s) missing", commune=r["commune"],
+                             n=r["missing_after_deadline"]) for r in rows[:SCREEN * 2]], len(rows), SCREEN * 2)
     return Answer("\n".join(lines), [_drill(r["commune"], up) for r in rows[:2]],
                   {"communes": [r["commune"] for r in rows]})
 
@@ -210,7 +215,7 @@ async def by_commune(turn: Turn, c: _Ctx) -> Answer:
         parts = ", ".join(f"{label_of(turn, k)} {fmt_number(counts.get(k, 0))} ({fmt_number(before.get(k, 0))})"
                           for k in codes)
         lines.append(f"• {x.name}: {parts or _('nothing logged')}")
-    return Answer("\n".join(lines[:SCREEN * 4 + 1]), facts=facts)
+    return Answer("\n".join(_more(lines[:SCREEN * 4 + 1], len(c.communes), SCREEN * 4)), facts=facts)
 
 
 _STANDING = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_("without data"),
@@ -239,11 +244,12 @@ async def indicators(turn: Turn, c: _Ctx) -> Answer:
         rows = sorted(chosen, key=lambda x: (-figures[x.id]["indicators"]["off_track"],  # type: ignore[index]
                                              -figures[x.id]["indicators"]["at_risk"], x.name))  # type: ignore[index]
         lines.append(_("By commune (off track / at risk / without data / on track):"))
-        for x in rows[:SCREEN * 2]:
+        for x in rows[:SCREEN * 2]:  # the worst first; the rest summed up in the first line
             f = figures[x.id]  # type: ignore[index]
             worst = ", ".join(f"{code}. {shorten(name, 40)}" for code, name in f["off_track"][:2])
             lines.append(f"• {x.name}: " + " / ".join(str(f["indicators"][k]) for k in _STANDING)
                          + (f" — {worst}" if worst else ""))
+        lines = _more(lines, len(rows), SCREEN * 2)
     facts = {"counts": counts, "by_commune": {x.name: figures[x.id]["indicators"]["off_track"]  # type: ignore[index]
                                               for x in chosen}}
     return Answer("\n".join(lines), facts=facts)
@@ -266,6 +272,7 @@ async def overdue(turn: Turn, c: _Ctx) -> Answer:
                 tasks="; ".join(f"{code}. {shorten(title, 40)}"
                                 for code, title, _d in figures[x.id]["overdue"][:2]))  # type: ignore[index]
               for x in late_rows[:SCREEN * 2]]
+    lines = _more(lines, len(late_rows), SCREEN * 2)
     clear = [x.name for x in chosen if not figures[x.id]["overdue_tasks"]]  # type: ignore[index]
     if clear:
         lines.append(_("No overdue task: {names}", names=name_list(clear)))
