@@ -192,3 +192,30 @@ def test_may_is_a_month_only_when_said_so() -> None:
 
     assert find_period("xa thien tan co may nhiem vu qua han") is None
     assert find_period("how many in may") == "thang 5" and find_period("may 2026 vneid") == "thang 5 2026"
+
+
+async def test_hostile_free_messages_as_province(db: Database) -> None:
+    """Every hostile message and every corpus question as the province office (the demo commune in a
+    province): a clean reply in its language, only read-only views opened, nothing stored."""
+    from bot.demo import seed_demo
+    from handlers.dispatch import Dispatcher
+    from handlers.services import Services
+    from reminders.actions import BUTTON_ACTIONS
+    from tests.hostile_support import NOW as H_NOW
+    from tests.hostile_support import Chat, _province_office, check_replies, snapshot
+    from tests.test_hostile_inputs import CORPUS as HOSTILE
+
+    await seed_demo(db, now=H_NOW)
+    chat = Chat(Dispatcher(Services(db=db, clock=lambda: H_NOW), actions=BUTTON_ACTIONS), db)
+    await _province_office(chat)
+    await chat.send("province", "/huy")
+    rows = await snapshot(db)
+    views = {(None, None), ("ask", "pick"), ("province_status", "pick"), ("status", "pick")}
+    for text in [t for t in HOSTILE if not t.strip().startswith("/")] + [c["q"] for c in CORPUS]:
+        out = await chat.send("province", text)
+        check_replies(out, "vi", text, f"province: {text!r:.60}")
+        flow, step, _data = await chat.state("province")
+        assert (flow, step) in views, (text, flow, step)
+        if flow is not None:
+            await chat.send("province", "/huy")
+    assert await snapshot(db) == rows
