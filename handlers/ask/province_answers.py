@@ -130,7 +130,8 @@ async def rank(turn: Turn, c: _Ctx) -> Answer:
     data, up = await _traffic(turn, c)
     rows = data["communes"]
     lines = [_("Communes of {province} for {period}, laggards first:", province=data["province"],
-               period=_label(up))]
+               period=_label(up)),
+             " · ".join(f"{colour_text(k)} {sum(r['colour'] == k for r in rows)}" for k in ("red", "yellow", "green"))]
     for i, r in enumerate(rows[:SCREEN], 1):
         lines.append(_("{n}. {colour} {commune}: overdue tasks {overdue}, reports missing after the deadline "
                        "{missing}, reported {done}/{expected}", n=i, colour=colour_text(r["colour"]),
@@ -233,6 +234,9 @@ async def _plans(turn: Turn, c: _Ctx) -> tuple[dict[int, dict[str, Any]], Period
 async def indicators(turn: Turn, c: _Ctx) -> Answer:
     figures, up, chosen = await _plans(turn, c)
     counts = {k: sum(f["indicators"][k] for f in figures.values()) for k in _STANDING}
+    if not any(counts.values()):
+        return Answer(_("{where}: no indicators in the imported plans yet.",
+                        where=", ".join(x.name for x in c.named) or c.province.name), facts={"counts": counts})
     lines = [_("Indicators of {where} at {period}: {off} off track, {risk} at risk, {none} without data, "
                "{ok} on track.", where=", ".join(x.name for x in c.named) or c.province.name, period=_label(up),
                off=counts["off_track"], risk=counts["at_risk"], none=counts["no_data"], ok=counts["on_track"])]

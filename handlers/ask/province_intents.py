@@ -30,7 +30,7 @@ def _any(w: str, *patterns: str) -> bool:
 
 _RANK = ("cham nhat", "kem nhat", "te nhat", "yeu nhat", "thap nhat", "xau nhat", "xep hang", "xep loai",
          "dung cuoi", "do nhat", "tut hau", "mau do", "bi do", "(?:xa|nhung xa|cac xa) nao (?:bi |mau )?(?:do|vang)",
-         "xa nao cham", "nhung xa cham", "cac xa cham", "xanh vang do", "canh bao", "laggards?", "worst",
+         "xa nao cham", "nhung xa cham", "(?:bao nhieu|may|nhung|cac) xa (?:bi |mau )?(?:do|vang|xanh)", "cac xa cham", "xanh vang do", "canh bao", "laggards?", "worst",
          "rank(?:ed|ing)?", "behind the most", "slowest", "lag(?:s|ging)? (?:the )?most", "most behind")
 _BY_COMMUNE = ("theo xa", "tung xa", "moi xa", "cac xa duoc", "theo tung xa", "by commune", "per commune",
                "each commune")
