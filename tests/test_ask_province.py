@@ -129,7 +129,7 @@ async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Databas
     sent = await tg.say(PROV, "xã Hữu Kiên thế nào?")
     assert "Hữu Kiên không thuộc Tây Ninh" in sent[0].text and "99" not in sent[0].text
     await tg.say(PROV, "/huy")
-    for said in ("nhắc các xã chưa báo cáo", "xuất báo cáo tháng 11"):
+    for said in ("nhắc các xã chưa báo cáo", "gửi biểu đồ"):
         sent = await tg.say(PROV, said)
         assert "chỉ theo dõi (chỉ xem)" in sent[0].text, said
         await tg.say(PROV, "/huy")

@@ -309,8 +309,25 @@ async def outside(turn: Turn, c: _Ctx) -> Answer:
 
 
 async def read_only(turn: Turn, c: _Ctx) -> Answer:
-    return Answer(_("The province office follows its communes read-only: reminders, reports and exports are done "
+    return Answer(_("The province office follows its communes read-only: reminders, reports and reviews are done "
                     "by each commune's own offices. You can ask, for example:"), _suggest(c), {"refused": "write"})
+
+
+async def export(turn: Turn, c: _Ctx) -> Answer:
+    """"xuất báo cáo tháng 11": /xuat itself where the province office has it (its province files),
+    otherwise what it can ask."""
+    from handlers.commands import COMMANDS
+
+    if not any(cmd.name == "xuat" and "province" in cmd.roles for cmd in COMMANDS):
+        return await read_only(turn, c)
+    from handlers.lead import export_cmd
+
+    up, _vp = await _monthly(turn, c.u.entities.period)
+    before = len(turn.out)
+    await export_cmd(turn, up.key)
+    made = turn.out[before:]
+    return Answer("", facts={"files": [o.document.name for o in made if o.document],
+                             "text": "\n".join(o.text for o in made)})
 
 
 async def unknown(turn: Turn, c: _Ctx) -> Answer:
@@ -319,7 +336,8 @@ async def unknown(turn: Turn, c: _Ctx) -> Answer:
 
 _ANSWERS = {"p_not_reported": not_reported, "p_reported": reported, "p_late": late, "p_rank": rank,
             "p_status": status, "p_commune": commune, "p_activities": activities, "p_by_commune": by_commune,
-            "p_indicators": indicators, "p_overdue": overdue, "p_outside": outside, "p_read_only": read_only}
+            "p_indicators": indicators, "p_overdue": overdue, "p_outside": outside, "p_export": export,
+            "p_read_only": read_only}
 
 
 async def ask_province(turn: Turn, text: str) -> tuple[Understood, Answer]:

@@ -14,7 +14,8 @@ from handlers.ask.intents import Understood, understand
 __all__ = ["PROVINCE_INTENTS", "CommuneName", "understand_province"]
 
 PROVINCE_INTENTS = ("p_not_reported", "p_reported", "p_late", "p_rank", "p_status", "p_activities",
-                    "p_by_commune", "p_indicators", "p_overdue", "p_commune", "p_outside", "p_read_only", "unknown")
+                    "p_by_commune", "p_indicators", "p_overdue", "p_commune", "p_outside", "p_export", "p_read_only",
+                    "unknown")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ _RANK = ("cham nhat", "kem nhat", "te nhat", "yeu nhat", "thap nhat", "xau nhat"
          "rank(?:ed|ing)?", "behind the most", "slowest", "lag(?:s|ging)? (?:the )?most", "most behind")
 _BY_COMMUNE = ("theo xa", "tung xa", "moi xa", "cac xa duoc", "theo tung xa", "by commune", "per commune",
                "each commune")
-_WRITE = ("remind", "export", "chart", "my_due")
+_WRITE = ("remind", "chart", "my_due")
 _COMPARE = re.compile(r"\b(?:so )?(?:voi|sv) (?:thang|ky) truoc\b")
 
 
@@ -59,6 +60,8 @@ def understand_province(text: str, communes: Sequence[CommuneName], catalog: Seq
 def _intent(base: str, w: str, u: Understood, named: list[CommuneName], province_id: int) -> str:
     if any(c.province_id != province_id for c in named):
         return "p_outside"
+    if base == "export":
+        return "p_export"
     if base in _WRITE:
         return "p_read_only"
     plans = _any(w, "chi tieu", "indicators?", "ty le", "muc tieu", "nhiem vu", "tasks?", "qua han", "overdue")
