@@ -219,3 +219,25 @@ async def test_hostile_free_messages_as_province(db: Database) -> None:
         if flow is not None:
             await chat.send("province", "/huy")
     assert await snapshot(db) == rows
+
+
+async def test_a_large_province_is_summed_up(db: Database) -> None:
+    """Thirty more communes owing their December report: lists stop at 24 communes and say how many more."""
+    from bot.cli.ask import ask_once
+    from storage.province import set_commune_province
+    from storage.units import get_or_create_commune, get_or_create_unit
+    from tests.seed import add_person
+
+    await seed_province(db)
+    for n in range(30):
+        async with db.transaction() as s:
+            c = await get_or_create_commune(s, f"Xã Số {n:02d}")
+            office, _created = await get_or_create_unit(s, c, HCC, "office")
+            await set_commune_province(s, c, PROVINCE)
+        await add_person(db, office.id, f"Cán bộ {n:02d}", "officer")  # type: ignore[arg-type]
+    out = await ask_once(db, None, "province", "xã nào chưa báo cáo?", now=NOW, province=PROVINCE)
+    lines = out["answer"].splitlines()
+    assert lines[0].endswith("(32/33):") and sum(ln.startswith("• ") for ln in lines) == 24
+    assert lines[-1] == "… và 8 nơi khác"
+    out = await ask_once(db, None, "province", "nhiệm vụ quá hạn theo xã", now=NOW, province=PROVINCE)
+    assert "(tổng cộng 3)" in out["answer"] and "và 19 nơi khác" in out["answer"]  # 31 without, 12 named
