@@ -195,6 +195,8 @@ async def activities(turn: Turn, c: _Ctx) -> Answer:
         lines.append(_("By commune: {list}", list=", ".join(f"{name} {fmt_number(n)} ({fmt_number(m)})"
                                                             for name, n, m in per[:SCREEN * 2])))
     follow = [] if c.named else [(_("By commune"), f"hoat dong theo xa {ref(period)}")]
+    if not e.compare:  # the change against the previous period, for the same question
+        follow.append((_("Compared with the previous period"), f"{c.u.text} so voi thang truoc"))
     facts = {code: total.get(code, 0) for code in codes} | {
         "previous": {code: previous.get(code, 0) for code in codes}, "where": where, "period": period.key,
         "before": before.key, "by_commune": {name: n for name, n, _m in per}}
