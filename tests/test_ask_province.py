@@ -93,7 +93,9 @@ async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Databas
     sent = await tg.say(PROV, "tổng số kích hoạt VNeID của tỉnh tháng 11")
     assert "Kích hoạt định danh điện tử (VNeID): 19 (0)" in sent[0].text  # 5 + 2 + 8 + 4; Hữu Kiên's 77 not
     assert "Tân Lập 8 (0), Thiện Tân 7 (0), Hòa Bình 4 (0)" in sent[0].text
-    await tg.say(PROV, "/huy")
+    assert [b for row in sent[0].buttons for b in row] == ["Theo từng xã", "So với kỳ trước"]
+    sent = await tg.tap(PROV, "1")
+    assert "Kích hoạt định danh điện tử (VNeID): 19 (0, +19)" in sent[0].text  # October: nothing logged
     sent = await tg.say(PROV, "tháng này so với tháng trước")
     assert "Kích hoạt định danh điện tử (VNeID): 39 (19, +20)" in sent[0].text  # 12 + 7 + 20 against 19
     await tg.say(PROV, "/huy")
