@@ -3,8 +3,12 @@ drill-down into one commune's own /tinhtrang, and a polite word for everything e
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Awaitable, Callable
+
 from handlers import engine
 from handlers.activity.flow import label_of
+from handlers.ask.detect import question_score
 from handlers.messages import Choice
 from handlers.periods import period_arg, period_label, stream_named
 from handlers.province_stream import compiled_text
@@ -17,7 +21,33 @@ from storage.models import Commune, Province
 from storage.traffic import province_traffic
 from storage.units import commune_key
 
-__all__ = ["explain_province", "province_status_cmd"]
+__all__ = ["FLOWS", "answer_questions_with", "answer_typed", "colour_text", "explain_province", "province_status_cmd",
+           "typed_question"]
+
+QuestionFn = Callable[[Turn, str], Awaitable[bool]]
+_asked: list[QuestionFn] = []  # the question handler, passed down by handlers.ask.chat
+
+
+def answer_questions_with(fn: QuestionFn) -> None:
+    """Questions typed while the commune list is shown go to ``fn`` (handlers.ask.chat.handle_question)."""
+    _asked[:] = [fn]
+
+
+def typed_question(answer: engine.Answer) -> str | None:
+    """"ask:<text>" when the answer to a view's choice is a question in words ("xã nào chậm nhất?")."""
+    text = (answer.text or "").strip()
+    if _asked and answer.choice is None and any(c.isalpha() for c in text) and question_score(text) == 2:
+        return "ask:" + text
+    return None
+
+
+async def answer_typed(turn: Turn, picked: str) -> None:
+    """Answer the question a view's choice was given instead (``typed_question``), or say what can be asked."""
+    text = picked[4:]
+    turn.incoming = dataclasses.replace(turn.incoming, text=text, payload=None)
+    if not await _asked[0](turn, text):
+        explain_province(turn)
+
 
 _COLOURS = {"red": ("🔴", N_("Red")), "yellow": ("🟡", N_("Yellow")), "green": ("🟢", N_("Green"))}
 _MAX_CHOICES = 40  # buttons; one further down the list is picked by typing its number or name
@@ -29,10 +59,14 @@ def explain_province(turn: Turn) -> None:
                  "/tinhtrang — every commune's reporting in the three colours (Green, Yellow, Red), laggards "
                  "first, then one commune's details\n"
                  "/tinhtrang tháng 11 — the same for another month\n"
+                 "/chitieu — the province's shared indicators across the communes (/chitieu CT1 for one)\n"
+                 "/xuat — the province workbook (.xlsx) and a draft report of the province office (.docx); "
+                 "/xuat tháng 11 for another month\n"
+                 "Or ask in words, for example: \"xã nào chưa báo cáo tháng 11?\", \"xã nào chậm nhất\", "
+                 "\"tổng số kích hoạt VNeID của tỉnh tháng này\", \"so với tháng trước\", \"xã Tân Lập thế nào\", "
+                 "\"chỉ tiêu nào chậm tiến độ\", \"nhiệm vụ quá hạn theo xã\".\n"
                  "/ngonngu — switch language, /trogiup — this help.\n"
-                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.")
-               + "\n" + _("/xuat — the province workbook (.xlsx) and a draft report of the province office "
-                          "(.docx); /xuat tháng 11 for another month."))
+                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices."))
 
 
 async def _streams(turn: Turn) -> tuple:  # the deployment's streams: the province view's one calendar
@@ -89,9 +123,9 @@ async def _prompt(turn: Turn) -> engine.Prompt:
         for code in sorted(set(now) | set(before), key=lambda c: (-now.get(c, 0), c)):
             lines.append(f"  • {label_of(turn, code)}: {fmt_number(now.get(code, 0))} "
                          f"({fmt_number(before.get(code, 0))})")
-    lines.append(_("Red: a task past due and not done, or reports missing after the deadline. Yellow: a task "
-                   "due within 7 days and not done, or reports still missing before the deadline. Green: "
-                   "otherwise."))
+    lines.append(_("Red: a task past due and not done, or reports (or the commune's compiled report to the "
+                   "province) missing after the deadline. Yellow: a task due within 7 days and not done, or "
+                   "reports still missing before the deadline. Green: otherwise."))
     lines.append(_("Pick a commune to see its details."))
     turn.data["ranked"] = [r["commune_id"] for r in rows]  # "41" picks the 41st commune of the list
     return engine.Prompt("\n".join(lines), tuple(Choice(r["commune"], f"commune:{r['commune_id']}")
@@ -116,20 +150,30 @@ async def _parse(turn: Turn, answer: engine.Answer) -> str:
     found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
     if len(found) == 1:
         return f"commune:{found[0].id}"
+    question = typed_question(answer)  # "xã nào chậm nhất?" asked at the list
+    if question:
+        return question
     raise InputError(_("Please pick one of the communes below (type its number or name)."))
 
 
 async def _finish(turn: Turn) -> None:
+    if turn.data["pick"].startswith("ask:"):  # a question typed instead of a commune: answered as one
+        await answer_typed(turn, turn.data["pick"])
+        return
     commune = await turn.session.get(Commune, int(turn.data["pick"][8:]))
     assert commune is not None and turn.person is not None and commune.province_id == turn.person.province_id
     # the commune's own /tinhtrang (handlers.status), read-only, with the commune swapped
     await engine.start(turn, "status", {"period": turn.data["period"], "commune_id": commune.id})
 
 
-engine.register(engine.Flow(
-    name="province_status",
-    steps={"pick": engine.Step("pick", _prompt, _parse, None, "pick")},
-    finish=_finish,
-    summary_of=lambda t: _("looking at the province"),
-    meta={"read_only": True},
-))
+# Two names: a question typed at the list that asks for the list again opens it under the other name,
+# so the engine's end of the first does not close the second.
+FLOWS = ("province_status", "province_status_again")
+for _name in FLOWS:
+    engine.register(engine.Flow(
+        name=_name,
+        steps={"pick": engine.Step("pick", _prompt, _parse, None, "pick")},
+        finish=_finish,
+        summary_of=lambda t: _("looking at the province"),
+        meta={"read_only": True},
+    ))

@@ -48,13 +48,15 @@ async def route_free_message(turn: Turn) -> None:
 
         await handle_unregistered(turn)
         return
-    if role == "province":  # no logs, no commune questions: the province office asks by /tinhtrang
-        from handlers.province import explain_province
-
-        explain_province(turn)
-        return
     from handlers.activity.flow import handle_free_log
     from handlers.ask.chat import handle_question
+
+    if role == "province":  # questions about its communes, read-only; never a log
+        if not await handle_question(turn):
+            from handlers.province import explain_province
+
+            explain_province(turn)
+        return
 
     if await handle_question(turn):  # "thôn nào chưa báo cáo?" is asked, never logged (handlers/ask)
         return

@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.exports.data import assess, year_share
-from handlers.exports.gather import _answer
 from locales.targets import short_target
 from storage.calendar.calendar import Period
+from storage.indicator_status import answer_of, assess, year_share
 from storage.province import province_communes
 from storage.shared_indicators import confirmed_matches, province_indicators
 from storage.traffic import latest_items
@@ -80,7 +79,7 @@ async def shared_indicator_table(session: AsyncSession, province_id: int, period
     for _m, x, t in matches:
         ind, row = x.indicator, rows[t.id]  # type: ignore[index]
         hit = latest[x.commune.id].get(("indicator", ind.id))  # type: ignore[arg-type,index]
-        value, achieved, status, text = _answer(ind, hit[0] if hit else None)
+        value, achieved, status, text = answer_of(ind.answer_kind, hit[0] if hit else None)
         share = year_share(x.plan.year, as_of, ind.due_date)
         own = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
         theirs = assess(t.target_op, t.target_value, t.target_bool, value, achieved, share, status)

@@ -23,7 +23,7 @@ from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
 
-__all__ = ["due_cmd", "status_cmd"]
+__all__ = ["FLOWS", "due_cmd", "status_cmd"]
 
 _STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village teams")}
 
@@ -89,12 +89,23 @@ async def _summary_prompt(turn: Turn) -> engine.Prompt:
 
 def _parse_pick(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("units", "villages", "by_village", "close"):
+        if turn.person is not None and turn.person.role == "province":  # a question instead: answered
+            from handlers.province import typed_question
+
+            question = typed_question(answer)
+            if question:
+                return question
         raise InputError(_("Please pick one of the options below (type its number)."))
     return answer.choice
 
 
 async def _finish_status(turn: Turn) -> None:
     pick = turn.data.get("pick")
+    if pick and pick.startswith("ask:"):
+        from handlers.province import answer_typed
+
+        await answer_typed(turn, pick)
+        return
     if pick == "close":
         turn.reply(_("OK."))
         return
@@ -121,13 +132,17 @@ async def _finish_status(turn: Turn) -> None:
     turn.reply("\n".join(lines[:40]))
 
 
-engine.register(engine.Flow(
-    name="status",
-    steps={"pick": engine.Step("pick", _summary_prompt, _parse_pick, None, "pick")},
-    finish=_finish_status,
-    summary_of=lambda t: _("looking at the status"),
-    meta={"read_only": True},  # a view: another command simply closes it
-))
+# Two names: a province office asking about another commune from one commune's view opens the view again
+# under the other name, so the engine's end of the first does not close the second.
+FLOWS = ("status", "status_again")
+for _name in FLOWS:
+    engine.register(engine.Flow(
+        name=_name,
+        steps={"pick": engine.Step("pick", _summary_prompt, _parse_pick, None, "pick")},
+        finish=_finish_status,
+        summary_of=lambda t: _("looking at the status"),
+        meta={"read_only": True},  # a view: another command simply closes it
+    ))
 
 
 _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("unit report (/baocao)"),

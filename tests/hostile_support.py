@@ -161,6 +161,8 @@ def _e(flow: str, step: str, persona: str, script: tuple[str, ...], kind: str, s
 
 
 _ASKED = {END, ("ask", "pick"), ("ask_next", "pick"), ("status", "pick")}
+_PROVINCE_ASKED = {END, ("ask", "pick"), ("province_status", "pick"), ("province_status_again", "pick"),
+                   ("status_again", "pick")}
 ENTRIES: tuple[Entry, ...] = (
     _e("log", "type", "member", ("/ghinhan",), "choice", "1", {("log", "count")}),
     _e("log", "count", "member", ("/ghinhan", "1"), "count", "5", {("log", "more")}),
@@ -208,8 +210,13 @@ ENTRIES: tuple[Entry, ...] = (
     _e("announce", "confirm", "lead", ("/thongbao", "1", "Ngày mai họp giao ban lúc 8 giờ."), "choice", "2",
        {END}),
     _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", {END}),
-    _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick")},
+    # the province office's views: a pick drills down; a question in words is answered (handlers/ask)
+    _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick")} | _PROVINCE_ASKED,
        prep=_province_office),
+    _e("province_status_again", "pick", "province", ("/tinhtrang", "tình hình các xã thế nào?"), "choice", "1",
+       {("status", "pick")} | _PROVINCE_ASKED, prep=_province_office),
+    _e("status_again", "pick", "province", ("/tinhtrang", "1", "xã Demo thế nào?"), "choice", "4",
+       {("status", "pick")} | _PROVINCE_ASKED, prep=_province_office),
     # a question's drill-down choices (handlers/ask): a pick answers it, any other text is a new message
     _e("ask", "pick", "lead", ("thời tiết thế nào?",), "choice", "1", _ASKED),
     _e("ask_next", "pick", "lead", ("thời tiết thế nào?", "giá lúa bao nhiêu?"), "choice", "1", _ASKED),

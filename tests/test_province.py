@@ -145,17 +145,22 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
                                       period="tháng 11/2026"))
     await tg.say(PROV, "/huy")
 
-    # Read-only: every writing command and free text gets what the province office can ask.
+    # Read-only: every writing command and a log-like message get what the province office can ask
+    # (questions in words are answered: tests/test_ask_province.py).
     explain = vi("You follow the communes of your province, read-only. You can ask:\n"
                  "/tinhtrang — every commune's reporting in the three colours (Green, Yellow, Red), laggards "
                  "first, then one commune's details\n"
                  "/tinhtrang tháng 11 — the same for another month\n"
+                 "/chitieu — the province's shared indicators across the communes (/chitieu CT1 for one)\n"
+                 "/xuat — the province workbook (.xlsx) and a draft report of the province office (.docx); "
+                 "/xuat tháng 11 for another month\n"
+                 "Or ask in words, for example: \"xã nào chưa báo cáo tháng 11?\", \"xã nào chậm nhất\", "
+                 "\"tổng số kích hoạt VNeID của tỉnh tháng này\", \"so với tháng trước\", \"xã Tân Lập thế nào\", "
+                 "\"chỉ tiêu nào chậm tiến độ\", \"nhiệm vụ quá hạn theo xã\".\n"
                  "/ngonngu — switch language, /trogiup — this help.\n"
-                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.") \
-        + "\n" + vi("/xuat — the province workbook (.xlsx) and a draft report of the province office (.docx); "
-                    "/xuat tháng 11 for another month.")
+                 "Reporting, reviewing, assigning and announcing are done by each commune's own offices.")
     for said in ("/baocao", "/duyet", "/giao 1 Công an xã", "/thongbao", "/moi", "/quahan",
-                 "hỗ trợ 12 người kích hoạt VNeID", "thôn nào chưa báo cáo?", "/trogiup"):
+                 "hỗ trợ 12 người kích hoạt VNeID", "xin chào", "/trogiup"):
         sent = await tg.say(PROV, said)
         assert sent[0].text == explain, said
     async with db.session() as s:

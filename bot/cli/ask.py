@@ -10,10 +10,10 @@ from typing import Any
 __all__ = ["add_ask_commands", "ask_once"]
 
 
-async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_name: str | None = None,
-                   now: Any = None, locale: str = "vi") -> dict[str, Any]:
-    """Understand and answer ``question`` as a person of ``role`` (of ``unit_name``) in the commune; nothing
-    is stored (the session is rolled back)."""
+async def ask_once(db: Any, commune_name: str | None, role: str, question: str, unit_name: str | None = None,
+                   now: Any = None, locale: str = "vi", province: str | None = None) -> dict[str, Any]:
+    """Understand and answer ``question`` as a person of ``role`` (of ``unit_name``) in the commune, or as
+    the office of ``province`` (role "province"); nothing is stored (the session is rolled back)."""
     from datetime import UTC, datetime
 
     from sqlmodel import select
@@ -29,7 +29,18 @@ async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_na
     services = Services(db=db)
     when = now or datetime.now(UTC)
     async with db.session() as s:
-        commune = await require_commune(s, commune_name)
+        province_id = None
+        if role == "province":  # anchored, as when it joins, on the province's first commune
+            from storage.province import province_communes, require_province
+
+            found = await require_province(s, province or "")
+            province_id = found.id
+            communes = await province_communes(s, found.id)  # type: ignore[arg-type]
+            if not communes:
+                raise LookupError(f"no commune in {found.name}")
+            commune = communes[0]
+        else:
+            commune = await require_commune(s, commune_name or "")
         unit = None
         if unit_name:
             from handlers.ask.entities import UnitName, find_units
@@ -41,7 +52,7 @@ async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_na
             if unit is None:
                 raise LookupError(f"no unit {unit_name!r} in {commune.name}")
         person = Person(id=0, commune_id=commune.id, unit_id=unit.id if unit else None, name="cli", role=role,
-                        locale=locale)
+                        locale=locale, province_id=province_id)
         msg = Incoming(channel="cli", user_id="cli", chat_id="cli", update_id="cli", received_at=when,
                        text=question)
         turn = Turn(session=s, incoming=msg, state=ChatState("cli", "cli"), person=person, now=when,
@@ -58,7 +69,11 @@ async def ask_once(db: Any, commune_name: str, role: str, question: str, unit_na
 
 async def _ask(args: argparse.Namespace) -> int:
     from bot.cli.common import with_db
+    from storage.errors import CdsbotError
 
+    if (args.role == "province") != bool(args.province) or args.role != "province" and not args.commune:
+        print("error: give --commune, or --as province with --province", file=sys.stderr)
+        return 2
     if args.role in ("member", "officer") and not args.unit:
         print(f"error: --as {args.role} needs --unit (their village or office)", file=sys.stderr)
         return 2
@@ -66,8 +81,8 @@ async def _ask(args: argparse.Namespace) -> int:
     async def run(db: Any) -> int:
         try:
             out = await ask_once(db, args.commune, args.role, args.question, args.unit, now=args.at,
-                                 locale=args.locale)
-        except LookupError as exc:
+                                 locale=args.locale, province=args.province)
+        except (LookupError, CdsbotError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if args.json:
@@ -96,8 +111,9 @@ def _moment(text: str) -> Any:
 def add_ask_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ask", help="answer a question in plain words, as the bot would in chat")
     p.add_argument("question")
-    p.add_argument("--commune", required=True)
-    p.add_argument("--as", dest="role", default="lead", choices=("member", "officer", "lead", "admin"))
+    p.add_argument("--commune", help="the asker's commune (not for --as province)")
+    p.add_argument("--as", dest="role", default="lead", choices=("member", "officer", "lead", "admin", "province"))
+    p.add_argument("--province", help="with --as province: the province office asking")
     p.add_argument("--unit", help="the asker's unit (a member's village, an officer's office)")
     p.add_argument("--locale", default="vi", choices=("vi", "en"))
     p.add_argument("--at", type=_moment, help="answer as at this moment (ISO, with its offset), default now")

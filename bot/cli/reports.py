@@ -77,6 +77,7 @@ async def _status(args: argparse.Namespace) -> int:
 async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz) -> int:  # noqa: ANN001
     from bot.cli.common import print_json
     from storage.province import require_province
+    from storage.province_figures import plan_figures
     from storage.traffic import province_traffic
 
     if args.commune:
@@ -84,6 +85,12 @@ async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz
         return 2
     province = await require_province(s, args.province)
     data = await province_traffic(s, province, up, vp, now, now.astimezone(tz).date())
+    plans = await plan_figures(s, [r["commune_id"] for r in data["communes"]], up,  # as chat's questions
+                               min(now.astimezone(tz).date(), up.end))
+    for r in data["communes"]:
+        f = plans[r["commune_id"]]
+        r |= {"indicators": f["indicators"], "off_track_indicators": [code for code, _n in f["off_track"]],
+              "overdue_task_codes": [code for code, _t, _d in f["overdue"]]}
     if args.json:
         print_json(data)
         return 0
@@ -91,7 +98,8 @@ async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz
     for r in data["communes"]:
         print(f"  {r['colour']:6} {r['commune']}: units {r['units']['submitted']}/{r['units']['expected']}, "
               f"villages {r['villages']['submitted']}/{r['villages']['expected']}, "
-              f"overdue tasks {r['overdue_tasks']}" + _compiled(r.get("compiled_report")))
+              f"overdue tasks {r['overdue_tasks']}, off-track indicators {r['indicators']['off_track']}"
+              + _compiled(r.get("compiled_report")))
     return 0
 
 

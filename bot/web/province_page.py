@@ -29,8 +29,9 @@ __all__ = ["MAX_MONTHS", "ProvincePage", "province_overview"]
 
 MAX_MONTHS, DEFAULT_MONTHS = 12, 6
 _LABELS = {"red": N_("Red"), "yellow": N_("Yellow"), "green": N_("Green")}
-_RULE = N_("Red: a task past due and not done, or reports missing after the deadline. Yellow: a task due within "
-           "7 days and not done, or reports still missing before the deadline. Green: otherwise.")
+_RULE = N_("Red: a task past due and not done, or reports (or the commune's compiled report to the "
+           "province) missing after the deadline. Yellow: a task due within 7 days and not done, or "
+           "reports still missing before the deadline. Green: otherwise.")
 _REFUSED = ("<p>Liên kết đăng nhập không hợp lệ hoặc đã hết hạn.</p>"
             "<p>Hãy đề nghị quản trị viên gửi một liên kết mới (lệnh "
             "<code>cdsbot web link --province &lt;tên tỉnh&gt;</code>).</p>")

@@ -15,13 +15,14 @@ from handlers.ask.base import (
     name_list,
     ref,
     village_period,
+    year_before,
 )
 from handlers.ask.intents import Understood
 from handlers.periods import unreadable_period
 from handlers.turn import Turn
 from locales.i18n import _, fmt_number
 from locales.textcut import shorten
-from storage.calendar.calendar import Frequency, Period, previous_period
+from storage.calendar.calendar import Period, previous_period
 from storage.models import Identity, Person, Unit
 from storage.status import activity_totals, status_data
 
@@ -191,7 +192,7 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         counts, where = total, commune.name
     compare: dict[str, int] | None = None
     if e.compare:
-        before = previous_period(period) if e.compare == "previous" else _year_before(period)
+        before = previous_period(period) if e.compare == "previous" else year_before(period)
         ptotal, pby = await activity_totals(turn.session, commune.id, before)  # type: ignore[arg-type]
         compare = {}
         for code, n in (ptotal.items() if not villages else
@@ -220,14 +221,6 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         lines.append(_("By village: {list}", list=", ".join(f"{v} {fmt_number(n)}" for v, n in per[:SCREEN])))
     facts = {code: counts.get(code, 0) for code in codes} | {"where": where, "period": period.key}
     return Answer("\n".join(lines), follow[:2], facts)
-
-
-def _year_before(p: Period) -> Period:
-    q = p
-    for _i in range({Frequency.MONTHLY: 12, Frequency.QUARTERLY: 4, Frequency.HALF_YEAR: 2}.get(
-            p.stream.frequency, 1)):
-        q = previous_period(q)
-    return q
 
 
 async def by_village(turn: Turn, u: Understood) -> Answer:

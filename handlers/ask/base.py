@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from handlers.periods import period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale
-from storage.calendar.calendar import Frequency, Period, period_by_key
+from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
 from storage.calendar.period_ref import parse_period_ref
 from storage.models import Commune
 
-__all__ = ["SCREEN", "Answer", "PeriodError", "commune_of", "label", "monthly", "name_list", "ref", "village_period"]
+__all__ = ["SCREEN", "Answer", "PeriodError", "commune_of", "label", "monthly", "name_list", "ref", "village_period", "year_before"]
 
 SCREEN = 12  # names shown before "and N more"
 
@@ -84,3 +84,10 @@ def name_list(names: list[str]) -> str:
     return shown + (_(" and {n} more", n=len(names) - SCREEN) if len(names) > SCREEN else "")
 
 
+def year_before(p: Period) -> Period:
+    """The same period a year earlier ("cùng kỳ năm trước")."""
+    q = p
+    for _i in range({Frequency.MONTHLY: 12, Frequency.QUARTERLY: 4, Frequency.HALF_YEAR: 2}.get(
+            p.stream.frequency, 1)):
+        q = previous_period(q)
+    return q

@@ -12,6 +12,7 @@ from handlers.ask.detect import detect, question_score, words
 from handlers.ask.entities import UnitName
 from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
+from handlers.province import answer_questions_with
 from handlers.turn import Turn
 from locales.i18n import _
 from storage.errors import InputError
@@ -38,6 +39,10 @@ async def ask(turn: Turn, text: str) -> tuple[Understood, Answer]:
     """Understand ``text`` and answer it for the turn's person (nothing is sent or stored here)."""
     from handlers.ask.views import indicator_names, unknown
 
+    if turn.person is not None and turn.person.role == "province":  # its communes, read-only
+        from handlers.ask.province_answers import ask_province
+
+        return await ask_province(turn, text)
     units, commune = await _units(turn)
     u = understand(text, units, turn.services.activity_catalog(), commune, await indicator_names(turn))
     if u.entities.ambiguous and not u.entities.units:
@@ -115,9 +120,10 @@ async def handle_question(turn: Turn, text: str | None = None) -> bool:
     text = text if text is not None else (msg.text or "").strip()
     if turn.person is None or not text or msg.media or msg.forwarded or len(text) > 300:
         return False
-    member = await _village_member(turn)
+    province = turn.person.role == "province"  # never logs: counts said without a question are no question
+    member = province or await _village_member(turn)
     kind = detect(text, turn.services.activity_catalog(), turn.today, member)
-    if kind in ("log", "other"):
+    if kind == "log" or kind == "unsure" and province or kind == "other" and not province:
         return False
     if kind == "unsure":
         turn.state.data = {k: v for k, v in turn.state.data.items() if k == "_locale"} | {
@@ -186,3 +192,5 @@ for _name in FLOWS:
         summary_of=lambda t: _("a question"),
         meta={"read_only": True},
     ))
+
+answer_questions_with(handle_question)  # a question typed at the province's commune list is answered

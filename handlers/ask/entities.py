@@ -53,7 +53,9 @@ def find_period(w: str) -> str | None:
     for en, vi in _EN.items():
         w = w.replace(en, vi)
     for i, name in enumerate(_EN_MONTHS):
-        w = re.sub(rf"\b(?:in )?{name}\b", f"thang {i + 1}", w)
+        # "may" is also "mấy" typed without marks ("có mấy nhiệm vụ"): a month only as "in May", "May 2026"
+        pattern = r"\bin may\b|\bmay(?= \d{4}\b)" if name == "may" else rf"\b(?:in )?{name}\b"
+        w = re.sub(pattern, f"thang {i + 1}", w)
     w = re.sub(r"\bq ?([1-4])\b", r"quy \1", w)
     m = re.search(r"\bthang (1[0-2]|0?[1-9])/(\d{4})\b", w)
     if m:

@@ -11,11 +11,12 @@ from typing import Any
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
+from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
     "INDICATOR_STATUS_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
     "ReportLine", "StreamStatus", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
-    "task_status_vi",
+    "task_status_vi", "year_share",
 ]
 
 UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
@@ -173,41 +174,6 @@ def fmt_value(value: float | Decimal | None, unit: str | None = None, achieved: 
     text = fmt_number(value, "vi")
     u = (unit or "").strip()
     return text + "%" if u == "%" else f"{text} {u}".strip()
-
-
-def year_share(year: int, as_of: date, due: date | None = None) -> float:
-    """Share of ``year`` elapsed by the end of ``as_of`` (0–1); for a target due later ("đến năm
-    2030"), the share of the time from the plan year's start to that due date."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    if due is not None and due > start:
-        end = due
-    return min(1.0, max(0.0, ((as_of - start).days + 1) / ((end - start).days + 1)))
-
-
-def assess(op: str, target: Decimal | float | None, boolean: bool | None, value: float | None,
-           achieved: bool | None, share: float, status: str | None = None) -> str:
-    """on_track when the value meets the target; at_risk when below it but ≥ target × ``share`` (the
-    share of the year elapsed); off_track otherwise; no_data without a value or measurable target.
-    Yes/no targets: achieved → on_track, not yet → at_risk until the year is over, then off_track.
-    Qualitative results (``status`` given): completed → on_track, delayed → off_track, otherwise
-    at_risk until the year is over, then off_track."""
-    if status is not None:
-        if status in ("done", "blocked"):
-            return "on_track" if status == "done" else "off_track"
-        return "off_track" if share >= 1.0 else "at_risk"
-    if op == "bool":
-        if achieved is None:
-            return "no_data"
-        return "on_track" if achieved == (boolean if boolean is not None else True) else \
-            ("off_track" if share >= 1.0 else "at_risk")
-    if value is None or target is None or op not in ("=", ">=", ">", "<=", "<"):
-        return "no_data"
-    t = float(target)
-    if op in ("<", "<="):
-        return "on_track" if (value < t if op == "<" else value <= t) else "off_track"
-    if value > t or (op != ">" and value >= t):
-        return "on_track"
-    return "at_risk" if value >= t * share else "off_track"
 
 
 def _plain(value: Any) -> Any:

@@ -23,9 +23,7 @@ from handlers.exports.data import (
     StreamStatus,
     TaskRow,
     UnitReport,
-    assess,
     task_status_vi,
-    year_share,
 )
 from locales.targets import short_target
 from storage.calendar import calendar as cal
@@ -33,6 +31,7 @@ from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream, default_streams
 from storage.deadlines import is_overdue
 from storage.evidence import evidence_counts
+from storage.indicator_status import answer_of, assess, year_share
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
@@ -65,16 +64,8 @@ def _num(v: Decimal | None) -> float | None:
 
 
 def _answer(ind: Indicator | None, it: ReportItem | None) -> tuple[float | None, bool | None, str | None, str | None]:
-    """(value, achieved, status, text) of a reported indicator, read by its answer kind: a qualitative
-    result is its status and text, never a number (an old "1" typed for one is not shown)."""
-    if it is None:
-        return None, None, None, None
-    kind = ind.answer_kind if ind is not None else "number"
-    if kind == "status":
-        return None, None, it.status, it.note
-    if kind == "choice":
-        return None, it.value_bool, None, None
-    return _num(it.value_num), it.value_bool, None, None
+    """(value, achieved, status, text) of a reported indicator (``storage.indicator_status.answer_of``)."""
+    return answer_of(ind.answer_kind if ind is not None else None, it)
 
 
 async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Period, tz: tzinfo,
