@@ -122,6 +122,12 @@ async def test_compiled_report_reaches_the_province(tg: TelegramHarness, db: Dat
     assert line_b.endswith(", " + vi("compiled report: missing (last day {due})", due="24/12/2026"))
     assert "🔴" in line_b and lines.index(line_b) < lines.index(line_a)
     await tg.say(PROV, "/huy")
+    # The same asked in words.
+    sent = await tg.say(PROV, "xã nào chưa gửi báo cáo tổng hợp tháng 12?")
+    assert sent[0].text.splitlines() == [
+        vi("Communes' compiled reports to the province for {period} (last day {due}):", period="tháng 12/2026",
+           due="24/12/2026"),
+        f"• {vi('Received on time')} (1): {A}", f"• {vi('Not received, past the deadline')} (1): {B}"]
     data = json.loads(await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--period",
                                 "2026-12", "--at", tg.now.isoformat(), "--json"))
     rows = {r["commune"]: r for r in data["communes"]}

@@ -4,6 +4,7 @@ from ``storage.traffic.province_traffic`` (as its /tinhtrang) and ``storage.prov
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
@@ -17,8 +18,9 @@ from handlers.ask.province_intents import CommuneName, understand_province
 from handlers.periods import period_label, stream_named, unreadable_period
 from handlers.province import colour_text
 from handlers.turn import Turn
-from locales.i18n import N_, _, current_locale, fmt_number
+from locales.i18n import N_, _, current_locale, fmt_date, fmt_number
 from locales.textcut import shorten
+from locales.textnorm import fold
 from storage.calendar.calendar import Frequency, Period, period_by_key, period_for, previous_period
 from storage.calendar.period_ref import parse_period_ref
 from storage.models import Commune, Province
@@ -124,6 +126,33 @@ async def late(turn: Turn, c: _Ctx) -> Answer:
                              n=r["missing_after_deadline"]) for r in rows[:SCREEN * 2]], len(rows), SCREEN * 2)
     return Answer("\n".join(lines), [_drill(r["commune"], up) for r in rows[:2]],
                   {"communes": [r["commune"] for r in rows]})
+
+
+_COMPILED = (("on_time", N_("Received on time")), ("late", N_("Received late")),
+             ("missing", N_("Not received, past the deadline")), ("pending", N_("Not received yet, before the deadline")),
+             ("no_lead", N_("Not tracked (nobody of the commune's lead office is on the bot)")))
+
+
+async def compiled(turn: Turn, c: _Ctx) -> Answer:
+    """Whose compiled report reached the province (``storage.province_stream``, as /tinhtrang shows it)."""
+    data, up = await _traffic(turn, c)
+    named = {x.id for x in c.named}
+    rows = [r for r in data["communes"] if r.get("compiled_report") and r["compiled_report"]["state"] != "not_owed"
+            and (not named or r["commune_id"] in named)]
+    if not rows:
+        return Answer(_("No compiled report to the province is owed for {period}.", period=_label(up)),
+                      facts={"compiled": {}})
+    due = fmt_date(datetime.fromisoformat(rows[0]["compiled_report"]["due"]).astimezone(turn.tz).date())
+    lines = [_("Communes' compiled reports to the province for {period} (last day {due}):", period=_label(up),
+               due=due)]
+    facts: dict[str, list[str]] = {}
+    for state, label in _COMPILED:
+        names = sorted((r["commune"] for r in rows if r["compiled_report"]["state"] == state), key=fold)
+        if names:
+            facts[state] = names
+            lines.append(f"• {_(label)} ({len(names)}): {name_list(names[:SCREEN * 2])}"
+                         + (_(" and {n} more", n=len(names) - SCREEN * 2) if len(names) > SCREEN * 2 else ""))
+    return Answer("\n".join(lines), [_drill(n, up) for n in (facts.get("missing") or [])[:2]], {"compiled": facts})
 
 
 async def rank(turn: Turn, c: _Ctx) -> Answer:
@@ -339,7 +368,7 @@ async def unknown(turn: Turn, c: _Ctx) -> Answer:
 _ANSWERS = {"p_not_reported": not_reported, "p_reported": reported, "p_late": late, "p_rank": rank,
             "p_status": status, "p_commune": commune, "p_activities": activities, "p_by_commune": by_commune,
             "p_indicators": indicators, "p_overdue": overdue, "p_outside": outside, "p_export": export,
-            "p_read_only": read_only}
+            "p_read_only": read_only, "p_compiled": compiled}
 
 
 async def ask_province(turn: Turn, text: str) -> tuple[Understood, Answer]:

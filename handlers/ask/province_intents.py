@@ -15,7 +15,7 @@ __all__ = ["PROVINCE_INTENTS", "CommuneName", "understand_province"]
 
 PROVINCE_INTENTS = ("p_not_reported", "p_reported", "p_late", "p_rank", "p_status", "p_activities",
                     "p_by_commune", "p_indicators", "p_overdue", "p_commune", "p_outside", "p_export", "p_read_only",
-                    "unknown")
+                    "p_compiled", "unknown")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ _RANK = ("cham nhat", "kem nhat", "te nhat", "yeu nhat", "thap nhat", "xau nhat"
 _BY_COMMUNE = ("theo xa", "tung xa", "moi xa", "cac xa duoc", "theo tung xa", "by commune", "per commune",
                "each commune")
 _WRITE = ("remind", "chart", "my_due")
+# the commune's compiled report to the province (storage.province_stream)
+_COMPILED = ("bao cao tong hop", "bc tong hop", "(?:gui|nop|chuyen) (?:bao cao |bc )?(?:ve|len|cho) tinh",
+             "bao cao (?:ve|len|cho|gui) tinh", "compiled reports?")
 _COMPARE = re.compile(r"\b(?:so )?(?:voi|sv) (?:thang|ky) truoc\b")
 
 
@@ -64,6 +67,8 @@ def _intent(base: str, w: str, u: Understood, named: list[CommuneName], province
         return "p_export"
     if base in _WRITE:
         return "p_read_only"
+    if _any(w, *_COMPILED):
+        return "p_compiled"
     plans = _any(w, "chi tieu", "indicators?", "ty le", "muc tieu", "nhiem vu", "tasks?", "qua han", "overdue")
     if named:
         if base in ("activity_totals", "by_village"):
