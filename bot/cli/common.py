@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bot.config import load_settings
 from storage.db import Database
 
-__all__ = ["cli_services", "print_json", "with_db"]
+__all__ = ["cli_services", "print_json", "with_db", "write_file"]
 
 
 def print_json(data: Any) -> None:
@@ -38,3 +40,14 @@ def cli_services(db: Database) -> Any:
         services.extra["streams"] = load_streams_file(settings.streams_file)
     load_holidays_file(settings.holidays_file)
     return services
+
+
+def write_file(path: Path, blob: bytes) -> bool:
+    """Write ``blob`` to ``path`` and say so; on failure print the error line and return False (exit 2)."""
+    try:
+        path.write_bytes(blob)
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    print(f"wrote {path} ({len(blob)} bytes)")
+    return True

@@ -159,7 +159,7 @@ async def _export(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from bot.cli.common import with_db
+    from bot.cli.common import with_db, write_file
     from bot.config import load_settings
     from handlers.exports.data import as_json
     from handlers.exports.gather import gather_export
@@ -199,13 +199,7 @@ async def _export(args: argparse.Namespace) -> int:
                               signer_title=args.signer_title or "")
         else:
             blob = json.dumps(as_json(data), ensure_ascii=False, indent=2).encode("utf-8")
-        try:
-            out.write_bytes(blob)
-        except OSError as exc:
-            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        print(f"wrote {args.out} ({len(blob)} bytes)")
-        return 0
+        return 0 if write_file(out, blob) else 2
 
     return await with_db(run)
 
@@ -215,7 +209,7 @@ async def _province_export(args: argparse.Namespace) -> int:
     them to the province office (the deployment's streams, storage.traffic's figures)."""
     from pathlib import Path
 
-    from bot.cli.common import cli_services, with_db
+    from bot.cli.common import cli_services, with_db, write_file
     from bot.config import load_settings
     from handlers.exports.province_data import gather_province_export
     from handlers.exports.province_docx import build_province_docx
@@ -265,12 +259,8 @@ async def _province_export(args: argparse.Namespace) -> int:
                            (stem.with_suffix(".docx"), build_province_docx(
                                data, sender=args.sender or "so", number=args.number or "",
                                signer=args.signer or "", signer_title=args.signer_title or ""))):
-            try:
-                path.write_bytes(blob)
-            except OSError as exc:
-                print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            if not write_file(path, blob):
                 return 2
-            print(f"wrote {path} ({len(blob)} bytes)")
         return 0
 
     return await with_db(run)
