@@ -3,7 +3,7 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
-from handlers.exports.data import ExportData, IndicatorRow
+from handlers.exports.data import ExportData, IndicatorRow, TaskRow
 from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import unreadable_period
@@ -14,7 +14,7 @@ from locales.textcut import shorten
 from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 
-__all__ = ["export_cmd", "indicators_cmd", "overdue_cmd"]
+__all__ = ["export_cmd", "indicators_cmd", "overdue_cmd", "overdue_lines"]
 
 _STATUS = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_("no data"),
            "on_track": N_("on track")}
@@ -89,16 +89,25 @@ async def overdue_cmd(turn: Turn, args: str) -> None:
     data = await _data(turn, args)
     if data is None:
         return
-    late = [t for t in data.tasks if t.overdue]
-    if not late:
-        turn.reply(_("No task is past its due date. 👍"))
-        return
-    lines = [_("{n} task(s) past their due date and not done:", n=len(late))]
+    turn.reply("\n".join(overdue_lines(data.tasks)))
+
+
+def overdue_lines(tasks: list[TaskRow]) -> list[str]:
+    """/quahan (and "nhiệm vụ nào quá hạn?"): the tasks in the national colours (storage.deadlines.task_light),
+    🔴 past their last allowed day and not done, then 🟡 due within 7 days."""
+    late = [t for t in tasks if t.light == "red"]
+    soon = [t for t in tasks if t.light == "yellow"]
+    lines = [_("🔴 {n} task(s) past their due date and not done:", n=len(late))] if late else \
+        [_("No task is past its due date. 👍")]
     for t in late[:SCREEN]:
         lines.append(f"• {t.code}. {shorten(t.title, 80)} — {t.due_text} — {', '.join(t.lead_units) or '—'}")
     if len(late) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
-    turn.reply("\n".join(lines))
+    if soon:
+        lines.append(_("🟡 {n} task(s) due within 7 days:", n=len(soon)))
+        lines += [f"• {t.code}. {shorten(t.title, 80)} — {fmt_date(t.due_date) if t.due_date else t.due_text} — "
+                  f"{', '.join(t.lead_units) or '—'}" for t in soon[:SCREEN]]
+    return lines
 
 
 async def export_cmd(turn: Turn, args: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["is_overdue", "last_allowed_day"]
+__all__ = ["SOON_DAYS", "is_overdue", "last_allowed_day", "task_light"]
+
+SOON_DAYS = 7  # "due within 7 days": Vàng (the national traffic lights)
 
 
 def last_allowed_day(day: date, before: bool) -> date:
@@ -18,3 +20,13 @@ def last_allowed_day(day: date, before: bool) -> date:
 def is_overdue(last_day: date | None, today: date) -> bool:
     """Past its last allowed day (a day with no deadline is never overdue)."""
     return last_day is not None and today > last_day
+
+
+def task_light(last_day: date | None, done: bool, as_of: date) -> str:
+    """A plan task in the national colours: "red" (Đỏ) past its last allowed day and not done, "yellow"
+    (Vàng) not done and due within SOON_DAYS, "green" (Xanh) otherwise (done, later, or no deadline)."""
+    if done or last_day is None:
+        return "green"
+    if is_overdue(last_day, as_of):
+        return "red"
+    return "yellow" if last_day <= as_of + timedelta(days=SOON_DAYS) else "green"

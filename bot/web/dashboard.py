@@ -194,10 +194,15 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
             "by_village": [{"village": a.village, "code": a.code, "label": a.label, "count": a.count,
                             "previous": a.previous} for a in data.activities]},
         "tasks": {"total": len(data.tasks), "done": sum(t.status == "done" for t in data.tasks),
-                  "overdue": sum(t.overdue for t in data.tasks)},
+                  "overdue": sum(t.overdue for t in data.tasks),
+                  # the national colours of the tasks (storage.deadlines.task_light)
+                  "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,
                            "due": t.due_date.isoformat() if t.due_date else None, "lead_units": t.lead_units,
                            "status_label": t.status_vi} for t in data.tasks if t.overdue],
+        "due_soon_tasks": [{"code": t.code, "title": t.title, "due": t.due_date.isoformat() if t.due_date else None,
+                            "lead_units": t.lead_units, "status_label": t.status_vi}
+                           for t in data.tasks if t.light == "yellow"],
         "reports": [{"unit": r.unit, "person": r.person,
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,
                      "status": r.status, "state": r.state, "revision": r.revision} for r in data.reports],

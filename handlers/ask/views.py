@@ -88,13 +88,11 @@ def _line(r, icon, status, value) -> str:  # noqa: ANN001
 
 async def overdue(turn: Turn, u: Understood) -> Answer:
     data = await _export_data(turn, u)
+    from handlers.lead import overdue_lines  # the same lines as /quahan
+
     late = [t for t in data.tasks if t.overdue]
-    if not late:
-        return Answer(_("No task is past its due date. 👍"), facts={"codes": []})
-    lines = [_("{n} task(s) past their due date and not done:", n=len(late))]
-    lines += [f"• {t.code}. {shorten(t.title, 70)} — {t.due_text} — {', '.join(t.lead_units) or '—'}"
-              for t in late[:SCREEN]]
-    return Answer("\n".join(lines), facts={"codes": [t.code for t in late]})
+    return Answer("\n".join(overdue_lines(data.tasks)), facts={
+        "codes": [t.code for t in late], "due_soon": [t.code for t in data.tasks if t.light == "yellow"]})
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:

@@ -14,7 +14,7 @@ from locales.targets import short_target
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
     "ReportLine", "StreamStatus", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
     "task_status_vi", "year_share",
 ]
@@ -22,6 +22,7 @@ __all__ = [
 UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
 STREAM_LABELS_VI = {UNIT_STREAM: "Báo cáo của các cơ quan, đơn vị",
                     VILLAGE_STREAM: "Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"}
+LIGHT_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}  # the national traffic lights
 INDICATOR_STATUS_VI = {"on_track": "Đạt, đúng tiến độ", "at_risk": "Có nguy cơ chậm",
                        "off_track": "Chậm tiến độ", "no_data": "Chưa có số liệu"}
 
@@ -86,7 +87,8 @@ class TaskRow:
     status_vi: str
     reported_in: str | None  # period key of that report
     overdue: bool
-    due_soon: bool
+    due_soon: bool  # due by the end of the next period (the "Đến hạn tháng tới" column)
+    light: str = "green"  # the national colours (storage.deadlines.task_light): red | yellow | green
 
 
 @dataclass

@@ -29,7 +29,7 @@ from locales.targets import short_target
 from storage.calendar import calendar as cal
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream, default_streams
-from storage.deadlines import is_overdue
+from storage.deadlines import is_overdue, task_light
 from storage.evidence import evidence_counts
 from storage.indicator_status import answer_of, assess, year_share
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
@@ -129,7 +129,8 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
                                  status, task_status_vi(status), hit[1] if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
-                                 due_soon=bool(due and as_of <= due <= horizon and open_)))
+                                 due_soon=bool(due and as_of <= due <= horizon and open_),
+                                 light=task_light(due, not open_, as_of)))
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
         for i in shown["indicators"]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.exports.data import INDICATOR_STATUS_VI, task_status_vi
+from handlers.exports.data import INDICATOR_STATUS_VI, LIGHT_VI, task_status_vi
 from handlers.shared_indicators import CommuneValue, SharedRow, shared_indicator_table
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import is_overdue
@@ -20,7 +20,7 @@ from storage.traffic import latest_items, province_traffic
 __all__ = ["COLOUR_VI", "COMPILED_VI", "RULE_VI", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "compiled_vi",
            "gather_province_export", "overdue_tasks", "shared_rows"]
 
-COLOUR_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}
+COLOUR_VI = LIGHT_VI
 RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn, hoặc xã "
            "chưa gửi báo cáo tổng hợp về tỉnh khi đã quá hạn. Vàng: có nhiệm vụ đến hạn trong 7 ngày tới chưa "
            "hoàn thành, hoặc còn đơn vị, thôn chưa báo cáo, hoặc báo cáo tổng hợp của xã chưa gửi về tỉnh khi "

@@ -8,23 +8,15 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from handlers.exports.province_data import COLOUR_VI, RULE_VI, ProvinceExport, SharedIndicatorRow, compiled_vi
-from handlers.exports.xlsx import _HEAD_FILL, _sheet, _widths, _write_row
+from handlers.exports.xlsx import _HEAD_FILL, COLOUR_FILLS, _sheet, _widths, _write_row, paint_light
 
 __all__ = ["COLOUR_FILLS", "PROVINCE_SHEETS", "add_shared_sheet", "build_province_xlsx"]
 
 PROVINCE_SHEETS = ("Tổng hợp", "Hoạt động", "Nhiệm vụ quá hạn", "Chỉ tiêu dùng chung")
-COLOUR_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}  # Excel's good/neutral/bad fills
-_COLOUR_FONTS = {"red": "9C0006", "yellow": "9C5700", "green": "006100"}
-
-
-def _paint(ws: Worksheet, row: int, col: int, colour: str) -> None:
-    cell = ws.cell(row, col)
-    cell.fill = PatternFill("solid", fgColor=COLOUR_FILLS[colour])
-    cell.font = Font(bold=True, color=_COLOUR_FONTS[colour])
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -57,7 +49,7 @@ def _summary(wb: Workbook, data: ProvinceExport) -> None:
                         v["expected"], _ratio(u["submitted"] + v["submitted"], u["expected"] + v["expected"]),
                         r["missing_after_deadline"], r["missing_before_deadline"], r["overdue_tasks"],
                         r["due_soon_tasks"], compiled_vi(r)])
-        _paint(ws, ws.max_row, 3, r["colour"])
+        paint_light(ws, ws.max_row, 3, r["colour"])
         ws.cell(ws.max_row, 8).number_format = "0%"
     last = ws.max_row
     _widths(ws)
@@ -74,7 +66,7 @@ def _summary(wb: Workbook, data: ProvinceExport) -> None:
     for colour in ("green", "yellow", "red"):
         _write_row(ws, ["", {"green": "Đúng tiến độ", "yellow": "Cảnh báo", "red": "Chậm, quá hạn"}[colour],
                         COLOUR_VI[colour], counts[colour]])
-        _paint(ws, ws.max_row, 3, colour)
+        paint_light(ws, ws.max_row, 3, colour)
     _write_row(ws, ["", "Quy tắc", RULE_VI])
     ws.merge_cells(start_row=ws.max_row, start_column=3, end_row=ws.max_row, end_column=len(head))
     ws.cell(ws.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")

@@ -11,9 +11,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers.exports.data import ExportData, fmt_value
+from handlers.exports.data import LIGHT_VI, ExportData, fmt_value
 
-__all__ = ["SHEETS", "build_xlsx"]
+__all__ = ["COLOUR_FILLS", "SHEETS", "build_xlsx", "paint_light"]
+
+COLOUR_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}  # Excel's bad/neutral/good fills
+_COLOUR_FONTS = {"red": "9C0006", "yellow": "9C5700", "green": "006100"}
 
 SHEETS = ("Tổng hợp", "Báo cáo đơn vị", "Nhiệm vụ", "Chỉ tiêu", "Hoạt động thôn", "Chưa báo cáo")
 _BOLD = Font(bold=True)
@@ -55,6 +58,13 @@ def _write_row(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
             cell.number_format = _INT_FMT if value.is_integer() else _NUM_FMT
         elif isinstance(value, str) and len(value) > _WRAP_OVER:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def paint_light(ws: Worksheet, row: int, col: int, colour: str) -> None:
+    """Fill one cell in a national colour (Xanh / Vàng / Đỏ), its word in bold of the same hue."""
+    cell = ws.cell(row, col)
+    cell.fill = PatternFill("solid", fgColor=COLOUR_FILLS[colour])
+    cell.font = Font(bold=True, color=_COLOUR_FONTS[colour])
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Worksheet:
@@ -154,10 +164,13 @@ def build_xlsx(data: ExportData) -> bytes:
                            "Mã", "Nội dung", "Kết quả", "Giá trị", "Chỉ tiêu", "Đơn vị tính", "Đánh giá",
                            "Ghi chú", "Khó khăn, vướng mắc", "Kiến nghị, đề xuất", "Tệp minh chứng",
                            "Tệp minh chứng chung"], _reports(data))
-    _sheet(wb, SHEETS[2], ["Kế hoạch", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Hạn",
-                           "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới"],
-           [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
-             t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else ""] for t in data.tasks])
+    tasks = _sheet(wb, SHEETS[2], ["Kế hoạch", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Hạn",
+                                   "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới", "Mức độ"],
+                   [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
+                     t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else "", LIGHT_VI[t.light]]
+                    for t in data.tasks])
+    for n, t in enumerate(data.tasks, start=2):  # Đỏ: overdue, Vàng: due within 7 days (storage.deadlines)
+        paint_light(tasks, n, 11, t.light)
     _sheet(wb, SHEETS[3], ["Kế hoạch", "Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Giá trị mục tiêu",
                            "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi",
                            "Cơ quan phối hợp"],

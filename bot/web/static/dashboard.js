@@ -114,7 +114,8 @@ function render(data) {
   const counts = data.indicators.counts;
   card("card-indicators", counts.on_track, data.indicators.items.length,
     Object.entries(IND).filter(([k]) => counts[k]).map(([k, v]) => badge([`${counts[k]} ${v[0].toLowerCase()}`, v[1]])));
-  card("card-tasks", data.tasks.overdue, null, `trong ${data.tasks.total} nhiệm vụ; ${data.tasks.done} đã hoàn thành`);
+  card("card-tasks", data.tasks.overdue, null, `trong ${data.tasks.total} nhiệm vụ; ${data.tasks.done} đã hoàn thành; ` +
+       `${data.tasks.lights.yellow} đến hạn trong 7 ngày (Vàng)`);
   renderStreams(data);
   renderActivities(data);
   renderIndicators(data);
