@@ -1,0 +1,167 @@
+"""What the traffic lights are computed from (``Facts``), gathered for many communes at once: a fixed
+number of queries (``commune_id IN (…)``, grouped) whatever the number of communes, with the same
+meaning as one commune's own queries in ``storage.status`` and ``storage.traffic``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.calendar.calendar import Period, previous_period
+from storage.models import (
+    ActivityLog,
+    Commune,
+    IndicatorUnit,
+    Person,
+    Plan,
+    Report,
+    ReportingPeriod,
+    ReportItem,
+    Task,
+    TaskUnit,
+    Unit,
+)
+from storage.status import unit_state
+from storage.unit_groups import pick_members
+
+__all__ = ["Facts", "communes_facts"]
+
+
+@dataclass
+class Facts:
+    """What one commune's traffic row is computed from, for a unit period and its village period.
+
+    To add a figure: a field here, filled for one commune in ``storage.traffic._facts_of_commune``
+    and for many in ``communes_facts`` below (one query, or one more column), read in
+    ``storage.traffic.traffic_row``."""
+
+    unit_states: list[str] = field(default_factory=list)  # offices owed a report (not_owed left out)
+    village_states: list[str] = field(default_factory=list)  # village teams, likewise
+    tasks: list[tuple[int, date | None]] = field(default_factory=list)  # (task id, last allowed day)
+    done_tasks: set[int] = field(default_factory=set)  # tasks whose latest unit report answer is done
+    activities: dict[str, int] = field(default_factory=dict)  # village activity totals, this period
+    activities_previous: dict[str, int] = field(default_factory=dict)  # and the one before
+
+
+async def _activity_totals(session: AsyncSession, ids: list[int], period: Period) -> dict[int, dict[str, int]]:
+    """commune id → activity → count in ``period`` (as ``storage.status.activity_totals``)."""
+    out: dict[int, dict[str, int]] = {}
+    for cid, activity, n in (await session.exec(
+            select(ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
+            .join(Unit, Unit.id == ActivityLog.unit_id)
+            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
+                   ActivityLog.on_date <= period.end)
+            .group_by(ActivityLog.commune_id, ActivityLog.activity))).all():
+        out.setdefault(cid, {})[activity] = int(n)
+    return out
+
+
+async def _submissions(session: AsyncSession, ids: list[int], unit_period: Period, village_period: Period
+                       ) -> dict[tuple[int, int], tuple[datetime, str | None, str | None]]:
+    """(commune id, unit id) → (submission moment, review status, comment): unit reports of
+    ``unit_period`` and each village's first activity log of ``village_period`` (unit ids differ)."""
+    subs: dict[tuple[int, int], tuple[datetime, str | None, str | None]] = {}
+    for cid, uid, at, status, comment in (await session.exec(
+            select(ReportingPeriod.commune_id, Report.unit_id, Report.submitted_at, Report.status,
+                   Report.review_comment).join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+            .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
+                   ReportingPeriod.key == unit_period.key))).all():
+        subs[(cid, uid)] = (at, status, comment)
+    for cid, uid, at in (await session.exec(
+            select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at))
+            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= village_period.start,
+                   ActivityLog.on_date <= village_period.end)
+            .group_by(ActivityLog.commune_id, ActivityLog.unit_id))).all():
+        subs[(cid, uid)] = (at, None, None)
+    return subs
+
+
+async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
+    """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
+    ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices)."""
+    units = (await session.exec(select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members,
+                                       Unit.from_plan).where(col(Unit.commune_id).in_(ids)))).all()
+    chairs: dict[int, set[int]] = {}
+    for model, where in ((TaskUnit, TaskUnit.role == "lead"), (IndicatorUnit, true())):
+        for uid, cid in (await session.exec(select(model.unit_id, Unit.commune_id)  # type: ignore[attr-defined]
+                                            .join(Unit, Unit.id == model.unit_id)  # type: ignore[attr-defined]
+                                            .where(col(Unit.commune_id).in_(ids), where))).all():
+            chairs.setdefault(cid, set()).add(uid)
+    people = (await session.exec(select(Person.commune_id, Person.unit_id, Person.role).where(
+        col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
+        col(Person.anonymised_at).is_(None)))).all()
+    by_commune: dict[int, list[Any]] = {}
+    for u in units:
+        by_commune.setdefault(u.commune_id, []).append(u)
+    out: dict[int, dict[str, list[Any]]] = {}
+    for cid in ids:
+        mine = by_commune.get(cid, [])
+        real = [u for u in mine if u.kind != "group"]
+        groups = {u.id: u for u in mine if u.kind == "group" and u.members is not None}
+        leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
+        expanded: set[int] = set()
+        for uid in chairs.get(cid, set()):  # as storage.unit_groups.expand_units
+            g = groups.get(uid)
+            expanded |= {m.id for m in pick_members(real, g.members, leads)} if g is not None else {uid}
+        roles = ("officer",) if expanded else ("officer", "lead")
+        staffed = {uid for c, uid, role in people if c == cid and role in roles}
+        out[cid] = {"office": [u for u in mine if u.kind == "office" and (u.id in expanded or u.id in staffed)],
+                    "village": [u for u in mine if u.kind == "village"]}
+    return out
+
+
+async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
+                 ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
+    """commune id → its plan tasks (id, last allowed day), and → the tasks whose latest answer in the
+    unit stream up to ``unit_period`` is done (latest as ``storage.traffic.latest_items``)."""
+    tasks: dict[int, list[tuple[int, date | None]]] = {}
+    for tid, due, cid in (await session.exec(select(Task.id, Task.due_date, Plan.commune_id)
+                                             .join(Plan, Plan.id == Task.plan_id)
+                                             .where(col(Plan.commune_id).in_(ids)))).all():
+        tasks.setdefault(cid, []).append((tid, due))  # type: ignore[arg-type]
+    rank = func.row_number().over(
+        partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
+        order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
+    answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
+               .join(Report, Report.id == ReportItem.report_id)
+               .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
+                      ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task").subquery())
+    done: dict[int, set[int]] = {}
+    for cid, ref in (await session.exec(select(answers.c.commune_id, answers.c.ref_id).where(
+            answers.c.rank == 1, answers.c.status == "done"))).all():
+        done.setdefault(cid, set()).add(ref)
+    return tasks, done
+
+
+async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
+                         village_period: Period, now: datetime) -> dict[int, Facts]:
+    """commune id → its ``Facts`` for the periods, for all ``communes`` in nine queries."""
+    ids = [c.id for c in communes if c.id is not None]
+    if not ids:
+        return {}
+    expected = await _expected(session, ids)
+    subs = await _submissions(session, ids, unit_period, village_period)
+    tasks, done = await _tasks(session, ids, unit_period)
+    activities = await _activity_totals(session, ids, village_period)
+    previous = await _activity_totals(session, ids, previous_period(village_period))
+    out: dict[int, Facts] = {}
+    for c in communes:
+        cid = c.id
+        assert cid is not None
+
+        def states(kind: str, period: Period, cid: int = cid, start: date | None = c.reporting_start) -> list[str]:
+            found = (unit_state(u.id, u.name, period, now, start, subs.get((cid, u.id))).state
+                     for u in expected[cid][kind])
+            return [s for s in found if s != "not_owed"]
+
+        out[cid] = Facts(unit_states=states("office", unit_period), village_states=states("village", village_period),
+                         tasks=tasks.get(cid, []), done_tasks=done.get(cid, set()),
+                         activities=activities.get(cid, {}), activities_previous=previous.get(cid, {}))
+    return out
