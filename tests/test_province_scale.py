@@ -222,8 +222,9 @@ async def test_province_office_reads_the_batched_figures(tg: TelegramHarness, db
     fifth = expected[4]["commune"]
     sent = await tg.say(PROV_TG, "5")
     assert fifth in sent[0].text
-    tg.now += timedelta(days=15)  # past the deadline: the same figures again, now red where reports are missing
+    tg.now += timedelta(days=15)  # past December's deadline: more communes red
     _batched, later = await _both(db, "2026-12", tg.now)
-    sent = await tg.say(PROV_TG, "/tinhtrang", expect=2)  # first: the drill-down left open has expired
-    assert "24" in sent[0].text and f"1. 🔴 Đỏ {later[0]['commune']}" in sent[1].text
+    sent = await tg.say(PROV_TG, "/tinhtrang tháng 12", expect=2)  # first: the drill-down left open expired
+    assert "24" in sent[0].text and "tháng 12/2026" in sent[1].text
+    assert f"1. 🔴 Đỏ {later[0]['commune']}" in sent[1].text
     assert sum(r["colour"] == "red" for r in later) > sum(r["colour"] == "red" for r in expected)
