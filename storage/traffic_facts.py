@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, true
+from sqlalchemy import and_, func, literal, null, true, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,68 +49,82 @@ class Facts:
     activities_previous: dict[str, int] = field(default_factory=dict)  # and the one before
 
 
-async def _activity_totals(session: AsyncSession, ids: list[int], period: Period) -> dict[int, dict[str, int]]:
-    """commune id → activity → count in ``period`` (as ``storage.status.activity_totals``)."""
-    out: dict[int, dict[str, int]] = {}
-    for cid, activity, n in (await session.exec(
-            select(ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
-            .join(Unit, Unit.id == ActivityLog.unit_id)
+async def _rows(session: AsyncSession, statement: Any) -> Any:
+    """Run a select of plain columns on the session's connection (SQLAlchemy Core): thousands of rows
+    without the ORM's per-row machinery, the same column types."""
+    return await (await session.connection()).execute(statement)
+
+
+async def _activity_totals(session: AsyncSession, ids: list[int], periods: Sequence[Period]
+                           ) -> list[dict[int, dict[str, int]]]:
+    """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
+    which joins the unit for its name: every log has one, a foreign key), in one statement."""
+    out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
+    for which, cid, activity, n in (await _rows(session, union_all(*(
+            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
+                   func.sum(ActivityLog.count))
             .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.activity))).all():
-        out.setdefault(cid, {})[activity] = int(n)
+            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods))))).all():
+        out[which].setdefault(cid, {})[activity] = int(n)
     return out
 
 
+Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
+
+
 async def _submissions(session: AsyncSession, ids: list[int], unit_period: Period, village_period: Period
-                       ) -> dict[tuple[int, int], tuple[datetime, str | None, str | None]]:
-    """(commune id, unit id) → (submission moment, review status, comment): unit reports of
-    ``unit_period`` and each village's first activity log of ``village_period`` (unit ids differ)."""
-    subs: dict[tuple[int, int], tuple[datetime, str | None, str | None]] = {}
-    for cid, uid, at, status, comment in (await session.exec(
-            select(ReportingPeriod.commune_id, Report.unit_id, Report.submitted_at, Report.status,
-                   Report.review_comment).join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-            .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                   ReportingPeriod.key == unit_period.key))).all():
-        subs[(cid, uid)] = (at, status, comment)
-    for cid, uid, at in (await session.exec(
-            select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at))
-            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= village_period.start,
-                   ActivityLog.on_date <= village_period.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.unit_id))).all():
-        subs[(cid, uid)] = (at, None, None)
+                       ) -> dict[str, dict[tuple[int, int], Submission]]:
+    """"office" / "village" → (commune id, unit id) → submission: unit reports of ``unit_period``, and
+    each unit's first activity log of ``village_period`` (as ``storage.status._submissions``)."""
+    reports = (select(literal("office").label("kind"), ReportingPeriod.commune_id, Report.unit_id,
+                      Report.submitted_at, Report.status, Report.review_comment)
+               .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
+                      ReportingPeriod.key == unit_period.key))
+    firsts = (select(literal("village"), ActivityLog.commune_id, ActivityLog.unit_id,
+                     func.min(ActivityLog.created_at), null(), null())
+              .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= village_period.start,
+                     ActivityLog.on_date <= village_period.end)
+              .group_by(ActivityLog.commune_id, ActivityLog.unit_id))
+    subs: dict[str, dict[tuple[int, int], Submission]] = {"office": {}, "village": {}}
+    for kind, cid, uid, at, status, comment in (await _rows(session, union_all(reports, firsts))).all():
+        subs[kind][(cid, uid)] = (at, status, comment)
     return subs
 
 
 async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
     """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
     ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices)."""
-    units = (await session.exec(select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members,
+    units = (await _rows(session, select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members,
                                        Unit.from_plan).where(col(Unit.commune_id).in_(ids)))).all()
     chairs: dict[int, set[int]] = {}
-    for model, where in ((TaskUnit, TaskUnit.role == "lead"), (IndicatorUnit, true())):
-        for uid, cid in (await session.exec(select(model.unit_id, Unit.commune_id)  # type: ignore[attr-defined]
-                                            .join(Unit, Unit.id == model.unit_id)  # type: ignore[attr-defined]
-                                            .where(col(Unit.commune_id).in_(ids), where))).all():
-            chairs.setdefault(cid, set()).add(uid)
-    people = (await session.exec(select(Person.commune_id, Person.unit_id, Person.role).where(
+    for uid, cid in (await _rows(session, union_all(*(
+            select(model.unit_id, Unit.commune_id).join(Unit, Unit.id == model.unit_id)  # type: ignore[attr-defined]
+            .where(col(Unit.commune_id).in_(ids), where)
+            for model, where in ((TaskUnit, TaskUnit.role == "lead"), (IndicatorUnit, true())))))).all():
+        chairs.setdefault(cid, set()).add(uid)
+    people = (await _rows(session, select(Person.commune_id, Person.unit_id, Person.role).where(
         col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
         col(Person.anonymised_at).is_(None)))).all()
     by_commune: dict[int, list[Any]] = {}
     for u in units:
         by_commune.setdefault(u.commune_id, []).append(u)
+    roles_of: dict[int, list[tuple[int | None, str]]] = {}
+    for cid, uid, role in people:
+        roles_of.setdefault(cid, []).append((uid, role))
     out: dict[int, dict[str, list[Any]]] = {}
     for cid in ids:
         mine = by_commune.get(cid, [])
         real = [u for u in mine if u.kind != "group"]
         groups = {u.id: u for u in mine if u.kind == "group" and u.members is not None}
-        leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
+        leads = {uid for uid, role in roles_of.get(cid, []) if role in ("lead", "admin")}
         expanded: set[int] = set()
         for uid in chairs.get(cid, set()):  # as storage.unit_groups.expand_units
             g = groups.get(uid)
             expanded |= {m.id for m in pick_members(real, g.members, leads)} if g is not None else {uid}
         roles = ("officer",) if expanded else ("officer", "lead")
-        staffed = {uid for c, uid, role in people if c == cid and role in roles}
+        staffed = {uid for uid, role in roles_of.get(cid, []) if role in roles}
         out[cid] = {"office": [u for u in mine if u.kind == "office" and (u.id in expanded or u.id in staffed)],
                     "village": [u for u in mine if u.kind == "village"]}
     return out
@@ -120,11 +134,6 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
                  ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
     """commune id → its plan tasks (id, last allowed day), and → the tasks whose latest answer in the
     unit stream up to ``unit_period`` is done (latest as ``storage.traffic.latest_items``)."""
-    tasks: dict[int, list[tuple[int, date | None]]] = {}
-    for tid, due, cid in (await session.exec(select(Task.id, Task.due_date, Plan.commune_id)
-                                             .join(Plan, Plan.id == Task.plan_id)
-                                             .where(col(Plan.commune_id).in_(ids)))).all():
-        tasks.setdefault(cid, []).append((tid, due))  # type: ignore[arg-type]
     rank = func.row_number().over(
         partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
         order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
@@ -133,32 +142,42 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
                       ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task").subquery())
+    latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
+    tasks: dict[int, list[tuple[int, date | None]]] = {}
     done: dict[int, set[int]] = {}
-    for cid, ref in (await session.exec(select(answers.c.commune_id, answers.c.ref_id).where(
-            answers.c.rank == 1, answers.c.status == "done"))).all():
-        done.setdefault(cid, set()).add(ref)
+    for tid, due, cid, status in (await _rows(session, select(Task.id, Task.due_date, Plan.commune_id, latest.c.status)
+                                               .join(Plan, Plan.id == Task.plan_id)
+                                               .outerjoin(latest, and_(latest.c.ref_id == Task.id,
+                                                                       latest.c.commune_id == Plan.commune_id))
+                                               .where(col(Plan.commune_id).in_(ids)))).all():
+        tasks.setdefault(cid, []).append((tid, due))
+        if status == "done":
+            done.setdefault(cid, set()).add(tid)
     return tasks, done
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
                          village_period: Period, now: datetime) -> dict[int, Facts]:
-    """commune id → its ``Facts`` for the periods, for all ``communes`` in nine queries."""
+    """commune id → its ``Facts`` for the periods, for all ``communes`` in six statements."""
     ids = [c.id for c in communes if c.id is not None]
     if not ids:
         return {}
     expected = await _expected(session, ids)
     subs = await _submissions(session, ids, unit_period, village_period)
     tasks, done = await _tasks(session, ids, unit_period)
-    activities = await _activity_totals(session, ids, village_period)
-    previous = await _activity_totals(session, ids, previous_period(village_period))
+    activities, previous = await _activity_totals(session, ids, (village_period, previous_period(village_period)))
     out: dict[int, Facts] = {}
     for c in communes:
         cid = c.id
         assert cid is not None
 
         def states(kind: str, period: Period, cid: int = cid, start: date | None = c.reporting_start) -> list[str]:
-            found = (unit_state(u.id, u.name, period, now, start, subs.get((cid, u.id))).state
-                     for u in expected[cid][kind])
+            units, sent = expected[cid][kind], subs[kind]
+            if not units:
+                return []
+            unsent = unit_state(units[0].id, units[0].name, period, now, start, None).state  # the same for all
+            found = (unit_state(u.id, u.name, period, now, start, sub).state if (sub := sent.get((cid, u.id)))
+                     else unsent for u in units)
             return [s for s in found if s != "not_owed"]
 
         out[cid] = Facts(unit_states=states("office", unit_period), village_states=states("village", village_period),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import col, select
@@ -44,7 +45,12 @@ def group_members_of(name: str) -> str | None:
 
 
 def _is_school(unit: Any) -> bool:
-    return fold(unit.name).startswith("truong ")
+    return _school_name(unit.name)
+
+
+@lru_cache(maxsize=8192)  # asked for every unit of every commune when the province view expands groups
+def _school_name(name: str) -> bool:
+    return fold(name).startswith("truong ")
 
 
 def pick_members(units: Sequence[Any], members: str, leads: Collection[int | None] = ()) -> list[Any]:
