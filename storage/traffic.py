@@ -25,13 +25,12 @@ from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
 from storage.province import province_communes
 from storage.status import activity_totals, status_data
-from storage.traffic_facts import Facts, communes_facts
+from storage.traffic_facts import SOON_DAYS, Facts, communes_facts
 
 __all__ = ["COLOURS", "SOON_DAYS", "Facts", "commune_traffic", "latest_items", "province_traffic", "rank_key",
            "traffic_row"]
 
 COLOURS = ("red", "yellow", "green")  # Đỏ, Vàng, Xanh: worst first
-SOON_DAYS = 7
 
 
 async def latest_items(session: AsyncSession, commune_id: int, period: Period

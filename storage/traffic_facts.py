@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, literal, null, true, union_all
+from sqlalchemy import and_, func, literal, null, true, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +30,9 @@ from storage.models import (
 from storage.status import unit_state
 from storage.unit_groups import pick_members
 
-__all__ = ["Facts", "communes_facts"]
+__all__ = ["SOON_DAYS", "Facts", "communes_facts"]
+
+SOON_DAYS = 7  # a task due within this many days and not done makes a commune yellow
 
 
 @dataclass
@@ -43,7 +45,9 @@ class Facts:
 
     unit_states: list[str] = field(default_factory=list)  # offices owed a report (not_owed left out)
     village_states: list[str] = field(default_factory=list)  # village teams, likewise
-    tasks: list[tuple[int, date | None]] = field(default_factory=list)  # (task id, last allowed day)
+    # (task id, last allowed day) of the commune's plan tasks; at least those that can count: due by the
+    # period's end + SOON_DAYS (a task with no day, or due later, is neither overdue nor due soon)
+    tasks: list[tuple[int, date | None]] = field(default_factory=list)
     done_tasks: set[int] = field(default_factory=set)  # tasks whose latest unit report answer is done
     activities: dict[str, int] = field(default_factory=dict)  # village activity totals, this period
     activities_previous: dict[str, int] = field(default_factory=dict)  # and the one before
@@ -73,6 +77,17 @@ async def _activity_totals(session: AsyncSession, ids: list[int], periods: Seque
 Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
 
 
+class _Unit(NamedTuple):
+    """A unit as the province view reads it (plain tuples: thousands of them, read many times)."""
+
+    id: int
+    commune_id: int
+    name: str
+    kind: str
+    members: str | None
+    from_plan: bool
+
+
 async def _submissions(session: AsyncSession, ids: list[int], unit_period: Period, village_period: Period
                        ) -> dict[str, dict[tuple[int, int], Submission]]:
     """"office" / "village" → (commune id, unit id) → submission: unit reports of ``unit_period``, and
@@ -96,10 +111,11 @@ async def _submissions(session: AsyncSession, ids: list[int], unit_period: Perio
 async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
     """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
     ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices)."""
-    units = (await _rows(session, select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members,
-                                       Unit.from_plan).where(col(Unit.commune_id).in_(ids)))).all()
+    units = [_Unit._make(r) for r in (await _rows(session, select(
+        Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan).where(
+        col(Unit.commune_id).in_(ids)))).all()]
     chairs: dict[int, set[int]] = {}
-    for uid, cid in (await _rows(session, union_all(*(
+    for uid, cid in (await _rows(session, union(*(
             select(model.unit_id, Unit.commune_id).join(Unit, Unit.id == model.unit_id)  # type: ignore[attr-defined]
             .where(col(Unit.commune_id).in_(ids), where)
             for model, where in ((TaskUnit, TaskUnit.role == "lead"), (IndicatorUnit, true())))))).all():
@@ -132,16 +148,18 @@ async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str
 
 async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
                  ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
-    """commune id → its plan tasks (id, last allowed day), and → the tasks whose latest answer in the
-    unit stream up to ``unit_period`` is done (latest as ``storage.traffic.latest_items``)."""
+    """commune id → its plan tasks that can count for ``unit_period`` (id, last allowed day), and → those
+    whose latest answer in the unit stream up to the period is done (as ``storage.traffic.latest_items``)."""
+    can_count = col(Task.due_date) <= unit_period.end + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end
     rank = func.row_number().over(
         partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
         order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
     answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
                .join(Report, Report.id == ReportItem.report_id)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+               .join(Task, Task.id == ReportItem.ref_id)
                .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                      ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task").subquery())
+                      ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task", can_count).subquery())
     latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
     tasks: dict[int, list[tuple[int, date | None]]] = {}
     done: dict[int, set[int]] = {}
@@ -149,7 +167,7 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
                                                .join(Plan, Plan.id == Task.plan_id)
                                                .outerjoin(latest, and_(latest.c.ref_id == Task.id,
                                                                        latest.c.commune_id == Plan.commune_id))
-                                               .where(col(Plan.commune_id).in_(ids)))).all():
+                                               .where(col(Plan.commune_id).in_(ids), can_count))).all():
         tasks.setdefault(cid, []).append((tid, due))
         if status == "done":
             done.setdefault(cid, set()).add(tid)
