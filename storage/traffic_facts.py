@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, literal, null, true, union, union_all
+from sqlalchemy import and_, case, func, literal, null, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -110,38 +110,43 @@ async def _submissions(session: AsyncSession, ids: list[int], unit_period: Perio
 
 async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
     """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
-    ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices)."""
-    units = [_Unit._make(r) for r in (await _rows(session, select(
-        Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan).where(
-        col(Unit.commune_id).in_(ids)))).all()]
-    chairs: dict[int, set[int]] = {}
-    for uid, cid in (await _rows(session, union(*(
-            select(model.unit_id, Unit.commune_id).join(Unit, Unit.id == model.unit_id)  # type: ignore[attr-defined]
-            .where(col(Unit.commune_id).in_(ids), where)
-            for model, where in ((TaskUnit, TaskUnit.role == "lead"), (IndicatorUnit, true())))))).all():
-        chairs.setdefault(cid, set()).add(uid)
-    people = (await _rows(session, select(Person.commune_id, Person.unit_id, Person.role).where(
-        col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
-        col(Person.anonymised_at).is_(None)))).all()
-    by_commune: dict[int, list[Any]] = {}
-    for u in units:
-        by_commune.setdefault(u.commune_id, []).append(u)
-    roles_of: dict[int, list[tuple[int | None, str]]] = {}
-    for cid, uid, role in people:
-        roles_of.setdefault(cid, []).append((uid, role))
+    ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices);
+    each unit read with whether it chairs a plan item and who of its commune belongs to it."""
+    chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
+
+    def having(*roles: str) -> Any:
+        return func.max(case((col(Person.role).in_(roles), 1), else_=0))
+
+    people = (select(Person.unit_id, Person.commune_id, having("officer").label("officer"), having("lead").label("lead"),
+                     having("lead", "admin").label("leads"))
+              .where(col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
+                     col(Person.anonymised_at).is_(None))
+              .group_by(Person.unit_id, Person.commune_id).subquery())
+    rows = (await _rows(session, select(
+        Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
+        people.c.officer, people.c.lead, people.c.leads)
+        .outerjoin(chairs, chairs.c.unit_id == Unit.id)
+        .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
+        .where(col(Unit.commune_id).in_(ids)))).all()
+    by_commune: dict[int, list[_Unit]] = {}
+    flags: dict[int, tuple[bool, bool, bool, bool]] = {}  # unit id → chairs, officer, lead, lead or admin
+    for r in rows:
+        by_commune.setdefault(r[1], []).append(_Unit._make(r[:6]))
+        flags[r[0]] = (bool(r[6]), bool(r[7]), bool(r[8]), bool(r[9]))
     out: dict[int, dict[str, list[Any]]] = {}
     for cid in ids:
         mine = by_commune.get(cid, [])
         real = [u for u in mine if u.kind != "group"]
         groups = {u.id: u for u in mine if u.kind == "group" and u.members is not None}
-        leads = {uid for uid, role in roles_of.get(cid, []) if role in ("lead", "admin")}
+        leads = {u.id for u in mine if flags[u.id][3]}
         expanded: set[int] = set()
-        for uid in chairs.get(cid, set()):  # as storage.unit_groups.expand_units
-            g = groups.get(uid)
-            expanded |= {m.id for m in pick_members(real, g.members, leads)} if g is not None else {uid}
-        roles = ("officer",) if expanded else ("officer", "lead")
-        staffed = {uid for uid, role in roles_of.get(cid, []) if role in roles}
-        out[cid] = {"office": [u for u in mine if u.kind == "office" and (u.id in expanded or u.id in staffed)],
+        for u in mine:  # the chairs, as storage.unit_groups.expand_units
+            if flags[u.id][0]:
+                g = groups.get(u.id)
+                expanded |= {m.id for m in pick_members(real, g.members, leads)} if g is not None else {u.id}
+        lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
+        out[cid] = {"office": [u for u in mine if u.kind == "office" and (
+                        u.id in expanded or flags[u.id][1] or (lead_too and flags[u.id][2]))],
                     "village": [u for u in mine if u.kind == "village"]}
     return out
 
@@ -176,7 +181,7 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
                          village_period: Period, now: datetime) -> dict[int, Facts]:
-    """commune id → its ``Facts`` for the periods, for all ``communes`` in six statements."""
+    """commune id → its ``Facts`` for the periods, for all ``communes`` in four statements."""
     ids = [c.id for c in communes if c.id is not None]
     if not ids:
         return {}
