@@ -78,7 +78,8 @@ Submission = tuple[datetime, str | None, str | None]  # moment, review status, r
 
 
 class _Unit(NamedTuple):
-    """A unit as the province view reads it (plain tuples: thousands of them, read many times)."""
+    """A unit as the province view reads it, with whether it chairs a plan item and who of its commune
+    belongs to it (plain tuples: thousands of them, read many times)."""
 
     id: int
     commune_id: int
@@ -86,6 +87,10 @@ class _Unit(NamedTuple):
     kind: str
     members: str | None
     from_plan: bool
+    chair: int | None  # its own id when it chairs a task or an indicator
+    officer: int | None  # 1: an officer belongs to it
+    lead: int | None  # 1: a lead
+    lead_or_admin: int | None  # 1: a lead or an admin
 
 
 async def _submissions(session: AsyncSession, ids: list[int], unit_period: Period, village_period: Period
@@ -129,24 +134,24 @@ async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
         .where(col(Unit.commune_id).in_(ids)))).all()
     by_commune: dict[int, list[_Unit]] = {}
-    flags: dict[int, tuple[bool, bool, bool, bool]] = {}  # unit id → chairs, officer, lead, lead or admin
-    for r in rows:
-        by_commune.setdefault(r[1], []).append(_Unit._make(r[:6]))
-        flags[r[0]] = (bool(r[6]), bool(r[7]), bool(r[8]), bool(r[9]))
+    for u in map(_Unit._make, rows):
+        by_commune.setdefault(u.commune_id, []).append(u)
     out: dict[int, dict[str, list[Any]]] = {}
     for cid in ids:
         mine = by_commune.get(cid, [])
-        real = [u for u in mine if u.kind != "group"]
-        groups = {u.id: u for u in mine if u.kind == "group" and u.members is not None}
-        leads = {u.id for u in mine if flags[u.id][3]}
         expanded: set[int] = set()
-        for u in mine:  # the chairs, as storage.unit_groups.expand_units
-            if flags[u.id][0]:
-                g = groups.get(u.id)
-                expanded |= {m.id for m in pick_members(real, g.members, leads)} if g is not None else {u.id}
+        chairing = [u for u in mine if u.chair]
+        if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
+            real = [u for u in mine if u.kind != "group"]
+            leads = {u.id for u in mine if u.lead_or_admin}
+            for u in chairing:
+                expanded |= ({m.id for m in pick_members(real, u.members, leads)}
+                             if u.kind == "group" and u.members is not None else {u.id})
+        else:
+            expanded = {u.id for u in chairing}
         lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
         out[cid] = {"office": [u for u in mine if u.kind == "office" and (
-                        u.id in expanded or flags[u.id][1] or (lead_too and flags[u.id][2]))],
+                        u.id in expanded or u.officer or (lead_too and u.lead))],
                     "village": [u for u in mine if u.kind == "village"]}
     return out
 
