@@ -6,7 +6,8 @@
 On a generated province (``bench.generate``: every commune in one province), four measurements:
 1. agreement: ``province_traffic`` (batched) gives per commune exactly what each commune's own
    ``commune_traffic`` gives, in the same order, for the current and the previous period;
-2. ``province_traffic`` timed ``--samples`` times (a fresh session each, current and previous period
+2. ``province_traffic`` timed ``--samples`` times (wall, and this process's CPU: the part the machine's
+   load does not stretch, the database server's work aside) (a fresh session each, current and previous period
    in turn, also given apart: the previous one is a complete month, twice the rows of the current
    one at the benchmark's clock): p50/p95/p99 ms and SQL statements per call;
 3. the same rows the old way, ``commune_traffic`` for every commune in one session (``--old-runs``);
@@ -87,16 +88,19 @@ async def _agrees(db: Database, province: Province, periods: list[tuple[Any, Any
 
 
 async def _time_calls(db: Database, province: Province, periods: list[tuple[Any, Any]], samples: int,
-                      counter: QueryCounter) -> tuple[list[float], list[int]]:
+                      counter: QueryCounter, cpu: list[float] | None = None) -> tuple[list[float], list[int]]:
+    """Wall ms and SQL statements of each call (``cpu``: this process's CPU ms too, the database's not)."""
     took: list[float] = []
     queries: list[int] = []
     for i in range(samples):
         up, vp = periods[i % 2]
         before = counter.n
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         async with db.session() as s:
             await province_traffic(s, province, up, vp, BENCH_NOW, BENCH_NOW.date())
         took.append((time.perf_counter() - t) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c) * 1000)
         queries.append(counter.n - before)
     return took, queries
 
@@ -191,8 +195,9 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
         await _time_calls(db, province, periods, 2, counter)  # warm-up: connections, statement caches
         counter.reset()
         prof = Profile(profile)
+        cpu: list[float] = []
         with prof:
-            took, queries = await _time_calls(db, province, periods, samples, counter)
+            took, queries = await _time_calls(db, province, periods, samples, counter, cpu)
         fn_profile = prof.write(f"{label}_traffic")
         fn_sql = counter.top()
         log_sql_top(log, f"{samples} province_traffic() calls", fn_sql)
@@ -211,7 +216,7 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
     result: dict[str, Any] = {
         "communes": communes, "people": people, "activity_rows": rows, "check": check,
         "traffic_ms": _ms(took), "traffic_ms_current": _ms(took[0::2]), "traffic_ms_previous": _ms(took[1::2]),
-        "sql_per_traffic": round(statistics.mean(queries), 1), "sql_top_traffic": fn_sql,
+        "traffic_cpu_ms_p50": round(statistics.median(cpu), 1), "sql_per_traffic": round(statistics.mean(queries), 1), "sql_top_traffic": fn_sql,
         "old_way_ms": round(statistics.median(old), 1) if old else None, "sql_old_way": old_queries,
         "chat_ms": chat["ms"], "chat_help_ms": chat["help_ms"], "sql_per_chat_answer": chat["sql_per_answer"], "chat_reply_lines": chat["reply_lines"],
         "chat_reply_messages": chat["reply_messages"],
