@@ -27,7 +27,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
-from storage.status import unit_state
+from storage.status import submission_state
 from storage.unit_groups import pick_members
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
@@ -203,9 +203,9 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune], uni
             units, sent = expected[cid][kind], subs[kind]
             if not units:
                 return []
-            unsent = unit_state(units[0].id, units[0].name, period, now, start, None).state  # the same for all
-            found = (unit_state(u.id, u.name, period, now, start, sub).state if (sub := sent.get((cid, u.id)))
-                     else unsent for u in units)
+            unsent = submission_state(period, now, start, None)  # the same for every unit that sent nothing
+            found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
+                     for u in units)
             return [s for s in found if s != "not_owed"]
 
         out[cid] = Facts(unit_states=states("office", unit_period), village_states=states("village", village_period),
