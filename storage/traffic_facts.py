@@ -4,7 +4,8 @@ meaning as one commune's own queries in ``storage.status`` and ``storage.traffic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -53,18 +54,32 @@ class Facts:
     activities_previous: dict[str, int] = field(default_factory=dict)  # and the one before
 
 
-async def _rows(session: AsyncSession, statement: Any) -> Any:
-    """Run a select of plain columns on the session's connection (SQLAlchemy Core): thousands of rows
-    without the ORM's per-row machinery, the same column types."""
-    return await (await session.connection()).execute(statement)
+Run = Callable[[Any], Awaitable[Any]]  # runs a select of plain columns on a Core connection: its result
 
 
-async def _activity_totals(session: AsyncSession, ids: list[int], periods: Sequence[Period]
+async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitable[Any]]]) -> list[Any]:
+    """Each step's result. Core connections (thousands of rows without the ORM's per-row machinery,
+    the same column types). On PostgreSQL each step runs on a pooled connection of its own, all at
+    once: the server works on them in parallel (each statement reads its own snapshot either way, as
+    in one session under READ COMMITTED); elsewhere one after the other on the session's connection."""
+    engine = session.bind
+    if engine is None or engine.dialect.name != "postgresql":
+        conn = await session.connection()
+        return [await step(conn.execute) for step in steps]
+
+    async def alone(step: Callable[[Run], Awaitable[Any]]) -> Any:
+        async with engine.connect() as conn:  # type: ignore[union-attr]
+            return await step(conn.execute)
+
+    return list(await asyncio.gather(*(alone(step) for step in steps)))
+
+
+async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period]
                            ) -> list[dict[int, dict[str, int]]]:
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
     which joins the unit for its name: every log has one, a foreign key), in one statement."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
-    for which, cid, activity, n in (await _rows(session, union_all(*(
+    for which, cid, activity, n in (await run(union_all(*(
             select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
                    func.sum(ActivityLog.count))
             .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
@@ -93,7 +108,7 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
-async def _submissions(session: AsyncSession, ids: list[int], unit_period: Period, village_period: Period
+async def _submissions(run: Run, ids: list[int], unit_period: Period, village_period: Period
                        ) -> dict[str, dict[tuple[int, int], Submission]]:
     """"office" / "village" → (commune id, unit id) → submission: unit reports of ``unit_period``, and
     each unit's first activity log of ``village_period`` (as ``storage.status._submissions``)."""
@@ -108,12 +123,12 @@ async def _submissions(session: AsyncSession, ids: list[int], unit_period: Perio
                      ActivityLog.on_date <= village_period.end)
               .group_by(ActivityLog.commune_id, ActivityLog.unit_id))
     subs: dict[str, dict[tuple[int, int], Submission]] = {"office": {}, "village": {}}
-    for kind, cid, uid, at, status, comment in (await _rows(session, union_all(reports, firsts))).all():
+    for kind, cid, uid, at, status, comment in (await run(union_all(reports, firsts))).all():
         subs[kind][(cid, uid)] = (at, status, comment)
     return subs
 
 
-async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
+async def _expected(run: Run, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
     """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
     ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices);
     each unit read with whether it chairs a plan item and who of its commune belongs to it."""
@@ -127,7 +142,7 @@ async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str
               .where(col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
                      col(Person.anonymised_at).is_(None))
               .group_by(Person.unit_id, Person.commune_id).subquery())
-    rows = (await _rows(session, select(
+    rows = (await run(select(
         Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
         people.c.officer, people.c.lead, people.c.leads)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
@@ -156,7 +171,7 @@ async def _expected(session: AsyncSession, ids: list[int]) -> dict[int, dict[str
     return out
 
 
-async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
+async def _tasks(run: Run, ids: list[int], unit_period: Period
                  ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
     """commune id → its plan tasks that can count for ``unit_period`` (id, last allowed day), and → those
     whose latest answer in the unit stream up to the period is done (as ``storage.traffic.latest_items``)."""
@@ -173,7 +188,7 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
     latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
     tasks: dict[int, list[tuple[int, date | None]]] = {}
     done: dict[int, set[int]] = {}
-    for tid, due, cid, status in (await _rows(session, select(Task.id, Task.due_date, Plan.commune_id, latest.c.status)
+    for tid, due, cid, status in (await run(select(Task.id, Task.due_date, Plan.commune_id, latest.c.status)
                                                .join(Plan, Plan.id == Task.plan_id)
                                                .outerjoin(latest, and_(latest.c.ref_id == Task.id,
                                                                        latest.c.commune_id == Plan.commune_id))
@@ -186,14 +201,15 @@ async def _tasks(session: AsyncSession, ids: list[int], unit_period: Period
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
                          village_period: Period, now: datetime) -> dict[int, Facts]:
-    """commune id → its ``Facts`` for the periods, for all ``communes`` in four statements."""
+    """commune id → its ``Facts`` for the periods, for all ``communes`` in four statements (at once on PostgreSQL)."""
     ids = [c.id for c in communes if c.id is not None]
     if not ids:
         return {}
-    expected = await _expected(session, ids)
-    subs = await _submissions(session, ids, unit_period, village_period)
-    tasks, done = await _tasks(session, ids, unit_period)
-    activities, previous = await _activity_totals(session, ids, (village_period, previous_period(village_period)))
+    expected, subs, (tasks, done), (activities, previous) = await _all_of(session, (
+        lambda run: _expected(run, ids),
+        lambda run: _submissions(run, ids, unit_period, village_period),
+        lambda run: _tasks(run, ids, unit_period),
+        lambda run: _activity_totals(run, ids, (village_period, previous_period(village_period)))))
     out: dict[int, Facts] = {}
     for c in communes:
         cid = c.id
