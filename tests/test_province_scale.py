@@ -32,6 +32,7 @@ from storage.plan_import.model import Due, ParsedPlan, ParsedTask
 from storage.plan_store import save_plan
 from storage.province import set_commune_province
 from storage.traffic import commune_traffic, province_traffic, rank_key
+from storage.unit_groups import LEAD_GROUP
 from storage.units import get_or_create_commune, get_or_create_unit
 from tests.harness import TelegramHarness
 from tests.seed import add_person
@@ -82,11 +83,12 @@ async def _logs(s: Any, commune_id: int, unit_id: int, day: date, counts: dict[s
 
 @pytest.fixture
 async def world(db: Database) -> dict[str, Any]:
-    """Six communes of Tây Ninh in different states, and one of Lạng Sơn."""
+    """Eight communes of Tây Ninh in different states, and one of Lạng Sơn."""
     dec, nov = _periods("2026-12")[0], _periods("2026-11")[0]
     ids: dict[str, Any] = {}
     async with db.transaction() as s:
-        for name in ("Thiện Tân", "Tân Lập", "Hòa Bình", "Hữu Kiên", "Bình An", "Nà Hang", "Cao Lộc"):
+        for name in ("Thiện Tân", "Tân Lập", "Hòa Bình", "Hữu Kiên", "Bình An", "Nà Hang", "Yên Bình", "Lạc Dương",
+                     "Cao Lộc"):
             c = await get_or_create_commune(s, name)
             units = {}
             if name != "Bình An":  # Bình An: a commune with nothing yet
@@ -101,6 +103,11 @@ async def world(db: Database) -> dict[str, Any]:
         await _plan(s, tan, OFFICES_GROUP, "2026-12-31")  # a group chairs: every office owes a report
         await _plan(s, huu, KT, "2026-12-15")  # due soon; done in November, reopened in December
         await _plan(s, (await s.get(Commune, ids["Nà Hang"]["commune"])), "Thôn Nà Pài", "2027-03-31")
+        # the lead's office follows up (a group for the lead office), and the schools (a group for them)
+        await _plan(s, (await s.get(Commune, ids["Yên Bình"]["commune"])), LEAD_GROUP, "2026-12-31")
+        lac = await s.get(Commune, ids["Lạc Dương"]["commune"])
+        ids["Lạc Dương"]["school"] = (await get_or_create_unit(s, lac, "Trường THCS Lạc Dương", "office"))[0].id
+        await _plan(s, lac, "Các trường học trên địa bàn xã", "2026-12-31")
         hoa.reporting_start = date(2027, 1, 1)  # nothing owed yet
         s.add(hoa)
         t, h = ids["Tân Lập"], ids["Hữu Kiên"]
@@ -117,7 +124,8 @@ async def world(db: Database) -> dict[str, Any]:
             await _logs(s, ids[name]["commune"], ids[name][unit], day, counts)
     for name, unit, role in (("Thiện Tân", "hcc", "officer"), ("Tân Lập", "vp", "lead"), ("Hòa Bình", "hcc", "officer"),
                              ("Hòa Bình", "vp", "lead"), ("Hữu Kiên", "hcc", "officer"), ("Nà Hang", "vp", "lead"),
-                             ("Nà Hang", "kt", "officer")):
+                             ("Nà Hang", "kt", "officer"), ("Yên Bình", "vp", "lead"), ("Yên Bình", "kt", "officer"),
+                             ("Lạc Dương", "hcc", "lead"), ("Lạc Dương", "kt", "officer")):
         await add_person(db, ids[name][unit], f"Cán bộ {name} {unit}", role)
     gone = await add_person(db, ids["Hữu Kiên"]["vp"], "Người đã rời", "officer")
     async with db.transaction() as s:  # an officer who left (anonymised) makes no office owe a report
@@ -154,7 +162,7 @@ async def test_batched_province_equals_each_commune(db: Database, world: dict, k
         assert batched[field] == summed
     # the world really has the states it is meant to compare
     rows = {r["commune"]: r for r in batched["communes"]}
-    assert "Cao Lộc" not in rows and len(rows) == 6 and rows["Bình An"]["units"] == {"submitted": 0, "expected": 0}
+    assert "Cao Lộc" not in rows and len(rows) == 8 and rows["Bình An"]["units"] == {"submitted": 0, "expected": 0}
     if key == "2026-12":
         assert rows["Thiện Tân"]["colour"] == "red" and rows["Thiện Tân"]["overdue_tasks"] == 1
         assert rows["Tân Lập"]["units"] == {"submitted": 1, "expected": 3}  # the group: all three offices
@@ -162,6 +170,9 @@ async def test_batched_province_equals_each_commune(db: Database, world: dict, k
         assert rows["Hòa Bình"]["units"]["expected"] == 0 and rows["Hòa Bình"]["colour"] == "green"  # not owed yet
         assert rows["Hữu Kiên"]["due_soon_tasks"] == 1  # done in November, reopened; due 15/12 (counted to the 14th)
         assert rows["Hữu Kiên"]["units"] == {"submitted": 1, "expected": 2}  # KT chairs, HCC staffed, VP not
+        assert rows["Nà Hang"]["units"]["expected"] == 1  # a village chairs: KT's officer, not VP's lead
+        assert rows["Yên Bình"]["units"]["expected"] == 2  # the lead's office (the group) and KT's officer
+        assert rows["Lạc Dương"]["units"]["expected"] == 2  # the school (the group) and KT's officer
         assert rows["Thiện Tân"]["activities"] == {"vneid": 12, "dvc": 3}
         assert rows["Thiện Tân"]["activities_previous"] == {"vneid": 4}
         assert batched["activities"] == {"vneid": 19, "dvc": 4, "payment": 2}  # not Cao Lộc's 999
@@ -175,7 +186,7 @@ async def test_batched_province_equals_each_commune(db: Database, world: dict, k
 
 
 async def test_queries_do_not_grow_with_communes(db: Database, world: dict) -> None:
-    """Six communes or one: the same number of SQL statements (a fixed set of batched queries)."""
+    """Eight communes or one: the same number of SQL statements (a fixed set of batched queries)."""
     counted: list[int] = []
     engine = db.engine.sync_engine
 
@@ -212,8 +223,8 @@ async def test_province_office_reads_the_batched_figures(tg: TelegramHarness, db
     _batched, expected = await _both(db, "2026-12", tg.now)
     sent = await tg.say(PROV_TG, "/tinhtrang")
     lines = sent[0].text.splitlines()
-    ranked = [ln for ln in lines if ln[:2] in {f"{i}." for i in range(1, 7)}]
-    assert len(ranked) == 6 and "Cao Lộc" not in sent[0].text
+    ranked = [ln for ln in lines if ln[:2] in {f"{i}." for i in range(1, 9)}]
+    assert len(ranked) == 8 and "Cao Lộc" not in sent[0].text
     colours = {"red": "🔴 Đỏ", "yellow": "🟡 Vàng", "green": "🟢 Xanh"}
     for i, (line, r) in enumerate(zip(ranked, expected, strict=True), 1):
         assert line == (f"{i}. {colours[r['colour']]} {r['commune']}: đơn vị {r['units']['submitted']}/"
