@@ -39,6 +39,7 @@ from storage.models import (
     Indicator,
     IndicatorUnit,
     Person,
+    Province,
     Report,
     ReportingPeriod,
     ReportItem,
@@ -48,14 +49,15 @@ from storage.models import (
 )
 from storage.models_plan import answer_kind_for
 
-__all__ = ["BENCH_NOW", "FULL_COMMUNES", "GenConfig", "TINY", "generate", "seed_plans"]
+__all__ = ["BENCH_NOW", "FULL_COMMUNES", "PROVINCE", "GenConfig", "TINY", "generate", "seed_plans"]
 
-GEN_VERSION = 1
+GEN_VERSION = 2  # 2: the communes belong to one province
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # 08:00 in Hanoi, Wednesday 16 Dec 2026: December's data window closed on the 14th, reports are due
 # before the 20th, so the sweep's "3 days left" stage fires and about a third of units have reported.
 BENCH_NOW = datetime(2026, 12, 16, 8, 0, tzinfo=TZ)
 FULL_COMMUNES = 100
+PROVINCE = "Lạng Sơn"  # every generated commune belongs to it (the province view)
 SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 BATCH = 5000
 TG_BASE = 700_000_000  # telegram user id = TG_BASE + person id
@@ -267,6 +269,7 @@ async def generate(url: str, cfg: GenConfig, log: Callable[[str], None] = print)
 
 async def _generate(db: Database, cfg: GenConfig, log: Callable[[str], None]) -> dict[str, Any]:
     from storage.plan_store import save_plan
+    from storage.province import province_key
     from storage.units import commune_key, unit_key_of
 
     rng = random.Random(cfg.seed)
@@ -278,9 +281,11 @@ async def _generate(db: Database, cfg: GenConfig, log: Callable[[str], None]) ->
 
     # 1. communes (explicit ids), then each commune's seed plan through the real importer.
     async with db.engine.begin() as conn:
+        await conn.execute(insert(Province.__table__), [
+            {"id": 1, "name": PROVINCE, "key": province_key(PROVINCE), "created_at": now_utc - timedelta(days=400)}])
         await conn.execute(insert(Commune.__table__), [
-            {"id": i + 1, "name": name, "key": commune_key(name), "created_at": now_utc - timedelta(days=400)}
-            for i, name in enumerate(names)])
+            {"id": i + 1, "name": name, "key": commune_key(name), "created_at": now_utc - timedelta(days=400),
+             "province_id": 1} for i, name in enumerate(names)])
     for i in range(n):
         if not plans:
             break
@@ -330,11 +335,12 @@ async def _generate(db: Database, cfg: GenConfig, log: Callable[[str], None]) ->
         await w.flush()
         if conn.dialect.name == "postgresql":
             for table in ("unit", "person", "identity", "activitylog", "reportingperiod", "report", "reportitem",
-                          "reportrevision", "commune"):
+                          "reportrevision", "commune", "province"):
                 await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"(SELECT coalesce(max(id), 1) FROM {table}))"))
     counts = dict(sorted(w.counts.items()))
     counts["commune"] = n
+    counts["province"] = 1
     log(f"rows: {counts}")
     return {"config": cfg.describe(), "rows": counts, "plans_s": round(t_plans, 1)}
 

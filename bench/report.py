@@ -37,6 +37,21 @@ def tables(rows: list[dict[str, Any]]) -> str:
                        f"| {_f(r['sql_per_commune_status'], 1)} | {_f(r['province_status_s'])} "
                        f"| {_f(r.get('province_status_fn_s'))} | {r['date']} |")
         out.append("")
+    province = [r for r in rows if r["bench"] == "province"]
+    if province:
+        out += ["| db | scale | communes | activity rows | province_traffic p50 / p95 / p99 ms (p95 current / previous) "
+                "| CPU ms (bot process) | SQL | per commune, before ms (SQL) | /tinhtrang p50 / p95 / p99 ms | SQL | /trogiup p50 ms "
+                "| load 1 min | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in province:
+            t, c = r["traffic_ms"], r["chat_ms"]
+            out.append(f"| {r['db']} | {r['scale']} | {r['communes']} | {_f(r['activity_rows'])} "
+                       f"| {_f(t['p50'], 0)} / {_f(t['p95'], 0)} / {_f(t['p99'], 0)} "
+                       f"({_f(r['traffic_ms_current']['p95'], 0)} / {_f(r['traffic_ms_previous']['p95'], 0)}) "
+                       f"| {_f(r.get('traffic_cpu_ms_p50'), 0)} | {_f(r['sql_per_traffic'], 0)} | {_f(r['old_way_ms'], 0)} ({_f(r['sql_old_way'])}) "
+                       f"| {_f(c['p50'], 0)} / {_f(c['p95'], 0)} / {_f(c['p99'], 0)} | {_f(r['sql_per_chat_answer'], 0)} "
+                       f"| {_f(r['chat_help_ms']['p50'], 0)} | {' → '.join(_f(x, 1) for x in r['loadavg_1m'])} "
+                       f"| {r['date']} |")
+        out.append("")
     sweep = [r for r in rows if r["bench"] == "sweep"]
     if sweep:
         out += ["| db | scale | variant | people | planned | plan_sweep s | run_sweep s (claim + queue) | queued "

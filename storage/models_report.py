@@ -68,7 +68,9 @@ class ReportRevision(SQLModel, table=True):
 class ActivityLog(SQLModel, table=True):
     """A village team member's count of one activity type on one day."""
 
-    __table_args__ = (Index("ix_activitylog_commune_date", "commune_id", "on_date"),)
+    # covering the province view's grouped reads (migration 0016; on SQLite the included columns are keys)
+    __table_args__ = (Index("ix_activitylog_commune_date_cover", "commune_id", "on_date",
+                            postgresql_include=["unit_id", "activity", "count", "created_at"]),)
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id")
     unit_id: int = Field(foreign_key="unit.id", index=True)

@@ -81,11 +81,12 @@ class CompiledReport:
 
 
 async def compiled_report_states(session: AsyncSession, province: Province, period_key: str, now: datetime,
-                                 tz: tzinfo) -> dict[int, CompiledReport]:
+                                 tz: tzinfo, communes: list[Commune] | None = None) -> dict[int, CompiledReport]:
     """commune id → its compiled report's state for ``period_key``, for every commune of the province (three
     queries). The state is ``storage.calendar.calendar.classify``'s, as for any report."""
     period = province_period(province, period_key, tz)
-    communes = await province_communes(session, province.id)  # type: ignore[arg-type]
+    if communes is None:  # (the province view passes the communes it has read already)
+        communes = await province_communes(session, province.id)  # type: ignore[arg-type]
     ids = [c.id for c in communes]
     if not ids:
         return {}

@@ -28,7 +28,7 @@ from storage.models import (
 from storage.unit_groups import expand_units
 
 __all__ = ["UnitState", "activity_totals", "expected_units", "province_status", "status_data", "stream_states",
-           "tally", "unit_reports", "village_firsts"]
+           "submission_state", "tally", "unit_reports", "village_firsts"]
 
 
 async def activity_totals(session: AsyncSession, commune_id: int, period: Period
@@ -103,12 +103,19 @@ async def _submissions(session: AsyncSession, commune_id: int, period: Period
     return {u: (at, status, comment) for u, at, status, comment in rows}
 
 
+def submission_state(period: Period, now: datetime, start: Any,
+                     sub: tuple[datetime, str | None, str | None] | None) -> Status:
+    """A unit's state from its submission row, or None (the only place a state is derived from data)."""
+    at, review, _comment = sub if sub else (None, None, None)
+    return classify(period, at, now, returned=review == "returned", start=start)
+
+
 def unit_state(unit_id: int, name: str, period: Period, now: datetime, start: Any,
                sub: tuple[datetime, str | None, str | None] | None) -> UnitState:
-    """One unit's state from its submission row (the only place a state is derived from data)."""
+    """One unit's state with its submission (``submission_state``)."""
     at, review, comment = sub if sub else (None, None, None)
-    state = classify(period, at, now, returned=review == "returned", start=start)
-    return UnitState(unit_id, name, state, at, review, comment if review == "returned" else None)
+    return UnitState(unit_id, name, submission_state(period, now, start, sub), at, review,
+                     comment if review == "returned" else None)
 
 
 async def stream_states(session: AsyncSession, commune: Commune, period: Period, now: datetime,

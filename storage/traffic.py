@@ -6,7 +6,11 @@ due within 7 days and not done, or reports still missing (not sent, or returned 
 the deadline. Xanh (green) otherwise. In a province, the commune's compiled report to the province
 counts too (``storage.province_stream``): Đỏ when missing after its deadline, Vàng while still owed.
 Report states come from ``storage.status`` (as /tinhtrang), task deadlines from ``storage.deadlines``
-and task progress from the latest unit report answer (as /quahan)."""
+and task progress from the latest unit report answer (as /quahan).
+
+One commune's row is computed by ``traffic_row`` from its ``Facts``; ``commune_traffic`` gathers them
+for one commune with the /tinhtrang queries, ``communes_facts`` for many communes at once in a fixed
+number of queries (``storage.traffic_facts``), which is what the province view uses."""
 
 from __future__ import annotations
 
@@ -17,17 +21,18 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import fold
-from storage.calendar.calendar import Period, previous_period
+from storage.calendar.calendar import SUBMITTED, Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
 from storage.province import province_communes
 from storage.province_stream import compiled_report_states, with_compiled_report
 from storage.status import activity_totals, status_data
+from storage.traffic_facts import SOON_DAYS, Facts, communes_facts
 
-__all__ = ["COLOURS", "SOON_DAYS", "commune_traffic", "latest_items", "province_traffic", "rank_key"]
+__all__ = ["COLOURS", "SOON_DAYS", "Facts", "commune_traffic", "latest_items", "province_traffic", "rank_key",
+           "traffic_row"]
 
 COLOURS = ("red", "yellow", "green")  # Đỏ, Vàng, Xanh: worst first
-SOON_DAYS = 7
 
 
 async def latest_items(session: AsyncSession, commune_id: int, period: Period
@@ -46,15 +51,11 @@ async def latest_items(session: AsyncSession, commune_id: int, period: Period
     return out
 
 
-async def _task_counts(session: AsyncSession, commune_id: int, period: Period, as_of: date) -> tuple[int, int]:
+def _task_counts(facts: Facts, as_of: date) -> tuple[int, int]:
     """(overdue, due within SOON_DAYS) among the commune's plan tasks not done."""
-    latest = await latest_items(session, commune_id, period)
-    tasks = (await session.exec(select(Task.id, Task.due_date).join(Plan, Plan.id == Task.plan_id)
-                                .where(Plan.commune_id == commune_id))).all()
     overdue = soon = 0
-    for tid, due in tasks:
-        hit = latest.get(("task", tid))  # type: ignore[arg-type]
-        if hit is not None and hit[0].status == "done":
+    for tid, due in facts.tasks:
+        if tid in facts.done_tasks:
             continue
         if is_overdue(due, as_of):
             overdue += 1
@@ -63,35 +64,64 @@ async def _task_counts(session: AsyncSession, commune_id: int, period: Period, a
     return overdue, soon
 
 
+def _report_counts(facts: Facts, unit_period: Period, village_period: Period, now: datetime) -> tuple[int, int]:
+    """(units not reported after the deadline, units still to report before it), both streams."""
+    late_missing = waiting = 0
+    for period, states in ((unit_period, facts.unit_states), (village_period, facts.village_states)):
+        for state in states:
+            # returned and not back counts as missing once the deadline has passed
+            if state == "missing" or (state == "returned" and now > period.due):
+                late_missing += 1
+            elif state in ("pending", "returned"):
+                waiting += 1
+    return late_missing, waiting
+
+
+def _sent(states: list[str]) -> dict[str, int]:
+    return {"submitted": sum(s in SUBMITTED for s in states), "expected": len(states)}
+
+
+def traffic_row(commune: Commune, facts: Facts, unit_period: Period, village_period: Period, now: datetime,
+                today: date) -> dict[str, Any]:
+    """One commune's colour and the figures behind it (``today``: the local day): the one place the
+    rule is applied."""
+    overdue, soon = _task_counts(facts, min(today, unit_period.end))
+    late_missing, waiting = _report_counts(facts, unit_period, village_period, now)
+    colour = "red" if overdue or late_missing else "yellow" if soon or waiting else "green"
+    return {"commune": commune.name, "commune_id": commune.id, "colour": colour,
+            "units": _sent(facts.unit_states), "villages": _sent(facts.village_states),
+            "overdue_tasks": overdue, "due_soon_tasks": soon,
+            "missing_after_deadline": late_missing, "missing_before_deadline": waiting,
+            "activities": facts.activities, "activities_previous": facts.activities_previous}
+
+
+async def _facts_of_commune(session: AsyncSession, commune: Commune, unit_period: Period, village_period: Period,
+                            now: datetime) -> Facts:
+    """One commune's facts through the queries of its own /tinhtrang (``status_data``) and /quahan."""
+    data = await status_data(session, commune, unit_period, village_period, now)
+    streams = {st["name"]: st for st in data["streams"]}
+
+    def states(period: Period) -> list[str]:
+        return [u["state"] for u in (streams.get(period.stream.name) or {"units": []})["units"]]
+
+    latest = await latest_items(session, commune.id, unit_period)  # type: ignore[arg-type]
+    tasks = (await session.exec(select(Task.id, Task.due_date).join(Plan, Plan.id == Task.plan_id)
+                                .where(Plan.commune_id == commune.id))).all()
+    previous, _by_unit = await activity_totals(session, commune.id,  # type: ignore[arg-type]
+                                               previous_period(village_period))
+    return Facts(unit_states=states(unit_period), village_states=states(village_period),
+                 tasks=[(tid, due) for tid, due in tasks],  # type: ignore[misc]
+                 done_tasks={ref for (kind, ref), (item, _key) in latest.items()
+                             if kind == "task" and item.status == "done"},
+                 activities=data["activities"]["total"], activities_previous=previous)
+
+
 async def commune_traffic(session: AsyncSession, commune: Commune, unit_period: Period, village_period: Period,
                           now: datetime, today: date) -> dict[str, Any]:
     """One commune's colour and the figures behind it (``today``: the local day), with its village
     activity totals for the period and the one before."""
-    data = await status_data(session, commune, unit_period, village_period, now)
-    as_of = min(today, unit_period.end)
-    overdue, soon = await _task_counts(session, commune.id, unit_period, as_of)  # type: ignore[arg-type]
-    streams = {st["name"]: st for st in data["streams"]}
-    late_missing = waiting = 0
-    for period in (unit_period, village_period):
-        for u in (streams.get(period.stream.name) or {"units": []})["units"]:
-            # returned and not back counts as missing once the deadline has passed
-            if u["state"] == "missing" or (u["state"] == "returned" and now > period.due):
-                late_missing += 1
-            elif u["state"] in ("pending", "returned"):
-                waiting += 1
-    colour = "red" if overdue or late_missing else "yellow" if soon or waiting else "green"
-
-    def counts(name: str) -> dict[str, int]:
-        st = streams.get(name) or {"submitted": 0, "expected": 0}
-        return {"submitted": st["submitted"], "expected": st["expected"]}
-
-    previous, _by_unit = await activity_totals(session, commune.id,  # type: ignore[arg-type]
-                                               previous_period(village_period))
-    return {"commune": commune.name, "commune_id": commune.id, "colour": colour,
-            "units": counts(unit_period.stream.name), "villages": counts(village_period.stream.name),
-            "overdue_tasks": overdue, "due_soon_tasks": soon,
-            "missing_after_deadline": late_missing, "missing_before_deadline": waiting,
-            "activities": data["activities"]["total"], "activities_previous": previous}
+    facts = await _facts_of_commune(session, commune, unit_period, village_period, now)
+    return traffic_row(commune, facts, unit_period, village_period, now, today)
 
 
 def rank_key(row: dict[str, Any]) -> tuple:
@@ -105,10 +135,14 @@ def rank_key(row: dict[str, Any]) -> tuple:
 async def province_traffic(session: AsyncSession, province: Province, unit_period: Period, village_period: Period,
                            now: datetime, today: date) -> dict[str, Any]:
     """Every commune of ``province`` with its colour and figures, laggards first: the one computation
-    behind the province office's /tinhtrang and `cdsbot status --province`."""
+    behind the province office's /tinhtrang and `cdsbot status --province`, in a fixed number of
+    queries whatever the number of communes."""
     communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    rows = [await commune_traffic(session, c, unit_period, village_period, now, today) for c in communes]
-    compiled = await compiled_report_states(session, province, unit_period.key, now, unit_period.due.tzinfo)  # type: ignore[arg-type]
+    facts = await communes_facts(session, communes, unit_period, village_period, now)
+    rows = [traffic_row(c, facts[c.id], unit_period, village_period, now, today)  # type: ignore[index]
+            for c in communes]
+    compiled = await compiled_report_states(session, province, unit_period.key, now,
+                                            unit_period.due.tzinfo, communes)  # type: ignore[arg-type]
     for r in rows:  # row["compiled_report"]: whether its compiled report reached the province (and the colour)
         with_compiled_report(r, compiled.get(r["commune_id"]))
     totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}

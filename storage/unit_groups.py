@@ -4,7 +4,9 @@ stands for real units of the org tree, expanded whenever reports are asked and c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import fold
 from storage.models import Person, Unit
 
-__all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "groups_of", "members_of"]
+__all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "groups_of", "members_of",
+           "pick_members"]
 
 # What a group stands for: all offices, all schools, all villages, or the lead office ("related
 # units": the lead office follows up; also a result with no owner of its own, until assigned).
@@ -41,14 +44,18 @@ def group_members_of(name: str) -> str | None:
     return None
 
 
-def _is_school(unit: Unit) -> bool:
-    return fold(unit.name).startswith("truong ")
+def _is_school(unit: Any) -> bool:
+    return _school_name(unit.name)
 
 
-async def members_of(session: AsyncSession, commune_id: int, members: str) -> list[Unit]:
-    """The real units a group stands for today (the org tree can grow after the plan's import)."""
-    units = [u for u in (await session.exec(select(Unit).where(
-        Unit.commune_id == commune_id, Unit.kind != "group").order_by(Unit.name))).all()]
+@lru_cache(maxsize=8192)  # asked for every unit of every commune when the province view expands groups
+def _school_name(name: str) -> bool:
+    return fold(name).startswith("truong ")
+
+
+def pick_members(units: Sequence[Any], members: str, leads: Collection[int | None] = ()) -> list[Any]:
+    """Which of one commune's ``units`` (groups left out; rows with id, name, kind, from_plan) a group
+    standing for ``members`` means; ``leads``: ids of the units a lead or admin belongs to."""
     if members == "villages":
         return [u for u in units if u.kind == "village"]
     if members == "schools":
@@ -56,11 +63,20 @@ async def members_of(session: AsyncSession, commune_id: int, members: str) -> li
     if members == "offices":  # the org list's offices, not names only a plan used
         return [u for u in units if u.kind == "office" and not u.from_plan and not _is_school(u)]
     if members == "lead":
+        return [u for u in units if u.id in leads and u.kind == "office"]
+    return []
+
+
+async def members_of(session: AsyncSession, commune_id: int, members: str) -> list[Unit]:
+    """The real units a group stands for today (the org tree can grow after the plan's import)."""
+    units = [u for u in (await session.exec(select(Unit).where(
+        Unit.commune_id == commune_id, Unit.kind != "group").order_by(Unit.name))).all()]
+    leads: set[int | None] = set()
+    if members == "lead":
         leads = set((await session.exec(select(Person.unit_id).where(
             Person.commune_id == commune_id, col(Person.role).in_(("lead", "admin")),
             col(Person.anonymised_at).is_(None)))).all())
-        return [u for u in units if u.id in leads and u.kind == "office"]
-    return []
+    return pick_members(units, members, leads)
 
 
 async def expand_units(session: AsyncSession, unit_ids: Iterable[int]) -> set[int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import conversation, drain, startup, status, sweep
+from bench import conversation, drain, province, startup, status, sweep
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +35,17 @@ def test_status_benchmark(tmp_path: Path) -> None:
     assert (row["bench"], row["db"], row["scale"], row["variant"]) == ("status", "sqlite", "tiny", "")
     assert row["machine"]["nproc"] >= 1
     assert not list((tmp_path / "out").glob("cdsbench_*.db"))  # working copy and template dropped
+
+
+def test_province_benchmark(tmp_path: Path) -> None:
+    result = province.run(["--db", "sqlite", "--tiny", "--samples", "2", "--chat-samples", "2", "--old-runs", "1"])
+    assert result["communes"] == 1 and result["activity_rows"] > 0
+    assert result["check"] == {"agrees": True, "checked": 2, "differs": {}}  # batched == per commune
+    assert set(result["traffic_ms"]) >= {"p50", "p95", "p99"} and result["chat_ms"]["n"] == 2
+    assert result["sql_per_traffic"] < result["sql_old_way"] and result["sql_per_chat_answer"] > 0
+    assert result["chat_reply_lines"] > 3 and len(result["loadavg_1m"]) == 2
+    row = _rows(tmp_path)[0]
+    assert (row["bench"], row["db"], row["scale"]) == ("province", "sqlite", "tiny")
 
 
 def test_sweep_benchmark(tmp_path: Path) -> None:
