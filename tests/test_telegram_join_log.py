@@ -158,8 +158,9 @@ def test_every_flow_is_registered_before_the_first_update() -> None:
     code = ("from handlers.dispatch import Dispatcher; from handlers.services import Services; "
             "from handlers import engine; Dispatcher(Services(db=None)); print(sorted(engine.registry))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(sorted(["announce", "ask", "ask_next", "assign", "invite", "join", "language", "log", "mylogs", "province_status", "report",
-                                      "report_period", "review", "schedule", "status"]))
+    assert out.strip() == str(sorted(["announce", "ask", "ask_next", "assign", "invite", "join", "language", "log",
+                                      "mylogs", "province_status", "province_status_again", "report",
+                                      "report_period", "review", "schedule", "status", "status_again"]))
 
 
 async def test_join_by_sharing_own_contact(tg: TelegramHarness, db: Database) -> None:
