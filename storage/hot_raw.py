@@ -1,0 +1,112 @@
+"""The hot path's statements on the driver connection itself, without SQLAlchemy's execution layer.
+
+Profiled (issue #17), SQLAlchemy's per-statement work (greenlet hop, execution context, parameter
+construction, result object) cost more than SQLite running the statement. A ``Prepared`` statement takes
+from SQLAlchemy's compiled form, once per dialect, everything that work produces for a given statement:
+the SQL text, the order of its parameters with their fixed values, and the types' bind and result
+processors (JSON, datetimes, booleans), so values go in and come out exactly as through SQLAlchemy.
+
+``run`` uses it on SQLite's inline connections (storage.sqlite_inline: the statement goes through the
+connection's ``_execute``, which takes the write lock before a transaction's first write), inside the
+transaction of the SQLAlchemy connection it is given: the caller's commit or rollback covers it. Other
+connections (PostgreSQL, threaded aiosqlite) run the SQLAlchemy statement as before. Before-cursor-execute
+listeners (the benchmarks' statement counter) still see every statement; driver errors are raised as
+SQLAlchemy's ``DBAPIError`` subclasses, as through the engine."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.sqlite_inline import InlineConnection
+
+__all__ = ["Prepared", "Result", "is_inline", "run"]
+
+
+class Prepared:
+    """One statement with its parameter names (and the column keys of an INSERT), compiled per dialect."""
+
+    def __init__(self, stmt: Any, column_keys: Sequence[str] | None = None) -> None:
+        self.stmt = stmt
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Any) -> _Compiled:
+        c = self._by_dialect.get(dialect.name)
+        if c is None:
+            c = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect, self.column_keys)
+        return c
+
+
+class _Compiled:
+    __slots__ = ("binds", "defaults", "results", "row", "sql")
+
+    def __init__(self, stmt: Any, dialect: Any, column_keys: list[str] | None) -> None:
+        c = stmt.compile(dialect=dialect, column_keys=column_keys)
+        self.sql = str(c)
+        procs = c._bind_processors
+        names = c.positiontup or ()
+        self.binds = tuple((name, procs.get(name)) for name in names)
+        self.defaults = {name: b.effective_value for name, b in c.binds.items() if name in names and not b.required}
+        cols = c._result_columns
+        self.results = tuple(e[3]._cached_result_processor(dialect, None) for e in cols)
+        self.row = namedtuple("Row", [e[0] for e in cols], rename=True) if cols else None  # type: ignore[misc]
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        values = {**self.defaults, **params} if self.defaults else params
+        return [values[name] if proc is None else proc(values[name]) for name, proc in self.binds]
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
+        procs, make = self.results, self.row
+        return [make(*(v if p is None else p(v) for p, v in zip(procs, r, strict=True))) for r in raw]
+
+
+class Result:
+    """The rows (named tuples, processed as SQLAlchemy would) and the driver's row count."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows, self.rowcount = rows, rowcount
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+def is_inline(conn: AsyncConnection) -> bool:
+    """True when ``run`` executes on the driver (an inline SQLite connection)."""
+    return _inline(conn) is not None
+
+
+def _inline(conn: AsyncConnection) -> InlineConnection | None:
+    driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    return driver if isinstance(driver, InlineConnection) else None
+
+
+async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any]) -> Result:
+    """Execute ``prepared`` with ``params`` in ``conn``'s transaction (see the module docstring)."""
+    inline = _inline(conn)
+    if inline is None:
+        res = await conn.execute(prepared.stmt, params)
+        return Result(res.all() if res.returns_rows else [], res.rowcount)
+    sync = conn.sync_connection
+    if not sync.in_transaction():  # type: ignore[union-attr]
+        sync.begin()  # type: ignore[union-attr]  # as SQLAlchemy's autobegin (no I/O on SQLite): commit() commits it
+    compiled = prepared.compiled(conn.dialect)
+    args = compiled.args(params)
+    if sync._has_events or sync.engine._has_events:  # type: ignore[union-attr]
+        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, args, None, False)  # type: ignore[union-attr]
+    try:
+        cur = await inline._execute(inline._connection.execute, compiled.sql, args)  # type: ignore[union-attr]
+        try:
+            raw = cur.fetchall() if compiled.row is not None else []
+            return Result(compiled.rows(raw) if raw else [], cur.rowcount)
+        finally:
+            cur.close()
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(compiled.sql, args, exc, sqlite3.Error) from exc
