@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.sqlite_inline import InlineConnection
 
-__all__ = ["Prepared", "Result", "is_inline", "run"]
+__all__ = ["Prepared", "Result", "is_inline", "run", "run_many"]
 
 
 class Prepared:
@@ -94,15 +94,33 @@ async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any])
     if inline is None:
         res = await conn.execute(prepared.stmt, params)
         return Result(res.all() if res.returns_rows else [], res.rowcount)
+    return await _run_inline(conn, inline, prepared, [params], False)
+
+
+async def run_many(conn: AsyncConnection, prepared: Prepared, rows: list[dict[str, Any]]) -> None:
+    """Execute ``prepared`` (no RETURNING) once per parameter set in ``rows`` (the driver's executemany)."""
+    if not rows:
+        return
+    inline = _inline(conn)
+    if inline is None:
+        await conn.execute(prepared.stmt, rows)
+    else:
+        await _run_inline(conn, inline, prepared, rows, True)
+
+
+async def _run_inline(conn: AsyncConnection, inline: InlineConnection, prepared: Prepared,
+                      rows: list[dict[str, Any]], many: bool) -> Result:
     sync = conn.sync_connection
     if not sync.in_transaction():  # type: ignore[union-attr]
         sync.begin()  # type: ignore[union-attr]  # as SQLAlchemy's autobegin (no I/O on SQLite): commit() commits it
     compiled = prepared.compiled(conn.dialect)
-    args = compiled.args(params)
+    args: Any = [compiled.args(r) for r in rows] if many else compiled.args(rows[0])
     if sync._has_events or sync.engine._has_events:  # type: ignore[union-attr]
-        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, args, None, False)  # type: ignore[union-attr]
+        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, args, None, many)  # type: ignore[union-attr]
+    driver = inline._connection
     try:
-        cur = await inline._execute(inline._connection.execute, compiled.sql, args)  # type: ignore[union-attr]
+        cur = await inline._execute(driver.executemany if many else driver.execute,  # type: ignore[union-attr]
+                                    compiled.sql, args)
         try:
             raw = cur.fetchall() if compiled.row is not None else []
             return Result(compiled.rows(raw) if raw else [], cur.rowcount)

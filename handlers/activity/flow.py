@@ -16,6 +16,7 @@ from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.errors import InputError
+from storage.hot_raw import Prepared, run, run_many
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of", "refusals"]
@@ -33,6 +34,10 @@ _CLAIM_ORPHANS = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam
                                             _ATTACHMENT.c.report_id.is_(None),
                                             _ATTACHMENT.c.created_at >= bindparam("since"))
                   .values(activity_log_id=bindparam("log_id")))
+_LOG_KEYS = ("commune_id", "unit_id", "person_id", "on_date", "activity", "count", "note", "created_at")
+_P_INSERT_LOG = Prepared(_INSERT_LOG, _LOG_KEYS)
+_P_INSERT_LOG_MANY = Prepared(_INSERT_LOG_MANY, _LOG_KEYS)
+_P_CLAIM_ORPHANS = Prepared(_CLAIM_ORPHANS)
 
 
 def label_of(turn: Turn, code: str) -> str:
@@ -230,17 +235,17 @@ async def _finish(turn: Turn) -> None:
              "created_at": turn.now} for code, n in turn.data["counts"].items() if n]
     if rows:  # Core statements (no ORM objects or flush); the first log's id carries the photos
         conn = await turn.session.connection()
-        if conn.dialect.name == "postgresql" or len(rows) == 1:
+        if conn.dialect.name == "postgresql" and len(rows) > 1:
             first_id = (await conn.execute(_INSERT_LOGS, rows)).scalars().first()
         else:  # SQLite would send the rows of _INSERT_LOGS one by one to keep their order
-            first_id = (await conn.execute(_INSERT_LOG, rows[0])).scalar_one()
-            await conn.execute(_INSERT_LOG_MANY, rows[1:])
+            first_id = (await run(conn, _P_INSERT_LOG, rows[0])).rows[0][0]
+            await run_many(conn, _P_INSERT_LOG_MANY, rows[1:])
         if turn.data.get("media"):
             await conn.execute(_INSERT_ATTACHMENT, [
                 attachment_row(f, person_id=turn.person.id, now=turn.now, channel=turn.incoming.channel,
                                activity_log_id=first_id) for f in turn.data["media"]])
-        await conn.execute(_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id,
-                                            "since": turn.now - EVIDENCE_WINDOW})
+        await run(conn, _P_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id,
+                                           "since": turn.now - EVIDENCE_WINDOW})
     turn.reply(_("Saved. Thank you!") + "\n" + _summary(turn).split("\n", 1)[1] +
                "\n" + _("Type /nhatky to see or correct your entries."))
 
