@@ -103,7 +103,7 @@ def _begin_turn_pg() -> Any:
                                                       processed_at=bindparam("now"))
                  .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
         claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
-        _BY_DIALECT["turn"] = (_TURN.add_columns(claimed).add_cte(claim), None)  # type: ignore[assignment]
+        _BY_DIALECT["turn"] = (Prepared(_TURN.add_columns(claimed).add_cte(claim)), None)  # type: ignore[assignment]
     return _BY_DIALECT["turn"][0]
 
 
@@ -116,7 +116,7 @@ async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str
     trip each), two on SQLite (the claim must take the write lock first)."""
     params = {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
     if conn.dialect.name == "postgresql":
-        row = (await conn.execute(_begin_turn_pg(), params | {"update_key": key})).one()
+        row = (await run(conn, _begin_turn_pg(), params | {"update_key": key})).rows[0]
         return row if row.claimed else None
     if not await claim_update(conn, channel, key, now):
         return None
@@ -164,7 +164,7 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
-    if is_inline(conn):  # one short statement per row on the driver (usually one reply)
+    if len(ids) == 1 or is_inline(conn):  # one short statement per row on the driver (usually one reply)
         for row_id in ids:
             await run(conn, _MARK_ONE, {"row_id": row_id, "now": now})
         return

@@ -7,14 +7,16 @@ the SQL text, the order of its parameters with their fixed values, and the types
 processors (JSON, datetimes, booleans), so values go in and come out exactly as through SQLAlchemy.
 
 ``run`` uses it on SQLite's inline connections (storage.sqlite_inline: the statement goes through the
-connection's ``_execute``, which takes the write lock before a transaction's first write), inside the
-transaction of the SQLAlchemy connection it is given: the caller's commit or rollback covers it. Other
-connections (PostgreSQL, threaded aiosqlite) run the SQLAlchemy statement as before. Before-cursor-execute
+connection's ``_execute``, which takes the write lock before a transaction's first write) and on
+PostgreSQL's asyncpg connections (through SQLAlchemy's adapter: its BEGIN, its prepared-statement cache),
+inside the transaction of the SQLAlchemy connection it is given: the caller's commit or rollback covers
+it. Other connections (threaded aiosqlite) run the SQLAlchemy statement as before. Before-cursor-execute
 listeners (the benchmarks' statement counter) still see every statement; driver errors are raised as
 SQLAlchemy's ``DBAPIError`` subclasses, as through the engine."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import namedtuple
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from storage.sqlite_inline import InlineConnection
 
@@ -79,7 +82,7 @@ class Result:
 
 
 def is_inline(conn: AsyncConnection) -> bool:
-    """True when ``run`` executes on the driver (an inline SQLite connection)."""
+    """True when ``run`` executes on an inline SQLite connection (statements are cheap: no round trip)."""
     return _inline(conn) is not None
 
 
@@ -90,6 +93,8 @@ def _inline(conn: AsyncConnection) -> InlineConnection | None:
 
 async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any]) -> Result:
     """Execute ``prepared`` with ``params`` in ``conn``'s transaction (see the module docstring)."""
+    if conn.dialect.driver == "asyncpg":
+        return await _run_asyncpg(conn, prepared, params)
     inline = _inline(conn)
     if inline is None:
         res = await conn.execute(prepared.stmt, params)
@@ -97,11 +102,44 @@ async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any])
     return await _run_inline(conn, inline, prepared, [params], False)
 
 
+_STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+async def _run_asyncpg(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any]) -> Result:
+    """On SQLAlchemy's asyncpg adapter, as its cursor does: BEGIN on the transaction's first statement
+    (none in autocommit), the adapter's prepared-statement cache, the row count from the status; an
+    error goes through SQLAlchemy's handling (translated, and on a lost connection the pool invalidated
+    and ``connection_invalidated`` set, which the callers' redo relies on: storage.db.is_disconnect)."""
+    sync = conn.sync_connection
+    if not sync.in_transaction():  # type: ignore[union-attr]
+        sync.begin()  # type: ignore[union-attr]  # SQLAlchemy's autobegin: no I/O (the adapter BEGINs below)
+    compiled = prepared.compiled(conn.dialect)
+    args = compiled.args(params)
+    if sync._has_events or sync.engine._has_events:  # type: ignore[union-attr]
+        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, args, None, False)  # type: ignore[union-attr]
+    adapt = sync.connection.dbapi_connection  # type: ignore[union-attr]
+    try:
+        async with adapt._execute_mutex:
+            if adapt._transaction is None:
+                await adapt._start_transaction()  # raises the adapter's own errors
+            try:
+                stmt, _attrs = await adapt._prepare(compiled.sql, conn.dialect._invalidate_schema_cache_asof)
+                raw = await stmt.fetch(*args)
+                status = _STATUS.match(stmt.get_statusmsg() or "")
+            except Exception as exc:  # noqa: BLE001 - translated and raised by the adapter
+                adapt._handle_exception(exc)
+    except Exception as exc:  # noqa: BLE001 - raised again by SQLAlchemy, wrapped
+        await greenlet_spawn(sync._handle_dbapi_exception, exc, compiled.sql, args, None, None)  # type: ignore[union-attr]
+        raise
+    rows = compiled.rows(raw) if raw and compiled.row is not None else []
+    return Result(rows, int(status.group(1)) if status else -1)
+
+
 async def run_many(conn: AsyncConnection, prepared: Prepared, rows: list[dict[str, Any]]) -> None:
     """Execute ``prepared`` (no RETURNING) once per parameter set in ``rows`` (the driver's executemany)."""
     if not rows:
         return
-    inline = _inline(conn)
+    inline = None if conn.dialect.driver == "asyncpg" else _inline(conn)
     if inline is None:
         await conn.execute(prepared.stmt, rows)
     else:
