@@ -234,7 +234,7 @@ async def _finish(turn: Turn) -> None:
              "on_date": on_date, "activity": code, "count": int(n), "note": turn.data.get("note") or None,
              "created_at": turn.now} for code, n in turn.data["counts"].items() if n]
     if rows:  # Core statements (no ORM objects or flush); the first log's id carries the photos
-        conn = await turn.session.connection()
+        conn = turn.conn or await turn.session.connection()
         if conn.dialect.name == "postgresql" and len(rows) > 1:
             first_id = (await conn.execute(_INSERT_LOGS, rows)).scalars().first()
         else:  # SQLite would send the rows of _INSERT_LOGS one by one to keep their order
