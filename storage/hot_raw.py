@@ -40,9 +40,10 @@ class Prepared:
         self._by_dialect: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Any) -> _Compiled:
-        c = self._by_dialect.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"  # the paramstyle and the processors depend on the driver
+        c = self._by_dialect.get(key)
         if c is None:
-            c = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect, self.column_keys)
+            c = self._by_dialect[key] = _Compiled(self.stmt, dialect, self.column_keys)
         return c
 
 
