@@ -26,6 +26,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 10.0
 # Inline connections are cheap to keep and costly to reopen (schema parse, pragmas); a closed
 # AsyncConnection is released by a separate task, so with many chats more than a handful are out at once.
+# No overflow: overflow connections were closed after every getUpdates batch and reopened at the next one
+# (one writer at a time anyway: more connections would only wait for the write lock).
 HOT_POOL = 20
 POOL_SIZE = 20  # server database connections per process (none of our code holds two at once)
 # A server connection is replaced after this many seconds (before a server or proxy idle timeout cuts it).
@@ -83,7 +85,7 @@ class Database:
         if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not engine_kwargs:
             args, kwargs = self.engine.dialect.create_connect_args(parsed)
             self.hot_engine = create_async_engine(url, async_creator=inline_creator(
-                str(args[0]), kwargs, BUSY_TIMEOUT_S), pool_size=HOT_POOL, max_overflow=HOT_POOL)
+                str(args[0]), kwargs, BUSY_TIMEOUT_S), pool_size=HOT_POOL, max_overflow=0)
             event.listen(self.hot_engine.sync_engine, "connect", _sqlite_pragmas)
             self._hot_sessions = async_sessionmaker(self.hot_engine, class_=AsyncSession, expire_on_commit=False)
 
