@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import engine
 from handlers import offered as offered_mod
@@ -77,32 +79,38 @@ class Dispatcher:
 
     async def _handle_once(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         now = self.services.now()
-        async with self.services.db.hot_transaction() as s:
-            conn = await s.connection()
+        async with self.services.db.hot_connection() as conn:
             row = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, msg.user_id, now)
             if row is None:
                 return [], False  # redelivered update: already handled
             backlog = bool(row.backlog)
-            person, unit = await _person_for(s, conn, msg, row)
+            person, unit = await _person_for(conn, msg, row)
             state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row.id is None else ChatState(
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
             version = state.version
             offered = state.data.pop(offered_mod.KEY, None)  # kept beside the flow's answers, not in them
-            turn = Turn(session=s, incoming=msg, state=state, person=person, now=now,
-                        services=self.services, caps=caps, unit=unit, offered=offered)
-            locale = person.locale if person else (
-                state.data.get("_locale")
-                or ("en" if (msg.language_code or "").startswith("en") else self.services.default_locale))
-            with use_locale(locale):
-                await self._route(turn)
-            with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
-                parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
-            rendered = [p for group in parts for p in group]
-            held = bool(rendered) and backlog
-            out = await _to_outbox(conn, msg, rendered, turn.now, held, self.services.extra.get("blobs"))
-            _remember_offer(turn, parts, out)
-            await _save_state(conn, state, version, turn)
+            sessions = _TurnSession(conn)
+            sessions.person = person
+            turn = Turn(session=None, incoming=msg, state=state, person=person, now=now,  # type: ignore[arg-type]
+                        services=self.services, caps=caps, unit=unit, offered=offered, conn=conn,
+                        open_session=sessions.open)
+            try:
+                locale = person.locale if person else (
+                    state.data.get("_locale")
+                    or ("en" if (msg.language_code or "").startswith("en") else self.services.default_locale))
+                with use_locale(locale):
+                    await self._route(turn)
+                with use_locale(turn.person.locale if turn.person else state.data.get("_locale", locale)):
+                    parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
+                rendered = [p for group in parts for p in group]
+                held = bool(rendered) and backlog
+                out = await _to_outbox(conn, msg, rendered, turn.now, held, self.services.extra.get("blobs"))
+                _remember_offer(turn, parts, out)
+                await _save_state(conn, state, version, turn)
+                await sessions.flush(turn.person)
+            finally:
+                await sessions.close()
         for callback in turn.after_commit:
             callback()
         return out, held
@@ -200,16 +208,44 @@ async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing],
     return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
 
 
-async def _person_for(session, conn: AsyncConnection, msg: Incoming, row: Any  # noqa: ANN001
-                      ) -> tuple[Person | None, UnitRef | None]:
+class _TurnSession:
+    """The turn's ORM session, made on first use, bound to the turn's connection (it joins the turn's
+    transaction: the dispatcher commits the connection). The sender's ``Person`` goes into it when it is
+    made, or at the end of the turn if a flow changed the person without using the session."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.session: AsyncSession | None = None
+        self.person: Person | None = None
+
+    def open(self) -> AsyncSession:
+        if self.session is None:
+            self.session = AsyncSession(bind=self.conn, expire_on_commit=False)
+            if self.person is not None:
+                self.session.add(self.person)
+        return self.session
+
+    async def flush(self, person: Person | None) -> None:
+        if self.session is None and person is not None and inspect(person).modified:
+            self.open()
+        if self.session is not None:
+            if person is not None and person is not self.person and inspect(person).modified:
+                self.session.add(person)
+            await self.session.flush()
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
+async def _person_for(conn: AsyncConnection, msg: Incoming, row: Any) -> tuple[Person | None, UnitRef | None]:
     """The sender from the turn's first row (storage.hot.begin_turn): the person is the only ORM object
-    (flows read and change it), added to the session as loaded; the identity's and unit's few columns are
-    plain values: the unit's go to ``turn.unit``, the identity's last-seen time and chat id are updated
-    with a Core statement only when they changed (hourly last-seen, new chat)."""
+    (flows read and change it; it joins the turn's session, see ``_TurnSession``); the identity's and
+    unit's few columns are plain values: the unit's go to ``turn.unit``, the identity's last-seen time and
+    chat id are updated with a Core statement only when they changed (hourly last-seen, new chat)."""
     person = hot.person_from(row)
     if person is None or person.anonymised_at is not None:
         return None, None
-    session.add(person)
     if person.last_channel != msg.channel:
         person.last_channel = msg.channel
     last_seen_at = row.identity_last_seen_at

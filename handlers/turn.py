@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.messages import Capabilities, Incoming, Outgoing
@@ -43,7 +45,11 @@ class UnitRef:
 
 @dataclass
 class Turn:
-    session: AsyncSession
+    """``session``: the ORM session of the turn's transaction. The dispatcher passes None and
+    ``open_session``: the session is then made on first use (most updates need none: their statements are
+    Core statements on ``conn``, the turn's connection)."""
+
+    session: AsyncSession = field(repr=False, compare=False)
     incoming: Incoming
     state: ChatState
     person: Person | None
@@ -54,6 +60,8 @@ class Turn:
     after_commit: list[Any] = field(default_factory=list)
     unit: UnitRef | None = None  # the person's unit, when the dispatcher loaded it with the person
     offered: dict[str, Any] | None = None  # choices last offered outside a flow (handlers/offered.py)
+    conn: AsyncConnection | None = field(default=None, repr=False, compare=False)
+    open_session: Callable[[], AsyncSession] | None = field(default=None, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,3 +82,20 @@ class Turn:
         self.state.flow = None
         self.state.step = None
         self.state.data = {k: v for k, v in self.state.data.items() if k == "_locale"}
+
+
+def _get_session(turn: Turn) -> AsyncSession:
+    session = turn.__dict__.get("_session")
+    if session is None:
+        if turn.open_session is None:
+            raise RuntimeError("this turn has no database session")
+        session = turn.__dict__["_session"] = turn.open_session()
+    return session
+
+
+def _set_session(turn: Turn, session: AsyncSession | None) -> None:
+    turn.__dict__["_session"] = session
+
+
+# ``session`` stays an argument of ``Turn(...)`` (the dataclass's __init__ assigns it through this property).
+Turn.session = property(_get_session, _set_session)  # type: ignore[assignment]

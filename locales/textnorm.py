@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -32,13 +33,27 @@ def _fix_tones(text: str) -> str:
     return _TONE_RE.sub(repl, text)
 
 
+class _NoMarks(dict):
+    """``str.translate`` table dropping every non-spacing mark (category Mn), filled as characters come."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = value = None if unicodedata.category(chr(code)) == "Mn" else code
+        return value
+
+
+_NO_MARKS = _NoMarks({ord("đ"): ord("d"), ord("Đ"): ord("D")})
+
+
 def strip_diacritics(text: str) -> str:
     """Remove Vietnamese diacritics (đ → d), keeping case."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_NO_MARKS))
 
 
+# Pure functions of short texts, called several times on the same message in one update (the question
+# detector, the activity parser, unit and name matching): kept for the last few thousand texts.
+@functools.lru_cache(maxsize=4096)
 def normalize_name(text: str) -> str:
     """Canonical key for a unit or person name: NFC, new tone placement, one dash, lower case,
     single spaces, no trailing dots or punctuation. Diacritics are kept."""
@@ -50,6 +65,7 @@ def normalize_name(text: str) -> str:
     return text.strip(" .;:,")
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Loose key for matching typed input: ``normalize_name`` then no diacritics."""
     return strip_diacritics(normalize_name(text))

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import make_transient_to_detached
 
+from storage.hot_raw import Prepared, is_inline, run
 from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate, Unit
 
 __all__ = ["begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
@@ -37,24 +38,37 @@ _MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=
 # Is an earlier reply to this chat waiting for the worker (it failed, or is due)? A reply still in its
 # grace period with no attempt is being sent right now by some worker: not a backlog (a fast user's next
 # message, handled by another process before that send is marked, must not be held up by it).
-# Uses ix_outbox_chat_status.
+# Uses ix_outbox_chat_status. The LIKE pattern is written into the SQL: SQLite prepares a statement again
+# for every run when a LIKE pattern is a bound parameter (its LIKE optimisation depends on the value),
+# which made the turn's first statement ~7x slower (~150 us).
+_REPLY_KEYS_LIKE = literal_column("'reply:%'")
 _REPLY_BACKLOG = (select(_OUTBOX.c.id).where(_OUTBOX.c.channel == bindparam("channel"),
                                              _OUTBOX.c.chat_id == bindparam("chat_id"),
-                                             _OUTBOX.c.status == "pending", _OUTBOX.c.key.like("reply:%"),
+                                             _OUTBOX.c.status == "pending", _OUTBOX.c.key.like(_REPLY_KEYS_LIKE),
                                              or_(_OUTBOX.c.attempts > 0, _OUTBOX.c.next_attempt_at <= bindparam("now")))
                   .limit(1))
 _TOUCH_IDENTITY = (update(_IDENTITY).where(_IDENTITY.c.id == bindparam("row_id"))
                    .values(last_seen_at=bindparam("seen"), chat_id=bindparam("chat")))
+_MARK_ONE = Prepared(update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "pending")
+                     .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
 _REPLY_DEFAULTS = {"person_id": None, "status": "pending", "attempts": 0, "sent_at": None, "error": None}
-_BY_DIALECT: dict[str, tuple[Any, Any]] = {}
+_REPLY_KEYS = ("key", "channel", "chat_id", "payload", "next_attempt_at", "created_at", *_REPLY_DEFAULTS)
+_P_INSERT_REPLY = Prepared(_INSERT_REPLY, _REPLY_KEYS)
+_P_UPDATE_STATE = Prepared(_UPDATE_STATE)
+_P_LOAD_STATE = Prepared(_LOAD_STATE)
+_P_REPLY_BACKLOG = Prepared(_REPLY_BACKLOG)
+_P_TOUCH_IDENTITY = Prepared(_TOUCH_IDENTITY)
+_STATE_KEYS = ("channel", "chat_id", "version", "flow", "step", "data", "updated_at")
+_BY_DIALECT: dict[str, tuple[Prepared, Prepared]] = {}
 
 
-def _inserts(dialect: str) -> tuple[Any, Any]:
+def _inserts(dialect: str) -> tuple[Prepared, Prepared]:
     """(claim an update id, insert a state row), each INSERT … ON CONFLICT DO NOTHING."""
     if dialect not in _BY_DIALECT:
         ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _BY_DIALECT[dialect] = (ins(_PROCESSED).on_conflict_do_nothing(),
-                                ins(_STATE).on_conflict_do_nothing())
+        _BY_DIALECT[dialect] = (Prepared(ins(_PROCESSED).on_conflict_do_nothing(),
+                                         ("channel", "update_key", "processed_at")),
+                                Prepared(ins(_STATE).on_conflict_do_nothing(), _STATE_KEYS))
     return _BY_DIALECT[dialect]
 
 
@@ -77,6 +91,7 @@ _TURN = (select(_REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.
                                                  _IDENTITY.c.external_id == bindparam("user_id")))
                       .outerjoin(_PERSON_T, _PERSON_T.c.id == _IDENTITY.c.person_id)
                       .outerjoin(_UNIT, _UNIT.c.id == _PERSON_T.c.unit_id)))
+_P_TURN = Prepared(_TURN)
 _PERSON_AT = 7  # where the person's columns start in a _TURN row
 _new_person = Person.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
 
@@ -88,7 +103,7 @@ def _begin_turn_pg() -> Any:
                                                       processed_at=bindparam("now"))
                  .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
         claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
-        _BY_DIALECT["turn"] = (_TURN.add_columns(claimed).add_cte(claim), None)
+        _BY_DIALECT["turn"] = (Prepared(_TURN.add_columns(claimed).add_cte(claim)), None)  # type: ignore[assignment]
     return _BY_DIALECT["turn"][0]
 
 
@@ -101,11 +116,11 @@ async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str
     trip each), two on SQLite (the claim must take the write lock first)."""
     params = {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
     if conn.dialect.name == "postgresql":
-        row = (await conn.execute(_begin_turn_pg(), params | {"update_key": key})).one()
+        row = (await run(conn, _begin_turn_pg(), params | {"update_key": key})).rows[0]
         return row if row.claimed else None
     if not await claim_update(conn, channel, key, now):
         return None
-    return (await conn.execute(_TURN, params)).one()
+    return (await run(conn, _P_TURN, params)).rows[0]
 
 
 def person_from(row: Any) -> Person | None:
@@ -121,44 +136,47 @@ def person_from(row: Any) -> Person | None:
 
 async def claim_update(conn: AsyncConnection, channel: str, key: str, now: datetime) -> bool:
     """Record the update id; False if it was already recorded (a redelivery)."""
-    result = await conn.execute(_inserts(conn.dialect.name)[0],
-                                {"channel": channel, "update_key": key, "processed_at": now})
+    result = await run(conn, _inserts(conn.dialect.name)[0], {"channel": channel, "update_key": key, "processed_at": now})
     return bool(result.rowcount)
 
 
 async def load_state(conn: AsyncConnection, channel: str, chat_id: str) -> Any:
     """The chat's state row (id, flow, step, data, version, updated_at), or None."""
-    return (await conn.execute(_LOAD_STATE, {"channel": channel, "chat_id": chat_id})).first()
+    return (await run(conn, _P_LOAD_STATE, {"channel": channel, "chat_id": chat_id})).first()
 
 
 async def insert_state(conn: AsyncConnection, values: dict[str, Any]) -> bool:
-    result = await conn.execute(_inserts(conn.dialect.name)[1], values)
+    result = await run(conn, _inserts(conn.dialect.name)[1], values)
     return bool(result.rowcount)
 
 
 async def update_state(conn: AsyncConnection, row_id: int, version: int, flow: str | None, step: str | None,
                        data: dict[str, Any], now: datetime) -> bool:
     """Compare-and-swap: write only if the row still has ``version``; False if someone else won."""
-    result = await conn.execute(_UPDATE_STATE, {"row_id": row_id, "old": version, "new": version + 1,
+    result = await run(conn, _P_UPDATE_STATE, {"row_id": row_id, "old": version, "new": version + 1,
                                                 "flow": flow, "step": step, "data": data, "now": now})
     return bool(result.rowcount)
 
 
 async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert pending outbox rows (key, channel, chat_id, payload, next_attempt_at, created_at); their ids."""
-    return [(await conn.execute(_INSERT_REPLY, {**_REPLY_DEFAULTS, **row})).scalar_one() for row in rows]
+    return [(await run(conn, _P_INSERT_REPLY, {**_REPLY_DEFAULTS, **row})).rows[0][0] for row in rows]
 
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
+    if len(ids) == 1 or is_inline(conn):  # one short statement per row on the driver (usually one reply)
+        for row_id in ids:
+            await run(conn, _MARK_ONE, {"row_id": row_id, "now": now})
+        return
     await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
 
 
 async def reply_backlog(conn: AsyncConnection, channel: str, chat_id: str, now: datetime) -> bool:
     """True if a reply to this chat waits for the worker: new replies must go out after it."""
-    return (await conn.execute(_REPLY_BACKLOG, {"channel": channel, "chat_id": chat_id, "now": now})
+    return (await run(conn, _P_REPLY_BACKLOG, {"channel": channel, "chat_id": chat_id, "now": now})
             ).first() is not None
 
 
 async def touch_identity(conn: AsyncConnection, identity_id: int, last_seen_at: datetime, chat_id: str) -> None:
     """Record when a person was last seen on a channel and the chat to answer them in."""
-    await conn.execute(_TOUCH_IDENTITY, {"row_id": identity_id, "seen": last_seen_at, "chat": chat_id})
+    await run(conn, _P_TOUCH_IDENTITY, {"row_id": identity_id, "seen": last_seen_at, "chat": chat_id})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as core_select
 from sqlmodel import select
 
 from handlers import engine
@@ -16,6 +17,7 @@ from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.errors import InputError
+from storage.hot_raw import Prepared, run, run_many
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of", "refusals"]
@@ -33,6 +35,29 @@ _CLAIM_ORPHANS = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam
                                             _ATTACHMENT.c.report_id.is_(None),
                                             _ATTACHMENT.c.created_at >= bindparam("since"))
                   .values(activity_log_id=bindparam("log_id")))
+_LOG_KEYS = ("commune_id", "unit_id", "person_id", "on_date", "activity", "count", "note", "created_at")
+_P_INSERT_LOG = Prepared(_INSERT_LOG, _LOG_KEYS)
+_P_INSERT_LOG_MANY = Prepared(_INSERT_LOG_MANY, _LOG_KEYS)
+_P_CLAIM_ORPHANS = Prepared(_CLAIM_ORPHANS)
+_LOGS_AND_CLAIM: dict[int, Prepared] = {}
+
+
+def _logs_and_claim(n: int) -> Prepared:
+    """PostgreSQL: ``n`` log rows and the orphan-photo claim in one statement (one round trip instead of
+    two): data-modifying CTEs; the first row's id is the smallest (a serial, assigned in VALUES order)."""
+    if n not in _LOGS_AND_CLAIM:
+        logs = (insert(_LOG).values([{k: bindparam(f"{k}_{i}") for k in _LOG_KEYS} for i in range(n)])
+                .returning(_LOG.c.id).cte("logs"))
+        first = core_select(func.min(logs.c.id)).scalar_subquery()
+        claimed = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam("who"),
+                                             _ATTACHMENT.c.activity_log_id.is_(None),
+                                             _ATTACHMENT.c.report_id.is_(None),
+                                             _ATTACHMENT.c.created_at >= bindparam("since"))
+                   .values(activity_log_id=first).returning(_ATTACHMENT.c.id).cte("claimed"))
+        _LOGS_AND_CLAIM[n] = Prepared(core_select(first.label("first_id"),
+                                                  core_select(func.count()).select_from(claimed).scalar_subquery()
+                                                  .label("claimed")))
+    return _LOGS_AND_CLAIM[n]
 
 
 def label_of(turn: Turn, code: str) -> str:
@@ -229,18 +254,27 @@ async def _finish(turn: Turn) -> None:
              "on_date": on_date, "activity": code, "count": int(n), "note": turn.data.get("note") or None,
              "created_at": turn.now} for code, n in turn.data["counts"].items() if n]
     if rows:  # Core statements (no ORM objects or flush); the first log's id carries the photos
-        conn = await turn.session.connection()
-        if conn.dialect.name == "postgresql" or len(rows) == 1:
+        conn = turn.conn or await turn.session.connection()
+        since = turn.now - EVIDENCE_WINDOW
+        if conn.dialect.name == "postgresql" and not turn.data.get("media") and len(rows) <= 10:
+            params = {f"{k}_{i}": v for i, row in enumerate(rows) for k, v in row.items()}
+            await run(conn, _logs_and_claim(len(rows)), params | {"who": turn.person.id, "since": since})
+            _saved(turn)
+            return
+        if conn.dialect.name == "postgresql" and len(rows) > 1:
             first_id = (await conn.execute(_INSERT_LOGS, rows)).scalars().first()
         else:  # SQLite would send the rows of _INSERT_LOGS one by one to keep their order
-            first_id = (await conn.execute(_INSERT_LOG, rows[0])).scalar_one()
-            await conn.execute(_INSERT_LOG_MANY, rows[1:])
+            first_id = (await run(conn, _P_INSERT_LOG, rows[0])).rows[0][0]
+            await run_many(conn, _P_INSERT_LOG_MANY, rows[1:])
         if turn.data.get("media"):
             await conn.execute(_INSERT_ATTACHMENT, [
                 attachment_row(f, person_id=turn.person.id, now=turn.now, channel=turn.incoming.channel,
                                activity_log_id=first_id) for f in turn.data["media"]])
-        await conn.execute(_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id,
-                                            "since": turn.now - EVIDENCE_WINDOW})
+        await run(conn, _P_CLAIM_ORPHANS, {"log_id": first_id, "who": turn.person.id, "since": since})
+    _saved(turn)
+
+
+def _saved(turn: Turn) -> None:
     turn.reply(_("Saved. Thank you!") + "\n" + _summary(turn).split("\n", 1)[1] +
                "\n" + _("Type /nhatky to see or correct your entries."))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from handlers.activity.catalog import ActivityType, keyword_tokens
 from handlers.activity.tokens import Forms, Token, forms
@@ -73,7 +74,20 @@ def _compile(catalog: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tupl
     return {k: tuple(sorted(v, key=lambda kw: -kw.size)) for k, v in index.items()}
 
 
+_LAST: list[Any] = [(), None]  # the last catalog's items (frozen ActivityTypes) and its index
+
+
 def keyword_index(catalog: Sequence[ActivityType]) -> dict[str, tuple[Keyword, ...]]:
+    items = tuple(catalog)
+    if items == _LAST[0] and _LAST[1] is not None:  # same frozen items (compared by identity first): cached
+        return _LAST[1]
+    index = _keyword_index(items)
+    if all(type(act) is ActivityType for act in items):  # frozen: safe to keep
+        _LAST[:] = [items, index]
+    return index
+
+
+def _keyword_index(catalog: Sequence[ActivityType]) -> dict[str, tuple[Keyword, ...]]:
     key: list[tuple[str, tuple[str, ...]]] = []
     for act in catalog:
         code, keywords = getattr(act, "code", None), getattr(act, "keywords", None)
