@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, literal, null, union, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,7 +63,8 @@ async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitab
     the same column types). On PostgreSQL each step runs on a pooled connection of its own, all at
     once: the server works on them in parallel (each statement reads its own snapshot either way, as
     in one session under READ COMMITTED); elsewhere one after the other on the session's connection."""
-    engine = session.bind
+    bind = session.bind  # a turn's session is bound to its connection, others to the engine
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
     if engine is None or engine.dialect.name != "postgresql":
         conn = await session.connection()
         return [await step(conn.execute) for step in steps]
