@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, null, union, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -108,30 +108,49 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
-async def _submissions(run: Run, ids: list[int], unit_period: Period, village_period: Period
-                       ) -> dict[str, dict[tuple[int, int], Submission]]:
-    """"office" / "village" → (commune id, unit id) → submission: unit reports of ``unit_period``, and
-    each unit's first activity log of ``village_period`` (as ``storage.status._submissions``)."""
-    reports = (select(literal("office").label("kind"), ReportingPeriod.commune_id, Report.unit_id,
-                      Report.submitted_at, Report.status, Report.review_comment)
+async def _submissions(run: Run, ids: list[int], pairs: Sequence[tuple[Period, Period]]
+                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]]]:
+    """For each (unit period, village period) of ``pairs``, in one statement: (commune id, unit id) →
+    its unit report of the unit period (as ``storage.status._submissions``); and commune id → its village
+    teams counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the village
+    period (None), those whose first log was at or before the deadline and those after it (the latest such
+    first log, which ``submission_state`` classifies as it would each of them)."""
+    reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
+                      Report.unit_id,
+                      literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                      ReportingPeriod.key == unit_period.key))
-    firsts = (select(literal("village"), ActivityLog.commune_id, ActivityLog.unit_id,
-                     func.min(ActivityLog.created_at), null(), null())
-              .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= village_period.start,
-                     ActivityLog.on_date <= village_period.end)
-              .group_by(ActivityLog.commune_id, ActivityLog.unit_id))
-    subs: dict[str, dict[tuple[int, int], Submission]] = {"office": {}, "village": {}}
-    for kind, cid, uid, at, status, comment in (await run(union_all(reports, firsts))).all():
-        subs[kind][(cid, uid)] = (at, status, comment)
-    return subs
+               .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
+                   and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
+                   for up in {(up.stream.name, up.key): up for up, _vp in pairs}.values()))))
+    villages = []
+    for i, (_up, vp) in enumerate(pairs):
+        firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
+                  .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
+                         ActivityLog.on_date <= vp.end)
+                  .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
+        bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
+        villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
+                               null(), null())
+                        .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
+                        .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+                        .group_by(Unit.commune_id, bucket))
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, (up, _vp) in enumerate(pairs):
+        by_key.setdefault((up.stream.name, up.key), []).append(i)
+    subs: list[dict[tuple[int, int], Submission]] = [{} for _ in pairs]
+    counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in pairs]
+    for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages))).all():
+        if which < 0:
+            for i in by_key[(stream, key)]:
+                subs[i][(cid, uid)] = (at, status, comment)
+        else:
+            counted[which].setdefault(cid, []).append((int(n), at))
+    return subs, counted
 
 
-async def _expected(run: Run, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
-    """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
-    ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices);
-    each unit read with whether it chairs a plan item and who of its commune belongs to it."""
+async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
+    """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
+    whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
 
     def having(*roles: str) -> Any:
@@ -147,84 +166,114 @@ async def _expected(run: Run, ids: list[int]) -> dict[int, dict[str, list[Any]]]
         people.c.officer, people.c.lead, people.c.leads)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
-        .where(col(Unit.commune_id).in_(ids)))).all()
+        .where(col(Unit.commune_id).in_(ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
     by_commune: dict[int, list[_Unit]] = {}
     for u in map(_Unit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
-    out: dict[int, dict[str, list[Any]]] = {}
-    for cid in ids:
-        mine = by_commune.get(cid, [])
-        expanded: set[int] = set()
-        chairing = [u for u in mine if u.chair]
-        if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
-            real = [u for u in mine if u.kind != "group"]
-            leads = {u.id for u in mine if u.lead_or_admin}
-            for u in chairing:
-                expanded |= ({m.id for m in pick_members(real, u.members, leads)}
-                             if u.kind == "group" and u.members is not None else {u.id})
-        else:
-            expanded = {u.id for u in chairing}
-        lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
-        out[cid] = {"office": [u for u in mine if u.kind == "office" and (
-                        u.id in expanded or u.officer or (lead_too and u.lead))],
-                    "village": [u for u in mine if u.kind == "village"]}
-    return out
+    return by_commune
 
 
-async def _tasks(run: Run, ids: list[int], unit_period: Period
-                 ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
-    """commune id → its plan tasks that can count for ``unit_period`` (id, last allowed day), and → those
-    whose latest answer in the unit stream up to the period is done (as ``storage.traffic.latest_items``)."""
-    can_count = col(Task.due_date) <= unit_period.end + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end
-    rank = func.row_number().over(
-        partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
-        order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
-    answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
-               .join(Report, Report.id == ReportItem.report_id)
-               .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .join(Task, Task.id == ReportItem.ref_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                      ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task", can_count).subquery())
-    latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
-    tasks: dict[int, list[tuple[int, date | None]]] = {}
-    done: dict[int, set[int]] = {}
-    for tid, due, cid, status in (await run(select(Task.id, Task.due_date, Plan.commune_id, latest.c.status)
-                                               .join(Plan, Plan.id == Task.plan_id)
-                                               .outerjoin(latest, and_(latest.c.ref_id == Task.id,
-                                                                       latest.c.commune_id == Plan.commune_id))
-                                               .where(col(Plan.commune_id).in_(ids), can_count))).all():
+def _expected_offices(mine: list[_Unit], has_villages: bool) -> list[_Unit]:
+    """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
+    (chairs of plan items with groups expanded, else staffed offices)."""
+    expanded: set[int] = set()
+    chairing = [u for u in mine if u.chair]
+    if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
+        real = [u for u in mine if u.kind != "group"]
+        leads = {u.id for u in mine if u.lead_or_admin}
+        for u in chairing:
+            if u.kind == "group" and u.members == "villages":  # its members: villages, never offices
+                expanded |= {-1} if has_villages else set()  # (not read: only whether there are any)
+            elif u.kind == "group" and u.members is not None:
+                expanded |= {m.id for m in pick_members(real, u.members, leads)}
+            else:
+                expanded.add(u.id)
+    else:
+        expanded = {u.id for u in chairing}
+    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
+    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
+
+
+async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
+                 ) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
+    """For each of ``unit_periods``, in one statement: commune id → its plan tasks that can count for the
+    period (id, last allowed day), and → those whose latest answer in the unit stream up to the period is
+    done (as ``storage.traffic.latest_items``)."""
+    each = []
+    for i, unit_period in enumerate(unit_periods):
+        can_count = col(Task.due_date) <= unit_period.end + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end
+        rank = func.row_number().over(
+            partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
+            order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
+        answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
+                   .join(Report, Report.id == ReportItem.report_id)
+                   .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+                   .join(Task, Task.id == ReportItem.ref_id)
+                   .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
+                          ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task", can_count).subquery())
+        latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
+        each.append(select(literal(i), Task.id, Task.due_date, Plan.commune_id, latest.c.status)
+                    .join(Plan, Plan.id == Task.plan_id)
+                    .outerjoin(latest, and_(latest.c.ref_id == Task.id, latest.c.commune_id == Plan.commune_id))
+                    .where(col(Plan.commune_id).in_(ids), can_count))
+    out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = [
+        ({}, {}) for _ in unit_periods]
+    for which, tid, due, cid, status in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
+        tasks, done = out[which]
         tasks.setdefault(cid, []).append((tid, due))
         if status == "done":
             done.setdefault(cid, set()).add(tid)
-    return tasks, done
+    return out
 
 
-async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
-                         village_period: Period, now: datetime) -> dict[int, Facts]:
-    """commune id → its ``Facts`` for the periods, for all ``communes`` in four statements (at once on PostgreSQL)."""
+def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
+                   now: datetime, start: date | None) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out)."""
+    if not offices:
+        return []
+    unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
+    found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
+             for u in offices)
+    return [s for s in found if s != "not_owed"]
+
+
+async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
+                         periods: Sequence[tuple[Period, Period]], now: datetime) -> list[dict[int, Facts]]:
+    """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
+    ``communes`` and all periods in four statements (at once on PostgreSQL)."""
     ids = [c.id for c in communes if c.id is not None]
-    if not ids:
-        return {}
-    expected, subs, (tasks, done), (activities, previous) = await _all_of(session, (
-        lambda run: _expected(run, ids),
-        lambda run: _submissions(run, ids, unit_period, village_period),
-        lambda run: _tasks(run, ids, unit_period),
-        lambda run: _activity_totals(run, ids, (village_period, previous_period(village_period)))))
-    out: dict[int, Facts] = {}
-    for c in communes:
-        cid = c.id
-        assert cid is not None
-
-        def states(kind: str, period: Period, cid: int = cid, start: date | None = c.reporting_start) -> list[str]:
-            units, sent = expected[cid][kind], subs[kind]
-            if not units:
-                return []
-            unsent = submission_state(period, now, start, None)  # the same for every unit that sent nothing
-            found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
-                     for u in units)
-            return [s for s in found if s != "not_owed"]
-
-        out[cid] = Facts(unit_states=states("office", unit_period), village_states=states("village", village_period),
-                         tasks=tasks.get(cid, []), done_tasks=done.get(cid, set()),
-                         activities=activities.get(cid, {}), activities_previous=previous.get(cid, {}))
+    if not ids or not periods:
+        return [{} for _ in periods]
+    village_periods = list({(vp.start, vp.end): vp for _up, vp in periods}.values())
+    village_periods += [p for p in {(p.start, p.end): p for p in map(previous_period, village_periods)}.values()
+                        if (p.start, p.end) not in {(v.start, v.end) for v in village_periods}]
+    spans = [(p.start, p.end) for p in village_periods]
+    units, (subs, villages), tasks, totals = await _all_of(session, (
+        lambda run: _units(run, ids),
+        lambda run: _submissions(run, ids, periods),
+        lambda run: _tasks(run, ids, [up for up, _vp in periods]),
+        lambda run: _activity_totals(run, ids, village_periods)))
+    out: list[dict[int, Facts]] = []
+    for i, (unit_period, village_period) in enumerate(periods):
+        activities = totals[spans.index((village_period.start, village_period.end))]
+        before = previous_period(village_period)
+        previous = totals[spans.index((before.start, before.end))]
+        facts: dict[int, Facts] = {}
+        for c in communes:
+            cid = c.id
+            assert cid is not None
+            counted = villages[i].get(cid, [])
+            unit_states = _office_states(_expected_offices(units.get(cid, []), bool(counted)), subs[i], cid,
+                                         unit_period, now, c.reporting_start)
+            village_states = []
+            for n, first in counted:  # villages with no log, and with a first log by / after the deadline
+                state = submission_state(village_period, now, c.reporting_start,
+                                         (first, None, None) if first is not None else None)
+                if state != "not_owed":
+                    village_states += [state] * n
+            tasks_of, done = tasks[i]
+            facts[cid] = Facts(unit_states=unit_states, village_states=village_states, tasks=tasks_of.get(cid, []),
+                               done_tasks=done.get(cid, set()), activities=activities.get(cid, {}),
+                               activities_previous=previous.get(cid, {}))
+        out.append(facts)
     return out

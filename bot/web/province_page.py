@@ -1,8 +1,8 @@
 """The dashboard's province page: communes × months in Xanh/Vàng/Đỏ, the ranking and charts, read-only.
 
-Every month's figures come from ``storage.traffic.province_traffic`` called as the province office's
-/tinhtrang tháng N calls it, with the real ``now`` and local ``today``. A past month's colour is therefore
-that month's obligations as they stand today: its reports by their current state (sent late counts as
+Every month's figures come from ``storage.traffic.province_traffic_periods`` (all months read in the same
+statements), each month as the province office's /tinhtrang tháng N gets it from ``province_traffic``, with
+the real ``now`` and local ``today``. A past month's colour is therefore that month's obligations as they stand today: its reports by their current state (sent late counts as
 sent, still missing after the deadline is Đỏ), and its plan tasks judged on the month's last day with the
 progress reported for that month or earlier (``commune_traffic``'s ``as_of = min(today, period end)``).
 """
@@ -23,7 +23,7 @@ from handlers.services import Services
 from locales.i18n import N_, _, use_locale
 from storage.calendar import calendar as cal
 from storage.models import Province
-from storage.traffic import COLOURS, province_traffic
+from storage.traffic import COLOURS, province_traffic_periods
 
 __all__ = ["MAX_MONTHS", "ProvincePage", "province_overview"]
 
@@ -62,7 +62,8 @@ async def province_overview(session: AsyncSession, services: Services, province:
     and the province's village activities with the period before each month."""
     today = now.astimezone(services.tz).date()
     periods = await _months(session, services, now, months)
-    per_month = [(up, await province_traffic(session, province, up, vp, now, today)) for up, vp in periods]
+    per_month = list(zip([up for up, _vp in periods],  # every month in the same batched statements
+                         await province_traffic_periods(session, province, periods, now, today), strict=True))
     newest = per_month[-1][1]["communes"]
     cells: dict[int, list[dict[str, Any]]] = {r["commune_id"]: [] for r in newest}
     by_month = []
