@@ -25,6 +25,7 @@ from locales.textnorm import fold
 from storage.calendar.calendar import SUBMITTED, Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
+from storage.past_periods import PastPeriods
 from storage.province import province_communes
 from storage.province_stream import compiled_reports_of, with_compiled_report
 from storage.status import activity_totals, status_data
@@ -143,11 +144,12 @@ async def province_traffic(session: AsyncSession, province: Province, unit_perio
 
 
 async def province_traffic_periods(session: AsyncSession, province: Province, periods: Sequence[tuple[Period, Period]],
-                                   now: datetime, today: date) -> list[dict[str, Any]]:
+                                   now: datetime, today: date, past: PastPeriods | None = None) -> list[dict[str, Any]]:
     """``province_traffic`` for each (unit period, village period) of ``periods`` (the dashboard's months),
-    every period gathered in the same statements: as many as for one."""
+    every period gathered in the same statements: as many as for one. ``past``: closed periods' activity-log
+    facts kept briefly (``storage.past_periods``; the chat passes none: always read)."""
     communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    facts = await communes_facts(session, communes, periods, now)
+    facts = await communes_facts(session, communes, periods, now, past)
     compiled = await compiled_reports_of(session, province, [up.key for up, _vp in periods], now,
                                          periods[0][0].due.tzinfo, communes) if periods else {}  # type: ignore[arg-type]
     out = []

@@ -29,6 +29,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.past_periods import PastPeriods
 from storage.status import submission_state
 from storage.unit_groups import pick_members
 
@@ -79,12 +80,11 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period]
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
     which joins the unit for its name: every log has one, a foreign key), in one statement."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
-    for which, cid, activity, n in (await run(union_all(*(
-            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
-                   func.sum(ActivityLog.count))
+    each = [select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
             .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods))))).all():
+            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+    for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
         out[which].setdefault(cid, {})[activity] = int(n)
     return out
 
@@ -108,22 +108,22 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
-async def _submissions(run: Run, ids: list[int], pairs: Sequence[tuple[Period, Period]]
+async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period]
                        ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]]]:
-    """For each (unit period, village period) of ``pairs``, in one statement: (commune id, unit id) →
-    its unit report of the unit period (as ``storage.status._submissions``); and commune id → its village
-    teams counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the village
-    period (None), those whose first log was at or before the deadline and those after it (the latest such
-    first log, which ``submission_state`` classifies as it would each of them)."""
+    """In one statement: for each of ``unit_periods``, (commune id, unit id) → its unit report (as
+    ``storage.status._submissions``); for each of ``village_periods``, commune id → its village teams
+    counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the period (None),
+    those whose first log was at or before the deadline and those after it (the latest such first log,
+    which ``submission_state`` classifies as it would each of them)."""
     reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
                       Report.unit_id,
                       literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
-                   for up in {(up.stream.name, up.key): up for up, _vp in pairs}.values()))))
+                   for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
     villages = []
-    for i, (_up, vp) in enumerate(pairs):
+    for i, vp in enumerate(village_periods):
         firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
                   .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
                          ActivityLog.on_date <= vp.end)
@@ -135,11 +135,11 @@ async def _submissions(run: Run, ids: list[int], pairs: Sequence[tuple[Period, P
                         .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
                         .group_by(Unit.commune_id, bucket))
     by_key: dict[tuple[str, str], list[int]] = {}
-    for i, (up, _vp) in enumerate(pairs):
+    for i, up in enumerate(unit_periods):
         by_key.setdefault((up.stream.name, up.key), []).append(i)
-    subs: list[dict[tuple[int, int], Submission]] = [{} for _ in pairs]
-    counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in pairs]
-    for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages))).all():
+    subs: list[dict[tuple[int, int], Submission]] = [{} for _ in unit_periods]
+    counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in village_periods]
+    for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages) if villages else reports)).all():
         if which < 0:
             for i in by_key[(stream, key)]:
                 subs[i][(cid, uid)] = (at, status, comment)
@@ -238,42 +238,56 @@ def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission]
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
-                         periods: Sequence[tuple[Period, Period]], now: datetime) -> list[dict[int, Facts]]:
+                         periods: Sequence[tuple[Period, Period]], now: datetime,
+                         past: PastPeriods | None = None) -> list[dict[int, Facts]]:
     """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
-    ``communes`` and all periods in four statements (at once on PostgreSQL)."""
+    ``communes`` and all periods in four statements (at once on PostgreSQL); ``past``: closed village
+    periods' activity-log facts kept briefly (the dashboard's past months, rule in ``PastPeriods``)."""
     ids = [c.id for c in communes if c.id is not None]
     if not ids or not periods:
         return [{} for _ in periods]
-    village_periods = list({(vp.start, vp.end): vp for _up, vp in periods}.values())
-    village_periods += [p for p in {(p.start, p.end): p for p in map(previous_period, village_periods)}.values()
-                        if (p.start, p.end) not in {(v.start, v.end) for v in village_periods}]
-    spans = [(p.start, p.end) for p in village_periods]
-    units, (subs, villages), tasks, totals = await _all_of(session, (
-        lambda run: _units(run, ids),
-        lambda run: _submissions(run, ids, periods),
-        lambda run: _tasks(run, ids, [up for up, _vp in periods]),
-        lambda run: _activity_totals(run, ids, village_periods)))
+    spans = {(vp.start, vp.end): vp for _up, vp in periods}
+    for p in list(spans.values()):  # and each one's previous period, for the activities of the period before
+        spans.setdefault(((before := previous_period(p)).start, before.end), before)
+    village_periods, totals_of = [vp for _up, vp in periods], list(spans.values())
+    villages: list[Any] = [past.get("villages", ids, vp, now) if past else None for vp in village_periods]
+    totals: list[Any] = [past.get("totals", ids, p, now) if past else None for p in totals_of]
+    to_count = [i for i, hit in enumerate(villages) if hit is None]
+    to_sum = [i for i, hit in enumerate(totals) if hit is None]
+    steps = [lambda run: _units(run, ids),
+             lambda run: _submissions(run, ids, [up for up, _vp in periods], [village_periods[i] for i in to_count]),
+             lambda run: _tasks(run, ids, [up for up, _vp in periods])]
+    if to_sum:  # (nothing to sum when every period's totals were kept)
+        steps.append(lambda run: _activity_totals(run, ids, [totals_of[i] for i in to_sum]))
+    units, (subs, counted), tasks, *summed = await _all_of(session, steps)
+    for found, todo, into, kind, of in ((counted, to_count, villages, "villages", village_periods),
+                                        (summed[0] if summed else [], to_sum, totals, "totals", totals_of)):
+        for i, value in zip(todo, found, strict=True):
+            into[i] = value
+            if past:
+                past.put(kind, ids, of[i], now, value)
+    spans_at = {span: i for i, span in enumerate(spans)}
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
-        activities = totals[spans.index((village_period.start, village_period.end))]
+        activities = totals[spans_at[(village_period.start, village_period.end)]]
         before = previous_period(village_period)
-        previous = totals[spans.index((before.start, before.end))]
+        previous = totals[spans_at[(before.start, before.end)]]
         facts: dict[int, Facts] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
-            counted = villages[i].get(cid, [])
-            unit_states = _office_states(_expected_offices(units.get(cid, []), bool(counted)), subs[i], cid,
+            teams = villages[i].get(cid, [])
+            unit_states = _office_states(_expected_offices(units.get(cid, []), bool(teams)), subs[i], cid,
                                          unit_period, now, c.reporting_start)
             village_states = []
-            for n, first in counted:  # villages with no log, and with a first log by / after the deadline
+            for n, first in teams:  # villages with no log, and with a first log by / after the deadline
                 state = submission_state(village_period, now, c.reporting_start,
                                          (first, None, None) if first is not None else None)
                 if state != "not_owed":
                     village_states += [state] * n
             tasks_of, done = tasks[i]
             facts[cid] = Facts(unit_states=unit_states, village_states=village_states, tasks=tasks_of.get(cid, []),
-                               done_tasks=done.get(cid, set()), activities=activities.get(cid, {}),
-                               activities_previous=previous.get(cid, {}))
+                               done_tasks=done.get(cid, set()), activities=dict(activities.get(cid, {})),
+                               activities_previous=dict(previous.get(cid, {})))
         out.append(facts)
     return out
