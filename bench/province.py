@@ -25,7 +25,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -177,8 +177,62 @@ async def _chat(url: str, province: Province, samples: int, log: Any) -> dict[st
             "reply_messages": messages, "sql_top": sql}
 
 
+async def _dashboard(url: str, province: Province, samples: int, log: Any) -> dict[str, Any]:
+    """The dashboard's province overview (6 months) over HTTP, as the page asks for it: the web server of
+    the real app on the bench's clock, the province office's signed cookie. ``cold``: the closed months'
+    activity-log figures read too (the page's first view, or one 5 minutes after the last); ``warm``:
+    kept (a view within 5 minutes of the last, ``storage.past_periods``)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import BotApp
+    from bot.config import load_settings
+    from bot.web.access import make_province_token
+    from bot.web.province_page import PROVINCE_PAGE
+    from handlers.services import Services
+    from storage.past_periods import PastPeriods
+
+    secret = "bench-province-dashboard-secret-0123456789"
+    os.environ["CDSBOT_WEB_SECRET"] = secret  # the dashboard reads its signing secret from the environment
+    settings = load_settings({"DATABASE_URL": url}, env_file=None)
+    db = Database(url)
+    bot = BotApp.build(settings, db=db, services=Services(db=db, tz=TZ, clock=lambda: BENCH_NOW.astimezone(UTC)))
+    page = bot.web[PROVINCE_PAGE]
+    counter = QueryCounter(db.engine)
+    client = TestClient(TestServer(bot.web))
+    await client.start_server()
+    took: dict[str, list[float]] = {"cold": [], "warm": []}
+    queries: dict[str, list[int]] = {"cold": [], "warm": []}
+    try:
+        token = make_province_token(secret.encode(), province.id, BENCH_NOW + timedelta(days=1))  # type: ignore[arg-type]
+        assert (await client.get(f"/dashboard/province?t={token}", allow_redirects=False)).status == 303
+        path = f"/dashboard/api/province/{province.id}/overview?months=6"
+        months = 0
+        for i in range(samples + 1):  # the first: warm-up; then cold and warm in turn
+            for kind in took:
+                if kind == "cold":
+                    page.past = PastPeriods()  # nothing kept: every month read
+                before, t = counter.n, time.perf_counter()
+                resp = await client.get(path)
+                body = await resp.json()
+                if i:
+                    took[kind].append((time.perf_counter() - t) * 1000)
+                    queries[kind].append(counter.n - before)
+                assert resp.status == 200 and len(body["grid"]) > 0, body
+                months = len(body["months"])
+        sql = counter.top()
+        log_sql_top(log, f"{2 * samples} dashboard overviews", sql)
+    finally:
+        counter.close()
+        await client.close()
+        await db.dispose()
+    return {"cold_ms": _ms(took["cold"]), "warm_ms": _ms(took["warm"]), "months": months,
+            "sql_cold": round(statistics.mean(queries["cold"]), 1), "sql_warm": round(statistics.mean(queries["warm"]), 1),
+            "sql_top": sql}
+
+
 async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20, old_runs: int = 2,
-                         profile: bool = False, label: str = "province", log: Any = print) -> dict[str, Any]:
+                         dash_samples: int = 20, profile: bool = False, label: str = "province",
+                         log: Any = print) -> dict[str, Any]:
     db = Database(url)
     periods = _periods()
     try:
@@ -213,6 +267,10 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
         await db.dispose()
     chat = await _chat(url, province, chat_samples, log)
     log(f"/tinhtrang answer: {chat['ms']}, {chat['sql_per_answer']} SQL statements; /trogiup: {chat['help_ms']}")
+    dash = await _dashboard(url, province, dash_samples, log) if dash_samples else None
+    if dash:
+        log(f"dashboard overview (6 months): cold {dash['cold_ms']} ({dash['sql_cold']} SQL), "
+            f"warm {dash['warm_ms']} ({dash['sql_warm']} SQL)")
     result: dict[str, Any] = {
         "communes": communes, "people": people, "activity_rows": rows, "check": check,
         "traffic_ms": _ms(took), "traffic_ms_current": _ms(took[0::2]), "traffic_ms_previous": _ms(took[1::2]),
@@ -222,6 +280,10 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
         "chat_reply_messages": chat["reply_messages"],
         "sql_top_chat": chat["sql_top"], "target_p95_ms": TARGET_P95_MS,
     }
+    if dash:
+        result.update({"dashboard_cold_ms": dash["cold_ms"], "dashboard_warm_ms": dash["warm_ms"],
+                       "dashboard_months": dash["months"], "sql_per_dashboard_cold": dash["sql_cold"],
+                       "sql_per_dashboard_warm": dash["sql_warm"], "sql_top_dashboard": dash["sql_top"]})
     if fn_profile:
         result["profiles"] = [fn_profile]
     return result
@@ -233,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=40, help="province_traffic calls for the percentiles")
     p.add_argument("--chat-samples", type=int, default=20, help="/tinhtrang answers for the percentiles")
     p.add_argument("--old-runs", type=int, default=2, help="runs of the per-commune way, for comparison")
+    p.add_argument("--dash-samples", type=int, default=20,
+                   help="dashboard overviews (6 months) of each kind, cold and warm, for the percentiles (0: none)")
     return p
 
 
@@ -242,7 +306,8 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     try:
         label = f"province_{args.db}_{'tiny' if args.tiny else args.scale}"
         result = await bench_province(prepared.url, samples=args.samples, chat_samples=args.chat_samples,
-                                      old_runs=args.old_runs, profile=args.profile, label=label)
+                                      old_runs=args.old_runs, dash_samples=args.dash_samples,
+                                      profile=args.profile, label=label)
     finally:
         await prepared.cleanup()
     result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s,
@@ -250,6 +315,10 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     on_pg = args.db == "postgresql"
     result["pass"] = {"traffic_p95": result["traffic_ms"]["p95"] < TARGET_P95_MS if on_pg else None,
                       "chat_p95": result["chat_ms"]["p95"] < TARGET_P95_MS if on_pg else None,
+                      "dashboard_cold_p95": result["dashboard_cold_ms"]["p95"] < TARGET_P95_MS
+                      if on_pg and "dashboard_cold_ms" in result else None,
+                      "dashboard_warm_p95": result["dashboard_warm_ms"]["p95"] < TARGET_P95_MS
+                      if on_pg and "dashboard_warm_ms" in result else None,
                       "agrees": result["check"]["agrees"]}
     return result
 
@@ -265,8 +334,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
           f"activity_rows={result['activity_rows']} traffic_p50/p95/p99_ms={t['p50']}/{t['p95']}/{t['p99']} "
           f"sql_per_call={result['sql_per_traffic']} old_way_ms={result['old_way_ms']} "
           f"chat_p50/p95/p99_ms={c['p50']}/{c['p95']}/{c['p99']} sql_per_answer={result['sql_per_chat_answer']} "
+          f"dash_cold_p50/p95/p99_ms={_pcts(result.get('dashboard_cold_ms'))} "
+          f"dash_warm_p50/p95/p99_ms={_pcts(result.get('dashboard_warm_ms'))} "
           f"agrees={result['check']['agrees']} load={result['loadavg_1m']} pass={result['pass']}")
     return result
+
+
+def _pcts(ms: dict[str, float] | None) -> str:
+    return f"{ms['p50']}/{ms['p95']}/{ms['p99']}" if ms else "-"
 
 
 def main(argv: list[str] | None = None) -> int:

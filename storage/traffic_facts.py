@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, literal, null, or_, union, union_all
@@ -267,6 +267,8 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             if past:
                 past.put(kind, ids, of[i], now, value)
     spans_at = {span: i for i, span in enumerate(spans)}
+    offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
+    now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
         activities = totals[spans_at[(village_period.start, village_period.end)]]
@@ -277,8 +279,10 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             cid = c.id
             assert cid is not None
             teams = villages[i].get(cid, [])
-            unit_states = _office_states(_expected_offices(units.get(cid, []), bool(teams)), subs[i], cid,
-                                         unit_period, now, c.reporting_start)
+            if (cid, bool(teams)) not in offices_of:
+                offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
+            unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
+                                         c.reporting_start)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
                 state = submission_state(village_period, now, c.reporting_start,
