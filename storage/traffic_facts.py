@@ -198,31 +198,43 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
                  ) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
     """For each of ``unit_periods``, in one statement: commune id → its plan tasks that can count for the
     period (id, last allowed day), and → those whose latest answer in the unit stream up to the period is
-    done (as ``storage.traffic.latest_items``)."""
-    each = []
-    for i, unit_period in enumerate(unit_periods):
-        can_count = col(Task.due_date) <= unit_period.end + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end
-        rank = func.row_number().over(
-            partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
-            order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
-        answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
-                   .join(Report, Report.id == ReportItem.report_id)
-                   .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-                   .join(Task, Task.id == ReportItem.ref_id)
-                   .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                          ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task", can_count).subquery())
-        latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
-        each.append(select(literal(i), Task.id, Task.due_date, Plan.commune_id, latest.c.status)
-                    .join(Plan, Plan.id == Task.plan_id)
-                    .outerjoin(latest, and_(latest.c.ref_id == Task.id, latest.c.commune_id == Plan.commune_id))
-                    .where(col(Plan.commune_id).in_(ids), can_count))
-    out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = [
-        ({}, {}) for _ in unit_periods]
-    for which, tid, due, cid, status in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
-        tasks, done = out[which]
-        tasks.setdefault(cid, []).append((tid, due))
-        if status == "done":
-            done.setdefault(cid, set()).add(tid)
+    done (as ``storage.traffic.latest_items``). Each task comes with its answers, latest first; a period's
+    latest is the first of them in its stream that ends by the period's end."""
+    last = max(p.end for p in unit_periods)
+    can_count = col(Task.due_date) <= last + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end; per period below
+    answers = (select(ReportingPeriod.commune_id, ReportingPeriod.stream, ReportingPeriod.start, ReportingPeriod.end,
+                      Report.submitted_at, ReportItem.id, ReportItem.ref_id, ReportItem.status)
+               .join(Report, Report.id == ReportItem.report_id)
+               .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+               .join(Task, Task.id == ReportItem.ref_id)
+               .where(col(ReportingPeriod.commune_id).in_(ids),
+                      col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
+                      ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
+    rows = (await run(select(Task.id, Task.due_date, Plan.commune_id, answers.c.stream, answers.c.end,
+                             answers.c.status)
+                      .join(Plan, Plan.id == Task.plan_id)
+                      .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
+                      .where(col(Plan.commune_id).in_(ids), can_count)
+                      .order_by(Plan.commune_id, Task.id, answers.c.start.desc(), answers.c.submitted_at.desc(),
+                                answers.c.id))).all()
+    found: dict[tuple[int, int], tuple[date, list[tuple[str, date, str]]]] = {}  # (commune, task) → due, answers
+    for tid, due, cid, stream, end, status in rows:
+        mine = found.setdefault((cid, tid), (due, []))[1]
+        if end is not None:
+            mine.append((stream, end, status))
+    out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
+    for period in unit_periods:
+        tasks: dict[int, list[tuple[int, date | None]]] = {}
+        done: dict[int, set[int]] = {}
+        up_to, name = period.end + timedelta(days=SOON_DAYS), period.stream.name
+        for (cid, tid), (due, said) in found.items():
+            if due > up_to:
+                continue
+            tasks.setdefault(cid, []).append((tid, due))
+            latest = next((status for stream, end, status in said if stream == name and end <= period.end), None)
+            if latest == "done":
+                done.setdefault(cid, set()).add(tid)
+        out.append((tasks, done))
     return out
 
 
