@@ -1,9 +1,9 @@
-"""The province view at scale: ``storage.traffic.province_traffic`` and the province office's /tinhtrang.
+"""The province view at scale: ``storage.traffic.province_traffic``, the province office's /tinhtrang, the dashboard.
 
     .venv/bin/python -m bench.province --db postgresql --scale 16 --keep-data
     .venv/bin/python -m bench.province --db sqlite --scale 4 --profile
 
-On a generated province (``bench.generate``: every commune in one province), four measurements:
+On a generated province (``bench.generate``: every commune in one province), five measurements:
 1. agreement: ``province_traffic`` (batched) gives per commune exactly what each commune's own
    ``commune_traffic`` gives, in the same order, for the current and the previous period;
 2. ``province_traffic`` timed ``--samples`` times (wall, and this process's CPU: the part the machine's
@@ -14,8 +14,12 @@ On a generated province (``bench.generate``: every commune in one province), fou
 4. the full chat answer: a province office asks /tinhtrang ``--chat-samples`` times through the real
    bot (PTB polling, the test harness) against the fake Telegram server in this process; the time
    from queueing the update to the reply recorded and the bot done with the update, and its SQL;
-   /trogiup (help) is asked in turn, the same way, for what any answer costs in this set-up.
-Target: province answer p95 < 300 ms on PostgreSQL at 16× (100 communes, ≥ 1 M activity rows)."""
+   /trogiup (help) is asked in turn, the same way, for what any answer costs in this set-up;
+5. the dashboard's province overview (6 months, ``--dash-samples``) over HTTP from the real app's web
+   server, cold (nothing kept: the first view, or one more than 5 minutes after the last) and warm (the
+   closed months' activity-log figures kept, ``storage.past_periods``) in turn, checked against
+   ``province_traffic`` of each month (what /tinhtrang tháng N shows) and cold == warm.
+Target: province answer and dashboard p95 < 300 ms on PostgreSQL at 16× (100 communes, ≥ 1 M activity rows)."""
 
 from __future__ import annotations
 
