@@ -1,9 +1,9 @@
-"""The province view at scale: ``storage.traffic.province_traffic`` and the province office's /tinhtrang.
+"""The province view at scale: ``storage.traffic.province_traffic``, the province office's /tinhtrang, the dashboard.
 
     .venv/bin/python -m bench.province --db postgresql --scale 16 --keep-data
     .venv/bin/python -m bench.province --db sqlite --scale 4 --profile
 
-On a generated province (``bench.generate``: every commune in one province), four measurements:
+On a generated province (``bench.generate``: every commune in one province), five measurements:
 1. agreement: ``province_traffic`` (batched) gives per commune exactly what each commune's own
    ``commune_traffic`` gives, in the same order, for the current and the previous period;
 2. ``province_traffic`` timed ``--samples`` times (wall, and this process's CPU: the part the machine's
@@ -14,8 +14,12 @@ On a generated province (``bench.generate``: every commune in one province), fou
 4. the full chat answer: a province office asks /tinhtrang ``--chat-samples`` times through the real
    bot (PTB polling, the test harness) against the fake Telegram server in this process; the time
    from queueing the update to the reply recorded and the bot done with the update, and its SQL;
-   /trogiup (help) is asked in turn, the same way, for what any answer costs in this set-up.
-Target: province answer p95 < 300 ms on PostgreSQL at 16× (100 communes, ≥ 1 M activity rows)."""
+   /trogiup (help) is asked in turn, the same way, for what any answer costs in this set-up;
+5. the dashboard's province overview (6 months, ``--dash-samples``) over HTTP from the real app's web
+   server, cold (nothing kept: the first view, or one more than 5 minutes after the last) and warm (the
+   closed months' activity-log figures kept, ``storage.past_periods``) in turn, checked against
+   ``province_traffic`` of each month (what /tinhtrang tháng N shows) and cold == warm.
+Target: province answer and dashboard p95 < 300 ms on PostgreSQL at 16× (100 communes, ≥ 1 M activity rows)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -42,7 +46,7 @@ from bench.common import (
     record_result,
 )
 from bench.generate import BENCH_NOW, TZ
-from storage.calendar.calendar import period_for, previous_period
+from storage.calendar.calendar import period_by_key, period_for, previous_period
 from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Identity, Person, Province
@@ -177,8 +181,99 @@ async def _chat(url: str, province: Province, samples: int, log: Any) -> dict[st
             "reply_messages": messages, "sql_top": sql}
 
 
+async def _dashboard_agrees(db: Database, province: Province, cold: dict[str, Any], warm: dict[str, Any]
+                            ) -> dict[str, Any]:
+    """The overview's cells of each month == ``province_traffic`` of that month (what /tinhtrang tháng N
+    shows), and the overview with the closed months kept == the one read afresh (but its time stamp)."""
+    streams = {s.name: s for s in default_streams()}
+    cells = {(c["month"], row["commune_id"]): c for row in cold["grid"] for c in row["cells"]}
+    differs, checked = 0, 0
+    async with db.session() as s:
+        for month in cold["months"]:
+            up = period_by_key(streams["unit_monthly"], month["key"], TZ)
+            vp = period_by_key(streams["village_monthly"], month["key"], TZ)
+            data = await province_traffic(s, province, up, vp, BENCH_NOW, BENCH_NOW.date())
+            for r in data["communes"]:
+                cell = cells.get((month["key"], r["commune_id"])) or {}
+                checked += 1
+                differs += any(cell.get(k) != r[k] for k in ("colour", "units", "villages", "overdue_tasks",
+                                                             "due_soon_tasks", "missing_after_deadline",
+                                                             "missing_before_deadline"))
+            mine = next(m for m in cold["by_month"] if m["month"] == month["key"])
+            differs += mine["activities"] != data["activities"] or mine["activities_previous"] != data[
+                "activities_previous"]
+    same = {k: v for k, v in cold.items() if k != "generated_at"} == {
+        k: v for k, v in warm.items() if k != "generated_at"}
+    return {"agrees": not differs and same, "cells_checked": checked, "differs": differs, "cold_equals_warm": same}
+
+
+async def _dashboard(url: str, province: Province, samples: int, log: Any) -> dict[str, Any]:
+    """The dashboard's province overview (6 months) over HTTP, as the page asks for it: the web server of
+    the real app on the bench's clock, the province office's signed cookie. ``cold``: the closed months'
+    activity-log figures read too (the page's first view, or one 5 minutes after the last); ``warm``:
+    kept (a view within 5 minutes of the last, ``storage.past_periods``)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import BotApp
+    from bot.config import load_settings
+    from bot.web.access import make_province_token
+    from handlers.services import Services
+
+    try:
+        from bot.web.province_page import PROVINCE_PAGE
+        from storage.past_periods import PastPeriods
+    except ImportError:  # the code before 7 Dec 2026 (for before/after runs): nothing kept, every view cold
+        PROVINCE_PAGE = PastPeriods = None  # type: ignore[assignment,misc]
+
+    secret = "bench-province-dashboard-secret-0123456789"
+    os.environ["CDSBOT_WEB_SECRET"] = secret  # the dashboard reads its signing secret from the environment
+    settings = load_settings({"DATABASE_URL": url}, env_file=None)
+    db = Database(url)
+    bot = BotApp.build(settings, db=db, services=Services(db=db, tz=TZ, clock=lambda: BENCH_NOW.astimezone(UTC)))
+    page = bot.web[PROVINCE_PAGE] if PROVINCE_PAGE else None
+    counter = QueryCounter(db.engine)
+    client = TestClient(TestServer(bot.web))
+    await client.start_server()
+    took: dict[str, list[float]] = {"cold": [], "warm": []}
+    queries: dict[str, list[int]] = {"cold": [], "warm": []}
+    cold_body: dict[str, Any] = {}
+    agrees: dict[str, Any] = {}
+    try:
+        token = make_province_token(secret.encode(), province.id, BENCH_NOW + timedelta(days=1))  # type: ignore[arg-type]
+        assert (await client.get(f"/dashboard/province?t={token}", allow_redirects=False)).status == 303
+        path = f"/dashboard/api/province/{province.id}/overview?months=6"
+        months = 0
+        for i in range(samples + 1):  # the first: warm-up; then cold and warm in turn
+            for kind in took:
+                if kind == "cold" and page and PastPeriods:
+                    page.past = PastPeriods()  # nothing kept: every month read
+                before, t = counter.n, time.perf_counter()
+                resp = await client.get(path)
+                body = await resp.json()
+                if kind == "cold":
+                    cold_body = body
+                if i:
+                    took[kind].append((time.perf_counter() - t) * 1000)
+                    queries[kind].append(counter.n - before)
+                assert resp.status == 200 and len(body["grid"]) > 0, body
+                months = len(body["months"])
+            if i == 1:
+                agrees = await _dashboard_agrees(db, province, cold_body, body)
+                log(f"dashboard months == province_traffic of each month, cold == warm: {agrees}")
+        sql = counter.top()
+        log_sql_top(log, f"{2 * samples} dashboard overviews", sql)
+    finally:
+        counter.close()
+        await client.close()
+        await db.dispose()
+    return {"cold_ms": _ms(took["cold"]), "warm_ms": _ms(took["warm"]), "months": months, "agrees": agrees,
+            "sql_cold": round(statistics.mean(queries["cold"]), 1), "sql_warm": round(statistics.mean(queries["warm"]), 1),
+            "sql_top": sql}
+
+
 async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20, old_runs: int = 2,
-                         profile: bool = False, label: str = "province", log: Any = print) -> dict[str, Any]:
+                         dash_samples: int = 20, profile: bool = False, label: str = "province",
+                         log: Any = print) -> dict[str, Any]:
     db = Database(url)
     periods = _periods()
     try:
@@ -213,6 +308,10 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
         await db.dispose()
     chat = await _chat(url, province, chat_samples, log)
     log(f"/tinhtrang answer: {chat['ms']}, {chat['sql_per_answer']} SQL statements; /trogiup: {chat['help_ms']}")
+    dash = await _dashboard(url, province, dash_samples, log) if dash_samples else None
+    if dash:
+        log(f"dashboard overview (6 months): cold {dash['cold_ms']} ({dash['sql_cold']} SQL), "
+            f"warm {dash['warm_ms']} ({dash['sql_warm']} SQL)")
     result: dict[str, Any] = {
         "communes": communes, "people": people, "activity_rows": rows, "check": check,
         "traffic_ms": _ms(took), "traffic_ms_current": _ms(took[0::2]), "traffic_ms_previous": _ms(took[1::2]),
@@ -222,6 +321,10 @@ async def bench_province(url: str, *, samples: int = 40, chat_samples: int = 20,
         "chat_reply_messages": chat["reply_messages"],
         "sql_top_chat": chat["sql_top"], "target_p95_ms": TARGET_P95_MS,
     }
+    if dash:
+        result.update({"dashboard_check": dash["agrees"], "dashboard_cold_ms": dash["cold_ms"], "dashboard_warm_ms": dash["warm_ms"],
+                       "dashboard_months": dash["months"], "sql_per_dashboard_cold": dash["sql_cold"],
+                       "sql_per_dashboard_warm": dash["sql_warm"], "sql_top_dashboard": dash["sql_top"]})
     if fn_profile:
         result["profiles"] = [fn_profile]
     return result
@@ -233,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=40, help="province_traffic calls for the percentiles")
     p.add_argument("--chat-samples", type=int, default=20, help="/tinhtrang answers for the percentiles")
     p.add_argument("--old-runs", type=int, default=2, help="runs of the per-commune way, for comparison")
+    p.add_argument("--dash-samples", type=int, default=20,
+                   help="dashboard overviews (6 months) of each kind, cold and warm, for the percentiles (0: none)")
     return p
 
 
@@ -242,7 +347,8 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     try:
         label = f"province_{args.db}_{'tiny' if args.tiny else args.scale}"
         result = await bench_province(prepared.url, samples=args.samples, chat_samples=args.chat_samples,
-                                      old_runs=args.old_runs, profile=args.profile, label=label)
+                                      old_runs=args.old_runs, dash_samples=args.dash_samples,
+                                      profile=args.profile, label=label)
     finally:
         await prepared.cleanup()
     result.update({"db_mb": prepared.size_mb, "generated_s": prepared.generated_s,
@@ -250,7 +356,12 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     on_pg = args.db == "postgresql"
     result["pass"] = {"traffic_p95": result["traffic_ms"]["p95"] < TARGET_P95_MS if on_pg else None,
                       "chat_p95": result["chat_ms"]["p95"] < TARGET_P95_MS if on_pg else None,
-                      "agrees": result["check"]["agrees"]}
+                      "dashboard_cold_p95": result["dashboard_cold_ms"]["p95"] < TARGET_P95_MS
+                      if on_pg and "dashboard_cold_ms" in result else None,
+                      "dashboard_warm_p95": result["dashboard_warm_ms"]["p95"] < TARGET_P95_MS
+                      if on_pg and "dashboard_warm_ms" in result else None,
+                      "agrees": result["check"]["agrees"],
+                      "dashboard_agrees": result.get("dashboard_check", {}).get("agrees")}
     return result
 
 
@@ -265,8 +376,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
           f"activity_rows={result['activity_rows']} traffic_p50/p95/p99_ms={t['p50']}/{t['p95']}/{t['p99']} "
           f"sql_per_call={result['sql_per_traffic']} old_way_ms={result['old_way_ms']} "
           f"chat_p50/p95/p99_ms={c['p50']}/{c['p95']}/{c['p99']} sql_per_answer={result['sql_per_chat_answer']} "
+          f"dash_cold_p50/p95/p99_ms={_pcts(result.get('dashboard_cold_ms'))} "
+          f"dash_warm_p50/p95/p99_ms={_pcts(result.get('dashboard_warm_ms'))} "
           f"agrees={result['check']['agrees']} load={result['loadavg_1m']} pass={result['pass']}")
     return result
+
+
+def _pcts(ms: dict[str, float] | None) -> str:
+    return f"{ms['p50']}/{ms['p95']}/{ms['p99']}" if ms else "-"
 
 
 def main(argv: list[str] | None = None) -> int:

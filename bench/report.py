@@ -39,17 +39,24 @@ def tables(rows: list[dict[str, Any]]) -> str:
         out.append("")
     province = [r for r in rows if r["bench"] == "province"]
     if province:
-        out += ["| db | scale | communes | activity rows | province_traffic p50 / p95 / p99 ms (p95 current / previous) "
+        out += ["| db | scale | variant | communes | activity rows | province_traffic p50 / p95 / p99 ms (p95 current / previous) "
                 "| CPU ms (bot process) | SQL | per commune, before ms (SQL) | /tinhtrang p50 / p95 / p99 ms | SQL | /trogiup p50 ms "
-                "| load 1 min | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                "| dashboard 6 months cold p50 / p95 / p99 ms (SQL) | warm (SQL) "
+                "| load 1 min | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in province:
             t, c = r["traffic_ms"], r["chat_ms"]
-            out.append(f"| {r['db']} | {r['scale']} | {r['communes']} | {_f(r['activity_rows'])} "
+            dc, dw = r.get("dashboard_cold_ms") or {}, r.get("dashboard_warm_ms") or {}
+            out.append(f"| {r['db']} | {r['scale']} | {r.get('variant') or 'last'} | {r['communes']} | {_f(r['activity_rows'])} "
                        f"| {_f(t['p50'], 0)} / {_f(t['p95'], 0)} / {_f(t['p99'], 0)} "
                        f"({_f(r['traffic_ms_current']['p95'], 0)} / {_f(r['traffic_ms_previous']['p95'], 0)}) "
                        f"| {_f(r.get('traffic_cpu_ms_p50'), 0)} | {_f(r['sql_per_traffic'], 0)} | {_f(r['old_way_ms'], 0)} ({_f(r['sql_old_way'])}) "
                        f"| {_f(c['p50'], 0)} / {_f(c['p95'], 0)} / {_f(c['p99'], 0)} | {_f(r['sql_per_chat_answer'], 0)} "
-                       f"| {_f(r['chat_help_ms']['p50'], 0)} | {' → '.join(_f(x, 1) for x in r['loadavg_1m'])} "
+                       f"| {_f(r['chat_help_ms']['p50'], 0)} "
+                       f"| {_f(dc.get('p50'), 0)} / {_f(dc.get('p95'), 0)} / {_f(dc.get('p99'), 0)} "
+                       f"({_f(r.get('sql_per_dashboard_cold'), 0)}) "
+                       f"| {_f(dw.get('p50'), 0)} / {_f(dw.get('p95'), 0)} / {_f(dw.get('p99'), 0)} "
+                       f"({_f(r.get('sql_per_dashboard_warm'), 0)}) "
+                       f"| {' → '.join(_f(x, 1) for x in r['loadavg_1m'])} "
                        f"| {r['date']} |")
         out.append("")
     sweep = [r for r in rows if r["bench"] == "sweep"]

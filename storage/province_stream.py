@@ -17,7 +17,7 @@ from storage.models import AuditLog, Commune, Person, Province, Report, Reportin
 from storage.province import province_communes
 
 __all__ = ["DEFAULT_DUE_DAY", "MAX_DAY", "MIN_DAY", "PROVINCE_STREAM", "CompiledReport", "commune_province_stream",
-           "compiled_report_states", "province_days", "province_period", "province_stream", "set_report_due_day",
+           "compiled_report_states", "compiled_reports_of", "province_days", "province_period", "province_stream", "set_report_due_day",
            "with_compiled_report"]
 
 PROVINCE_STREAM = "province_monthly"
@@ -84,27 +84,37 @@ async def compiled_report_states(session: AsyncSession, province: Province, peri
                                  tz: tzinfo, communes: list[Commune] | None = None) -> dict[int, CompiledReport]:
     """commune id → its compiled report's state for ``period_key``, for every commune of the province (three
     queries). The state is ``storage.calendar.calendar.classify``'s, as for any report."""
-    period = province_period(province, period_key, tz)
+    return (await compiled_reports_of(session, province, [period_key], now, tz, communes))[period_key]
+
+
+async def compiled_reports_of(session: AsyncSession, province: Province, period_keys: list[str], now: datetime,
+                              tz: tzinfo, communes: list[Commune] | None = None
+                              ) -> dict[str, dict[int, CompiledReport]]:
+    """``compiled_report_states`` for several periods in the same queries: period key → commune id → state."""
+    periods = [province_period(province, key, tz) for key in dict.fromkeys(period_keys)]
     if communes is None:  # (the province view passes the communes it has read already)
         communes = await province_communes(session, province.id)  # type: ignore[arg-type]
     ids = [c.id for c in communes]
-    if not ids:
-        return {}
-    sent = dict((await session.exec(
-        select(ReportingPeriod.commune_id, func.min(Report.submitted_at)).join(
+    if not ids or not periods:
+        return {p.key: {} for p in periods}
+    sent: dict[tuple[str, int], datetime] = {(key, cid): at for key, cid, at in (await session.exec(
+        select(ReportingPeriod.key, ReportingPeriod.commune_id, func.min(Report.submitted_at)).join(
             Report, Report.period_id == ReportingPeriod.id).where(
-            ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key == period.key,
-            ReportingPeriod.commune_id.in_(ids)).group_by(ReportingPeriod.commune_id))).all())  # type: ignore[attr-defined]
+            ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key.in_([p.key for p in periods]),  # type: ignore[attr-defined]
+            ReportingPeriod.commune_id.in_(ids)).group_by(  # type: ignore[attr-defined]
+            ReportingPeriod.key, ReportingPeriod.commune_id))).all()}
     with_lead = set((await session.exec(select(Person.commune_id).where(
         Person.commune_id.in_(ids), Person.role == "lead", Person.unit_id.is_not(None),  # type: ignore[attr-defined,union-attr]
         Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[union-attr]
-    out: dict[int, CompiledReport] = {}
-    for c in communes:
-        at = sent.get(c.id)
-        state = classify(period, at, now, start=c.reporting_start)
-        if at is None and c.id not in with_lead and state != "not_owed":
-            state = "no_lead"
-        out[c.id] = CompiledReport(state, at, period.due)  # type: ignore[index]
+    out: dict[str, dict[int, CompiledReport]] = {}
+    for period in periods:
+        mine = out[period.key] = {}
+        for c in communes:
+            at = sent.get((period.key, c.id))  # type: ignore[arg-type]
+            state = classify(period, at, now, start=c.reporting_start)
+            if at is None and c.id not in with_lead and state != "not_owed":
+                state = "no_lead"
+            mine[c.id] = CompiledReport(state, at, period.due)  # type: ignore[index]
     return out
 
 

@@ -14,6 +14,7 @@ number of queries (``storage.traffic_facts``), which is what the province view u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,12 +25,14 @@ from locales.textnorm import fold
 from storage.calendar.calendar import SUBMITTED, Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
+from storage.past_periods import PastPeriods
 from storage.province import province_communes
-from storage.province_stream import compiled_report_states, with_compiled_report
+from storage.province_stream import compiled_reports_of, with_compiled_report
 from storage.status import activity_totals, status_data
 from storage.traffic_facts import SOON_DAYS, Facts, communes_facts
 
-__all__ = ["COLOURS", "SOON_DAYS", "Facts", "commune_traffic", "latest_items", "province_traffic", "rank_key",
+__all__ = ["COLOURS", "SOON_DAYS", "Facts", "commune_traffic", "latest_items", "province_traffic",
+           "province_traffic_periods", "rank_key",
            "traffic_row"]
 
 COLOURS = ("red", "yellow", "green")  # Đỏ, Vàng, Xanh: worst first
@@ -137,20 +140,31 @@ async def province_traffic(session: AsyncSession, province: Province, unit_perio
     """Every commune of ``province`` with its colour and figures, laggards first: the one computation
     behind the province office's /tinhtrang and `cdsbot status --province`, in a fixed number of
     queries whatever the number of communes."""
+    return (await province_traffic_periods(session, province, [(unit_period, village_period)], now, today))[0]
+
+
+async def province_traffic_periods(session: AsyncSession, province: Province, periods: Sequence[tuple[Period, Period]],
+                                   now: datetime, today: date, past: PastPeriods | None = None) -> list[dict[str, Any]]:
+    """``province_traffic`` for each (unit period, village period) of ``periods`` (the dashboard's months),
+    every period gathered in the same statements: as many as for one. ``past``: closed periods' activity-log
+    facts kept briefly (``storage.past_periods``; the chat passes none: always read)."""
     communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    facts = await communes_facts(session, communes, unit_period, village_period, now)
-    rows = [traffic_row(c, facts[c.id], unit_period, village_period, now, today)  # type: ignore[index]
-            for c in communes]
-    compiled = await compiled_report_states(session, province, unit_period.key, now,
-                                            unit_period.due.tzinfo, communes)  # type: ignore[arg-type]
-    for r in rows:  # row["compiled_report"]: whether its compiled report reached the province (and the colour)
-        with_compiled_report(r, compiled.get(r["commune_id"]))
-    totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}
-    for r in rows:  # the province's village activities, this period and the one before
-        for key, sums in totals.items():
-            for code, n in r[key].items():
-                sums[code] = sums.get(code, 0) + n
-    return {"province": province.name, "period": {"key": unit_period.key, "start": unit_period.start.isoformat(),
-                                                  "end": unit_period.end.isoformat(),
-                                                  "due": unit_period.due.isoformat()},
-            "communes": sorted(rows, key=rank_key)} | totals
+    facts = await communes_facts(session, communes, periods, now, past)
+    compiled = await compiled_reports_of(session, province, [up.key for up, _vp in periods], now,
+                                         periods[0][0].due.tzinfo, communes) if periods else {}  # type: ignore[arg-type]
+    out = []
+    for (unit_period, village_period), of_period in zip(periods, facts, strict=True):
+        rows = [traffic_row(c, of_period[c.id], unit_period, village_period, now, today)  # type: ignore[index]
+                for c in communes]
+        for r in rows:  # row["compiled_report"]: whether its compiled report reached the province (and the colour)
+            with_compiled_report(r, compiled[unit_period.key].get(r["commune_id"]))
+        totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}
+        for r in rows:  # the province's village activities, this period and the one before
+            for key, sums in totals.items():
+                for code, n in r[key].items():
+                    sums[code] = sums.get(code, 0) + n
+        out.append({"province": province.name,
+                    "period": {"key": unit_period.key, "start": unit_period.start.isoformat(),
+                               "end": unit_period.end.isoformat(), "due": unit_period.due.isoformat()},
+                    "communes": sorted(rows, key=rank_key)} | totals)
+    return out

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, null, union, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +30,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.past_periods import PastPeriods
 from storage.status import submission_state
 from storage.unit_groups import pick_members
 
@@ -81,12 +82,11 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period]
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
     which joins the unit for its name: every log has one, a foreign key), in one statement."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
-    for which, cid, activity, n in (await run(union_all(*(
-            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
-                   func.sum(ActivityLog.count))
+    each = [select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
             .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods))))).all():
+            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+    for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
         out[which].setdefault(cid, {})[activity] = int(n)
     return out
 
@@ -110,30 +110,49 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
-async def _submissions(run: Run, ids: list[int], unit_period: Period, village_period: Period
-                       ) -> dict[str, dict[tuple[int, int], Submission]]:
-    """"office" / "village" → (commune id, unit id) → submission: unit reports of ``unit_period``, and
-    each unit's first activity log of ``village_period`` (as ``storage.status._submissions``)."""
-    reports = (select(literal("office").label("kind"), ReportingPeriod.commune_id, Report.unit_id,
-                      Report.submitted_at, Report.status, Report.review_comment)
+async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period]
+                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]]]:
+    """In one statement: for each of ``unit_periods``, (commune id, unit id) → its unit report (as
+    ``storage.status._submissions``); for each of ``village_periods``, commune id → its village teams
+    counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the period (None),
+    those whose first log was at or before the deadline and those after it (the latest such first log,
+    which ``submission_state`` classifies as it would each of them)."""
+    reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
+                      Report.unit_id,
+                      literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                      ReportingPeriod.key == unit_period.key))
-    firsts = (select(literal("village"), ActivityLog.commune_id, ActivityLog.unit_id,
-                     func.min(ActivityLog.created_at), null(), null())
-              .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= village_period.start,
-                     ActivityLog.on_date <= village_period.end)
-              .group_by(ActivityLog.commune_id, ActivityLog.unit_id))
-    subs: dict[str, dict[tuple[int, int], Submission]] = {"office": {}, "village": {}}
-    for kind, cid, uid, at, status, comment in (await run(union_all(reports, firsts))).all():
-        subs[kind][(cid, uid)] = (at, status, comment)
-    return subs
+               .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
+                   and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
+                   for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
+    villages = []
+    for i, vp in enumerate(village_periods):
+        firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
+                  .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
+                         ActivityLog.on_date <= vp.end)
+                  .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
+        bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
+        villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
+                               null(), null())
+                        .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
+                        .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+                        .group_by(Unit.commune_id, bucket))
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, up in enumerate(unit_periods):
+        by_key.setdefault((up.stream.name, up.key), []).append(i)
+    subs: list[dict[tuple[int, int], Submission]] = [{} for _ in unit_periods]
+    counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in village_periods]
+    for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages) if villages else reports)).all():
+        if which < 0:
+            for i in by_key[(stream, key)]:
+                subs[i][(cid, uid)] = (at, status, comment)
+        else:
+            counted[which].setdefault(cid, []).append((int(n), at))
+    return subs, counted
 
 
-async def _expected(run: Run, ids: list[int]) -> dict[int, dict[str, list[Any]]]:
-    """commune id → {"office": […], "village": […]}: the units expected to report, by the rule of
-    ``storage.status.expected_units`` (chairs of plan items with groups expanded, else staffed offices);
-    each unit read with whether it chairs a plan item and who of its commune belongs to it."""
+async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
+    """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
+    whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
 
     def having(*roles: str) -> Any:
@@ -149,84 +168,144 @@ async def _expected(run: Run, ids: list[int]) -> dict[int, dict[str, list[Any]]]
         people.c.officer, people.c.lead, people.c.leads)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
-        .where(col(Unit.commune_id).in_(ids)))).all()
+        .where(col(Unit.commune_id).in_(ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
     by_commune: dict[int, list[_Unit]] = {}
     for u in map(_Unit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
-    out: dict[int, dict[str, list[Any]]] = {}
-    for cid in ids:
-        mine = by_commune.get(cid, [])
-        expanded: set[int] = set()
-        chairing = [u for u in mine if u.chair]
-        if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
-            real = [u for u in mine if u.kind != "group"]
-            leads = {u.id for u in mine if u.lead_or_admin}
-            for u in chairing:
-                expanded |= ({m.id for m in pick_members(real, u.members, leads)}
-                             if u.kind == "group" and u.members is not None else {u.id})
-        else:
-            expanded = {u.id for u in chairing}
-        lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
-        out[cid] = {"office": [u for u in mine if u.kind == "office" and (
-                        u.id in expanded or u.officer or (lead_too and u.lead))],
-                    "village": [u for u in mine if u.kind == "village"]}
-    return out
+    return by_commune
 
 
-async def _tasks(run: Run, ids: list[int], unit_period: Period
-                 ) -> tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]:
-    """commune id → its plan tasks that can count for ``unit_period`` (id, last allowed day), and → those
-    whose latest answer in the unit stream up to the period is done (as ``storage.traffic.latest_items``)."""
-    can_count = col(Task.due_date) <= unit_period.end + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end
-    rank = func.row_number().over(
-        partition_by=(ReportingPeriod.commune_id, ReportItem.ref_id),
-        order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
-    answers = (select(ReportingPeriod.commune_id, ReportItem.ref_id, ReportItem.status, rank.label("rank"))
+def _expected_offices(mine: list[_Unit], has_villages: bool) -> list[_Unit]:
+    """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
+    (chairs of plan items with groups expanded, else staffed offices)."""
+    expanded: set[int] = set()
+    chairing = [u for u in mine if u.chair]
+    if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
+        real = [u for u in mine if u.kind != "group"]
+        leads = {u.id for u in mine if u.lead_or_admin}
+        for u in chairing:
+            if u.kind == "group" and u.members == "villages":  # its members: villages, never offices
+                expanded |= {-1} if has_villages else set()  # (not read: only whether there are any)
+            elif u.kind == "group" and u.members is not None:
+                expanded |= {m.id for m in pick_members(real, u.members, leads)}
+            else:
+                expanded.add(u.id)
+    else:
+        expanded = {u.id for u in chairing}
+    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
+    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
+
+
+async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
+                 ) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
+    """For each of ``unit_periods``, in one statement: commune id → its plan tasks that can count for the
+    period (id, last allowed day), and → those whose latest answer in the unit stream up to the period is
+    done (as ``storage.traffic.latest_items``). Each task comes with its answers, latest first; a period's
+    latest is the first of them in its stream that ends by the period's end."""
+    last = max(p.end for p in unit_periods)
+    can_count = col(Task.due_date) <= last + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end; per period below
+    answers = (select(ReportingPeriod.commune_id, ReportingPeriod.stream, ReportingPeriod.start, ReportingPeriod.end,
+                      Report.submitted_at, ReportItem.id, ReportItem.ref_id, ReportItem.status)
                .join(Report, Report.id == ReportItem.report_id)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .join(Task, Task.id == ReportItem.ref_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == unit_period.stream.name,
-                      ReportingPeriod.end <= unit_period.end, ReportItem.kind == "task", can_count).subquery())
-    latest = select(answers.c.commune_id, answers.c.ref_id, answers.c.status).where(answers.c.rank == 1).subquery()
-    tasks: dict[int, list[tuple[int, date | None]]] = {}
-    done: dict[int, set[int]] = {}
-    for tid, due, cid, status in (await run(select(Task.id, Task.due_date, Plan.commune_id, latest.c.status)
-                                               .join(Plan, Plan.id == Task.plan_id)
-                                               .outerjoin(latest, and_(latest.c.ref_id == Task.id,
-                                                                       latest.c.commune_id == Plan.commune_id))
-                                               .where(col(Plan.commune_id).in_(ids), can_count))).all():
-        tasks.setdefault(cid, []).append((tid, due))
-        if status == "done":
-            done.setdefault(cid, set()).add(tid)
-    return tasks, done
+               .where(col(ReportingPeriod.commune_id).in_(ids),
+                      col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
+                      ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
+    rows = (await run(select(Task.id, Task.due_date, Plan.commune_id, answers.c.stream, answers.c.end,
+                             answers.c.status)
+                      .join(Plan, Plan.id == Task.plan_id)
+                      .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
+                      .where(col(Plan.commune_id).in_(ids), can_count)
+                      .order_by(Plan.commune_id, Task.id, answers.c.start.desc(), answers.c.submitted_at.desc(),
+                                answers.c.id))).all()
+    found: dict[tuple[int, int], tuple[date, list[tuple[str, date, str]]]] = {}  # (commune, task) → due, answers
+    for tid, due, cid, stream, end, status in rows:
+        mine = found.setdefault((cid, tid), (due, []))[1]
+        if end is not None:
+            mine.append((stream, end, status))
+    out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
+    for period in unit_periods:
+        tasks: dict[int, list[tuple[int, date | None]]] = {}
+        done: dict[int, set[int]] = {}
+        up_to, name = period.end + timedelta(days=SOON_DAYS), period.stream.name
+        for (cid, tid), (due, said) in found.items():
+            if due > up_to:
+                continue
+            tasks.setdefault(cid, []).append((tid, due))
+            latest = next((status for stream, end, status in said if stream == name and end <= period.end), None)
+            if latest == "done":
+                done.setdefault(cid, set()).add(tid)
+        out.append((tasks, done))
+    return out
 
 
-async def communes_facts(session: AsyncSession, communes: Sequence[Commune], unit_period: Period,
-                         village_period: Period, now: datetime) -> dict[int, Facts]:
-    """commune id → its ``Facts`` for the periods, for all ``communes`` in four statements (at once on PostgreSQL)."""
+def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
+                   now: datetime, start: date | None) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out)."""
+    if not offices:
+        return []
+    unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
+    found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
+             for u in offices)
+    return [s for s in found if s != "not_owed"]
+
+
+async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
+                         periods: Sequence[tuple[Period, Period]], now: datetime,
+                         past: PastPeriods | None = None) -> list[dict[int, Facts]]:
+    """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
+    ``communes`` and all periods in four statements (at once on PostgreSQL); ``past``: closed village
+    periods' activity-log facts kept briefly (the dashboard's past months, rule in ``PastPeriods``)."""
     ids = [c.id for c in communes if c.id is not None]
-    if not ids:
-        return {}
-    expected, subs, (tasks, done), (activities, previous) = await _all_of(session, (
-        lambda run: _expected(run, ids),
-        lambda run: _submissions(run, ids, unit_period, village_period),
-        lambda run: _tasks(run, ids, unit_period),
-        lambda run: _activity_totals(run, ids, (village_period, previous_period(village_period)))))
-    out: dict[int, Facts] = {}
-    for c in communes:
-        cid = c.id
-        assert cid is not None
-
-        def states(kind: str, period: Period, cid: int = cid, start: date | None = c.reporting_start) -> list[str]:
-            units, sent = expected[cid][kind], subs[kind]
-            if not units:
-                return []
-            unsent = submission_state(period, now, start, None)  # the same for every unit that sent nothing
-            found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
-                     for u in units)
-            return [s for s in found if s != "not_owed"]
-
-        out[cid] = Facts(unit_states=states("office", unit_period), village_states=states("village", village_period),
-                         tasks=tasks.get(cid, []), done_tasks=done.get(cid, set()),
-                         activities=activities.get(cid, {}), activities_previous=previous.get(cid, {}))
+    if not ids or not periods:
+        return [{} for _ in periods]
+    spans = {(vp.start, vp.end): vp for _up, vp in periods}
+    for p in list(spans.values()):  # and each one's previous period, for the activities of the period before
+        spans.setdefault(((before := previous_period(p)).start, before.end), before)
+    village_periods, totals_of = [vp for _up, vp in periods], list(spans.values())
+    villages: list[Any] = [past.get("villages", ids, vp, now) if past else None for vp in village_periods]
+    totals: list[Any] = [past.get("totals", ids, p, now) if past else None for p in totals_of]
+    to_count = [i for i, hit in enumerate(villages) if hit is None]
+    to_sum = [i for i, hit in enumerate(totals) if hit is None]
+    steps = [lambda run: _units(run, ids),
+             lambda run: _submissions(run, ids, [up for up, _vp in periods], [village_periods[i] for i in to_count]),
+             lambda run: _tasks(run, ids, [up for up, _vp in periods])]
+    if to_sum:  # (nothing to sum when every period's totals were kept)
+        steps.append(lambda run: _activity_totals(run, ids, [totals_of[i] for i in to_sum]))
+    units, (subs, counted), tasks, *summed = await _all_of(session, steps)
+    for found, todo, into, kind, of in ((counted, to_count, villages, "villages", village_periods),
+                                        (summed[0] if summed else [], to_sum, totals, "totals", totals_of)):
+        for i, value in zip(todo, found, strict=True):
+            into[i] = value
+            if past:
+                past.put(kind, ids, of[i], now, value)
+    spans_at = {span: i for i, span in enumerate(spans)}
+    offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
+    now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
+    out: list[dict[int, Facts]] = []
+    for i, (unit_period, village_period) in enumerate(periods):
+        activities = totals[spans_at[(village_period.start, village_period.end)]]
+        before = previous_period(village_period)
+        previous = totals[spans_at[(before.start, before.end)]]
+        facts: dict[int, Facts] = {}
+        for c in communes:
+            cid = c.id
+            assert cid is not None
+            teams = villages[i].get(cid, [])
+            if (cid, bool(teams)) not in offices_of:
+                offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
+            unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
+                                         c.reporting_start)
+            village_states = []
+            for n, first in teams:  # villages with no log, and with a first log by / after the deadline
+                state = submission_state(village_period, now, c.reporting_start,
+                                         (first, None, None) if first is not None else None)
+                if state != "not_owed":
+                    village_states += [state] * n
+            tasks_of, done = tasks[i]
+            facts[cid] = Facts(unit_states=unit_states, village_states=village_states, tasks=tasks_of.get(cid, []),
+                               done_tasks=done.get(cid, set()), activities=dict(activities.get(cid, {})),
+                               activities_previous=dict(previous.get(cid, {})))
+        out.append(facts)
     return out

@@ -38,8 +38,12 @@ def test_status_benchmark(tmp_path: Path) -> None:
 
 
 def test_province_benchmark(tmp_path: Path) -> None:
-    result = province.run(["--db", "sqlite", "--tiny", "--samples", "2", "--chat-samples", "2", "--old-runs", "1"])
+    result = province.run(["--db", "sqlite", "--tiny", "--samples", "2", "--chat-samples", "2", "--old-runs", "1",
+                           "--dash-samples", "2"])
     assert result["communes"] == 1 and result["activity_rows"] > 0
+    assert result["dashboard_check"]["agrees"] is True and result["dashboard_check"]["cells_checked"] == 6
+    assert result["dashboard_cold_ms"]["n"] == result["dashboard_warm_ms"]["n"] == 2
+    assert result["sql_per_dashboard_warm"] < result["sql_per_dashboard_cold"]  # the closed months kept
     assert result["check"] == {"agrees": True, "checked": 2, "differs": {}}  # batched == per commune
     assert set(result["traffic_ms"]) >= {"p50", "p95", "p99"} and result["chat_ms"]["n"] == 2
     assert result["sql_per_traffic"] < result["sql_old_way"] and result["sql_per_chat_answer"] > 0

@@ -1,10 +1,13 @@
 """The dashboard's province page: communes × months in Xanh/Vàng/Đỏ, the ranking and charts, read-only.
 
-Every month's figures come from ``storage.traffic.province_traffic`` called as the province office's
-/tinhtrang tháng N calls it, with the real ``now`` and local ``today``. A past month's colour is therefore
-that month's obligations as they stand today: its reports by their current state (sent late counts as
-sent, still missing after the deadline is Đỏ), and its plan tasks judged on the month's last day with the
-progress reported for that month or earlier (``commune_traffic``'s ``as_of = min(today, period end)``).
+Every month's figures come from ``storage.traffic.province_traffic_periods`` (all months read in the same
+statements), each month as the province office's /tinhtrang tháng N gets it from ``province_traffic``, with
+the real ``now`` and local ``today``. A past month's colour is therefore that month's obligations as they
+stand today: its reports by their current state (sent late counts as sent, still missing after the deadline
+is Đỏ), and its plan tasks judged on the month's last day with the progress reported for that month or
+earlier (``commune_traffic``'s ``as_of = min(today, period end)``). One exception, for speed: a closed
+month's activity-log figures (village teams' first logs, activity totals) are re-read at most every 5
+minutes (``storage.past_periods.PastPeriods``), so a log dated back into a closed month shows within 5 minutes.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from handlers.services import Services
 from locales.i18n import N_, _, use_locale
 from storage.calendar import calendar as cal
 from storage.models import Province
-from storage.traffic import COLOURS, province_traffic
+from storage.past_periods import PastPeriods
+from storage.traffic import COLOURS, province_traffic_periods
 
-__all__ = ["MAX_MONTHS", "ProvincePage", "province_overview"]
+__all__ = ["MAX_MONTHS", "PROVINCE_PAGE", "ProvincePage", "province_overview"]
 
 MAX_MONTHS, DEFAULT_MONTHS = 12, 6
+PROVINCE_PAGE: web.AppKey[ProvincePage] = web.AppKey("province_page")
 _LABELS = {"red": N_("Red"), "yellow": N_("Yellow"), "green": N_("Green")}
 _RULE = N_("Red: a task past due and not done, or reports (or the commune's compiled report to the "
            "province) missing after the deadline. Yellow: a task due within 7 days and not done, or "
@@ -57,12 +62,14 @@ def _cell(row: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 async def province_overview(session: AsyncSession, services: Services, province: Province, months: int,
-                            now: datetime) -> dict[str, Any]:
+                            now: datetime, past: PastPeriods | None = None) -> dict[str, Any]:
     """The page's JSON: the grid (rows in the newest month's ranking), the ranking, per-month colour counts
-    and the province's village activities with the period before each month."""
+    and the province's village activities with the period before each month (``past``: closed months'
+    activity-log figures kept briefly, ``storage.past_periods``)."""
     today = now.astimezone(services.tz).date()
     periods = await _months(session, services, now, months)
-    per_month = [(up, await province_traffic(session, province, up, vp, now, today)) for up, vp in periods]
+    per_month = list(zip([up for up, _vp in periods],  # every month in the same batched statements
+                         await province_traffic_periods(session, province, periods, now, today, past), strict=True))
     newest = per_month[-1][1]["communes"]
     cells: dict[int, list[dict[str, Any]]] = {r["commune_id"]: [] for r in newest}
     by_month = []
@@ -94,15 +101,17 @@ async def province_overview(session: AsyncSession, services: Services, province:
     }
 
 
-class ProvincePage:
+class ProvincePage:  # (the mounted page is app[PROVINCE_PAGE], for the benchmark's cold calls)
     """Mounts `/dashboard/province` and `/dashboard/api/province/{id}/overview` beside the commune pages,
     reusing their secret, headers and refusal page (``dashboard``: the mounted ``Dashboard``)."""
 
     def __init__(self, dashboard: Dashboard) -> None:
         self.dash = dashboard
         self.services: Services = dashboard.services
+        self.past = PastPeriods()  # closed months' activity-log figures, re-read at most every 5 minutes
 
     def mount(self, app: web.Application) -> None:
+        app[PROVINCE_PAGE] = self
         r = app.router
         r.add_get("/dashboard/province", self._page)
         r.add_get("/dashboard/province/logout", self._logout)
@@ -158,5 +167,6 @@ class ProvincePage:
                 return error(400, _("The number of months must be between 1 and {n} (for example 6).",
                                     n=MAX_MONTHS))
             async with self.services.db.session() as s:
-                body = await province_overview(s, self.services, who[0], int(raw), self.services.now())
+                body = await province_overview(s, self.services, who[0], int(raw), self.services.now(),
+                                              self.past)
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)
