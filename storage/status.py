@@ -118,11 +118,19 @@ def unit_state(unit_id: int, name: str, period: Period, now: datetime, start: An
                      comment if review == "returned" else None)
 
 
+# Streams whose report is the commune's own (the lead office's compiled and steering reports): sent once,
+# by any unit whose people hold the lead role, it is sent for all of them.
+COMMUNE_REPORTS = ("lead_report", "steering_report")
+
+
 async def stream_states(session: AsyncSession, commune: Commune, period: Period, now: datetime,
                         units: list[Unit]) -> list[UnitState]:
     """The state of each of ``units`` for ``period``: the one computation behind /tinhtrang,
     /hanbaocao, `cdsbot status`, the dashboard, the exports, reminder sweeps and digests."""
     subs = await _submissions(session, commune.id, period)  # type: ignore[arg-type]
+    if period.stream.kind in COMMUNE_REPORTS and subs:  # the commune's one report, whichever lead unit sent it
+        first = min(subs.values(), key=lambda sub: sub[0])
+        subs = {u.id: subs.get(u.id, first) for u in units}  # type: ignore[misc]
     return [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
             for u in units]
 

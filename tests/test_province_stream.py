@@ -252,3 +252,31 @@ def test_the_compiled_report_in_the_colour_rule() -> None:
     row = {"colour": "green"}
     with_compiled_report(row, None)  # a commune that joined the province after the states were read
     assert row == {"colour": "green", "compiled_report": None}
+
+
+async def test_one_compiled_report_per_commune_whichever_lead_unit_sends_it(
+        tg: TelegramHarness, db: Database, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """A commune whose lead role sits in two offices sends one compiled report: once one lead marks it,
+    the other is neither reminded nor shown it as owed, for the province's report and the People's
+    Committee's alike (storage.status.COMMUNE_REPORTS)."""
+    await _world(tg, db, db_url, monkeypatch, capsys)
+    second = 8209
+    async with db.transaction() as s:
+        commune = await get_or_create_commune(s, A)
+        office, _new = await get_or_create_unit(s, commune, "Văn phòng HĐND và UBND", "office")
+    await add_person(db, office.id, "Đinh Thị Thu", "lead", telegram_id=second)  # type: ignore[arg-type]
+    before = await _province_plans(tg, db, "2026-12-21T08:00+07:00")
+    assert ("Đinh Thị Thu", "before_3d", ()) in before and ("Hoàng Văn Nam", "before_3d", ()) in before
+
+    await tg.say(LEAD_A, "/xuat tháng 12", expect=4)
+    await tg.tap(LEAD_A, "provsent:2026-12")  # the People's Committee's mark is left unsent
+    after = await _province_plans(tg, db, "2026-12-21T08:00+07:00")
+    assert not [p for p in after if p[0] in ("Đinh Thị Thu", "Hoàng Văn Nam")], after
+    sent = await tg.say(second, "/hanbaocao")
+    assert "✅ " + vi("{what} for {period}: received", what=vi("compiled report to the province"),
+                      period="tháng 12/2026") in sent[0].text
+    async with db.session() as s:  # the People's Committee's report is still owed by both lead offices
+        planned = [p for when in ("2026-12-18T08:00+07:00", "2026-12-20T08:00+07:00", "2026-12-21T08:00+07:00")
+                   for p in await preview(s, tg.bot.services, at(when))]
+    assert {p.person for p in planned if p.stream == "lead_monthly" and p.person not in ("Lê Thị Hoa", "Vi Văn Tú")} == {
+        "Đinh Thị Thu", "Hoàng Văn Nam"}, [(p.person, p.stream, p.stage) for p in planned]
