@@ -170,10 +170,8 @@ async def _export(args: argparse.Namespace) -> int:
         print(f"error: cannot write {args.out}: {'is a directory' if out.is_dir() else 'no such folder'}",
               file=sys.stderr)
         return 2
-    try:
-        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
-    except ValueError:
-        print(f"error: --at {args.at!r} is not an ISO datetime (e.g. 2026-12-18T10:00+07:00)", file=sys.stderr)
+    at = _at(args)
+    if at is None:
         return 2
 
     async def run(db) -> int:  # noqa: ANN001
@@ -204,6 +202,15 @@ async def _export(args: argparse.Namespace) -> int:
     return await with_db(run)
 
 
+def _at(args: argparse.Namespace) -> datetime | None:
+    """The export's moment: --at (ISO) or now; None after printing the error line."""
+    try:
+        return datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError:
+        print(f"error: --at {args.at!r} is not an ISO datetime (e.g. 2026-12-18T10:00+07:00)", file=sys.stderr)
+        return None
+
+
 async def _province_export(args: argparse.Namespace) -> int:
     """`cdsbot export --province P --out DIR`: the province workbook and the draft report, as /xuat sends
     them to the province office (the deployment's streams, storage.traffic's figures)."""
@@ -227,10 +234,8 @@ async def _province_export(args: argparse.Namespace) -> int:
     if not out.is_dir():
         print(f"error: {args.out} is not a folder (--out names the folder for the two files)", file=sys.stderr)
         return 2
-    try:
-        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
-    except ValueError:
-        print(f"error: --at {args.at!r} is not an ISO datetime (e.g. 2026-12-18T10:00+07:00)", file=sys.stderr)
+    at = _at(args)
+    if at is None:
         return 2
 
     async def run(db) -> int:  # noqa: ANN001
