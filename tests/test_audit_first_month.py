@@ -297,6 +297,14 @@ async def _chat_answers(tg: Tg) -> None:
             f"{NAHIN} (Hộ gia đình được đến hỗ trợ 0; Hồ sơ dịch vụ công trực tuyến 2)") in text, text
     text = (await tg.say(LEAD, "tháng 12 xóm làng mới bao nhiêu vneid"))[0].text
     assert text == f"Hoạt động của {LANG}, tháng 12/2026:\n• Kích hoạt định danh điện tử (VNeID): 34"
+    text = (await tg.say(LEAD, "công an xã báo cáo tháng 12 thế nào"))[0].text  # values with their unit, as /chitieu
+    assert text.startswith(f"Báo cáo tháng 12/2026 của {CAX} (trễ hạn):"), text
+    assert [line.rsplit(": ", 1)[1] for line in text.splitlines()[1:]] == [
+        "Hoàn thành", "Đang thực hiện", "80%", "75%", "85,5%"], text
+    text = (await tg.say(LEAD, "tháng 12 đơn vị nào nộp muộn"))[0].text
+    assert text == f"Các đơn vị báo cáo trễ hạn tháng 12/2026: {CAX}"
+    text = (await tg.say(LEAD, "nhiệm vụ nào quá hạn"))[0].text
+    assert [line.split(".")[0].lstrip("• ") for line in text.splitlines()[1:]] == OVERDUE
     text = (await tg.say(LEAD, "hoạt động theo thôn tháng 12"))[0].text
     assert (f"• {LANG}: Hồ sơ dịch vụ công trực tuyến 3, Hộ gia đình được đến hỗ trợ 15, Tuyên truyền 1.200, "
             "Kích hoạt định danh điện tử (VNeID) 34") in text
@@ -349,6 +357,11 @@ async def _exports(tg: Tg) -> None:
                  "+ Chỉ tiêu 17. Cấp tài khoản định danh điện tử (VNeID) cho công dân có đủ điều kiện: 85,5% "
                  "(chỉ tiêu: 100%); chậm tiến độ."):
         assert line in lines, line
+    cells = "\n".join(lines)  # the activity table: kind, this period, the previous one, the change
+    for label, code in (("Kích hoạt định danh điện tử (VNeID)", "vneid"), ("Hồ sơ dịch vụ công trực tuyến", "dvc"),
+                        ("Tuyên truyền", "outreach"), ("Hộ gia đình được đến hỗ trợ", "households")):
+        now, before = DEC_TOTAL[code], NOV_TOTAL.get(code, 0)
+        assert f"\n{label}\n{now:,}\n{before}\ntăng {now - before:,}\n".replace(",", ".") in cells, label
 
 
 async def _dashboard_and_status(r: Run) -> None:
@@ -386,6 +399,18 @@ async def _dashboard_and_status(r: Run) -> None:
     for line in ("Kích hoạt định danh điện tử (VNeID): 5 (40)", "Hồ sơ sức khỏe điện tử: 4 (0)",
                  "Hồ sơ dịch vụ công trực tuyến: 2 (5)", "Tuyên truyền: 0 (1.200)"):
         assert line in text, (line, text)
+    text = (await r.tg.say(HUNG, "thôn mình tháng 12 được bao nhiêu"))[0].text  # a member: own village only
+    assert text == (f"Hoạt động của {LANG}, tháng 12/2026:\n• Tuyên truyền: 1.200\n"
+                    "• Kích hoạt định danh điện tử (VNeID): 34\n• Hộ gia đình được đến hỗ trợ: 15\n"
+                    "• Hồ sơ dịch vụ công trực tuyến: 3")
+    text = _z(await r.both.say(DUNG, "/hanbaocao"))  # Bản Chang still owes December (overdue) and January
+    assert "tháng 12/2026: đã quá hạn" in text and "tháng 1/2027: hạn nộp trước ngày 20/01/2027" in text
+    out = await cli(r.monkeypatch, r.capsys, r.db_url, "status", "--commune", COMMUNE, "--period", "2026-12",
+                    "--at", r.both.now.isoformat())
+    assert out.splitlines() == [
+        f"unit_monthly 2026-12: 3/5 reported (2 on time, 1 late); missing: {VHXH}, {TYT}",
+        f"village_monthly 2026-12: 2/3 reported (1 on time, 1 late); missing: {BANCHANG}",
+        "activities: dvc=5, households=15, outreach=1200, vneid=40"], out
     dash = await _dashboard(r.both, r.aiohttp_client, "2027-01")
     assert {a["code"]: a["count"] for a in dash["activities"]["total"] if a["count"]} == JAN_TOTAL
 

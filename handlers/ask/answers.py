@@ -151,8 +151,9 @@ async def unit_report(turn: Turn, u: Understood) -> Answer:
     from handlers.report_items import TASK_STATUSES
 
     for it in report["items"][:SCREEN]:
-        if it["value"] is not None:
-            value = fmt_number(it["value"])
+        if it["value"] is not None:  # with its unit, as /chitieu and the exports show it ("85,5%")
+            unit = (it.get("unit") or "").strip()
+            value = fmt_number(it["value"]) + ("%" if unit == "%" else f" {unit}" if unit else "")
         elif it["achieved"] is not None:
             value = _("Achieved") if it["achieved"] else _("Not achieved")
         else:
