@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.web.dashboard import Dashboard, make_token
+from reminders.messages import reminder_outgoing
 from reminders.sweep import preview
 from storage.db import Database
 from storage.models import ActivityLog, Commune, Person
@@ -205,6 +206,12 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
     assert _owing(eve) == {("unit_monthly", CAX, "Triệu Văn Sơn"), ("unit_monthly", PKT, "Lý Văn Nam"),
                            ("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
                            ("village_monthly", BANCHANG, "Nông Văn Dũng"), ("village_monthly", NAHIN, "Hà Văn Tùng")}
+    # from the 15th a log of today's work counts for January: the villages' reminder says which days count
+    assert both.bot is not None
+    text = reminder_outgoing(next(p for p in eve if p.unit == BANCHANG), both.bot.services).text
+    assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026 "
+                    "(trước ngày 20/12/2026).\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào "
+                    "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”.")
     both.now = at("2026-12-19T23:59+07:00")
     assert "(1/7)" in _z(await both.say(NAM, "/baocao", expect=2))
     for a in ["3", "đang thực hiện", "4", "hoàn thành", "chưa triển khai", "100", "60", "Thiếu kinh phí",
@@ -311,10 +318,15 @@ async def _chat_answers(tg: Tg) -> None:
     assert f"• {NAHIN}: Hồ sơ dịch vụ công trực tuyến 2, Kích hoạt định danh điện tử (VNeID) 6" in text
 
 
-async def _exports(tg: Tg) -> None:
-    """/xuat tháng 12: the xlsx and the docx carry the same figures."""
+async def _exports(tg: Tg, r: Run, tmp_path: Path) -> None:
+    """/xuat tháng 12: the xlsx and the docx carry the same figures; `cdsbot export` writes the same workbook."""
     xlsx, docx, _mark = await tg.say(LEAD, "/xuat tháng 12", expect=3)
     wb = xlsx.document_bytes
+    out = tmp_path / "export.xlsx"
+    await cli(r.monkeypatch, r.capsys, r.db_url, "export", "--commune", COMMUNE, "--period", "2026-12", "--at",
+              r.both.now.isoformat(), "--format", "xlsx", "--out", str(out))
+    for name in ("Tổng hợp", "Báo cáo đơn vị", "Nhiệm vụ", "Chỉ tiêu", "Hoạt động thôn", "Chưa báo cáo"):
+        assert sheet(out.read_bytes(), name) == sheet(wb, name), name
     counts = summary_counts(wb)
     unit_row = counts["Báo cáo của các cơ quan, đơn vị"]
     village_row = counts["Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"]
@@ -468,5 +480,6 @@ async def test_audit_first_month(both: ZaloHarness, db: Database, db_url: str, t
         assert got == want, (start, got)
     both.now = at("2026-12-22T14:00+07:00")
     await _chat_answers(tg)
-    await _exports(tg)
-    await _dashboard_and_status(Run(both, tg, db_url, monkeypatch, capsys, aiohttp_client))
+    run = Run(both, tg, db_url, monkeypatch, capsys, aiohttp_client)
+    await _exports(tg, run, tmp_path)
+    await _dashboard_and_status(run)
