@@ -318,6 +318,16 @@ async def _chat_answers(tg: Tg) -> None:
     assert text == f"Các đơn vị báo cáo trễ hạn tháng 12/2026: {CAX}"
     text = (await tg.say(LEAD, "nhiệm vụ nào quá hạn"))[0].text
     assert [line.split(".")[0].lstrip("• ") for line in text.splitlines()[1:]] == OVERDUE
+    # compared with November, and longer periods: each the sum of its months' data windows (Q4 and the year 2026
+    # end on 14/12, so January's logs from 15/12 are not in them)
+    text = (await tg.say(LEAD, "tháng 12 được bao nhiêu người kích hoạt vneid so với tháng trước"))[0].text
+    assert "• Kích hoạt định danh điện tử (VNeID): 40 (kỳ so sánh: 7)" in text, text
+    for asked, shown in (("quý 4", "quý IV/2026"), ("năm nay", "năm 2026"), ("6 tháng cuối năm", "6 tháng cuối năm 2026")):
+        text = (await tg.say(LEAD, f"{asked} được bao nhiêu người kích hoạt vneid"))[0].text
+        assert text == (f"Hoạt động của Vĩnh Thông, {shown}:\n• Kích hoạt định danh điện tử (VNeID): 47\n"
+                        f"Theo thôn: {LANG} 34, {NAHIN} 13"), text
+    text = (await tg.say(LEAD, "xóm nà hin tháng 11 bao nhiêu vneid"))[0].text
+    assert text == f"Hoạt động của {NAHIN}, tháng 11/2026:\n• Kích hoạt định danh điện tử (VNeID): 7"
     text = (await tg.say(LEAD, "hoạt động theo thôn tháng 12"))[0].text
     assert (f"• {LANG}: Hồ sơ dịch vụ công trực tuyến 3, Hộ gia đình được đến hỗ trợ 15, Tuyên truyền 1.200, "
             "Kích hoạt định danh điện tử (VNeID) 34") in text
