@@ -172,6 +172,8 @@ async def _logs(both: ZaloHarness, tg: Tg) -> None:
     await both.say(BICH, "1")
     sent = await both.say(BICH, "/nhatky")  # December's list (15/11–14/12): the 15/12 entry is January's
     assert "Tuyên truyền: 1.200" in _z(sent) and "15/12/2026 —" not in _z(sent)
+    assert ("1 nội dung mới hơn, từ ngày 15/12/2026, được tính vào tháng 1/2027; bạn xem và sửa được các nội dung "
+            "đó tại đây từ ngày 20/12/2026.") in _z(sent)
     await both.say(BICH, "xong")
 
 
@@ -207,6 +209,12 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
                                       "chín mươi", "85%", "chín mươi sáu"], "Thiếu máy quét tài liệu", "Không có")
     assert sent == ("Báo cáo tháng 12/2026 đã sửa sẽ thay thế báo cáo gửi trước đó (lần gửi thứ 2) và được tính là "
                     "đúng hạn. Cảm ơn bạn."), sent
+    # Bản Chang logs today's work on 17/12: it counts for January, so Bản Chang still owes December
+    assert "ngày 17/12/2026" in _z(await both.say(DUNG, "hỗ trợ 4 người cài VNeID"))
+    await both.say(DUNG, "1")
+    sent = await both.say(DUNG, "/nhatky")
+    assert _z(sent) == ("Bạn chưa có nội dung nhật ký hoạt động nào trong tháng 12/2026.\n1 nội dung mới hơn, từ ngày 15/12/2026, "
+                        "được tính vào tháng 1/2027; bạn xem và sửa được các nội dung đó tại đây từ ngày 20/12/2026."), _z(sent)
     eve = await preview_at(both, "2026-12-18T08:00+07:00")  # Friday: the officers' last working day
     assert _owing(eve) == {("unit_monthly", CAX, "Triệu Văn Sơn"), ("unit_monthly", PKT, "Lý Văn Nam"),
                            ("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
@@ -256,7 +264,7 @@ async def _january_and_late(both: ZaloHarness, tg: Tg) -> None:
 DEC_BY_VILLAGE = {LANG: {"vneid": 34, "dvc": 3, "households": 15, "outreach": 1200}, NAHIN: {"vneid": 6, "dvc": 2}}
 DEC_TOTAL = {"vneid": 40, "dvc": 5, "households": 15, "outreach": 1200}
 NOV_TOTAL = {"vneid": 7}  # Nà Hin's log dated 12/11
-JAN_TOTAL = {"vneid": 5, "dvc": 2, "ehealth": 4}  # 15/12 00:01, 20/12 23:59, 21/12 00:01
+JAN_TOTAL = {"vneid": 9, "dvc": 2, "ehealth": 4}  # 15/12 00:01 (5), Bản Chang 17/12 (4), 20/12 23:59, 21/12 00:01
 # Unit reports: 5 offices owe (all chair "Các cơ quan, đơn vị" items); villages: 3.
 UNITS = {"expected": 5, "submitted": 3, "on_time": 2, "late": 1, "missing": [VHXH, TYT]}
 VILLAGES = {"expected": 3, "submitted": 2, "on_time": 1, "late": 1, "missing": [BANCHANG]}
@@ -429,15 +437,16 @@ async def _dashboard_and_status(r: Run) -> None:
     assert jan["activities"]["total"] == JAN_TOTAL
     text = (await r.tg.say(LEAD, "/tinhtrang"))[0].text
     assert text.startswith("Tình hình báo cáo tháng 1/2027")
-    for line in ("Kích hoạt định danh điện tử (VNeID): 5 (40)", "Hồ sơ sức khỏe điện tử: 4 (0)",
+    assert "Các Tổ công nghệ số cộng đồng: 2/3 đã báo cáo — 2 đúng hạn" in text  # Làng Mới and Bản Chang
+    for line in ("Kích hoạt định danh điện tử (VNeID): 9 (40)", "Hồ sơ sức khỏe điện tử: 4 (0)",
                  "Hồ sơ dịch vụ công trực tuyến: 2 (5)", "Tuyên truyền: 0 (1.200)"):
         assert line in text, (line, text)
     text = (await r.tg.say(HUNG, "thôn mình tháng 12 được bao nhiêu"))[0].text  # a member: own village only
     assert text == (f"Hoạt động của {LANG}, tháng 12/2026:\n• Tuyên truyền: 1.200\n"
                     "• Kích hoạt định danh điện tử (VNeID): 34\n• Hộ gia đình được đến hỗ trợ: 15\n"
                     "• Hồ sơ dịch vụ công trực tuyến: 3")
-    text = _z(await r.both.say(DUNG, "/hanbaocao"))  # Bản Chang still owes December (overdue) and January
-    assert "tháng 12/2026: đã quá hạn" in text and "tháng 1/2027: hạn nộp trước ngày 20/01/2027" in text
+    text = _z(await r.both.say(DUNG, "/hanbaocao"))  # Bản Chang owes December (overdue); January's log arrived
+    assert "tháng 12/2026: đã quá hạn" in text and "tháng 1/2027: đã nhận" in text
     out = await cli(r.monkeypatch, r.capsys, r.db_url, "status", "--commune", COMMUNE, "--period", "2026-12",
                     "--at", r.both.now.isoformat())
     assert out.splitlines() == [
