@@ -1,55 +1,62 @@
-"""Audit of a commune's first month on a real seed plan (seed 000, Vĩnh Thông): village logs in varied plain
-Vietnamese on Zalo and Telegram (words, "chục", "1.200", corrections, /nhatky edits, cancel, duplicates,
-forwarded and edited messages, logs dated back, logs on both sides of the data window's last minute),
-unit reports on time and one minute late, and the lead office's answers. The same fact must carry the
-same number everywhere: /tinhtrang, /chitieu, /quahan, questions in words, the dashboard JSON, the xlsx
-and docx exports, the reminders (who still owes — only those) and `cdsbot status`. Every expected figure
-is computed by hand from what was sent."""
+"""A commune's first month on seed 000 (Vĩnh Thông): every view must give the same hand-computed figures."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
-from bot.web.dashboard import Dashboard, make_token
 from reminders.messages import reminder_outgoing
-from reminders.sweep import preview
 from storage.db import Database
-from storage.models import ActivityLog, Commune, Person
+from storage.models import ActivityLog
+from tests.audit_support import (
+    BANCHANG,
+    BICH,
+    CAX,
+    COMMUNE,
+    DEC_BY_VILLAGE,
+    DEC_TOTAL,
+    DONE,
+    DUNG,
+    HCC,
+    HOA,
+    HUNG,
+    JAN_TOTAL,
+    LANG,
+    LATEST,
+    LEAD,
+    NAHIN,
+    NAM,
+    NOV_TOTAL,
+    OVERDUE,
+    PKT,
+    SON,
+    TUNG,
+    TYT,
+    UNITS,
+    VERDICT,
+    VERDICT_COUNTS,
+    VHXH,
+    VI_VERDICT,
+    VILLAGES,
+    Run,
+    dashboard_summary,
+    join_all,
+    owing,
+    preview_at,
+    setup_commune,
+    tg_report,
+    zt,
+)
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.fakes.zalo_api import FakeZaloApi, text_update
 from tests.first_month_support import Tg, at, cli, docx_text, sheet, summary_counts
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness, texts
-
-SEED = Path(__file__).resolve().parent / "data" / "seeds" / "000_fbe0021516ef53e6.txt"
-COMMUNE = "Vĩnh Thông"
-VHXH, HCC, PKT = "Phòng Văn hóa - Xã hội", "Trung tâm Phục vụ hành chính công", "Phòng Kinh tế"
-CAX, TYT = "Công an xã", "Trạm y tế xã"
-LANG, NAHIN, BANCHANG = "Xóm Làng Mới", "Xóm Nà Hin", "Xóm Bản Chang"
-
-ORG_CSV = f"""Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò
-{VHXH},office,,Hoàng Văn Thái,0913000001,lead
-{HCC},office,,Nguyễn Thị Hoa,0913000010,officer
-{PKT},office,,Lý Văn Nam,0913000011,officer
-{CAX},office,,Triệu Văn Sơn,0913000012,officer
-{TYT},office,,Ma Thị Lan,0913000013,officer
-{LANG},village,,Lò Thị Bích,0913000002,member
-{LANG},village,,Đinh Văn Hùng,0913000003,member
-{NAHIN},village,,Hà Văn Tùng,0913000004,member
-{BANCHANG},village,,Nông Văn Dũng,0913000005,member
-"""
-
-LEAD, HOA, SON, HUNG = 6301, 6302, 6303, 6304  # Telegram users
-BICH, TUNG, DUNG, NAM = ("7c1b2c3d4e5f60718201", "7c1b2c3d4e5f60718202", "7c1b2c3d4e5f60718203",
-                         "7c1b2c3d4e5f60718204")  # Zalo users
+from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness
 
 
 @pytest.fixture
@@ -67,69 +74,16 @@ async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
         await h.stop()
 
 
-async def _setup(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:
-    """The org list and the real seed plan through the CLI; reporting starts on 1/12; one invite per unit."""
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    out = await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    assert "9 new people" in out, out
-    await cli(mp, capsys, db_url, "plan", "import", str(SEED), "--commune", COMMUNE, "--year", "2026")
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
-    codes = {}
-    for unit, role in ((LANG, "member"), (NAHIN, "member"), (BANCHANG, "member"), (HCC, "officer"),
-                       (PKT, "officer"), (CAX, "officer"), (VHXH, "lead")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role,
-                        "--uses", "5", "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    plan = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", COMMUNE, "--json"))
-    (shown,) = plan.get("plans", [plan])
-    assert len(shown["tasks"]) == 12 and len(shown["indicators"]) == 17
-    return codes
-
-
-async def _join_zalo(h: ZaloHarness, user: str, code: str, typed: str) -> None:
-    await h.say(user, code)
-    await h.say(user, typed)
-    await h.say(user, "1")
-    sent = await h.say(user, "1", expect=2)
-    assert "Chào mừng" in sent[0]["text"], texts(sent)
-
-
-async def _join_tg(tg: Tg, user: int, code: str, typed: str) -> None:
-    await tg.say(user, code)
-    await tg.say(user, typed)
-    await tg.say(user, "1")
-    sent = await tg.tap(user, "yes", expect=2)
-    assert "Chào mừng" in sent[0].text, sent[0].text
-
-
-async def _join(both: ZaloHarness, tg: Tg, db: Database, codes: dict[str, str]) -> None:
-    """Listed people join as themselves (typed names with and without diacritics); Lan (TYT) never joins."""
-    both.now = at("2026-12-01T09:00+07:00")
-    for user, unit, typed in ((BICH, LANG, "Lo Thi Bich"), (TUNG, NAHIN, "ha van tung"),
-                              (DUNG, BANCHANG, "Nông Văn Dũng"), (NAM, PKT, "Ly Van Nam")):
-        await _join_zalo(both, user, codes[unit], typed)
-    for user, unit, typed in ((HUNG, LANG, "Đinh Văn Hùng"), (HOA, HCC, "Nguyen Thi Hoa"),
-                              (SON, CAX, "Triệu Văn Sơn"), (LEAD, VHXH, "hoang van thai")):
-        await _join_tg(tg, user, codes[unit], typed)
-    async with db.session() as s:
-        people = (await s.exec(select(Person))).all()
-    assert len(people) == 9  # nobody twice
-
-
-def _z(sent: list[dict[str, Any]]) -> str:
-    return texts(sent)
-
-
 async def _logs(both: ZaloHarness, tg: Tg) -> None:
     """December's village logs (data window 15/11–14/12) and what must not count."""
     both.now = at("2026-12-10T09:00+07:00")
     sent = await both.say(BICH, "hôm nay hỗ trợ 12 người kích hoạt VNeID, 3 hồ sơ DVC")
-    assert "ngày 10/12/2026" in _z(sent) and "VNeID): 12" in _z(sent) and "trực tuyến: 3" in _z(sent)
-    assert "Đã lưu" in _z(await both.say(BICH, "1"))
+    assert "ngày 10/12/2026" in zt(sent) and "VNeID): 12" in zt(sent) and "trực tuyến: 3" in zt(sent)
+    assert "Đã lưu" in zt(await both.say(BICH, "1"))
     # the same text again by mistake: she cancels at the confirmation; the platform then redelivers it
     dup = text_update(BICH, "hôm nay hỗ trợ 12 người kích hoạt VNeID, 3 hồ sơ DVC", msg_id="dupdupdup01")
-    assert "ngày 10/12/2026" in _z(await both.push(dup))
-    assert "Không có gì được lưu" in _z(await both.say(BICH, "3"))
+    assert "ngày 10/12/2026" in zt(await both.push(dup))
+    assert "Không có gì được lưu" in zt(await both.say(BICH, "3"))
     await both.push(dup, expect=0)  # a redelivered update is ignored
     # "hai chục" = 20, "mười lăm" = 15; corrected at the confirmation to 21
     both.now = at("2026-12-10T09:10+07:00")
@@ -150,73 +104,53 @@ async def _logs(both: ZaloHarness, tg: Tg) -> None:
     assert "chỉnh sửa" in (await tg.push(edited))[0].text
     # a late log dated back to November (window 15/10–14/11): November's figure, not December's
     both.now = at("2026-12-11T08:00+07:00")
-    assert "ngày 12/11/2026" in _z(await both.say(TUNG, "ngày 12/11 hỗ trợ 7 người kích hoạt VNeID"))
+    assert "ngày 12/11/2026" in zt(await both.say(TUNG, "ngày 12/11 hỗ trợ 7 người kích hoạt VNeID"))
     await both.say(TUNG, "1")
     # /nhatky: entry 2 (VNeID 12) corrected to 10
     both.now = at("2026-12-12T08:00+07:00")
     sent = await both.say(BICH, "/nhatky")
-    assert "2. 10/12/2026 — Kích hoạt định danh điện tử (VNeID): 12" in _z(sent)
+    assert "2. 10/12/2026 — Kích hoạt định danh điện tử (VNeID): 12" in zt(sent)
     await both.say(BICH, "2")
-    assert "VNeID): 12 → 10" in _z(await both.say(BICH, "10"))
+    assert "VNeID): 12 → 10" in zt(await both.say(BICH, "10"))
     await both.say(BICH, "xong")
     # thousands separator
     both.now = at("2026-12-13T15:00+07:00")
-    assert "Tuyên truyền: 1.200" in _z(await both.say(BICH, "tuyên truyền qua loa phát thanh cho 1.200 người"))
+    assert "Tuyên truyền: 1.200" in zt(await both.say(BICH, "tuyên truyền qua loa phát thanh cho 1.200 người"))
     await both.say(BICH, "1")
     # the data window's last minute (local time) and the first minute of the next window (17:01 UTC on 14/12)
     both.now = at("2026-12-14T23:59+07:00")
     assert "ngày 14/12/2026" in (await tg.say(HUNG, "hỗ trợ 3 người cài VNeID"))[0].text
     await tg.tap(HUNG, "ok")
     both.now = at("2026-12-15T00:01+07:00")
-    assert "ngày 15/12/2026" in _z(await both.say(BICH, "hỗ trợ 5 người cài VNeID"))
+    assert "ngày 15/12/2026" in zt(await both.say(BICH, "hỗ trợ 5 người cài VNeID"))
     await both.say(BICH, "1")
     sent = await both.say(BICH, "/nhatky")  # December's list (15/11–14/12): the 15/12 entry is January's
-    assert "Tuyên truyền: 1.200" in _z(sent) and "15/12/2026 —" not in _z(sent)
+    assert "Tuyên truyền: 1.200" in zt(sent) and "15/12/2026 —" not in zt(sent)
     assert ("1 nội dung mới hơn, từ ngày 15/12/2026, được tính vào tháng 1/2027; bạn xem và sửa được các nội dung "
-            "đó tại đây từ ngày 20/12/2026.") in _z(sent)
+            "đó tại đây từ ngày 20/12/2026.") in zt(sent)
     await both.say(BICH, "xong")
-
-
-async def _tg_report(tg: Tg, user: int, answers: list[str], difficulties: str, proposals: str,
-                     pick: str | None = None) -> str:
-    sent = await tg.say(user, "/baocao", expect=1 if pick else 2)
-    if pick:
-        assert sent[0].callback_data == ["2026-12", "2027-01"], sent[0].callback_data
-        sent = await tg.tap(user, pick, expect=2)
-    assert "tháng 12/2026" in sent[0].text
-    for a in answers:
-        await tg.say(user, a)
-    await tg.say(user, difficulties)
-    summary = (await tg.say(user, proposals))[0]
-    assert summary.callback_data == ["send", "fix", "cancel"], summary.text
-    return (await tg.tap(user, "send"))[0].text
-
-
-def _owing(planned: list[Any]) -> set[tuple[str, str | None, str]]:
-    return {(p.stream, p.unit, p.person) for p in planned
-            if p.stream in ("village_monthly", "unit_monthly") and p.stage != "digest"}
 
 
 async def _reports(both: ZaloHarness, tg: Tg) -> None:
     """Unit reports: HCC on 15/12, PKT at 19/12 23:59 (on time, Zalo), CAX at 20/12 00:01 (late); VHXH and TYT
     never. The eve-of-deadline reminders go to those who still owe, and only them."""
     both.now = at("2026-12-15T09:00+07:00")
-    sent = await _tg_report(tg, HOA, ["2", "hoàn thành", "95", "90", "100", "tám mươi", "1.000", "98", "99,5",
+    sent = await tg_report(tg, HOA, ["2", "hoàn thành", "95", "90", "100", "tám mươi", "1.000", "98", "99,5",
                                       "100", "chín mươi", "85%", "70"], "Thiếu máy quét tài liệu", "Không có")
     assert sent == "Báo cáo tháng 12/2026 đã được gửi đúng hạn. Cảm ơn bạn!"
     both.now = at("2026-12-17T10:00+07:00")  # an amendment before the deadline: indicator 15 was 96, not 70
-    sent = await _tg_report(tg, HOA, ["2", "hoàn thành", "95", "90", "100", "tám mươi", "98", "99,5", "100",
+    sent = await tg_report(tg, HOA, ["2", "hoàn thành", "95", "90", "100", "tám mươi", "98", "99,5", "100",
                                       "chín mươi", "85%", "chín mươi sáu"], "Thiếu máy quét tài liệu", "Không có")
     assert sent == ("Báo cáo tháng 12/2026 đã sửa sẽ thay thế báo cáo gửi trước đó (lần gửi thứ 2) và được tính là "
                     "đúng hạn. Cảm ơn bạn."), sent
     # Bản Chang logs today's work on 17/12: it counts for January, so Bản Chang still owes December
-    assert "ngày 17/12/2026" in _z(await both.say(DUNG, "hỗ trợ 4 người cài VNeID"))
+    assert "ngày 17/12/2026" in zt(await both.say(DUNG, "hỗ trợ 4 người cài VNeID"))
     await both.say(DUNG, "1")
     sent = await both.say(DUNG, "/nhatky")
-    assert _z(sent) == ("Bạn chưa có nội dung nhật ký hoạt động nào trong tháng 12/2026.\n1 nội dung mới hơn, từ ngày 15/12/2026, "
-                        "được tính vào tháng 1/2027; bạn xem và sửa được các nội dung đó tại đây từ ngày 20/12/2026."), _z(sent)
+    assert zt(sent) == ("Bạn chưa có nội dung nhật ký hoạt động nào trong tháng 12/2026.\n1 nội dung mới hơn, từ ngày 15/12/2026, "
+                        "được tính vào tháng 1/2027; bạn xem và sửa được các nội dung đó tại đây từ ngày 20/12/2026."), zt(sent)
     eve = await preview_at(both, "2026-12-18T08:00+07:00")  # Friday: the officers' last working day
-    assert _owing(eve) == {("unit_monthly", CAX, "Triệu Văn Sơn"), ("unit_monthly", PKT, "Lý Văn Nam"),
+    assert owing(eve) == {("unit_monthly", CAX, "Triệu Văn Sơn"), ("unit_monthly", PKT, "Lý Văn Nam"),
                            ("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
                            ("village_monthly", BANCHANG, "Nông Văn Dũng"), ("village_monthly", NAHIN, "Hà Văn Tùng")}
     # from the 15th a log of today's work counts for January: the villages' reminder says which days count
@@ -226,17 +160,17 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
                     "(trước ngày 20/12/2026).\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào "
                     "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”.")
     both.now = at("2026-12-19T23:59+07:00")
-    assert "(1/7)" in _z(await both.say(NAM, "/baocao", expect=2))
+    assert "(1/7)" in zt(await both.say(NAM, "/baocao", expect=2))
     for a in ["3", "đang thực hiện", "4", "hoàn thành", "chưa triển khai", "100", "60", "Thiếu kinh phí",
               "Đề nghị hỗ trợ kinh phí"]:
         await both.say(NAM, a)
-    assert "gửi đúng hạn" in _z(await both.say(NAM, "1"))
+    assert "gửi đúng hạn" in zt(await both.say(NAM, "1"))
     both.now = at("2026-12-20T00:01+07:00")  # 19/12 17:01 UTC, one minute after the deadline
-    sent = await _tg_report(tg, SON, ["hoàn thành", "đang thực hiện", "80", "bảy mươi lăm", "tám mươi lăm phẩy năm"],
+    sent = await tg_report(tg, SON, ["hoàn thành", "đang thực hiện", "80", "bảy mươi lăm", "tám mươi lăm phẩy năm"],
                             "không", "không có", pick="2026-12")
     assert "sau hạn" in sent and "nộp muộn" in sent
     digest = await preview_at(both, "2026-12-21T08:00+07:00")
-    assert _owing(digest) == {("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
+    assert owing(digest) == {("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
                               ("village_monthly", BANCHANG, "Nông Văn Dũng"),
                               ("village_monthly", NAHIN, "Hà Văn Tùng")}
     lead = {p.stream: (p.person, p.missing, p.late) for p in digest if p.stage == "digest"}
@@ -250,38 +184,12 @@ async def _january_and_late(both: ZaloHarness, tg: Tg) -> None:
     assert "ngày 20/12/2026" in (await tg.say(HUNG, "hỗ trợ 2 hồ sơ dịch vụ công"))[0].text
     await tg.tap(HUNG, "ok")
     both.now = at("2026-12-21T00:01+07:00")
-    assert "ngày 21/12/2026" in _z(await both.say(BICH, "hướng dẫn 4 người dùng sổ sức khỏe điện tử"))
+    assert "ngày 21/12/2026" in zt(await both.say(BICH, "hướng dẫn 4 người dùng sổ sức khỏe điện tử"))
     await both.say(BICH, "1")
     both.now = at("2026-12-22T10:00+07:00")
     sent = await both.say(TUNG, "ngày 13/12 hỗ trợ 6 người kích hoạt VNeID, 2 hồ sơ DVC")
-    assert "ngày 13/12/2026" in _z(sent)
-    assert "Đã lưu" in _z(await both.say(TUNG, "1"))
-
-
-# ---- the expected figures, computed by hand from what was sent ---------------------------------------------------
-# December (window 15/11–14/12): Làng Mới VNeID 10 (12 corrected) + 21 ("hai chục" corrected) + 3 (14/12 23:59);
-# DVC 3; households 15; outreach 1.200. Nà Hin (logged 22/12, dated 13/12): VNeID 6, DVC 2.
-DEC_BY_VILLAGE = {LANG: {"vneid": 34, "dvc": 3, "households": 15, "outreach": 1200}, NAHIN: {"vneid": 6, "dvc": 2}}
-DEC_TOTAL = {"vneid": 40, "dvc": 5, "households": 15, "outreach": 1200}
-NOV_TOTAL = {"vneid": 7}  # Nà Hin's log dated 12/11
-JAN_TOTAL = {"vneid": 9, "dvc": 2, "ehealth": 4}  # 15/12 00:01 (5), Bản Chang 17/12 (4), 20/12 23:59, 21/12 00:01
-# Unit reports: 5 offices owe (all chair "Các cơ quan, đơn vị" items); villages: 3.
-UNITS = {"expected": 5, "submitted": 3, "on_time": 2, "late": 1, "missing": [VHXH, TYT]}
-VILLAGES = {"expected": 3, "submitted": 2, "on_time": 1, "late": 1, "missing": [BANCHANG]}
-# Indicators judged on 14/12 (the window's end): share of 2026 = 348/365 = 0,9534, so a target of 100 is on
-# track at 100, at risk from 95,34, off track below; target 80: 80 is met. 4 and 6 are chaired by every office:
-# the figure is the latest unit answer (CAX, 20/12) — see the report about group items.
-LATEST = {"4": 80.0, "6": 75.0, "8": 100.0, "9": 80.0, "10": 98.0, "11": 99.5, "12": 100.0, "13": 90.0, "14": 85.0,
-          "15": 96.0, "17": 85.5}  # 15: 70 amended to 96 on 17/12
-VERDICT = {"4": "off_track", "6": "off_track", "8": "on_track", "9": "on_track", "10": "at_risk", "11": "at_risk",
-           "12": "on_track", "13": "off_track", "14": "off_track", "15": "at_risk", "17": "off_track"}
-VERDICT |= {code: "no_data" for code in ("1", "2", "3", "5", "7", "16")}
-VERDICT_COUNTS = {"on_track": 3, "at_risk": 3, "off_track": 5, "no_data": 6}
-# Tasks: Q2/Q3 2026 overdue unless done: 2, 3 (VHXH, no report), 4 (in progress), 5 (blocked); 1 (latest: done),
-# 6 and 9 done; the rest are due 31/12/2026.
-OVERDUE, DONE = ["2", "3", "4", "5"], ["1", "6", "9"]
-VI_VERDICT = {"on_track": "đạt, đúng tiến độ", "at_risk": "có nguy cơ chậm", "off_track": "chậm tiến độ",
-              "no_data": "chưa có số liệu"}
+    assert "ngày 13/12/2026" in zt(sent)
+    assert "Đã lưu" in zt(await both.say(TUNG, "1"))
 
 
 async def _chat_answers(tg: Tg) -> None:
@@ -404,7 +312,7 @@ async def _exports(tg: Tg, r: Run, tmp_path: Path) -> None:
 
 
 async def _dashboard_and_status(r: Run) -> None:
-    dash = await _dashboard(r.both, r.aiohttp_client, "2026-12")
+    dash = await dashboard_summary(r.both, r.aiohttp_client, "2026-12")
     streams = {s["name"]: s for s in dash["streams"]}
     for name, want in (("unit_monthly", UNITS), ("village_monthly", VILLAGES)):
         assert {k: streams[name][k] for k in want} == want, name
@@ -445,7 +353,7 @@ async def _dashboard_and_status(r: Run) -> None:
     assert text == (f"Hoạt động của {LANG}, tháng 12/2026:\n• Tuyên truyền: 1.200\n"
                     "• Kích hoạt định danh điện tử (VNeID): 34\n• Hộ gia đình được đến hỗ trợ: 15\n"
                     "• Hồ sơ dịch vụ công trực tuyến: 3")
-    text = _z(await r.both.say(DUNG, "/hanbaocao"))  # Bản Chang owes December (overdue); January's log arrived
+    text = zt(await r.both.say(DUNG, "/hanbaocao"))  # Bản Chang owes December (overdue); January's log arrived
     assert "tháng 12/2026: đã quá hạn" in text and "tháng 1/2027: đã nhận" in text
     out = await cli(r.monkeypatch, r.capsys, r.db_url, "status", "--commune", COMMUNE, "--period", "2026-12",
                     "--at", r.both.now.isoformat())
@@ -453,48 +361,20 @@ async def _dashboard_and_status(r: Run) -> None:
         f"unit_monthly 2026-12: 3/5 reported (2 on time, 1 late); missing: {VHXH}, {TYT}",
         f"village_monthly 2026-12: 2/3 reported (1 on time, 1 late); missing: {BANCHANG}",
         "activities: dvc=5, households=15, outreach=1200, vneid=40"], out
-    dash = await _dashboard(r.both, r.aiohttp_client, "2027-01")
+    dash = await dashboard_summary(r.both, r.aiohttp_client, "2027-01")
     assert {a["code"]: a["count"] for a in dash["activities"]["total"] if a["count"]} == JAN_TOTAL
-
-
-@dataclass
-class Run:
-    both: ZaloHarness
-    tg: Tg
-    db_url: str
-    monkeypatch: pytest.MonkeyPatch
-    capsys: Any
-    aiohttp_client: Any
-
-
-async def _dashboard(h: ZaloHarness, aiohttp_client: Any, key: str) -> dict[str, Any]:
-    """The dashboard's summary JSON for period ``key``, through a signed login link."""
-    assert h.bot is not None
-    secret = b"audit-dashboard-secret-0123456789"
-    app = web.Application()
-    Dashboard(h.bot.services, secret=secret).mount(app)
-    client = await aiohttp_client(app)
-    async with h.bot.db.session() as s:
-        cid = (await s.exec(select(Commune.id).where(Commune.name == COMMUNE))).one()
-    resp = await client.get(f"/dashboard?t={make_token(secret, cid, h.now + timedelta(days=1))}",
-                            allow_redirects=False)
-    assert resp.status == 303
-    resp = await client.get(f"/dashboard/api/summary?period={key}")
-    assert resp.status == 200
-    return await resp.json()
-
-
-async def preview_at(h: ZaloHarness, when: str) -> list[Any]:
-    assert h.bot is not None
-    async with h.bot.db.session() as s:
-        return await preview(s, h.bot.services, at(when))
 
 
 async def test_audit_first_month(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch, capsys: Any, aiohttp_client: Any) -> None:
+    """Village logs in varied plain Vietnamese on Zalo and Telegram (words, "chục", "1.200", corrections, /nhatky
+    edits, cancel, duplicates, forwarded and edited messages, logs dated back, both sides of the data window's last
+    minute), unit reports on time, amended and one minute late, and the lead office's answers: the same fact has
+    the same number in /tinhtrang, /chitieu, /quahan, questions in words, the dashboard JSON, the xlsx and docx
+    exports, the reminders (who still owes — only those) and `cdsbot status`."""
     tg = Tg(both)
-    codes = await _setup(monkeypatch, capsys, db_url, tmp_path)
-    await _join(both, tg, db, codes)
+    codes = await setup_commune(monkeypatch, capsys, db_url, tmp_path)
+    await join_all(both, tg, db, codes)
     await _logs(both, tg)
     await _reports(both, tg)
     await _january_and_late(both, tg)
