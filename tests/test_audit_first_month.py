@@ -200,6 +200,9 @@ async def _chat_answers(tg: Tg) -> None:
     for line in ("Tuyên truyền: 1.200 (0)", "Kích hoạt định danh điện tử (VNeID): 40 (7)",
                  "Hộ gia đình được đến hỗ trợ: 15 (0)", "Hồ sơ dịch vụ công trực tuyến: 5 (0)"):
         assert line in text, (line, text)
+    assert (await tg.tap(LEAD, "units"))[0].text == f"Chưa báo cáo (2):\n• {VHXH}\n• {TYT}"  # the drill-down
+    await tg.say(LEAD, "/tinhtrang tháng 12")
+    assert (await tg.tap(LEAD, "villages"))[0].text == f"Chưa báo cáo (1):\n• {BANCHANG}"
     text = (await tg.say(LEAD, "/chitieu tháng 12"))[0].text
     assert text.startswith("Chỉ tiêu tính đến tháng 12/2026: 5 chậm tiến độ; 3 có nguy cơ chậm; 6 chưa có số liệu; "
                            "3 đạt, đúng tiến độ."), text
