@@ -172,3 +172,17 @@ VERDICT_COUNTS = {"on_track": 3, "at_risk": 3, "off_track": 5, "no_data": 6}
 OVERDUE, DONE = ["2", "3", "4", "5"], ["1", "6", "9"]
 VI_VERDICT = {"on_track": "đạt, đúng tiến độ", "at_risk": "có nguy cơ chậm", "off_track": "chậm tiến độ",
               "no_data": "chưa có số liệu"}
+
+
+async def january_and_late(both: ZaloHarness, tg: Tg) -> None:
+    """Logs on the 20th at 23:59 and the 21st at 00:01 (January's window), then Nà Hin's late log dated 13/12."""
+    both.now = at("2026-12-20T23:59+07:00")
+    assert "ngày 20/12/2026" in (await tg.say(HUNG, "hỗ trợ 2 hồ sơ dịch vụ công"))[0].text
+    await tg.tap(HUNG, "ok")
+    both.now = at("2026-12-21T00:01+07:00")
+    assert "ngày 21/12/2026" in zt(await both.say(BICH, "hướng dẫn 4 người dùng sổ sức khỏe điện tử"))
+    await both.say(BICH, "1")
+    both.now = at("2026-12-22T10:00+07:00")
+    sent = await both.say(TUNG, "ngày 13/12 hỗ trợ 6 người kích hoạt VNeID, 2 hồ sơ DVC")
+    assert "ngày 13/12/2026" in zt(sent)
+    assert "Đã lưu" in zt(await both.say(TUNG, "1"))

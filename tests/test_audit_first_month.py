@@ -46,6 +46,7 @@ from tests.audit_support import (
     VILLAGES,
     Run,
     dashboard_summary,
+    january_and_late,
     join_all,
     owing,
     preview_at,
@@ -176,20 +177,15 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
     lead = {p.stream: (p.person, p.missing, p.late, p.unreachable) for p in digest if p.stage == "digest"}
     assert lead["unit_monthly"] == ("Hoàng Văn Thái", (VHXH, TYT), (CAX,), ("Ma Thị Lan",))  # Lan never joined
     assert lead["village_monthly"] == ("Hoàng Văn Thái", (BANCHANG, NAHIN), (), ())
-
-
-async def _january_and_late(both: ZaloHarness, tg: Tg) -> None:
-    """Logs on the 20th at 23:59 and the 21st at 00:01 (January's window), then Nà Hin's late log dated 13/12."""
-    both.now = at("2026-12-20T23:59+07:00")
-    assert "ngày 20/12/2026" in (await tg.say(HUNG, "hỗ trợ 2 hồ sơ dịch vụ công"))[0].text
-    await tg.tap(HUNG, "ok")
-    both.now = at("2026-12-21T00:01+07:00")
-    assert "ngày 21/12/2026" in zt(await both.say(BICH, "hướng dẫn 4 người dùng sổ sức khỏe điện tử"))
-    await both.say(BICH, "1")
-    both.now = at("2026-12-22T10:00+07:00")
-    sent = await both.say(TUNG, "ngày 13/12 hỗ trợ 6 người kích hoạt VNeID, 2 hồ sơ DVC")
-    assert "ngày 13/12/2026" in zt(sent)
-    assert "Đã lưu" in zt(await both.say(TUNG, "1"))
+    # 21/12: the lead compiles December for the People's Committee (due before the 22nd) with a bare /xuat
+    assert {(p.stream, p.period) for p in digest if p.stream == "lead_monthly"} == {("lead_monthly", "2026-12")}
+    both.now = at("2026-12-21T10:00+07:00")
+    xlsx, _docx, mark = await tg.say(LEAD, "/xuat", expect=3)
+    assert xlsx.document_name == "bao-cao-cds-2026-12.xlsx" and mark.callback_data == ["leadsent:2026-12"]
+    summary = {r[0]: r[1] for r in sheet(xlsx.document_bytes, "Tổng hợp", 1) if r[0]}
+    assert (summary["Mã kỳ"], summary["Kỳ báo cáo"]) == ("2026-12", "tháng 12/2026")
+    await tg.tap(LEAD, "leadsent:2026-12")
+    assert not [p for p in await preview_at(both, "2026-12-21T16:00+07:00") if p.stream == "lead_monthly"]
 
 
 async def _chat_answers(tg: Tg) -> None:
@@ -380,7 +376,7 @@ async def test_audit_first_month(both: ZaloHarness, db: Database, db_url: str, t
     await join_all(both, tg, db, codes)
     await _logs(both, tg)
     await _reports(both, tg)
-    await _january_and_late(both, tg)
+    await january_and_late(both, tg)
     async with db.session() as s:  # the stored rows themselves, by data window
         rows = (await s.exec(select(ActivityLog.on_date, ActivityLog.activity, ActivityLog.count))).all()
     for start, end, want in ((date(2026, 11, 15), date(2026, 12, 14), DEC_TOTAL),
