@@ -3,7 +3,7 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
-from handlers.exports.data import UNIT_STREAM, ExportData, IndicatorRow, TaskRow
+from handlers.exports.data import ExportData, IndicatorRow, TaskRow
 from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import unreadable_period
@@ -11,7 +11,6 @@ from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_date, fmt_number
 from locales.textcut import shorten
-from storage.calendar.calendar import period_for
 from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 
@@ -28,19 +27,14 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 async def _data(turn: Turn, args: str, default_stream: str | None = None) -> ExportData | None:
     """The commune's export data for the period typed, else the unit reports' open period — or, with
-    ``default_stream``, that stream's open period (the month whose report it is preparing)."""
+    ``default_stream``, that stream's open period (``handlers.exports.gather.resolve_periods``)."""
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
-    streams = await commune_streams(turn.session, turn.services, commune.id)
-    configured = streams.streams
-    key = args.strip() or None
-    if key is None and default_stream is not None:
-        own = next((s for s in configured if s.name == default_stream), None)
-        if own is not None and own.frequency is streams.named(UNIT_STREAM).frequency:
-            key = period_for(own, turn.now, turn.tz).key
+    configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
     try:
-        return await gather_export(turn.session, commune, key, turn.now, turn.tz, configured)
+        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured,
+                                   default_stream)
     except ValueError:
         turn.reply(unreadable_period(args))
         return None

@@ -258,6 +258,10 @@ async def _exports(tg: Tg, r: Run, tmp_path: Path) -> None:
               r.both.now.isoformat(), "--format", "xlsx", "--out", str(out))
     for name in ("Tổng hợp", "Báo cáo đơn vị", "Nhiệm vụ", "Chỉ tiêu", "Hoạt động thôn", "Chưa báo cáo"):
         assert sheet(out.read_bytes(), name) == sheet(wb, name), name
+    for when, key in (("2026-12-21T10:00+07:00", "2026-12"), ("2026-12-22T00:00+07:00", "2027-01")):  # as /xuat
+        await cli(r.monkeypatch, r.capsys, r.db_url, "export", "--commune", COMMUNE, "--at", when, "--format", "xlsx",
+                  "--out", str(out))
+        assert {row[0]: row[1] for row in sheet(out.read_bytes(), "Tổng hợp", 1)}["Mã kỳ"] == key, when
     counts = summary_counts(wb)
     unit_row = counts["Báo cáo của các cơ quan, đơn vị"]
     village_row = counts["Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"]
