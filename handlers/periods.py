@@ -15,13 +15,14 @@ from storage.calendar.commune_streams import base_streams, commune_streams
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.models import ReportingPeriod
+from storage.province_stream import province_month
 from storage.sqlutil import insert_ignore
 
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "period_arg", "period_label", "period_row", "stream_named", "streams", "turn_period",
-           "turn_stream", "unreadable_period"]
+__all__ = ["current_period", "period_arg", "period_label", "period_row", "province_calendar", "stream_named", "streams",
+           "turn_period", "turn_stream", "unreadable_period"]
 
 
 def unreadable_period(text: str) -> str:
@@ -64,6 +65,15 @@ async def turn_stream(turn: Turn, name: str) -> Stream:
 async def turn_period(turn: Turn, name: str) -> Period:
     """The open period of the turn's commune's stream ``name`` at the turn's time."""
     return period_for(await turn_stream(turn, name), turn.now, turn.tz)
+
+
+async def province_calendar(turn: Turn, due_day: int | None) -> tuple[Stream, Stream, Period]:
+    """The province view's one calendar: the deployment's unit and village streams, and the unit period it
+    opens on (``storage.province_stream.province_month``; ``due_day``: the province's day for its compiled
+    reports, None for the default)."""
+    unit = await stream_named(turn.session, turn.services, None, "unit_monthly")
+    village = await stream_named(turn.session, turn.services, None, "village_monthly")
+    return unit, village, province_month(due_day, unit, village, turn.now, turn.tz)[0]
 
 
 def period_label(period: Period, locale: str) -> str:

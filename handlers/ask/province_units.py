@@ -1,0 +1,137 @@
+"""A village team or an office named in the province office's question ("thôn Nà Pài đã báo cáo chưa"): answered
+for that unit when it is one of the province's, asked back when several communes have it, otherwise a polite
+word on where such questions go; only the province's own units are ever looked at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.activity.flow import label_of
+from handlers.ask.answers import state_sentence
+from handlers.ask.base import Answer, ref
+from handlers.ask.detect import words
+from handlers.ask.entities import UnitName, expand, find_units
+from handlers.periods import period_label
+from handlers.turn import Turn
+from locales.i18n import _, current_locale, fmt_number
+from locales.textnorm import fold
+from storage.calendar.calendar import Period, previous_period
+from storage.models import Commune, Unit
+from storage.status import activity_totals, status_data
+
+__all__ = ["names_a_unit", "unit_question"]
+
+# A unit's kind word followed by a word of its name ("thôn Nà Pài", "phòng Văn hóa", "trung tâm phục vụ");
+# "các thôn", "phòng ban nào", "bạn ơi" are no unit.
+_KIND = r"thon|ban|xom|ap|to dan pho|phong|van phong|trung tam|bo phan|cong an|tram y te"
+_NAMED = re.compile(rf"\b(?=(?P<kind>{_KIND}) (?P<word>\w+))")  # overlapping: "thôn Bản Phố"
+_STRONG = {"thon", "xom", "ap", "to dan pho", "phong", "van phong", "trung tam"}  # surely a unit, even unknown
+_GENERIC = {"nao", "ban", "cac", "chua", "da", "co", "khong", "nay", "do", "oi", "minh", "toi", "cua", "va", "xa",
+            "tinh", "bao", "nop", "gui", "duoc", "thi", "con", "the", "tren", "trong", "o", "voi", "hay", "nhe"}
+
+Months = Callable[[Turn, str | None], Awaitable[tuple[Period, Period]]]
+
+
+def names_a_unit(text: str) -> str | None:
+    """The kind word of a unit ``text`` seems to name ("thon", "phong", …), or None."""
+    m = _named(expand(words(text)))
+    return m.group("kind") if m else None
+
+
+def _named(w: str) -> re.Match | None:
+    return next((m for m in _NAMED.finditer(w) if m.group("word") not in _GENERIC
+                 and not m.group("word").isdecimal()), None)
+
+
+def _starting(w: str, units: Sequence[UnitName]) -> list[UnitName]:
+    """Units whose name starts with the words typed after the kind word ("phòng Văn hóa" → "Phòng Văn hóa - Xã
+    hội"): the typed words up to the first that is no part of a name."""
+    m = _named(w)
+    if m is None:
+        return []
+    typed = []
+    for t in w[m.start():].split()[len(m.group("kind").split()):]:
+        if t in _GENERIC or t in ("the", "nao", "duoc", "bao", "thang", "hom", "tuan", "quy", "nam"):
+            break
+        typed.append(t)
+    phrase = " ".join([m.group("kind"), *typed])
+    return [u for u in units if " ".join(re.findall(r"\w+", fold(u.name))).startswith(phrase)]
+
+
+async def _units(session: AsyncSession, province_id: int) -> list[tuple[UnitName, int]]:
+    rows = (await session.exec(select(Unit.id, Unit.name, Unit.kind, Unit.commune_id).join(
+        Commune, Commune.id == Unit.commune_id).where(Commune.province_id == province_id))).all()
+    return [(UnitName(i, n, k), cid) for i, n, k, cid in rows]  # type: ignore[arg-type]
+
+
+def _where(unit: str, commune: str) -> str:
+    return _("{unit}, commune {commune}", unit=unit, commune=commune)
+
+
+async def unit_question(turn: Turn, province_id: int, communes: Sequence[Commune], named: Sequence[int],
+                        intent: str, text: str, period: str | None, months: Months,
+                        activity_period: Callable[[Turn, str | None], Awaitable[Period]]) -> Answer | None:
+    """The answer to a question naming one of the province's units (``named``: the communes it names too), or
+    None when it names none after all (a weak kind word such as "ban" that fits no unit)."""
+    kind = names_a_unit(text)
+    if kind is None:
+        return None
+    by_id = {c.id: c for c in communes}
+    pool = await _units(turn.session, province_id)
+    if named and any(cid in named for _u, cid in pool):  # "phòng Văn hóa xã Tân Lập": that commune's units
+        pool = [(u, cid) for u, cid in pool if cid in named]
+    commune_of = {u.id: cid for u, cid in pool}
+    found, ambiguous = find_units(expand(words(text)), [u for u, _cid in pool])
+    found = found or ambiguous or _starting(expand(words(text)), [u for u, _cid in pool])
+    if not found:
+        if kind not in _STRONG:
+            return None
+        return Answer(_("I found no village team or office by that name in the communes of your province. "
+                        "Questions about one unit go through its commune: ask about the commune, for example "
+                        "\"{example}\", and open its units there.", example=_example(communes, named)),
+                      [(_("How are the communes doing?"), "tinh hinh cac xa")], {"unit": None})
+    if len(found) > 1:
+        names = [_where(u.name, by_id[commune_of[u.id]].name) for u in found[:4]]
+        return Answer(_("Several units of the province fit: {names}. Which one do you mean?",
+                        names=_(" or ").join(names)),
+                      [(n, f"{u.name} xa {by_id[commune_of[u.id]].name} {text}") for n, u in zip(names, found, strict=False)],
+                      {"ambiguous": names})
+    unit, commune = found[0], by_id[commune_of[found[0].id]]
+    if intent in ("p_activities", "p_by_commune") and unit.kind == "village":
+        return await _activities(turn, unit, commune, await activity_period(turn, period))
+    up, vp = await months(turn, period)
+    data = await status_data(turn.session, commune, up, vp, turn.now)
+    states = {x["name"]: x["state"] for st in data["streams"] for x in st["units"]
+              if st["name"] == ("village_monthly" if unit.kind == "village" else "unit_monthly")}
+    state = states.get(unit.name, "not_expected")
+    p = vp if unit.kind == "village" else up
+    follow = [(_("How is {commune} doing?", commune=commune.name), f"xa {commune.name} {ref(up)} the nao")]
+    if unit.kind == "village":
+        follow.append((_("Activities of {unit}", unit=unit.name), f"{unit.name} xa {commune.name} {ref(vp)} duoc bao nhieu"))
+    return Answer(state_sentence(state, _where(unit.name, commune.name), period_label(p, current_locale())),
+                  follow, {"unit": unit.name, "commune": commune.name, "state": state, "period": p.key})
+
+
+async def _activities(turn: Turn, unit: UnitName, commune: Commune, period: Period) -> Answer:
+    before = previous_period(period)
+    now = (await activity_totals(turn.session, commune.id, period))[1].get(unit.name, {})  # type: ignore[arg-type]
+    then = (await activity_totals(turn.session, commune.id, before))[1].get(unit.name, {})  # type: ignore[arg-type]
+    loc = current_locale()
+    lines = [_("Activities of {where}, {period} ({before} in brackets):", where=_where(unit.name, commune.name),
+               period=period_label(period, loc), before=period_label(before, loc))]
+    codes = sorted(set(now) | set(then), key=lambda k: (-now.get(k, 0), k))
+    if not codes:
+        lines.append(_("No village activities logged yet this period."))
+    lines += [f"• {label_of(turn, k)}: {fmt_number(now.get(k, 0))} ({fmt_number(then.get(k, 0))})" for k in codes]
+    return Answer("\n".join(lines), [(_("How is {commune} doing?", commune=commune.name),
+                                      f"xa {commune.name} {ref(period)} the nao")],
+                  {"unit": unit.name, "commune": commune.name, "period": period.key} | {k: now.get(k, 0) for k in codes})
+
+
+def _example(communes: Sequence[Commune], named: Sequence[int]) -> str:
+    name = next((c.name for c in communes if c.id in named), communes[0].name if communes else "")
+    return f"xã {name} thế nào"

@@ -1,0 +1,100 @@
+"""The month the province view opens on (issue #19): the month still being collected, by the units (before the
+20th, as a commune's own /tinhtrang) or by the province from its communes (their compiled reports, before the
+province's day, the 25th by default). Through the fake Telegram server on both sides of the 20th, of the 25th
+and of the month's end: the province office's /tinhtrang, its questions and /xuat read the same month, on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storage.calendar.streams import default_streams
+from storage.province_stream import province_month
+from tests.harness import TelegramHarness
+from tests.test_province import PROV, A, B, D, _join, _units_of_a_report, world  # noqa: F401  (world: the fixture)
+
+
+def _at(day: str) -> datetime:
+    """10:00 in Hanoi on ``day`` (ISO date)."""
+    return datetime.fromisoformat(f"{day}T03:00:00").replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("day", "due_day", "month"), [
+    ("2026-12-19", None, "2026-12"),  # the units' last day
+    ("2026-12-20", None, "2026-12"),  # the units' month has turned; the compiled reports are still coming
+    ("2026-12-24", None, "2026-12"),  # the province's last day (before the 25th)
+    ("2026-12-25", None, "2027-01"),
+    ("2026-12-31", None, "2027-01"),  # the month's end
+    ("2027-01-01", None, "2027-01"),
+    ("2026-12-05", 2, "2026-12"),  # a province due day before the units': the units' month holds
+    ("2026-12-30", 31, "2026-12"),  # before the 31st: the 30th is the last day
+    ("2026-12-31", 31, "2027-01"),
+    ("2027-02-27", 31, "2027-02"),  # in February "before the 31st" is before the 28th
+    ("2027-02-28", 31, "2027-03"),
+])
+def test_the_province_month(day: str, due_day: int | None, month: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    streams = {s.name: s for s in default_streams()}
+    up, vp = province_month(due_day, streams["unit_monthly"], streams["village_monthly"], _at(day), tz)
+    assert (up.key, vp.key, up.stream.name, vp.stream.name) == (month, month, "unit_monthly", "village_monthly")
+
+
+def _ranked(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln[:2] in ("1.", "2.", "3.")]
+
+
+async def test_province_office_reads_the_month_being_collected(tg: TelegramHarness, db_url: str, world: dict,  # noqa: F811
+                                                               monkeypatch, capsys) -> None:  # noqa: ANN001
+    await _join(tg, db_url, monkeypatch, capsys)
+    await _units_of_a_report(tg)  # 10/12: commune A's office reports December, its village logs 12 VNeID
+
+    tg.now = _at("2026-12-19")  # the units' last day: December
+    sent = await tg.say(PROV, "/tinhtrang")
+    assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026")
+    assert _ranked(sent[0].text) == [
+        f"1. 🔴 Đỏ {B}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 1",
+        f"2. 🟡 Vàng {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
+        f"3. 🟢 Xanh {A}: đơn vị 1/1, tổ công nghệ số 1/1, nhiệm vụ quá hạn 0"]
+    await tg.say(PROV, "/huy")
+
+    tg.now = _at("2026-12-22")  # after the 20th: still December (the compiled reports are due before the 25th)
+    sent = await tg.say(PROV, "/tinhtrang")
+    assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026")
+    assert _ranked(sent[0].text) == [  # D's reports are now missing after the deadline: red
+        f"1. 🔴 Đỏ {B}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 1",
+        f"2. 🔴 Đỏ {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
+        f"3. 🟢 Xanh {A}: đơn vị 1/1, tổ công nghệ số 1/1, nhiệm vụ quá hạn 0"]
+    assert "  • Kích hoạt định danh điện tử (VNeID): 12 (0)" in sent[0].text.splitlines()
+    sent = await tg.say(PROV, "3")  # the drill-down: commune A's own /tinhtrang of the same month
+    assert sent[0].text.splitlines()[:3] == [f"Xã {A}", "Tình hình báo cáo tháng 12/2026 (đơn vị nộp trước ngày "
+                                             "20/12/2026):", "Báo cáo của các đơn vị: 1/1 đã báo cáo — 1 đúng hạn, 0 trễ hạn, 0 bị trả lại, 0 chưa báo cáo"]
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "xã nào chưa báo cáo?")
+    assert sent[0].text.splitlines()[:3] == [
+        "Các xã chưa báo cáo đủ tháng 12/2026 (2/3):",
+        f"• {B}: đơn vị 0/1, tổ công nghệ số 0/1", f"• {D}: đơn vị 0/0, tổ công nghệ số 0/1"]
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "/xuat", expect=2)
+    assert [s.document_name for s in sent] == ["bao-cao-nq57-tinh-2026-12.xlsx", "bao-cao-nq57-tinh-2026-12.docx"]
+
+    tg.now = _at("2026-12-25")  # the province's deadline has passed: January, nothing reported yet
+    sent = await tg.say(PROV, "/tinhtrang")
+    assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 1/2027")
+    assert _ranked(sent[0].text) == [
+        f"1. 🔴 Đỏ {B}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 1",
+        f"2. 🟡 Vàng {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
+        f"3. 🟡 Vàng {A}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0"]
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "/tinhtrang tháng 12")  # the month just closed, asked for by name
+    assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026") and f"🟢 Xanh {A}" in sent[0].text
+    await tg.say(PROV, "/huy")
+
+    for day in ("2026-12-31", "2027-01-01"):  # over the month's end: January throughout
+        tg.now = _at(day)
+        sent = await tg.say(PROV, "xã nào chưa báo cáo?")
+        assert sent[0].text.startswith("Các xã chưa báo cáo đủ tháng 1/2027 (3/3):"), day
+        await tg.say(PROV, "/huy")
