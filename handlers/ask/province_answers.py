@@ -398,6 +398,7 @@ async def ask_province(turn: Turn, text: str) -> tuple[Understood, Answer]:
                                     u.entities.period, lambda t, p: _monthly(t, p, province),
                                     lambda t, p: _activity_period(t, p, province))
             if a is not None:
+                u.intent = "p_unit"
                 return u, a
         return u, await _ANSWERS.get(u.intent, unknown)(turn, c)
     except PeriodError as exc:
