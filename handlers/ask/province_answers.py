@@ -392,14 +392,7 @@ async def ask_province(turn: Turn, text: str) -> tuple[Understood, Answer]:
     if not c.communes:
         return u, Answer(_("No commune belongs to this province yet."))
     try:
-        if u.intent not in ("p_outside", "p_read_only", "p_export") and not (
-                named and u.intent in ("p_indicators", "p_overdue", "p_compiled")):  # a village team or an office
-            a = await unit_question(turn, province.id, c.communes, [x.id for x in named], u.intent, text,  # type: ignore[arg-type]
-                                    u.entities.period, lambda t, p: _monthly(t, p, province),
-                                    lambda t, p: _activity_period(t, p, province))
-            if a is not None:
-                u.intent = "p_unit"
-                return u, a
-        return u, await _ANSWERS.get(u.intent, unknown)(turn, c)
+        a = await unit_question(turn, province, c.communes, [x.id for x in named], u, _monthly, _activity_period)
+        return u, a or await _ANSWERS.get(u.intent, unknown)(turn, c)  # a village team or an office named, or not
     except PeriodError as exc:
         return u, Answer(unreadable_period(str(exc)))

@@ -15,12 +15,13 @@ from handlers.ask.answers import state_sentence
 from handlers.ask.base import Answer, ref
 from handlers.ask.detect import words
 from handlers.ask.entities import UnitName, expand, find_units
+from handlers.ask.intents import Understood
 from handlers.periods import period_label
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_number
 from locales.textnorm import fold
 from storage.calendar.calendar import Period, previous_period
-from storage.models import Commune, Unit
+from storage.models import Commune, Province, Unit
 from storage.status import activity_totals, status_data
 
 __all__ = ["names_a_unit", "unit_question"]
@@ -33,7 +34,11 @@ _STRONG = {"thon", "xom", "ap", "to dan pho", "phong", "van phong", "trung tam"}
 _GENERIC = {"nao", "ban", "cac", "chua", "da", "co", "khong", "nay", "do", "oi", "minh", "toi", "cua", "va", "xa",
             "tinh", "bao", "nop", "gui", "duoc", "thi", "con", "the", "tren", "trong", "o", "voi", "hay", "nhe"}
 
-Months = Callable[[Turn, str | None], Awaitable[tuple[Period, Period]]]
+Months = Callable[[Turn, str | None, Province], Awaitable[tuple[Period, Period]]]
+Span = Callable[[Turn, str | None, Province], Awaitable[Period]]
+# asked about a whole commune when one is named too ("nhiệm vụ quá hạn của phòng Văn hóa xã Tân Lập"), or refused
+_NOT_HERE = ("p_outside", "p_read_only", "p_export")
+_COMMUNE_WIDE = ("p_indicators", "p_overdue", "p_compiled")
 
 
 def names_a_unit(text: str) -> str | None:
@@ -72,16 +77,24 @@ def _where(unit: str, commune: str) -> str:
     return _("{unit}, commune {commune}", unit=unit, commune=commune)
 
 
-async def unit_question(turn: Turn, province_id: int, communes: Sequence[Commune], named: Sequence[int],
-                        intent: str, text: str, period: str | None, months: Months,
-                        activity_period: Callable[[Turn, str | None], Awaitable[Period]]) -> Answer | None:
-    """The answer to a question naming one of the province's units (``named``: the communes it names too), or
-    None when it names none after all (a weak kind word such as "ban" that fits no unit)."""
+async def unit_question(turn: Turn, province: Province, communes: Sequence[Commune], named: Sequence[int],
+                        u: Understood, months: Months, activity_period: Span) -> Answer | None:
+    """The answer to a question naming one of the province's units (``named``: the communes it names too), its
+    intent then "p_unit"; None when it names none (a weak kind word such as "ban" that fits no unit)."""
+    text, period = u.text, u.entities.period
     kind = names_a_unit(text)
-    if kind is None:
+    if kind is None or u.intent in _NOT_HERE or named and u.intent in _COMMUNE_WIDE:
         return None
+    answer = await _answer(turn, province, communes, named, u.intent, text, period, kind, months, activity_period)
+    if answer is not None:
+        u.intent = "p_unit"
+    return answer
+
+
+async def _answer(turn: Turn, province: Province, communes: Sequence[Commune], named: Sequence[int], intent: str,
+                  text: str, period: str | None, kind: str, months: Months, activity_period: Span) -> Answer | None:
     by_id = {c.id: c for c in communes}
-    pool = await _units(turn.session, province_id)
+    pool = await _units(turn.session, province.id)  # type: ignore[arg-type]
     if named and any(cid in named for _u, cid in pool):  # "phòng Văn hóa xã Tân Lập": that commune's units
         pool = [(u, cid) for u, cid in pool if cid in named]
     commune_of = {u.id: cid for u, cid in pool}
@@ -102,8 +115,8 @@ async def unit_question(turn: Turn, province_id: int, communes: Sequence[Commune
                       {"ambiguous": names})
     unit, commune = found[0], by_id[commune_of[found[0].id]]
     if intent in ("p_activities", "p_by_commune") and unit.kind == "village":
-        return await _activities(turn, unit, commune, await activity_period(turn, period))
-    up, vp = await months(turn, period)
+        return await _activities(turn, unit, commune, await activity_period(turn, period, province))
+    up, vp = await months(turn, period, province)
     data = await status_data(turn.session, commune, up, vp, turn.now)
     states = {x["name"]: x["state"] for st in data["streams"] for x in st["units"]
               if st["name"] == ("village_monthly" if unit.kind == "village" else "unit_monthly")}
