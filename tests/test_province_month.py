@@ -6,9 +6,12 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from storage.calendar.streams import default_streams
 from storage.province_stream import province_month
@@ -98,3 +101,36 @@ async def test_province_office_reads_the_month_being_collected(tg: TelegramHarne
         sent = await tg.say(PROV, "xã nào chưa báo cáo?")
         assert sent[0].text.startswith("Các xã chưa báo cáo đủ tháng 1/2027 (3/3):"), day
         await tg.say(PROV, "/huy")
+
+
+async def test_tinhtrang_reads_the_communes_once(tg: TelegramHarness, db_url: str, world: dict,  # noqa: F811
+                                                 monkeypatch, capsys) -> None:  # noqa: ANN001
+    """The province's communes are read once per /tinhtrang (asked as a command or in words), and a tapped
+    commune is checked by its own row, not by reading the list again."""
+    await _join(tg, db_url, monkeypatch, capsys)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    def province_list() -> int:  # statements reading the province's communes (storage.province.province_communes)
+        return sum(bool(re.search(r"FROM commune WHERE commune\.province_id = ", s)) for s in seen)
+
+    assert tg.bot is not None
+    bot_db = tg.bot.dispatcher.services.db  # the bot's own engines (the hot one too)
+    engines = list({id(e): e for e in (bot_db.engine.sync_engine, bot_db.hot_engine.sync_engine)}.values())
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        sent = await tg.say(PROV, "/tinhtrang")
+        assert len(_ranked(sent[0].text)) == 3 and province_list() == 1
+        seen.clear()
+        sent = await tg.tap(PROV, f"commune:{world['A']['commune']}")
+        assert sent[0].text.startswith(f"Xã {A}") and province_list() == 0
+        await tg.say(PROV, "/huy")
+        seen.clear()
+        sent = await tg.say(PROV, "tình hình các xã tháng này")
+        assert len(_ranked(sent[0].text)) == 3 and province_list() == 1
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
