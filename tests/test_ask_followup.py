@@ -49,6 +49,12 @@ async def test_province_follow_ups_typed_alone(tg: TelegramHarness, db: Database
         "Hoạt động của các Tổ công nghệ số cộng đồng, Tân Lập, tháng 12/2026 (trong ngoặc là số liệu tháng 11/2026):",
         f"• {VNEID}: 20 (8, +12)"]
 
+    await tg.say(PROV, "/huy")  # forgets the last question: "so với tháng trước" is then read alone
+    sent = await tg.say(PROV, "so với tháng trước")
+    lines = sent[0].text.splitlines()
+    assert lines[0].startswith("Hoạt động của các Tổ công nghệ số cộng đồng, Tây Ninh, tháng 12/2026")
+    assert f"• {VNEID}: 39 (19, +20)" in lines and "• Tuyên truyền: 0 (2, −2)" in lines  # every kind
+
     sent = await tg.say(PROV, "chỉ tiêu nào chậm tiến độ tháng 11")  # an answer without choices is kept too
     assert sent[0].text.startswith("Chỉ tiêu của Tây Ninh, tháng 11/2026: 2 chậm tiến độ")
     sent = await tg.say(PROV, "còn tháng 12?")
