@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
 
 from storage.calendar.streams import default_streams
+from storage.db import Database
 from storage.province_stream import province_month
 from tests.harness import TelegramHarness
 from tests.test_province import PROV, A, B, D, _join, _units_of_a_report, world  # noqa: F401  (world: the fixture)
@@ -134,3 +136,29 @@ async def test_tinhtrang_reads_the_communes_once(tg: TelegramHarness, db_url: st
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_the_province_page_ends_on_the_same_month(tg: TelegramHarness, db: Database, db_url: str,
+                                                        world: dict, monkeypatch, capsys) -> None:  # noqa: ANN001,F811
+    """The dashboard's province page (its grid's newest month and its ranking) reads the month the chat does."""
+    from bot.web.province_page import province_overview
+    from handlers.services import Services
+    from storage.models import Province
+
+    await _join(tg, db_url, monkeypatch, capsys)
+    await _units_of_a_report(tg)
+    assert tg.bot is not None
+    services = Services(db=db, tz=tg.bot.dispatcher.services.tz, clock=lambda: tg.now)
+    for day, months in (("2026-12-22", ["2026-10", "2026-11", "2026-12"]),
+                        ("2026-12-25", ["2026-11", "2026-12", "2027-01"])):
+        tg.now = _at(day)
+        async with db.session() as s:
+            province = (await s.exec(select(Province).where(Province.name == "Tây Ninh"))).one()
+            page = await province_overview(s, services, province, 3, tg.now)
+        assert [m["key"] for m in page["months"]] == months, day
+        sent = await tg.say(PROV, "/tinhtrang")
+        assert [r["commune"] for r in page["ranking"]] == [ln.split(": ")[0].split(" ", 3)[-1]
+                                                          for ln in _ranked(sent[0].text)], day
+        assert [r["colour"] for r in page["ranking"]] == [
+            {"🔴": "red", "🟡": "yellow", "🟢": "green"}[ln.split(" ")[1]] for ln in _ranked(sent[0].text)], day
+        await tg.say(PROV, "/huy")
