@@ -97,7 +97,7 @@ async def province_status_cmd(turn: Turn, args: str) -> None:
         turn.reply(_("Your account is not tied to a province yet. Please ask the administrator for a new invite."))
         return
     unit_stream, _village, month = await province_calendar(turn, province.report_due_day)
-    up = period_arg(turn, unit_stream, args, month)
+    up = period_arg(turn, unit_stream, args, month, relative=True)
     if up is None:
         return
     communes = await _communes(turn)

@@ -34,7 +34,7 @@ async def province_export_cmd(turn: Turn, args: str) -> None:
     province = await turn.session.get(Province, turn.person.province_id)
     assert province is not None
     unit_stream, village_stream, month = await province_calendar(turn, province.report_due_day)
-    up = period_arg(turn, unit_stream, args, month)
+    up = period_arg(turn, unit_stream, args, month, relative=True)
     if up is None:
         return
     if not await province_communes(turn.session, province.id):  # type: ignore[arg-type]

@@ -98,7 +98,7 @@ async def province_indicators_cmd(turn: Turn, args: str) -> None:
     first, _sep, rest = args.strip().partition(" ")
     code = next((t.code for t in targets if first and fold(t.code) == fold(first)), None)
     stream, _village, month = await province_calendar(turn, province.report_due_day)  # the deployment's
-    period = period_arg(turn, stream, rest if code else args, month)
+    period = period_arg(turn, stream, rest if code else args, month, relative=True)
     if period is None:
         return
     rows = await shared_indicator_table(turn.session, province.id, period,  # type: ignore[arg-type]

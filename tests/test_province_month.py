@@ -83,6 +83,17 @@ async def test_province_office_reads_the_month_being_collected(tg: TelegramHarne
         "Các xã chưa báo cáo đủ tháng 12/2026 (2/3):",
         f"• {B}: đơn vị 0/1, tổ công nghệ số 0/1", f"• {D}: đơn vị 0/0, tổ công nghệ số 0/1"]
     await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "xã nào chưa báo cáo tháng này?")  # "this month": the province view's month
+    assert sent[0].text.startswith("Các xã chưa báo cáo đủ tháng 12/2026 (2/3):")
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "tổng số kích hoạt VNeID của tỉnh tháng này")
+    assert sent[0].text.splitlines()[:2] == [
+        "Hoạt động của các Tổ công nghệ số cộng đồng, Tây Ninh, tháng 12/2026 (trong ngoặc là số liệu tháng 11/2026):",
+        "• Kích hoạt định danh điện tử (VNeID): 12 (0)"]
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "/tinhtrang tháng trước")  # and "last month" the one before it
+    assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 11/2026")
+    await tg.say(PROV, "/huy")
     sent = await tg.say(PROV, "/xuat", expect=2)
     assert [s.document_name for s in sent] == ["bao-cao-nq57-tinh-2026-12.xlsx", "bao-cao-nq57-tinh-2026-12.docx"]
 

@@ -16,7 +16,7 @@ from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref, year_
 from handlers.ask.intents import Understood
 from handlers.ask.province_intents import CommuneName, understand_province
 from handlers.ask.province_units import unit_question
-from handlers.periods import period_label, province_calendar, stream_named, unreadable_period
+from handlers.periods import period_label, province_calendar, relative_month, unreadable_period
 from handlers.province import colour_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_date, fmt_number
@@ -47,7 +47,7 @@ async def _monthly(turn: Turn, phrase: str | None, province: Province) -> tuple[
     """(unit period, village period) of one month in the deployment's streams (the province view's calendar;
     by default the month its /tinhtrang opens on)."""
     unit_stream, village_stream, month = await province_calendar(turn, province.report_due_day)
-    up = parse_period_ref(phrase, unit_stream, turn.today, turn.tz) if phrase else month
+    up = (relative_month(phrase, month) or parse_period_ref(phrase, unit_stream, turn.today, turn.tz)) if phrase else month
     if up is None:
         raise PeriodError(phrase)
     return up, period_by_key(village_stream, up.key, turn.tz)
@@ -55,9 +55,10 @@ async def _monthly(turn: Turn, phrase: str | None, province: Province) -> tuple[
 
 async def _activity_period(turn: Turn, phrase: str | None, province: Province) -> Period:
     """A month, quarter, half-year or year of village activity (default: the month of /tinhtrang)."""
-    if not phrase:
-        return (await _monthly(turn, None, province))[1]
-    stream = await stream_named(turn.session, turn.services, None, "village_monthly")
+    _unit, stream, month = await province_calendar(turn, province.report_due_day)
+    up = relative_month(phrase, month) if phrase else month  # "tháng này", "tháng trước": from the view's month
+    if up is not None:
+        return period_by_key(stream, up.key, turn.tz)
     for freq in (Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEAR, Frequency.YEAR):
         p = parse_period_ref(phrase, dataclasses.replace(stream, frequency=freq), turn.today, turn.tz)
         if p is not None:
