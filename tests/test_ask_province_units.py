@@ -51,7 +51,7 @@ async def test_province_office_asks_about_one_unit_on_telegram(tg: TelegramHarne
 
     sent = await tg.say(PROV, "Trung tâm Phục vụ hành chính công đã báo cáo chưa")  # in every commune: which one?
     assert sent[0].text.startswith("Có nhiều đơn vị trong tỉnh khớp với câu hỏi: ")
-    assert [b for row in sent[0].buttons for b in row] == [f"{HCC}, xã {c}" for c in ("Thiện Tân", "Tân Lập", "Hòa Bình")]
+    assert [b for row in sent[0].buttons for b in row] == [f"{HCC}, xã {c}" for c in ("Hòa Bình", "Tân Lập", "Thiện Tân")]
     assert HUU_KIEN not in sent[0].text
     sent = await tg.tap(PROV, "1")
     assert sent[0].text == f"{HCC}, xã Tân Lập chưa báo cáo tháng 12/2026 (chưa đến hạn)."

@@ -107,7 +107,8 @@ async def _answer(turn: Turn, province: Province, communes: Sequence[Commune], n
                         "Questions about one unit go through its commune: ask about the commune, for example "
                         "\"{example}\", and open its units there.", example=_example(communes, named)),
                       [(_("How are the communes doing?"), "tinh hinh cac xa")], {"unit": None})
-    if len(found) > 1:
+    if len(found) > 1:  # the province's communes in their usual order (alphabetical)
+        found.sort(key=lambda x: (fold(by_id[commune_of[x.id]].name), fold(x.name), x.id))
         names = [_where(u.name, by_id[commune_of[u.id]].name) for u in found[:4]]
         return Answer(_("Several units of the province fit: {names}. Which one do you mean?",
                         names=_(" or ").join(names)),
