@@ -90,3 +90,26 @@ async def test_province_office_asks_about_one_unit_on_zalo(zh: ZaloHarness, db: 
     await zh.say("z-prov", "/huy")
     sent = await zh.say("z-prov", "thon khau rang duoc bao nhieu vneid")
     assert sent[-1]["text"].startswith(NOT_FOUND.format(commune="Hòa Bình")) and "99" not in sent[-1]["text"]
+
+
+async def test_an_office_every_commune_has_in_a_large_province(db: Database) -> None:
+    """Six communes with the same office: four offered by name, the rest counted; naming the commune answers."""
+    from bot.cli.ask import ask_once
+    from storage.province import set_commune_province
+    from storage.units import get_or_create_commune, get_or_create_unit
+    from tests.ask_support import NOW
+    from tests.province_ask_support import PROVINCE
+
+    await seed_province(db)
+    for n in range(3):
+        async with db.transaction() as s:
+            c = await get_or_create_commune(s, f"Vĩnh An {n}")
+            await get_or_create_unit(s, c, HCC, "office")
+            await set_commune_province(s, c, PROVINCE)
+    out = await ask_once(db, None, "province", "trung tâm phục vụ hành chính công đã báo cáo chưa", now=NOW,
+                         province=PROVINCE)
+    assert out["intent"] == "p_unit" and out["answer"].endswith("và 2 nơi khác. Ý bạn là đơn vị nào?")
+    assert out["choices"] == [f"{HCC}, xã {c}" for c in ("Hòa Bình", "Tân Lập", "Thiện Tân", "Vĩnh An 0")]
+    out = await ask_once(db, None, "province", "trung tâm phục vụ hành chính công xã Vĩnh An 2 đã báo cáo chưa", now=NOW,
+                         province=PROVINCE)
+    assert out["answer"] == f"{HCC}, xã Vĩnh An 2 không phải báo cáo tháng 12/2026."

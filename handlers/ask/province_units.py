@@ -111,7 +111,7 @@ async def _answer(turn: Turn, province: Province, communes: Sequence[Commune], n
         found.sort(key=lambda x: (fold(by_id[commune_of[x.id]].name), fold(x.name), x.id))
         names = [_where(u.name, by_id[commune_of[u.id]].name) for u in found[:4]]
         return Answer(_("Several units of the province fit: {names}. Which one do you mean?",
-                        names=_(" or ").join(names)),
+                        names=_(" or ").join(names) + (_(" and {n} more", n=len(found) - 4) if len(found) > 4 else "")),
                       [(n, f"{u.name} xa {by_id[commune_of[u.id]].name} {text}") for n, u in zip(names, found, strict=False)],
                       {"ambiguous": names})
     unit, commune = found[0], by_id[commune_of[found[0].id]]
