@@ -267,7 +267,8 @@ def _remember_offer(turn: Turn, parts: list[list[Outgoing]], sent: list[Outgoing
 
 
 async def _save_state(conn: AsyncConnection, state: ChatState, version: int, turn: Turn) -> None:
-    data = state.data if state.flow else {k: v for k, v in state.data.items() if k == "_locale"}
+    # without a flow: the language chosen, and the last question for a follow-up typed alone (handlers/ask/followup)
+    data = state.data if state.flow else {k: v for k, v in state.data.items() if k in ("_locale", "_asked")}
     if turn.offered is not None:
         data = {**data, offered_mod.KEY: turn.offered}
     if state.id is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,18 +11,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.services import Services
 from locales.i18n import _
-from storage.calendar.calendar import Period, period_for
+from locales.textnorm import fold
+from storage.calendar.calendar import Period, next_period, period_for, previous_period
 from storage.calendar.commune_streams import base_streams, commune_streams
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.models import ReportingPeriod
+from storage.province_stream import province_month
 from storage.sqlutil import insert_ignore
 
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "period_arg", "period_label", "period_row", "stream_named", "streams", "turn_period",
-           "turn_stream", "unreadable_period"]
+__all__ = ["current_period", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
+           "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
+
+
+_RELATIVE = re.compile(r"^(?:thang|ky) (nay|truoc|ngoai|sau|toi)$")
+_STEPS = {"nay": 0, "truoc": -1, "ngoai": -1, "sau": 1, "toi": 1}
 
 
 def unreadable_period(text: str) -> str:
@@ -29,11 +36,24 @@ def unreadable_period(text: str) -> str:
     return _("I could not read the period \"{text}\". Try e.g. \"tháng 10\" or \"tháng 10/2026\".", text=text[:40])
 
 
-def period_arg(turn: Turn, stream: Stream, args: str, default: Period) -> Period | None:
-    """The period typed after a command ("/tinhtrang tháng 10"), ``default`` when nothing was typed;
-    None, after telling the person politely, when it cannot be read."""
+def relative_month(text: str, month: Period) -> Period | None:
+    """"tháng này", "tháng trước", "kỳ sau" read against ``month`` (the province view's month, which from the
+    20th is not the calendar's own "this month"), or None for any other phrase."""
+    m = _RELATIVE.match(" ".join(fold(text).split()))
+    if m is None:
+        return None
+    step = _STEPS[m.group(1)]
+    return month if step == 0 else previous_period(month) if step < 0 else next_period(month)
+
+
+def period_arg(turn: Turn, stream: Stream, args: str, default: Period, relative: bool = False) -> Period | None:
+    """The period typed after a command ("/tinhtrang tháng 10"), ``default`` when nothing was typed
+    (``relative``: "tháng này/trước" counted from ``default``); None, after telling the person politely,
+    when it cannot be read."""
     if not args.strip():
         return default
+    if relative and (shifted := relative_month(args, default)) is not None:
+        return shifted
     period = parse_period_ref(args, stream, turn.today, turn.tz)
     if period is None:
         turn.reply(unreadable_period(args))
@@ -64,6 +84,15 @@ async def turn_stream(turn: Turn, name: str) -> Stream:
 async def turn_period(turn: Turn, name: str) -> Period:
     """The open period of the turn's commune's stream ``name`` at the turn's time."""
     return period_for(await turn_stream(turn, name), turn.now, turn.tz)
+
+
+async def province_calendar(turn: Turn, due_day: int | None) -> tuple[Stream, Stream, Period]:
+    """The province view's one calendar: the deployment's unit and village streams, and the unit period it
+    opens on (``storage.province_stream.province_month``; ``due_day``: the province's day for its compiled
+    reports, None for the default)."""
+    unit = await stream_named(turn.session, turn.services, None, "unit_monthly")
+    village = await stream_named(turn.session, turn.services, None, "village_monthly")
+    return unit, village, province_month(due_day, unit, village, turn.now, turn.tz)[0]
 
 
 def period_label(period: Period, locale: str) -> str:

@@ -4,25 +4,27 @@ drill-down into one commune's own /tinhtrang, and a polite word for everything e
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.ask.detect import question_score
 from handlers.messages import Choice
-from handlers.periods import period_arg, period_label, stream_named
+from handlers.periods import period_arg, period_label, province_calendar, stream_named
 from handlers.province_stream import compiled_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_number
 from locales.textnorm import fold
-from storage.calendar.calendar import period_by_key, period_for
+from storage.calendar.calendar import period_by_key
 from storage.errors import InputError
 from storage.models import Commune, Province
 from storage.traffic import province_traffic
 from storage.units import commune_key
 
-__all__ = ["FLOWS", "answer_questions_with", "answer_typed", "colour_text", "explain_province", "province_status_cmd",
-           "typed_question"]
+__all__ = ["FLOWS", "answer_questions_with", "answer_typed", "colour_text", "communes_known", "explain_province",
+           "province_status_cmd", "typed_question"]
 
 QuestionFn = Callable[[Turn, str], Awaitable[bool]]
 _asked: list[QuestionFn] = []  # the question handler, passed down by handlers.ask.chat
@@ -74,19 +76,36 @@ async def _streams(turn: Turn) -> tuple:  # the deployment's streams: the provin
             await stream_named(turn.session, turn.services, None, "village_monthly"))
 
 
+# The province's communes once read in this turn (the command's check, then the list's figures).
+_SEEN: ContextVar[tuple[int, list[Commune]] | None] = ContextVar("province_communes", default=None)
+
+
+@contextmanager
+def communes_known(province_id: int, communes: list[Commune]) -> Iterator[None]:
+    """Within the block, the province's communes are not read again (``_communes``)."""
+    token = _SEEN.set((province_id, communes))
+    try:
+        yield
+    finally:
+        _SEEN.reset(token)
+
+
 async def province_status_cmd(turn: Turn, args: str) -> None:
     assert turn.person is not None
-    if turn.person.province_id is None:
+    province = await turn.session.get(Province, turn.person.province_id) if turn.person.province_id else None
+    if province is None:
         turn.reply(_("Your account is not tied to a province yet. Please ask the administrator for a new invite."))
         return
-    unit_stream, _village = await _streams(turn)
-    up = period_arg(turn, unit_stream, args, period_for(unit_stream, turn.now, turn.tz))
+    unit_stream, _village, month = await province_calendar(turn, province.report_due_day)
+    up = period_arg(turn, unit_stream, args, month, relative=True)
     if up is None:
         return
-    if not await _communes(turn):
+    communes = await _communes(turn)
+    if not communes:
         turn.reply(_("No commune belongs to this province yet."))
         return
-    await engine.start(turn, "province_status", {"period": up.key})
+    with communes_known(province.id, communes):  # type: ignore[arg-type]
+        await engine.start(turn, "province_status", {"period": up.key})
 
 
 async def _traffic(turn: Turn) -> dict:
@@ -96,7 +115,7 @@ async def _traffic(turn: Turn) -> dict:
     unit_stream, village_stream = await _streams(turn)
     up = period_by_key(unit_stream, turn.data["period"], turn.tz)
     vp = period_by_key(village_stream, up.key, turn.tz)
-    data = await province_traffic(turn.session, province, up, vp, turn.now, turn.today)
+    data = await province_traffic(turn.session, province, up, vp, turn.now, turn.today, await _communes(turn))
     data["_label"] = period_label(up, current_locale())
     return data
 
@@ -136,18 +155,23 @@ async def _communes(turn: Turn) -> list[Commune]:
     from storage.province import province_communes
 
     assert turn.person is not None and turn.person.province_id is not None
+    seen = _SEEN.get()
+    if seen is not None and seen[0] == turn.person.province_id:
+        return seen[1]
     return await province_communes(turn.session, turn.person.province_id)
 
 
 async def _parse(turn: Turn, answer: engine.Answer) -> str:
-    communes = await _communes(turn)
-    if answer.choice and answer.choice.startswith("commune:") and answer.choice[8:] in {str(c.id) for c in communes}:
-        return answer.choice
+    assert turn.person is not None
+    if answer.choice and answer.choice.startswith("commune:") and answer.choice[8:].isdecimal():
+        tapped = await turn.session.get(Commune, int(answer.choice[8:]))  # one row, not the province's list
+        if tapped is not None and tapped.province_id == turn.person.province_id:
+            return answer.choice
     ranked, text = turn.data.get("ranked") or [], (answer.text or "").strip().rstrip(".)")
     if text.isdecimal() and len(text) <= 4 and 1 <= int(text) <= len(ranked):  # beyond the buttons
         return f"commune:{ranked[int(text) - 1]}"
     typed = commune_key(answer.text or "")  # a name beyond the buttons: "xã Tân Lập", "tan lap"
-    found = [c for c in communes if typed and (c.key == typed or fold(c.key) == fold(typed))]
+    found = [c for c in await _communes(turn) if typed and (c.key == typed or fold(c.key) == fold(typed))]
     if len(found) == 1:
         return f"commune:{found[0].id}"
     question = typed_question(answer)  # "xã nào chậm nhất?" asked at the list

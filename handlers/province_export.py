@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from handlers.messages import FileOut, Outgoing
-from handlers.periods import period_arg, stream_named
+from handlers.periods import period_arg, province_calendar
 from handlers.turn import Turn
 from locales.i18n import _
-from storage.calendar.calendar import period_by_key, period_for
+from storage.calendar.calendar import period_by_key
 from storage.models import Province
 from storage.province import province_communes
 
@@ -31,13 +31,12 @@ async def province_export_cmd(turn: Turn, args: str) -> None:
     if turn.person.province_id is None:
         turn.reply(_("Your account is not tied to a province yet. Please ask the administrator for a new invite."))
         return
-    unit_stream = await stream_named(turn.session, turn.services, None, "unit_monthly")
-    village_stream = await stream_named(turn.session, turn.services, None, "village_monthly")
-    up = period_arg(turn, unit_stream, args, period_for(unit_stream, turn.now, turn.tz))
-    if up is None:
-        return
     province = await turn.session.get(Province, turn.person.province_id)
     assert province is not None
+    unit_stream, village_stream, month = await province_calendar(turn, province.report_due_day)
+    up = period_arg(turn, unit_stream, args, month, relative=True)
+    if up is None:
+        return
     if not await province_communes(turn.session, province.id):  # type: ignore[arg-type]
         turn.reply(_("No commune belongs to this province yet."))
         return

@@ -3,14 +3,13 @@ province's target, how many communes are on track, which are not matched), and o
 
 from __future__ import annotations
 
-from handlers.periods import period_arg, period_label, stream_named
+from handlers.periods import period_arg, period_label, province_calendar
 from handlers.report_items import TASK_STATUSES
 from handlers.shared_indicators import CommuneValue, SharedRow, shared_indicator_table
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_number
 from locales.textcut import shorten
 from locales.textnorm import fold
-from storage.calendar.calendar import period_for
 from storage.models import Province
 
 __all__ = ["province_indicators_cmd"]
@@ -98,8 +97,8 @@ async def province_indicators_cmd(turn: Turn, args: str) -> None:
         return
     first, _sep, rest = args.strip().partition(" ")
     code = next((t.code for t in targets if first and fold(t.code) == fold(first)), None)
-    stream = await stream_named(turn.session, turn.services, None, "unit_monthly")  # the deployment's
-    period = period_arg(turn, stream, rest if code else args, period_for(stream, turn.now, turn.tz))
+    stream, _village, month = await province_calendar(turn, province.report_due_day)  # the deployment's
+    period = period_arg(turn, stream, rest if code else args, month, relative=True)
     if period is None:
         return
     rows = await shared_indicator_table(turn.session, province.id, period,  # type: ignore[arg-type]

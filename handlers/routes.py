@@ -82,6 +82,7 @@ def _describe_flow(turn: Turn) -> str:
 
 async def cancel(turn: Turn, _args: str = "") -> None:
     if not turn.state.flow:
+        turn.end_flow()  # the last question is forgotten too: "so với tháng trước" next is read alone
         turn.reply(_("There is nothing to cancel."))
         return
     if _read_only(turn):

@@ -10,14 +10,14 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.calendar.calendar import Period, classify, period_by_key
+from storage.calendar.calendar import Period, classify, period_by_key, period_for
 from storage.calendar.streams import Frequency, Stream
 from storage.errors import InputError
 from storage.models import AuditLog, Commune, Person, Province, Report, ReportingPeriod
 from storage.province import province_communes
 
 __all__ = ["DEFAULT_DUE_DAY", "MAX_DAY", "MIN_DAY", "PROVINCE_STREAM", "CompiledReport", "commune_province_stream",
-           "compiled_report_states", "compiled_reports_of", "province_days", "province_period", "province_stream", "set_report_due_day",
+           "compiled_report_states", "compiled_reports_of", "province_days", "province_month", "province_period", "province_stream", "set_report_due_day",
            "with_compiled_report"]
 
 PROVINCE_STREAM = "province_monthly"
@@ -38,6 +38,17 @@ def province_stream(due_day: int | None = None) -> Stream:
 def province_period(province: Province, key: str, tz: tzinfo) -> Period:
     """The province's period ``key`` ("2026-12") of the compiled report, with the province's deadline."""
     return period_by_key(province_stream(province.report_due_day), key, tz)
+
+
+def province_month(due_day: int | None, unit_stream: Stream, village_stream: Stream, now: datetime,
+                   tz: tzinfo) -> tuple[Period, Period]:
+    """(unit period, village period) of the month the province view opens on at ``now`` (/tinhtrang, /xuat,
+    /chitieu and the questions of the province office, `cdsbot status --province`): the earliest month still
+    being collected, by the units and village teams (``period_for``, as a commune's own /tinhtrang: before the
+    20th) or by the province from its communes (their compiled reports, before the province's day: the 25th by
+    default). So from the 20th to the province's day the month just due stays on screen; then the next one."""
+    key = min(period_for(s, now, tz).key for s in (unit_stream, village_stream, province_stream(due_day)))
+    return period_by_key(unit_stream, key, tz), period_by_key(village_stream, key, tz)
 
 
 async def province_days(session: AsyncSession) -> dict[int, int | None]:

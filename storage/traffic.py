@@ -136,19 +136,22 @@ def rank_key(row: dict[str, Any]) -> tuple:
 
 
 async def province_traffic(session: AsyncSession, province: Province, unit_period: Period, village_period: Period,
-                           now: datetime, today: date) -> dict[str, Any]:
+                           now: datetime, today: date, communes: Sequence[Commune] | None = None) -> dict[str, Any]:
     """Every commune of ``province`` with its colour and figures, laggards first: the one computation
     behind the province office's /tinhtrang and `cdsbot status --province`, in a fixed number of
-    queries whatever the number of communes."""
-    return (await province_traffic_periods(session, province, [(unit_period, village_period)], now, today))[0]
+    queries whatever the number of communes (``communes``: the province's, when the caller has read them)."""
+    return (await province_traffic_periods(session, province, [(unit_period, village_period)], now, today,
+                                           communes=communes))[0]
 
 
 async def province_traffic_periods(session: AsyncSession, province: Province, periods: Sequence[tuple[Period, Period]],
-                                   now: datetime, today: date, past: PastPeriods | None = None) -> list[dict[str, Any]]:
+                                   now: datetime, today: date, past: PastPeriods | None = None,
+                                   communes: Sequence[Commune] | None = None) -> list[dict[str, Any]]:
     """``province_traffic`` for each (unit period, village period) of ``periods`` (the dashboard's months),
     every period gathered in the same statements: as many as for one. ``past``: closed periods' activity-log
     facts kept briefly (``storage.past_periods``; the chat passes none: always read)."""
-    communes = await province_communes(session, province.id)  # type: ignore[arg-type]
+    if communes is None:
+        communes = await province_communes(session, province.id)  # type: ignore[arg-type]
     facts = await communes_facts(session, communes, periods, now, past)
     compiled = await compiled_reports_of(session, province, [up.key for up, _vp in periods], now,
                                          periods[0][0].due.tzinfo, communes) if periods else {}  # type: ignore[arg-type]

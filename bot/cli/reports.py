@@ -78,12 +78,15 @@ async def _print_province(s, args: argparse.Namespace, up, vp, now: datetime, tz
     from bot.cli.common import print_json
     from storage.province import require_province
     from storage.province_figures import plan_figures
+    from storage.province_stream import province_month
     from storage.traffic import province_traffic
 
     if args.commune:
         print("error: give --province or --commune, not both", file=sys.stderr)
         return 2
     province = await require_province(s, args.province)
+    if not args.period:  # the month the province office's /tinhtrang opens on
+        up, vp = province_month(province.report_due_day, up.stream, vp.stream, now, tz)
     data = await province_traffic(s, province, up, vp, now, now.astimezone(tz).date())
     plans = await plan_figures(s, [r["commune_id"] for r in data["communes"]], up,  # as chat's questions
                                min(now.astimezone(tz).date(), up.end))
@@ -222,10 +225,11 @@ async def _province_export(args: argparse.Namespace) -> int:
     from handlers.exports.province_docx import build_province_docx
     from handlers.exports.province_xlsx import build_province_xlsx
     from handlers.province_export import province_file_stem
-    from storage.calendar.calendar import period_by_key, period_for
+    from storage.calendar.calendar import period_by_key
     from storage.calendar.commune_streams import commune_streams
     from storage.calendar.period_ref import parse_period_ref
     from storage.province import require_province
+    from storage.province_stream import province_month
 
     if args.commune or args.format:
         print("error: --province writes both files into --out DIR; give no --commune or --format", file=sys.stderr)
@@ -255,8 +259,8 @@ async def _province_export(args: argparse.Namespace) -> int:
                     print(f"error: cannot read period {args.period!r} (use e.g. 2026-12 or 'tháng 12')",
                           file=sys.stderr)
                     return 2
-            else:
-                up = period_for(unit_stream, now, tz)
+            else:  # the month the province office's /xuat opens on
+                up = province_month(province.report_due_day, unit_stream, streams["village_monthly"], now, tz)[0]
             vp = period_by_key(streams["village_monthly"], up.key, tz)
             data = await gather_province_export(s, province, up, vp, now, tz, services.activity_catalog())
         stem = out / province_file_stem(data.period_key)

@@ -45,7 +45,7 @@ SECRET_ENV, SECRET_NAME = "CDSBOT_WEB_SECRET", "web-secret"
 COOKIE = "cdsbot_dash"
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript", "province.css": "text/css",
-          "province.js": "text/javascript"}
+          "province.js": "text/javascript", "charts.js": "text/javascript"}  # charts.js: both pages' shared code
 PERIODS, CHART_MONTHS = 12, 6
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

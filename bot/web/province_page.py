@@ -27,6 +27,7 @@ from locales.i18n import N_, _, use_locale
 from storage.calendar import calendar as cal
 from storage.models import Province
 from storage.past_periods import PastPeriods
+from storage.province_stream import province_month
 from storage.traffic import COLOURS, province_traffic_periods
 
 __all__ = ["MAX_MONTHS", "PROVINCE_PAGE", "ProvincePage", "province_overview"]
@@ -44,13 +45,14 @@ _FIGURES = ("units", "villages", "overdue_tasks", "due_soon_tasks", "missing_aft
             "missing_before_deadline")
 
 
-async def _months(session: AsyncSession, services: Services, now: datetime, n: int
+async def _months(session: AsyncSession, services: Services, province: Province, now: datetime, n: int
                   ) -> list[tuple[cal.Period, cal.Period]]:
-    """(unit period, village period) of the ``n`` months ending with the one open at ``now``, oldest first:
-    the deployment's streams, the province view's one calendar (as handlers.province)."""
+    """(unit period, village period) of the ``n`` months ending with the one the province view opens on at
+    ``now`` (``storage.province_stream.province_month``, as its /tinhtrang), oldest first: the deployment's
+    streams, the province view's one calendar (as handlers.province)."""
     unit_stream = await stream_named(session, services, None, "unit_monthly")
     village_stream = await stream_named(session, services, None, "village_monthly")
-    ups = [cal.period_for(unit_stream, now, services.tz)]
+    ups = [province_month(province.report_due_day, unit_stream, village_stream, now, services.tz)[0]]
     while len(ups) < n:
         ups.insert(0, cal.previous_period(ups[0]))
     return [(up, cal.period_by_key(village_stream, up.key, services.tz)) for up in ups]
@@ -67,7 +69,7 @@ async def province_overview(session: AsyncSession, services: Services, province:
     and the province's village activities with the period before each month (``past``: closed months'
     activity-log figures kept briefly, ``storage.past_periods``)."""
     today = now.astimezone(services.tz).date()
-    periods = await _months(session, services, now, months)
+    periods = await _months(session, services, province, now, months)
     per_month = list(zip([up for up, _vp in periods],  # every month in the same batched statements
                          await province_traffic_periods(session, province, periods, now, today, past), strict=True))
     newest = per_month[-1][1]["communes"]

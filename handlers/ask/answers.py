@@ -26,7 +26,7 @@ from storage.calendar.calendar import Period, previous_period
 from storage.models import Identity, Person, Unit
 from storage.status import activity_totals, status_data
 
-__all__ = ["Answer", "answer"]
+__all__ = ["Answer", "answer", "state_sentence"]
 
 
 
@@ -115,6 +115,18 @@ async def not_joined(turn: Turn, u: Understood) -> Answer:
     return Answer("\n".join(lines), facts={"not_joined": [r[0] for r in rows]})
 
 
+def state_sentence(state: str, unit: str, period: str) -> str:
+    """Where one unit stands for a period, in a sentence (its state from ``storage.status``; "not_expected")."""
+    text = {"on_time": _("{unit} reported for {period} on time."),
+            "late": _("{unit} reported for {period}, late."),
+            "returned": _("{unit}: the report for {period} was returned and has not come back yet."),
+            "pending": _("{unit} has not reported for {period} yet (the deadline has not passed)."),
+            "missing": _("{unit} has not reported for {period}; the deadline has passed."),
+            "not_owed": _("{unit} owes nothing for {period} (before the commune's reporting started)."),
+            }.get(state, _("{unit} is not expected to report for {period}."))
+    return text.format(unit=unit, period=period)
+
+
 async def unit_status(turn: Turn, u: Understood) -> Answer:
     data, up, _vp = await _status(turn, u)
     lines, facts, follow = [], {}, []
@@ -123,14 +135,7 @@ async def unit_status(turn: Turn, u: Understood) -> Answer:
         st = states.get(unit.name)
         state = st["state"] if st else "not_expected"
         facts[unit.name] = state
-        text = {"on_time": _("{unit} reported for {period} on time."),
-                "late": _("{unit} reported for {period}, late."),
-                "returned": _("{unit}: the report for {period} was returned and has not come back yet."),
-                "pending": _("{unit} has not reported for {period} yet (the deadline has not passed)."),
-                "missing": _("{unit} has not reported for {period}; the deadline has passed."),
-                "not_owed": _("{unit} owes nothing for {period} (before the commune's reporting started)."),
-                }.get(state, _("{unit} is not expected to report for {period}."))
-        lines.append(text.format(unit=unit.name, period=label(up)))
+        lines.append(state_sentence(state, unit.name, label(up)))
         if state in ("on_time", "late", "returned") and unit.kind == "office":
             follow.append((_("What did {unit} report?", unit=unit.name), f"{unit.name} bao cao {ref(up)} the nao"))
         if unit.kind == "village":

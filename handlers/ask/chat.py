@@ -10,6 +10,7 @@ from handlers import engine
 from handlers.ask.answers import Answer, answer
 from handlers.ask.detect import detect, question_score, words
 from handlers.ask.entities import UnitName
+from handlers.ask.followup import follow_up, recalled, remember
 from handlers.ask.intents import Understood, understand
 from handlers.messages import Choice, Outgoing
 from handlers.province import answer_questions_with
@@ -83,15 +84,20 @@ async def _scope(turn: Turn, u: Understood) -> Answer | None:
     return None
 
 
-def present(turn: Turn, a: Answer) -> None:
-    """Show an answer: drill-down questions as choices (a small read-only flow), or plain text."""
+def present(turn: Turn, a: Answer, asked: str | None = None) -> None:
+    """Show an answer: drill-down questions as choices (a small read-only flow), or plain text; ``asked``, the
+    question answered, is kept for a follow-up typed alone (``handlers.ask.followup``)."""
     if not a.text:
         return  # a command's own handler has replied
     if a.follow:
         turn.state.data = {k: v for k, v in turn.state.data.items() if k == "_locale"} | {
             "text": a.text, "options": [[label, q] for label, q in a.follow[:4]], "_attempts": 0}
+        if asked:
+            remember(turn.state.data, asked, turn.now)
         _start(turn)
         return
+    if asked and turn.state.flow is None:  # kept beside "_locale" until the next flow starts
+        remember(turn.state.data, asked, turn.now)
     turn.reply(Outgoing(text=a.text, choices=tuple(Choice(label, p) for label, p in a.payload_choices)))
 
 
@@ -114,13 +120,21 @@ async def _village_member(turn: Turn) -> bool:
     return await _village(turn) is not None
 
 
-async def handle_question(turn: Turn, text: str | None = None) -> bool:
-    """Answer a free message that asks something. False: not a question (a log, or nothing to do)."""
+async def handle_question(turn: Turn, text: str | None = None, asked: str | None = None) -> bool:
+    """Answer a free message that asks something. False: not a question (a log, or nothing to do).
+    ``asked``: the question answered last (else the one kept in the chat state), which a follow-up typed alone
+    ("so với tháng trước") asks again."""
     msg = turn.incoming
     text = text if text is not None else (msg.text or "").strip()
     if turn.person is None or not text or msg.media or msg.forwarded or len(text) > 300:
         return False
     province = turn.person.role == "province"  # never logs: counts said without a question are no question
+    previous = recalled(turn.state.data, turn.now) if asked is None else asked
+    again = follow_up(previous, text) if previous else None  # "so với tháng trước" alone: the last question's
+    if again is not None:
+        u, a = await ask(turn, again)
+        present(turn, a, u.text)
+        return True
     member = province or await _village_member(turn)
     kind = detect(text, turn.services.activity_catalog(), turn.today, member)
     if kind == "log" or kind == "unsure" and province or kind == "other" and not province:
@@ -134,7 +148,7 @@ async def handle_question(turn: Turn, text: str | None = None) -> bool:
     u, a = await ask(turn, text)
     if u.intent == "unknown" and not u.entities.ambiguous and question_score(text) == 0:
         return False  # "3", "xin chào": not asked, so the usual "I did not understand" applies
-    present(turn, a)
+    present(turn, a, u.text)
     return True
 
 
@@ -161,11 +175,12 @@ def _finisher(name: str):  # noqa: ANN202
 async def _finish(turn: Turn) -> None:
     value: str = turn.data.get("picked", "")
     original = turn.data.get("original", "")
+    asked = recalled(turn.data, turn.now)
     turn.end_flow()
     if value == _LOG or value.startswith("\x00"):
         text = original if value == _LOG else value[1:]
         turn.incoming = replace(turn.incoming, text=text, payload=None)
-        if value != _LOG and await handle_question(turn, text):
+        if value != _LOG and await handle_question(turn, text, asked):
             return
         from handlers.activity.flow import handle_free_log
 
@@ -174,8 +189,8 @@ async def _finish(turn: Turn) -> None:
         turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
         return
     text = original if value == _Q else value
-    _u, a = await ask(turn, text)
-    present(turn, a)
+    u, a = await ask(turn, text)
+    present(turn, a, u.text)
 
 
 def _prompt(turn: Turn) -> engine.Prompt:

@@ -15,13 +15,14 @@ from handlers.activity.flow import label_of
 from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref, year_before
 from handlers.ask.intents import Understood
 from handlers.ask.province_intents import CommuneName, understand_province
-from handlers.periods import period_label, stream_named, unreadable_period
+from handlers.ask.province_units import unit_question
+from handlers.periods import period_label, province_calendar, relative_month, unreadable_period
 from handlers.province import colour_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_date, fmt_number
 from locales.textcut import shorten
 from locales.textnorm import fold
-from storage.calendar.calendar import Frequency, Period, period_by_key, period_for, previous_period
+from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
 from storage.calendar.period_ref import parse_period_ref
 from storage.models import Commune, Province
 from storage.province_figures import activities_by_commune, plan_figures
@@ -42,22 +43,22 @@ def _label(p: Period) -> str:
     return period_label(p, current_locale())
 
 
-async def _monthly(turn: Turn, phrase: str | None) -> tuple[Period, Period]:
-    """(unit period, village period) of one month in the deployment's streams (the province view's calendar)."""
-    unit_stream = await stream_named(turn.session, turn.services, None, "unit_monthly")
-    village_stream = await stream_named(turn.session, turn.services, None, "village_monthly")
-    up = parse_period_ref(phrase, unit_stream, turn.today, turn.tz) if phrase else period_for(
-        unit_stream, turn.now, turn.tz)
+async def _monthly(turn: Turn, phrase: str | None, province: Province) -> tuple[Period, Period]:
+    """(unit period, village period) of one month in the deployment's streams (the province view's calendar;
+    by default the month its /tinhtrang opens on)."""
+    unit_stream, village_stream, month = await province_calendar(turn, province.report_due_day)
+    up = (relative_month(phrase, month) or parse_period_ref(phrase, unit_stream, turn.today, turn.tz)) if phrase else month
     if up is None:
         raise PeriodError(phrase)
     return up, period_by_key(village_stream, up.key, turn.tz)
 
 
-async def _activity_period(turn: Turn, phrase: str | None) -> Period:
+async def _activity_period(turn: Turn, phrase: str | None, province: Province) -> Period:
     """A month, quarter, half-year or year of village activity (default: the month of /tinhtrang)."""
-    if not phrase:
-        return (await _monthly(turn, None))[1]
-    stream = await stream_named(turn.session, turn.services, None, "village_monthly")
+    _unit, stream, month = await province_calendar(turn, province.report_due_day)
+    up = relative_month(phrase, month) if phrase else month  # "tháng này", "tháng trước": from the view's month
+    if up is not None:
+        return period_by_key(stream, up.key, turn.tz)
     for freq in (Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEAR, Frequency.YEAR):
         p = parse_period_ref(phrase, dataclasses.replace(stream, frequency=freq), turn.today, turn.tz)
         if p is not None:
@@ -66,8 +67,8 @@ async def _activity_period(turn: Turn, phrase: str | None) -> Period:
 
 
 async def _traffic(turn: Turn, c: _Ctx) -> tuple[dict[str, Any], Period]:
-    up, vp = await _monthly(turn, c.u.entities.period)
-    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today), up
+    up, vp = await _monthly(turn, c.u.entities.period, c.province)
+    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today, c.communes), up
 
 
 def _drill(name: str, up: Period) -> tuple[str, str]:
@@ -173,16 +174,17 @@ async def rank(turn: Turn, c: _Ctx) -> Answer:
 
 
 async def status(turn: Turn, c: _Ctx) -> Answer:
-    up, _vp = await _monthly(turn, c.u.entities.period)  # the province's /tinhtrang itself, with its drill-down
+    up, _vp = await _monthly(turn, c.u.entities.period, c.province)  # the province's /tinhtrang itself, with its drill-down
     before = len(turn.out)
-    from handlers.province import FLOWS
+    from handlers.province import FLOWS, communes_known
 
-    await engine.start(turn, FLOWS[1] if turn.state.flow == FLOWS[0] else FLOWS[0], {"period": up.key})
+    with communes_known(c.province.id, c.communes):  # type: ignore[arg-type]
+        await engine.start(turn, FLOWS[1] if turn.state.flow == FLOWS[0] else FLOWS[0], {"period": up.key})
     return Answer("", facts={"text": "\n".join(o.text for o in turn.out[before:])})
 
 
 async def commune(turn: Turn, c: _Ctx) -> Answer:
-    up, _vp = await _monthly(turn, c.u.entities.period)  # the commune's own /tinhtrang, read-only
+    up, _vp = await _monthly(turn, c.u.entities.period, c.province)  # the commune's own /tinhtrang, read-only
     before = len(turn.out)
     name = handlers.status.FLOWS[1] if turn.state.flow == handlers.status.FLOWS[0] else handlers.status.FLOWS[0]
     await engine.start(turn, name, {"period": up.key, "commune_id": c.named[0].id})
@@ -199,7 +201,7 @@ def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
 
 async def activities(turn: Turn, c: _Ctx) -> Answer:
     e = c.u.entities
-    period = await _activity_period(turn, e.period)
+    period = await _activity_period(turn, e.period, c.province)
     before = year_before(period) if e.compare == "last_year" else previous_period(period)
     ids = [x.id for x in c.named] or [x.id for x in c.communes]
     now = await activities_by_commune(turn.session, ids, period)  # type: ignore[arg-type]
@@ -233,7 +235,7 @@ async def activities(turn: Turn, c: _Ctx) -> Answer:
 
 
 async def by_commune(turn: Turn, c: _Ctx) -> Answer:
-    period = await _activity_period(turn, c.u.entities.period)
+    period = await _activity_period(turn, c.u.entities.period, c.province)
     ids = [x.id for x in c.communes]
     now = await activities_by_commune(turn.session, ids, period)  # type: ignore[arg-type]
     then = await activities_by_commune(turn.session, ids, previous_period(period))  # type: ignore[arg-type]
@@ -255,7 +257,7 @@ _STANDING = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": 
 
 
 async def _plans(turn: Turn, c: _Ctx) -> tuple[dict[int, dict[str, Any]], Period, list[Commune]]:
-    up, _vp = await _monthly(turn, c.u.entities.period)
+    up, _vp = await _monthly(turn, c.u.entities.period, c.province)
     chosen = [x for x in c.communes if not c.named or x.id in {n.id for n in c.named}]
     figures = await plan_figures(turn.session, [x.id for x in chosen], up,  # type: ignore[misc]
                                  min(turn.today, up.end))
@@ -353,7 +355,7 @@ async def export(turn: Turn, c: _Ctx) -> Answer:
         return await read_only(turn, c)
     from handlers.lead import export_cmd
 
-    up, _vp = await _monthly(turn, c.u.entities.period)
+    up, _vp = await _monthly(turn, c.u.entities.period, c.province)
     before = len(turn.out)
     await export_cmd(turn, up.key)
     made = turn.out[before:]
@@ -391,6 +393,7 @@ async def ask_province(turn: Turn, text: str) -> tuple[Understood, Answer]:
     if not c.communes:
         return u, Answer(_("No commune belongs to this province yet."))
     try:
-        return u, await _ANSWERS.get(u.intent, unknown)(turn, c)
+        a = await unit_question(turn, province, c.communes, [x.id for x in named], u, _monthly, _activity_period)
+        return u, a or await _ANSWERS.get(u.intent, unknown)(turn, c)  # a village team or an office named, or not
     except PeriodError as exc:
         return u, Answer(unreadable_period(str(exc)))

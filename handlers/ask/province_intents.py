@@ -15,7 +15,7 @@ __all__ = ["PROVINCE_INTENTS", "CommuneName", "understand_province"]
 
 PROVINCE_INTENTS = ("p_not_reported", "p_reported", "p_late", "p_rank", "p_status", "p_activities",
                     "p_by_commune", "p_indicators", "p_overdue", "p_commune", "p_outside", "p_export", "p_read_only",
-                    "p_compiled", "unknown")
+                    "p_compiled", "p_unit", "unknown")  # p_unit: a village team or an office named (province_units)
 
 
 @dataclass(frozen=True)

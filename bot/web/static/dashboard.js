@@ -1,4 +1,4 @@
-// cdsbot lead-office dashboard: fetches dashboard/api/summary and renders it; plain JS, no libraries.
+// cdsbot lead-office dashboard: fetches dashboard/api/summary and renders it (charts.js: the shared parts).
 "use strict";
 const STATE = {on_time: ["Đúng hạn", "ok"], late: ["Trễ hạn", "warn"], pending: ["Chưa gửi", "wait"],
   missing: ["Chưa gửi, quá hạn", "bad"], returned: ["Trả lại, chờ gửi lại", "bad"]};
@@ -6,26 +6,11 @@ const IND = {on_track: ["Đạt, đúng tiến độ", "ok"], at_risk: ["Có ngu
   off_track: ["Chậm tiến độ", "bad"], no_data: ["Chưa có số liệu", "none"]};
 const REVIEW = {submitted: "chờ duyệt", accepted: "đã duyệt", returned: "bị trả lại"};
 const STREAM_TITLE = {unit_monthly: "Các cơ quan, đơn vị", village_monthly: "Tổ công nghệ số cộng đồng các thôn"};
-const nf = new Intl.NumberFormat("vi-VN");
-const $ = (id) => document.getElementById(id);
 // a province office reading one of its communes: ?commune=<id> travels with every request
 const COMMUNE = new URLSearchParams(location.search).get("commune");
 const query = (key) => "?" + new URLSearchParams(Object.entries({period: key, commune: COMMUNE}).filter(([, v]) => v)).toString();
 
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 const badge = ([label, cls]) => el("span", {class: "badge " + cls, text: label});
-const fmtDate = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
-function change(n) {
-  if (n === 0) return el("span", {text: "0"});
-  return el("span", {class: n > 0 ? "up" : "down", text: (n > 0 ? "+" : "−") + nf.format(Math.abs(n))});
-}
 function empty(target, text) { target.replaceChildren(el("li", {class: "empty", text})); }
 
 function card(id, done, total, note) {
@@ -130,19 +115,8 @@ function render(data) {
   document.body.dataset.loaded = p.key;
 }
 
-async function load(key) {
-  $("error").hidden = true;
-  try {
-    const r = await fetch("dashboard/api/summary" + (query(key) === "?" ? "" : query(key)),
-      {credentials: "same-origin", cache: "no-store"});
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(data.error || `Lỗi máy chủ (${r.status}).`);
-    render(data);
-  } catch (e) {
-    $("error").textContent = "Không tải được số liệu: " + e.message;
-    $("error").hidden = false;
-    $("window").textContent = "";
-  }
+function load(key) {
+  return fetchInto("dashboard/api/summary" + (query(key) === "?" ? "" : query(key)), render);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,31 +1,9 @@
-// cdsbot province page: fetches api/province/<id>/overview and draws the grid, ranking and SVG charts.
+// cdsbot province page: fetches api/province/<id>/overview and draws the grid, ranking and SVG charts
+// (charts.js: the shared parts).
 "use strict";
-const nf = new Intl.NumberFormat("vi-VN");
-const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
 const COLOUR_FILL = {red: "#c92a2a", yellow: "#fcc419", green: "#2b8a3e"};
-
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
-function svg(tag, attrs, text) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-const fmtDate = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
 const short = (key) => key.slice(5) + "/" + key.slice(0, 4);
 const cell = (colour, label) => el("span", {class: "cell c-" + colour, text: label});
-function change(n) {
-  if (n === 0) return el("span", {text: "0"});
-  return el("span", {class: n > 0 ? "up" : "down", text: (n > 0 ? "+" : "−") + nf.format(Math.abs(n))});
-}
 const communeLink = (r) => el("a", {href: "../dashboard?commune=" + r.commune_id}, r.commune);
 
 function renderGrid(data, labels) {
@@ -60,22 +38,11 @@ function renderRanking(data, month) {
     el("td", {class: "n", text: nf.format(r.missing_after_deadline)}))));
 }
 
-function axis(box, w, h, pad, max) {
-  const g = svg("g", {"aria-hidden": "true"});
-  for (let i = 0; i <= 4; i++) {
-    const y = h - pad.b - (h - pad.t - pad.b) * i / 4;
-    g.append(svg("line", {x1: pad.l, x2: w - pad.r, y1: y, y2: y, stroke: "#dee2e6"}));
-    g.append(svg("text", {x: pad.l - 4, y: y + 4, "text-anchor": "end"}, nf.format(Math.round(max * i / 4))));
-  }
-  box.append(g);
-}
-
 function activityChart(data) {
   const w = 480, h = 280, pad = {l: 40, r: 10, t: 28, b: 28};
   const months = data.by_month;
   const top = Math.max(4, ...months.map((m) => Math.max(m.activity_total, m.previous_total)));
-  const unit = 10 ** Math.floor(Math.log10(top / 4));  // four gridlines at a round step: 1, 2, 5 × 10^k
-  const max = 4 * unit * [1, 2, 5, 10].find((k) => 4 * unit * k >= top);
+  const max = roundMax(top);
   const box = svg("svg", {viewBox: `0 0 ${w} ${h}`, role: "img", id: "svg-activities",
     "aria-label": "Hoạt động của các tổ công nghệ số theo tháng: " +
       months.map((m) => `${m.label} ${nf.format(m.activity_total)} (kỳ trước ${nf.format(m.previous_total)})`).join("; ")});
@@ -93,12 +60,7 @@ function activityChart(data) {
     }
     box.append(svg("text", {x: x0, y: h - 8, "text-anchor": "middle"}, short(m.month)));
   });
-  const legend = svg("g", {});
-  [["#adb5bd", "Kỳ trước"], ["#0068ff", "Kỳ này"]].forEach(([fill, name], i) => {
-    legend.append(svg("rect", {x: pad.l + i * 90, y: 6, width: 12, height: 12, fill}));
-    legend.append(svg("text", {x: pad.l + i * 90 + 16, y: 16}, name));
-  });
-  box.append(legend);
+  legend(box, pad.l, 90, [["#adb5bd", "Kỳ trước"], ["#0068ff", "Kỳ này"]]);
   $("chart-activities").replaceChildren(box);
   $("table-activities").tBodies[0].replaceChildren(...months.map((m) => el("tr", {"data-month": m.month},
     el("td", {text: m.label}), el("td", {class: "n", text: nf.format(m.activity_total)}),
@@ -143,12 +105,7 @@ function colourChart(data, labels) {
     }
     box.append(svg("text", {x: x + bw / 2, y: h - 8, "text-anchor": "middle"}, short(m.month)));
   });
-  const legend = svg("g", {});
-  ["red", "yellow", "green"].forEach((c, i) => {
-    legend.append(svg("rect", {x: pad.l + i * 80, y: 6, width: 12, height: 12, fill: COLOUR_FILL[c]}));
-    legend.append(svg("text", {x: pad.l + i * 80 + 16, y: 16}, labels[c]));
-  });
-  box.append(legend);
+  legend(box, pad.l, 80, ["red", "yellow", "green"].map((c) => [COLOUR_FILL[c], labels[c]]));
   $("chart-colours").replaceChildren(box);
   $("table-colours").tBodies[0].replaceChildren(...months.map((m) => el("tr", {"data-month": m.month},
     el("td", {text: m.label}), ...["red", "yellow", "green"].map((c) => el("td", {class: "n", text: String(m.counts[c])})))));
@@ -173,20 +130,9 @@ function render(data) {
   document.body.dataset.loaded = `${data.months.length}:${month.key}`;
 }
 
-async function load(months) {
-  $("error").hidden = true;
-  try {
-    const id = document.body.dataset.province;
-    const r = await fetch(`api/province/${encodeURIComponent(id)}/overview?months=${encodeURIComponent(months)}`,
-      {credentials: "same-origin", cache: "no-store"});
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(data.error || `Lỗi máy chủ (${r.status}).`);
-    render(data);
-  } catch (e) {
-    $("error").textContent = "Không tải được số liệu: " + e.message;
-    $("error").hidden = false;
-    $("window").textContent = "";
-  }
+function load(months) {
+  const id = document.body.dataset.province;
+  return fetchInto(`api/province/${encodeURIComponent(id)}/overview?months=${encodeURIComponent(months)}`, render);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

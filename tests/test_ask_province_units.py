@@ -1,0 +1,115 @@
+"""The province office names a village team or an office (issue #19): answered for that unit when it is one of
+the province's (its report for the month, a village's activities), asked back when several communes have it,
+a polite word otherwise; never a figure or a name of another province. Through the fake Telegram and Zalo
+servers, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import Person
+from tests.harness import TelegramHarness
+from tests.province_ask_support import HCC, HUU_KIEN, seed_province
+from tests.test_ask_province import PROV, _counts, _invite
+from tests.zalo_harness import ZaloHarness
+
+NOT_FOUND = ("Tôi không tìm thấy thôn hay cơ quan, đơn vị nào có tên như vậy trong các xã của tỉnh. Câu hỏi về một "
+             "đơn vị được trả lời qua xã của đơn vị đó: hãy hỏi về xã, ví dụ \"xã {commune} thế nào\", rồi mở danh "
+             "sách đơn vị của xã.")
+
+
+async def test_province_office_asks_about_one_unit_on_telegram(tg: TelegramHarness, db: Database, db_url: str,
+                                                                monkeypatch, capsys) -> None:  # noqa: ANN001
+    await seed_province(db)
+    code = await _invite(monkeypatch, capsys, db_url)
+    await tg.say(PROV, f"/start {code}", first_name="Trần Văn Tỉnh")
+    await tg.tap(PROV, "Trần Văn Tỉnh")
+    await tg.tap(PROV, "yes", expect=2)
+    before = await _counts(db)
+
+    sent = await tg.say(PROV, "thôn Bản Phố đã báo cáo chưa?")  # a village of Tân Lập: its log of 2/12
+    assert sent[0].text == "Thôn Bản Phố, xã Tân Lập đã báo cáo tháng 12/2026, đúng hạn."
+    assert [b for row in sent[0].buttons for b in row] == ["Tình hình xã Tân Lập", "Hoạt động của Thôn Bản Phố"]
+    sent = await tg.tap(PROV, "1")
+    assert sent[0].text.splitlines() == [
+        "Hoạt động của Thôn Bản Phố, xã Tân Lập, tháng 12/2026 (trong ngoặc là tháng 11/2026):",
+        "• Kích hoạt định danh điện tử (VNeID): 20 (8)"]
+    sent = await tg.tap(PROV, "0")  # and on into its commune
+    assert sent[0].text.startswith("Xã Tân Lập") and "0/1 đã báo cáo" in sent[0].text
+    await tg.say(PROV, "/huy")
+
+    sent = await tg.say(PROV, "thôn Nà Ngầm được bao nhiêu hộ")
+    assert sent[0].text.splitlines() == [
+        "Hoạt động của Thôn Nà Ngầm, xã Tân Lập, tháng 12/2026 (trong ngoặc là tháng 11/2026):",
+        "• Hộ gia đình được đến hỗ trợ: 15 (0)"]
+    await tg.say(PROV, "/huy")
+
+    sent = await tg.say(PROV, "phòng văn hóa xã Thiện Tân đã báo cáo chưa")  # the office's name begun
+    assert sent[0].text == "Phòng Văn hóa - Xã hội, xã Thiện Tân chưa báo cáo tháng 12/2026 (chưa đến hạn)."
+    await tg.say(PROV, "/huy")
+
+    sent = await tg.say(PROV, "Trung tâm Phục vụ hành chính công đã báo cáo chưa")  # in every commune: which one?
+    assert sent[0].text.startswith("Có nhiều đơn vị trong tỉnh khớp với câu hỏi: ")
+    assert [b for row in sent[0].buttons for b in row] == [f"{HCC}, xã {c}" for c in ("Hòa Bình", "Tân Lập", "Thiện Tân")]
+    assert HUU_KIEN not in sent[0].text
+    sent = await tg.tap(PROV, "1")
+    assert sent[0].text == f"{HCC}, xã Tân Lập chưa báo cáo tháng 12/2026 (chưa đến hạn)."
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "trung tâm phục vụ hành chính công xã Hòa Bình nộp chưa")
+    assert sent[0].text == f"{HCC}, xã Hòa Bình đã báo cáo tháng 12/2026, đúng hạn."
+    await tg.say(PROV, "/huy")
+
+    # a village of another province, an office a commune does not have: a polite word, nothing of theirs
+    for asked, commune in (("thôn Khau Ràng được bao nhiêu VNeID tháng này?", "Hòa Bình"),
+                           ("phòng Văn hóa xã Hòa Bình đã báo cáo chưa", "Hòa Bình")):
+        sent = await tg.say(PROV, asked)
+        assert sent[0].text == NOT_FOUND.format(commune=commune), asked
+        assert "99" not in sent[0].text and HUU_KIEN not in sent[0].text
+        await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "thôn Khau Ràng xã Hữu Kiên đã báo cáo chưa")  # its commune named: outside
+    assert "Hữu Kiên không thuộc Tây Ninh" in sent[0].text
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "thôn nào chưa báo cáo?")  # no unit named: the communes, as before
+    assert sent[0].text.splitlines()[:2] == ["Các xã chưa báo cáo đủ tháng 12/2026 (1/3):",
+                                             "• Thiện Tân: đơn vị 1/4, tổ công nghệ số 3/4"]
+    assert await _counts(db) == before
+
+
+async def test_province_office_asks_about_one_unit_on_zalo(zh: ZaloHarness, db: Database, db_url: str,
+                                                           monkeypatch, capsys) -> None:  # noqa: ANN001
+    await seed_province(db)
+    code = await _invite(monkeypatch, capsys, db_url)
+    await zh.say("z-prov", code, display_name="Trần Văn Tỉnh")
+    await zh.say("z-prov", "1")
+    await zh.say("z-prov", "1", expect=2)
+    async with db.session() as s:
+        assert (await s.exec(select(Person).where(Person.name == "Trần Văn Tỉnh"))).one().role == "province"
+    sent = await zh.say("z-prov", "thon ban pho da bao cao chua")
+    assert sent[-1]["text"].startswith("Thôn Bản Phố, xã Tân Lập đã báo cáo tháng 12/2026, đúng hạn.")
+    await zh.say("z-prov", "/huy")
+    sent = await zh.say("z-prov", "thon khau rang duoc bao nhieu vneid")
+    assert sent[-1]["text"].startswith(NOT_FOUND.format(commune="Hòa Bình")) and "99" not in sent[-1]["text"]
+
+
+async def test_an_office_every_commune_has_in_a_large_province(db: Database) -> None:
+    """Six communes with the same office: four offered by name, the rest counted; naming the commune answers."""
+    from bot.cli.ask import ask_once
+    from storage.province import set_commune_province
+    from storage.units import get_or_create_commune, get_or_create_unit
+    from tests.ask_support import NOW
+    from tests.province_ask_support import PROVINCE
+
+    await seed_province(db)
+    for n in range(3):
+        async with db.transaction() as s:
+            c = await get_or_create_commune(s, f"Vĩnh An {n}")
+            await get_or_create_unit(s, c, HCC, "office")
+            await set_commune_province(s, c, PROVINCE)
+    out = await ask_once(db, None, "province", "trung tâm phục vụ hành chính công đã báo cáo chưa", now=NOW,
+                         province=PROVINCE)
+    assert out["intent"] == "p_unit" and out["answer"].endswith("và 2 nơi khác. Ý bạn là đơn vị nào?")
+    assert out["choices"] == [f"{HCC}, xã {c}" for c in ("Hòa Bình", "Tân Lập", "Thiện Tân", "Vĩnh An 0")]
+    out = await ask_once(db, None, "province", "trung tâm phục vụ hành chính công xã Vĩnh An 2 đã báo cáo chưa", now=NOW,
+                         province=PROVINCE)
+    assert out["answer"] == f"{HCC}, xã Vĩnh An 2 không phải báo cáo tháng 12/2026."
