@@ -6,7 +6,7 @@ from handlers.activity.flow import label_of
 from handlers.exports.charts import activity_chart, indicator_bars, indicator_chart
 from handlers.exports.gather import gather_export
 from handlers.messages import FileOut, Outgoing
-from handlers.periods import turn_period
+from handlers.periods import lead_month, turn_period
 from handlers.turn import Turn
 from locales.i18n import _
 from storage.calendar.calendar import previous_period
@@ -34,7 +34,7 @@ async def charts_cmd(turn: Turn, _args: str) -> None:
                          [p.key for p in periods], series)
     turn.reply(Outgoing(text=_("Village activities over the last {n} months.", n=MONTHS),
                         photo=FileOut("hoat-dong-thon.png", png, "image/png")))
-    unit_period = await turn_period(turn, "unit_monthly")
+    unit_period = await lead_month(turn)
     data = await gather_export(turn.session, commune, unit_period.key, turn.now, turn.tz,
                                (await commune_streams(turn.session, turn.services, commune.id)).streams)
     bars = indicator_bars(data.indicators)

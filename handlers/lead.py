@@ -3,7 +3,7 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
-from handlers.exports.data import ExportData, IndicatorRow, TaskRow
+from handlers.exports.data import LEAD_STREAM, ExportData, IndicatorRow, TaskRow
 from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import unreadable_period
@@ -25,16 +25,16 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-async def _data(turn: Turn, args: str, default_stream: str | None = None) -> ExportData | None:
-    """The commune's export data for the period typed, else the unit reports' open period — or, with
-    ``default_stream``, that stream's open period (``handlers.exports.gather.resolve_periods``)."""
+async def _data(turn: Turn, args: str) -> ExportData | None:
+    """The commune's export data for the period typed, else the month the lead office is compiling (its
+    report to the People's Committee's open period: ``handlers.periods.lead_month``)."""
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
     try:
         return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured,
-                                   default_stream)
+                                   LEAD_STREAM)
     except ValueError:
         turn.reply(unreadable_period(args))
         return None
@@ -125,7 +125,7 @@ async def export_cmd(turn: Turn, args: str) -> None:
         return
     # the compiled report of the month still due to the People's Committee: on 20–21/12 December's (due before
     # the 22nd), not January's, although the units' December deadline has passed
-    data = await _data(turn, args, default_stream="lead_monthly")
+    data = await _data(turn, args)
     if data is None:
         return
     stem = f"bao-cao-cds-{data.period_key}"

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.exports.data import LEAD_STREAM
+from handlers.exports.gather import resolve_periods
 from handlers.services import Services
 from locales.i18n import _
 from locales.textnorm import fold
@@ -23,7 +25,7 @@ from storage.sqlutil import insert_ignore
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
+__all__ = ["current_period", "lead_month", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
            "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
 
 
@@ -84,6 +86,15 @@ async def turn_stream(turn: Turn, name: str) -> Stream:
 async def turn_period(turn: Turn, name: str) -> Period:
     """The open period of the turn's commune's stream ``name`` at the turn's time."""
     return period_for(await turn_stream(turn, name), turn.now, turn.tz)
+
+
+async def lead_month(turn: Turn) -> Period:
+    """The unit period of the month the commune's lead office is compiling at the turn's time: its report to
+    the People's Committee's open period (on 20–21/12 December's, due before the 22nd, while the units' is
+    already January's), as a bare /xuat, /tinhtrang, a question without a month and the dashboard open on."""
+    commune_id = turn.person.commune_id if turn.person else None
+    configured = (await commune_streams(turn.session, turn.services, commune_id)).streams
+    return resolve_periods(None, turn.now, turn.tz, configured, LEAD_STREAM)[0]
 
 
 async def province_calendar(turn: Turn, due_day: int | None) -> tuple[Stream, Stream, Period]:

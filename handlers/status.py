@@ -7,7 +7,7 @@ from sqlmodel import select
 from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
-from handlers.periods import period_arg, period_label, stream_named, turn_period, turn_stream
+from handlers.periods import lead_month, period_arg, period_label, stream_named, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
@@ -35,7 +35,7 @@ async def status_cmd(turn: Turn, args: str) -> None:
 
         await province_status_cmd(turn, args)
         return
-    up = period_arg(turn, await turn_stream(turn, "unit_monthly"), args, await turn_period(turn, "unit_monthly"))
+    up = period_arg(turn, await turn_stream(turn, "unit_monthly"), args, await lead_month(turn))
     if up is None:
         return
     await engine.start(turn, "status", {"period": up.key})

@@ -12,7 +12,7 @@ __all__ = ["add_report_commands"]
 
 async def _status(args: argparse.Namespace) -> int:
     from bot.cli.common import cli_services, print_json, with_db
-    from storage.calendar.calendar import period_by_key, period_for
+    from storage.calendar.calendar import period_by_key
     from storage.calendar.commune_streams import commune_streams
     from storage.calendar.period_ref import parse_period_ref
     from storage.status import status_data
@@ -41,8 +41,11 @@ async def _status(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 2
             vp = period_by_key(village_stream, up.key, tz)
-        else:
-            up, vp = period_for(unit_stream, now, tz), period_for(village_stream, now, tz)
+        else:  # the month the lead office is compiling, as its /tinhtrang (handlers.periods.lead_month)
+            from handlers.exports.data import LEAD_STREAM
+            from handlers.exports.gather import resolve_periods
+
+            up, vp = resolve_periods(None, now, tz, list(streams.values()), LEAD_STREAM)
         async with db.session() as s:
             if args.province:  # one province, in the national colours (storage.traffic, as in chat)
                 return await _print_province(s, args, up, vp, now, tz)

@@ -28,7 +28,7 @@ from handlers.exports.charts import (
     indicator_chart,
     percent_of_target,
 )
-from handlers.exports.data import ExportData, fmt_value
+from handlers.exports.data import LEAD_STREAM, ExportData, fmt_value
 from handlers.exports.gather import gather_export, resolve_periods
 from handlers.services import Services
 from locales.i18n import _, use_locale
@@ -133,8 +133,9 @@ def login_url(base_url: str, secret: bytes, commune_id: int, expires: datetime) 
 
 
 def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = None) -> list[cal.Period]:
-    """The unit-report period open at ``now`` and the ``n - 1`` before it, newest first."""
-    period = resolve_periods(None, now, tz, configured)[0]
+    """The month the lead office is compiling at ``now`` (``handlers.periods.lead_month``) and the ``n - 1``
+    before it, newest first."""
+    period = resolve_periods(None, now, tz, configured, LEAD_STREAM)[0]
     out = [period]
     while len(out) < n:
         out.append(cal.previous_period(out[-1]))
@@ -309,7 +310,7 @@ class Dashboard:
         now, tz = self.services.now(), self.services.tz
         async with self.services.db.session() as s:
             configured = (await commune_streams(s, self.services, commune.id)).streams
-            data = await gather_export(s, commune, key, now, tz, configured)
+            data = await gather_export(s, commune, key, now, tz, configured, LEAD_STREAM)
             unit_period, village_period = resolve_periods(data.period_key, now, tz, configured)
             villages = await _village_states(s, commune, village_period, now)
         body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz, configured=configured))
@@ -343,7 +344,8 @@ class Dashboard:
         commune, key = got
         async with self.services.db.session() as s:
             configured = (await commune_streams(s, self.services, commune.id)).streams
-            return await gather_export(s, commune, key, self.services.now(), self.services.tz, configured)
+            return await gather_export(s, commune, key, self.services.now(), self.services.tz, configured,
+                                          LEAD_STREAM)
 
     async def _indicators_png(self, request: web.Request) -> web.Response:
         data = await self._export_data(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from handlers.periods import period_label, turn_period, turn_stream
+from handlers.periods import lead_month, period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale
 from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
@@ -46,7 +46,7 @@ async def monthly(turn: Turn, phrase: str | None) -> tuple[Period, Period]:
         if up is None:
             raise PeriodError(phrase)
     else:
-        up = await turn_period(turn, "unit_monthly")
+        up = await lead_month(turn)
     vp = period_by_key(await turn_stream(turn, "village_monthly"), up.key, turn.tz)
     return up, vp
 

@@ -15,11 +15,12 @@ from storage.indicator_status import assess, year_share  # the one rule, below t
 
 __all__ = [
     "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
-    "ReportLine", "StreamStatus", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
+    "ReportLine", "StreamStatus", "LEAD_STREAM", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
     "task_status_vi", "year_share",
 ]
 
 UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
+LEAD_STREAM = "lead_monthly"  # the lead office's report to the People's Committee
 STREAM_LABELS_VI = {UNIT_STREAM: "Báo cáo của các cơ quan, đơn vị",
                     VILLAGE_STREAM: "Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"}
 LIGHT_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}  # the national traffic lights
