@@ -52,3 +52,11 @@ def test_heads_read_without_alembic_match_alembic() -> None:
     from alembic.script import ScriptDirectory
 
     assert script_heads() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def test_run_is_parsed_without_building_every_command() -> None:
+    from bot.cli import _parser, core
+
+    args = _parser(only_run=True).parse_args(["run", "--demo"])
+    assert args.fn is core.run and args.demo is True
+    assert _parser().parse_args(["run"]).fn is core.run  # the whole command line has it too
