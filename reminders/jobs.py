@@ -66,6 +66,19 @@ class SweepScheduler:
         if self._task is not None:
             self._task.cancel()
 
+    async def stop(self) -> None:
+        """Cancel the task and wait for its end (a failure that had ended it is logged here)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("the reminder scheduler had stopped")
+
     async def _run(self) -> None:
         due: datetime | None = None
         while True:  # never the same time twice, even when the wall clock was set back after a sweep

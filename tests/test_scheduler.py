@@ -76,5 +76,5 @@ async def test_scheduler_sweeps_at_its_time_and_skips_a_sweep_found_too_late(app
         await _until(lambda: scheduler.next_at == at("2026-12-17T08:00+07:00"))
         assert swept == [None] and scheduler.running
     finally:
-        scheduler.shutdown()
-    await _until(lambda: not scheduler.running)
+        await scheduler.stop()
+    assert not scheduler.running
