@@ -118,8 +118,8 @@ class BotApp:
                 if not self.scheduler.running:
                     raise RuntimeError("the reminder scheduler stopped")
         finally:
-            if self.scheduler is not None and self.scheduler.running:
-                self.scheduler.shutdown(wait=False)
+            if self.scheduler is not None:
+                await self.scheduler.stop()
             self.scheduler = None
 
     def swept(self, error: str | None) -> None:

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -22,14 +22,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.web.access import province_commune
 from handlers.activity.catalog import default_catalog
-from handlers.exports.charts import (
-    activity_chart,
-    indicator_bars,
-    indicator_chart,
-    percent_of_target,
-)
-from handlers.exports.data import LEAD_STREAM, ExportData, fmt_value
-from handlers.exports.gather import gather_export, resolve_periods
 from handlers.services import Services
 from locales.i18n import _, use_locale
 from storage.calendar import calendar as cal
@@ -37,6 +29,9 @@ from storage.calendar.commune_streams import commune_streams
 from storage.errors import ConfigError
 from storage.models import Commune
 from storage.status import activity_totals, expected_units, stream_states
+
+if TYPE_CHECKING:  # the export modules are imported when a page asks for them, not at start
+    from handlers.exports.data import ExportData
 
 __all__ = ["COOKIE", "SECRET_ENV", "Dashboard", "load_secret", "login_url", "make_token", "read_token",
            "recent_periods", "secret_file"]
@@ -135,6 +130,9 @@ def login_url(base_url: str, secret: bytes, commune_id: int, expires: datetime) 
 def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = None) -> list[cal.Period]:
     """The month the lead office is compiling at ``now`` (``handlers.periods.lead_month``) and the ``n - 1``
     before it, newest first."""
+    from handlers.exports.data import LEAD_STREAM
+    from handlers.exports.gather import resolve_periods
+
     period = resolve_periods(None, now, tz, configured, LEAD_STREAM)[0]
     out = [period]
     while len(out) < n:
@@ -172,6 +170,9 @@ def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period
 
 def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.Period, now: datetime,
                   periods: list[cal.Period]) -> dict[str, Any]:
+    from handlers.exports.charts import percent_of_target
+    from handlers.exports.data import fmt_value
+
     counts = {k: sum(i.status == k for i in data.indicators)
               for k in ("on_track", "at_risk", "off_track", "no_data")}
     return {
@@ -303,6 +304,9 @@ class Dashboard:
         return who[0], key
 
     async def _summary(self, request: web.Request) -> web.Response:
+        from handlers.exports.data import LEAD_STREAM
+        from handlers.exports.gather import gather_export, resolve_periods
+
         got = await self._data(request)
         if isinstance(got, web.Response):
             return got
@@ -317,6 +321,9 @@ class Dashboard:
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)
 
     async def _activities_png(self, request: web.Request) -> web.Response:
+        from handlers.exports.charts import activity_chart
+        from handlers.exports.gather import resolve_periods
+
         got = await self._data(request)
         if isinstance(got, web.Response):
             return got
@@ -338,6 +345,9 @@ class Dashboard:
 
     async def _export_data(self, request: web.Request) -> ExportData | web.Response:
         """The period's export data for the signed-in commune, or the refusal to send back."""
+        from handlers.exports.data import LEAD_STREAM
+        from handlers.exports.gather import gather_export
+
         got = await self._data(request)
         if isinstance(got, web.Response):
             return got
@@ -348,6 +358,8 @@ class Dashboard:
                                           LEAD_STREAM)
 
     async def _indicators_png(self, request: web.Request) -> web.Response:
+        from handlers.exports.charts import indicator_bars, indicator_chart
+
         data = await self._export_data(request)
         if isinstance(data, web.Response):
             return data
