@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
@@ -14,14 +14,15 @@ from storage.calendar.calendar import Period, period_for
 from storage.calendar.commune_streams import base_streams, commune_streams
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
+from storage.log_rollup import closed_before, open_from
 from storage.models import ReportingPeriod
 from storage.sqlutil import insert_ignore
 
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "period_arg", "period_label", "period_row", "stream_named", "streams", "turn_period",
-           "turn_stream", "unreadable_period"]
+__all__ = ["current_period", "period_arg", "period_label", "period_row", "rollup_closed_before", "rollup_open_from",
+           "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
 
 
 def unreadable_period(text: str) -> str:
@@ -43,6 +44,17 @@ def period_arg(turn: Turn, stream: Stream, args: str, default: Period) -> Period
 def streams(services: Services) -> list[Stream]:
     """The deployment's default streams (before any commune's settings)."""
     return base_streams(services)
+
+
+def rollup_open_from(services: Services, now: datetime) -> date:
+    """Logs dated before this day can be in a rolled-up range: writing one bumps its commune's roll-up
+    version (``storage.log_rollup``, by the deployment's village stream)."""
+    return open_from(base_streams(services), now, services.tz)
+
+
+def rollup_closed_before(services: Services, now: datetime) -> date:
+    """Village periods ending before this day are read from the roll-up (``storage.log_rollup``)."""
+    return closed_before(base_streams(services), now, services.tz)
 
 
 async def stream_named(session: AsyncSession, services: Services, commune_id: int | None, name: str) -> Stream:

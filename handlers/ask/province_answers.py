@@ -15,7 +15,7 @@ from handlers.activity.flow import label_of
 from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref, year_before
 from handlers.ask.intents import Understood
 from handlers.ask.province_intents import CommuneName, understand_province
-from handlers.periods import period_label, stream_named, unreadable_period
+from handlers.periods import period_label, rollup_closed_before, stream_named, unreadable_period
 from handlers.province import colour_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_date, fmt_number
@@ -67,7 +67,8 @@ async def _activity_period(turn: Turn, phrase: str | None) -> Period:
 
 async def _traffic(turn: Turn, c: _Ctx) -> tuple[dict[str, Any], Period]:
     up, vp = await _monthly(turn, c.u.entities.period)
-    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today), up
+    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today,
+                                  rollup_closed_before(turn.services, turn.now)), up
 
 
 def _drill(name: str, up: Period) -> tuple[str, str]:
