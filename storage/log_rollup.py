@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, null, union_all
+from sqlalchemy import and_, bindparam, delete, func, literal, null, or_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +18,7 @@ from storage.calendar.calendar import period_for
 from storage.calendar.streams import Stream
 from storage.models import ActivityLog, LogRollup, LogRollupStamp, Unit
 
-__all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts",
+__all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts", "firsts_of",
            "group_villages", "markers", "note_logs", "open_from", "stamps", "totals"]
 
 RULE = """A commune's activity-log facts for a date range (each unit's first log, the totals by activity) are
@@ -117,6 +117,15 @@ def firsts(ids: Sequence[int], start: date, end: date) -> Any:
     joined, where = _valid(ids, start, end)
     return (select(_ROLL.c.commune_id, _ROLL.c.unit_id, _ROLL.c.first_at.label("first")).select_from(joined)
             .where(where, _ROLL.c.unit_id != 0).subquery())
+
+
+def firsts_of(ids: Sequence[int], ranges: Sequence[tuple[date, date]]) -> Any:
+    """Subquery (commune_id, unit_id, start, first): ``firsts`` of several ranges at once."""
+    joined, _where = _valid(ids, ranges[0][0], ranges[0][1])
+    where = and_(_ROLL.c.commune_id.in_(ids), or_(*(and_(_ROLL.c.start == s, _ROLL.c.end == e) for s, e in ranges)),
+                 _ROLL.c.version == _current())
+    return (select(_ROLL.c.commune_id, _ROLL.c.unit_id, _ROLL.c.start, _ROLL.c.first_at.label("first"))
+            .select_from(joined).where(where, _ROLL.c.unit_id != 0).subquery())
 
 
 def totals(which: int, ids: Sequence[int], start: date, end: date) -> Any:

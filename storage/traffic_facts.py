@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, null, or_, union, union_all
+from sqlalchemy import Date, and_, case, func, literal, null, or_, true, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -142,6 +142,24 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
+def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> Any:
+    """The village teams of the ``rolled`` periods grouped as ``_submissions`` does, in one pass: each team
+    once with each period (its first log from the roll-up)."""
+    at = ActivityLog.created_at.type  # type: ignore[attr-defined]
+    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].start, Date).label("s"),
+                                literal(village_periods[i].due, at).label("due"))
+                         for i in sorted(rolled))).cte("ranges")
+    firsts = log_rollup.firsts_of(ids, [(village_periods[i].start, village_periods[i].end) for i in sorted(rolled)])
+    bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= ranges.c.due, 1), else_=2)
+    return (select(ranges.c.which, null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
+                   null(), null())
+            .select_from(Unit).join(ranges, true())
+            .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
+                                    firsts.c.start == ranges.c.s))
+            .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+            .group_by(ranges.c.which, Unit.commune_id, bucket))
+
+
 async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
                        rolled: set[int] = frozenset()  # type: ignore[assignment]
                        ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]], _Rolled]:
@@ -158,13 +176,14 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
                .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
                    for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
-    villages = []
+    villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
     for i, vp in enumerate(village_periods):
-        firsts = log_rollup.firsts(ids, vp.start, vp.end) if i in rolled else (
-            select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
-            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
-                   ActivityLog.on_date <= vp.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
+        if i in rolled:
+            continue
+        firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
+                  .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
+                         ActivityLog.on_date <= vp.end)
+                  .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
         bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
         villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
                                null(), null())
@@ -286,9 +305,17 @@ def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission]
     if not offices:
         return []
     unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
-    found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
-             for u in offices)
-    return [s for s in found if s != "not_owed"]
+    kinds: dict[tuple[bool, bool], str] = {}  # a sent report's state: by returned, and by sent by the deadline
+    out = []
+    for u in offices:
+        sub = sent.get((cid, u.id))
+        if sub is None:
+            state = unsent
+        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
+            state = kinds[key] = submission_state(period, now, start, sub)
+        if state != "not_owed":
+            out.append(state)
+    return out
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
