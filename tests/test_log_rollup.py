@@ -171,7 +171,7 @@ async def test_corrected_and_deleted_in_a_closed_month(tg: TelegramHarness, db: 
 
 
 async def test_merged_villages_and_a_stale_fill(tg: TelegramHarness, db: Database, page: Any) -> None:
-    """Two village teams merged (storage.merge, as `cdsbot admin merge-units`): the team count and first logs
+    """Two village teams merged (storage.merge, as `cdsbot unit merge`): the team count and first logs
     follow at once. A fill tagged with a version a write has passed since is never read."""
     world = await build_province(db)
     async with db.transaction() as s:  # D gets a second village that logged in December
