@@ -307,12 +307,12 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
 
 
 def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
-                   now: datetime, start: date | None) -> list[str]:
-    """The states of a commune's expected offices (not_owed left out)."""
+                   now: datetime, start: date | None, kinds: dict[tuple[bool, bool], str]) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's sent reports'
+    states so far, by (returned, sent by the deadline): all a sent report's state depends on."""
     if not offices:
         return []
     unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
-    kinds: dict[tuple[bool, bool], str] = {}  # a sent report's state: by returned, and by sent by the deadline
     out = []
     for u in offices:
         sub = sent.get((cid, u.id))
@@ -373,6 +373,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
         before = previous_period(village_period)
         previous = totals[spans_at[(before.start, before.end)]]
         facts: dict[int, Facts] = {}
+        kinds: dict[tuple[bool, bool], str] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
@@ -380,7 +381,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             if (cid, bool(teams)) not in offices_of:
                 offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
             unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
-                                         c.reporting_start)
+                                         c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
                 state = submission_state(village_period, now, c.reporting_start,
