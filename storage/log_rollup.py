@@ -18,7 +18,7 @@ from storage.calendar.calendar import period_for
 from storage.calendar.streams import Stream
 from storage.models import ActivityLog, LogRollup, LogRollupStamp, Unit
 
-__all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts", "firsts_of",
+__all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts_of",
            "group_villages", "markers", "note_logs", "open_from", "stamps", "totals"]
 
 RULE = """A commune's activity-log facts for a date range (each unit's first log, the totals by activity) are
@@ -111,28 +111,21 @@ def _valid(ids: Sequence[int], start: date, end: date) -> Any:
                  _ROLL.c.version == _current()))
 
 
-def firsts(ids: Sequence[int], start: date, end: date) -> Any:
-    """Subquery (commune_id, unit_id, first): each unit's first log in the range, from the roll-up (the
-    rows of communes whose range is marked valid, ``markers``)."""
-    joined, where = _valid(ids, start, end)
-    return (select(_ROLL.c.commune_id, _ROLL.c.unit_id, _ROLL.c.first_at.label("first")).select_from(joined)
-            .where(where, _ROLL.c.unit_id != 0).subquery())
-
-
 def firsts_of(ids: Sequence[int], ranges: Sequence[tuple[date, date]]) -> Any:
-    """Subquery (commune_id, unit_id, start, first): ``firsts`` of several ranges at once."""
+    """Subquery (commune_id, unit_id, start, first): each unit's first log in each of the ranges, from the roll-up
+    (the rows of communes whose range is marked valid, ``markers``)."""
     joined, _where = _valid(ids, ranges[0][0], ranges[0][1])
     where = and_(_ROLL.c.commune_id.in_(ids), or_(*(and_(_ROLL.c.start == s, _ROLL.c.end == e) for s, e in ranges)),
                  _ROLL.c.version == _current())
     return (select(_ROLL.c.commune_id, _ROLL.c.unit_id, _ROLL.c.start, _ROLL.c.first_at.label("first"))
-            .select_from(joined).where(where, _ROLL.c.unit_id != 0).subquery())
+            .select_from(joined).where(where, _ROLL.c.activity == "", _ROLL.c.unit_id > 0).subquery())
 
 
 def totals(which: int, ids: Sequence[int], start: date, end: date) -> Any:
     """Select (which, commune_id, activity, total) from the roll-up."""
     joined, where = _valid(ids, start, end)
     return (select(literal(which).label("which"), _ROLL.c.commune_id, _ROLL.c.activity, _ROLL.c.total)
-            .select_from(joined).where(where, _ROLL.c.activity != ""))
+            .select_from(joined).where(where, _ROLL.c.activity > ""))
 
 
 def markers(ids: Sequence[int], start: date, end: date, shape: Callable[[Any, Any], list[Any]]) -> Any:
@@ -235,7 +228,7 @@ async def _write(conn: AsyncConnection, ranges: dict[tuple[date, date], set[int]
                                                _ROLL.c.end == end))
     ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_ROLL)
     upsert = ins.on_conflict_do_update(
-        index_elements=[_ROLL.c.commune_id, _ROLL.c.start, _ROLL.c.end, _ROLL.c.unit_id, _ROLL.c.activity],
+        index_elements=[_ROLL.c.commune_id, _ROLL.c.start, _ROLL.c.end, _ROLL.c.activity, _ROLL.c.unit_id],
         set_={"version": ins.excluded.version, "first_at": ins.excluded.first_at, "total": ins.excluded.total})
     if rows:
         await conn.execute(upsert, rows)

@@ -111,7 +111,9 @@ class LogRollup(SQLModel, table=True):
     marker row (unit_id 0, activity ""), each unit's first log (activity "") and each activity's total
     (unit_id 0), all tagged with the commune's ``LogRollupStamp.version`` read before the logs were."""
 
-    __table_args__ = (UniqueConstraint("commune_id", "start", "end", "unit_id", "activity"),)
+    # activity before unit_id: a range's totals (activity > ''), its first logs (activity '', unit_id > 0) and its
+    # marker are each one range of the index
+    __table_args__ = (UniqueConstraint("commune_id", "start", "end", "activity", "unit_id"),)
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id")
     start: date

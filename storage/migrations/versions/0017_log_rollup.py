@@ -39,8 +39,8 @@ def upgrade() -> None:
         sa.Column('total', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['commune_id'], ['commune.id'], name=op.f('fk_logrollup_commune_id_commune')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_logrollup')),
-        sa.UniqueConstraint('commune_id', 'start', 'end', 'unit_id', 'activity',
-                            name=op.f('uq_logrollup_commune_id_start_end_unit_id_activity')),
+        sa.UniqueConstraint('commune_id', 'start', 'end', 'activity', 'unit_id',  # each kind of row: one index range
+                            name=op.f('uq_logrollup_commune_id_start_end_activity_unit_id')),
     )
     op.create_table(
         'logrollupstamp',
