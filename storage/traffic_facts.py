@@ -59,13 +59,14 @@ class Facts:
 Run = Callable[[Any], Awaitable[Any]]  # runs a select of plain columns on a Core connection: its result
 
 
-# These statements are prepared once and run again and again (the driver's statement cache): after five runs
-# PostgreSQL may plan them once for any parameters, and such a plan of the roll-up's join with the village teams
-# took 3-4× as long (measured at 16×). Planned for their values each time instead (in this transaction only).
+# The village teams' statement is prepared once and run again and again (the driver's statement cache): after
+# five runs PostgreSQL planned it once for any parameters, and that plan of the roll-up's join with the village
+# teams took 3-4× as long (measured at 16×). It is planned for its values each time (in its transaction only).
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitable[Any]]]) -> list[Any]:
+async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitable[Any]]],
+                  custom: frozenset[int] = frozenset()) -> list[Any]:
     """Each step's result. Core connections (thousands of rows without the ORM's per-row machinery,
     the same column types). On PostgreSQL each step runs on a pooled connection of its own, all at
     once: the server works on them in parallel (each statement reads its own snapshot either way, as
@@ -76,12 +77,13 @@ async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitab
         conn = await session.connection()
         return [await step(conn.execute) for step in steps]
 
-    async def alone(step: Callable[[Run], Awaitable[Any]]) -> Any:
+    async def alone(i: int, step: Callable[[Run], Awaitable[Any]]) -> Any:
         async with engine.connect() as conn:  # type: ignore[union-attr]
-            await conn.execute(_CUSTOM_PLANS)
+            if i in custom:  # (``custom``: the steps planned for their values each time)
+                await conn.execute(_CUSTOM_PLANS)
             return await step(conn.execute)
 
-    return list(await asyncio.gather(*(alone(step) for step in steps)))
+    return list(await asyncio.gather(*(alone(i, step) for i, step in enumerate(steps))))
 
 
 _STAMPS, _MARK = -2, -1000  # which: the communes' roll-up versions; a range rolled up (_MARK - i)
@@ -346,7 +348,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
              lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
              lambda run: _tasks(run, ids, [up for up, _vp in periods]),
              lambda run: _activity_totals(run, ids, totals_of, rolled_t)]
-    units, (subs, villages, seen_v), tasks, (totals, seen_t) = await _all_of(session, steps)
+    units, (subs, villages, seen_v), tasks, (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
     missing: dict[tuple[date, date], set[int]] = {}
     for rolled, seen, of in ((rolled_v, seen_v, village_periods), (rolled_t, seen_t, totals_of)):
         for i in rolled:
