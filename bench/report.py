@@ -41,11 +41,11 @@ def tables(rows: list[dict[str, Any]]) -> str:
     if province:
         out += ["| db | scale | variant | communes | activity rows | province_traffic p50 / p95 / p99 ms (p95 current / previous) "
                 "| CPU ms (bot process) | SQL | per commune, before ms (SQL) | /tinhtrang p50 / p95 / p99 ms | SQL | /trogiup p50 ms "
-                "| dashboard 6 months cold p50 / p95 / p99 ms (SQL) | warm (SQL) "
+                "| dashboard 6 months cold p50 / p95 / p99 ms (SQL) | warm, or fill from 7 Dec (SQL) "
                 "| load 1 min | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in province:
             t, c = r["traffic_ms"], r["chat_ms"]
-            dc, dw = r.get("dashboard_cold_ms") or {}, r.get("dashboard_warm_ms") or {}
+            dc, dw = r.get("dashboard_cold_ms") or {}, r.get("dashboard_warm_ms") or r.get("dashboard_fill_ms") or {}
             out.append(f"| {r['db']} | {r['scale']} | {r.get('variant') or 'last'} | {r['communes']} | {_f(r['activity_rows'])} "
                        f"| {_f(t['p50'], 0)} / {_f(t['p95'], 0)} / {_f(t['p99'], 0)} "
                        f"({_f(r['traffic_ms_current']['p95'], 0)} / {_f(r['traffic_ms_previous']['p95'], 0)}) "
@@ -55,7 +55,7 @@ def tables(rows: list[dict[str, Any]]) -> str:
                        f"| {_f(dc.get('p50'), 0)} / {_f(dc.get('p95'), 0)} / {_f(dc.get('p99'), 0)} "
                        f"({_f(r.get('sql_per_dashboard_cold'), 0)}) "
                        f"| {_f(dw.get('p50'), 0)} / {_f(dw.get('p95'), 0)} / {_f(dw.get('p99'), 0)} "
-                       f"({_f(r.get('sql_per_dashboard_warm'), 0)}) "
+                       f"({_f(r.get('sql_per_dashboard_warm', r.get('sql_per_dashboard_fill')), 0)}) "
                        f"| {' → '.join(_f(x, 1) for x in r['loadavg_1m'])} "
                        f"| {r['date']} |")
         out.append("")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
@@ -16,6 +16,7 @@ from storage.calendar.calendar import Period, next_period, period_for, previous_
 from storage.calendar.commune_streams import base_streams, commune_streams
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
+from storage.log_rollup import closed_before, open_from
 from storage.models import ReportingPeriod
 from storage.province_stream import province_month
 from storage.sqlutil import insert_ignore
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from handlers.turn import Turn
 
 __all__ = ["current_period", "lead_month", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
-           "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
+           "rollup_closed_before", "rollup_open_from", "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
 
 
 _RELATIVE = re.compile(r"^(?:thang|ky) (nay|truoc|ngoai|sau|toi)$")
@@ -63,6 +64,17 @@ def period_arg(turn: Turn, stream: Stream, args: str, default: Period, relative:
 def streams(services: Services) -> list[Stream]:
     """The deployment's default streams (before any commune's settings)."""
     return base_streams(services)
+
+
+def rollup_open_from(services: Services, now: datetime) -> date:
+    """Logs dated before this day can be in a rolled-up range: writing one bumps its commune's roll-up
+    version (``storage.log_rollup``, by the deployment's village stream)."""
+    return open_from(base_streams(services), now, services.tz)
+
+
+def rollup_closed_before(services: Services, now: datetime) -> date:
+    """Village periods ending before this day are read from the roll-up (``storage.log_rollup``)."""
+    return closed_before(base_streams(services), now, services.tz)
 
 
 async def stream_named(session: AsyncSession, services: Services, commune_id: int | None, name: str) -> Stream:

@@ -12,7 +12,7 @@ from handlers import engine
 from handlers.activity.flow import label_of
 from handlers.ask.detect import question_score
 from handlers.messages import Choice
-from handlers.periods import period_arg, period_label, province_calendar, stream_named
+from handlers.periods import period_arg, period_label, province_calendar, rollup_closed_before, stream_named
 from handlers.province_stream import compiled_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_number
@@ -115,7 +115,8 @@ async def _traffic(turn: Turn) -> dict:
     unit_stream, village_stream = await _streams(turn)
     up = period_by_key(unit_stream, turn.data["period"], turn.tz)
     vp = period_by_key(village_stream, up.key, turn.tz)
-    data = await province_traffic(turn.session, province, up, vp, turn.now, turn.today, await _communes(turn))
+    data = await province_traffic(turn.session, province, up, vp, turn.now, turn.today,
+                                  rollup_closed_before(turn.services, turn.now), await _communes(turn))
     data["_label"] = period_label(up, current_locale())
     return data
 

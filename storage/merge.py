@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, column, insert, inspect, table, text
 from sqlalchemy.engine import Connection
 
+from storage.log_rollup import bump_sync
+
 __all__ = ["PERSON_REFS", "UNIT_REFS", "choose_keeper", "merge_people", "merge_units", "person_summary"]
 
 # (table, column) pairs that point at person.id / unit.id.
@@ -169,6 +171,8 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
         conn.execute(text("UPDATE unit SET from_plan = :no WHERE id = :keep AND EXISTS "
                           "(SELECT 1 FROM unit d WHERE d.id = :drop AND d.from_plan = :no)"),
                      {"keep": keep, "drop": drop, "no": False})
+    bump_sync(conn, [c for (c,) in conn.execute(text(  # the logs moved: their communes' roll-ups are read again
+        "SELECT commune_id FROM unit WHERE id IN (:keep, :drop)"), {"keep": keep, "drop": drop})])
     name = conn.execute(text("SELECT name FROM unit WHERE id = :drop"), {"drop": drop}).scalar_one_or_none()
     conn.execute(text("DELETE FROM unit WHERE id = :drop"), {"drop": drop})
     _audit(conn, "unit.merge", f"unit:{keep}", {"dropped": drop, "dropped_name": name, "moved": moved,

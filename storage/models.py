@@ -18,7 +18,16 @@ from storage.models_org import (
     utcnow,
 )
 from storage.models_plan import Indicator, IndicatorPartner, IndicatorUnit, Plan, PlanSection, Task, TaskUnit
-from storage.models_report import ActivityLog, Attachment, Report, ReportingPeriod, ReportItem, ReportRevision
+from storage.models_report import (
+    ActivityLog,
+    Attachment,
+    LogRollup,
+    LogRollupStamp,
+    Report,
+    ReportingPeriod,
+    ReportItem,
+    ReportRevision,
+)
 from storage.models_runtime import (
     AuditLog,
     ConversationState,
@@ -34,7 +43,7 @@ from storage.models_shared import IndicatorMatch, ProvinceIndicator
 __all__ = [
     "ROLES", "UNIT_KINDS", "ActivityLog", "Attachment", "AuditLog", "Commune", "ConversationState",
     "HolidayOverride", "Identity", "InboxUpdate", "Indicator", "IndicatorMatch", "IndicatorPartner", "IndicatorUnit",
-    "Invite", "LinkCode", "Outbox",
+    "Invite", "LinkCode", "LogRollup", "LogRollupStamp", "Outbox",
     "Person", "Plan", "PlanSection", "Province", "ProvinceIndicator", "ProcessedUpdate", "QuarantinedUpdate",
     "ReminderLog", "Report", "ReportItem",
     "ReportRevision",

@@ -11,7 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
 
-__all__ = ["ActivityLog", "Attachment", "Report", "ReportItem", "ReportRevision", "ReportingPeriod"]
+__all__ = ["ActivityLog", "Attachment", "LogRollup", "LogRollupStamp", "Report", "ReportItem", "ReportRevision",
+           "ReportingPeriod"]
 
 
 class ReportingPeriod(SQLModel, table=True):
@@ -103,3 +104,29 @@ class Attachment(SQLModel, table=True):
     file_name: str | None = None  # as the sender named it; only shown
     caption: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class LogRollup(SQLModel, table=True):
+    """One commune's activity-log facts for a closed date range (``storage.log_rollup``, migration 0017): a
+    marker row (unit_id 0, activity ""), each unit's first log (activity "") and each activity's total
+    (unit_id 0), all tagged with the commune's ``LogRollupStamp.version`` read before the logs were."""
+
+    # activity before unit_id: a range's totals (activity > ''), its first logs (activity '', unit_id > 0) and its
+    # marker are each one range of the index
+    __table_args__ = (UniqueConstraint("commune_id", "start", "end", "activity", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    start: date
+    end: date
+    unit_id: int = 0  # no foreign key: 0 is "no unit", and storage.merge moves every foreign key to a unit
+    activity: str = ""
+    version: int
+    first_at: datetime | None = None
+    total: int = 0
+
+
+class LogRollupStamp(SQLModel, table=True):
+    """A commune's roll-up version: every write that can change a closed range's logs adds one (same transaction)."""
+
+    commune_id: int = Field(primary_key=True, foreign_key="commune.id", sa_column_kwargs={"autoincrement": False})
+    version: int = 0

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.calendar.calendar import Period
@@ -36,22 +36,26 @@ async def activities_by_commune(session: AsyncSession, commune_ids: Sequence[int
 
 
 async def latest_items_by_commune(session: AsyncSession, commune_ids: Sequence[int], period: Period
-                                  ) -> dict[tuple[str, int], ReportItem]:
+                                  ) -> dict[tuple[str, int], Any]:
     """The latest reported item per (kind, ref id) in the unit stream up to ``period``, for every commune
-    at once: the same choice as ``storage.traffic.latest_items`` (latest period, then latest submission)."""
+    at once: the same choice as ``storage.traffic.latest_items`` (latest period, then latest submission,
+    then the first item), made in SQL. Plain rows (``kind``, ``ref_id``, ``status``, ``note``, ``value_num``,
+    ``value_bool``): tens of thousands of items at province scale, not ORM objects."""
     if not commune_ids:
         return {}
-    rows = (await session.exec(
-        select(ReportItem).join(Report, Report.id == ReportItem.report_id)
-        .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-        .where(ReportingPeriod.commune_id.in_(list(commune_ids)),  # type: ignore[attr-defined]
-               ReportingPeriod.stream == period.stream.name, ReportingPeriod.end <= period.end)
-        .order_by(ReportingPeriod.start.desc(), Report.submitted_at.desc(),  # type: ignore[attr-defined]
-                  ReportItem.id))).all()
-    out: dict[tuple[str, int], ReportItem] = {}
-    for item in rows:
-        out.setdefault((item.kind, item.ref_id), item)
-    return out
+    rank = func.row_number().over(
+        partition_by=(ReportItem.kind, ReportItem.ref_id),
+        order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
+    ranked = (select(ReportItem.kind, ReportItem.ref_id, ReportItem.status, ReportItem.note, ReportItem.value_num,
+                     ReportItem.value_bool, rank.label("rank"))
+              .join(Report, Report.id == ReportItem.report_id)
+              .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
+              .where(col(ReportingPeriod.commune_id).in_(list(commune_ids)),
+                     ReportingPeriod.stream == period.stream.name, ReportingPeriod.end <= period.end).subquery())
+    conn = await session.connection()
+    rows = (await conn.execute(select(ranked.c.kind, ranked.c.ref_id, ranked.c.status, ranked.c.note,
+                                      ranked.c.value_num, ranked.c.value_bool).where(ranked.c.rank == 1))).all()
+    return {(r.kind, r.ref_id): r for r in rows}
 
 
 def _empty() -> dict[str, Any]:

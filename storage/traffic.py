@@ -25,7 +25,6 @@ from locales.textnorm import fold
 from storage.calendar.calendar import SUBMITTED, Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
-from storage.past_periods import PastPeriods
 from storage.province import province_communes
 from storage.province_stream import compiled_reports_of, with_compiled_report
 from storage.status import activity_totals, status_data
@@ -136,23 +135,26 @@ def rank_key(row: dict[str, Any]) -> tuple:
 
 
 async def province_traffic(session: AsyncSession, province: Province, unit_period: Period, village_period: Period,
-                           now: datetime, today: date, communes: Sequence[Commune] | None = None) -> dict[str, Any]:
+                           now: datetime, today: date, closed_before: date | None = None,
+                           communes: Sequence[Commune] | None = None) -> dict[str, Any]:
     """Every commune of ``province`` with its colour and figures, laggards first: the one computation
     behind the province office's /tinhtrang and `cdsbot status --province`, in a fixed number of
-    queries whatever the number of communes (``communes``: the province's, when the caller has read them)."""
+    queries whatever the number of communes (``closed_before``: as ``province_traffic_periods``;
+    ``communes``: the province's, when the caller has read them)."""
     return (await province_traffic_periods(session, province, [(unit_period, village_period)], now, today,
-                                           communes=communes))[0]
+                                           closed_before, communes))[0]
 
 
 async def province_traffic_periods(session: AsyncSession, province: Province, periods: Sequence[tuple[Period, Period]],
-                                   now: datetime, today: date, past: PastPeriods | None = None,
+                                   now: datetime, today: date, closed_before: date | None = None,
                                    communes: Sequence[Commune] | None = None) -> list[dict[str, Any]]:
     """``province_traffic`` for each (unit period, village period) of ``periods`` (the dashboard's months),
-    every period gathered in the same statements: as many as for one. ``past``: closed periods' activity-log
-    facts kept briefly (``storage.past_periods``; the chat passes none: always read)."""
+    every period gathered in the same statements: as many as for one. ``closed_before``: village periods
+    ending before it read their activity-log figures from the roll-up (``storage.log_rollup``, the same
+    figures; None: every period from the logs). ``communes``: the province's, when the caller has read them."""
     if communes is None:
         communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    facts = await communes_facts(session, communes, periods, now, past)
+    facts = await communes_facts(session, communes, periods, now, closed_before)
     compiled = await compiled_reports_of(session, province, [up.key for up, _vp in periods], now,
                                          periods[0][0].due.tzinfo, communes) if periods else {}  # type: ignore[arg-type]
     out = []

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, null, or_, union, union_all
+from sqlalchemy import Date, and_, case, func, literal, null, or_, text, true, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import log_rollup
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import SOON_DAYS  # a task due within it and not done: Vàng
 from storage.models import (
@@ -30,7 +31,6 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
-from storage.past_periods import PastPeriods
 from storage.status import submission_state
 from storage.unit_groups import pick_members
 
@@ -59,7 +59,14 @@ class Facts:
 Run = Callable[[Any], Awaitable[Any]]  # runs a select of plain columns on a Core connection: its result
 
 
-async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitable[Any]]]) -> list[Any]:
+# The village teams' statement is prepared once and run again and again (the driver's statement cache): after
+# five runs PostgreSQL planned it once for any parameters, and that plan of the roll-up's join with the village
+# teams took 3-4× as long (measured at 16×). It is planned for its values each time (in its transaction only).
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitable[Any]]],
+                  custom: frozenset[int] = frozenset()) -> list[Any]:
     """Each step's result. Core connections (thousands of rows without the ORM's per-row machinery,
     the same column types). On PostgreSQL each step runs on a pooled connection of its own, all at
     once: the server works on them in parallel (each statement reads its own snapshot either way, as
@@ -70,25 +77,59 @@ async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitab
         conn = await session.connection()
         return [await step(conn.execute) for step in steps]
 
-    async def alone(step: Callable[[Run], Awaitable[Any]]) -> Any:
+    async def alone(i: int, step: Callable[[Run], Awaitable[Any]]) -> Any:
         async with engine.connect() as conn:  # type: ignore[union-attr]
+            if i in custom:  # (``custom``: the steps planned for their values each time)
+                await conn.execute(_CUSTOM_PLANS)
             return await step(conn.execute)
 
-    return list(await asyncio.gather(*(alone(step) for step in steps)))
+    return list(await asyncio.gather(*(alone(i, step) for i, step in enumerate(steps))))
 
 
-async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period]
-                           ) -> list[dict[int, dict[str, int]]]:
+_STAMPS, _MARK = -2, -1000  # which: the communes' roll-up versions; a range rolled up (_MARK - i)
+
+
+class _Rolled(NamedTuple):
+    """What a statement said of the roll-up (``storage.log_rollup``): for each rolled period index, the
+    communes whose range it holds at their current version; and the communes' versions, read with it."""
+
+    valid: dict[int, set[int]]
+    versions: dict[int, int]
+
+
+def _roll_parts(ids: list[int], periods: Sequence[Period], rolled: set[int], shape: Callable[[int], Callable[[Any, Any], list[Any]]]
+                ) -> list[Any]:
+    """The union's branches telling which rolled ranges hold which communes, and the versions."""
+    parts = [log_rollup.markers(ids, periods[i].start, periods[i].end, shape(_MARK - i)) for i in sorted(rolled)]
+    return [*parts, log_rollup.stamps(ids, shape(_STAMPS))] if rolled else parts
+
+
+def _note(rolled: _Rolled, which: int, cid: int, version: Any) -> None:
+    if which == _STAMPS:
+        rolled.versions[cid] = int(version)
+    else:
+        rolled.valid.setdefault(_MARK - which, set()).add(cid)
+
+
+async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], rolled: set[int] = frozenset()  # type: ignore[assignment]
+                           ) -> tuple[list[dict[int, dict[str, int]]], _Rolled]:
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
-    which joins the unit for its name: every log has one, a foreign key), in one statement."""
+    which joins the unit for its name: every log has one, a foreign key), in one statement; the periods
+    of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``)."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
-    each = [select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
+    each = [log_rollup.totals(i, ids, period.start, period.end) if i in rolled else
+            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
             .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
             .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+    each += _roll_parts(ids, periods, rolled, lambda w: lambda cid, v: [literal(w), cid, null(), v])
+    seen = _Rolled({}, {})
     for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
-        out[which].setdefault(cid, {})[activity] = int(n)
-    return out
+        if which < 0:
+            _note(seen, which, cid, n)
+        else:
+            out[which].setdefault(cid, {})[activity] = int(n)
+    return out, seen
 
 
 Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
@@ -110,13 +151,33 @@ class _Unit(NamedTuple):
     lead_or_admin: int | None  # 1: a lead or an admin
 
 
-async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period]
-                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]]]:
+def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> Any:
+    """The village teams of the ``rolled`` periods grouped as ``_submissions`` does, in one pass: each team
+    once with each period (its first log from the roll-up)."""
+    at = ActivityLog.created_at.type  # type: ignore[attr-defined]
+    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].start, Date).label("s"),
+                                literal(village_periods[i].due, at).label("due"))
+                         for i in sorted(rolled))).cte("ranges")
+    firsts = log_rollup.firsts_of(ids, [(village_periods[i].start, village_periods[i].end) for i in sorted(rolled)])
+    bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= ranges.c.due, 1), else_=2)
+    return (select(ranges.c.which, null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
+                   null(), null())
+            .select_from(Unit).join(ranges, true())
+            .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
+                                    firsts.c.start == ranges.c.s))
+            .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+            .group_by(ranges.c.which, Unit.commune_id, bucket))
+
+
+async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
+                       rolled: set[int] = frozenset()  # type: ignore[assignment]
+                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]], _Rolled]:
     """In one statement: for each of ``unit_periods``, (commune id, unit id) → its unit report (as
     ``storage.status._submissions``); for each of ``village_periods``, commune id → its village teams
     counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the period (None),
     those whose first log was at or before the deadline and those after it (the latest such first log,
-    which ``submission_state`` classifies as it would each of them)."""
+    which ``submission_state`` classifies as it would each of them). The village periods of ``rolled``
+    take their first logs from the roll-up, for the communes it holds them for (``_Rolled``)."""
     reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
                       Report.unit_id,
                       literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
@@ -124,8 +185,10 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
                .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
                    for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
-    villages = []
+    villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
     for i, vp in enumerate(village_periods):
+        if i in rolled:
+            continue
         firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
                   .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
                          ActivityLog.on_date <= vp.end)
@@ -141,13 +204,18 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
         by_key.setdefault((up.stream.name, up.key), []).append(i)
     subs: list[dict[tuple[int, int], Submission]] = [{} for _ in unit_periods]
     counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in village_periods]
+    villages += _roll_parts(ids, village_periods, rolled,
+                            lambda w: lambda cid, v: [literal(w), null(), null(), cid, v, *[null()] * 4])
+    seen = _Rolled({}, {})
     for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages) if villages else reports)).all():
-        if which < 0:
+        if which <= _STAMPS:
+            _note(seen, which, cid, uid)
+        elif which < 0:
             for i in by_key[(stream, key)]:
                 subs[i][(cid, uid)] = (at, status, comment)
         else:
             counted[which].setdefault(cid, []).append((int(n), at))
-    return subs, counted
+    return subs, counted, seen
 
 
 async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
@@ -241,22 +309,31 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
 
 
 def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
-                   now: datetime, start: date | None) -> list[str]:
-    """The states of a commune's expected offices (not_owed left out)."""
+                   now: datetime, start: date | None, kinds: dict[tuple[bool, bool], str]) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's sent reports'
+    states so far, by (returned, sent by the deadline): all a sent report's state depends on."""
     if not offices:
         return []
     unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
-    found = (submission_state(period, now, start, sub) if (sub := sent.get((cid, u.id))) else unsent
-             for u in offices)
-    return [s for s in found if s != "not_owed"]
+    out = []
+    for u in offices:
+        sub = sent.get((cid, u.id))
+        if sub is None:
+            state = unsent
+        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
+            state = kinds[key] = submission_state(period, now, start, sub)
+        if state != "not_owed":
+            out.append(state)
+    return out
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                          periods: Sequence[tuple[Period, Period]], now: datetime,
-                         past: PastPeriods | None = None) -> list[dict[int, Facts]]:
+                         closed_before: date | None = None) -> list[dict[int, Facts]]:
     """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
-    ``communes`` and all periods in four statements (at once on PostgreSQL); ``past``: closed village
-    periods' activity-log facts kept briefly (the dashboard's past months, rule in ``PastPeriods``)."""
+    ``communes`` and all periods in four statements (at once on PostgreSQL). ``closed_before``
+    (``storage.log_rollup.closed_before``): village periods ending before it take their activity-log
+    figures from the roll-up, filled first (one statement more) for the communes it does not hold yet."""
     ids = [c.id for c in communes if c.id is not None]
     if not ids or not periods:
         return [{} for _ in periods]
@@ -264,22 +341,31 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
     for p in list(spans.values()):  # and each one's previous period, for the activities of the period before
         spans.setdefault(((before := previous_period(p)).start, before.end), before)
     village_periods, totals_of = [vp for _up, vp in periods], list(spans.values())
-    villages: list[Any] = [past.get("villages", ids, vp, now) if past else None for vp in village_periods]
-    totals: list[Any] = [past.get("totals", ids, p, now) if past else None for p in totals_of]
-    to_count = [i for i, hit in enumerate(villages) if hit is None]
-    to_sum = [i for i, hit in enumerate(totals) if hit is None]
+    edge = closed_before or date.min
+    rolled_v = {i for i, vp in enumerate(village_periods) if vp.end < edge}
+    rolled_t = {i for i, p in enumerate(totals_of) if p.end < edge}
     steps = [lambda run: _units(run, ids),
-             lambda run: _submissions(run, ids, [up for up, _vp in periods], [village_periods[i] for i in to_count]),
-             lambda run: _tasks(run, ids, [up for up, _vp in periods])]
-    if to_sum:  # (nothing to sum when every period's totals were kept)
-        steps.append(lambda run: _activity_totals(run, ids, [totals_of[i] for i in to_sum]))
-    units, (subs, counted), tasks, *summed = await _all_of(session, steps)
-    for found, todo, into, kind, of in ((counted, to_count, villages, "villages", village_periods),
-                                        (summed[0] if summed else [], to_sum, totals, "totals", totals_of)):
-        for i, value in zip(todo, found, strict=True):
-            into[i] = value
-            if past:
-                past.put(kind, ids, of[i], now, value)
+             lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
+             lambda run: _tasks(run, ids, [up for up, _vp in periods]),
+             lambda run: _activity_totals(run, ids, totals_of, rolled_t)]
+    units, (subs, villages, seen_v), tasks, (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
+    missing: dict[tuple[date, date], set[int]] = {}
+    for rolled, seen, of in ((rolled_v, seen_v, village_periods), (rolled_t, seen_t, totals_of)):
+        for i in rolled:
+            if lacking := set(ids) - seen.valid.get(i, set()):
+                missing.setdefault((of[i].start, of[i].end), set()).update(lacking)
+    if missing:  # read from the logs and kept, tagged with the versions read before
+        versions = {c: max(seen_v.versions.get(c, 0), seen_t.versions.get(c, 0)) for c in ids}
+        filled = await log_rollup.fill(session, missing, versions)
+        for i in rolled_v:
+            vp = village_periods[i]
+            for cid in missing.get((vp.start, vp.end), ()):
+                villages[i][cid] = log_rollup.group_villages(filled.villages[cid], filled.firsts[(vp.start, vp.end)][cid],
+                                                             vp.due)
+        for i in rolled_t:
+            p = totals_of[i]
+            for cid in missing.get((p.start, p.end), ()):
+                totals[i][cid] = filled.totals[(p.start, p.end)][cid]
     spans_at = {span: i for i, span in enumerate(spans)}
     offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
@@ -289,6 +375,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
         before = previous_period(village_period)
         previous = totals[spans_at[(before.start, before.end)]]
         facts: dict[int, Facts] = {}
+        kinds: dict[tuple[bool, bool], str] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
@@ -296,7 +383,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             if (cid, bool(teams)) not in offices_of:
                 offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
             unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
-                                         c.reporting_start)
+                                         c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
                 state = submission_state(village_period, now, c.reporting_start,

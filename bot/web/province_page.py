@@ -5,9 +5,9 @@ statements), each month as the province office's /tinhtrang tháng N gets it fro
 the real ``now`` and local ``today``. A past month's colour is therefore that month's obligations as they
 stand today: its reports by their current state (sent late counts as sent, still missing after the deadline
 is Đỏ), and its plan tasks judged on the month's last day with the progress reported for that month or
-earlier (``commune_traffic``'s ``as_of = min(today, period end)``). One exception, for speed: a closed
-month's activity-log figures (village teams' first logs, activity totals) are re-read at most every 5
-minutes (``storage.past_periods.PastPeriods``), so a log dated back into a closed month shows within 5 minutes.
+earlier (``commune_traffic``'s ``as_of = min(today, period end)``). A closed month's activity-log figures
+(village teams' first logs, activity totals) come from the roll-up (``storage.log_rollup``): the same
+figures as the logs give, kept up to date by every write, filled on the first view of the month.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.web.access import PROVINCE_COOKIE, read_province_token
 from bot.web.dashboard import _HEADERS, STATIC, Dashboard, _dumps
 from handlers.activity.catalog import default_catalog
-from handlers.periods import stream_named
+from handlers.periods import rollup_closed_before, stream_named
 from handlers.services import Services
 from locales.i18n import N_, _, use_locale
 from storage.calendar import calendar as cal
 from storage.models import Province
-from storage.past_periods import PastPeriods
 from storage.province_stream import province_month
 from storage.traffic import COLOURS, province_traffic_periods
 
@@ -64,14 +63,15 @@ def _cell(row: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 async def province_overview(session: AsyncSession, services: Services, province: Province, months: int,
-                            now: datetime, past: PastPeriods | None = None) -> dict[str, Any]:
+                            now: datetime) -> dict[str, Any]:
     """The page's JSON: the grid (rows in the newest month's ranking), the ranking, per-month colour counts
-    and the province's village activities with the period before each month (``past``: closed months'
-    activity-log figures kept briefly, ``storage.past_periods``)."""
+    and the province's village activities with the period before each month (closed months' activity-log
+    figures from the roll-up, ``storage.log_rollup``)."""
     today = now.astimezone(services.tz).date()
     periods = await _months(session, services, province, now, months)
     per_month = list(zip([up for up, _vp in periods],  # every month in the same batched statements
-                         await province_traffic_periods(session, province, periods, now, today, past), strict=True))
+                         await province_traffic_periods(session, province, periods, now, today,
+                                                        rollup_closed_before(services, now)), strict=True))
     newest = per_month[-1][1]["communes"]
     cells: dict[int, list[dict[str, Any]]] = {r["commune_id"]: [] for r in newest}
     by_month = []
@@ -110,7 +110,6 @@ class ProvincePage:  # (the mounted page is app[PROVINCE_PAGE], for the benchmar
     def __init__(self, dashboard: Dashboard) -> None:
         self.dash = dashboard
         self.services: Services = dashboard.services
-        self.past = PastPeriods()  # closed months' activity-log figures, re-read at most every 5 minutes
 
     def mount(self, app: web.Application) -> None:
         app[PROVINCE_PAGE] = self
@@ -169,6 +168,5 @@ class ProvincePage:  # (the mounted page is app[PROVINCE_PAGE], for the benchmar
                 return error(400, _("The number of months must be between 1 and {n} (for example 6).",
                                     n=MAX_MONTHS))
             async with self.services.db.session() as s:
-                body = await province_overview(s, self.services, who[0], int(raw), self.services.now(),
-                                              self.past)
+                body = await province_overview(s, self.services, who[0], int(raw), self.services.now())
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)

@@ -13,11 +13,13 @@ from handlers import engine
 from handlers.activity.counts import exponent_refusal, parse_count
 from handlers.evidence import as_data, attachment_row, usable
 from handlers.messages import Choice
+from handlers.periods import rollup_open_from
 from handlers.textcheck import clean_text
 from handlers.turn import Turn, UnitRef
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.errors import InputError
 from storage.hot_raw import Prepared, run, run_many
+from storage.log_rollup import note_logs
 from storage.models import ActivityLog, Attachment, Unit
 
 __all__ = ["guided_log_cmd", "handle_free_log", "label_of", "refusals"]
@@ -256,6 +258,8 @@ async def _finish(turn: Turn) -> None:
     if rows:  # Core statements (no ORM objects or flush); the first log's id carries the photos
         conn = turn.conn or await turn.session.connection()
         since = turn.now - EVIDENCE_WINDOW
+        if on_date < turn.today:  # dated back: into a rolled-up period, its commune's version goes up
+            await note_logs(conn, turn.person.commune_id, [on_date], rollup_open_from(turn.services, turn.now))
         if conn.dialect.name == "postgresql" and not turn.data.get("media") and len(rows) <= 10:
             params = {f"{k}_{i}": v for i, row in enumerate(rows) for k, v in row.items()}
             await run(conn, _logs_and_claim(len(rows)), params | {"who": turn.person.id, "since": since})

@@ -13,11 +13,12 @@ from handlers import engine
 from handlers.activity.counts import parse_count
 from handlers.activity.flow import label_of
 from handlers.messages import Choice
-from handlers.periods import period_label, turn_period, turn_stream
+from handlers.periods import period_label, rollup_open_from, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date, fmt_number
 from storage.calendar.calendar import Period, next_period, period_by_key
 from storage.errors import InputError
+from storage.log_rollup import note_logs
 from storage.models import ActivityLog, Attachment, AuditLog, Unit
 
 __all__ = ["MAX_SHOWN", "STREAM", "my_logs_cmd"]
@@ -187,6 +188,7 @@ async def _parse_count(turn: Turn, answer: engine.Answer) -> str:
     assert turn.person is not None
     person_id = turn.person.id
     detail = {"activity": log.activity, "on_date": log.on_date.isoformat(), "old": old, "new": value}
+    await note_logs(turn.session, log.commune_id, [log.on_date], rollup_open_from(turn.services, turn.now))
     if value == 0:
         await turn.session.exec(update(Attachment).where(  # type: ignore[call-overload]
             Attachment.activity_log_id == log_id).values(activity_log_id=None))

@@ -16,7 +16,13 @@ from handlers.ask.base import SCREEN, Answer, PeriodError, name_list, ref, year_
 from handlers.ask.intents import Understood
 from handlers.ask.province_intents import CommuneName, understand_province
 from handlers.ask.province_units import unit_question
-from handlers.periods import period_label, province_calendar, relative_month, unreadable_period
+from handlers.periods import (
+    period_label,
+    province_calendar,
+    relative_month,
+    rollup_closed_before,
+    unreadable_period,
+)
 from handlers.province import colour_text
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_date, fmt_number
@@ -68,7 +74,8 @@ async def _activity_period(turn: Turn, phrase: str | None, province: Province) -
 
 async def _traffic(turn: Turn, c: _Ctx) -> tuple[dict[str, Any], Period]:
     up, vp = await _monthly(turn, c.u.entities.period, c.province)
-    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today, c.communes), up
+    return await province_traffic(turn.session, c.province, up, vp, turn.now, turn.today,
+                                  rollup_closed_before(turn.services, turn.now), c.communes), up
 
 
 def _drill(name: str, up: Period) -> tuple[str, str]:

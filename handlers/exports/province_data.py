@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.exports.data import INDICATOR_STATUS_VI, LIGHT_VI, task_status_vi
@@ -15,10 +15,11 @@ from handlers.shared_indicators import CommuneValue, SharedRow, shared_indicator
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import is_overdue
 from storage.models import Plan, Province, Task, TaskUnit, Unit
-from storage.traffic import latest_items, province_traffic
+from storage.province_figures import latest_items_by_commune
+from storage.traffic import province_traffic
 
 __all__ = ["COLOUR_VI", "COMPILED_VI", "RULE_VI", "OverdueTask", "ProvinceExport", "SharedIndicatorRow", "compiled_vi",
-           "gather_province_export", "overdue_tasks", "shared_rows"]
+           "gather_province_export", "overdue_tasks", "overdue_tasks_of", "shared_rows"]
 
 COLOUR_VI = LIGHT_VI
 RULE_VI = ("Đỏ: có nhiệm vụ quá hạn chưa hoàn thành, hoặc đơn vị, thôn chưa báo cáo khi đã quá hạn, hoặc xã "
@@ -98,25 +99,36 @@ async def overdue_tasks(session: AsyncSession, commune_id: int, commune: str, pe
                         ) -> list[OverdueTask]:
     """The commune's plan tasks past their last allowed day and not reported done (the rule of
     storage.traffic and /quahan), with their lead units."""
-    latest = await latest_items(session, commune_id, period)
-    rows = (await session.exec(select(Task, Plan.title).join(Plan, Plan.id == Task.plan_id)
-                               .where(Plan.commune_id == commune_id)
-                               .order_by(Plan.year, Plan.title, Task.position, Task.id))).all()
-    late: list[tuple[Task, str, str | None]] = []
-    for task, plan in rows:
-        hit = latest.get(("task", task.id))  # type: ignore[arg-type]
-        status = hit[0].status if hit else None
-        if status != "done" and is_overdue(task.due_date, as_of):
-            late.append((task, plan, status))
+    return await overdue_tasks_of(session, [(commune_id, commune)], period, as_of)
+
+
+async def overdue_tasks_of(session: AsyncSession, communes: Sequence[tuple[int, str]], period: Period, as_of: date
+                           ) -> list[OverdueTask]:
+    """``overdue_tasks`` of each (commune id, name) in turn, in three statements whatever their number."""
+    if not communes:
+        return []
+    ids = [cid for cid, _name in communes]
+    latest = await latest_items_by_commune(session, ids, period)
+    rows = (await (await session.connection()).execute(
+        select(Task.id, Task.code, col(Task.title).label("task"), Task.due_text, Task.due_date,
+               col(Plan.title).label("plan"), Plan.commune_id)
+        .join(Plan, Plan.id == Task.plan_id).where(col(Plan.commune_id).in_(ids))
+        .order_by(Plan.year, Plan.title, Task.position, Task.id))).all()
+    late: dict[int, list[tuple[Any, str | None]]] = {}
+    for row in rows:
+        hit = latest.get(("task", row.id))
+        status = hit.status if hit is not None else None
+        if status != "done" and is_overdue(row.due_date, as_of):
+            late.setdefault(row.commune_id, []).append((row, status))
     leads: dict[int, list[str]] = {}
     if late:
         for tid, name in (await session.exec(
                 select(TaskUnit.task_id, Unit.name).join(Unit, Unit.id == TaskUnit.unit_id)
-                .where(TaskUnit.task_id.in_([t.id for t, _p, _s in late]),  # type: ignore[attr-defined]
+                .where(col(TaskUnit.task_id).in_([t.id for mine in late.values() for t, _s in mine]),
                        TaskUnit.role == "lead").order_by(TaskUnit.task_id, TaskUnit.position))).all():
             leads.setdefault(tid, []).append(name)
-    return [OverdueTask(commune, plan, t.code, t.title, leads.get(t.id, []), t.due_text,  # type: ignore[arg-type]
-                        t.due_date, task_status_vi(status)) for t, plan, status in late]
+    return [OverdueTask(name, t.plan, t.code, t.task, leads.get(t.id, []), t.due_text, t.due_date, task_status_vi(status))
+            for cid, name in communes for t, status in late.get(cid, [])]
 
 
 async def gather_province_export(session: AsyncSession, province: Province, unit_period: Period,
@@ -129,10 +141,8 @@ async def gather_province_export(session: AsyncSession, province: Province, unit
     today = local_now.date()
     data = await province_traffic(session, province, unit_period, village_period, now, today)
     as_of = min(today, unit_period.end)
-    overdue: list[OverdueTask] = []
-    for r in data["communes"]:
-        if r["overdue_tasks"]:
-            overdue += await overdue_tasks(session, r["commune_id"], r["commune"], unit_period, as_of)
+    overdue = await overdue_tasks_of(session, [(r["commune_id"], r["commune"]) for r in data["communes"]
+                                               if r["overdue_tasks"]], unit_period, as_of)
     shared = shared_rows(await shared_indicator_table(session, province.id, unit_period, as_of))  # type: ignore[arg-type]
     return ProvinceExport(
         province=province.name, period_key=unit_period.key, period_label=unit_period.label_vi,
