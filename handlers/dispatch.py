@@ -19,7 +19,7 @@ from handlers import engine
 from handlers import offered as offered_mod
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
-from handlers.outbox import send_replies
+from handlers.outbox import mark_sent, send_replies
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
@@ -136,8 +136,7 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        now = self.services.now()
-        await self.services.db.hot_write(lambda conn: hot.mark_sent(conn, outbox_ids, now), single=True)
+        await mark_sent(self.services.db, outbox_ids, self.services.now())
 
 
     async def has_joined(self, msg: Incoming) -> bool:

@@ -9,12 +9,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import make_transient_to_detached
 
-from storage.hot_raw import Prepared, is_inline, run
+from storage.hot_raw import Prepared, run, run_many
 from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate, Unit
 
 __all__ = ["begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
@@ -32,9 +44,10 @@ _UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE
                  .values(flow=bindparam("flow"), step=bindparam("step"), data=bindparam("data"),
                          version=bindparam("new"), updated_at=bindparam("now")))
 _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
-_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-                                    _OUTBOX.c.status == "pending")
-              .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
+# PostgreSQL: any number of rows in one prepared statement (the ids as one array parameter)
+_MARK_SENT = Prepared(update(_OUTBOX).where(_OUTBOX.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))),
+                                            _OUTBOX.c.status == "pending")
+                      .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
 # Is an earlier reply to this chat waiting for the worker (it failed, or is due)? A reply still in its
 # grace period with no attempt is being sent right now by some worker: not a backlog (a fast user's next
 # message, handled by another process before that send is marked, must not be held up by it).
@@ -164,11 +177,14 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
-    if len(ids) == 1 or is_inline(conn):  # one short statement per row on the driver (usually one reply)
-        for row_id in ids:
-            await run(conn, _MARK_ONE, {"row_id": row_id, "now": now})
-        return
-    await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
+    """Mark pending outbox rows sent (idempotent: rows no longer pending are left as they are)."""
+    if conn.dialect.name == "postgresql":
+        await run(conn, _MARK_SENT if len(ids) > 1 else _MARK_ONE,
+                  {"ids": ids, "now": now} if len(ids) > 1 else {"row_id": ids[0], "now": now})
+    elif len(ids) == 1:
+        await run(conn, _MARK_ONE, {"row_id": ids[0], "now": now})
+    else:  # one executemany on SQLite
+        await run_many(conn, _MARK_ONE, [{"row_id": row_id, "now": now} for row_id in ids])
 
 
 async def reply_backlog(conn: AsyncConnection, channel: str, chat_id: str, now: datetime) -> bool:
