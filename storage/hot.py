@@ -14,7 +14,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    func,
     insert,
     literal,
     literal_column,
@@ -29,8 +28,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from storage.hot_raw import Prepared, run, run_many
 from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate, Unit
 
-__all__ = ["begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
-           "touch_identity", "update_state"]
+__all__ = ["TURN", "begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
+           "touch_identity", "turn_params", "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -105,19 +104,9 @@ _TURN = (select(_REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.
                       .outerjoin(_PERSON_T, _PERSON_T.c.id == _IDENTITY.c.person_id)
                       .outerjoin(_UNIT, _UNIT.c.id == _PERSON_T.c.unit_id)))
 _P_TURN = Prepared(_TURN)
+TURN = _TURN  # storage.hot_pg reads it with more columns
 _PERSON_AT = 7  # where the person's columns start in a _TURN row
 _new_person = Person.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
-
-
-def _begin_turn_pg() -> Any:
-    """PostgreSQL: the update's claim (a CTE), the chat's state, the backlog flag and the sender in one round trip."""
-    if "turn" not in _BY_DIALECT:
-        claim = (postgresql.insert(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
-                                                      processed_at=bindparam("now"))
-                 .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
-        claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
-        _BY_DIALECT["turn"] = (Prepared(_TURN.add_columns(claimed).add_cte(claim)), None)  # type: ignore[assignment]
-    return _BY_DIALECT["turn"][0]
 
 
 async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str, user_id: str, now: datetime
@@ -125,15 +114,16 @@ async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str
     """Claim the update; None if it was already claimed (a redelivery). Else one row: the chat's state
     (``id`` None when the chat has none), ``backlog`` (a reply to the chat waits for the worker, asked at
     the start of the turn) and the sender's person, identity and unit columns (``person_id`` None when
-    the sender is nobody known: see ``person_from``). One statement on PostgreSQL (a CTE: a network round
-    trip each), two on SQLite (the claim must take the write lock first)."""
-    params = {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
-    if conn.dialect.name == "postgresql":
-        row = (await run(conn, _begin_turn_pg(), params | {"update_key": key})).rows[0]
-        return row if row.claimed else None
+    the sender is nobody known: see ``person_from``). Two statements (on SQLite the claim takes the write
+    lock first); PostgreSQL's dispatcher reads the turn with ``storage.hot_pg.read_turn`` instead."""
+    params = turn_params(channel, chat_id, user_id, now)
     if not await claim_update(conn, channel, key, now):
         return None
     return (await run(conn, _P_TURN, params)).rows[0]
+
+
+def turn_params(channel: str, chat_id: str, user_id: str, now: datetime) -> dict[str, Any]:
+    return {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
 
 
 def person_from(row: Any) -> Person | None:
