@@ -1,8 +1,9 @@
 """The dispatcher's per-update statements, built once as Core statements with bound parameters.
 
 Profiled, building a statement (coercions, cache keys) and the ORM's unit of work cost more than
-running it; these are compiled once per dialect and executed on the session's connection, so the
-update's claim, state, replies and CAS save stay in the session's one transaction."""
+running it; these are compiled once per dialect and executed on the turn's connection, so the
+update's claim, state, replies and CAS save stay in its one transaction (SQLite; on PostgreSQL the
+dispatcher writes them in one statement: storage.hot_pg)."""
 
 from __future__ import annotations
 
