@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import select
 
 from storage.db import Database
@@ -119,3 +119,31 @@ async def test_postgresql_update_claimed_mid_turn_writes_nothing(tg: TelegramHar
         state = (await s.exec(select(ConversationState))).one()
     assert logs == [] and len(replies) == 1  # the first message's reply only
     assert state.flow == "log" and state.version == 1
+
+
+async def test_replies_to_many_chats_at_once_are_each_marked_sent_once(tg: TelegramHarness, db: Database) -> None:
+    """Delivered marks asked for at the same time are written together (handlers.outbox.mark_sent): 24
+    members writing at once each get their one reply, and every reply row is marked sent, once, with one
+    attempt — in fewer mark statements than replies when they coincide, never more."""
+    org = await make_org(db)
+    users = list(range(5200, 5224))
+    for i, uid in enumerate(users):
+        await add_person(db, org["napai"], f"Thành viên {i}", "member", telegram_id=uid)
+    assert tg.bot is not None
+    marks: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001 - observes, changes nothing
+        if statement.startswith("UPDATE outbox SET status"):
+            marks.append(statement)
+
+    event.listen(tg.bot.db.hot_engine.sync_engine, "before_cursor_execute", seen)
+    for uid in users:
+        tg.fake.queue(tg.fake.message(uid, f"hỗ trợ {uid % 50 + 1} người cài VNeID"))
+    tg.queued += len(users)
+    sent = await tg._collect(len(users))
+    assert sorted(int(m.chat_id) for m in sent) == users
+    async with db.session() as s:
+        rows = (await s.exec(select(Outbox))).all()
+    assert len(rows) == len(users)
+    assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+    assert 1 <= len(marks) <= len(users)
