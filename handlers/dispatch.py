@@ -19,16 +19,17 @@ from handlers import engine
 from handlers import offered as offered_mod
 from handlers.commands import parse_command
 from handlers.messages import Capabilities, Choice, Incoming, Outgoing
-from handlers.outbox import send_replies
+from handlers.outbox import mark_sent, send_replies
 from handlers.outbox_payload import to_payload
 from handlers.routes import route_command, route_free_message
 from handlers.services import Services
 from handlers.textcheck import is_blank
 from handlers.turn import ChatState, Turn, UnitRef
 from locales.i18n import _, use_locale
-from storage import hot
+from storage import hot, hot_pg
 from storage.blobs import BlobStore
 from storage.db import is_disconnect
+from storage.hot_pg import Final
 from storage.models import Identity, Person
 
 __all__ = ["ButtonAction", "Dispatcher", "render"]
@@ -80,11 +81,15 @@ class Dispatcher:
     async def _handle_once(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         now = self.services.now()
         async with self.services.db.hot_connection() as conn:
-            row = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, msg.user_id, now)
+            final = Final(msg.channel, msg.update_id, now) if conn.dialect.name == "postgresql" else None
+            if final is None:
+                row = await hot.begin_turn(conn, msg.channel, msg.update_id, msg.chat_id, msg.user_id, now)
+            else:  # a read now, every write in one statement at the end (storage.hot_pg)
+                row = await hot_pg.read_turn(conn, msg.channel, msg.update_id, msg.chat_id, msg.user_id, now)
             if row is None:
                 return [], False  # redelivered update: already handled
             backlog = bool(row.backlog)
-            person, unit = await _person_for(conn, msg, row)
+            person, unit = await _person_for(conn, msg, row, final)
             state = ChatState(channel=msg.channel, chat_id=msg.chat_id) if row.id is None else ChatState(
                 channel=msg.channel, chat_id=msg.chat_id, flow=row.flow, step=row.step, data=dict(row.data or {}),
                 version=row.version, updated_at=row.updated_at, id=row.id)
@@ -94,7 +99,7 @@ class Dispatcher:
             sessions.person = person
             turn = Turn(session=None, incoming=msg, state=state, person=person, now=now,  # type: ignore[arg-type]
                         services=self.services, caps=caps, unit=unit, offered=offered, conn=conn,
-                        open_session=sessions.open)
+                        open_session=sessions.open, final=final)
             try:
                 locale = person.locale if person else (
                     state.data.get("_locale")
@@ -105,10 +110,18 @@ class Dispatcher:
                     parts = [render([o], caps) for o in turn.out]  # "(reply with a number)" in the person's language
                 rendered = [p for group in parts for p in group]
                 held = bool(rendered) and backlog
-                out = await _to_outbox(conn, msg, rendered, turn.now, held, self.services.extra.get("blobs"))
+                await sessions.flush(turn.person)  # before the turn's last writes (their one statement on PostgreSQL)
+                rows, kept = _reply_rows(msg, rendered, turn.now, held, self.services.extra.get("blobs"))
+                if final is None:
+                    ids = await hot.insert_replies(conn, rows)
+                else:  # the ids are known before the write: the offered choices name their reply
+                    ids = [row.reply_id, *await hot_pg.reply_ids(conn, len(rows) - 1)][:len(rows)]
+                    final.replies = [{**r, "id": i, "status": "pending", "attempts": 0}
+                                     for r, i in zip(rows, ids, strict=True)]
+                by_index = dict(zip(kept, ids, strict=True))
+                out = [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(rendered)]
                 _remember_offer(turn, parts, out)
                 await _save_state(conn, state, version, turn)
-                await sessions.flush(turn.person)
             finally:
                 await sessions.close()
         for callback in turn.after_commit:
@@ -136,8 +149,7 @@ class Dispatcher:
         """Mark replies sent; called by adapters right after a successful send."""
         if not outbox_ids:
             return
-        now = self.services.now()
-        await self.services.db.hot_write(lambda conn: hot.mark_sent(conn, outbox_ids, now), single=True)
+        await mark_sent(self.services.db, outbox_ids, self.services.now())
 
 
     async def has_joined(self, msg: Incoming) -> bool:
@@ -185,27 +197,28 @@ class Dispatcher:
         await route_free_message(turn)
 
 
-async def _to_outbox(conn: AsyncConnection, msg: Incoming, outs: list[Outgoing], now: datetime,
-                     held: bool = False, files: BlobStore | None = None) -> list[Outgoing]:
-    """Keep a durable copy of each reply, in the same transaction as the change that caused it.
+def _reply_rows(msg: Incoming, outs: list[Outgoing], now: datetime, held: bool = False,
+                files: BlobStore | None = None) -> tuple[list[dict[str, Any]], list[int]]:
+    """The outbox rows keeping a durable copy of each reply (written in the same transaction, or the same
+    statement, as the change that caused it), and the indexes in ``outs`` of the replies they keep.
 
     The adapter sends at once and marks it delivered; if the process dies first, the outbox worker
     sends it after REPLY_GRACE. ``held`` (an earlier reply to the chat is still waiting): due at once, the
     worker sends them after it. A file reply (an export, a chart) is kept in the file store ``files``
     and its row names it; one that cannot be kept (no store, too large) is sent without a row."""
-    kept: list[tuple[int, Outgoing, dict]] = []
+    rows: list[dict[str, Any]] = []
+    kept: list[int] = []
     for i, o in enumerate(outs):
         try:
-            kept.append((i, o, to_payload(o, files)))
+            payload = to_payload(o, files)
         except ValueError as exc:
             log.warning("reply file not kept for the outbox (%s); sent without a durable copy", exc)
-    texts = [(i, o) for i, o, _p in kept]
-    ids = await hot.insert_replies(conn, [
-        {"key": f"reply:{msg.channel}:{msg.update_id}:{i}", "channel": msg.channel, "chat_id": o.chat_id or msg.chat_id,
-         "payload": payload, "next_attempt_at": now if held else now + REPLY_GRACE, "created_at": now}
-        for i, o, payload in kept])
-    by_index = {i: row_id for (i, _o), row_id in zip(texts, ids, strict=True)}
-    return [replace(o, outbox_id=by_index[i]) if i in by_index else o for i, o in enumerate(outs)]
+            continue
+        kept.append(i)
+        rows.append({"key": f"reply:{msg.channel}:{msg.update_id}:{i}", "channel": msg.channel,
+                     "chat_id": o.chat_id or msg.chat_id, "payload": payload,
+                     "next_attempt_at": now if held else now + REPLY_GRACE, "created_at": now})
+    return rows, kept
 
 
 class _TurnSession:
@@ -238,11 +251,13 @@ class _TurnSession:
             await self.session.close()
 
 
-async def _person_for(conn: AsyncConnection, msg: Incoming, row: Any) -> tuple[Person | None, UnitRef | None]:
+async def _person_for(conn: AsyncConnection, msg: Incoming, row: Any, final: Final | None
+                      ) -> tuple[Person | None, UnitRef | None]:
     """The sender from the turn's first row (storage.hot.begin_turn): the person is the only ORM object
     (flows read and change it; it joins the turn's session, see ``_TurnSession``); the identity's and
     unit's few columns are plain values: the unit's go to ``turn.unit``, the identity's last-seen time and
-    chat id are updated with a Core statement only when they changed (hourly last-seen, new chat)."""
+    chat id are updated with a Core statement only when they changed (hourly last-seen, new chat; on
+    PostgreSQL in the turn's last statement, ``final``)."""
     person = hot.person_from(row)
     if person is None or person.anonymised_at is not None:
         return None, None
@@ -251,7 +266,10 @@ async def _person_for(conn: AsyncConnection, msg: Incoming, row: Any) -> tuple[P
     last_seen_at = row.identity_last_seen_at
     seen = msg.received_at if msg.received_at - last_seen_at > timedelta(hours=1) else None  # not every message
     if seen is not None or row.identity_chat_id != msg.chat_id:
-        await hot.touch_identity(conn, row.identity_id, seen or last_seen_at, msg.chat_id)
+        if final is not None:  # written with the rest of the turn
+            final.identity(row.identity_id, seen or last_seen_at, msg.chat_id)
+        else:
+            await hot.touch_identity(conn, row.identity_id, seen or last_seen_at, msg.chat_id)
     unit = UnitRef(row.unit_ref_id, row.unit_kind, row.unit_name) if row.unit_ref_id is not None else None
     return person, unit
 
@@ -271,7 +289,11 @@ async def _save_state(conn: AsyncConnection, state: ChatState, version: int, tur
     data = state.data if state.flow else {k: v for k, v in state.data.items() if k in ("_locale", "_asked")}
     if turn.offered is not None:
         data = {**data, offered_mod.KEY: turn.offered}
-    if state.id is None:
+    if turn.final is not None:  # PostgreSQL: the state, the claim, the replies and the rest in one statement
+        turn.final.state(state.id, version, {"flow": state.flow, "step": state.step, "data": data,
+                                             "updated_at": turn.now}, state.chat_id)
+        ok = await hot_pg.finish_turn(conn, turn.final)
+    elif state.id is None:
         ok = await hot.insert_state(conn, {"channel": state.channel, "chat_id": state.chat_id, "version": 1,
                                            "flow": state.flow, "step": state.step, "data": data,
                                            "updated_at": turn.now})

@@ -8,7 +8,9 @@ that — or at once for a refusal that cannot change — the row is ``failed`` (
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,8 +28,8 @@ from storage.errors import AnswerUnreadable, ChannelError, RateLimited
 from storage.models import Identity, Outbox, Person
 from storage.sqlutil import insert_ignore
 
-__all__ = ["BACKOFF", "INLINE_TRIES", "MAX_ATTEMPTS", "describe", "enqueue", "enqueue_for_person", "outcome",
-           "send_replies"]
+__all__ = ["BACKOFF", "INLINE_TRIES", "MAX_ATTEMPTS", "describe", "enqueue", "enqueue_for_person", "mark_sent",
+           "outcome", "send_replies"]
 
 log = logging.getLogger(__name__)
 # Seconds to wait after the n-th failed attempt. Replies wait out the first two inline (1 s, 3 s) before
@@ -119,7 +121,7 @@ async def send_replies(db: Database, outs: list[Outgoing], default_chat: str,
             if values["status"] == "failed":
                 log.warning("%s failed for good: %s", label, values["error"])
     finally:
-        if marks or sent:  # a short write of its own: sent replies are marked even if this task is cancelled
+        if marks:  # a short write of its own: sent replies are marked even if this task is cancelled
             now = clock()
 
             async def write(conn: AsyncConnection) -> None:  # idempotent (pending rows only): may be redone
@@ -129,8 +131,65 @@ async def send_replies(db: Database, outs: list[Outgoing], default_chat: str,
                     await conn.execute(update(Outbox).where(  # type: ignore[call-overload]
                         Outbox.id == row_id, Outbox.status == "pending").values(**row_values))
 
-            # Only the sent mark (the usual case): one statement, in autocommit on a server database.
-            await db.hot_write(write, single=not marks)
+            await db.hot_write(write)
+        elif sent:  # only the sent mark (the usual case): written together with other chats' marks
+            await mark_sent(db, sent, clock())
+
+
+class _SentMarks:
+    """Group commit of the delivered marks of one database: the marks asked for while one write is under
+    way (or in the same turn of the event loop) go out together in the next one, one statement (in
+    autocommit on a server database) for many replies instead of a transaction each. Every caller
+    still waits until its rows are marked; a cancelled caller's rows are marked all the same (the write
+    is a task of its own). The write is idempotent (pending rows only) and redone once on a lost
+    connection (``Database.hot_write``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.ids: list[int] = []
+        self.now: datetime | None = None
+        self.done: asyncio.Future[None] | None = None  # resolved when ``ids`` are written
+        self.task: asyncio.Task[None] | None = None
+
+    async def mark(self, ids: list[int], now: datetime) -> None:
+        if self.done is None:
+            self.done = asyncio.get_running_loop().create_future()
+        self.ids += ids
+        self.now = now if self.now is None else max(self.now, now)  # the batch's rows share one sent time
+        done = self.done
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._write())
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        try:
+            while self.ids:
+                ids, now, done = self.ids, self.now, self.done
+                self.ids, self.now, self.done = [], None, None
+                assert now is not None and done is not None
+                try:
+                    await self.db.hot_write(lambda conn: hot.mark_sent(conn, ids, now), single=True)  # noqa: B023
+                except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+                    done.set_exception(exc)
+                    done.exception()  # retrieved: callers cancelled meanwhile leave it unread
+                else:
+                    done.set_result(None)
+        finally:
+            self.task = None
+
+
+_MARKS: weakref.WeakKeyDictionary[Database, dict[asyncio.AbstractEventLoop, _SentMarks]] = weakref.WeakKeyDictionary()
+
+
+async def mark_sent(db: Database, ids: list[int], now: datetime) -> None:
+    """Mark outbox rows sent, together with the marks other chats ask for at the same time (``_SentMarks``)."""
+    per_loop = _MARKS.setdefault(db, {})
+    loop = asyncio.get_running_loop()
+    marks = per_loop.get(loop)
+    if marks is None:
+        per_loop.clear()  # a loop of an earlier run (tests): its batch is gone with it
+        marks = per_loop[loop] = _SentMarks(db)
+    await marks.mark(ids, now)
 
 
 async def _try_inline(out: Outgoing, default_chat: str, send: Callable[[str, Outgoing], Awaitable[str]],

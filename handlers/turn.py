@@ -16,6 +16,7 @@ from storage.models import Person
 
 if TYPE_CHECKING:
     from handlers.services import Services
+    from storage.hot_pg import Final
 
 __all__ = ["ChatState", "Turn", "UnitRef"]
 
@@ -62,6 +63,9 @@ class Turn:
     offered: dict[str, Any] | None = None  # choices last offered outside a flow (handlers/offered.py)
     conn: AsyncConnection | None = field(default=None, repr=False, compare=False)
     open_session: Callable[[], AsyncSession] | None = field(default=None, repr=False, compare=False)
+    # PostgreSQL: what the dispatcher writes in the turn's one last statement (storage.hot_pg); a flow may
+    # add its rows there instead of writing them itself (the activity log's confirmation does)
+    final: Final | None = field(default=None, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,24 +1,36 @@
 """The dispatcher's per-update statements, built once as Core statements with bound parameters.
 
 Profiled, building a statement (coercions, cache keys) and the ORM's unit of work cost more than
-running it; these are compiled once per dialect and executed on the session's connection, so the
-update's claim, state, replies and CAS save stay in the session's one transaction."""
+running it; these are compiled once per dialect and executed on the turn's connection, so the
+update's claim, state, replies and CAS save stay in its one transaction (SQLite; on PostgreSQL the
+dispatcher writes them in one statement: storage.hot_pg)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import make_transient_to_detached
 
-from storage.hot_raw import Prepared, is_inline, run
+from storage.hot_raw import Prepared, run, run_many
 from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate, Unit
 
-__all__ = ["begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
-           "touch_identity", "update_state"]
+__all__ = ["TURN", "begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
+           "touch_identity", "turn_params", "update_state"]
 
 _STATE = ConversationState.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -32,9 +44,10 @@ _UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE
                  .values(flow=bindparam("flow"), step=bindparam("step"), data=bindparam("data"),
                          version=bindparam("new"), updated_at=bindparam("now")))
 _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
-_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-                                    _OUTBOX.c.status == "pending")
-              .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
+# PostgreSQL: any number of rows in one prepared statement (the ids as one array parameter)
+_MARK_SENT = Prepared(update(_OUTBOX).where(_OUTBOX.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))),
+                                            _OUTBOX.c.status == "pending")
+                      .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
 # Is an earlier reply to this chat waiting for the worker (it failed, or is due)? A reply still in its
 # grace period with no attempt is being sent right now by some worker: not a backlog (a fast user's next
 # message, handled by another process before that send is marked, must not be held up by it).
@@ -92,19 +105,9 @@ _TURN = (select(_REPLY_BACKLOG.exists().label("backlog"), _STATE.c.id, _STATE.c.
                       .outerjoin(_PERSON_T, _PERSON_T.c.id == _IDENTITY.c.person_id)
                       .outerjoin(_UNIT, _UNIT.c.id == _PERSON_T.c.unit_id)))
 _P_TURN = Prepared(_TURN)
+TURN = _TURN  # storage.hot_pg reads it with more columns
 _PERSON_AT = 7  # where the person's columns start in a _TURN row
 _new_person = Person.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
-
-
-def _begin_turn_pg() -> Any:
-    """PostgreSQL: the update's claim (a CTE), the chat's state, the backlog flag and the sender in one round trip."""
-    if "turn" not in _BY_DIALECT:
-        claim = (postgresql.insert(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
-                                                      processed_at=bindparam("now"))
-                 .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
-        claimed = select(func.count()).select_from(claim).scalar_subquery().label("claimed")
-        _BY_DIALECT["turn"] = (Prepared(_TURN.add_columns(claimed).add_cte(claim)), None)  # type: ignore[assignment]
-    return _BY_DIALECT["turn"][0]
 
 
 async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str, user_id: str, now: datetime
@@ -112,15 +115,16 @@ async def begin_turn(conn: AsyncConnection, channel: str, key: str, chat_id: str
     """Claim the update; None if it was already claimed (a redelivery). Else one row: the chat's state
     (``id`` None when the chat has none), ``backlog`` (a reply to the chat waits for the worker, asked at
     the start of the turn) and the sender's person, identity and unit columns (``person_id`` None when
-    the sender is nobody known: see ``person_from``). One statement on PostgreSQL (a CTE: a network round
-    trip each), two on SQLite (the claim must take the write lock first)."""
-    params = {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
-    if conn.dialect.name == "postgresql":
-        row = (await run(conn, _begin_turn_pg(), params | {"update_key": key})).rows[0]
-        return row if row.claimed else None
+    the sender is nobody known: see ``person_from``). Two statements (on SQLite the claim takes the write
+    lock first); PostgreSQL's dispatcher reads the turn with ``storage.hot_pg.read_turn`` instead."""
+    params = turn_params(channel, chat_id, user_id, now)
     if not await claim_update(conn, channel, key, now):
         return None
     return (await run(conn, _P_TURN, params)).rows[0]
+
+
+def turn_params(channel: str, chat_id: str, user_id: str, now: datetime) -> dict[str, Any]:
+    return {"channel": channel, "chat_id": chat_id, "user_id": user_id, "now": now}
 
 
 def person_from(row: Any) -> Person | None:
@@ -164,11 +168,14 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 
 
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
-    if len(ids) == 1 or is_inline(conn):  # one short statement per row on the driver (usually one reply)
-        for row_id in ids:
-            await run(conn, _MARK_ONE, {"row_id": row_id, "now": now})
-        return
-    await conn.execute(_MARK_SENT, {"ids": ids, "now": now})
+    """Mark pending outbox rows sent (idempotent: rows no longer pending are left as they are)."""
+    if conn.dialect.name == "postgresql":
+        await run(conn, _MARK_SENT if len(ids) > 1 else _MARK_ONE,
+                  {"ids": ids, "now": now} if len(ids) > 1 else {"row_id": ids[0], "now": now})
+    elif len(ids) == 1:
+        await run(conn, _MARK_ONE, {"row_id": ids[0], "now": now})
+    else:  # one executemany on SQLite
+        await run_many(conn, _MARK_ONE, [{"row_id": row_id, "now": now} for row_id in ids])
 
 
 async def reply_backlog(conn: AsyncConnection, channel: str, chat_id: str, now: datetime) -> bool:

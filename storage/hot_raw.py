@@ -92,10 +92,14 @@ def _inline(conn: AsyncConnection) -> InlineConnection | None:
     return driver if isinstance(driver, InlineConnection) else None
 
 
-async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any]) -> Result:
-    """Execute ``prepared`` with ``params`` in ``conn``'s transaction (see the module docstring)."""
+async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any], begin: bool = True) -> Result:
+    """Execute ``prepared`` with ``params`` in ``conn``'s transaction (see the module docstring).
+
+    ``begin=False`` (PostgreSQL): when the driver connection has no transaction open, the statement runs
+    on its own (atomic by itself, no BEGIN round trip) and none is started; the next statement with
+    ``begin`` (or through SQLAlchemy) starts one as usual."""
     if conn.dialect.driver == "asyncpg":
-        return await _run_asyncpg(conn, prepared, params)
+        return await _run_asyncpg(conn, prepared, params, begin)
     inline = _inline(conn)
     if inline is None:
         res = await conn.execute(prepared.stmt, params)
@@ -106,7 +110,7 @@ async def run(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any])
 _STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
 
-async def _run_asyncpg(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any]) -> Result:
+async def _run_asyncpg(conn: AsyncConnection, prepared: Prepared, params: dict[str, Any], begin: bool) -> Result:
     """On SQLAlchemy's asyncpg adapter, as its cursor does: BEGIN on the transaction's first statement
     (none in autocommit), the adapter's prepared-statement cache, the row count from the status; an
     error goes through SQLAlchemy's handling (translated, and on a lost connection the pool invalidated
@@ -121,7 +125,7 @@ async def _run_asyncpg(conn: AsyncConnection, prepared: Prepared, params: dict[s
     adapt = sync.connection.dbapi_connection  # type: ignore[union-attr]
     try:
         async with adapt._execute_mutex:
-            if adapt._transaction is None:
+            if adapt._transaction is None and begin:
                 await adapt._start_transaction()  # raises the adapter's own errors
             try:
                 stmt, _attrs = await adapt._prepare(compiled.sql, conn.dialect._invalidate_schema_cache_asof)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
-from sqlalchemy import select as core_select
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
 
 from handlers import engine
@@ -41,27 +40,6 @@ _LOG_KEYS = ("commune_id", "unit_id", "person_id", "on_date", "activity", "count
 _P_INSERT_LOG = Prepared(_INSERT_LOG, _LOG_KEYS)
 _P_INSERT_LOG_MANY = Prepared(_INSERT_LOG_MANY, _LOG_KEYS)
 _P_CLAIM_ORPHANS = Prepared(_CLAIM_ORPHANS)
-_LOGS_AND_CLAIM: dict[int, Prepared] = {}
-
-
-def _logs_and_claim(n: int) -> Prepared:
-    """PostgreSQL: ``n`` log rows and the orphan-photo claim in one statement (one round trip instead of
-    two): data-modifying CTEs; the first row's id is the smallest (a serial, assigned in VALUES order)."""
-    if n not in _LOGS_AND_CLAIM:
-        logs = (insert(_LOG).values([{k: bindparam(f"{k}_{i}") for k in _LOG_KEYS} for i in range(n)])
-                .returning(_LOG.c.id).cte("logs"))
-        first = core_select(func.min(logs.c.id)).scalar_subquery()
-        claimed = (update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam("who"),
-                                             _ATTACHMENT.c.activity_log_id.is_(None),
-                                             _ATTACHMENT.c.report_id.is_(None),
-                                             _ATTACHMENT.c.created_at >= bindparam("since"))
-                   .values(activity_log_id=first).returning(_ATTACHMENT.c.id).cte("claimed"))
-        _LOGS_AND_CLAIM[n] = Prepared(core_select(first.label("first_id"),
-                                                  core_select(func.count()).select_from(claimed).scalar_subquery()
-                                                  .label("claimed")))
-    return _LOGS_AND_CLAIM[n]
-
-
 def label_of(turn: Turn, code: str) -> str:
     for t in turn.services.activity_catalog():
         if t.code == code:
@@ -260,9 +238,8 @@ async def _finish(turn: Turn) -> None:
         since = turn.now - EVIDENCE_WINDOW
         if on_date < turn.today:  # dated back: into a rolled-up period, its commune's version goes up
             await note_logs(conn, turn.person.commune_id, [on_date], rollup_open_from(turn.services, turn.now))
-        if conn.dialect.name == "postgresql" and not turn.data.get("media") and len(rows) <= 10:
-            params = {f"{k}_{i}": v for i, row in enumerate(rows) for k, v in row.items()}
-            await run(conn, _logs_and_claim(len(rows)), params | {"who": turn.person.id, "since": since})
+        if turn.final is not None and not turn.data.get("media") and len(rows) <= 10:
+            turn.final.logs_and_photos(rows, turn.person.id, since)  # written with the turn (storage.hot_pg)
             _saved(turn)
             return
         if conn.dialect.name == "postgresql" and len(rows) > 1:
