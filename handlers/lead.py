@@ -25,13 +25,16 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-async def _data(turn: Turn, args: str) -> ExportData | None:
+async def _data(turn: Turn, args: str, default_stream: str | None = None) -> ExportData | None:
+    """The commune's export data for the period typed, else the unit reports' open period — or, with
+    ``default_stream``, that stream's open period (``handlers.exports.gather.resolve_periods``)."""
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
     try:
-        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured)
+        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured,
+                                   default_stream)
     except ValueError:
         turn.reply(unreadable_period(args))
         return None
@@ -120,7 +123,9 @@ async def export_cmd(turn: Turn, args: str) -> None:
 
         await province_export_cmd(turn, args)
         return
-    data = await _data(turn, args)
+    # the compiled report of the month still due to the People's Committee: on 20–21/12 December's (due before
+    # the 22nd), not January's, although the units' December deadline has passed
+    data = await _data(turn, args, default_stream="lead_monthly")
     if data is None:
         return
     stem = f"bao-cao-cds-{data.period_key}"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from handlers.messages import Choice, Outgoing
 from handlers.services import Services
-from locales.i18n import _, use_locale
+from locales.i18n import _, fmt_date, use_locale
 
 if TYPE_CHECKING:
     from reminders.planned import Planned
@@ -107,6 +107,11 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
             "again": _("The lead office reminds you: {what} for {period} is still missing ({due}).",
                        what=_what(p.stream), period=label, due=due),
         }[p.stage]
+        if period.stream.kind == "village_activity":  # a log counts by the day of the work, not of the message:
+            # from the 15th, today's work is next period's, so a reminder alone would never clear this one
+            text += "\n" + _("Only activities from {start} to {end} count for {period}: when you log them now, "
+                             "say the day, e.g. \"ngày {day} hỗ trợ 5 người cài VNeID\".", start=fmt_date(period.start),
+                             end=fmt_date(period.end), period=label, day=f"{period.end.day}/{period.end.month}")
         snooze = (Choice(_("Remind me in 2 hours"), f"snooze:2h:{p.stream}:{p.period}"),
                   Choice(_("Remind me tomorrow"), f"snooze:tomorrow:{p.stream}:{p.period}"))
         choices = snooze if p.stage not in ("overdue", "snoozed") else ()

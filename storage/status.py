@@ -163,14 +163,17 @@ async def unit_reports(session: AsyncSession, commune_id: int, period: Period) -
     task_ids = {it.ref_id for its in by_report.values() for it in its if it.kind == "task"}
     ind_ids = {it.ref_id for its in by_report.values() for it in its if it.kind != "task"}
     titles: dict[tuple[str, int], tuple[str, str]] = {}
+    units: dict[int, str | None] = {}  # an indicator's unit of measure ("%"), shown with its value
     if task_ids:
         for tid, code, title in (await session.exec(select(Task.id, Task.code, Task.title).where(
                 Task.id.in_(task_ids)))).all():  # type: ignore[union-attr]
             titles[("task", tid)] = (code, title or "")
     if ind_ids:
-        for iid, code, name in (await session.exec(select(Indicator.id, Indicator.code, Indicator.name).where(
+        for iid, code, name, unit in (await session.exec(select(
+                Indicator.id, Indicator.code, Indicator.name, Indicator.unit).where(
                 Indicator.id.in_(ind_ids)))).all():  # type: ignore[union-attr]
             titles[("indicator", iid)] = (code, name or "")
+            units[iid] = unit
     out = []
     for report, unit, person in rows:
         items = by_report.get(report.id, [])  # type: ignore[arg-type]
@@ -187,7 +190,8 @@ async def unit_reports(session: AsyncSession, commune_id: int, period: Period) -
             "items": [{"kind": it.kind, "code": titles.get((it.kind, it.ref_id), ("?", ""))[0],
                        "title": titles.get((it.kind, it.ref_id), ("?", ""))[1], "status": it.status,
                        "value": float(it.value_num) if it.value_num is not None else None,
-                       "achieved": it.value_bool, "note": it.note} for it in items],
+                       "achieved": it.value_bool, "note": it.note,
+                       "unit": units.get(it.ref_id) if it.kind != "task" else None} for it in items],
         })
     return out
 

@@ -182,7 +182,7 @@ async def _export(args: argparse.Namespace) -> int:
         async with db.session() as s:
             commune = await require_commune(s, args.commune)
             try:
-                data = await gather_export(s, commune, args.period, now, tz)
+                data = await gather_export(s, commune, args.period, now, tz, default_stream="lead_monthly")
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
@@ -325,7 +325,8 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     ex.add_argument("--province", help="the province office's workbook and draft report (both, into --out DIR)")
     ex.add_argument("--sender", choices=("so", "ubnd", "bcd"),
                     help="--province report sent by Sở KH&CN (default), UBND tỉnh or Ban Chỉ đạo 57 tỉnh")
-    ex.add_argument("--period", help="period key (2026-12) or words ('tháng 12'); default: the open period")
+    ex.add_argument("--period", help="period key (2026-12) or words ('tháng 12'); default: the month whose "
+                                    "compiled report is due to the People's Committee (as /xuat)")
     ex.add_argument("--at", help="pretend the time is this ISO datetime (for checks and tests)")
     ex.add_argument("--format", choices=("xlsx", "docx", "json"))
     ex.add_argument("--party", action="store_true", help="DOCX in the Party layout (Hướng dẫn 36-HD/VPTW)")

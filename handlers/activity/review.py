@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, update
@@ -16,7 +16,7 @@ from handlers.messages import Choice
 from handlers.periods import period_label, rollup_open_from, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date, fmt_number
-from storage.calendar.calendar import Period, period_by_key
+from storage.calendar.calendar import Period, next_period, period_by_key
 from storage.errors import InputError
 from storage.log_rollup import note_logs
 from storage.models import ActivityLog, Attachment, AuditLog, Unit
@@ -43,14 +43,31 @@ async def my_logs_cmd(turn: Turn, _args: str) -> None:
         return
     if not await _entries(turn, period):
         label = period_label(period, current_locale())
+        newer = await _newer_note(turn, period)
         turn.reply(_("You have no activity log entries for {period} yet.", period=label) + "\n"
-                   + _("To log, just write what you did, e.g. \"hỗ trợ 5 người cài VNeID\", "
-                       "or type /ghinhan to go step by step."))
+                   + (newer or _("To log, just write what you did, e.g. \"hỗ trợ 5 người cài VNeID\", "
+                                 "or type /ghinhan to go step by step.")))
         return
     await engine.start(turn, "mylogs", {"period": period.key})
 
 
 # ---- reading ---------------------------------------------------------------------------------
+
+
+async def _newer_note(turn: Turn, period: Period) -> str | None:
+    """From the day after the period's data window until its deadline, the person's new entries belong to the
+    next period (they are not in this list): say how many, and from when they can be corrected here."""
+    if turn.person is None or turn.today <= period.end:
+        return None
+    following = next_period(period)
+    n = (await turn.session.exec(select(func.count()).select_from(ActivityLog).where(
+        ActivityLog.person_id == turn.person.id, ActivityLog.on_date >= following.start,
+        ActivityLog.on_date <= following.end))).one()
+    if not n:
+        return None
+    return _("{n} newer entries, from {start} on, count for {period}; you can see and correct them here "
+             "from {day}.", n=fmt_number(n), start=fmt_date(following.start),
+             period=period_label(following, current_locale()), day=fmt_date(period.last_day + timedelta(days=1)))
 
 
 async def _period(turn: Turn) -> Period:
@@ -122,6 +139,8 @@ async def _pick_prompt(turn: Turn) -> engine.Prompt:
         _("To correct a number, type the number of its entry. Corrections are possible until {due}.",
           due=fmt_date(period.last_day))
     lines += ["", how]
+    if newer := await _newer_note(turn, period):
+        lines.append(newer)
     turn.data["shown"] = {str(r.id): i for i, r in enumerate(shown, 1)}
     choices = tuple(Choice(_("Edit {n}", n=i), f"edit:{r.id}") for i, r in enumerate(shown, 1))
     return engine.Prompt("\n".join(lines), (*choices, Choice(_("Done"), "done")))

@@ -151,8 +151,9 @@ async def unit_report(turn: Turn, u: Understood) -> Answer:
     from handlers.report_items import TASK_STATUSES
 
     for it in report["items"][:SCREEN]:
-        if it["value"] is not None:
-            value = fmt_number(it["value"])
+        if it["value"] is not None:  # with its unit, as /chitieu and the exports show it ("85,5%")
+            unit = (it.get("unit") or "").strip()
+            value = fmt_number(it["value"]) + ("%" if unit == "%" else f" {unit}" if unit else "")
         elif it["achieved"] is not None:
             value = _("Achieved") if it["achieved"] else _("Not achieved")
         else:
@@ -215,12 +216,21 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
         follow.append((_("Compared with the previous period"), f"{u.text} so voi thang truoc"))
     if len(villages) > 1:  # "Nà Lẹng với Nà Pài": each village on its own line
         lines.append(_("By village: {list}", list=", ".join(
-            f"{v} {fmt_number(sum(by_unit.get(v, {}).get(c, 0) for c in codes))}" for v in villages)))
+            f"{v} {_village_figure(turn, by_unit.get(v, {}), codes)}" for v in villages)))
     if e.kinds and len(by_unit) and not villages and turn.person is not None and turn.person.role != "member":
-        per = sorted(((v, sum(c.get(k, 0) for k in e.kinds)) for v, c in by_unit.items()), key=lambda x: -x[1])
-        lines.append(_("By village: {list}", list=", ".join(f"{v} {fmt_number(n)}" for v, n in per[:SCREEN])))
+        per = sorted(by_unit.items(), key=lambda x: (-sum(x[1].get(k, 0) for k in e.kinds), x[0]))
+        lines.append(_("By village: {list}", list=", ".join(
+            f"{v} {_village_figure(turn, c, e.kinds)}" for v, c in per[:SCREEN])))
     facts = {code: counts.get(code, 0) for code in codes} | {"where": where, "period": period.key}
     return Answer("\n".join(lines), follow[:2], facts)
+
+
+def _village_figure(turn: Turn, counts: dict[str, int], codes: list[str]) -> str:
+    """A village's figure for the kinds asked: the count of one kind, or each kind's count in brackets
+    (different activities are never added up: households and applications are not one number)."""
+    if len(codes) == 1:
+        return fmt_number(counts.get(codes[0], 0))
+    return "(" + "; ".join(f"{label_of(turn, c)} {fmt_number(counts.get(c, 0))}" for c in codes) + ")"
 
 
 async def by_village(turn: Turn, u: Understood) -> Answer:

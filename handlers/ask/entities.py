@@ -192,7 +192,9 @@ def find_kinds(w: str, catalog: Sequence) -> list[str]:
                 best = (w.find(phrase), len(phrase))
         if best is not None:
             hits.append((best[0], -best[1], t.code))
-    if re.search(r"\bbao nhieu ho\b|\bho (?:duoc|dan|gia dinh)\b", w) and "households" not in [h[2] for h in hits]:
+    # "bao nhiêu hộ", never "bao nhiêu hồ sơ" (folded, "hồ sơ" is "ho so" too)
+    if re.search(r"\bbao nhieu ho\b(?!\s+so\b)|\bho (?:duoc|dan|gia dinh)\b", w) \
+            and "households" not in [h[2] for h in hits]:
         hits.append((w.find(" ho"), 0, "households"))
     hits.sort()
     out: list[str] = []

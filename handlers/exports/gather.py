@@ -40,13 +40,18 @@ from storage.traffic import latest_items
 __all__ = ["gather_export", "resolve_periods"]
 
 
-def resolve_periods(period_ref: str | None, now: datetime, tz: tzinfo, configured: Sequence[Stream] | None = None
-                    ) -> tuple[cal.Period, cal.Period]:
+def resolve_periods(period_ref: str | None, now: datetime, tz: tzinfo, configured: Sequence[Stream] | None = None,
+                    default_stream: str | None = None) -> tuple[cal.Period, cal.Period]:
     """(unit_monthly, village_monthly) periods with the same key: from "2026-12", "tháng 12" or the
-    unit period open at ``now``. ValueError when ``period_ref`` names no monthly period. ``configured``:
-    the commune's streams (default: the shipped ones)."""
+    unit period open at ``now`` — or, with ``default_stream`` (the compiled report's "lead_monthly"), the
+    period that stream has open (on 20–21/12 December's, due before the 22nd, while the units' is already
+    January's). ValueError when ``period_ref`` names no monthly period. ``configured``: the commune's
+    streams (default: the shipped ones)."""
     streams = {s.name: s for s in (configured or default_streams())}
     unit_stream, village_stream = streams[UNIT_STREAM], streams[VILLAGE_STREAM]
+    own = streams.get(default_stream) if default_stream and not period_ref else None
+    if own is not None and own.frequency is unit_stream.frequency:
+        period_ref = cal.period_for(own, now, tz).key
     if period_ref:
         try:
             up: cal.Period | None = cal.period_by_key(unit_stream, period_ref.strip(), tz)
@@ -168,7 +173,8 @@ async def _activities(session: AsyncSession, commune_id: int, period: cal.Period
 
 
 async def gather_export(session: AsyncSession, commune: Commune, period_key: str | None, now: datetime,
-                        tz: tzinfo, configured: Sequence[Stream] | None = None) -> ExportData:
+                        tz: tzinfo, configured: Sequence[Stream] | None = None,
+                        default_stream: str | None = None) -> ExportData:
     """Collect one commune's monthly data (unit and village streams of the same period key; default:
     the unit period open at ``now``). ValueError for an unreadable ``period_key``. ``configured``: the
     commune's streams (default: the shipped streams with the commune's settings applied)."""
@@ -177,7 +183,7 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
 
         rows = (await load_settings_rows(session, [commune.id])).get(commune.id, {})  # type: ignore[list-item,arg-type]
         configured = merge(default_streams(), rows).streams
-    unit_period, village_period = resolve_periods(period_key, now, tz, configured)
+    unit_period, village_period = resolve_periods(period_key, now, tz, configured, default_stream)
     local_now = now.astimezone(tz)
     as_of = min(local_now.date(), unit_period.end)
     status = await status_data(session, commune, unit_period, village_period, now)
