@@ -39,7 +39,7 @@ async def indicator_names(turn: Turn) -> list[tuple[str, str]]:
 
 
 async def indicators(turn: Turn, u: Understood) -> Answer:
-    from handlers.lead import _ICON, _ORDER, _STATUS, _value
+    from handlers.lead import _ICON, _ORDER, _STATUS, _value, missing_line
 
     data = await _export_data(turn, u)
     rows = sorted(data.indicators, key=lambda r: (_ORDER.get(r.status, 9), r.plan, r.code))
@@ -55,6 +55,7 @@ async def indicators(turn: Turn, u: Understood) -> Answer:
         owners = sorted({x for r in one for x in r.owner_units})
         if owners:
             lines.append(_("Reported by: {units}", units=", ".join(owners)))
+        lines += [missing_line(r) for r in one if r.missing_units]
         return Answer("\n".join(lines), facts={"codes": [r.code for r in one],
                                                "status": [r.status for r in one]})
     if u.entities.reached:
