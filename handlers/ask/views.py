@@ -97,6 +97,8 @@ async def overdue(turn: Turn, u: Understood) -> Answer:
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:
+    from handlers.lead import units_done
+
     data = await _export_data(turn, u)
     unit = u.entities.units[0]
     tasks = [t for t in data.tasks if unit.name in t.lead_units]
@@ -104,7 +106,7 @@ async def unit_tasks(turn: Turn, u: Understood) -> Answer:
         return Answer(_("{unit} chairs no task in the imported plans.", unit=unit.name), facts={"codes": []})
     lines = [_("Tasks chaired by {unit} ({n}):", unit=unit.name, n=len(tasks))]
     lines += [f"• {t.code}. {shorten(t.title, 70)} — {t.status_vi if current_vi() else t.status or '—'}"
-              + (" ⚠️" if t.overdue else "") for t in tasks[:SCREEN]]
+              + units_done(t) + (" ⚠️" if t.overdue else "") for t in tasks[:SCREEN]]
     return Answer("\n".join(lines), facts={"codes": [t.code for t in tasks]})
 
 
