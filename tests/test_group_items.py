@@ -135,3 +135,28 @@ async def test_group_items_stand_at_every_office(both: ZaloHarness, db: Database
     assert facts[commune.id].done_tasks == {done_task}  # type: ignore[index]
     assert [code for code, _t, _d in figures["overdue"]] == ["1"]
     assert figures["indicators"]["off_track"] == 1 and figures["off_track"][0][0] == "1"
+
+
+def test_the_rule_on_each_units_answer() -> None:
+    """``combine``: one owner stands at its latest answer; several: done only when all are, else the least
+    advanced answer; an indicator at the worst-off unit, whichever way its target points."""
+    from storage.item_standing import Answer, ItemMeta, combine
+
+    one, three = ItemMeta(((1, "A"),)), ItemMeta(((1, "A"), (2, "B"), (3, "C")))
+    hit = combine("task", one, {9: (Answer("done"), "2026-12"), 1: (Answer("in_progress"), "2026-11")})
+    assert (hit.item.status, hit.owed, hit.done) == ("done", 1, 1)  # type: ignore[union-attr]
+    every = {1: (Answer("done"), "2026-12"), 2: (Answer("done"), "2026-12"), 3: (Answer("done"), "2026-11")}
+    assert combine("task", three, every).item.status == "done"  # type: ignore[union-attr]
+    hit = combine("task", three, {1: (Answer("done"), "2026-12"), 2: (Answer("done"), "2026-12")})
+    assert (hit.item.status, hit.done, hit.answered, hit.missing) == ("in_progress", 2, 2, ("C",))  # type: ignore[union-attr]
+    hit = combine("task", three, {1: (Answer("done"), "k"), 2: (Answer("blocked"), "k"), 3: (Answer("not_started"), "k")})
+    assert (hit.item.status, hit.unit) == ("blocked", "B")  # type: ignore[union-attr]
+    assert combine("task", three, {7: (Answer("done"), "k")}) is None  # nobody owing it answered
+    values = {1: (Answer(None, value_num=95), "k"), 2: (Answer(None, value_num=100), "k"), 3: (Answer(None, value_num=80), "k")}
+    at_least = ItemMeta(three.owed, "number", ">=")
+    assert (combine("indicator", at_least, values).item.value_num, combine("indicator", at_least, values).unit) == (80, "C")  # type: ignore[union-attr]
+    at_most = ItemMeta(three.owed, "number", "<=")
+    assert combine("indicator", at_most, values).unit == "B"  # type: ignore[union-attr]
+    choice = ItemMeta(three.owed, "choice", "bool", True)
+    said = {1: (Answer(None, value_bool=True), "k"), 2: (Answer(None, value_bool=False), "k")}
+    assert combine("indicator", choice, said).unit == "B"  # type: ignore[union-attr]
