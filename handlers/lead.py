@@ -14,7 +14,7 @@ from locales.textcut import shorten
 from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 
-__all__ = ["export_cmd", "indicators_cmd", "overdue_cmd", "overdue_lines"]
+__all__ = ["export_cmd", "indicators_cmd", "missing_line", "overdue_cmd", "overdue_lines", "units_done"]
 
 _STATUS = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_("no data"),
            "on_track": N_("on track")}
@@ -42,13 +42,32 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
 
 def _value(r: IndicatorRow) -> str:
     """The latest answer as the lead reads it: "85,5%", "Achieved", "In progress: <text>" (no number
-    for a qualitative result)."""
+    for a qualitative result); for an indicator owed by several units, the worst-off unit's answer with
+    who that is and how many units answered: "80% (lowest: Công an xã; 3/5 units)"."""
+    return _answer(r) + (_(" ({worst}: {unit}; {n}/{m} units)", worst=_(r.worst_word), unit=r.worst_unit,
+                           n=r.units_reported, m=r.units_owed) if r.units_owed > 1 else "")
+
+
+def _answer(r: IndicatorRow) -> str:
     if r.latest_status is not None:
         label = _(TASK_STATUSES.get(r.latest_status, "—"))
         return f"{label}: {shorten(r.latest_text, 80)}" if r.latest_text else label
     if r.latest_value is None:
         return "—" if r.latest_achieved is None else (_("Achieved") if r.latest_achieved else _("Not achieved"))
     return fmt_number(r.latest_value) + ("%" if (r.unit or "").strip() == "%" else f" {r.unit}" if r.unit else "")
+
+
+_WORST = (N_("lowest"), N_("highest"), N_("furthest behind"))  # IndicatorRow.worst_word, for the catalogue
+
+
+def missing_line(r: IndicatorRow) -> str:
+    """"Not reported yet: Trạm y tế xã" for an indicator owed by several units, "" otherwise."""
+    return _("Not reported yet: {units}", units=", ".join(r.missing_units)) if r.missing_units else ""
+
+
+def units_done(t: TaskRow) -> str:
+    """" — 3/5 units done" for a task owed by several units (storage.item_standing), "" otherwise."""
+    return " — " + _("{done}/{owed} units done", done=t.units_done, owed=t.units_owed) if t.units_owed > 1 else ""
 
 
 def _units_line(r: IndicatorRow) -> str:
@@ -83,6 +102,8 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                      f"{_value(r)} / {r.target_short or '—'}{due} ({_(_STATUS[r.status])})")
         if r.owner_units or r.partner_units:
             lines.append("   " + _units_line(r))
+        if r.missing_units:
+            lines.append("   " + missing_line(r))
     if len(rows) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(rows) - SCREEN))
     turn.reply("\n".join(lines))
@@ -103,7 +124,8 @@ def overdue_lines(tasks: list[TaskRow]) -> list[str]:
     lines = [_("🔴 {n} task(s) past their due date and not done:", n=len(late))] if late else \
         [_("No task is past its due date. 👍")]
     for t in late[:SCREEN]:
-        lines.append(f"• {t.code}. {shorten(t.title, 80)} — {t.due_text} — {', '.join(t.lead_units) or '—'}")
+        lines.append(f"• {t.code}. {shorten(t.title, 80)} — {t.due_text} — {', '.join(t.lead_units) or '—'}"
+                     f"{units_done(t)}")
     if len(late) > SCREEN:
         lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
     if soon:

@@ -79,14 +79,14 @@ async def shared_indicator_table(session: AsyncSession, province_id: int, period
     for _m, x, t in matches:
         ind, row = x.indicator, rows[t.id]  # type: ignore[index]
         hit = latest[x.commune.id].get(("indicator", ind.id))  # type: ignore[arg-type,index]
-        value, achieved, status, text = answer_of(ind.answer_kind, hit[0] if hit else None)
+        value, achieved, status, text = answer_of(ind.answer_kind, hit.item if hit else None)
         share = year_share(x.plan.year, as_of, ind.due_date)
         own = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
         theirs = assess(t.target_op, t.target_value, t.target_bool, value, achieved, share, status)
         row.communes.append(CommuneValue(
             x.commune.name, x.commune.id, ind.code, ind.name, ind.unit, ind.target_text,  # type: ignore[arg-type]
             short_target(ind.target_text, ind.target_op, ind.target_value, ind.unit, ind.target_bool),
-            value, achieved, status, text, hit[1] if hit else None, own, theirs))
+            value, achieved, status, text, hit.key if hit else None, own, theirs))
     for row in rows.values():
         row.communes = _one_per_commune(row.communes)
         for cv in row.communes:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["ASSESSMENTS", "answer_of", "assess", "year_share"]
+__all__ = ["ASSESSMENTS", "answer_of", "assess", "worst_first", "year_share"]
 
 ASSESSMENTS = ("off_track", "at_risk", "no_data", "on_track")  # worst first
 
@@ -58,3 +58,19 @@ def answer_of(answer_kind: str | None, item: Any) -> tuple[float | None, bool | 
     if kind == "choice":
         return None, item.value_bool, None, None
     return (float(item.value_num) if item.value_num is not None else None), item.value_bool, None, None
+
+
+_STATUS_RANK = {"blocked": 0, "not_started": 1, "in_progress": 1, "done": 3}  # as ``assess`` reads them
+
+
+def worst_first(answer_kind: str | None, op: str | None, boolean: bool | None, item: Any) -> tuple[int, float]:
+    """A sort key putting the answer that ``assess`` judges worst first, whatever the share of the year
+    (its verdict only worsens as the value moves away from the target): the lowest value for a "≥"
+    target, the highest for a "≤" one, "not achieved" before "achieved", blocked before started before
+    done; an answer with no figure last."""
+    value, achieved, status, _text = answer_of(answer_kind, item)
+    if status is not None:
+        return 0, _STATUS_RANK.get(status, 1)
+    if value is None:
+        return (1, 0.0) if achieved is None else (0, float(achieved == (boolean if boolean is not None else True)))
+    return 0, (-value if op in ("<", "<=") else value)

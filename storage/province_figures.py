@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.calendar.calendar import Period
 from storage.deadlines import is_overdue
 from storage.indicator_status import ASSESSMENTS, answer_of, assess, year_share
-from storage.models import ActivityLog, Indicator, Plan, Report, ReportingPeriod, ReportItem, Task
+from storage.item_standing import standings
+from storage.models import ActivityLog, Indicator, Plan, Task
 
 __all__ = ["activities_by_commune", "latest_items_by_commune", "plan_figures", "province_figures"]
 
@@ -37,25 +38,11 @@ async def activities_by_commune(session: AsyncSession, commune_ids: Sequence[int
 
 async def latest_items_by_commune(session: AsyncSession, commune_ids: Sequence[int], period: Period
                                   ) -> dict[tuple[str, int], Any]:
-    """The latest reported item per (kind, ref id) in the unit stream up to ``period``, for every commune
-    at once: the same choice as ``storage.traffic.latest_items`` (latest period, then latest submission,
-    then the first item), made in SQL. Plain rows (``kind``, ``ref_id``, ``status``, ``note``, ``value_num``,
-    ``value_bool``): tens of thousands of items at province scale, not ORM objects."""
-    if not commune_ids:
-        return {}
-    rank = func.row_number().over(
-        partition_by=(ReportItem.kind, ReportItem.ref_id),
-        order_by=(col(ReportingPeriod.start).desc(), col(Report.submitted_at).desc(), col(ReportItem.id)))
-    ranked = (select(ReportItem.kind, ReportItem.ref_id, ReportItem.status, ReportItem.note, ReportItem.value_num,
-                     ReportItem.value_bool, rank.label("rank"))
-              .join(Report, Report.id == ReportItem.report_id)
-              .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-              .where(col(ReportingPeriod.commune_id).in_(list(commune_ids)),
-                     ReportingPeriod.stream == period.stream.name, ReportingPeriod.end <= period.end).subquery())
-    conn = await session.connection()
-    rows = (await conn.execute(select(ranked.c.kind, ranked.c.ref_id, ranked.c.status, ranked.c.note,
-                                      ranked.c.value_num, ranked.c.value_bool).where(ranked.c.rank == 1))).all()
-    return {(r.kind, r.ref_id): r for r in rows}
+    """The answer each task and indicator stands at in the unit stream up to ``period``, for every commune
+    at once: ``storage.item_standing.standings`` (each unit's latest answer, chosen in SQL, combined by
+    the one rule), as ``storage.traffic.latest_items``. Rows with ``status``, ``note``, ``value_num`` and
+    ``value_bool``: tens of thousands of items at province scale, not ORM objects."""
+    return {key: hit.item for key, hit in (await standings(session, commune_ids, period)).items()}
 
 
 def _empty() -> dict[str, Any]:

@@ -6,7 +6,7 @@ due within 7 days and not done, or reports still missing (not sent, or returned 
 the deadline. Xanh (green) otherwise. In a province, the commune's compiled report to the province
 counts too (``storage.province_stream``): Đỏ when missing after its deadline, Vàng while still owed.
 Report states come from ``storage.status`` (as /tinhtrang), task deadlines from ``storage.deadlines``
-and task progress from the latest unit report answer (as /quahan).
+and task progress from the unit report answers (``storage.item_standing``, as /quahan).
 
 One commune's row is computed by ``traffic_row`` from its ``Facts``; ``commune_traffic`` gathers them
 for one commune with the /tinhtrang queries, ``communes_facts`` for many communes at once in a fixed
@@ -24,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import fold
 from storage.calendar.calendar import SUBMITTED, Period, previous_period
 from storage.deadlines import is_overdue
-from storage.models import Commune, Plan, Province, Report, ReportingPeriod, ReportItem, Task
+from storage.item_standing import Standing, standings
+from storage.models import Commune, Plan, Province, Task
 from storage.province import province_communes
 from storage.province_stream import compiled_reports_of, with_compiled_report
 from storage.status import activity_totals, status_data
@@ -37,20 +38,10 @@ __all__ = ["COLOURS", "SOON_DAYS", "Facts", "commune_traffic", "latest_items", "
 COLOURS = ("red", "yellow", "green")  # Đỏ, Vàng, Xanh: worst first
 
 
-async def latest_items(session: AsyncSession, commune_id: int, period: Period
-                       ) -> dict[tuple[str, int], tuple[ReportItem, str]]:
-    """Latest reported item per (kind, ref_id) in the unit stream up to ``period``, with its period key."""
-    rows = (await session.exec(
-        select(ReportItem, ReportingPeriod.key).join(Report, Report.id == ReportItem.report_id)
-        .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-        .where(ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
-               ReportingPeriod.end <= period.end)
-        .order_by(ReportingPeriod.start.desc(), Report.submitted_at.desc(),  # type: ignore[attr-defined]
-                  ReportItem.id))).all()
-    out: dict[tuple[str, int], tuple[ReportItem, str]] = {}
-    for item, key in rows:
-        out.setdefault((item.kind, item.ref_id), (item, key))
-    return out
+async def latest_items(session: AsyncSession, commune_id: int, period: Period) -> dict[tuple[str, int], Standing]:
+    """Where each answered task and indicator of the commune stands in the unit stream up to ``period``:
+    each unit's latest answer combined by the one rule (``storage.item_standing``)."""
+    return await standings(session, [commune_id], period)
 
 
 def _task_counts(facts: Facts, as_of: date) -> tuple[int, int]:
@@ -113,8 +104,8 @@ async def _facts_of_commune(session: AsyncSession, commune: Commune, unit_period
                                                previous_period(village_period))
     return Facts(unit_states=states(unit_period), village_states=states(village_period),
                  tasks=[(tid, due) for tid, due in tasks],  # type: ignore[misc]
-                 done_tasks={ref for (kind, ref), (item, _key) in latest.items()
-                             if kind == "task" and item.status == "done"},
+                 done_tasks={ref for (kind, ref), hit in latest.items()
+                             if kind == "task" and hit.item.status == "done"},
                  activities=data["activities"]["total"], activities_previous=previous)
 
 

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import log_rollup
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import SOON_DAYS  # a task due within it and not done: Vàng
+from storage.item_standing import Answer, ItemMeta, combine, owed_of
 from storage.models import (
     ActivityLog,
     Commune,
@@ -51,7 +52,7 @@ class Facts:
     # (task id, last allowed day) of the commune's plan tasks; at least those that can count: due by the
     # period's end + SOON_DAYS (a task with no day, or due later, is neither overdue nor due soon)
     tasks: list[tuple[int, date | None]] = field(default_factory=list)
-    done_tasks: set[int] = field(default_factory=set)  # tasks whose latest unit report answer is done
+    done_tasks: set[int] = field(default_factory=set)  # tasks done by the rule of storage.item_standing
     activities: dict[str, int] = field(default_factory=dict)  # village activity totals, this period
     activities_previous: dict[str, int] = field(default_factory=dict)  # and the one before
 
@@ -264,34 +265,60 @@ def _expected_offices(mine: list[_Unit], has_villages: bool) -> list[_Unit]:
     return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
 
 
-async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
-                 ) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
-    """For each of ``unit_periods``, in one statement: commune id → its plan tasks that can count for the
-    period (id, last allowed day), and → those whose latest answer in the unit stream up to the period is
-    done (as ``storage.traffic.latest_items``). Each task comes with its answers, latest first; a period's
-    latest is the first of them in its stream that ends by the period's end."""
+_CHAIR = "(chair)"  # a row of _tasks' statement naming a unit that chairs the task, not an answer
+_Found = dict[tuple[int, int], tuple[date, list[tuple[str, date, int, str]]]]  # (commune, task) → due, answers
+
+
+async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]) -> tuple[_Found, dict[int, list[int]]]:
+    """In one statement: (commune id, task id) → the task's last allowed day and its answers in the unit
+    stream, latest first (stream, period end, unit id, status), for the tasks that can count for one of
+    ``unit_periods``; and task id → the units chairing it (``_tasks_done`` applies the rule)."""
     last = max(p.end for p in unit_periods)
     can_count = col(Task.due_date) <= last + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end; per period below
     answers = (select(ReportingPeriod.commune_id, ReportingPeriod.stream, ReportingPeriod.start, ReportingPeriod.end,
-                      Report.submitted_at, ReportItem.id, ReportItem.ref_id, ReportItem.status)
+                      Report.submitted_at, Report.unit_id, ReportItem.id, ReportItem.ref_id, ReportItem.status)
                .join(Report, Report.id == ReportItem.report_id)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .join(Task, Task.id == ReportItem.ref_id)
                .where(col(ReportingPeriod.commune_id).in_(ids),
                       col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
                       ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
-    rows = (await run(select(Task.id, Task.due_date, Plan.commune_id, answers.c.stream, answers.c.end,
-                             answers.c.status)
-                      .join(Plan, Plan.id == Task.plan_id)
-                      .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
-                      .where(col(Plan.commune_id).in_(ids), can_count)
-                      .order_by(Plan.commune_id, Task.id, answers.c.start.desc(), answers.c.submitted_at.desc(),
-                                answers.c.id))).all()
-    found: dict[tuple[int, int], tuple[date, list[tuple[str, date, str]]]] = {}  # (commune, task) → due, answers
-    for tid, due, cid, stream, end, status in rows:
+    tasks = (select(Task.id.label("tid"), Task.due_date.label("due"), Plan.commune_id.label("cid"),  # type: ignore[union-attr]
+                    answers.c.stream, answers.c.end, answers.c.unit_id, answers.c.status, answers.c.start,
+                    answers.c.submitted_at, answers.c.id.label("item"))
+             .join(Plan, Plan.id == Task.plan_id)
+             .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
+             .where(col(Plan.commune_id).in_(ids), can_count))
+    chairing = (select(TaskUnit.task_id, null(), null(), null(), null(), TaskUnit.unit_id, literal(_CHAIR), null(),
+                       null(), null())
+                .join(Task, Task.id == TaskUnit.task_id).join(Plan, Plan.id == Task.plan_id)
+                .where(col(Plan.commune_id).in_(ids), TaskUnit.role == "lead", can_count))
+    both = union_all(tasks, chairing).subquery()
+    rows = (await run(select(both.c.tid, both.c.due, both.c.cid, both.c.stream, both.c.end, both.c.unit_id,
+                             both.c.status)
+                      .order_by(both.c.cid, both.c.tid, both.c.start.desc(), both.c.submitted_at.desc(),
+                                both.c.item))).all()
+    found: _Found = {}
+    chairs: dict[int, list[int]] = {}
+    for tid, due, cid, stream, end, uid, status in rows:
+        if status == _CHAIR and cid is None:
+            chairs.setdefault(tid, []).append(uid)
+            continue
         mine = found.setdefault((cid, tid), (due, []))[1]
         if end is not None:
-            mine.append((stream, end, status))
+            mine.append((stream, end, uid, status))
+    return found, chairs
+
+
+def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, list[_Unit]],
+                unit_periods: Sequence[Period]) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
+    """For each of ``unit_periods``: commune id → its plan tasks that can count for the period (id, last
+    allowed day), and → those done by the one rule (``storage.item_standing.combine``, as
+    ``storage.traffic.latest_items``) on each unit's latest answer in its stream ending by the period's end."""
+    metas: dict[int, ItemMeta] = {}
+    for (cid, tid), _v in found.items():
+        mine = units.get(cid, [])
+        metas[tid] = ItemMeta(owed_of(chairs.get(tid, []), mine, [u.id for u in mine if u.lead_or_admin]))
     out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
     for period in unit_periods:
         tasks: dict[int, list[tuple[int, date | None]]] = {}
@@ -301,8 +328,12 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
             if due > up_to:
                 continue
             tasks.setdefault(cid, []).append((tid, due))
-            latest = next((status for stream, end, status in said if stream == name and end <= period.end), None)
-            if latest == "done":
+            latest: dict[int, tuple[Any, str]] = {}
+            for stream, end, uid, status in said:
+                if stream == name and end <= period.end and uid not in latest:
+                    latest[uid] = (Answer(status), "")
+            hit = combine("task", metas[tid], latest)
+            if hit is not None and hit.item.status == "done":
                 done.setdefault(cid, set()).add(tid)
         out.append((tasks, done))
     return out
@@ -331,7 +362,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                          periods: Sequence[tuple[Period, Period]], now: datetime,
                          closed_before: date | None = None) -> list[dict[int, Facts]]:
     """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
-    ``communes`` and all periods in four statements (at once on PostgreSQL). ``closed_before``
+    ``communes`` and all periods in five statements (at once on PostgreSQL). ``closed_before``
     (``storage.log_rollup.closed_before``): village periods ending before it take their activity-log
     figures from the roll-up, filled first (one statement more) for the communes it does not hold yet."""
     ids = [c.id for c in communes if c.id is not None]
@@ -348,7 +379,8 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
              lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
              lambda run: _tasks(run, ids, [up for up, _vp in periods]),
              lambda run: _activity_totals(run, ids, totals_of, rolled_t)]
-    units, (subs, villages, seen_v), tasks, (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
+    units, (subs, villages, seen_v), (found, chairs), (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
+    tasks = _tasks_done(found, chairs, units, [up for up, _vp in periods])
     missing: dict[tuple[date, date], set[int]] = {}
     for rolled, seen, of in ((rolled_v, seen_v, village_periods), (rolled_t, seen_t, totals_of)):
         for i in rolled:

@@ -159,17 +159,22 @@ JAN_TOTAL = {"vneid": 9, "dvc": 2, "ehealth": 4}  # 15/12 00:01 (5), Bản Chang
 UNITS = {"expected": 5, "submitted": 3, "on_time": 2, "late": 1, "missing": [VHXH, TYT]}
 VILLAGES = {"expected": 3, "submitted": 2, "on_time": 1, "late": 1, "missing": [BANCHANG]}
 # Indicators judged on 14/12 (the window's end): share of 2026 = 348/365 = 0,9534, so a target of 100 is on
-# track at 100, at risk from 95,34, off track below; target 80: 80 is met. 4 and 6 are chaired by every office:
-# the figure is the latest unit answer (CAX, 20/12) — see the report about group items.
-LATEST = {"4": 80.0, "6": 75.0, "8": 100.0, "9": 80.0, "10": 98.0, "11": 99.5, "12": 100.0, "13": 90.0, "14": 85.0,
+# track at 100, at risk from 95,34, off track below; target 80: 80 is met. 4 and 6 are owed by every office ("Các cơ
+# quan, đơn vị": 5 offices): each stands at its worst-off unit's answer — 4: HCC 95, PKT 100, CAX 80 → CAX's 80; 6: HCC
+# 90, PKT 60, CAX 75 → PKT's 60 (storage.item_standing; before, whichever unit answered last: CAX's 80 and 75).
+LATEST = {"4": 80.0, "6": 60.0, "8": 100.0, "9": 80.0, "10": 98.0, "11": 99.5, "12": 100.0, "13": 90.0, "14": 85.0,
           "15": 96.0, "17": 85.5}  # 15: 70 amended to 96 on 17/12
+GROUP_NOTES = {"4": f"thấp nhất: {CAX}; 3/5 đơn vị; chưa báo cáo: {VHXH}, {TYT}",
+               "6": f"thấp nhất: {PKT}; 3/5 đơn vị; chưa báo cáo: {VHXH}, {TYT}"}
 VERDICT = {"4": "off_track", "6": "off_track", "8": "on_track", "9": "on_track", "10": "at_risk", "11": "at_risk",
            "12": "on_track", "13": "off_track", "14": "off_track", "15": "at_risk", "17": "off_track"}
 VERDICT |= {code: "no_data" for code in ("1", "2", "3", "5", "7", "16")}
 VERDICT_COUNTS = {"on_track": 3, "at_risk": 3, "off_track": 5, "no_data": 6}
-# Tasks: Q2/Q3 2026 overdue unless done: 2, 3 (VHXH, no report), 4 (in progress), 5 (blocked); 1 (latest: done),
-# 6 and 9 done; the rest are due 31/12/2026.
-OVERDUE, DONE = ["2", "3", "4", "5"], ["1", "6", "9"]
+# Tasks: Q2/Q3 2026 overdue unless done: 1 (owed by the 5 offices: HCC in progress, PKT and CAX done, VHXH and TYT
+# never answered: in progress, 2/5 done — before, CAX's "done" stood as it came last), 2, 3 (VHXH, no report), 4 (in
+# progress), 5 (blocked); 6 and 9 done; the rest are due 31/12/2026.
+OVERDUE, DONE = ["1", "2", "3", "4", "5"], ["6", "9"]
+TASK1_UNITS = "2/5 đơn vị hoàn thành"
 VI_VERDICT = {"on_track": "đạt, đúng tiến độ", "at_risk": "có nguy cơ chậm", "off_track": "chậm tiến độ",
               "no_data": "chưa có số liệu"}
 

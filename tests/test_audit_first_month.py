@@ -23,6 +23,7 @@ from tests.audit_support import (
     DEC_TOTAL,
     DONE,
     DUNG,
+    GROUP_NOTES,
     HCC,
     HOA,
     HUNG,
@@ -36,6 +37,7 @@ from tests.audit_support import (
     OVERDUE,
     PKT,
     SON,
+    TASK1_UNITS,
     TUNG,
     TYT,
     UNITS,
@@ -205,9 +207,19 @@ async def _chat_answers(tg: Tg) -> None:
     assert "15. Tỷ lệ thanh toán trực tuyến trong giải quyết thủ tục hành chính, dịch…: 96% / 100 (có nguy cơ chậm)" in text
     assert "17. Cấp tài khoản định danh điện tử (VNeID) cho công dân có đủ điều kiện.: 85,5% / 100 (chậm tiến độ)" in text
     assert "10. Hồ sơ, kết quả giải quyết thủ tục hành chính được số hóa: 98% / 100 (có nguy cơ chậm)" in text
+    # owed by the 5 offices: the worst-off unit's answer, who it is, how many answered, who did not
+    lines = text.splitlines()
+    at4 = next(n for n, line in enumerate(lines) if line.startswith("🔴 4. "))
+    assert lines[at4].endswith(f": 80% (thấp nhất: {CAX}; 3/5 đơn vị) / 100 (chậm tiến độ)"), lines[at4]
+    assert lines[at4 + 2] == f"   Chưa báo cáo: {VHXH}, {TYT}", lines[at4:at4 + 3]
+    assert any(line.startswith("🔴 6. ") and line.endswith(f": 60% (thấp nhất: {PKT}; 3/5 đơn vị) / 100 (chậm tiến độ)")
+               for line in lines), text
     text = (await tg.say(LEAD, "/quahan tháng 12"))[0].text
-    assert text.startswith("🔴 4 nhiệm vụ đã quá hạn mà chưa hoàn thành:")
+    assert text.startswith("🔴 5 nhiệm vụ đã quá hạn mà chưa hoàn thành:")  # task 1: not done by every office
     assert [line.split(".")[0].lstrip("• ") for line in text.splitlines()[1:]] == OVERDUE
+    assert text.splitlines()[1].endswith(f" — {TASK1_UNITS}"), text
+    text = (await tg.say(LEAD, "chỉ tiêu 4 tháng 12"))[0].text  # the indicator detailed: who has not reported
+    assert f"Chưa báo cáo: {VHXH}, {TYT}" in text.splitlines(), text
     text = (await tg.say(LEAD, "thôn nào chưa báo cáo tháng 12?"))[0].text
     assert text == f"Các Tổ công nghệ số cộng đồng chưa báo cáo tháng 12/2026 (1/3): {BANCHANG}"
     text = (await tg.say(LEAD, "đơn vị nào chưa báo cáo tháng 12"))[0].text
@@ -283,10 +295,13 @@ async def _exports(tg: Tg, r: Run, tmp_path: Path) -> None:
     tasks = {r[1]: r for r in sheet(wb, "Nhiệm vụ")}
     assert sorted((c for c, r in tasks.items() if r[8] == "Có"), key=int) == OVERDUE
     assert sorted((c for c, r in tasks.items() if r[6] == "Hoàn thành"), key=int) == DONE
+    assert {c: r[11] for c, r in tasks.items() if r[11]} == {"1": TASK1_UNITS}
+    assert tasks["1"][6] == "Đang thực hiện"
     indicators = {r[1]: r for r in sheet(wb, "Chỉ tiêu")}
     assert {c: r[6] for c, r in indicators.items() if r[6] is not None} == LATEST
     assert {c: r[9] for c, r in indicators.items()} == {c: VI_VERDICT[v][0].upper() + VI_VERDICT[v][1:]
                                                         for c, v in VERDICT.items()}
+    assert {c: r[12] for c, r in indicators.items() if r[12]} == GROUP_NOTES
     assert {r[1] for r in sheet(wb, "Chưa báo cáo")} == {VHXH, TYT, BANCHANG}
     states = {r[0]: r[3] for r in sheet(wb, "Báo cáo đơn vị")}
     assert states == {CAX: "Trễ hạn", PKT: "Đúng hạn", HCC: "Đúng hạn"}
@@ -299,14 +314,19 @@ async def _exports(tg: Tg, r: Run, tmp_path: Path) -> None:
                  f"- {LANG}: Kích hoạt định danh điện tử (VNeID) 34; Hồ sơ dịch vụ công trực tuyến 3; Tuyên truyền "
                  "1.200; Hộ gia đình được đến hỗ trợ 15.",
                  f"- {NAHIN}: Kích hoạt định danh điện tử (VNeID) 6; Hồ sơ dịch vụ công trực tuyến 2.",
-                 "Tổng số 12 nhiệm vụ: 3 hoàn thành, 2 đang thực hiện, 1 chậm, vướng mắc, 1 chưa triển khai, "
-                 "5 chưa có báo cáo; 4 nhiệm vụ quá hạn.",
+                 "Tổng số 12 nhiệm vụ: 2 hoàn thành, 3 đang thực hiện, 1 chậm, vướng mắc, 1 chưa triển khai, "
+                 "5 chưa có báo cáo; 5 nhiệm vụ quá hạn.",
                  "Tổng số 17 chỉ tiêu: 3 đạt, đúng tiến độ; 3 có nguy cơ chậm; 5 chậm tiến độ; 6 chưa có số liệu.",
                  "+ Chỉ tiêu 15. Tỷ lệ thanh toán trực tuyến trong giải quyết thủ tục hành chính, dịch vụ công: 96% "
                  "(chỉ tiêu: 100%); có nguy cơ chậm.",
                  "+ Chỉ tiêu 17. Cấp tài khoản định danh điện tử (VNeID) cho công dân có đủ điều kiện: 85,5% "
                  "(chỉ tiêu: 100%); chậm tiến độ."):
         assert line in lines, line
+    assert [line for line in lines if line.startswith("- Nhiệm vụ 1. ")] == [  # among the overdue, and where it stands
+        "- Nhiệm vụ 1. Rà soát, nâng cấp và bảo đảm điều kiện tối thiểu phục vụ chuyển đổi số: (1) Đường truyền và "
+        "kết nối mạng ổn định, chữ ký số cá nhân; (2) Trang bị máy tính cấu hình tối thiểu và thiết bị làm việc thiết "
+        "yếu; (3) Bố trí cán bộ phụ trách công nghệ thông tin, chuyển đổi số phù hợp với khối lượng công việc (Các cơ "
+        f"quan, đơn vị; thời hạn: Quý II năm 2026; {TASK1_UNITS})."]
     cells = "\n".join(lines)  # the activity table: kind, this period, the previous one, the change
     for label, code in (("Kích hoạt định danh điện tử (VNeID)", "vneid"), ("Hồ sơ dịch vụ công trực tuyến", "dvc"),
                         ("Tuyên truyền", "outreach"), ("Hộ gia đình được đến hỗ trợ", "households")):
@@ -333,6 +353,9 @@ async def _dashboard_and_status(r: Run) -> None:
         (v, c): n for v, kinds in DEC_BY_VILLAGE.items() for c, n in kinds.items()}
     assert (dash["tasks"]["total"], dash["tasks"]["done"], dash["tasks"]["overdue"]) == (12, len(DONE), len(OVERDUE))
     assert [t["code"] for t in dash["overdue_tasks"]] == OVERDUE
+    assert {t["code"]: t["units"] for t in dash["overdue_tasks"] if t["units"]} == {"1": {"owed": 5, "done": 2}}
+    assert {c: (i["units"]["worst"], i["units"]["reported"], i["units"]["owed"], i["units"]["missing"])
+            for c, i in items.items() if i["units"]} == {c: (w, 3, 5, [VHXH, TYT]) for c, w in (("4", CAX), ("6", PKT))}
     assert {x["unit"]: (x["state"], x["revision"]) for x in dash["reports"]} == {
         CAX: ("late", 1), PKT: ("on_time", 1), HCC: ("on_time", 2)}
     st = json.loads(await cli(r.monkeypatch, r.capsys, r.db_url, "status", "--commune", COMMUNE, "--period",

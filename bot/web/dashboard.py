@@ -188,7 +188,10 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
              "target": i.target_short, "target_text": i.target_text, "latest": fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status,
                                                           i.latest_text),
              "latest_value": i.latest_value, "percent_of_target": percent_of_target(i), "reported_in": i.reported_in,
-             "owner_units": i.owner_units, "partner_units": i.partner_units}
+             "owner_units": i.owner_units, "partner_units": i.partner_units,
+             # owed by several units: the worst-off one's answer stands (storage.item_standing)
+             "units": {"owed": i.units_owed, "reported": i.units_reported, "worst": i.worst_unit,
+                       "missing": i.missing_units} if i.units_owed > 1 else None}
             for i in data.indicators]},
         "activities": {
             "total": [{"code": a.code, "label": a.label, "count": a.count, "previous": a.previous,
@@ -201,7 +204,9 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                   "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,
                            "due": t.due_date.isoformat() if t.due_date else None, "lead_units": t.lead_units,
-                           "status_label": t.status_vi} for t in data.tasks if t.overdue],
+                           "status_label": t.status_vi,
+                           "units": {"owed": t.units_owed, "done": t.units_done} if t.units_owed > 1 else None}
+                          for t in data.tasks if t.overdue],
         "due_soon_tasks": [{"code": t.code, "title": t.title, "due": t.due_date.isoformat() if t.due_date else None,
                             "lead_units": t.lead_units, "status_label": t.status_vi}
                            for t in data.tasks if t.light == "yellow"],

@@ -39,7 +39,7 @@ async def indicator_names(turn: Turn) -> list[tuple[str, str]]:
 
 
 async def indicators(turn: Turn, u: Understood) -> Answer:
-    from handlers.lead import _ICON, _ORDER, _STATUS, _value
+    from handlers.lead import _ICON, _ORDER, _STATUS, _value, missing_line
 
     data = await _export_data(turn, u)
     rows = sorted(data.indicators, key=lambda r: (_ORDER.get(r.status, 9), r.plan, r.code))
@@ -55,6 +55,7 @@ async def indicators(turn: Turn, u: Understood) -> Answer:
         owners = sorted({x for r in one for x in r.owner_units})
         if owners:
             lines.append(_("Reported by: {units}", units=", ".join(owners)))
+        lines += [missing_line(r) for r in one if r.missing_units]
         return Answer("\n".join(lines), facts={"codes": [r.code for r in one],
                                                "status": [r.status for r in one]})
     if u.entities.reached:
@@ -96,6 +97,8 @@ async def overdue(turn: Turn, u: Understood) -> Answer:
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:
+    from handlers.lead import units_done
+
     data = await _export_data(turn, u)
     unit = u.entities.units[0]
     tasks = [t for t in data.tasks if unit.name in t.lead_units]
@@ -103,7 +106,7 @@ async def unit_tasks(turn: Turn, u: Understood) -> Answer:
         return Answer(_("{unit} chairs no task in the imported plans.", unit=unit.name), facts={"codes": []})
     lines = [_("Tasks chaired by {unit} ({n}):", unit=unit.name, n=len(tasks))]
     lines += [f"• {t.code}. {shorten(t.title, 70)} — {t.status_vi if current_vi() else t.status or '—'}"
-              + (" ⚠️" if t.overdue else "") for t in tasks[:SCREEN]]
+              + units_done(t) + (" ⚠️" if t.overdue else "") for t in tasks[:SCREEN]]
     return Answer("\n".join(lines), facts={"codes": [t.code for t in tasks]})
 
 

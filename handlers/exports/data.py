@@ -90,6 +90,13 @@ class TaskRow:
     overdue: bool
     due_soon: bool  # due by the end of the next period (the "Đến hạn tháng tới" column)
     light: str = "green"  # the national colours (storage.deadlines.task_light): red | yellow | green
+    units_owed: int = 0  # a task owed by several units (a group): how many (0: one owner)
+    units_done: int = 0  # and how many of them last said done (storage.item_standing)
+
+    @property
+    def units_done_vi(self) -> str:
+        """"3/5 đơn vị hoàn thành" for a task owed by several units, "" otherwise."""
+        return f"{self.units_done}/{self.units_owed} đơn vị hoàn thành" if self.units_owed > 1 else ""
 
 
 @dataclass
@@ -112,6 +119,29 @@ class IndicatorRow:
     latest_text: str | None = None
     partner_units: list[str] = field(default_factory=list)  # "Cơ quan thực hiện/phối hợp": never asked
     due_date: date | None = None  # "đến năm 2030", "trong quý II/2026"; None: by the end of the plan's year
+    # an indicator owed by several units (a group): how many, how many answered, whose answer stands (the
+    # worst-off unit's, storage.item_standing) and who never answered; 0 / None / [] for one owner
+    units_owed: int = 0
+    units_reported: int = 0
+    worst_unit: str | None = None
+    missing_units: list[str] = field(default_factory=list)
+
+    @property
+    def worst_word(self) -> str:
+        """Which way the worst-off unit's answer is worst (English msgid, through Babel where shown)."""
+        if self.answer_kind != "number":
+            return "furthest behind"
+        return "highest" if self.target_op in ("<", "<=") else "lowest"
+
+    @property
+    def units_note_vi(self) -> str:
+        """"thấp nhất: Công an xã; 3/5 đơn vị; chưa báo cáo: Trạm y tế xã" for an indicator owed by several
+        units, "" otherwise."""
+        if self.units_owed <= 1:
+            return ""
+        with use_locale("vi"):
+            note = f"{_(self.worst_word)}: {self.worst_unit}; {self.units_reported}/{self.units_owed} đơn vị"
+        return note + (f"; chưa báo cáo: {', '.join(self.missing_units)}" if self.missing_units else "")
 
     @property
     def target_short(self) -> str:

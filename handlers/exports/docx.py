@@ -318,7 +318,8 @@ def _notes(doc: DocumentObject, data: ExportData) -> None:
 def _task_line(t: TaskRow) -> str:
     lead = ", ".join(t.lead_units) or "chưa rõ đơn vị chủ trì"
     due = t.due_text or (_d(t.due_date) if t.due_date else "")
-    return f"- Nhiệm vụ {t.code}. {_clean(t.title)} ({lead}; thời hạn: {due or 'chưa xác định'})."
+    done = f"; {t.units_done_vi}" if t.units_done_vi else ""  # a task owed by several units
+    return f"- Nhiệm vụ {t.code}. {_clean(t.title)} ({lead}; thời hạn: {due or 'chưa xác định'}{done})."
 
 
 def _next(doc: DocumentObject, data: ExportData) -> Paragraph:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,7 @@ from storage.calendar.streams import Stream, default_streams
 from storage.deadlines import is_overdue, task_light
 from storage.evidence import evidence_counts
 from storage.indicator_status import answer_of, assess, year_share
+from storage.item_standing import Standing
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
@@ -128,28 +130,38 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
         task_ids = {t.code: t.id for t in (await session.exec(select(Task).where(Task.plan_id == plan.id))).all()}
         for t in shown["tasks"]:
             hit = latest.get(("task", task_ids[t["code"]]))  # type: ignore[arg-type]
-            status = hit[0].status if hit else None
+            status = hit.item.status if hit else None
             due = date.fromisoformat(t["due"]["date"]) if t["due"]["date"] else None
             open_ = status != "done"
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
-                                 status, task_status_vi(status), hit[1] if hit else None,
+                                 status, task_status_vi(status), hit.key if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_),
-                                 light=task_light(due, not open_, as_of)))
+                                 light=task_light(due, not open_, as_of),
+                                 units_owed=hit.owed if hit and hit.shared else 0,
+                                 units_done=hit.done if hit and hit.shared else 0))
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
         for i in shown["indicators"]:
             ind = ind_ids[i["code"]]
             share = year_share(plan.year, as_of, ind.due_date)
             hit = latest.get(("indicator", ind.id))  # type: ignore[arg-type]
-            value, achieved, status, text = _answer(ind, hit[0] if hit else None)
+            value, achieved, status, text = _answer(ind, hit.item if hit else None)
             verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
-                _num(ind.target_value), value, achieved, hit[1] if hit else None, verdict,
+                _num(ind.target_value), value, achieved, hit.key if hit else None, verdict,
                 INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
-                due_date=ind.due_date))
+                due_date=ind.due_date, **_shared(hit)))
     return tasks, indicators, years
+
+
+def _shared(hit: Standing | None) -> dict[str, Any]:
+    """An indicator owed by several units: how many, how many answered, the worst-off unit, who did not."""
+    if hit is None or not hit.shared:
+        return {}
+    return {"units_owed": hit.owed, "units_reported": hit.answered, "worst_unit": hit.unit,
+            "missing_units": list(hit.missing)}
 
 
 async def _activities(session: AsyncSession, commune_id: int, period: cal.Period

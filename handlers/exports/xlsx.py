@@ -165,18 +165,21 @@ def build_xlsx(data: ExportData) -> bytes:
                            "Ghi chú", "Khó khăn, vướng mắc", "Kiến nghị, đề xuất", "Tệp minh chứng",
                            "Tệp minh chứng chung"], _reports(data))
     tasks = _sheet(wb, SHEETS[2], ["Kế hoạch", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Hạn",
-                                   "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới", "Mức độ"],
+                                   "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới", "Mức độ",
+                                   "Đơn vị hoàn thành"],
                    [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
-                     t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else "", LIGHT_VI[t.light]]
+                     t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else "", LIGHT_VI[t.light],
+                     t.units_done_vi]
                     for t in data.tasks])
     for n, t in enumerate(data.tasks, start=2):  # Đỏ: overdue, Vàng: due within 7 days (storage.deadlines)
         paint_light(tasks, n, 11, t.light)
     _sheet(wb, SHEETS[3], ["Kế hoạch", "Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Giá trị mục tiêu",
                            "Giá trị mới nhất", "Kết quả mới nhất", "Kỳ báo cáo", "Đánh giá", "Cơ quan theo dõi",
-                           "Cơ quan phối hợp"],
+                           "Cơ quan phối hợp", "Theo đơn vị"],
            [[i.plan, i.code, i.name, i.unit or "", i.target_short, i.target_value, i.latest_value,
              fmt_value(i.latest_value, i.unit, i.latest_achieved, i.latest_status, i.latest_text),
-             i.reported_in or "", i.status_vi, "; ".join(i.owner_units), "; ".join(i.partner_units)]
+             i.reported_in or "", i.status_vi, "; ".join(i.owner_units), "; ".join(i.partner_units),
+             i.units_note_vi]
             for i in data.indicators])
     _sheet(wb, SHEETS[4], ["Thôn", "Hoạt động", "Mã", f"Kỳ này ({data.period_label})",
                            f"Kỳ trước ({data.previous_label})", "Tăng/giảm"],
