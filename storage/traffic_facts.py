@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import log_rollup
+from storage.among import Ids, among
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import SOON_DAYS  # a task due within it and not done: Vàng
 from storage.models import (
@@ -111,17 +112,23 @@ def _note(rolled: _Rolled, which: int, cid: int, version: Any) -> None:
         rolled.valid.setdefault(_MARK - which, set()).add(cid)
 
 
-async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], rolled: set[int] = frozenset()  # type: ignore[assignment]
-                           ) -> tuple[list[dict[int, dict[str, int]]], _Rolled]:
+async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], rolled: set[int] = frozenset(),  # type: ignore[assignment]
+                           summed: bool = False) -> tuple[list[dict[int, dict[str, int]]], _Rolled]:
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
     which joins the unit for its name: every log has one, a foreign key), in one statement; the periods
-    of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``)."""
+    of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``). ``summed``: only the
+    communes' sums, summed in SQL (under commune id 0; the roll-up's communes only, for its periods)."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
     each = [log_rollup.totals(i, ids, period.start, period.end) if i in rolled else
-            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
-            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
+            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
+                   func.sum(ActivityLog.count).label("total"))
+            .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
             .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+    if summed:  # one row per period and activity instead of one per commune too
+        every = union_all(*each).subquery() if len(each) > 1 else each[0].subquery()
+        each = [select(every.c.which, literal(0), every.c.activity, func.sum(every.c.total))
+                .group_by(every.c.which, every.c.activity)]
     each += _roll_parts(ids, periods, rolled, lambda w: lambda cid, v: [literal(w), cid, null(), v])
     seen = _Rolled({}, {})
     for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
@@ -165,7 +172,7 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
             .select_from(Unit).join(ranges, true())
             .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
                                     firsts.c.start == ranges.c.s))
-            .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+            .where(among(Unit.commune_id, ids), Unit.kind == "village")
             .group_by(ranges.c.which, Unit.commune_id, bucket))
 
 
@@ -182,7 +189,7 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
                       Report.unit_id,
                       literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
+               .where(among(ReportingPeriod.commune_id, ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
                    for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
     villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
@@ -190,14 +197,14 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
         if i in rolled:
             continue
         firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
-                  .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
+                  .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= vp.start,
                          ActivityLog.on_date <= vp.end)
                   .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
         bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
         villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
                                null(), null())
                         .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
-                        .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+                        .where(among(Unit.commune_id, ids), Unit.kind == "village")
                         .group_by(Unit.commune_id, bucket))
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, up in enumerate(unit_periods):
@@ -228,7 +235,7 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
 
     people = (select(Person.unit_id, Person.commune_id, having("officer").label("officer"), having("lead").label("lead"),
                      having("lead", "admin").label("leads"))
-              .where(col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
+              .where(among(Person.commune_id, ids), col(Person.role).in_(("officer", "lead", "admin")),
                      col(Person.anonymised_at).is_(None))
               .group_by(Person.unit_id, Person.commune_id).subquery())
     rows = (await run(select(
@@ -236,7 +243,7 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
         people.c.officer, people.c.lead, people.c.leads)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
-        .where(col(Unit.commune_id).in_(ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
+        .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
     by_commune: dict[int, list[_Unit]] = {}
     for u in map(_Unit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
@@ -277,14 +284,14 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
                .join(Report, Report.id == ReportItem.report_id)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .join(Task, Task.id == ReportItem.ref_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids),
+               .where(among(ReportingPeriod.commune_id, ids),
                       col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
                       ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
     rows = (await run(select(Task.id, Task.due_date, Plan.commune_id, answers.c.stream, answers.c.end,
                              answers.c.status)
                       .join(Plan, Plan.id == Task.plan_id)
                       .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
-                      .where(col(Plan.commune_id).in_(ids), can_count)
+                      .where(among(Plan.commune_id, ids), can_count)
                       .order_by(Plan.commune_id, Task.id, answers.c.start.desc(), answers.c.submitted_at.desc(),
                                 answers.c.id))).all()
     found: dict[tuple[int, int], tuple[date, list[tuple[str, date, str]]]] = {}  # (commune, task) → due, answers
@@ -329,12 +336,16 @@ def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission]
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                          periods: Sequence[tuple[Period, Period]], now: datetime,
-                         closed_before: date | None = None) -> list[dict[int, Facts]]:
+                         closed_before: date | None = None,
+                         sums: list[tuple[dict[str, int], dict[str, int]]] | None = None) -> list[dict[int, Facts]]:
     """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
     ``communes`` and all periods in four statements (at once on PostgreSQL). ``closed_before``
     (``storage.log_rollup.closed_before``): village periods ending before it take their activity-log
-    figures from the roll-up, filled first (one statement more) for the communes it does not hold yet."""
-    ids = [c.id for c in communes if c.id is not None]
+    figures from the roll-up, filled first (one statement more) for the communes it does not hold yet.
+    ``sums`` (a list): the communes' activity totals are summed in SQL and appended to it for each period
+    (this period's, the period before's); the ``Facts`` then have none."""
+    bind = session.bind  # on PostgreSQL the ids go into each statement as one array parameter (``storage.among``)
+    ids = Ids((c.id for c in communes if c.id is not None), pg=bind is not None and bind.dialect.name == "postgresql")
     if not ids or not periods:
         return [{} for _ in periods]
     spans = {(vp.start, vp.end): vp for _up, vp in periods}
@@ -347,7 +358,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
     steps = [lambda run: _units(run, ids),
              lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
              lambda run: _tasks(run, ids, [up for up, _vp in periods]),
-             lambda run: _activity_totals(run, ids, totals_of, rolled_t)]
+             lambda run: _activity_totals(run, ids, totals_of, rolled_t, sums is not None)]
     units, (subs, villages, seen_v), tasks, (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
     missing: dict[tuple[date, date], set[int]] = {}
     for rolled, seen, of in ((rolled_v, seen_v, village_periods), (rolled_t, seen_t, totals_of)):
@@ -365,7 +376,12 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
         for i in rolled_t:
             p = totals_of[i]
             for cid in missing.get((p.start, p.end), ()):
-                totals[i][cid] = filled.totals[(p.start, p.end)][cid]
+                if sums is None:
+                    totals[i][cid] = filled.totals[(p.start, p.end)][cid]
+                    continue
+                mine = totals[i].setdefault(0, {})  # (summed: only the communes the roll-up held are in it)
+                for code, n in filled.totals[(p.start, p.end)][cid].items():
+                    mine[code] = mine.get(code, 0) + n
     spans_at = {span: i for i, span in enumerate(spans)}
     offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
@@ -374,6 +390,9 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
         activities = totals[spans_at[(village_period.start, village_period.end)]]
         before = previous_period(village_period)
         previous = totals[spans_at[(before.start, before.end)]]
+        if sums is not None:
+            sums.append((dict(activities.get(0, {})), dict(previous.get(0, {}))))
+            activities = previous = {}
         facts: dict[int, Facts] = {}
         kinds: dict[tuple[bool, bool], str] = {}
         for c in communes:
