@@ -187,7 +187,8 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     take their first logs from the roll-up, for the communes it holds them for (``_Rolled``)."""
     reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
                       Report.unit_id,
-                      literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
+                      literal(1).label("n"), Report.submitted_at, Report.status,
+                      null().label("comment"))  # (a state never depends on the comment: not read)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .where(among(ReportingPeriod.commune_id, ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
@@ -316,12 +317,14 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
 
 
 def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
-                   now: datetime, start: date | None, kinds: dict[tuple[bool, bool], str]) -> list[str]:
-    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's sent reports'
-    states so far, by (returned, sent by the deadline): all a sent report's state depends on."""
+                   now: datetime, start: date | None, kinds: dict[Any, str]) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's states so far,
+    a sent report's by (returned, sent by the deadline), a report not sent by the commune's reporting start:
+    all they depend on."""
     if not offices:
         return []
-    unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
+    if (unsent := kinds.get(start)) is None:  # the same for every office that sent nothing (by the start)
+        unsent = kinds[start] = submission_state(period, now, start, None)
     out = []
     for u in offices:
         sub = sent.get((cid, u.id))
@@ -394,7 +397,8 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             sums.append((dict(activities.get(0, {})), dict(previous.get(0, {}))))
             activities = previous = {}
         facts: dict[int, Facts] = {}
-        kinds: dict[tuple[bool, bool], str] = {}
+        kinds: dict[Any, str] = {}
+        village_kinds: dict[tuple[Any], str] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
@@ -405,8 +409,10 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                                          c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
-                state = submission_state(village_period, now, c.reporting_start,
-                                         (first, None, None) if first is not None else None)
+                key = (c.reporting_start,) if first is None else (first <= village_period.due,)  # all it depends on
+                if (state := village_kinds.get(key)) is None:
+                    state = village_kinds[key] = submission_state(village_period, now, c.reporting_start,
+                                                                  (first, None, None) if first is not None else None)
                 if state != "not_owed":
                     village_states += [state] * n
             tasks_of, done = tasks[i]
