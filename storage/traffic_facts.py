@@ -33,7 +33,7 @@ from storage.models import (
     Unit,
 )
 from storage.status import submission_state
-from storage.unit_groups import pick_members
+from storage.traffic_states import Submission, ViewUnit, expected_offices, office_states
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
 
@@ -139,25 +139,6 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], 
     return out, seen
 
 
-Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
-
-
-class _Unit(NamedTuple):
-    """A unit as the province view reads it, with whether it chairs a plan item and who of its commune
-    belongs to it (plain tuples: thousands of them, read many times)."""
-
-    id: int
-    commune_id: int
-    name: str
-    kind: str
-    members: str | None
-    from_plan: bool
-    chair: int | None  # its own id when it chairs a task or an indicator
-    officer: int | None  # 1: an officer belongs to it
-    lead: int | None  # 1: a lead
-    lead_or_admin: int | None  # 1: a lead or an admin
-
-
 def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> Any:
     """The village teams of the ``rolled`` periods grouped as ``_submissions`` does, in one pass: each team
     once with each period (its first log from the roll-up)."""
@@ -226,7 +207,7 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     return subs, counted, seen
 
 
-async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
+async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
     """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
     whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
@@ -245,31 +226,10 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
         .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
-    by_commune: dict[int, list[_Unit]] = {}
-    for u in map(_Unit._make, rows):
+    by_commune: dict[int, list[ViewUnit]] = {}
+    for u in map(ViewUnit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
     return by_commune
-
-
-def _expected_offices(mine: list[_Unit], has_villages: bool) -> list[_Unit]:
-    """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
-    (chairs of plan items with groups expanded, else staffed offices)."""
-    expanded: set[int] = set()
-    chairing = [u for u in mine if u.chair]
-    if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
-        real = [u for u in mine if u.kind != "group"]
-        leads = {u.id for u in mine if u.lead_or_admin}
-        for u in chairing:
-            if u.kind == "group" and u.members == "villages":  # its members: villages, never offices
-                expanded |= {-1} if has_villages else set()  # (not read: only whether there are any)
-            elif u.kind == "group" and u.members is not None:
-                expanded |= {m.id for m in pick_members(real, u.members, leads)}
-            else:
-                expanded.add(u.id)
-    else:
-        expanded = {u.id for u in chairing}
-    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
-    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
 
 
 async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
@@ -313,27 +273,6 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]
             if latest == "done":
                 done.setdefault(cid, set()).add(tid)
         out.append((tasks, done))
-    return out
-
-
-def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
-                   now: datetime, start: date | None, kinds: dict[Any, str]) -> list[str]:
-    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's states so far,
-    a sent report's by (returned, sent by the deadline), a report not sent by the commune's reporting start:
-    all they depend on."""
-    if not offices:
-        return []
-    if (unsent := kinds.get(start)) is None:  # the same for every office that sent nothing (by the start)
-        unsent = kinds[start] = submission_state(period, now, start, None)
-    out = []
-    for u in offices:
-        sub = sent.get((cid, u.id))
-        if sub is None:
-            state = unsent
-        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
-            state = kinds[key] = submission_state(period, now, start, sub)
-        if state != "not_owed":
-            out.append(state)
     return out
 
 
@@ -386,7 +325,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                 for code, n in filled.totals[(p.start, p.end)][cid].items():
                     mine[code] = mine.get(code, 0) + n
     spans_at = {span: i for i, span in enumerate(spans)}
-    offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
+    offices_of: dict[tuple[int, bool], list[ViewUnit]] = {}  # the same in every period
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
@@ -404,8 +343,8 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             assert cid is not None
             teams = villages[i].get(cid, [])
             if (cid, bool(teams)) not in offices_of:
-                offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
-            unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
+                offices_of[(cid, bool(teams))] = expected_offices(units.get(cid, []), bool(teams))
+            unit_states = office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
                                          c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
