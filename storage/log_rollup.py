@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.among import among
 from storage.calendar.calendar import period_for
 from storage.calendar.streams import Stream
 from storage.models import ActivityLog, LogRollup, LogRollupStamp, Unit
@@ -107,7 +108,7 @@ def _current() -> Any:
 def _valid(ids: Sequence[int], start: date, end: date) -> Any:
     """The range's rows tagged with their commune's current version (an outer join to the stamp)."""
     return (_ROLL.outerjoin(_STAMP, _STAMP.c.commune_id == _ROLL.c.commune_id),
-            and_(_ROLL.c.commune_id.in_(ids), _ROLL.c.start == start, _ROLL.c.end == end,
+            and_(among(_ROLL.c.commune_id, ids), _ROLL.c.start == start, _ROLL.c.end == end,
                  _ROLL.c.version == _current()))
 
 
@@ -115,7 +116,7 @@ def firsts_of(ids: Sequence[int], ranges: Sequence[tuple[date, date]]) -> Any:
     """Subquery (commune_id, unit_id, start, first): each unit's first log in each of the ranges, from the roll-up
     (the rows of communes whose range is marked valid, ``markers``)."""
     joined, _where = _valid(ids, ranges[0][0], ranges[0][1])
-    where = and_(_ROLL.c.commune_id.in_(ids), or_(*(and_(_ROLL.c.start == s, _ROLL.c.end == e) for s, e in ranges)),
+    where = and_(among(_ROLL.c.commune_id, ids), or_(*(and_(_ROLL.c.start == s, _ROLL.c.end == e) for s, e in ranges)),
                  _ROLL.c.version == _current())
     return (select(_ROLL.c.commune_id, _ROLL.c.unit_id, _ROLL.c.start, _ROLL.c.first_at.label("first"))
             .select_from(joined).where(where, _ROLL.c.activity == "", _ROLL.c.unit_id > 0).subquery())
@@ -137,7 +138,7 @@ def markers(ids: Sequence[int], start: date, end: date, shape: Callable[[Any, An
 
 def stamps(ids: Sequence[int], shape: Callable[[Any, Any], list[Any]]) -> Any:
     """Select ``shape(commune_id, version)``: the communes' current versions (no row: 0)."""
-    return select(*shape(_STAMP.c.commune_id, _STAMP.c.version)).where(_STAMP.c.commune_id.in_(ids))
+    return select(*shape(_STAMP.c.commune_id, _STAMP.c.version)).where(among(_STAMP.c.commune_id, ids))
 
 
 # ---- filling -----------------------------------------------------------------------------------

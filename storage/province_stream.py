@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.among import Ids, among
 from storage.calendar.calendar import Period, classify, period_by_key, period_for
 from storage.calendar.streams import Frequency, Stream
 from storage.errors import InputError
@@ -105,17 +106,18 @@ async def compiled_reports_of(session: AsyncSession, province: Province, period_
     periods = [province_period(province, key, tz) for key in dict.fromkeys(period_keys)]
     if communes is None:  # (the province view passes the communes it has read already)
         communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    ids = [c.id for c in communes]
+    bind = session.bind  # (PostgreSQL: the ids as one array parameter, ``storage.among``)
+    ids = Ids((c.id for c in communes), pg=bind is not None and bind.dialect.name == "postgresql")
     if not ids or not periods:
         return {p.key: {} for p in periods}
     sent: dict[tuple[str, int], datetime] = {(key, cid): at for key, cid, at in (await session.exec(
         select(ReportingPeriod.key, ReportingPeriod.commune_id, func.min(Report.submitted_at)).join(
             Report, Report.period_id == ReportingPeriod.id).where(
             ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key.in_([p.key for p in periods]),  # type: ignore[attr-defined]
-            ReportingPeriod.commune_id.in_(ids)).group_by(  # type: ignore[attr-defined]
+            among(ReportingPeriod.commune_id, ids)).group_by(
             ReportingPeriod.key, ReportingPeriod.commune_id))).all()}
     with_lead = set((await session.exec(select(Person.commune_id).where(
-        Person.commune_id.in_(ids), Person.role == "lead", Person.unit_id.is_not(None),  # type: ignore[attr-defined,union-attr]
+        among(Person.commune_id, ids), Person.role == "lead", Person.unit_id.is_not(None),  # type: ignore[attr-defined,union-attr]
         Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[union-attr]
     out: dict[str, dict[int, CompiledReport]] = {}
     for period in periods:

@@ -71,7 +71,7 @@ def _report_counts(facts: Facts, unit_period: Period, village_period: Period, no
 
 
 def _sent(states: list[str]) -> dict[str, int]:
-    return {"submitted": sum(s in SUBMITTED for s in states), "expected": len(states)}
+    return {"submitted": sum(map(states.count, SUBMITTED)), "expected": len(states)}
 
 
 def traffic_row(commune: Commune, facts: Facts, unit_period: Period, village_period: Period, now: datetime,
@@ -138,27 +138,33 @@ async def province_traffic(session: AsyncSession, province: Province, unit_perio
 
 async def province_traffic_periods(session: AsyncSession, province: Province, periods: Sequence[tuple[Period, Period]],
                                    now: datetime, today: date, closed_before: date | None = None,
-                                   communes: Sequence[Commune] | None = None) -> list[dict[str, Any]]:
+                                   communes: Sequence[Commune] | None = None, commune_activities: bool = True
+                                   ) -> list[dict[str, Any]]:
     """``province_traffic`` for each (unit period, village period) of ``periods`` (the dashboard's months),
     every period gathered in the same statements: as many as for one. ``closed_before``: village periods
     ending before it read their activity-log figures from the roll-up (``storage.log_rollup``, the same
-    figures; None: every period from the logs). ``communes``: the province's, when the caller has read them."""
+    figures; None: every period from the logs). ``communes``: the province's, when the caller has read them.
+    ``commune_activities`` False: only the province's activity totals (summed in SQL), the communes' rows
+    have none (``activities``, ``activities_previous``: empty)."""
     if communes is None:
         communes = await province_communes(session, province.id)  # type: ignore[arg-type]
-    facts = await communes_facts(session, communes, periods, now, closed_before)
+    sums: list[tuple[dict[str, int], dict[str, int]]] | None = None if commune_activities else []
+    facts = await communes_facts(session, communes, periods, now, closed_before, sums)
     compiled = await compiled_reports_of(session, province, [up.key for up, _vp in periods], now,
                                          periods[0][0].due.tzinfo, communes) if periods else {}  # type: ignore[arg-type]
     out = []
-    for (unit_period, village_period), of_period in zip(periods, facts, strict=True):
+    for i, ((unit_period, village_period), of_period) in enumerate(zip(periods, facts, strict=True)):
         rows = [traffic_row(c, of_period[c.id], unit_period, village_period, now, today)  # type: ignore[index]
                 for c in communes]
         for r in rows:  # row["compiled_report"]: whether its compiled report reached the province (and the colour)
             with_compiled_report(r, compiled[unit_period.key].get(r["commune_id"]))
         totals: dict[str, dict[str, int]] = {"activities": {}, "activities_previous": {}}
-        for r in rows:  # the province's village activities, this period and the one before
-            for key, sums in totals.items():
+        if sums is not None:
+            totals = {"activities": sums[i][0], "activities_previous": sums[i][1]}
+        for r in rows if sums is None else ():  # the province's village activities, this period and the one before
+            for key, summed in totals.items():
                 for code, n in r[key].items():
-                    sums[code] = sums.get(code, 0) + n
+                    summed[code] = summed.get(code, 0) + n
         out.append({"province": province.name,
                     "period": {"key": unit_period.key, "start": unit_period.start.isoformat(),
                                "end": unit_period.end.isoformat(), "due": unit_period.due.isoformat()},

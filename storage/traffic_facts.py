@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import log_rollup
+from storage.among import Ids, among
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import SOON_DAYS  # a task due within it and not done: Vàng
 from storage.item_standing import Answer, ItemMeta, combine, owed_of
@@ -33,7 +34,7 @@ from storage.models import (
     Unit,
 )
 from storage.status import submission_state
-from storage.unit_groups import pick_members
+from storage.traffic_states import Submission, ViewUnit, expected_offices, office_states
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
 
@@ -112,17 +113,23 @@ def _note(rolled: _Rolled, which: int, cid: int, version: Any) -> None:
         rolled.valid.setdefault(_MARK - which, set()).add(cid)
 
 
-async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], rolled: set[int] = frozenset()  # type: ignore[assignment]
-                           ) -> tuple[list[dict[int, dict[str, int]]], _Rolled]:
+async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], rolled: set[int] = frozenset(),  # type: ignore[assignment]
+                           summed: bool = False) -> tuple[list[dict[int, dict[str, int]]], _Rolled]:
     """For each of ``periods``: commune id → activity → count (as ``storage.status.activity_totals``,
     which joins the unit for its name: every log has one, a foreign key), in one statement; the periods
-    of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``)."""
+    of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``). ``summed``: only the
+    communes' sums, summed in SQL (under commune id 0; the roll-up's communes only, for its periods)."""
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
     each = [log_rollup.totals(i, ids, period.start, period.end) if i in rolled else
-            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity, func.sum(ActivityLog.count))
-            .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
+            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
+                   func.sum(ActivityLog.count).label("total"))
+            .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= period.start,
                    ActivityLog.on_date <= period.end)
             .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+    if summed:  # one row per period and activity instead of one per commune too
+        every = union_all(*each).subquery() if len(each) > 1 else each[0].subquery()
+        each = [select(every.c.which, literal(0), every.c.activity, func.sum(every.c.total))
+                .group_by(every.c.which, every.c.activity)]
     each += _roll_parts(ids, periods, rolled, lambda w: lambda cid, v: [literal(w), cid, null(), v])
     seen = _Rolled({}, {})
     for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
@@ -131,25 +138,6 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], 
         else:
             out[which].setdefault(cid, {})[activity] = int(n)
     return out, seen
-
-
-Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
-
-
-class _Unit(NamedTuple):
-    """A unit as the province view reads it, with whether it chairs a plan item and who of its commune
-    belongs to it (plain tuples: thousands of them, read many times)."""
-
-    id: int
-    commune_id: int
-    name: str
-    kind: str
-    members: str | None
-    from_plan: bool
-    chair: int | None  # its own id when it chairs a task or an indicator
-    officer: int | None  # 1: an officer belongs to it
-    lead: int | None  # 1: a lead
-    lead_or_admin: int | None  # 1: a lead or an admin
 
 
 def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> Any:
@@ -166,7 +154,7 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
             .select_from(Unit).join(ranges, true())
             .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
                                     firsts.c.start == ranges.c.s))
-            .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+            .where(among(Unit.commune_id, ids), Unit.kind == "village")
             .group_by(ranges.c.which, Unit.commune_id, bucket))
 
 
@@ -181,9 +169,10 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     take their first logs from the roll-up, for the communes it holds them for (``_Rolled``)."""
     reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
                       Report.unit_id,
-                      literal(1).label("n"), Report.submitted_at, Report.status, Report.review_comment)
+                      literal(1).label("n"), Report.submitted_at, Report.status,
+                      null().label("comment"))  # (a state never depends on the comment: not read)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids), or_(*(
+               .where(among(ReportingPeriod.commune_id, ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
                    for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
     villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
@@ -191,14 +180,14 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
         if i in rolled:
             continue
         firsts = (select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at).label("first"))
-                  .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= vp.start,
+                  .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= vp.start,
                          ActivityLog.on_date <= vp.end)
                   .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
         bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
         villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
                                null(), null())
                         .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
-                        .where(col(Unit.commune_id).in_(ids), Unit.kind == "village")
+                        .where(among(Unit.commune_id, ids), Unit.kind == "village")
                         .group_by(Unit.commune_id, bucket))
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, up in enumerate(unit_periods):
@@ -219,7 +208,7 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     return subs, counted, seen
 
 
-async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
+async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
     """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
     whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
@@ -229,7 +218,7 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
 
     people = (select(Person.unit_id, Person.commune_id, having("officer").label("officer"), having("lead").label("lead"),
                      having("lead", "admin").label("leads"))
-              .where(col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
+              .where(among(Person.commune_id, ids), col(Person.role).in_(("officer", "lead", "admin")),
                      col(Person.anonymised_at).is_(None))
               .group_by(Person.unit_id, Person.commune_id).subquery())
     rows = (await run(select(
@@ -237,32 +226,11 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[_Unit]]:
         people.c.officer, people.c.lead, people.c.leads)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
-        .where(col(Unit.commune_id).in_(ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
-    by_commune: dict[int, list[_Unit]] = {}
-    for u in map(_Unit._make, rows):
+        .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
+    by_commune: dict[int, list[ViewUnit]] = {}
+    for u in map(ViewUnit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
     return by_commune
-
-
-def _expected_offices(mine: list[_Unit], has_villages: bool) -> list[_Unit]:
-    """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
-    (chairs of plan items with groups expanded, else staffed offices)."""
-    expanded: set[int] = set()
-    chairing = [u for u in mine if u.chair]
-    if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
-        real = [u for u in mine if u.kind != "group"]
-        leads = {u.id for u in mine if u.lead_or_admin}
-        for u in chairing:
-            if u.kind == "group" and u.members == "villages":  # its members: villages, never offices
-                expanded |= {-1} if has_villages else set()  # (not read: only whether there are any)
-            elif u.kind == "group" and u.members is not None:
-                expanded |= {m.id for m in pick_members(real, u.members, leads)}
-            else:
-                expanded.add(u.id)
-    else:
-        expanded = {u.id for u in chairing}
-    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
-    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
 
 
 _CHAIR = "(chair)"  # a row of _tasks' statement naming a unit that chairs the task, not an answer
@@ -280,7 +248,7 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]) -> tu
                .join(Report, Report.id == ReportItem.report_id)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .join(Task, Task.id == ReportItem.ref_id)
-               .where(col(ReportingPeriod.commune_id).in_(ids),
+               .where(among(ReportingPeriod.commune_id, ids),
                       col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
                       ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
     tasks = (select(Task.id.label("tid"), Task.due_date.label("due"), Plan.commune_id.label("cid"),  # type: ignore[union-attr]
@@ -288,11 +256,11 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]) -> tu
                     answers.c.submitted_at, answers.c.id.label("item"))
              .join(Plan, Plan.id == Task.plan_id)
              .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
-             .where(col(Plan.commune_id).in_(ids), can_count))
+             .where(among(Plan.commune_id, ids), can_count))
     chairing = (select(TaskUnit.task_id, null(), null(), null(), null(), TaskUnit.unit_id, literal(_CHAIR), null(),
                        null(), null())
                 .join(Task, Task.id == TaskUnit.task_id).join(Plan, Plan.id == Task.plan_id)
-                .where(col(Plan.commune_id).in_(ids), TaskUnit.role == "lead", can_count))
+                .where(among(Plan.commune_id, ids), TaskUnit.role == "lead", can_count))
     both = union_all(tasks, chairing).subquery()
     rows = (await run(select(both.c.tid, both.c.due, both.c.cid, both.c.stream, both.c.end, both.c.unit_id,
                              both.c.status)
@@ -310,7 +278,7 @@ async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]) -> tu
     return found, chairs
 
 
-def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, list[_Unit]],
+def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, list[ViewUnit]],
                 unit_periods: Sequence[Period]) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
     """For each of ``unit_periods``: commune id → its plan tasks that can count for the period (id, last
     allowed day), and → those done by the one rule (``storage.item_standing.combine``, as
@@ -339,33 +307,18 @@ def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, li
     return out
 
 
-def _office_states(offices: list[_Unit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
-                   now: datetime, start: date | None, kinds: dict[tuple[bool, bool], str]) -> list[str]:
-    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's sent reports'
-    states so far, by (returned, sent by the deadline): all a sent report's state depends on."""
-    if not offices:
-        return []
-    unsent = submission_state(period, now, start, None)  # the same for every office that sent nothing
-    out = []
-    for u in offices:
-        sub = sent.get((cid, u.id))
-        if sub is None:
-            state = unsent
-        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
-            state = kinds[key] = submission_state(period, now, start, sub)
-        if state != "not_owed":
-            out.append(state)
-    return out
-
-
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                          periods: Sequence[tuple[Period, Period]], now: datetime,
-                         closed_before: date | None = None) -> list[dict[int, Facts]]:
+                         closed_before: date | None = None,
+                         sums: list[tuple[dict[str, int], dict[str, int]]] | None = None) -> list[dict[int, Facts]]:
     """For each (unit period, village period) of ``periods``: commune id → its ``Facts``, for all
     ``communes`` and all periods in five statements (at once on PostgreSQL). ``closed_before``
     (``storage.log_rollup.closed_before``): village periods ending before it take their activity-log
-    figures from the roll-up, filled first (one statement more) for the communes it does not hold yet."""
-    ids = [c.id for c in communes if c.id is not None]
+    figures from the roll-up, filled first (one statement more) for the communes it does not hold yet.
+    ``sums`` (a list): the communes' activity totals are summed in SQL and appended to it for each period
+    (this period's, the period before's); the ``Facts`` then have none."""
+    bind = session.bind  # on PostgreSQL the ids go into each statement as one array parameter (``storage.among``)
+    ids = Ids((c.id for c in communes if c.id is not None), pg=bind is not None and bind.dialect.name == "postgresql")
     if not ids or not periods:
         return [{} for _ in periods]
     spans = {(vp.start, vp.end): vp for _up, vp in periods}
@@ -378,7 +331,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
     steps = [lambda run: _units(run, ids),
              lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
              lambda run: _tasks(run, ids, [up for up, _vp in periods]),
-             lambda run: _activity_totals(run, ids, totals_of, rolled_t)]
+             lambda run: _activity_totals(run, ids, totals_of, rolled_t, sums is not None)]
     units, (subs, villages, seen_v), (found, chairs), (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
     tasks = _tasks_done(found, chairs, units, [up for up, _vp in periods])
     missing: dict[tuple[date, date], set[int]] = {}
@@ -397,29 +350,40 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
         for i in rolled_t:
             p = totals_of[i]
             for cid in missing.get((p.start, p.end), ()):
-                totals[i][cid] = filled.totals[(p.start, p.end)][cid]
+                if sums is None:
+                    totals[i][cid] = filled.totals[(p.start, p.end)][cid]
+                    continue
+                mine = totals[i].setdefault(0, {})  # (summed: only the communes the roll-up held are in it)
+                for code, n in filled.totals[(p.start, p.end)][cid].items():
+                    mine[code] = mine.get(code, 0) + n
     spans_at = {span: i for i, span in enumerate(spans)}
-    offices_of: dict[tuple[int, bool], list[_Unit]] = {}  # the same in every period
+    offices_of: dict[tuple[int, bool], list[ViewUnit]] = {}  # the same in every period
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
         activities = totals[spans_at[(village_period.start, village_period.end)]]
         before = previous_period(village_period)
         previous = totals[spans_at[(before.start, before.end)]]
+        if sums is not None:
+            sums.append((dict(activities.get(0, {})), dict(previous.get(0, {}))))
+            activities = previous = {}
         facts: dict[int, Facts] = {}
-        kinds: dict[tuple[bool, bool], str] = {}
+        kinds: dict[Any, str] = {}
+        village_kinds: dict[tuple[Any], str] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
             teams = villages[i].get(cid, [])
             if (cid, bool(teams)) not in offices_of:
-                offices_of[(cid, bool(teams))] = _expected_offices(units.get(cid, []), bool(teams))
-            unit_states = _office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
+                offices_of[(cid, bool(teams))] = expected_offices(units.get(cid, []), bool(teams))
+            unit_states = office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
                                          c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
-                state = submission_state(village_period, now, c.reporting_start,
-                                         (first, None, None) if first is not None else None)
+                key = (c.reporting_start,) if first is None else (first <= village_period.due,)  # all it depends on
+                if (state := village_kinds.get(key)) is None:
+                    state = village_kinds[key] = submission_state(village_period, now, c.reporting_start,
+                                                                  (first, None, None) if first is not None else None)
                 if state != "not_owed":
                     village_states += [state] * n
             tasks_of, done = tasks[i]

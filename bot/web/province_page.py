@@ -57,9 +57,8 @@ async def _months(session: AsyncSession, services: Services, province: Province,
     return [(up, cal.period_by_key(village_stream, up.key, services.tz)) for up in ups]
 
 
-def _cell(row: dict[str, Any], key: str) -> dict[str, Any]:
-    return {"month": key, "colour": row["colour"], "label": _(_LABELS[row["colour"]])} | {
-        k: row[k] for k in _FIGURES}
+def _cell(row: dict[str, Any], key: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"month": key, "colour": row["colour"], "label": labels[row["colour"]]} | {k: row[k] for k in _FIGURES}
 
 
 async def province_overview(session: AsyncSession, services: Services, province: Province, months: int,
@@ -71,13 +70,15 @@ async def province_overview(session: AsyncSession, services: Services, province:
     periods = await _months(session, services, province, now, months)
     per_month = list(zip([up for up, _vp in periods],  # every month in the same batched statements
                          await province_traffic_periods(session, province, periods, now, today,
-                                                        rollup_closed_before(services, now)), strict=True))
+                                                        rollup_closed_before(services, now),
+                                                        commune_activities=False), strict=True))
     newest = per_month[-1][1]["communes"]
+    labels = {c: _(_LABELS[c]) for c in COLOURS}  # translated once, not per cell
     cells: dict[int, list[dict[str, Any]]] = {r["commune_id"]: [] for r in newest}
     by_month = []
     for up, data in per_month:
         for r in data["communes"]:
-            cells.setdefault(r["commune_id"], []).append(_cell(r, up.key))
+            cells.setdefault(r["commune_id"], []).append(_cell(r, up.key, labels))
         counts = {c: sum(r["colour"] == c for r in data["communes"]) for c in COLOURS}
         by_month.append({"month": up.key, "label": up.label_vi, "counts": counts,
                          "activities": data["activities"], "activities_previous": data["activities_previous"],
@@ -91,11 +92,11 @@ async def province_overview(session: AsyncSession, services: Services, province:
         "months": [{"key": up.key, "label": up.label_vi, "start": up.start.isoformat(), "end": up.end.isoformat(),
                     "due": up.due.isoformat(), "open": i == len(periods)}  # the newest: the one open now
                    for i, (up, _vp) in enumerate(periods, 1)],
-        "colours": [{"colour": c, "label": _(_LABELS[c])} for c in COLOURS],
+        "colours": [{"colour": c, "label": labels[c]} for c in COLOURS],
         "rule": _(_RULE),
         "grid": [{"commune_id": cid, "commune": names[cid], "cells": cells[cid]} for cid in names],
         "ranking": [{"rank": i, "commune_id": r["commune_id"], "commune": r["commune"], "colour": r["colour"],
-                     "label": _(_LABELS[r["colour"]])} | {k: r[k] for k in _FIGURES}
+                     "label": labels[r["colour"]]} | {k: r[k] for k in _FIGURES}
                     for i, r in enumerate(newest, 1)],
         "by_month": by_month,
         "activity_labels": {c: catalog.get(c, c) for c in sorted(codes)},

@@ -1,0 +1,72 @@
+"""The province view's units and the states of a commune's offices (``storage.traffic_facts`` reads them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from storage.calendar.calendar import Period
+from storage.status import submission_state
+from storage.unit_groups import pick_members
+
+__all__ = ["Submission", "ViewUnit", "expected_offices", "office_states"]
+
+Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
+
+
+class ViewUnit(NamedTuple):
+    """A unit as the province view reads it, with whether it chairs a plan item and who of its commune
+    belongs to it (plain tuples: thousands of them, read many times)."""
+
+    id: int
+    commune_id: int
+    name: str
+    kind: str
+    members: str | None
+    from_plan: bool
+    chair: int | None  # its own id when it chairs a task or an indicator
+    officer: int | None  # 1: an officer belongs to it
+    lead: int | None  # 1: a lead
+    lead_or_admin: int | None  # 1: a lead or an admin
+
+
+def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]:
+    """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
+    (chairs of plan items with groups expanded, else staffed offices)."""
+    expanded: set[int] = set()
+    chairing = [u for u in mine if u.chair]
+    if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
+        real = [u for u in mine if u.kind != "group"]
+        leads = {u.id for u in mine if u.lead_or_admin}
+        for u in chairing:
+            if u.kind == "group" and u.members == "villages":  # its members: villages, never offices
+                expanded |= {-1} if has_villages else set()  # (not read: only whether there are any)
+            elif u.kind == "group" and u.members is not None:
+                expanded |= {m.id for m in pick_members(real, u.members, leads)}
+            else:
+                expanded.add(u.id)
+    else:
+        expanded = {u.id for u in chairing}
+    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
+    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
+
+
+def office_states(offices: list[ViewUnit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,
+                   now: datetime, start: date | None, kinds: dict[Any, str]) -> list[str]:
+    """The states of a commune's expected offices (not_owed left out). ``kinds``: the period's states so far,
+    a sent report's by (returned, sent by the deadline), a report not sent by the commune's reporting start:
+    all they depend on."""
+    if not offices:
+        return []
+    if (unsent := kinds.get(start)) is None:  # the same for every office that sent nothing (by the start)
+        unsent = kinds[start] = submission_state(period, now, start, None)
+    out = []
+    for u in offices:
+        sub = sent.get((cid, u.id))
+        if sub is None:
+            state = unsent
+        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
+            state = kinds[key] = submission_state(period, now, start, sub)
+        if state != "not_owed":
+            out.append(state)
+    return out
