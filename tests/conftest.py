@@ -14,7 +14,7 @@ from tests.dbfixtures import PgTemplates, SqliteTemplates, pg_skip_reason
 from tests.fakes.telegram_api import FakeTelegramApi, api_urls
 from tests.fakes.zalo_api import FakeZaloApi
 from tests.harness import TelegramHarness
-from tests.zalo_harness import TOKEN, ZaloHarness
+from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
@@ -94,6 +94,22 @@ async def fake(aiohttp_server: Any) -> FakeZaloApi:
 async def zh(fake: FakeZaloApi, db_url: str) -> AsyncIterator[ZaloHarness]:
     """The real bot polling the fake Zalo Bot API, on a fresh database."""
     h = ZaloHarness(fake, db_url)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+@pytest.fixture
+async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
+    """The real bot on both fake platforms at once: Zalo polled, Telegram beside it, one fresh database."""
+    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
+    await zalo.serve(aiohttp_server)
+    tg = FakeTelegramApi(token=TG_TOKEN)
+    server = await aiohttp_server(tg.app)
+    base, _files = api_urls(str(server.make_url("")))
+    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
     await h.start()
     try:
         yield h

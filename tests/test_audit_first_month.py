@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,25 +55,9 @@ from tests.audit_support import (
     tg_report,
     zt,
 )
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
-from tests.fakes.zalo_api import FakeZaloApi, text_update
+from tests.fakes.zalo_api import text_update
 from tests.first_month_support import Tg, at, cli, docx_text, sheet, summary_counts
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness
-
-
-@pytest.fixture
-async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
-    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await zalo.serve(aiohttp_server)
-    tg = FakeTelegramApi(token=TG_TOKEN)
-    server = await aiohttp_server(tg.app)
-    base, _files = api_urls(str(server.make_url("")))
-    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
+from tests.zalo_harness import ZaloHarness
 
 
 async def _logs(both: ZaloHarness, tg: Tg) -> None:

@@ -5,7 +5,6 @@ kind and a photo → returned with a comment → resubmitted → reminders → t
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,8 +25,6 @@ from storage.models import (
     Report,
     ReportItem,
 )
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
-from tests.fakes.zalo_api import FakeZaloApi
 from tests.first_month_support import (
     COMMUNE,
     HCC,
@@ -45,7 +42,7 @@ from tests.first_month_support import (
     status_json,
     summary_counts,
 )
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness, vi
+from tests.zalo_harness import ZaloHarness, vi
 
 LEAD, OFFICER, HUNG = 6201, 6202, 6203  # Telegram users
 BICH, TUNG = "7a1b2c3d4e5f60718293", "7b1b2c3d4e5f60718293"  # Zalo users
@@ -69,19 +66,6 @@ class Run:
         return await status_json(self.both, self.monkeypatch, self.capsys, self.db_url)
 
 
-@pytest.fixture
-async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
-    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await zalo.serve(aiohttp_server)
-    tg = FakeTelegramApi(token=TG_TOKEN)
-    server = await aiohttp_server(tg.app)
-    base, _files = api_urls(str(server.make_url("")))
-    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _setup(monkeypatch: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:

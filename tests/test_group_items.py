@@ -4,7 +4,6 @@ an indicator stands at its worst-off office — the numbers the lead office read
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,8 @@ from storage.models import Commune, Task
 from storage.province_figures import plan_figures
 from storage.traffic_facts import communes_facts
 from tests.audit_support import COMMUNE, dashboard_summary, join_tg, tg_report
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
-from tests.fakes.zalo_api import FakeZaloApi
 from tests.first_month_support import Tg, at, cli, sheet
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness
+from tests.zalo_harness import ZaloHarness
 
 VHXH, PKT, CAX = "Phòng Văn hóa - Xã hội", "Phòng Kinh tế", "Công an xã"
 LEAD, NAM, SON = 6401, 6402, 6403
@@ -51,19 +48,6 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOTE = f"thấp nhất: {PKT}; 2/3 đơn vị; chưa báo cáo: {VHXH}"
 
 
-@pytest.fixture
-async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
-    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await zalo.serve(aiohttp_server)
-    tg = FakeTelegramApi(token=TG_TOKEN)
-    server = await aiohttp_server(tg.app)
-    base, _files = api_urls(str(server.make_url("")))
-    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _setup(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:

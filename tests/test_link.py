@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from sqlmodel import select
 
 from handlers.messages import Outgoing
 from handlers.outbox import enqueue_for_person
 from storage.db import Database
 from storage.models import AuditLog, Identity, LinkCode, Outbox, Person
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
-from tests.fakes.zalo_api import FakeZaloApi
 from tests.seed import add_person, make_org
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness, add_zalo_identity, vi
+from tests.zalo_harness import ZaloHarness, add_zalo_identity, vi
 
 TG_USER = 5101
 ZALO_USER = "6ede9afa66b88fe6d6a9"
@@ -24,19 +19,6 @@ ZALO_OTHER = "0a1b2c3d4e5f60718293"
 NAME = "Hà Văn Tùng"
 
 
-@pytest.fixture
-async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
-    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await zalo.serve(aiohttp_server)
-    tg = FakeTelegramApi(token=TG_TOKEN)
-    server = await aiohttp_server(tg.app)
-    base, _files = api_urls(str(server.make_url("")))
-    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _tg_member(db: Database) -> int:

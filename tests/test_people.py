@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,9 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
-from tests.fakes.telegram_api import FakeTelegramApi, api_urls
-from tests.fakes.zalo_api import FakeZaloApi
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
-from tests.zalo_harness import TG_TOKEN, TOKEN, ZaloHarness, add_zalo_identity, vi
+from tests.zalo_harness import ZaloHarness, add_zalo_identity, vi
 
 TG_BICH, TG_LEAD, TG_ADMIN = 6101, 6102, 6103
 ZALO_HUNG, ZALO_NEW = "6ede9afa66b88fe6d6a9", "0a1b2c3d4e5f60718293"
@@ -76,19 +73,6 @@ async def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
     return code, out.out, out.err
 
 
-@pytest.fixture
-async def both(aiohttp_server: Any, db_url: str) -> AsyncIterator[ZaloHarness]:
-    zalo = FakeZaloApi(TOKEN, max_poll_wait=0.5)
-    await zalo.serve(aiohttp_server)
-    tg = FakeTelegramApi(token=TG_TOKEN)
-    server = await aiohttp_server(tg.app)
-    base, _files = api_urls(str(server.make_url("")))
-    h = ZaloHarness(zalo, db_url, telegram=(tg, base))
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def _org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, db_url: str) -> str:
