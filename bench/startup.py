@@ -1,6 +1,6 @@
 """Start-up to the first getUpdates and idle RSS of ``cdsbot run``, against a bare PTB echo bot.
 
-    .venv/bin/python -m bench.startup [--repeats 3] [--idle 5] [--db-url URL]
+    .venv/bin/python -m bench.startup [--repeats 3] [--idle 5] [--db-url URL] [--deployed]
 
 Both poll an in-process fake Bot API. Start-up = from spawning the process to the fake receiving its
 first getUpdates (and the process's CPU time by then, steadier on a shared machine); idle RSS = VmRSS
@@ -8,6 +8,9 @@ after ``--idle`` seconds of polling with nothing to do. ``cdsbot
 run`` runs as deployed (the outbox worker, the scheduler and the web server included) on an already
 migrated database (a first, unmeasured start migrates it and writes the bytecode cache, as an install
 would have it, even where PYTHONDONTWRITEBYTECODE is set). Runs alternate ours / echo; medians.
+``--deployed`` runs both from a venv holding what ``pip install .`` installs (bench/out/deployed-venv,
+built on first use, cdsbot re-installed each run): no dev tools (httpx imports its command line's rich,
+click and pygments whenever they are installed, ~80 modules) and no editable-install import hook.
 Targets: start-up <= 1 s, idle RSS <= 100 MB."""
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +35,7 @@ __all__ = ["main", "measure", "run"]
 
 TOKEN = "123456:BENCH-token"
 ROOT = Path(__file__).resolve().parents[1]
+DEPLOYED_VENV = ROOT / "bench" / "out" / "deployed-venv"
 TARGET_START_S, TARGET_RSS_MB = 1.0, 100.0
 
 
@@ -42,7 +47,20 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _one(fake: FakeTelegramApi, kind: str, db_url: str, workdir: str, idle: float) -> dict[str, float]:
+def deployed_python() -> str:
+    """The python of a venv with cdsbot installed as ``pip install .`` would (built once, cdsbot refreshed)."""
+    py = DEPLOYED_VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(DEPLOYED_VENV)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", str(ROOT)], check=True)
+    else:
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT)],
+                       check=True)
+    return str(py)
+
+
+async def _one(fake: FakeTelegramApi, kind: str, db_url: str, workdir: str, idle: float,
+               python: str = sys.executable) -> dict[str, float]:
     fake.requests.clear()
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     # as installed: bytecode cached (the first, unmeasured start writes it), not every module compiled per start
@@ -50,10 +68,13 @@ async def _one(fake: FakeTelegramApi, kind: str, db_url: str, workdir: str, idle
     if kind == "ours":
         env |= {"DATABASE_URL": db_url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
                 "CDSBOT_HTTP_PORT": str(free_ports(1)[0]), "CDSBOT_FILES_DIR": str(Path(workdir) / "files")}
-        argv = [sys.executable, "-m", "bot.cli", "run"]
+        argv = [python, "-m", "bot.cli", "run"]
     else:
-        argv = [sys.executable, "-m", "bench._botproc", "--kind", "bare", "--base-url", fake.base_url]
-    env["PYTHONPATH"] = str(ROOT)
+        argv = [python, "-m", "bench._botproc", "--kind", "bare", "--base-url", fake.base_url]
+    if python == sys.executable or kind != "ours":  # deployed: cdsbot from its installed copy, not the tree
+        env["PYTHONPATH"] = str(ROOT)
+    else:
+        env.pop("PYTHONPATH", None)
     t0 = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
                                                 stderr=asyncio.subprocess.DEVNULL, cwd=workdir, env=env)
@@ -79,24 +100,26 @@ async def _one(fake: FakeTelegramApi, kind: str, db_url: str, workdir: str, idle
     return {"start_s": round(started, 3), "start_cpu_s": round(cpu, 3), "idle_rss_mb": round(rss, 1)}
 
 
-async def measure(repeats: int = 3, idle: float = 5.0, db_url: str | None = None, log: Any = print) -> dict[str, Any]:
+async def measure(repeats: int = 3, idle: float = 5.0, db_url: str | None = None, log: Any = print,
+                  deployed: bool = False) -> dict[str, Any]:
+    python = deployed_python() if deployed else sys.executable
     fake = FakeTelegramApi(token=TOKEN)
     await fake.start()
     with tempfile.TemporaryDirectory(prefix="cdsbench_startup_") as workdir:
         url = db_url or f"sqlite:///{workdir}/cdsbot.db"
         try:
-            first = await _one(fake, "ours", url, workdir, 0.5)  # migrates the fresh database
+            first = await _one(fake, "ours", url, workdir, 0.5, python)  # migrates the fresh database
             log(f"first start (migrating a fresh database): {first['start_s']} s")
             runs: dict[str, list[dict[str, float]]] = {"ours": [], "echo": []}
             for i in range(repeats):
                 for kind in ("ours", "echo") if i % 2 == 0 else ("echo", "ours"):
-                    r = await _one(fake, kind, url, workdir, idle)
+                    r = await _one(fake, kind, url, workdir, idle, python)
                     runs[kind].append(r)
                     log(f"{kind:>4} run {i + 1}: start-up {r['start_s']} s ({r['start_cpu_s']} s CPU), "
                         f"idle RSS {r['idle_rss_mb']} MB")
         finally:
             await fake.stop()
-    out: dict[str, Any] = {"repeats": repeats, "idle_s": idle, "first_start_s": first["start_s"]}
+    out: dict[str, Any] = {"repeats": repeats, "idle_s": idle, "first_start_s": first["start_s"], "deployed": deployed}
     for kind, rs in runs.items():
         out[kind] = {k: statistics.median(r[k] for r in rs) for k in ("start_s", "start_cpu_s", "idle_rss_mb")} | {
             "runs": rs}
@@ -111,11 +134,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--idle", type=float, default=5.0, help="seconds of idle polling before reading RSS")
     p.add_argument("--db-url", help="a database URL (default: a fresh SQLite file)")
+    p.add_argument("--deployed", action="store_true", help="run both from a venv as `pip install .` makes it")
     p.add_argument("--no-record", action="store_true")
     args = p.parse_args(argv)
-    res = asyncio.run(measure(args.repeats, args.idle, args.db_url))
+    res = asyncio.run(measure(args.repeats, args.idle, args.db_url, deployed=args.deployed))
     if not args.no_record:
-        record_result("startup", "postgresql" if args.db_url and "postgres" in args.db_url else "sqlite", 0, res)
+        record_result("startup", "postgresql" if args.db_url and "postgres" in args.db_url else "sqlite", 0, res,
+                      variant="deployed" if args.deployed else "")
     o, e = res["ours"], res["echo"]
     print(f"RESULT startup ours: {o['start_s']} s ({o['start_cpu_s']} s CPU), {o['idle_rss_mb']} MB; bare echo: "
           f"{e['start_s']} s ({e['start_cpu_s']} s CPU), {e['idle_rss_mb']} MB; load {res['loadavg_1m']}; pass={res['pass']}")

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from prometheus_client import Counter
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +38,7 @@ from storage.calendar.streams import Stream
 from storage.db import Database
 from storage.models import Commune, Outbox, Person, ReminderLog, Unit
 from storage.province_stream import province_days, province_stream
+from storage.sqlutil import dialect_insert
 from storage.status import expected_units, stream_states
 
 __all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
@@ -214,13 +214,12 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
     texts: dict[tuple[Any, ...], dict[str, Any]] = {}
     async with bot.db.transaction() as s:
         conn = await s.connection()
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         planned = [p for p in await plan_sweep(s, bot.services, now) if p.channel is not None]
         claimed: set[str] = set()
         table = ReminderLog.__table__  # type: ignore[attr-defined]
         # One statement executed with a list of rows: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues")
         # compiled once, instead of compiling a statement with CLAIM_BATCH x 6 literal parameters per batch.
-        claim = dialect.insert(table).on_conflict_do_nothing().returning(table.c.key)
+        claim = dialect_insert(conn.dialect.name)(table).on_conflict_do_nothing().returning(table.c.key)
         for start in range(0, len(planned), CLAIM_BATCH):
             claimed |= set((await conn.execute(claim, [
                 {"key": p.key, "person_id": p.person_id, "stream": p.stream, "period": p.period, "stage": p.stage,
@@ -243,7 +242,7 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
                          "attempts": 0, "next_attempt_at": send_at, "created_at": send_at})
         otable = Outbox.__table__  # type: ignore[attr-defined]
         for start in range(0, len(rows), CLAIM_BATCH):
-            await conn.execute(dialect.insert(otable).on_conflict_do_nothing(), rows[start:start + CLAIM_BATCH])
+            await conn.execute(dialect_insert(conn.dialect.name)(otable).on_conflict_do_nothing(), rows[start:start + CLAIM_BATCH])
         queued = len(rows)
     if bot.outbox is not None:
         bot.outbox.wake()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, any_, literal
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import any_, literal
+
+from storage.sqlutil import pg_int_array
 
 __all__ = ["Ids", "among"]
 
@@ -22,5 +23,5 @@ class Ids(list[int]):
 def among(column: Any, ids: Any) -> Any:
     """``column`` is one of ``ids`` (an ``Ids`` on PostgreSQL: ``= ANY(array)``; anything else: IN)."""
     if getattr(ids, "pg", False):
-        return column == any_(literal(list(ids), ARRAY(Integer)))
+        return column == any_(literal(list(ids), pg_int_array()))
     return column.in_(ids)

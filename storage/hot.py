@@ -7,11 +7,11 @@ dispatcher writes them in one statement: storage.hot_pg)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     and_,
     any_,
     bindparam,
@@ -22,12 +22,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import make_transient_to_detached
 
 from storage.hot_raw import Prepared, run, run_many
 from storage.models import ConversationState, Identity, Outbox, Person, ProcessedUpdate, Unit
+from storage.sqlutil import dialect_insert, pg_int_array
 
 __all__ = ["TURN", "begin_turn", "claim_update", "insert_replies", "insert_state", "load_state", "mark_sent", "person_from", "reply_backlog",
            "touch_identity", "turn_params", "update_state"]
@@ -44,10 +44,16 @@ _UPDATE_STATE = (update(_STATE).where(_STATE.c.id == bindparam("row_id"), _STATE
                  .values(flow=bindparam("flow"), step=bindparam("step"), data=bindparam("data"),
                          version=bindparam("new"), updated_at=bindparam("now")))
 _INSERT_REPLY = insert(_OUTBOX).returning(_OUTBOX.c.id)
-# PostgreSQL: any number of rows in one prepared statement (the ids as one array parameter)
-_MARK_SENT = Prepared(update(_OUTBOX).where(_OUTBOX.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))),
-                                            _OUTBOX.c.status == "pending")
-                      .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
+
+
+@functools.cache
+def _mark_sent() -> Prepared:
+    """PostgreSQL: any number of rows in one prepared statement (the ids as one array parameter)."""
+    return Prepared(update(_OUTBOX).where(_OUTBOX.c.id == any_(bindparam("ids", type_=pg_int_array())),
+                                          _OUTBOX.c.status == "pending")
+                    .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1))
+
+
 # Is an earlier reply to this chat waiting for the worker (it failed, or is due)? A reply still in its
 # grace period with no attempt is being sent right now by some worker: not a backlog (a fast user's next
 # message, handled by another process before that send is marked, must not be held up by it).
@@ -78,7 +84,7 @@ _BY_DIALECT: dict[str, tuple[Prepared, Prepared]] = {}
 def _inserts(dialect: str) -> tuple[Prepared, Prepared]:
     """(claim an update id, insert a state row), each INSERT … ON CONFLICT DO NOTHING."""
     if dialect not in _BY_DIALECT:
-        ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        ins = dialect_insert(dialect)
         _BY_DIALECT[dialect] = (Prepared(ins(_PROCESSED).on_conflict_do_nothing(),
                                          ("channel", "update_key", "processed_at")),
                                 Prepared(ins(_STATE).on_conflict_do_nothing(), _STATE_KEYS))
@@ -170,7 +176,7 @@ async def insert_replies(conn: AsyncConnection, rows: list[dict[str, Any]]) -> l
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
     """Mark pending outbox rows sent (idempotent: rows no longer pending are left as they are)."""
     if conn.dialect.name == "postgresql":
-        await run(conn, _MARK_SENT if len(ids) > 1 else _MARK_ONE,
+        await run(conn, _mark_sent() if len(ids) > 1 else _MARK_ONE,
                   {"ids": ids, "now": now} if len(ids) > 1 else {"row_id": ids[0], "now": now})
     elif len(ids) == 1:
         await run(conn, _MARK_ONE, {"row_id": ids[0], "now": now})

@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, literal, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.hot import TURN, turn_params
 from storage.hot_raw import Prepared, run
 from storage.models import ActivityLog, Attachment, ConversationState, Identity, Outbox, ProcessedUpdate
+from storage.sqlutil import dialect_insert
 
 __all__ = ["LOG_KEYS", "REPLY_KEYS", "Final", "finish_turn", "read_turn", "reply_ids"]
 
@@ -113,25 +113,25 @@ def _count(cte: Any) -> Any:
 def _final(new_state: bool, n_replies: int, n_logs: int, touch: bool) -> Any:
     values = {k: bindparam(f"s_{k}") for k in _STATE_VALUES}
     if new_state:
-        st = (postgresql.insert(_STATE).values(channel=bindparam("channel"), chat_id=bindparam("s_chat_id"), version=1,
+        st = (dialect_insert("postgresql")(_STATE).values(channel=bindparam("channel"), chat_id=bindparam("s_chat_id"), version=1,
                                               **values).on_conflict_do_nothing())
     else:
         st = (update(_STATE).where(_STATE.c.id == bindparam("s_id"), _STATE.c.version == bindparam("s_old"))
               .values(version=bindparam("s_new"), **values))
     ctes = [st.returning(_STATE.c.id).cte("st")]
-    ctes.append(postgresql.insert(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
+    ctes.append(dialect_insert("postgresql")(_PROCESSED).values(channel=bindparam("channel"), update_key=bindparam("update_key"),
                                                     processed_at=bindparam("now"))
                 .on_conflict_do_nothing().returning(_PROCESSED.c.update_key).cte("claim"))
     checks = [_count(ctes[0]) == 1, _count(ctes[1]) == 1]
     if n_replies:
         rows = [{k: bindparam(f"r{i}_{k}", type_=_OUTBOX.c[k].type) for k in REPLY_KEYS} for i in range(n_replies)]
-        replies = (postgresql.insert(_OUTBOX).values(rows).on_conflict_do_nothing().returning(_OUTBOX.c.id)
+        replies = (dialect_insert("postgresql")(_OUTBOX).values(rows).on_conflict_do_nothing().returning(_OUTBOX.c.id)
                    .cte("replies"))
         ctes.append(replies)
         checks.append(_count(replies) == n_replies)
     if n_logs:
         rows = [{k: bindparam(f"l{i}_{k}", type_=_LOG.c[k].type) for k in LOG_KEYS} for i in range(n_logs)]
-        logs = postgresql.insert(_LOG).values(rows).returning(_LOG.c.id).cte("logs")
+        logs = dialect_insert("postgresql")(_LOG).values(rows).returning(_LOG.c.id).cte("logs")
         first = select(func.min(logs.c.id)).scalar_subquery()  # a serial, assigned in VALUES order
         ctes += [logs, update(_ATTACHMENT).where(_ATTACHMENT.c.person_id == bindparam("who"),
                                                  _ATTACHMENT.c.activity_log_id.is_(None),

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, literal, null, or_, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -18,6 +17,7 @@ from storage.among import among
 from storage.calendar.calendar import period_for
 from storage.calendar.streams import Stream
 from storage.models import ActivityLog, LogRollup, LogRollupStamp, Unit
+from storage.sqlutil import dialect_insert
 
 __all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts_of",
            "group_villages", "markers", "note_logs", "open_from", "stamps", "totals"]
@@ -63,12 +63,18 @@ def closed_before(streams: Iterable[Stream], now: datetime, tz: tzinfo) -> date:
 
 
 def _bump_statement(dialect: str) -> Any:
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_STAMP).values(
+    ins = dialect_insert(dialect)(_STAMP).values(
         commune_id=bindparam("c"), version=1)
     return ins.on_conflict_do_update(index_elements=[_STAMP.c.commune_id], set_={"version": _STAMP.c.version + 1})
 
 
-_BUMPS = {d: _bump_statement(d) for d in ("postgresql", "sqlite")}
+_BUMPS: dict[str, Any] = {}  # dialect -> statement (built on first use: see storage.sqlutil.dialect_insert)
+
+
+def _bump_for(dialect: str) -> Any:
+    if dialect not in _BUMPS:
+        _BUMPS[dialect] = _bump_statement(dialect)
+    return _BUMPS[dialect]
 
 
 async def bump(conn: AsyncConnection | AsyncSession, commune_ids: Iterable[int]) -> None:
@@ -77,14 +83,14 @@ async def bump(conn: AsyncConnection | AsyncSession, commune_ids: Iterable[int])
     if not ids:
         return
     c = await conn.connection() if isinstance(conn, AsyncSession) else conn
-    await c.execute(_BUMPS[c.dialect.name], [{"c": i} for i in ids])
+    await c.execute(_bump_for(c.dialect.name), [{"c": i} for i in ids])
 
 
 def bump_sync(conn: Connection, commune_ids: Iterable[int]) -> None:
     """``bump`` on a synchronous connection (storage.merge, run by the CLI through ``run_sync``)."""
     ids = sorted(set(commune_ids))
     if ids:
-        conn.execute(_BUMPS[conn.dialect.name], [{"c": i} for i in ids])
+        conn.execute(_bump_for(conn.dialect.name), [{"c": i} for i in ids])
 
 
 async def note_logs(conn: AsyncConnection | AsyncSession, commune_id: int, dates: Iterable[date],
@@ -227,7 +233,7 @@ async def _write(conn: AsyncConnection, ranges: dict[tuple[date, date], set[int]
     for (start, end), cids in ranges.items():
         await conn.execute(delete(_ROLL).where(_ROLL.c.commune_id.in_(sorted(cids)), _ROLL.c.start == start,
                                                _ROLL.c.end == end))
-    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_ROLL)
+    ins = dialect_insert(conn.dialect.name)(_ROLL)
     upsert = ins.on_conflict_do_update(
         index_elements=[_ROLL.c.commune_id, _ROLL.c.start, _ROLL.c.end, _ROLL.c.activity, _ROLL.c.unit_id],
         set_={"version": ins.excluded.version, "first_at": ins.excluded.first_at, "total": ins.excluded.total})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models_org import utcnow
@@ -37,11 +37,9 @@ class IndicatorMatch(SQLModel, table=True):
     one per commune indicator) or "rejected" (never suggested again). Keyed by the indicator row, which
     a plan re-import keeps while the indicator's code survives; removed with it when it does not."""
 
-    __table_args__ = (
-        UniqueConstraint("indicator_id", "province_indicator_id"),
-        Index("ux_indicatormatch_confirmed", "indicator_id", unique=True,
-              sqlite_where=text("status = 'confirmed'"), postgresql_where=text("status = 'confirmed'")),
-    )
+    # plus ux_indicatormatch_confirmed: unique indicator_id WHERE status = 'confirmed' (migration 0015; the
+    # schema comes from the migrations, and a postgresql_where here would load that dialect on SQLite too)
+    __table_args__ = (UniqueConstraint("indicator_id", "province_indicator_id"),)
     id: int | None = Field(default=None, primary_key=True)
     indicator_id: int = Field(sa_column=Column(Integer, ForeignKey("indicator.id", ondelete="CASCADE"),
                                                nullable=False, index=True))

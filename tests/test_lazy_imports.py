@@ -15,12 +15,15 @@ HEAVY = ("matplotlib", "openpyxl", "docx", "alembic", "holidays", "numpy", "PIL"
 # our own modules that only some requests or commands use (the dashboard's exports and charts)
 LATER = ("handlers.exports.gather", "handlers.exports.data", "handlers.exports.charts", "handlers.exports.xlsx",
          "handlers.exports.docx")
+# on SQLite: the PostgreSQL dialect (~40 ms of start-up) is loaded only where a PostgreSQL statement is built
+OTHER_DIALECT = "sqlalchemy.dialects.postgresql"
 # APScheduler is not a dependency (reminders/jobs.py schedules the sweeps itself); PTB imports it whenever it
 # is installed (an older venv), so the probe makes it unimportable: the run path must not need it.
 PROBE = """
 import asyncio, json, sys
 sys.modules["apscheduler"] = None
 import bot.cli, bot.app, bot.channels.telegram.channel, bot.channels.zalo.channel, bot.web.dashboard, handlers.flows, reminders.jobs
+import reminders.sweep, storage.log_rollup, storage.among
 from bot.app import BotApp
 from bot.config import load_settings
 
@@ -46,6 +49,7 @@ async def test_run_path_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     loaded = {m.split(".")[0] for m in modules}
     assert not loaded & set(HEAVY), f"imported on the run path: {sorted(loaded & set(HEAVY))}"
     assert not modules & set(LATER), f"imported on the run path: {sorted(modules & set(LATER))}"
+    assert OTHER_DIALECT not in modules, "the PostgreSQL dialect is imported on a SQLite run path"
 
 
 def test_heads_read_without_alembic_match_alembic() -> None:

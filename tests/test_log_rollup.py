@@ -224,7 +224,8 @@ def test_the_period_being_reported_is_never_rolled_up() -> None:
     assert log_rollup.open_from([], due, tz) == date.max and log_rollup.closed_before([], due, tz) == date.min
 
 
-WRITES = re.compile(r"\b(insert|update|delete)\((ActivityLog|_LOG)\b|\bActivityLog\(|\(\"activitylog\", \"(unit|commune)_id\"\)")
+WRITES = re.compile(r"\b(insert|update|delete)\((ActivityLog|_LOG)\b|insert\([^()]*\)\((ActivityLog|_LOG)\b"
+                    r"|\bActivityLog\(|\(\"activitylog\", \"(unit|commune)_id\"\)")  # (…insert("postgresql")(_LOG))
 
 
 def test_every_activity_log_writer_bumps_the_roll_up() -> None:

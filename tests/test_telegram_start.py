@@ -64,13 +64,34 @@ async def test_polling_bot_starts_while_telegram_is_down_and_answers_once_it_is_
         fake.queue(fake.message(501, "/start"))  # a member writes while the bot cannot reach Telegram
         await _until(lambda: fake.sent, "the member got an answer")
         assert fake.sent[0].chat_id == 501 and fake.sent[0].text
-        assert fake.calls("deleteWebhook") and fake.calls("setMyCommands")
+        assert fake.calls("deleteWebhook")
+        await _until(lambda: set(fake.commands) == {"", "en"}, "the command menu was registered (vi, en)")
         resp = await client.get("/readyz")
         body = await resp.json()
         assert body["channels"]["telegram"]["registered"] is True, body
         assert not [p for p in body["problems"] if p.startswith("telegram")], body
         if fault != "timeout":
             assert body["tasks"]["telegram-connect"]["restarts"] >= 1, body["tasks"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_failing_command_menu_does_not_hold_up_the_answers(
+        aiohttp_server: Any, aiohttp_client: Any, db_url: str) -> None:
+    fake = FakeTelegramApi(token=TOKEN)
+    fake.fail_next("setMyCommands", 500, "Internal Server Error", times=3)
+    bot = await _bot(fake, aiohttp_server, db_url)
+    await bot.start(serve_http=False, background=True)
+    try:
+        client = await aiohttp_client(bot.web)
+        fake.queue(fake.message(503, "/start"))
+        await _until(lambda: fake.sent, "the member got an answer")
+        assert fake.sent[0].chat_id == 503 and fake.sent[0].text
+        await _until(lambda: set(fake.commands) == {"", "en"}, "the command menu was registered (vi, en)")
+        assert [c["command"] for c in fake.commands[""]][:2] == ["baocao", "ghinhan"]
+        body = await (await client.get("/readyz")).json()
+        assert body["channels"]["telegram"]["registered"] is True, body
+        assert body["tasks"]["telegram-commands"]["restarts"] >= 1, body["tasks"]  # the failures are shown
     finally:
         await bot.stop()
 

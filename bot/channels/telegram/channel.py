@@ -89,6 +89,7 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         self._initialized = False  # getMe answered once (sends before that are retried by the outbox)
         self._connector: asyncio.Task[None] | None = None  # connecting later: Telegram was down at start
+        self._commands: asyncio.Task[None] | None = None  # the command menu, registered beside polling
         self._offset = 0
         # Webhook updates are answered 200 before handling: they are stored first (polling needs
         # no inbox: the offset is only moved past what was handled).
@@ -119,7 +120,8 @@ class TelegramChannel:
         self.dispatcher.services.bot_usernames["telegram"] = self.username or ""
         if not self.app.running:
             await self.app.start()
-        await self._register_commands()
+        if self._commands is None:  # the menu is cosmetic: it never holds up receiving updates (nor a retry)
+            self._commands = self.supervisor.spawn_once("telegram-commands", self._register_commands)
         if self.webhook_url:
             await self.app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
                                            allowed_updates=ALLOWED_UPDATES)
@@ -212,6 +214,9 @@ class TelegramChannel:
             await self.app.process_update(u)
 
     async def stop(self) -> None:
+        if self._commands is not None:
+            await self.supervisor.cancel("telegram-commands")
+            self._commands = None
         if self._connector is not None:
             await self.supervisor.cancel("telegram-connect")
             self._connector = None
