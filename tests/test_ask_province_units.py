@@ -113,3 +113,75 @@ async def test_an_office_every_commune_has_in_a_large_province(db: Database) -> 
     out = await ask_once(db, None, "province", "trung tâm phục vụ hành chính công xã Vĩnh An 2 đã báo cáo chưa", now=NOW,
                          province=PROVINCE)
     assert out["answer"] == f"{HCC}, xã Vĩnh An 2 không phải báo cáo tháng 12/2026."
+
+
+async def _offices_named_with_their_commune(db: Database) -> None:
+    """Two more offices of Thiện Tân as the plans name them ("UBND xã", "Trạm Y tế xã"): the health station
+    reported December on the 6th, the committee not yet."""
+    from datetime import UTC, datetime
+
+    from storage.models import Commune
+    from storage.units import get_or_create_unit
+    from tests.ask_support import COMMUNE, _report
+    from tests.seed import add_person
+
+    async with db.transaction() as s:
+        c = (await s.exec(select(Commune).where(Commune.name == COMMUNE))).one()
+        ubnd = (await get_or_create_unit(s, c, "UBND xã", "office"))[0].id
+        health = (await get_or_create_unit(s, c, "Trạm Y tế xã", "office"))[0].id
+        await _report(s, c, health, "2026-12", datetime(2026, 12, 6, 3, tzinfo=UTC))  # type: ignore[arg-type]
+    await add_person(db, ubnd, "Lý Văn Ủy", "officer")  # type: ignore[arg-type]
+    await add_person(db, health, "Nông Thị Y", "officer")  # type: ignore[arg-type]
+
+
+async def test_an_office_named_with_xa_and_its_commune(tg: TelegramHarness, db: Database, db_url: str,
+                                                       monkeypatch, capsys) -> None:  # noqa: ANN001
+    """"công an xã Thiện Tân" is the police office of Thiện Tân ("xã" is part of its name), "xã Thiện Tân"
+    alone the commune; the commune's own lead still reads "công an xã" as its police office."""
+    from tests.ask_support import LEAD
+
+    await seed_province(db)
+    await _offices_named_with_their_commune(db)
+    code = await _invite(monkeypatch, capsys, db_url)
+    await tg.say(PROV, f"/start {code}", first_name="Trần Văn Tỉnh")
+    await tg.tap(PROV, "Trần Văn Tỉnh")
+    await tg.tap(PROV, "yes", expect=2)
+    before = await _counts(db)
+
+    for asked, answer in (
+            ("công an xã Thiện Tân đã báo cáo chưa?",  # returned on 5/12 for more ID figures
+             "Công an xã, xã Thiện Tân: báo cáo tháng 12/2026 đã bị trả lại, chưa nộp lại."),
+            ("cong an xa thien tan thang 11 nop chua", "Công an xã, xã Thiện Tân đã báo cáo tháng 11/2026, trễ hạn."),
+            ("UBND xã Thiện Tân đã báo cáo chưa", "UBND xã, xã Thiện Tân chưa báo cáo tháng 12/2026 (chưa đến hạn)."),
+            ("Văn phòng HĐND và UBND xã Thiện Tân đã báo cáo chưa",
+             "Văn phòng HĐND và UBND, xã Thiện Tân chưa báo cáo tháng 12/2026 (chưa đến hạn)."),
+            ("trạm y tế xã Thiện Tân nộp báo cáo chưa", "Trạm Y tế xã, xã Thiện Tân đã báo cáo tháng 12/2026, đúng hạn."),
+            ("thôn Nà Pài xã Thiện Tân đã báo cáo chưa", "Thôn Nà Pài, xã Thiện Tân đã báo cáo tháng 12/2026, đúng hạn."),
+            ("công an xã Hòa Bình đã báo cáo chưa", NOT_FOUND.format(commune="Hòa Bình"))):  # Hòa Bình has none
+        sent = await tg.say(PROV, asked)
+        assert sent[0].text == answer, asked
+        await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "xã Thiện Tân thế nào")  # the commune itself: 2 of its 6 offices in
+    assert sent[0].text.startswith("Xã Thiện Tân") and "Báo cáo của các đơn vị: 2/6 đã báo cáo" in sent[0].text
+    await tg.say(PROV, "/huy")
+    sent = await tg.say(PROV, "UBND xã Hòa Bình đã báo cáo chưa")  # no such office there: the commune itself
+    assert sent[0].text.startswith("Xã Hòa Bình") and "1/1 đã báo cáo" in sent[0].text
+    assert await _counts(db) == before
+
+    sent = await tg.say(LEAD, "công an xã đã báo cáo chưa")  # the commune's own lead: its police office
+    assert sent[0].text == "Công an xã: báo cáo tháng 12/2026 đã bị trả lại, chưa nộp lại."
+
+
+async def test_an_office_named_with_xa_and_its_commune_on_zalo(zh: ZaloHarness, db: Database, db_url: str,
+                                                               monkeypatch, capsys) -> None:  # noqa: ANN001
+    await seed_province(db)
+    await _offices_named_with_their_commune(db)
+    code = await _invite(monkeypatch, capsys, db_url)
+    await zh.say("z-prov", code, display_name="Trần Văn Tỉnh")
+    await zh.say("z-prov", "1")
+    await zh.say("z-prov", "1", expect=2)
+    sent = await zh.say("z-prov", "cong an xa thien tan da bao cao chua")
+    assert sent[-1]["text"].startswith("Công an xã, xã Thiện Tân: báo cáo tháng 12/2026 đã bị trả lại, chưa nộp lại.")
+    await zh.say("z-prov", "/huy")
+    sent = await zh.say("z-prov", "tram y te xa thien tan nop chua")
+    assert sent[-1]["text"].startswith("Trạm Y tế xã, xã Thiện Tân đã báo cáo tháng 12/2026, đúng hạn.")
