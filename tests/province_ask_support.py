@@ -1,24 +1,31 @@
 """A seeded province for the province office's questions: the corpus commune (Thiện Tân) and two more
 communes of Tây Ninh with their own plans, reports and village logs, and one commune of another
-province whose figures must never show."""
+province whose figures must never show; the province office joining on Telegram or Zalo and asking."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlmodel import select
+import pytest
+from sqlmodel import func, select
 
 from storage.db import Database
-from storage.models import ActivityLog, Commune, Indicator, Task
+from storage.models import ActivityLog, Commune, Indicator, Invite, Person, Report, ReportItem, Task, Unit
 from storage.plan_import.model import Due, ParsedIndicator, ParsedPlan, ParsedTask, Target
 from storage.plan_store import save_plan
 from storage.province import set_commune_province
 from storage.units import get_or_create_commune, get_or_create_unit
 from tests.ask_support import _report, seed_commune
+from tests.first_month_support import cli
+from tests.harness import TelegramHarness
 from tests.seed import add_person
+from tests.zalo_harness import ZaloHarness
 
 PROVINCE, OTHER = "Tây Ninh", "Lạng Sơn"
+PROV, Z_PROV, OFFICE = 8201, "z-prov", "Trần Văn Tỉnh"  # the province office on Telegram and on Zalo
 THIEN_TAN, TAN_LAP, HOA_BINH, HUU_KIEN = "Thiện Tân", "Tân Lập", "Hòa Bình", "Hữu Kiên"
 HCC = "Trung tâm Phục vụ hành chính công"
 PHO, NGAM, SUOI, KHAU = "Thôn Bản Phố", "Thôn Nà Ngầm", "Thôn Suối Cát", "Thôn Khau Ràng"
@@ -89,3 +96,46 @@ async def seed_province(db: Database) -> dict[str, dict[str, int]]:
             s.add(ActivityLog(commune_id=ids[name]["commune"], unit_id=ids[name][village], on_date=on,
                               activity=activity, count=n, created_at=datetime(on.year, on.month, on.day, 5, tzinfo=UTC)))
     return {THIEN_TAN: thien_tan, **ids}
+
+
+async def province_invite(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str) -> str:
+    """A fresh province-office invite code for Tây Ninh (``cdsbot invite create --role province``)."""
+    out = await cli(monkeypatch, capsys, db_url, "invite", "create", "--role", "province", "--province", PROVINCE,
+                    "--json")
+    return json.loads(out)["code"]
+
+
+async def join_on_telegram(tg: TelegramHarness, db_url: str, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str], user: int = PROV) -> None:
+    """The province office joins on Telegram: /start with the invite, its offered name, consent."""
+    code = await province_invite(monkeypatch, capsys, db_url)
+    sent = await tg.say(user, f"/start {code}", first_name=OFFICE)
+    assert PROVINCE in sent[0].text and "tỉnh" in sent[0].text
+    await tg.tap(user, OFFICE)
+    sent = await tg.tap(user, "yes", expect=2)
+    assert OFFICE in sent[0].text and "/tinhtrang" in sent[1].text
+
+
+async def join_on_zalo(zh: ZaloHarness, db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str], user: str = Z_PROV) -> None:
+    """The province office joins on Zalo: the invite code typed, the offered name (1), consent (1)."""
+    code = await province_invite(monkeypatch, capsys, db_url)
+    await zh.say(user, code, display_name=OFFICE)
+    await zh.say(user, "1")
+    await zh.say(user, "1", expect=2)
+    async with db.session() as s:
+        assert (await s.exec(select(Person).where(Person.name == OFFICE))).one().role == "province"
+
+
+async def ask(h: TelegramHarness | ZaloHarness, user: Any, text: str) -> list[Any]:
+    """The replies to ``text``, the view it opened then closed (/huy) so the next question starts afresh."""
+    sent = await h.say(user, text)
+    await h.say(user, "/huy")
+    return sent
+
+
+async def counts(db: Database) -> tuple[int, ...]:
+    """Rows of what a question must never write: logs, reports and their items, units, communes, invites."""
+    async with db.session() as s:
+        return tuple([(await s.exec(select(func.count()).select_from(m))).one()  # type: ignore[arg-type]
+                      for m in (ActivityLog, Report, ReportItem, Unit, Commune, Invite)])

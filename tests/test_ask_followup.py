@@ -10,25 +10,17 @@ from datetime import timedelta
 from storage.db import Database
 from tests.ask_support import LEAD
 from tests.harness import TelegramHarness
-from tests.province_ask_support import seed_province
-from tests.test_ask_province import PROV, _counts, _invite
+from tests.province_ask_support import PROV, Z_PROV, counts, join_on_telegram, join_on_zalo, seed_province
 from tests.zalo_harness import ZaloHarness
 
 VNEID = "Kích hoạt định danh điện tử (VNeID)"
 
 
-async def _join(tg: TelegramHarness, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
-    code = await _invite(monkeypatch, capsys, db_url)
-    await tg.say(PROV, f"/start {code}", first_name="Trần Văn Tỉnh")
-    await tg.tap(PROV, "Trần Văn Tỉnh")
-    await tg.tap(PROV, "yes", expect=2)
-
-
 async def test_province_follow_ups_typed_alone(tg: TelegramHarness, db: Database, db_url: str,
                                                monkeypatch, capsys) -> None:  # noqa: ANN001
     await seed_province(db)
-    await _join(tg, db_url, monkeypatch, capsys)
-    before = await _counts(db)
+    await join_on_telegram(tg, db_url, monkeypatch, capsys)
+    before = await counts(db)
 
     sent = await tg.say(PROV, "tổng số kích hoạt VNeID của tỉnh tháng 11")
     assert sent[0].text.splitlines()[1:] == [f"• {VNEID}: 19 (0)",
@@ -66,7 +58,7 @@ async def test_province_follow_ups_typed_alone(tg: TelegramHarness, db: Database
     lines = sent[0].text.splitlines()
     assert lines[0].startswith("Hoạt động của các Tổ công nghệ số cộng đồng, Tây Ninh, tháng 12/2026")
     assert f"• {VNEID}: 39 (19, +20)" in lines and "• Tuyên truyền: 0 (2, −2)" in lines  # every kind
-    assert await _counts(db) == before
+    assert await counts(db) == before
 
 
 async def test_commune_lead_follow_ups_typed_alone(tg: TelegramHarness, db: Database) -> None:
@@ -86,12 +78,9 @@ async def test_commune_lead_follow_ups_typed_alone(tg: TelegramHarness, db: Data
 async def test_province_follow_up_on_zalo(zh: ZaloHarness, db: Database, db_url: str,
                                           monkeypatch, capsys) -> None:  # noqa: ANN001
     await seed_province(db)
-    code = await _invite(monkeypatch, capsys, db_url)
-    await zh.say("z-prov", code, display_name="Trần Văn Tỉnh")
-    await zh.say("z-prov", "1")
-    await zh.say("z-prov", "1", expect=2)
-    sent = await zh.say("z-prov", "xa tan lap duoc bao nhieu vneid thang 12")
+    await join_on_zalo(zh, db, db_url, monkeypatch, capsys)
+    sent = await zh.say(Z_PROV, "xa tan lap duoc bao nhieu vneid thang 12")
     assert f"• {VNEID}: 20 (8)" in sent[-1]["text"].splitlines()
-    sent = await zh.say("z-prov", "so voi thang truoc")
+    sent = await zh.say(Z_PROV, "so voi thang truoc")
     assert f"• {VNEID}: 20 (8, +12)" in sent[-1]["text"].splitlines()
     assert "Tân Lập, tháng 12/2026" in sent[-1]["text"]

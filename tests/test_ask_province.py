@@ -9,19 +9,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
-
 from storage.db import Database
-from storage.models import ActivityLog, Commune, Invite, Person, Report, ReportItem, Unit
 from tests.ask_corpus import check
 from tests.ask_support import NOW
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
-from tests.province_ask_support import HCC, HOA_BINH, HUU_KIEN, PROVINCE, TAN_LAP, THIEN_TAN, seed_province
+from tests.province_ask_support import (
+    HCC,
+    HOA_BINH,
+    HUU_KIEN,
+    PROV,
+    PROVINCE,
+    TAN_LAP,
+    THIEN_TAN,
+    Z_PROV,
+    ask,
+    counts,
+    join_on_telegram,
+    join_on_zalo,
+    seed_province,
+)
 from tests.zalo_harness import ZaloHarness
 
 CORPUS = json.loads((Path(__file__).resolve().parent / "data" / "ask_corpus_province.json").read_text("utf-8"))
-PROV = 8201
 
 
 async def run_province_core(db: Any) -> tuple[int, list[str]]:
@@ -49,26 +59,11 @@ async def test_province_corpus_core(db: Database) -> None:
     assert rate >= 0.95, "\n".join(failures)
 
 
-async def _counts(db: Database) -> tuple[int, ...]:
-    async with db.session() as s:
-        return tuple([(await s.exec(select(func.count()).select_from(m))).one()  # type: ignore[arg-type]
-                      for m in (ActivityLog, Report, ReportItem, Unit, Commune, Invite)])
-
-
-async def _invite(monkeypatch, capsys, db_url: str) -> str:  # noqa: ANN001
-    out = await cli(monkeypatch, capsys, db_url, "invite", "create", "--role", "province", "--province", PROVINCE,
-                    "--json")
-    return json.loads(out)["code"]
-
-
 async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Database, db_url: str,
                                                 monkeypatch, capsys) -> None:  # noqa: ANN001
     await seed_province(db)
-    code = await _invite(monkeypatch, capsys, db_url)
-    await tg.say(PROV, f"/start {code}", first_name="Trần Văn Tỉnh")
-    await tg.tap(PROV, "Trần Văn Tỉnh")
-    await tg.tap(PROV, "yes", expect=2)
-    before = await _counts(db)
+    await join_on_telegram(tg, db_url, monkeypatch, capsys)
+    before = await counts(db)
 
     # the same figures as `cdsbot status --province --json` (the same functions)
     data = json.loads(await cli(monkeypatch, capsys, db_url, "status", "--province", PROVINCE, "--at",
@@ -96,24 +91,20 @@ async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Databas
     assert [b for row in sent[0].buttons for b in row] == ["Theo từng xã", "So với kỳ trước"]
     sent = await tg.tap(PROV, "1")
     assert "Kích hoạt định danh điện tử (VNeID): 19 (0, +19)" in sent[0].text  # October: nothing logged
-    sent = await tg.say(PROV, "tháng này so với tháng trước")
+    sent = await ask(tg, PROV, "tháng này so với tháng trước")
     assert "Kích hoạt định danh điện tử (VNeID): 39 (19, +20)" in sent[0].text  # 12 + 7 + 20 against 19
-    await tg.say(PROV, "/huy")
     sent = await tg.say(PROV, "chỉ tiêu nào chậm tiến độ")
     assert "2 chậm tiến độ" in sent[0].text and "• Thiện Tân: 1 / 0 / 1 / 2" in sent[0].text
     assert "• Tân Lập: 1 / 0 / 1 / 0 — 1. Tỷ lệ hồ sơ trực tuyến toàn trình" in sent[0].text
-    sent = await tg.say(PROV, "nhiệm vụ quá hạn theo xã")
+    sent = await ask(tg, PROV, "nhiệm vụ quá hạn theo xã")
     assert "(tổng cộng 3)" in sent[0].text and "• Thiện Tân: 2 — " in sent[0].text and "• Tân Lập: 1 — " in sent[0].text
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "xã nào chưa báo cáo tháng 11?")
+    sent = await ask(tg, PROV, "xã nào chưa báo cáo tháng 11?")
     assert "(2/3)" in sent[0].text and "Tân Lập: đơn vị 1/1, tổ công nghệ số 1/2" in sent[0].text
-    await tg.say(PROV, "/huy")
 
     # a question typed at the commune list is answered, not refused
     await tg.say(PROV, "/tinhtrang")
-    sent = await tg.say(PROV, "xã nào chậm nhất")
+    sent = await ask(tg, PROV, "xã nào chậm nhất")
     assert "1. 🔴 Đỏ Thiện Tân: nhiệm vụ quá hạn 2" in sent[0].text
-    await tg.say(PROV, "/huy")
     sent = await tg.say(PROV, "tình hình các xã tháng này")
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026")
     sent = await tg.say(PROV, "xã Tân Lập thế nào")  # at the list: the name picks the commune
@@ -128,45 +119,35 @@ async def test_province_office_asks_on_telegram(tg: TelegramHarness, db: Databas
     assert sent[0].text.startswith("Bạn theo dõi các xã của tỉnh (chỉ xem).")
 
     # another province's commune: refused politely; writing: refused; nothing stored
-    sent = await tg.say(PROV, "xã Hữu Kiên thế nào?")
+    sent = await ask(tg, PROV, "xã Hữu Kiên thế nào?")
     assert "Hữu Kiên không thuộc Tây Ninh" in sent[0].text and "99" not in sent[0].text
-    await tg.say(PROV, "/huy")
     for said in ("nhắc các xã chưa báo cáo", "gửi biểu đồ"):
-        sent = await tg.say(PROV, said)
+        sent = await ask(tg, PROV, said)
         assert "chỉ theo dõi (chỉ xem)" in sent[0].text, said
-        await tg.say(PROV, "/huy")
     sent = await tg.say(PROV, "hỗ trợ 12 người kích hoạt VNeID")  # no log from the province office
     assert sent[0].text.startswith("Bạn theo dõi các xã của tỉnh (chỉ xem).")
-    assert await _counts(db) == before
+    assert await counts(db) == before
 
 
 async def test_province_office_asks_on_zalo(zh: ZaloHarness, db: Database, db_url: str,
                                             monkeypatch, capsys) -> None:  # noqa: ANN001
     await seed_province(db)
-    code = await _invite(monkeypatch, capsys, db_url)
-    await zh.say("z-prov", code, display_name="Trần Văn Tỉnh")
-    await zh.say("z-prov", "1")  # the offered display name
-    await zh.say("z-prov", "1", expect=2)  # consent
-    async with db.session() as s:
-        office = (await s.exec(select(Person).where(Person.name == "Trần Văn Tỉnh"))).one()
-    assert office.role == "province"
-    before = await _counts(db)
-    sent = await zh.say("z-prov", "xa nao cham nhat")
+    await join_on_zalo(zh, db, db_url, monkeypatch, capsys)  # a province office's account
+    before = await counts(db)
+    sent = await zh.say(Z_PROV, "xa nao cham nhat")
     text = sent[-1]["text"]
     assert "1. 🔴 Đỏ Thiện Tân" in text and "3. 🟢 Xanh Hòa Bình" in text
     assert "Tình hình xã Thiện Tân" in text  # the drill-down as a numbered list
     choice = next(ln.split(".")[0] for ln in text.splitlines() if ln.endswith("Tình hình xã Thiện Tân"))
-    sent = await zh.say("z-prov", choice.strip())
+    sent = await ask(zh, Z_PROV, choice.strip())
     assert sent[-1]["text"].startswith("Xã Thiện Tân") and "1/4 đã báo cáo" in sent[-1]["text"]
-    await zh.say("z-prov", "/huy")
-    sent = await zh.say("z-prov", "tong so kich hoat vneid thang nay so voi thang truoc")
+    sent = await ask(zh, Z_PROV, "tong so kich hoat vneid thang nay so voi thang truoc")
     assert "(VNeID): 39 (19, +20)" in sent[-1]["text"]
-    await zh.say("z-prov", "/huy")
-    sent = await zh.say("z-prov", "nv qua han theo xa")
+    sent = await zh.say(Z_PROV, "nv qua han theo xa")
     assert "Thiện Tân: 2" in sent[-1]["text"] and "Không có nhiệm vụ quá hạn: Hòa Bình" in sent[-1]["text"]
-    sent = await zh.say("z-prov", "huu kien duoc bao nhieu vneid")
+    sent = await zh.say(Z_PROV, "huu kien duoc bao nhieu vneid")
     assert "Hữu Kiên không thuộc Tây Ninh" in sent[-1]["text"] and "99" not in sent[-1]["text"]
-    assert await _counts(db) == before
+    assert await counts(db) == before
 
 
 async def test_cli_ask_as_province(db: Database, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001

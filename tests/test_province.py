@@ -18,6 +18,7 @@ from storage.plan_store import save_plan
 from storage.units import get_or_create_commune, get_or_create_unit
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
+from tests.province_ask_support import join_on_telegram
 from tests.seed import add_person
 
 PROVINCE, OTHER = "Tây Ninh", "Lạng Sơn"
@@ -59,17 +60,6 @@ async def world(tg: TelegramHarness, db: Database, db_url: str, monkeypatch, cap
     return {"A": a, "B": b, "C": c, "D": d}
 
 
-async def _join(tg: TelegramHarness, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
-    out = await cli(monkeypatch, capsys, db_url, "invite", "create", "--role", "province", "--province",
-                    PROVINCE, "--json")
-    code = json.loads(out)["code"]
-    sent = await tg.say(PROV, f"/start {code}", first_name="Trần Văn Tỉnh")
-    assert PROVINCE in sent[0].text and "tỉnh" in sent[0].text
-    await tg.tap(PROV, "Trần Văn Tỉnh")
-    sent = await tg.tap(PROV, "yes", expect=2)
-    assert "Trần Văn Tỉnh" in sent[0].text and "/tinhtrang" in sent[1].text
-
-
 async def _units_of_a_report(tg: TelegramHarness) -> None:
     sent = await tg.say(OFFICER_A, "/baocao", expect=2)
     await tg.tap(OFFICER_A, "done")
@@ -82,12 +72,18 @@ async def _units_of_a_report(tg: TelegramHarness) -> None:
     assert "Đã lưu" in sent[0].text
 
 
+async def _join_and_report(tg: TelegramHarness, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """The province office joins; then commune A's office reports December and its village logs 12 VNeID."""
+    await join_on_telegram(tg, db_url, monkeypatch, capsys, PROV)
+    await _units_of_a_report(tg)
+
+
 async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, db: Database, db_url: str,
                                                            world: dict, monkeypatch, capsys) -> None:  # noqa: ANN001
     out = await cli(monkeypatch, capsys, db_url, "province", "show", "--json")
     assert json.loads(out) == [{"province": OTHER, "communes": [C]},
                                {"province": PROVINCE, "communes": [D, B, A]}]
-    await _join(tg, db_url, monkeypatch, capsys)
+    await join_on_telegram(tg, db_url, monkeypatch, capsys, PROV)
     async with db.session() as s:
         person = (await s.exec(select(Person).where(Person.name == "Trần Văn Tỉnh"))).one()
     assert person.role == "province" and person.unit_id is None and person.province_id is not None
@@ -200,7 +196,7 @@ async def test_province_office_is_no_commune_audience_and_speaks_english(
         tg: TelegramHarness, db: Database, db_url: str, world: dict, monkeypatch, capsys) -> None:  # noqa: ANN001
     from storage.models import Outbox
 
-    await _join(tg, db_url, monkeypatch, capsys)  # anchored, technically, on the province's first commune (D)
+    await join_on_telegram(tg, db_url, monkeypatch, capsys, PROV)  # anchored, technically, on the first commune (D)
     lead_d, member_d = 8111, 8112
     await add_person(db, world["D"]["hcc"], "Lê Văn Đạo", "lead", telegram_id=lead_d)
     await add_person(db, world["D"]["village"], "Hà Thị Mai", "member", telegram_id=member_d)

@@ -28,7 +28,7 @@ from storage.models import ActivityLog
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
 from tests.seed import add_person
-from tests.test_province import HCC, _commune, _join, _units_of_a_report
+from tests.test_province import HCC, _commune, _join_and_report
 
 PROVINCE, OTHER = "Tây Ninh", "Lạng Sơn"
 A, B, D, C = "Thiện Tân", "Tân Lập", "Hòa Bình", "Hữu Kiên"  # A, B, D in Tây Ninh; C in Lạng Sơn
@@ -55,8 +55,7 @@ async def _world(tg: TelegramHarness, db: Database, db_url: str, monkeypatch, ca
     await _log(db, a, date(2026, 11, 12), "dvc", 3)
     await _log(db, b, date(2026, 12, 3), "dvc", 4)
     await _log(db, c, date(2026, 12, 3), "vneid", 100)  # another province: never in Tây Ninh's files
-    await _join(tg, db_url, monkeypatch, capsys)
-    await _units_of_a_report(tg)  # A: the office reports its task done; the village logs 12 VNeID
+    await _join_and_report(tg, db_url, monkeypatch, capsys)  # A: its office reports its task done; 12 VNeID logged
     return {"A": a, "B": b, "C": c, "D": d}
 
 

@@ -18,7 +18,8 @@ from storage.calendar.streams import default_streams
 from storage.db import Database
 from storage.province_stream import province_month
 from tests.harness import TelegramHarness
-from tests.test_province import PROV, A, B, D, _join, _units_of_a_report, world  # noqa: F401  (world: the fixture)
+from tests.province_ask_support import ask, join_on_telegram
+from tests.test_province import PROV, A, B, D, _join_and_report, world  # noqa: F401  (world: the fixture)
 
 
 def _at(day: str) -> datetime:
@@ -54,17 +55,15 @@ def _ranked(text: str) -> list[str]:
 
 async def test_province_office_reads_the_month_being_collected(tg: TelegramHarness, db_url: str, world: dict,  # noqa: F811
                                                                monkeypatch, capsys) -> None:  # noqa: ANN001
-    await _join(tg, db_url, monkeypatch, capsys)
-    await _units_of_a_report(tg)  # 10/12: commune A's office reports December, its village logs 12 VNeID
+    await _join_and_report(tg, db_url, monkeypatch, capsys)  # 10/12: A reports December, its village 12 VNeID
 
     tg.now = _at("2026-12-19")  # the units' last day: December
-    sent = await tg.say(PROV, "/tinhtrang")
+    sent = await ask(tg, PROV, "/tinhtrang")
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026")
     assert _ranked(sent[0].text) == [
         f"1. 🔴 Đỏ {B}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 1",
         f"2. 🟡 Vàng {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
         f"3. 🟢 Xanh {A}: đơn vị 1/1, tổ công nghệ số 1/1, nhiệm vụ quá hạn 0"]
-    await tg.say(PROV, "/huy")
 
     tg.now = _at("2026-12-22")  # after the 20th: still December (the compiled reports are due before the 25th)
     sent = await tg.say(PROV, "/tinhtrang")
@@ -74,53 +73,45 @@ async def test_province_office_reads_the_month_being_collected(tg: TelegramHarne
         f"2. 🔴 Đỏ {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
         f"3. 🟢 Xanh {A}: đơn vị 1/1, tổ công nghệ số 1/1, nhiệm vụ quá hạn 0"]
     assert "  • Kích hoạt định danh điện tử (VNeID): 12 (0)" in sent[0].text.splitlines()
-    sent = await tg.say(PROV, "3")  # the drill-down: commune A's own /tinhtrang of the same month
+    sent = await ask(tg, PROV, "3")  # the drill-down: commune A's own /tinhtrang of the same month
     assert sent[0].text.splitlines()[:3] == [f"Xã {A}", "Tình hình báo cáo tháng 12/2026 (đơn vị nộp trước ngày "
                                              "20/12/2026):", "Báo cáo của các đơn vị: 1/1 đã báo cáo — 1 đúng hạn, 0 trễ hạn, 0 bị trả lại, 0 chưa báo cáo"]
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "xã nào chưa báo cáo?")
+    sent = await ask(tg, PROV, "xã nào chưa báo cáo?")
     assert sent[0].text.splitlines()[:3] == [
         "Các xã chưa báo cáo đủ tháng 12/2026 (2/3):",
         f"• {B}: đơn vị 0/1, tổ công nghệ số 0/1", f"• {D}: đơn vị 0/0, tổ công nghệ số 0/1"]
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "xã nào chưa báo cáo tháng này?")  # "this month": the province view's month
+    sent = await ask(tg, PROV, "xã nào chưa báo cáo tháng này?")  # "this month": the province view's month
     assert sent[0].text.startswith("Các xã chưa báo cáo đủ tháng 12/2026 (2/3):")
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "tổng số kích hoạt VNeID của tỉnh tháng này")
+    sent = await ask(tg, PROV, "tổng số kích hoạt VNeID của tỉnh tháng này")
     assert sent[0].text.splitlines()[:2] == [
         "Hoạt động của các Tổ công nghệ số cộng đồng, Tây Ninh, tháng 12/2026 (trong ngoặc là số liệu tháng 11/2026):",
         "• Kích hoạt định danh điện tử (VNeID): 12 (0)"]
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "/tinhtrang tháng trước")  # and "last month" the one before it
+    sent = await ask(tg, PROV, "/tinhtrang tháng trước")  # and "last month" the one before it
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 11/2026")
-    await tg.say(PROV, "/huy")
     sent = await tg.say(PROV, "/xuat", expect=2)
     assert [s.document_name for s in sent] == ["bao-cao-nq57-tinh-2026-12.xlsx", "bao-cao-nq57-tinh-2026-12.docx"]
 
     tg.now = _at("2026-12-25")  # the province's deadline has passed: January, nothing reported yet
-    sent = await tg.say(PROV, "/tinhtrang")
+    sent = await ask(tg, PROV, "/tinhtrang")
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 1/2027")
     assert _ranked(sent[0].text) == [
         f"1. 🔴 Đỏ {B}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 1",
         f"2. 🟡 Vàng {D}: đơn vị 0/0, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0",
         f"3. 🟡 Vàng {A}: đơn vị 0/1, tổ công nghệ số 0/1, nhiệm vụ quá hạn 0"]
-    await tg.say(PROV, "/huy")
-    sent = await tg.say(PROV, "/tinhtrang tháng 12")  # the month just closed, asked for by name
+    sent = await ask(tg, PROV, "/tinhtrang tháng 12")  # the month just closed, asked for by name
     assert sent[0].text.startswith("Các xã của Tây Ninh, tháng 12/2026") and f"🟢 Xanh {A}" in sent[0].text
-    await tg.say(PROV, "/huy")
 
     for day in ("2026-12-31", "2027-01-01"):  # over the month's end: January throughout
         tg.now = _at(day)
-        sent = await tg.say(PROV, "xã nào chưa báo cáo?")
+        sent = await ask(tg, PROV, "xã nào chưa báo cáo?")
         assert sent[0].text.startswith("Các xã chưa báo cáo đủ tháng 1/2027 (3/3):"), day
-        await tg.say(PROV, "/huy")
 
 
 async def test_tinhtrang_reads_the_communes_once(tg: TelegramHarness, db_url: str, world: dict,  # noqa: F811
                                                  monkeypatch, capsys) -> None:  # noqa: ANN001
     """The province's communes are read once per /tinhtrang (asked as a command or in words), and a tapped
     commune is checked by its own row, not by reading the list again."""
-    await _join(tg, db_url, monkeypatch, capsys)
+    await join_on_telegram(tg, db_url, monkeypatch, capsys, PROV)
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
@@ -156,8 +147,7 @@ async def test_the_province_page_ends_on_the_same_month(tg: TelegramHarness, db:
     from handlers.services import Services
     from storage.models import Province
 
-    await _join(tg, db_url, monkeypatch, capsys)
-    await _units_of_a_report(tg)
+    await _join_and_report(tg, db_url, monkeypatch, capsys)
     assert tg.bot is not None
     services = Services(db=db, tz=tg.bot.dispatcher.services.tz, clock=lambda: tg.now)
     for day, months in (("2026-12-22", ["2026-10", "2026-11", "2026-12"]),
@@ -167,9 +157,8 @@ async def test_the_province_page_ends_on_the_same_month(tg: TelegramHarness, db:
             province = (await s.exec(select(Province).where(Province.name == "Tây Ninh"))).one()
             page = await province_overview(s, services, province, 3, tg.now)
         assert [m["key"] for m in page["months"]] == months, day
-        sent = await tg.say(PROV, "/tinhtrang")
+        sent = await ask(tg, PROV, "/tinhtrang")
         assert [r["commune"] for r in page["ranking"]] == [ln.split(": ")[0].split(" ", 3)[-1]
                                                           for ln in _ranked(sent[0].text)], day
         assert [r["colour"] for r in page["ranking"]] == [
             {"🔴": "red", "🟡": "yellow", "🟢": "green"}[ln.split(" ")[1]] for ln in _ranked(sent[0].text)], day
-        await tg.say(PROV, "/huy")

@@ -33,6 +33,10 @@ _NAMED = re.compile(rf"\b(?=(?P<kind>{_KIND}) (?P<word>\w+))")  # overlapping: "
 _STRONG = {"thon", "xom", "ap", "to dan pho", "phong", "van phong", "trung tam"}  # surely a unit, even unknown
 _GENERIC = {"nao", "ban", "cac", "chua", "da", "co", "khong", "nay", "do", "oi", "minh", "toi", "cua", "va", "xa",
             "tinh", "bao", "nop", "gui", "duoc", "thi", "con", "the", "tren", "trong", "o", "voi", "hay", "nhe"}
+# An office named by its kind alone and then its commune, as the plans call them ("Công an xã", "UBND xã",
+# "Trạm Y tế xã"): in "công an xã Thiện Tân" the "xã Thiện Tân" is part of the office's name, not the commune asked.
+_OWN = re.compile(r"\b(?P<kind>cong an|tram y te|ubnd|uy ban nhan dan|van phong)(?= (?:xa|phuong) (?P<rest>.*))")
+_COMMUNE_ITSELF = {"ubnd", "uy ban nhan dan"}  # "UBND xã X" with no such office: the commune itself
 
 Months = Callable[[Turn, str | None, Province], Awaitable[tuple[Period, Period]]]
 Span = Callable[[Turn, str | None, Province], Awaitable[Period]]
@@ -52,10 +56,17 @@ def _named(w: str) -> re.Match | None:
                  and not m.group("word").isdecimal()), None)
 
 
+def _office_of(w: str, communes: Sequence[str]) -> str | None:
+    """The kind word of an office named by its kind and one of ``communes`` (folded words): "cong an" for
+    "cong an xa thien tan da bao cao chua" when Thiện Tân is named; None otherwise ("xa thien tan" alone)."""
+    return next((m.group("kind") for m in _OWN.finditer(w)
+                 if any(f"{m.group('rest')} ".startswith(f"{c} ") for c in communes)), None)
+
+
 def _starting(w: str, units: Sequence[UnitName]) -> list[UnitName]:
     """Units whose name starts with the words typed after the kind word ("phòng Văn hóa" → "Phòng Văn hóa - Xã
-    hội"): the typed words up to the first that is no part of a name."""
-    m = _named(w)
+    hội", "công an xã" → "Công an xã"): the typed words up to the first that is no part of a name."""
+    m = _named(w) or _OWN.search(w)
     if m is None:
         return []
     typed = []
@@ -83,16 +94,18 @@ async def unit_question(turn: Turn, province: Province, communes: Sequence[Commu
     intent then "p_unit"; None when it names none (a weak kind word such as "ban" that fits no unit)."""
     text, period = u.text, u.entities.period
     kind = names_a_unit(text)
-    if kind is None or u.intent in _NOT_HERE or named and u.intent in _COMMUNE_WIDE:
+    own = _office_of(expand(words(text)), [words(c.key) for c in communes if c.id in named])
+    if (kind or own) is None or u.intent in _NOT_HERE or named and u.intent in _COMMUNE_WIDE:
         return None
-    answer = await _answer(turn, province, communes, named, u.intent, text, period, kind, months, activity_period)
+    sure = kind in _STRONG or own is not None and own not in _COMMUNE_ITSELF  # surely a unit, even unknown
+    answer = await _answer(turn, province, communes, named, u.intent, text, period, sure, months, activity_period)
     if answer is not None:
         u.intent = "p_unit"
     return answer
 
 
 async def _answer(turn: Turn, province: Province, communes: Sequence[Commune], named: Sequence[int], intent: str,
-                  text: str, period: str | None, kind: str, months: Months, activity_period: Span) -> Answer | None:
+                  text: str, period: str | None, sure: bool, months: Months, activity_period: Span) -> Answer | None:
     by_id = {c.id: c for c in communes}
     pool = await _units(turn.session, province.id)  # type: ignore[arg-type]
     if named and any(cid in named for _u, cid in pool):  # "phòng Văn hóa xã Tân Lập": that commune's units
@@ -101,7 +114,7 @@ async def _answer(turn: Turn, province: Province, communes: Sequence[Commune], n
     found, ambiguous = find_units(expand(words(text)), [u for u, _cid in pool])
     found = found or ambiguous or _starting(expand(words(text)), [u for u, _cid in pool])
     if not found:
-        if kind not in _STRONG:
+        if not sure:
             return None
         return Answer(_("I found no village team or office by that name in the communes of your province. "
                         "Questions about one unit go through its commune: ask about the commune, for example "
