@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -81,6 +82,7 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
         _calendar_generation[0] = holiday_table.generation()
     days = await province_days(session)  # each province's deadline for its communes' compiled report
     planned: list[Planned] = []
+    lists = _Units(session)  # a commune's unit lists, read once per sweep (not once per stream and period)
     for c in communes:
         rows = settings.get(c.id)  # type: ignore[arg-type]
         enabled = with_province(merge(base, rows) if rows else shared,
@@ -91,25 +93,50 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
             current = period_for(stream, now, services.tz)
             for period in (previous_period(current), current):
                 if covering_stream(period, enabled) is None:  # an H2 is reported by the year report
-                    planned += await _plan_period(session, c, stream, period, now)
+                    planned += await _plan_period(session, c, stream, period, now, lists=lists)
             planned += await plan_returned(session, c, stream, now, services.tz)
     if commune is None:  # the province offices' digests: which communes' compiled reports have not arrived
         planned += await plan_province_digests(session, now, services.tz, _due_stage_cached)
     return planned
 
 
+class _Units:
+    """The unit lists ``_plan_period`` reads, kept for one sweep: a commune's streams and periods ask for the
+    same lists again and again (the same answer inside the sweep's one transaction)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._seen: dict[tuple[Any, ...], list[Unit]] = {}
+
+    async def _get(self, read: Callable[..., Awaitable[list[Unit]]], *args: Any) -> list[Unit]:
+        key = (read, *args)
+        if key not in self._seen:
+            self._seen[key] = await read(self.session, *args)
+        return self._seen[key]
+
+    async def expected(self, commune_id: int, kind: str) -> list[Unit]:
+        return await self._get(expected_units, commune_id, kind)
+
+    async def with_role(self, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
+        return await self._get(_units_with_role, commune_id, roles)
+
+    async def every(self, commune_id: int) -> list[Unit]:
+        return await self._get(_all_units, commune_id)
+
+
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,
-                       now: datetime, force_stage: str | None = None) -> list[Planned]:
+                       now: datetime, force_stage: str | None = None, lists: _Units | None = None) -> list[Planned]:
     if force_stage is None and _due_stage_cached(period, now, True) is None \
             and _due_stage_cached(period, now, False) is None:
         return []  # no stage applies to this period at this moment: nothing to look up
     if not owed_since(period, commune.reporting_start):
         return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
+    lists = lists or _Units(session)
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
-        units = await _units_with_role(session, commune.id, stream.reporter_roles)  # type: ignore[arg-type]
+        units = await lists.with_role(commune.id, stream.reporter_roles)  # type: ignore[arg-type]
     else:
         kind = "village" if stream.kind == "village_activity" else "office"
-        units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
+        units = await lists.expected(commune.id, kind)  # type: ignore[arg-type]
     if not units:
         return []
     states = await stream_states(session, commune, period, now, units)
@@ -136,7 +163,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                          for st in states if st.state == "returned")
         undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
-        leads = await people_with_roles(session, commune.id, [u.id for u in await _all_units(session, commune.id)],
+        leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
                               (stream.notify_missing_to or "lead",))
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
