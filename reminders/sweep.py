@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ from storage.db import Database
 from storage.models import Commune, Outbox, Person, ReminderLog, Unit
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
-from storage.status import expected_units, stream_states
+from storage.status import expected_units_by_commune, stream_states
 
 __all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
 
@@ -82,7 +82,7 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
         _calendar_generation[0] = holiday_table.generation()
     days = await province_days(session)  # each province's deadline for its communes' compiled report
     planned: list[Planned] = []
-    lists = _Units(session)  # a commune's unit lists, read once per sweep (not once per stream and period)
+    lists = _Units(session, [c.id for c in communes])  # type: ignore[misc]  # unit lists read once per sweep
     for c in communes:
         rows = settings.get(c.id)  # type: ignore[arg-type]
         enabled = with_province(merge(base, rows) if rows else shared,
@@ -102,26 +102,30 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
 
 class _Units:
     """The unit lists ``_plan_period`` reads, kept for one sweep: a commune's streams and periods ask for the
-    same lists again and again (the same answer inside the sweep's one transaction)."""
+    same lists again and again (the same answer inside the sweep's one transaction), and the expected units
+    of every commune are read together (``storage.status.expected_units_by_commune``) on first use."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, commune_ids: Sequence[int] = ()) -> None:
         self.session = session
+        self.commune_ids = list(commune_ids)
         self._seen: dict[tuple[Any, ...], list[Unit]] = {}
 
-    async def _get(self, read: Callable[..., Awaitable[list[Unit]]], *args: Any) -> list[Unit]:
-        key = (read, *args)
-        if key not in self._seen:
-            self._seen[key] = await read(self.session, *args)
-        return self._seen[key]
-
     async def expected(self, commune_id: int, kind: str) -> list[Unit]:
-        return await self._get(expected_units, commune_id, kind)
+        if ("expected", commune_id, kind) not in self._seen:
+            ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
+            for cid, units in (await expected_units_by_commune(self.session, ids, kind)).items():
+                self._seen["expected", cid, kind] = units
+        return self._seen["expected", commune_id, kind]
 
     async def with_role(self, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
-        return await self._get(_units_with_role, commune_id, roles)
+        if ("role", commune_id, roles) not in self._seen:
+            self._seen["role", commune_id, roles] = await _units_with_role(self.session, commune_id, roles)
+        return self._seen["role", commune_id, roles]
 
     async def every(self, commune_id: int) -> list[Unit]:
-        return await self._get(_all_units, commune_id)
+        if ("all", commune_id) not in self._seen:
+            self._seen["all", commune_id] = await _all_units(self.session, commune_id)
+        return self._seen["all", commune_id]
 
 
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,

@@ -3,12 +3,13 @@ the CLI (`cdsbot status`) and the lead office's chat commands."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.calendar.calendar import SUBMITTED, Period, Status, classify
@@ -25,10 +26,10 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
-from storage.unit_groups import expand_units
+from storage.unit_groups import expand_units, pick_members
 
-__all__ = ["UnitState", "activity_totals", "expected_units", "province_status", "status_data", "stream_states",
-           "submission_state", "tally", "unit_reports", "village_firsts"]
+__all__ = ["UnitState", "activity_totals", "expected_units", "expected_units_by_commune", "province_status",
+           "status_data", "stream_states", "submission_state", "tally", "unit_reports", "village_firsts"]
 
 
 async def activity_totals(session: AsyncSession, commune_id: int, period: Period
@@ -53,20 +54,47 @@ async def expected_units(session: AsyncSession, commune_id: int, kind: str) -> l
     Once a plan names who chairs what, the lead alone does not make an office owe a unit report (the
     lead office reports through its own streams and owes a unit report only for items it chairs).
     Before any plan item exists every staffed office is asked, the lead's included."""
-    units = (await session.exec(select(Unit).where(Unit.commune_id == commune_id, Unit.kind == kind)
-                                .order_by(Unit.name))).all()
+    return (await expected_units_by_commune(session, [commune_id], kind))[commune_id]
+
+
+async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence[int], kind: str
+                                    ) -> dict[int, list[Unit]]:
+    """``expected_units`` of several communes in five statements, whatever their number (a sweep)."""
+    ids = sorted(set(commune_ids))
+    out: dict[int, list[Unit]] = {c: [] for c in ids}
+    if not ids:
+        return out
+    every = (await session.exec(select(Unit).where(col(Unit.commune_id).in_(ids)).order_by(Unit.name))).all()
     if kind == "village":
-        return list(units)
-    chairs = set((await session.exec(select(TaskUnit.unit_id).join(Unit, Unit.id == TaskUnit.unit_id).where(
-        Unit.commune_id == commune_id, TaskUnit.role == "lead"))).all())
-    chairs |= set((await session.exec(select(IndicatorUnit.unit_id).join(Unit, Unit.id == IndicatorUnit.unit_id)
-                                      .where(Unit.commune_id == commune_id))).all())
-    chairs = await expand_units(session, chairs)  # "Các phòng, ban chuyên môn…" = every office
-    roles = ("officer",) if chairs else ("officer", "lead")
-    staffed = set((await session.exec(select(Person.unit_id).where(
-        Person.commune_id == commune_id, Person.role.in_(roles),  # type: ignore[attr-defined]
-        Person.anonymised_at.is_(None)))).all())  # type: ignore[union-attr]
-    return [u for u in units if u.id in chairs or u.id in staffed]
+        for u in every:
+            if u.kind == "village":
+                out[u.commune_id].append(u)
+        return out
+    chairs: dict[int, set[int]] = {c: set() for c in ids}
+    for cid, uid in (await session.exec(select(Unit.commune_id, TaskUnit.unit_id).join(
+            Unit, Unit.id == TaskUnit.unit_id).where(col(Unit.commune_id).in_(ids), TaskUnit.role == "lead"))).all():
+        chairs[cid].add(uid)
+    for cid, uid in (await session.exec(select(Unit.commune_id, IndicatorUnit.unit_id).join(
+            Unit, Unit.id == IndicatorUnit.unit_id).where(col(Unit.commune_id).in_(ids)))).all():
+        chairs[cid].add(uid)
+    people = (await session.exec(select(Person.commune_id, Person.unit_id, Person.role).where(
+        col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
+        col(Person.anonymised_at).is_(None)))).all()
+    by_commune: dict[int, list[Unit]] = {c: [] for c in ids}
+    for u in every:
+        if u.kind != "group":
+            by_commune[u.commune_id].append(u)
+    groups = {u.id: u for u in every if u.kind == "group" and u.members is not None}
+    for cid in ids:  # "Các phòng, ban chuyên môn…" = every office (storage.unit_groups.expand_units)
+        for gid in chairs[cid] & groups.keys():
+            leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
+            chairs[cid].discard(gid)
+            chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads)}
+    for cid in ids:
+        roles = ("officer",) if chairs[cid] else ("officer", "lead")
+        staffed = {uid for c, uid, role in people if c == cid and role in roles}
+        out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed)]
+    return out
 
 
 async def village_firsts(session: AsyncSession, commune_id: int, period: Period) -> dict[int, datetime]:

@@ -33,3 +33,34 @@ async def test_the_lead_office_owes_no_unit_report_for_items_it_does_not_chair(
     # The chairing office and the staffed health station owe it; the lead's own office does not.
     assert sorted(unit["missing"]) == ["Phòng Văn hóa - Xã hội", "Trạm Y tế xã"]
     assert unit["expected"] == 2
+
+
+ORG_NO_PLAN = ("Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n"
+               "Văn phòng HĐND và UBND,office,,Nông Thị Mai,0912345600,lead\n"
+               "Công an xã,office,,Vi Văn Hải,0912345601,officer\n"
+               "Phòng Kinh tế,office,,,,\n"
+               "Thôn Bản Chang,village,,Hoàng Văn Tú,0987654300,member\n")
+
+
+async def test_a_sweep_over_several_communes_asks_each_its_own_offices(
+        monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+    """The sweep reads every commune's expected units together: one commune's plan (its chairs) must not
+    change who owes in another (before any plan item, every staffed office owes, the lead's included)."""
+    (tmp_path / "org.csv").write_text(ORG, encoding="utf-8")
+    (tmp_path / "org2.csv").write_text(ORG_NO_PLAN, encoding="utf-8")
+    (tmp_path / "kh.txt").write_text(PLAN, encoding="utf-8")
+    for args in (("org", "import", str(tmp_path / "org.csv"), "--commune", "Hòa An"),
+                 ("plan", "import", str(tmp_path / "kh.txt"), "--commune", "Hòa An"),
+                 ("org", "import", str(tmp_path / "org2.csv"), "--commune", "Tân Lập")):
+        code, _, err = await cli(monkeypatch, capsys, db_url, *args)
+        assert code == 0, err
+    owed: dict[str, set[tuple[str, str]]] = {}
+    for commune in (None, "Hòa An", "Tân Lập"):  # the whole sweep, then each commune alone
+        code, out, err = await cli(monkeypatch, capsys, db_url, "reminders", "preview",
+                                   "--at", "2026-12-17T09:00:00+07:00", "--json",
+                                   *(("--commune", commune) if commune else ()))
+        assert code == 0, err
+        owed[commune or "all"] = {(p["person"], p["unit"]) for p in json.loads(out) if p["stream"] == "unit_monthly"}
+    assert owed["Hòa An"] == {("Lê Văn Hòa", "Phòng Văn hóa - Xã hội"), ("Hà Thị Nga", "Trạm Y tế xã")}
+    assert owed["Tân Lập"] == {("Vi Văn Hải", "Công an xã"), ("Nông Thị Mai", "Văn phòng HĐND và UBND")}
+    assert owed["all"] == owed["Hòa An"] | owed["Tân Lập"]
