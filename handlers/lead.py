@@ -43,9 +43,14 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
 def _value(r: IndicatorRow) -> str:
     """The latest answer as the lead reads it: "85,5%", "Achieved", "In progress: <text>" (no number
     for a qualitative result); for an indicator owed by several units, the worst-off unit's answer with
-    who that is and how many units answered: "80% (lowest: Công an xã; 3/5 units)"."""
-    return _answer(r) + (_(" ({worst}: {unit}; {n}/{m} units)", worst=_(r.worst_word), unit=r.worst_unit,
-                           n=r.units_reported, m=r.units_owed) if r.units_owed > 1 else "")
+    who that is and how many units answered: "80% (lowest: Công an xã; 3/5 units)", "— (0/5 units)" while
+    none of them has answered."""
+    if r.units_owed <= 1:
+        return _answer(r)
+    if r.worst_unit is None:
+        return _answer(r) + _(" ({n}/{m} units)", n=r.units_reported, m=r.units_owed)
+    return _answer(r) + _(" ({worst}: {unit}; {n}/{m} units)", worst=_(r.worst_word), unit=r.worst_unit,
+                          n=r.units_reported, m=r.units_owed)
 
 
 def _answer(r: IndicatorRow) -> str:
