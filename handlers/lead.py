@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.exports.data import LEAD_STREAM, ExportData, IndicatorRow, TaskRow
 from handlers.exports.gather import gather_export
 from handlers.messages import Choice, FileOut, Outgoing
-from handlers.periods import unreadable_period
+from handlers.periods import lead_relative, unreadable_period
 from handlers.report_items import TASK_STATUSES
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_date, fmt_number
@@ -27,14 +27,16 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 async def _data(turn: Turn, args: str) -> ExportData | None:
     """The commune's export data for the period typed, else the month the lead office is compiling (its
-    report to the People's Committee's open period: ``handlers.periods.lead_month``)."""
+    report to the People's Committee's open period: ``handlers.periods.lead_month``), from which "tháng
+    này" and "tháng trước" count too."""
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
+    shifted = await lead_relative(turn, args)
     try:
-        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured,
-                                   LEAD_STREAM)
+        return await gather_export(turn.session, commune, shifted.key if shifted else args.strip() or None, turn.now,
+                                   turn.tz, configured, LEAD_STREAM)
     except ValueError:
         turn.reply(unreadable_period(args))
         return None
@@ -43,9 +45,14 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
 def _value(r: IndicatorRow) -> str:
     """The latest answer as the lead reads it: "85,5%", "Achieved", "In progress: <text>" (no number
     for a qualitative result); for an indicator owed by several units, the worst-off unit's answer with
-    who that is and how many units answered: "80% (lowest: Công an xã; 3/5 units)"."""
-    return _answer(r) + (_(" ({worst}: {unit}; {n}/{m} units)", worst=_(r.worst_word), unit=r.worst_unit,
-                           n=r.units_reported, m=r.units_owed) if r.units_owed > 1 else "")
+    who that is and how many units answered: "80% (lowest: Công an xã; 3/5 units)", "— (0/5 units)" while
+    none of them has answered."""
+    if r.units_owed <= 1:
+        return _answer(r)
+    if r.worst_unit is None:
+        return _answer(r) + _(" ({n}/{m} units)", n=r.units_reported, m=r.units_owed)
+    return _answer(r) + _(" ({worst}: {unit}; {n}/{m} units)", worst=_(r.worst_word), unit=r.worst_unit,
+                          n=r.units_reported, m=r.units_owed)
 
 
 def _answer(r: IndicatorRow) -> str:

@@ -24,7 +24,7 @@ from storage.sqlutil import insert_ignore
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-__all__ = ["current_period", "lead_month", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
+__all__ = ["current_period", "lead_month", "lead_relative", "period_arg", "period_label", "period_row", "province_calendar", "relative_month",
            "rollup_closed_before", "rollup_open_from", "stream_named", "streams", "turn_period", "turn_stream", "unreadable_period"]
 
 
@@ -108,6 +108,16 @@ async def lead_month(turn: Turn) -> Period:
     commune_id = turn.person.commune_id if turn.person else None
     configured = (await commune_streams(turn.session, turn.services, commune_id)).streams
     return resolve_periods(None, turn.now, turn.tz, configured, LEAD_STREAM)[0]
+
+
+async def lead_relative(turn: Turn, text: str | None) -> Period | None:
+    """For the lead office (roles lead and admin): "tháng này", "tháng trước", "kỳ sau" counted from
+    ``lead_month``, as its bare commands open (on 20–21/12 "tháng này" is December, "tháng trước" November);
+    None for any other phrase or role (an officer's or member's "tháng này" stays the calendar's)."""
+    role = turn.person.role if turn.person else None
+    if not text or role not in ("lead", "admin") or _RELATIVE.match(" ".join(fold(text).split())) is None:
+        return None
+    return relative_month(text, await lead_month(turn))
 
 
 async def province_calendar(turn: Turn, due_day: int | None) -> tuple[Stream, Stream, Period]:

@@ -15,9 +15,9 @@ from locales.i18n import N_, _, fmt_number
 from locales.targets import short_target
 from locales.textcut import shorten
 from storage.errors import InputError
+from storage.item_standing import item_meta
 from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit, Unit
 from storage.models_plan import answer_kind_for
-from storage.unit_groups import groups_of
 
 __all__ = ["RESULT_TEXT_MAX", "TASK_STATUSES", "answer_kind", "fits", "load_items", "parse_indicator_value",
            "parse_result_text", "previous_answers", "show_value"]
@@ -34,15 +34,26 @@ _PLACES = Decimal("0.0001")  # Numeric(18, 4)
 
 
 async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]]:
-    """Tasks the unit leads and indicators it owns, in plan order — its own and those of the groups
-    it belongs to ("Các phòng, ban chuyên môn…": every office)."""
+    """Tasks and indicators the unit owes, in plan order — its own and those of the groups it belongs to
+    ("Các phòng, ban chuyên môn…": every office), by the one rule every count uses
+    (``storage.item_standing.owed_of``), and any the unit chairs by name (a village's, which no group
+    count asks of it)."""
     unit = await session.get(Unit, unit_id)
-    ids = [unit_id, *(await groups_of(session, unit) if unit else [])]
-    tasks = list({t.id: t for t in (await session.exec(select(Task).join(TaskUnit, TaskUnit.task_id == Task.id).where(
-        col(TaskUnit.unit_id).in_(ids), TaskUnit.role == "lead").order_by(Task.plan_id, Task.position))).all()}.values())
-    inds = list({i.id: i for i in (await session.exec(
-        select(Indicator).join(IndicatorUnit, IndicatorUnit.indicator_id == Indicator.id)
-        .where(col(IndicatorUnit.unit_id).in_(ids)).order_by(Indicator.plan_id, Indicator.position))).all()}.values())
+    if unit is None:
+        return []
+    conn = await session.connection()
+    owed = {key for key, meta in (await item_meta(conn.execute, [unit.commune_id])).items()  # type: ignore[list-item]
+            if any(uid == unit_id for uid, _name in meta.owed)}
+    owed |= {("task", t) for t in (await session.exec(select(TaskUnit.task_id).where(
+        TaskUnit.unit_id == unit_id, TaskUnit.role == "lead"))).all()}
+    owed |= {("indicator", i) for i in (await session.exec(select(IndicatorUnit.indicator_id).where(
+        IndicatorUnit.unit_id == unit_id))).all()}
+    task_ids = [ref for kind, ref in owed if kind == "task"]
+    ind_ids = [ref for kind, ref in owed if kind == "indicator"]
+    tasks = (await session.exec(select(Task).where(col(Task.id).in_(task_ids))
+                                .order_by(Task.plan_id, Task.position))).all() if task_ids else []
+    inds = (await session.exec(select(Indicator).where(col(Indicator.id).in_(ind_ids))
+                               .order_by(Indicator.plan_id, Indicator.position))).all() if ind_ids else []
     items: list[dict[str, Any]] = []
     for t in tasks:
         items.append({"kind": "task", "id": t.id, "code": t.code, "title": shorten(t.title, 300),

@@ -35,7 +35,7 @@ async def status_cmd(turn: Turn, args: str) -> None:
 
         await province_status_cmd(turn, args)
         return
-    up = period_arg(turn, await turn_stream(turn, "unit_monthly"), args, await lead_month(turn))
+    up = period_arg(turn, await turn_stream(turn, "unit_monthly"), args, await lead_month(turn), relative=True)
     if up is None:
         return
     await engine.start(turn, "status", {"period": up.key})

@@ -4,7 +4,8 @@ An item with one owner stands as its latest answer. An item owed by several unit
 quan, đơn vị", expanded as the reports are asked, or several named units) is answered by each of them: a
 task is done only when every unit owing it last said done, else it shows the least advanced answer (units
 that never answered count as not done); an indicator stands as its worst-off unit's answer (assessed by
-``storage.indicator_status``), with who that is and how many units answered."""
+``storage.indicator_status``), with who that is and how many units answered. An item owed by several units
+that none of them has answered stands nowhere yet but is still counted: 0 of them answered, all missing."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from storage.models import (
 from storage.unit_groups import pick_members
 
 __all__ = ["TASK_ORDER", "Answer", "ItemMeta", "Standing", "answers_by_unit", "combine", "item_meta",
-           "owed_of", "standings"]
+           "item_standings", "owed_of", "standings", "unanswered"]
 
 TASK_ORDER = ("blocked", "not_started", "in_progress", "done")  # least advanced first
 Run = Callable[[Any], Awaitable[Any]]  # runs a select on a Core connection: its result
@@ -62,9 +63,10 @@ class ItemMeta:
 
 @dataclass
 class Standing:
-    """An item's standing: the answer it shows (a row with status, note, value_num, value_bool) and that
-    answer's period key; for an item owed by several units, how many owe it, answered and (tasks) said
-    done, whose answer it shows (indicators: the worst-off unit) and who never answered."""
+    """An item's standing: the answer it shows (a row with status, note, value_num, value_bool; None when
+    no unit owing it has answered) and that answer's period key; for an item owed by several units, how
+    many owe it, answered and (tasks) said done, whose answer it shows (indicators: the worst-off unit),
+    who never answered, and each answering unit's own answer (name, row)."""
 
     item: Any
     key: str | None
@@ -73,6 +75,7 @@ class Standing:
     done: int = 0
     unit: str | None = None
     missing: tuple[str, ...] = ()
+    said: tuple[tuple[str, Any], ...] = ()
 
     @property
     def shared(self) -> bool:
@@ -97,16 +100,25 @@ def combine(kind: str, meta: ItemMeta | None, answers: dict[int, tuple[Any, str]
     if not mine:
         return None
     missing = tuple(name for uid, name in owed.items() if uid not in mine)
+    said = tuple((name, mine[uid][0]) for uid, name in owed.items() if uid in mine)
     if kind == "task":
         done = sum(row.status == "done" for row, _key in mine.values())
         uid, (row, key) = min(mine.items(), key=lambda kv: _task_rank(kv[1][0].status))
         if done < len(owed) and row.status == "done":  # those who answered are done, others never answered
             row = Answer("in_progress")
-        return Standing(row, key, len(owed), len(mine), done, owed[uid], missing)
+        return Standing(row, key, len(owed), len(mine), done, owed[uid], missing, said)
     assert meta is not None
     uid, (row, key) = min(mine.items(), key=lambda kv: worst_first(meta.answer_kind, meta.target_op,
                                                                      meta.target_bool, kv[1][0]))
-    return Standing(row, key, len(owed), len(mine), 0, owed[uid], missing)
+    return Standing(row, key, len(owed), len(mine), 0, owed[uid], missing, said)
+
+
+def unanswered(meta: ItemMeta | None) -> Standing | None:
+    """An item owed by several units that none of them has answered: no answer, 0 of them answered or done,
+    all of them missing (shown "0/5 đơn vị hoàn thành" like the answered ones); None for one owner."""
+    if meta is None or len(meta.owed) <= 1:
+        return None
+    return Standing(None, None, len(meta.owed), 0, 0, None, tuple(name for _uid, name in meta.owed))
 
 
 def owed_of(owners: Iterable[int], units: Sequence[Any], leads: Iterable[int | None]) -> tuple[tuple[int, str], ...]:
@@ -197,6 +209,22 @@ async def standings(session: AsyncSession, commune_ids: Sequence[int], period: P
     conn = await session.connection()
     answers = await answers_by_unit(conn.execute, commune_ids, period)
     meta = await item_meta(conn.execute, commune_ids) if answers else {}
+    return _combined(answers, meta)
+
+
+async def item_standings(session: AsyncSession, commune_ids: Sequence[int], period: Period
+                         ) -> tuple[dict[Key, Standing], dict[Key, ItemMeta]]:
+    """``standings`` and every item's ``ItemMeta`` (who owes it): for a view that also shows the items nobody
+    answered (``unanswered``) or lists one unit's items. Two statements."""
+    if not commune_ids:
+        return {}, {}
+    conn = await session.connection()
+    answers = await answers_by_unit(conn.execute, commune_ids, period)
+    meta = await item_meta(conn.execute, commune_ids)
+    return _combined(answers, meta), meta
+
+
+def _combined(answers: dict[Key, dict[int, tuple[Any, str]]], meta: dict[Key, ItemMeta]) -> dict[Key, Standing]:
     out: dict[Key, Standing] = {}
     for key, said in answers.items():
         if (hit := combine(key[0], meta.get(key), said)) is not None:

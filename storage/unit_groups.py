@@ -14,8 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import fold
 from storage.models import Person, Unit
 
-__all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "groups_of", "members_of",
-           "pick_members"]
+__all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "members_of", "pick_members"]
 
 # What a group stands for: all offices, all schools, all villages, or the lead office ("related
 # units": the lead office follows up; also a result with no owner of its own, until assigned).
@@ -90,14 +89,3 @@ async def expand_units(session: AsyncSession, unit_ids: Iterable[int]) -> set[in
         ids.discard(g.id)  # type: ignore[arg-type]
         ids |= {u.id for u in await members_of(session, g.commune_id, g.members or "")}  # type: ignore[misc]
     return ids
-
-
-async def groups_of(session: AsyncSession, unit: Unit) -> list[int]:
-    """Ids of the groups ``unit`` belongs to (it reports their items as its own)."""
-    groups = (await session.exec(select(Unit).where(Unit.commune_id == unit.commune_id, Unit.kind == "group",
-                                                    col(Unit.members).is_not(None)))).all()
-    out: list[int] = []
-    for g in groups:
-        if unit.id in {u.id for u in await members_of(session, unit.commune_id, g.members or "")}:
-            out.append(g.id)  # type: ignore[arg-type]
-    return out

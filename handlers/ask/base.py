@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from handlers.periods import lead_month, period_label, turn_period, turn_stream
+from handlers.periods import lead_month, lead_relative, period_label, turn_period, turn_stream
 from handlers.turn import Turn
 from locales.i18n import _, current_locale
 from storage.calendar.calendar import Frequency, Period, period_by_key, previous_period
@@ -39,10 +39,11 @@ async def commune_of(turn: Turn) -> Commune:
 
 
 async def monthly(turn: Turn, phrase: str | None) -> tuple[Period, Period]:
-    """(unit period, village period) of the same month, as /tinhtrang reads its argument."""
+    """(unit period, village period) of the same month, as /tinhtrang reads its argument (the lead office's
+    "tháng này", "tháng trước": from the month it is compiling, ``handlers.periods.lead_relative``)."""
     unit_stream = await turn_stream(turn, "unit_monthly")
     if phrase:
-        up = parse_period_ref(phrase, unit_stream, turn.today, turn.tz)
+        up = await lead_relative(turn, phrase) or parse_period_ref(phrase, unit_stream, turn.today, turn.tz)
         if up is None:
             raise PeriodError(phrase)
     else:
@@ -52,8 +53,14 @@ async def monthly(turn: Turn, phrase: str | None) -> tuple[Period, Period]:
 
 
 async def village_period(turn: Turn, phrase: str | None) -> Period:
-    """A period of village activity: a month, or a quarter, half-year or year of the same windows."""
+    """A period of village activity: a month, or a quarter, half-year or year of the same windows. The lead
+    office's month without a phrase, "tháng này" and "tháng trước" count from the month it is compiling
+    (``handlers.periods.lead_month``), as its /tinhtrang; anyone else's from the calendar's open period."""
     stream = await turn_stream(turn, "village_monthly")
+    lead = turn.person is not None and turn.person.role in ("lead", "admin")
+    month = await lead_month(turn) if lead and not phrase else await lead_relative(turn, phrase)
+    if month is not None:
+        return period_by_key(stream, month.key, turn.tz)
     if not phrase:
         return await turn_period(turn, "village_monthly")
     for freq in (Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEAR, Frequency.YEAR):

@@ -70,6 +70,10 @@ async def _scope(turn: Turn, u: Understood) -> Answer | None:
             named_own or mine and not u.entities.units):
         u.intent, u.entities.units = "my_due", []
         return None
+    if u.intent in ("unit_tasks", "overdue") and role == "officer" and own is not None and own.kind == "office" and (
+            named_own or mine and not u.entities.units):  # "đơn vị mình có nhiệm vụ gì": its own and its groups'
+        u.intent, u.entities.units = "unit_tasks", [UnitName(own.id, own.name, own.kind)]  # type: ignore[arg-type]
+        return None
     if u.intent == "activity_totals" and role == "member":
         return None
     if u.intent == "my_due":

@@ -97,17 +97,26 @@ async def overdue(turn: Turn, u: Understood) -> Answer:
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:
+    """The tasks a unit owes: its own and its groups' ("Các cơ quan, đơn vị", expanded as the reports are asked:
+    ``storage.item_standing.owed_of``), each with the unit's own latest answer; a group's task also with how
+    many of its units are done."""
+    from handlers.exports.data import task_status_vi
     from handlers.lead import units_done
 
     data = await _export_data(turn, u)
     unit = u.entities.units[0]
-    tasks = [t for t in data.tasks if unit.name in t.lead_units]
+    tasks = [t for t in data.tasks if unit.name in t.owed_by or unit.name in t.lead_units]
     if not tasks:
         return Answer(_("{unit} chairs no task in the imported plans.", unit=unit.name), facts={"codes": []})
     lines = [_("Tasks chaired by {unit} ({n}):", unit=unit.name, n=len(tasks))]
-    lines += [f"• {t.code}. {shorten(t.title, 70)} — {t.status_vi if current_vi() else t.status or '—'}"
-              + units_done(t) + (" ⚠️" if t.overdue else "") for t in tasks[:SCREEN]]
-    return Answer("\n".join(lines), facts={"codes": [t.code for t in tasks]})
+    own: dict[str, str | None] = {}
+    for t in tasks[:SCREEN]:
+        status = t.said.get(unit.name) if t.units_owed > 1 else t.status  # a group's task: this unit's answer
+        own[t.code] = status
+        shown = task_status_vi(status) if current_vi() else status or "—"
+        lines.append(f"• {t.code}. {shorten(t.title, 70)} — {shown}" + units_done(t)
+                     + (" ⚠️" if t.overdue and status != "done" else ""))
+    return Answer("\n".join(lines), facts={"codes": [t.code for t in tasks], "own": own})
 
 
 def current_vi() -> bool:

@@ -92,6 +92,8 @@ class TaskRow:
     light: str = "green"  # the national colours (storage.deadlines.task_light): red | yellow | green
     units_owed: int = 0  # a task owed by several units (a group): how many (0: one owner)
     units_done: int = 0  # and how many of them last said done (storage.item_standing)
+    owed_by: list[str] = field(default_factory=list)  # the units owing it, groups expanded (item_standing.owed_of)
+    said: dict[str, str | None] = field(default_factory=dict)  # owed by several: unit → its own latest status
 
     @property
     def units_done_vi(self) -> str:
@@ -123,7 +125,7 @@ class IndicatorRow:
     # worst-off unit's, storage.item_standing) and who never answered; 0 / None / [] for one owner
     units_owed: int = 0
     units_reported: int = 0
-    worst_unit: str | None = None
+    worst_unit: str | None = None  # None too when none of them has answered yet
     missing_units: list[str] = field(default_factory=list)
 
     @property
@@ -140,7 +142,8 @@ class IndicatorRow:
         if self.units_owed <= 1:
             return ""
         with use_locale("vi"):
-            note = f"{_(self.worst_word)}: {self.worst_unit}; {self.units_reported}/{self.units_owed} đơn vị"
+            worst = f"{_(self.worst_word)}: {self.worst_unit}; " if self.worst_unit else ""
+            note = f"{worst}{self.units_reported}/{self.units_owed} đơn vị"
         return note + (f"; chưa báo cáo: {', '.join(self.missing_units)}" if self.missing_units else "")
 
     @property

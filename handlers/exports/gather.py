@@ -33,11 +33,10 @@ from storage.calendar.streams import Stream, default_streams
 from storage.deadlines import is_overdue, task_light
 from storage.evidence import evidence_counts
 from storage.indicator_status import answer_of, assess, year_share
-from storage.item_standing import Standing
+from storage.item_standing import ItemMeta, Standing, item_standings, unanswered
 from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
-from storage.traffic import latest_items
 
 __all__ = ["gather_export", "resolve_periods"]
 
@@ -117,7 +116,7 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
 
 async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as_of: date
                  ) -> tuple[list[TaskRow], list[IndicatorRow], dict[int, int]]:
-    latest = await latest_items(session, commune.id, period)  # type: ignore[arg-type]
+    latest, owed = await item_standings(session, [commune.id], period)  # type: ignore[list-item]
     horizon = cal.next_period(period).last_day
     plans = (await session.exec(select(Plan).where(Plan.commune_id == commune.id)
                                 .order_by(Plan.year, Plan.title))).all()
@@ -129,23 +128,23 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
         shown = await plan_as_dict(session, plan, commune)
         task_ids = {t.code: t.id for t in (await session.exec(select(Task).where(Task.plan_id == plan.id))).all()}
         for t in shown["tasks"]:
-            hit = latest.get(("task", task_ids[t["code"]]))  # type: ignore[arg-type]
-            status = hit.item.status if hit else None
+            key = ("task", task_ids[t["code"]])
+            hit = latest.get(key) or unanswered(owed.get(key))  # type: ignore[arg-type]
+            status = hit.item.status if hit and hit.item is not None else None
             due = date.fromisoformat(t["due"]["date"]) if t["due"]["date"] else None
             open_ = status != "done"
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
                                  status, task_status_vi(status), hit.key if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_),
-                                 light=task_light(due, not open_, as_of),
-                                 units_owed=hit.owed if hit and hit.shared else 0,
-                                 units_done=hit.done if hit and hit.shared else 0))
+                                 light=task_light(due, not open_, as_of), **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
         for i in shown["indicators"]:
             ind = ind_ids[i["code"]]
             share = year_share(plan.year, as_of, ind.due_date)
-            hit = latest.get(("indicator", ind.id))  # type: ignore[arg-type]
+            key = ("indicator", ind.id)
+            hit = latest.get(key) or unanswered(owed.get(key))  # type: ignore[arg-type]
             value, achieved, status, text = _answer(ind, hit.item if hit else None)
             verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
             indicators.append(IndicatorRow(
@@ -154,6 +153,16 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
                 INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
                 due_date=ind.due_date, **_shared(hit)))
     return tasks, indicators, years
+
+
+def _task_units(hit: Standing | None, meta: ItemMeta | None) -> dict[str, Any]:
+    """Who owes a task (groups expanded); owed by several units: how many, how many said done (0/5 when
+    none has answered yet: ``storage.item_standing.unanswered``) and each one's own latest status."""
+    out: dict[str, Any] = {"owed_by": [name for _uid, name in meta.owed] if meta else []}
+    if hit is not None and hit.shared:
+        out |= {"units_owed": hit.owed, "units_done": hit.done,
+                "said": {name: row.status for name, row in hit.said}}
+    return out
 
 
 def _shared(hit: Standing | None) -> dict[str, Any]:
