@@ -41,6 +41,7 @@ from storage.models import Commune, Outbox, Person, ReminderLog, Unit
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
 from storage.status import expected_units_by_commune, stream_states
+from storage.units import existed_by
 
 __all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
 
@@ -110,12 +111,13 @@ class _Units:
         self.commune_ids = list(commune_ids)
         self._seen: dict[tuple[Any, ...], list[Unit]] = {}
 
-    async def expected(self, commune_id: int, kind: str) -> list[Unit]:
-        if ("expected", commune_id, kind) not in self._seen:
+    async def expected(self, commune_id: int, kind: str, due: datetime) -> list[Unit]:
+        """The units expected for a period due at ``due`` (the tree as it stood then)."""
+        if ("expected", commune_id, kind, due) not in self._seen:
             ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
-            for cid, units in (await expected_units_by_commune(self.session, ids, kind)).items():
-                self._seen["expected", cid, kind] = units
-        return self._seen["expected", commune_id, kind]
+            for cid, units in (await expected_units_by_commune(self.session, ids, kind, due)).items():
+                self._seen["expected", cid, kind, due] = units
+        return self._seen["expected", commune_id, kind, due]
 
     async def with_role(self, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
         if ("role", commune_id, roles) not in self._seen:
@@ -137,10 +139,11 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
     lists = lists or _Units(session)
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
-        units = await lists.with_role(commune.id, stream.reporter_roles)  # type: ignore[arg-type]
+        units = [u for u in await lists.with_role(commune.id, stream.reporter_roles)  # type: ignore[arg-type]
+                 if existed_by(u, period.due)]
     else:
         kind = "village" if stream.kind == "village_activity" else "office"
-        units = await lists.expected(commune.id, kind)  # type: ignore[arg-type]
+        units = await lists.expected(commune.id, kind, period.due)  # type: ignore[arg-type]
     if not units:
         return []
     states = await stream_states(session, commune, period, now, units)

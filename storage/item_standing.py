@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, Integer, String, case, cast, func, literal, null, union_all
@@ -32,6 +33,7 @@ from storage.models import (
     Unit,
 )
 from storage.unit_groups import pick_members
+from storage.units import existing
 
 __all__ = ["TASK_ORDER", "Answer", "ItemMeta", "Standing", "answers_by_unit", "combine", "item_meta",
            "item_standings", "owed_of", "standings", "unanswered"]
@@ -145,9 +147,11 @@ class _UnitRow(NamedTuple):
     from_plan: bool
 
 
-async def item_meta(run: Run, commune_ids: Sequence[int]) -> dict[Key, ItemMeta]:
+async def item_meta(run: Run, commune_ids: Sequence[int], due: datetime | None = None) -> dict[Key, ItemMeta]:
     """(kind, ref id) → ``ItemMeta`` for every task and indicator of the communes, in one statement: the
-    units chairing each item (``which`` 0) and the communes' units with whether a lead belongs to them (1)."""
+    units chairing each item (``which`` 0) and the communes' units with whether a lead belongs to them (1).
+    ``due``: the units owing it as the tree stood then, a period's deadline (``storage.units.existed_by``: an
+    office added in January is not one of December's "Các cơ quan, đơn vị"); None: today's tree."""
     ids = list(commune_ids)
     leads = select(Person.unit_id).where(col(Person.commune_id).in_(ids), col(Person.role).in_(("lead", "admin")),
                                          col(Person.anonymised_at).is_(None))
@@ -163,7 +167,7 @@ async def item_meta(run: Run, commune_ids: Sequence[int]) -> dict[Key, ItemMeta]
         .where(col(Plan.commune_id).in_(ids)),
         select(literal(1), Unit.kind, Unit.id, cast(null(), Integer), Unit.commune_id, Unit.name, Unit.members, Unit.from_plan,
                case((col(Unit.id).in_(leads), 1), else_=0))
-        .where(col(Unit.commune_id).in_(ids), Unit.kind != "village")))).all()
+        .where(col(Unit.commune_id).in_(ids), Unit.kind != "village", existing(due))))).all()
     of_commune: dict[int, list[_UnitRow]] = {}
     leads_of: dict[int, set[int | None]] = {}
     chairs: dict[Key, tuple[int, list[int], Any]] = {}
@@ -208,7 +212,7 @@ async def standings(session: AsyncSession, commune_ids: Sequence[int], period: P
         return {}
     conn = await session.connection()
     answers = await answers_by_unit(conn.execute, commune_ids, period)
-    meta = await item_meta(conn.execute, commune_ids) if answers else {}
+    meta = await item_meta(conn.execute, commune_ids, period.due) if answers else {}
     return _combined(answers, meta)
 
 
@@ -220,7 +224,7 @@ async def item_standings(session: AsyncSession, commune_ids: Sequence[int], peri
         return {}, {}
     conn = await session.connection()
     answers = await answers_by_unit(conn.execute, commune_ids, period)
-    meta = await item_meta(conn.execute, commune_ids)
+    meta = await item_meta(conn.execute, commune_ids, period.due)
     return _combined(answers, meta), meta
 
 

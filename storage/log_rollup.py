@@ -158,13 +158,18 @@ class Filled:
         self.firsts: dict[tuple[date, date], dict[int, dict[int, datetime]]] = {}
         self.totals: dict[tuple[date, date], dict[int, dict[str, int]]] = {}
         self.villages: dict[int, list[int]] = {}
+        self.created: dict[int, datetime] = {}  # village team → when it was added, if dated (Unit.created_at)
 
 
-def group_villages(villages: Sequence[int], first: dict[int, datetime], due: datetime) -> list[tuple[int, Any]]:
+def group_villages(villages: Sequence[int], first: dict[int, datetime], due: datetime,
+                   created: dict[int, datetime] | None = None) -> list[tuple[int, Any]]:
     """A commune's village teams as [(how many, latest first log)]: no log in the range, first log at or
-    before ``due``, after it (the grouping of ``storage.traffic_facts._submissions``, done here)."""
+    before ``due``, after it (the grouping of ``storage.traffic_facts._submissions``, done here); a team
+    added after ``due`` (``created``) is left out (``storage.units.existed_by``)."""
     groups: dict[int, list[Any]] = {}
     for uid in villages:
+        if created and uid in created and created[uid] > due:
+            continue
         at = first.get(uid)
         g = groups.setdefault(0 if at is None else 1 if at <= due else 2, [0, None])
         g[0] += 1
@@ -188,7 +193,7 @@ async def fill(session: AsyncSession, ranges: dict[tuple[date, date], set[int]],
                             func.sum(ActivityLog.count))
                      .where(*span).group_by(ActivityLog.commune_id, ActivityLog.activity))
     every = sorted(set().union(*ranges.values()))
-    parts.append(select(literal(-1), Unit.commune_id, Unit.id, literal(""), null(), literal(0))
+    parts.append(select(literal(-1), Unit.commune_id, Unit.id, literal(""), Unit.created_at, literal(0))
                  .where(col(Unit.commune_id).in_(every), Unit.kind == "village"))
     keys = list(ranges)
     for key, cids in ranges.items():
@@ -199,6 +204,8 @@ async def fill(session: AsyncSession, ranges: dict[tuple[date, date], set[int]],
     for which, cid, uid, activity, first, total in (await conn.execute(union_all(*parts))).all():
         if which < 0:
             out.villages[cid].append(uid)
+            if first is not None:  # (the team's created_at)
+                out.created[uid] = first
         elif activity:
             out.totals[keys[which]][cid][activity] = int(total)
         else:

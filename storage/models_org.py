@@ -62,6 +62,10 @@ class Unit(SQLModel, table=True):
     members: str | None = None
     # named only by an imported plan, not (yet) by the org list: never a member of "all offices"
     from_plan: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # when it was added to a commune that already reports (``storage.units.created_moment``); None: part of
+    # the commune's tree before it reported (and every unit older than migration 0018): it always existed.
+    # A unit owes a period only if it existed when the period was due (``storage.units.existed_by``).
+    created_at: datetime | None = None
 
 
 class Person(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import select
@@ -89,8 +90,9 @@ def read_org_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
-async def import_org(session: AsyncSession, commune: Commune, path: Path) -> OrgImportResult:
-    """Create or update units and people. Bad rows are reported by row number and skipped."""
+async def import_org(session: AsyncSession, commune: Commune, path: Path, at: datetime | None = None) -> OrgImportResult:
+    """Create or update units and people. Bad rows are reported by row number and skipped. ``at`` (default
+    now): when the units it creates came to be (``storage.units.created_moment``)."""
     rows = read_org_rows(path)
     result = OrgImportResult()
     cache: dict = {}
@@ -115,9 +117,9 @@ async def import_org(session: AsyncSession, commune: Commune, path: Path) -> Org
             continue
         parent = None
         if row.get("parent"):
-            parent, made = await get_or_create_unit(session, commune, row["parent"], cache=cache)
+            parent, made = await get_or_create_unit(session, commune, row["parent"], cache=cache, at=at)
             result.units_created += made
-        unit, made = await get_or_create_unit(session, commune, unit_name, kind, parent, cache)
+        unit, made = await get_or_create_unit(session, commune, unit_name, kind, parent, cache, at)
         result.units_created += made
         for listed in (unit, parent):
             if listed is not None and listed.from_plan:

@@ -39,7 +39,8 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
     from storage.models import utcnow
 
     now = now or utcnow()
-    if commune.reporting_start is None:  # nothing due before the plan arrived is owed
+    first = commune.reporting_start is None  # the units it names are then part of the tree the commune starts with
+    if first:  # nothing due before the plan arrived is owed
         commune.reporting_start = now.astimezone(tz or DEFAULT_TZ).date()
         session.add(commune)
     key = plan_key(parsed)
@@ -74,6 +75,8 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         for n in names:
             unit, made = await get_or_create_unit(session, commune, n, cache=units_cache)
             units_created += made
+            if made and first:
+                unit.created_at = None  # (as ``storage.units.created_moment`` before a reporting start)
             if made and not unit.from_plan:
                 unit.from_plan = True  # named by the plan only, until the org list names it too
                 session.add(unit)

@@ -27,6 +27,7 @@ from storage.models import (
     Unit,
 )
 from storage.unit_groups import expand_units, pick_members
+from storage.units import existed_by, existing
 
 __all__ = ["UnitState", "activity_totals", "expected_units", "expected_units_by_commune", "province_status",
            "status_data", "stream_states", "submission_state", "tally", "unit_reports", "village_firsts"]
@@ -48,23 +49,26 @@ async def activity_totals(session: AsyncSession, commune_id: int, period: Period
     return total, by_unit
 
 
-async def expected_units(session: AsyncSession, commune_id: int, kind: str) -> list[Unit]:
-    """Units expected to report: offices that chair a plan item or have officers; all villages.
+async def expected_units(session: AsyncSession, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
+    """Units expected to report for a period due at ``due``: offices that chair a plan item or have
+    officers; all villages; of the units that existed then (``storage.units.existed_by``: one added in
+    January owes nothing of a December already due; None, or a period not yet due: today's tree).
 
     Once a plan names who chairs what, the lead alone does not make an office owe a unit report (the
     lead office reports through its own streams and owes a unit report only for items it chairs).
     Before any plan item exists every staffed office is asked, the lead's included."""
-    return (await expected_units_by_commune(session, [commune_id], kind))[commune_id]
+    return (await expected_units_by_commune(session, [commune_id], kind, due))[commune_id]
 
 
-async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence[int], kind: str
-                                    ) -> dict[int, list[Unit]]:
+async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence[int], kind: str,
+                                    due: datetime | None) -> dict[int, list[Unit]]:
     """``expected_units`` of several communes in five statements, whatever their number (a sweep)."""
     ids = sorted(set(commune_ids))
     out: dict[int, list[Unit]] = {c: [] for c in ids}
     if not ids:
         return out
-    every = (await session.exec(select(Unit).where(col(Unit.commune_id).in_(ids)).order_by(Unit.name))).all()
+    every = (await session.exec(select(Unit).where(col(Unit.commune_id).in_(ids), existing(due))
+                                .order_by(Unit.name))).all()
     if kind == "village":
         for u in every:
             if u.kind == "village":
@@ -72,10 +76,11 @@ async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence
         return out
     chairs: dict[int, set[int]] = {c: set() for c in ids}
     for cid, uid in (await session.exec(select(Unit.commune_id, TaskUnit.unit_id).join(
-            Unit, Unit.id == TaskUnit.unit_id).where(col(Unit.commune_id).in_(ids), TaskUnit.role == "lead"))).all():
+            Unit, Unit.id == TaskUnit.unit_id).where(col(Unit.commune_id).in_(ids), TaskUnit.role == "lead",
+                                                     existing(due)))).all():
         chairs[cid].add(uid)
     for cid, uid in (await session.exec(select(Unit.commune_id, IndicatorUnit.unit_id).join(
-            Unit, Unit.id == IndicatorUnit.unit_id).where(col(Unit.commune_id).in_(ids)))).all():
+            Unit, Unit.id == IndicatorUnit.unit_id).where(col(Unit.commune_id).in_(ids), existing(due)))).all():
         chairs[cid].add(uid)
     people = (await session.exec(select(Person.commune_id, Person.unit_id, Person.role).where(
         col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
@@ -154,12 +159,14 @@ COMMUNE_REPORTS = ("lead_report", "steering_report")
 async def stream_states(session: AsyncSession, commune: Commune, period: Period, now: datetime,
                         units: list[Unit]) -> list[UnitState]:
     """The state of each of ``units`` for ``period``: the one computation behind /tinhtrang,
-    /hanbaocao, `cdsbot status`, the dashboard, the exports, reminder sweeps and digests."""
+    /hanbaocao, `cdsbot status`, the dashboard, the exports, reminder sweeps and digests. A unit added after
+    the period was due owes nothing of it (not_owed, unless it sent one: ``storage.units.existed_by``)."""
     subs = await _submissions(session, commune.id, period)  # type: ignore[arg-type]
     if period.stream.kind in COMMUNE_REPORTS and subs:  # the commune's one report, whichever lead unit sent it
         first = min(subs.values(), key=lambda sub: sub[0])
         subs = {u.id: subs.get(u.id, first) for u in units}  # type: ignore[misc]
     return [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
+            if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
             for u in units]
 
 
@@ -230,7 +237,7 @@ async def status_data(session: AsyncSession, commune: Commune, unit_period: Peri
     reports = await unit_reports(session, commune.id, unit_period)  # type: ignore[arg-type]
     streams = []
     for period, kind in ((unit_period, "office"), (village_period, "village")):
-        units = await expected_units(session, commune.id, kind)  # type: ignore[arg-type]
+        units = await expected_units(session, commune.id, kind, period.due)  # type: ignore[arg-type]
         states = await stream_states(session, commune, period, now, units)
         if kind == "office":
             by_name = {st.name: st.state for st in states}
@@ -258,7 +265,7 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for the whole province in eight queries."""
     communes = (await session.exec(select(Commune.id, Commune.name, Commune.reporting_start)
                                    .order_by(Commune.name))).all()
-    units = (await session.exec(select(Unit.id, Unit.commune_id, Unit.name, Unit.kind).where(
+    units = (await session.exec(select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.created_at).where(
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
@@ -285,7 +292,7 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for cid, name, start in communes:
         streams = []
         for period, kind, subs in ((unit_period, "office", reports), (village_period, "village", firsts)):
-            expected = [u for u in by_commune.get(cid, []) if u.kind == kind and (
+            expected = [u for u in by_commune.get(cid, []) if u.kind == kind and existed_by(u, period.due) and (
                 kind == "village" or u.id in chairs or u.id in staffed)]
             counts = tally([unit_state(u.id, u.name, period, now, start, subs.get(u.id))  # type: ignore[arg-type]
                             for u in expected])

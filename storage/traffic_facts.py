@@ -34,7 +34,8 @@ from storage.models import (
     Unit,
 )
 from storage.status import submission_state
-from storage.traffic_states import Submission, ViewUnit, expected_offices, office_states
+from storage.traffic_states import Submission, ViewUnit, as_of_due, expected_offices, office_states
+from storage.units import existing
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
 
@@ -154,7 +155,8 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
             .select_from(Unit).join(ranges, true())
             .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
                                     firsts.c.start == ranges.c.s))
-            .where(among(Unit.commune_id, ids), Unit.kind == "village")
+            .where(among(Unit.commune_id, ids), Unit.kind == "village",
+                   or_(col(Unit.created_at).is_(None), col(Unit.created_at) <= ranges.c.due))  # as storage.units.existing
             .group_by(ranges.c.which, Unit.commune_id, bucket))
 
 
@@ -187,7 +189,7 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
         villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
                                null(), null())
                         .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
-                        .where(among(Unit.commune_id, ids), Unit.kind == "village")
+                        .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(vp.due))
                         .group_by(Unit.commune_id, bucket))
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, up in enumerate(unit_periods):
@@ -223,7 +225,7 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
               .group_by(Person.unit_id, Person.commune_id).subquery())
     rows = (await run(select(
         Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
-        people.c.officer, people.c.lead, people.c.leads)
+        people.c.officer, people.c.lead, people.c.leads, Unit.created_at)
         .outerjoin(chairs, chairs.c.unit_id == Unit.id)
         .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
         .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
@@ -283,10 +285,7 @@ def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, li
     """For each of ``unit_periods``: commune id → its plan tasks that can count for the period (id, last
     allowed day), and → those done by the one rule (``storage.item_standing.combine``, as
     ``storage.traffic.latest_items``) on each unit's latest answer in its stream ending by the period's end."""
-    metas: dict[int, ItemMeta] = {}
-    for (cid, tid), _v in found.items():
-        mine = units.get(cid, [])
-        metas[tid] = ItemMeta(owed_of(chairs.get(tid, []), mine, [u.id for u in mine if u.lead_or_admin]))
+    metas: dict[tuple[int, Any], ItemMeta] = {}  # (task, the period's due if the commune has dated units)
     out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
     for period in unit_periods:
         tasks: dict[int, list[tuple[int, date | None]]] = {}
@@ -300,7 +299,13 @@ def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, li
             for stream, end, uid, status in said:
                 if stream == name and end <= period.end and uid not in latest:
                     latest[uid] = (Answer(status), "")
-            hit = combine("task", metas[tid], latest)
+            mine = units.get(cid, [])
+            as_of = period.due if any(u.created_at is not None for u in mine) else None
+            if (meta := metas.get((tid, as_of))) is None:  # the units owing it as the tree stood at the due
+                mine = as_of_due(mine, as_of)
+                meta = metas[(tid, as_of)] = ItemMeta(owed_of(chairs.get(tid, []), mine,
+                                                              [u.id for u in mine if u.lead_or_admin]))
+            hit = combine("task", meta, latest)
             if hit is not None and hit.item.status == "done":
                 done.setdefault(cid, set()).add(tid)
         out.append((tasks, done))
@@ -346,7 +351,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             vp = village_periods[i]
             for cid in missing.get((vp.start, vp.end), ()):
                 villages[i][cid] = log_rollup.group_villages(filled.villages[cid], filled.firsts[(vp.start, vp.end)][cid],
-                                                             vp.due)
+                                                             vp.due, filled.created)
         for i in rolled_t:
             p = totals_of[i]
             for cid in missing.get((p.start, p.end), ()):
@@ -357,7 +362,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                 for code, n in filled.totals[(p.start, p.end)][cid].items():
                     mine[code] = mine.get(code, 0) + n
     spans_at = {span: i for i, span in enumerate(spans)}
-    offices_of: dict[tuple[int, bool], list[ViewUnit]] = {}  # the same in every period
+    offices_of: dict[tuple[int, bool, Any], list[ViewUnit]] = {}  # the same in every period but for dated units
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
@@ -374,10 +379,11 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             cid = c.id
             assert cid is not None
             teams = villages[i].get(cid, [])
-            if (cid, bool(teams)) not in offices_of:
-                offices_of[(cid, bool(teams))] = expected_offices(units.get(cid, []), bool(teams))
-            unit_states = office_states(offices_of[(cid, bool(teams))], subs[i], cid, unit_period, now,
-                                         c.reporting_start, kinds)
+            mine = units.get(cid, [])
+            key = (cid, bool(teams), unit_period.due if any(u.created_at is not None for u in mine) else None)
+            if key not in offices_of:
+                offices_of[key] = expected_offices(as_of_due(mine, key[2]), bool(teams))
+            unit_states = office_states(offices_of[key], subs[i], cid, unit_period, now, c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline
                 key = (c.reporting_start,) if first is None else (first <= village_period.due,)  # all it depends on

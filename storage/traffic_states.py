@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 from storage.calendar.calendar import Period
 from storage.status import submission_state
 from storage.unit_groups import pick_members
+from storage.units import existed_by
 
-__all__ = ["Submission", "ViewUnit", "expected_offices", "office_states"]
+__all__ = ["Submission", "ViewUnit", "as_of_due", "expected_offices", "office_states"]
 
 Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
 
@@ -28,6 +29,12 @@ class ViewUnit(NamedTuple):
     officer: int | None  # 1: an officer belongs to it
     lead: int | None  # 1: a lead
     lead_or_admin: int | None  # 1: a lead or an admin
+    created_at: datetime | None  # when it was added, if dated (``storage.units.existed_by``)
+
+
+def as_of_due(mine: list[ViewUnit], due: datetime | None) -> list[ViewUnit]:
+    """The units of ``mine`` that existed at ``due`` (a period's deadline; None: all of them)."""
+    return mine if due is None else [u for u in mine if existed_by(u, due)]
 
 
 def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import match_unit_names, normalize_name, unit_key
 from storage.models import Commune, Unit
 
-__all__ = ["commune_key", "get_commune", "require_commune", "get_or_create_commune", "get_or_create_unit", "match_units",
-           "unit_key_of"]
+__all__ = ["commune_key", "created_moment", "existed_by", "existing", "get_commune", "require_commune",
+           "get_or_create_commune", "get_or_create_unit", "match_units", "unit_key_of"]
 
 
 def commune_key(name: str) -> str:
@@ -24,6 +28,30 @@ def unit_key_of(name: str, commune: Commune | None = None) -> str:
     """The unit-name key (``locales.textnorm.unit_key``, the only unit normaliser); with the commune,
     "Phòng Văn hóa - Xã hội xã Thiện Tân" is "Phòng Văn hóa - Xã hội" of Thiện Tân."""
     return unit_key(name, commune.key if commune is not None else None)
+
+
+def created_moment(commune: Commune, at: datetime | None = None) -> datetime | None:
+    """A new unit's ``created_at``: ``at`` (default now) once the commune reports (its reporting start is on or
+    before that day); None while its tree is still being set up: it always existed, as units before 0018."""
+    from storage.calendar.calendar import DEFAULT_TZ
+    from storage.models import utcnow
+
+    at = at or utcnow()
+    start = commune.reporting_start
+    return at if start is not None and start <= at.astimezone(DEFAULT_TZ).date() else None
+
+
+def existed_by(unit: Any, due: datetime | None) -> bool:
+    """Whether ``unit`` (a row with ``created_at``) existed at ``due``, a period's deadline: a unit owes a
+    period only if so (None: today's tree, whatever was created)."""
+    return due is None or unit.created_at is None or unit.created_at <= due
+
+
+def existing(due: datetime | None) -> Any:
+    """``existed_by`` as a SQL condition on ``Unit`` (true when ``due`` is None)."""
+    from sqlalchemy import true
+
+    return true() if due is None else or_(col(Unit.created_at).is_(None), col(Unit.created_at) <= due)
 
 
 async def get_commune(session: AsyncSession, name: str) -> Commune | None:
@@ -52,9 +80,10 @@ async def get_or_create_commune(session: AsyncSession, name: str) -> Commune:
 
 async def get_or_create_unit(
     session: AsyncSession, commune: Commune, name: str, kind: str | None = None,
-    parent: Unit | None = None, cache: dict[str, Unit] | None = None,
+    parent: Unit | None = None, cache: dict[str, Unit] | None = None, at: datetime | None = None,
 ) -> tuple[Unit, bool]:
-    """Return (unit, created). ``kind`` and ``parent`` update an existing unit when given."""
+    """Return (unit, created). ``kind`` and ``parent`` update an existing unit when given. A new unit is
+    dated ``created_moment(commune, at)`` (the only place units are created: org import, plan import, demo)."""
     key = unit_key_of(name, commune)
     unit = cache.get(key) if cache is not None else None
     if unit is None:
@@ -64,7 +93,7 @@ async def get_or_create_unit(
     created = unit is None
     if unit is None:
         unit = Unit(commune_id=commune.id, name=" ".join(name.split()), key=key,
-                    kind=kind or _guess_kind(key))
+                    kind=kind or _guess_kind(key), created_at=created_moment(commune, at))
         session.add(unit)
     else:
         if kind:

@@ -58,7 +58,7 @@ async def test_generic_phrases_expand_to_the_org_tree(monkeypatch, capsys, db_ur
     assert await _codes(db, "Thôn Nà Pài") == []
     async with db.session() as s:
         commune_id = (await s.exec(select(Unit.commune_id))).first()
-        offices = [u.name for u in await expected_units(s, commune_id, "office")]  # type: ignore[arg-type]
+        offices = [u.name for u in await expected_units(s, commune_id, "office", None)]  # type: ignore[arg-type]
     assert offices == ["Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Trường THCS Hòa An", "Văn phòng HĐND và UBND"]
 
     code, out, _ = await cli(monkeypatch, capsys, db_url, "plan", "show", "--commune", "Hòa An", "--json")
@@ -156,7 +156,7 @@ async def test_a_group_task_is_asked_of_every_office_in_chat(tg, db: Database) -
     sent = await tg.say(7102, "/baocao", expect=2)
     assert "(1/1)" in sent[1].text and "Số hóa hồ sơ lưu trữ" in sent[1].text  # asked through the group
     async with db.session() as s:
-        offices = [u.name for u in await expected_units(s, org["commune"], "office")]
+        offices = [u.name for u in await expected_units(s, org["commune"], "office", None)]
     assert offices == ["Phòng Văn hóa - Xã hội", "Trung tâm Phục vụ hành chính công"]  # both counted
 
 

@@ -142,7 +142,7 @@ async def test_all_offices_are_the_org_lists(monkeypatch, capsys, db_url: str, d
     assert groups["Các phòng, ban chuyên môn"] == ["Phòng Kinh tế", "Văn phòng HĐND và UBND"]
     async with db.session() as s:
         commune_id = (await s.exec(select(Unit.commune_id))).first()
-        offices = [u.name for u in await expected_units(s, commune_id, "office")]  # type: ignore[arg-type]
+        offices = [u.name for u in await expected_units(s, commune_id, "office", None)]  # type: ignore[arg-type]
     assert "Phòng Kinh tế" in offices
 
 

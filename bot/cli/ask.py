@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from bot.cli.common import moment
+
 __all__ = ["add_ask_commands", "ask_once"]
 
 
@@ -99,15 +101,6 @@ async def _ask(args: argparse.Namespace) -> int:
     return await with_db(run)
 
 
-def _moment(text: str) -> Any:
-    from datetime import datetime
-
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError("give the offset too, e.g. 2026-12-10T10:00+07:00")
-    return value
-
-
 def add_ask_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ask", help="answer a question in plain words, as the bot would in chat")
     p.add_argument("question")
@@ -116,6 +109,6 @@ def add_ask_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("--province", help="with --as province: the province office asking")
     p.add_argument("--unit", help="the asker's unit (a member's village, an officer's office)")
     p.add_argument("--locale", default="vi", choices=("vi", "en"))
-    p.add_argument("--at", type=_moment, help="answer as at this moment (ISO, with its offset), default now")
+    p.add_argument("--at", type=moment, help="answer as at this moment (ISO, with its offset), default now")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=_ask)

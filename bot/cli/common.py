@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -11,7 +12,17 @@ from typing import Any
 from bot.config import load_settings
 from storage.db import Database
 
-__all__ = ["cli_services", "print_json", "with_db", "write_file"]
+__all__ = ["cli_services", "moment", "print_json", "with_db", "write_file"]
+
+
+def moment(text: str) -> Any:
+    """An ``--at`` argument: an ISO moment with its offset."""
+    from datetime import datetime
+
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the offset too, e.g. 2026-12-10T10:00+07:00")
+    return value
 
 
 def print_json(data: Any) -> None:

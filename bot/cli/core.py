@@ -56,7 +56,7 @@ async def org_import(args: argparse.Namespace) -> int:
     async def run(db: Database) -> int:
         async with db.transaction() as s:
             commune = await get_or_create_commune(s, args.commune)
-            res = await import_org(s, commune, Path(args.file))
+            res = await import_org(s, commune, Path(args.file), args.at)
             if args.province:  # the commune's province (as `cdsbot province set`)
                 from storage.province import set_commune_province
 

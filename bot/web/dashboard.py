@@ -144,7 +144,7 @@ def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = N
 async def _village_states(session: AsyncSession, commune: Commune, period: cal.Period, now: datetime
                           ) -> dict[str, str]:
     """Village name → on_time / late / pending / missing, by its first log of the period."""
-    units = await expected_units(session, commune.id, "village")  # type: ignore[arg-type]
+    units = await expected_units(session, commune.id, "village", period.due)  # type: ignore[arg-type]
     return {st.name: st.state for st in await stream_states(session, commune, period, now, units)
             if st.state != "not_owed"}
 
