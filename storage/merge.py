@@ -167,10 +167,16 @@ def merge_units(conn: Connection, keep: int, drop: int, *, actor: int | None = N
         if n:
             moved[f"{tbl}.{col}"] = n
     conn.execute(text("UPDATE unit SET parent_id = NULL WHERE id = :keep AND parent_id = :keep"), {"keep": keep})
-    if "from_plan" in {c["name"] for c in inspect(conn).get_columns("unit")}:  # on the org list if either was
+    columns = {c["name"] for c in inspect(conn).get_columns("unit")}  # (older schemas: the migrations merge too)
+    if "from_plan" in columns:  # on the org list if either was
         conn.execute(text("UPDATE unit SET from_plan = :no WHERE id = :keep AND EXISTS "
                           "(SELECT 1 FROM unit d WHERE d.id = :drop AND d.from_plan = :no)"),
                      {"keep": keep, "drop": drop, "no": False})
+    if "created_at" in columns:  # it existed since the earlier of the two (NULL: always)
+        conn.execute(text("UPDATE unit SET created_at = (SELECT d.created_at FROM unit d WHERE d.id = :drop) "
+                          "WHERE id = :keep AND created_at IS NOT NULL AND EXISTS (SELECT 1 FROM unit d "
+                          "WHERE d.id = :drop AND (d.created_at IS NULL OR d.created_at < unit.created_at))"),
+                     {"keep": keep, "drop": drop})
     bump_sync(conn, [c for (c,) in conn.execute(text(  # the logs moved: their communes' roll-ups are read again
         "SELECT commune_id FROM unit WHERE id IN (:keep, :drop)"), {"keep": keep, "drop": drop})])
     name = conn.execute(text("SELECT name FROM unit WHERE id = :drop"), {"drop": drop}).scalar_one_or_none()

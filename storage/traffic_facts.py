@@ -34,11 +34,17 @@ from storage.models import (
     Unit,
 )
 from storage.status import submission_state
-from storage.traffic_states import Submission, ViewUnit, as_of_due, expected_offices, office_states
+from storage.traffic_states import (
+    Submission,
+    ViewUnit,
+    as_of_due,
+    dated_communes,
+    expected_offices,
+    office_states,
+)
 from storage.units import existing
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
-
 
 
 @dataclass
@@ -286,6 +292,7 @@ def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, li
     allowed day), and → those done by the one rule (``storage.item_standing.combine``, as
     ``storage.traffic.latest_items``) on each unit's latest answer in its stream ending by the period's end."""
     metas: dict[tuple[int, Any], ItemMeta] = {}  # (task, the period's due if the commune has dated units)
+    dated = dated_communes(units)
     out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
     for period in unit_periods:
         tasks: dict[int, list[tuple[int, date | None]]] = {}
@@ -299,10 +306,9 @@ def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, li
             for stream, end, uid, status in said:
                 if stream == name and end <= period.end and uid not in latest:
                     latest[uid] = (Answer(status), "")
-            mine = units.get(cid, [])
-            as_of = period.due if any(u.created_at is not None for u in mine) else None
+            as_of = period.due if cid in dated else None
             if (meta := metas.get((tid, as_of))) is None:  # the units owing it as the tree stood at the due
-                mine = as_of_due(mine, as_of)
+                mine = as_of_due(units.get(cid, []), as_of)
                 meta = metas[(tid, as_of)] = ItemMeta(owed_of(chairs.get(tid, []), mine,
                                                               [u.id for u in mine if u.lead_or_admin]))
             hit = combine("task", meta, latest)
@@ -363,6 +369,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                     mine[code] = mine.get(code, 0) + n
     spans_at = {span: i for i, span in enumerate(spans)}
     offices_of: dict[tuple[int, bool, Any], list[ViewUnit]] = {}  # the same in every period but for dated units
+    dated = dated_communes(units)
     now = now.astimezone(UTC)  # the same instant, cheaper to compare thousands of times than a zone's
     out: list[dict[int, Facts]] = []
     for i, (unit_period, village_period) in enumerate(periods):
@@ -379,10 +386,9 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             cid = c.id
             assert cid is not None
             teams = villages[i].get(cid, [])
-            mine = units.get(cid, [])
-            key = (cid, bool(teams), unit_period.due if any(u.created_at is not None for u in mine) else None)
+            key = (cid, bool(teams), unit_period.due if cid in dated else None)
             if key not in offices_of:
-                offices_of[key] = expected_offices(as_of_due(mine, key[2]), bool(teams))
+                offices_of[key] = expected_offices(as_of_due(units.get(cid, []), key[2]), bool(teams))
             unit_states = office_states(offices_of[key], subs[i], cid, unit_period, now, c.reporting_start, kinds)
             village_states = []
             for n, first in teams:  # villages with no log, and with a first log by / after the deadline

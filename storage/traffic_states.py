@@ -10,7 +10,7 @@ from storage.status import submission_state
 from storage.unit_groups import pick_members
 from storage.units import existed_by
 
-__all__ = ["Submission", "ViewUnit", "as_of_due", "expected_offices", "office_states"]
+__all__ = ["Submission", "ViewUnit", "as_of_due", "dated_communes", "expected_offices", "office_states"]
 
 Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
 
@@ -35,6 +35,11 @@ class ViewUnit(NamedTuple):
 def as_of_due(mine: list[ViewUnit], due: datetime | None) -> list[ViewUnit]:
     """The units of ``mine`` that existed at ``due`` (a period's deadline; None: all of them)."""
     return mine if due is None else [u for u in mine if existed_by(u, due)]
+
+
+def dated_communes(units: dict[int, list[ViewUnit]]) -> set[int]:
+    """The communes with a unit added once they reported: their units owing a period depend on its due."""
+    return {cid for cid, mine in units.items() if any(u.created_at is not None for u in mine)}
 
 
 def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]:

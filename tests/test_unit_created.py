@@ -69,6 +69,14 @@ async def _status(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, key: str, wh
     return json.loads(out)
 
 
+async def _status_all(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, key: str, when: str) -> list[Any]:
+    """`cdsbot status` of the commune, of every commune (one line each) and of the province (its colours)."""
+    return [await _status(mp, capsys, db_url, key, when),
+            json.loads(await cli(mp, capsys, db_url, "status", "--period", key, "--at", when, "--json")),
+            json.loads(await cli(mp, capsys, db_url, "status", "--province", PROVINCE, "--period", key, "--at", when,
+                                 "--json"))]
+
+
 async def _province(db: Database, keys: tuple[str, ...], when: str) -> list[dict[str, Any]]:
     """The province's traffic lights for the months ``keys`` (the dashboard's grid), from the logs and from
     the roll-up (closed months), which must agree."""
@@ -120,7 +128,7 @@ async def test_units_added_in_january_leave_december_as_it_was(
     # 5 January, before and after the office and the village team are added: December reads the same
     both.now = at("2027-01-05T10:00+07:00")
     when = both.now.isoformat()
-    before = (await _status(monkeypatch, capsys, db_url, "2026-12", when), await _lead_reads(tg, "tháng 12"),
+    before = (await _status_all(monkeypatch, capsys, db_url, "2026-12", when), await _lead_reads(tg, "tháng 12"),
               await dashboard_summary(both, aiohttp_client, "2026-12"), await _province(db, ("2026-12",), when))
     (tmp_path / "added.csv").write_text(ADDED_CSV, encoding="utf-8")
     out = await cli(monkeypatch, capsys, db_url, "org", "import", str(tmp_path / "added.csv"), "--commune", COMMUNE,
@@ -130,12 +138,14 @@ async def test_units_added_in_january_leave_december_as_it_was(
         created = dict((await s.exec(select(Unit.name, Unit.created_at))).all())
     assert created[VP] == created[KHUOI] == at("2027-01-05T09:30+07:00")
     assert created[PKT] is None and created[NAPAI] is None and created["Các cơ quan, đơn vị"] is None
-    after = (await _status(monkeypatch, capsys, db_url, "2026-12", when), await _lead_reads(tg, "tháng 12"),
+    after = (await _status_all(monkeypatch, capsys, db_url, "2026-12", when), await _lead_reads(tg, "tháng 12"),
              await dashboard_summary(both, aiohttp_client, "2026-12"), await _province(db, ("2026-12",), when))
     assert after == before
 
-    data, (status, tasks), dash, province = after  # the exact figures of December
+    (data, every, _colours), (status, tasks), dash, province = after  # the exact figures of December
     streams = {st["name"]: st for st in data["streams"]}
+    assert [(st["name"], st["submitted"], st["expected"], st["missing"]) for st in every["communes"][0]["streams"]] == [
+        ("unit_monthly", 3, 3, []), ("village_monthly", 1, 1, [])]
     assert (streams["unit_monthly"]["expected"], streams["unit_monthly"]["on_time"],
             streams["unit_monthly"]["missing"]) == (3, 3, [])
     assert (streams["village_monthly"]["expected"], streams["village_monthly"]["on_time"],
@@ -151,8 +161,10 @@ async def test_units_added_in_january_leave_december_as_it_was(
     # January: the new office and village team owe it, and the office owes the group's task (3 of 4 done)
     both.now = at("2027-01-21T09:00+07:00")
     when = both.now.isoformat()
-    january = await _status(monkeypatch, capsys, db_url, "2027-01", when)
+    january, every, _colours = await _status_all(monkeypatch, capsys, db_url, "2027-01", when)
     streams = {st["name"]: st for st in january["streams"]}
+    assert [(st["name"], st["expected"]) for st in every["communes"][0]["streams"]] == [
+        ("unit_monthly", 4), ("village_monthly", 2)]
     assert (streams["unit_monthly"]["expected"], sorted(streams["unit_monthly"]["missing"])) == (
         4, sorted([CAX, PKT, VHXH, VP]))
     assert (streams["village_monthly"]["expected"], sorted(streams["village_monthly"]["missing"])) == (
@@ -182,3 +194,27 @@ async def _expected(s: Any, key: str) -> list[Unit]:
     period = cal.period_by_key(streams["unit_monthly"], key, TZ)
     commune = (await s.exec(select(Commune).where(Commune.name == COMMUNE))).one()
     return await expected_units(s, commune.id, "office", period.due)
+
+
+async def test_a_merged_unit_existed_since_the_earlier_of_its_two_records(
+        db: Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """Công an xã typed again in January ("Cong an xa", dated) and merged into by the original: the unit that stays
+    existed all along, and still owes December (as the original did), wherever its reports come from."""
+    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
+    (tmp_path / "typo.csv").write_text(HEAD + "Cong an xa,office,,Ma Văn Hải,0916000007,officer\n", encoding="utf-8")
+    await cli(monkeypatch, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
+    await cli(monkeypatch, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
+    await cli(monkeypatch, capsys, db_url, "org", "import", str(tmp_path / "typo.csv"), "--commune", COMMUNE,
+              "--at", "2027-01-05T09:30+07:00")
+    when = "2027-01-05T10:00+07:00"
+
+    async def december() -> list[str]:  # before any plan item, every staffed office owes, the lead's included
+        data = await _status(monkeypatch, capsys, db_url, "2026-12", when)
+        return sorted(u["name"] for u in next(s for s in data["streams"] if s["name"] == "unit_monthly")["units"])
+
+    assert await december() == [CAX, PKT, VHXH]  # the January record owes nothing of December
+    await cli(monkeypatch, capsys, db_url, "unit", "merge", "--commune", COMMUNE, "--keep", "Cong an xa",
+              "--drop", CAX)
+    async with db.session() as s:
+        assert (await s.exec(select(Unit.created_at).where(Unit.name == "Cong an xa"))).one() is None
+    assert await december() == ["Cong an xa", PKT, VHXH]
