@@ -14,7 +14,7 @@ from handlers.periods import period_label, turn_stream
 from handlers.report_items import load_items, previous_answers
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_date
-from storage.calendar.calendar import Period, period_by_key, period_for, previous_period
+from storage.calendar.calendar import Period, owed_since, period_by_key, period_for, previous_period
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.errors import InputError
@@ -109,6 +109,10 @@ async def _check(turn: Turn, stream: Stream, unit: Unit, period: Period, current
     commune = await turn.session.get(Commune, unit.commune_id)
     assert commune is not None
     st = (await stream_states(turn.session, commune, period, turn.now, [unit]))[0]
+    if st.state == "not_owed" and owed_since(period, commune.reporting_start):  # the unit came later
+        turn.reply(_("{period} was due before {unit} was added to the commune's list; nothing is owed for it.",
+                     period=label, unit=unit.name))
+        return None
     if st.state == "not_owed":
         start = commune.reporting_start
         turn.reply(_("{period} is before your commune's reporting started ({start}); nothing is owed for it.",

@@ -158,6 +158,15 @@ async def test_units_added_in_january_leave_december_as_it_was(
     assert (row["units"], row["villages"], row["overdue_tasks"], row["missing_after_deadline"]) == (
         {"submitted": 3, "expected": 3}, {"submitted": 1, "expected": 1}, 0, 0), row
 
+    # the new office's officer joins: December is not his office's to report
+    code = json.loads(await cli(monkeypatch, capsys, db_url, "invite", "create", "--unit", VP, "--role", "officer",
+                                "--days", "90", "--json"))["code"]
+    both.now = at("2027-01-06T09:00+07:00")
+    await join_tg(tg, TU, code, "Vi Văn Tú")
+    text = (await tg.say(TU, "/baocao tháng 12"))[0].text
+    assert text == f"tháng 12/2026 đã hết hạn trước khi {VP} được thêm vào danh sách của xã; đơn vị không phải báo " \
+                   "cáo kỳ này.", text
+
     # January: the new office and village team owe it, and the office owes the group's task (3 of 4 done)
     both.now = at("2027-01-21T09:00+07:00")
     when = both.now.isoformat()
