@@ -111,8 +111,8 @@ class _Units:
         self.commune_ids = list(commune_ids)
         self._seen: dict[tuple[Any, ...], list[Unit]] = {}
 
-    async def expected(self, commune_id: int, kind: str, due: datetime) -> list[Unit]:
-        """The units expected for a period due at ``due`` (the tree as it stood then)."""
+    async def expected(self, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
+        """The units expected for a period due at ``due`` (the tree as it stood then; None: today's)."""
         if ("expected", commune_id, kind, due) not in self._seen:
             ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
             for cid, units in (await expected_units_by_commune(self.session, ids, kind, due)).items():
@@ -143,7 +143,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                  if existed_by(u, period.due)]
     else:
         kind = "village" if stream.kind == "village_activity" else "office"
-        units = await lists.expected(commune.id, kind, period.due)  # type: ignore[arg-type]
+        # (a period not yet due: today's tree, one read for all of them)
+        units = await lists.expected(commune.id, kind, period.due if period.due <= now else None)  # type: ignore[arg-type]
     if not units:
         return []
     states = await stream_states(session, commune, period, now, units)
