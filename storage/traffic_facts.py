@@ -196,7 +196,7 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     ``storage.status._submissions``: whether it was sent by the deadline, compared in SQL, and its review
     status); for each of ``village_periods``, commune id → its village teams counted in SQL (thousands of
     them) as [(how many, bucket)]: those with no log in the period (``_NO_LOG``), those whose first log was
-    at or before the deadline (``_BY_DUE``) and those after it (``_AFTER``), which ``village_state``
+    at or before the deadline (``_BY_DUE``) and those after it (``_AFTER``), which ``sent_state``
     classifies as it would each of them. The village periods of ``rolled`` take their first logs from the
     roll-up, for the communes it holds them for (``_Rolled``)."""
     stmt = kept(("submissions", ids_key(ids), periods_key(unit_periods), periods_key(village_periods),
