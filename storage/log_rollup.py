@@ -19,8 +19,8 @@ from storage.calendar.streams import Stream
 from storage.models import ActivityLog, LogRollup, LogRollupStamp, Unit
 from storage.sqlutil import dialect_insert
 
-__all__ = ["GRACE", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before", "fill", "firsts_of",
-           "group_villages", "markers", "note_logs", "open_from", "stamps", "totals"]
+__all__ = ["AFTER", "BY_DUE", "GRACE", "NO_LOG", "RULE", "VILLAGE_STREAM", "Filled", "bump", "bump_sync", "closed_before",
+           "fill", "firsts_of", "group_villages", "markers", "note_logs", "open_from", "stamps", "totals"]
 
 RULE = """A commune's activity-log facts for a date range (each unit's first log, the totals by activity) are
 kept in ``logrollup`` once the range is closed: it ends before ``closed_before`` (the first day of the
@@ -36,6 +36,7 @@ hour is far more than a turn's transaction lasts)."""
 
 VILLAGE_STREAM = "village_monthly"  # the deployment's village stream: its periods are the province view's
 GRACE = timedelta(hours=1)
+NO_LOG, BY_DUE, AFTER = 0, 1, 2  # a village team's first log in a range: none, by the deadline, after it
 _ROLL = LogRollup.__table__  # type: ignore[attr-defined]
 _STAMP = LogRollupStamp.__table__  # type: ignore[attr-defined]
 _log = logging.getLogger(__name__)
@@ -162,20 +163,18 @@ class Filled:
 
 
 def group_villages(villages: Sequence[int], first: dict[int, datetime], due: datetime,
-                   created: dict[int, datetime] | None = None) -> list[tuple[int, Any]]:
-    """A commune's village teams as [(how many, latest first log)]: no log in the range, first log at or
-    before ``due``, after it (the grouping of ``storage.traffic_facts._submissions``, done here); a team
-    added after ``due`` (``created``) is left out (``storage.units.existed_by``)."""
-    groups: dict[int, list[Any]] = {}
+                   created: dict[int, datetime] | None = None) -> list[tuple[int, int]]:
+    """A commune's village teams as [(how many, bucket)]: no log in the range (``NO_LOG``), first log at or
+    before ``due`` (``BY_DUE``), after it (``AFTER``) (the grouping of ``storage.traffic_facts._submissions``,
+    done here); a team added after ``due`` (``created``) is left out (``storage.units.existed_by``)."""
+    groups: dict[int, int] = {}
     for uid in villages:
         if created and uid in created and created[uid] > due:
             continue
         at = first.get(uid)
-        g = groups.setdefault(0 if at is None else 1 if at <= due else 2, [0, None])
-        g[0] += 1
-        if at is not None and (g[1] is None or at > g[1]):
-            g[1] = at
-    return [(n, at) for n, at in groups.values()]
+        bucket = NO_LOG if at is None else BY_DUE if at <= due else AFTER
+        groups[bucket] = groups.get(bucket, 0) + 1
+    return [(n, bucket) for bucket, n in groups.items()]
 
 
 async def fill(session: AsyncSession, ranges: dict[tuple[date, date], set[int]], versions: dict[int, int]) -> Filled:

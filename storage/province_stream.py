@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.among import Ids, among
+from storage.built import ids_key, kept
 from storage.calendar.calendar import Period, classify, period_by_key, period_for
 from storage.calendar.streams import Frequency, Stream
 from storage.errors import InputError
@@ -110,15 +111,17 @@ async def compiled_reports_of(session: AsyncSession, province: Province, period_
     ids = Ids((c.id for c in communes), pg=bind is not None and bind.dialect.name == "postgresql")
     if not ids or not periods:
         return {p.key: {} for p in periods}
-    sent: dict[tuple[str, int], datetime] = {(key, cid): at for key, cid, at in (await session.exec(
-        select(ReportingPeriod.key, ReportingPeriod.commune_id, func.min(Report.submitted_at)).join(
+    keys = [p.key for p in periods]
+    sent: dict[tuple[str, int], datetime] = {(key, cid): at for key, cid, at in (await session.exec(kept(
+        ("compiled_sent", ids_key(ids), *keys), lambda: select(
+            ReportingPeriod.key, ReportingPeriod.commune_id, func.min(Report.submitted_at)).join(
             Report, Report.period_id == ReportingPeriod.id).where(
-            ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key.in_([p.key for p in periods]),  # type: ignore[attr-defined]
+            ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key.in_(keys),  # type: ignore[attr-defined]
             among(ReportingPeriod.commune_id, ids)).group_by(
-            ReportingPeriod.key, ReportingPeriod.commune_id))).all()}
-    with_lead = set((await session.exec(select(Person.commune_id).where(
+            ReportingPeriod.key, ReportingPeriod.commune_id)))).all()}
+    with_lead = set((await session.exec(kept(("compiled_leads", ids_key(ids)), lambda: select(Person.commune_id).where(
         among(Person.commune_id, ids), Person.role == "lead", Person.unit_id.is_not(None),  # type: ignore[attr-defined,union-attr]
-        Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[union-attr]
+        Person.anonymised_at.is_(None)).distinct()))).all())  # type: ignore[union-attr]
     out: dict[str, dict[int, CompiledReport]] = {}
     for period in periods:
         mine = out[period.key] = {}

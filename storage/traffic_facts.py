@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, and_, case, func, literal, null, or_, text, true, union, union_all
@@ -17,19 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import log_rollup
 from storage.among import Ids, among
+from storage.built import ids_key, kept, periods_key
 from storage.calendar.calendar import Period, previous_period
 from storage.deadlines import SOON_DAYS  # a task due within it and not done: Vàng
-from storage.item_standing import Answer, ItemMeta, combine, owed_of
 from storage.models import (
     ActivityLog,
     Commune,
     IndicatorUnit,
     Person,
-    Plan,
     Report,
     ReportingPeriod,
-    ReportItem,
-    Task,
     TaskUnit,
     Unit,
 )
@@ -41,7 +38,9 @@ from storage.traffic_states import (
     dated_communes,
     expected_offices,
     office_states,
+    sent_state,
 )
+from storage.traffic_tasks import tasks_done, tasks_of
 from storage.units import existing
 
 __all__ = ["SOON_DAYS", "Facts", "communes_facts"]
@@ -96,6 +95,7 @@ async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitab
 
 
 _STAMPS, _MARK = -2, -1000  # which: the communes' roll-up versions; a range rolled up (_MARK - i)
+_NO_LOG, _BY_DUE, _AFTER = log_rollup.NO_LOG, log_rollup.BY_DUE, log_rollup.AFTER
 
 
 class _Rolled(NamedTuple):
@@ -126,20 +126,24 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], 
     which joins the unit for its name: every log has one, a foreign key), in one statement; the periods
     of ``rolled`` from the roll-up, for the communes it holds them for (``_Rolled``). ``summed``: only the
     communes' sums, summed in SQL (under commune id 0; the roll-up's communes only, for its periods)."""
+    def build() -> Any:
+        each = [log_rollup.totals(i, ids, period.start, period.end) if i in rolled else
+                select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
+                       func.sum(ActivityLog.count).label("total"))
+                .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= period.start,
+                       ActivityLog.on_date <= period.end)
+                .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
+        if summed:  # one row per period and activity instead of one per commune too
+            every = union_all(*each).subquery() if len(each) > 1 else each[0].subquery()
+            each = [select(every.c.which, literal(0), every.c.activity, func.sum(every.c.total))
+                    .group_by(every.c.which, every.c.activity)]
+        each += _roll_parts(ids, periods, rolled, lambda w: lambda cid, v: [literal(w), cid, null(), v])
+        return union_all(*each) if len(each) > 1 else each[0]
+
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
-    each = [log_rollup.totals(i, ids, period.start, period.end) if i in rolled else
-            select(literal(i).label("which"), ActivityLog.commune_id, ActivityLog.activity,
-                   func.sum(ActivityLog.count).label("total"))
-            .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= period.start,
-                   ActivityLog.on_date <= period.end)
-            .group_by(ActivityLog.commune_id, ActivityLog.activity) for i, period in enumerate(periods)]
-    if summed:  # one row per period and activity instead of one per commune too
-        every = union_all(*each).subquery() if len(each) > 1 else each[0].subquery()
-        each = [select(every.c.which, literal(0), every.c.activity, func.sum(every.c.total))
-                .group_by(every.c.which, every.c.activity)]
-    each += _roll_parts(ids, periods, rolled, lambda w: lambda cid, v: [literal(w), cid, null(), v])
     seen = _Rolled({}, {})
-    for which, cid, activity, n in (await run(union_all(*each) if len(each) > 1 else each[0])).all():
+    stmt = kept(("totals", ids_key(ids), periods_key(periods), tuple(sorted(rolled)), summed), build)
+    for which, cid, activity, n in (await run(stmt)).all():
         if which < 0:
             _note(seen, which, cid, n)
         else:
@@ -155,9 +159,8 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
                                 literal(village_periods[i].due, at).label("due"))
                          for i in sorted(rolled))).cte("ranges")
     firsts = log_rollup.firsts_of(ids, [(village_periods[i].start, village_periods[i].end) for i in sorted(rolled)])
-    bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= ranges.c.due, 1), else_=2)
-    return (select(ranges.c.which, null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
-                   null(), null())
+    bucket = case((firsts.c.first.is_(None), _NO_LOG), (firsts.c.first <= ranges.c.due, _BY_DUE), else_=_AFTER)
+    return (select(ranges.c.which, null(), null(), Unit.commune_id, null(), func.count(), bucket, null())
             .select_from(Unit).join(ranges, true())
             .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
                                     firsts.c.start == ranges.c.s))
@@ -166,23 +169,17 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
             .group_by(ranges.c.which, Unit.commune_id, bucket))
 
 
-async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
-                       rolled: set[int] = frozenset()  # type: ignore[assignment]
-                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, Any]]]], _Rolled]:
-    """In one statement: for each of ``unit_periods``, (commune id, unit id) → its unit report (as
-    ``storage.status._submissions``); for each of ``village_periods``, commune id → its village teams
-    counted in SQL (thousands of them) as [(how many, first log)]: those with no log in the period (None),
-    those whose first log was at or before the deadline and those after it (the latest such first log,
-    which ``submission_state`` classifies as it would each of them). The village periods of ``rolled``
-    take their first logs from the roll-up, for the communes it holds them for (``_Rolled``)."""
+def _submissions_statement(ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
+                           rolled: set[int]) -> Any:
+    """Rows (which, stream, key, commune id, unit id, how many, on time / bucket, review status)."""
+    keys = {(up.stream.name, up.key): up for up in unit_periods}.values()
+    on_time = case(*((and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key,
+                           Report.submitted_at <= up.due), 1) for up in keys), else_=0)  # a number, not a moment
     reports = (select(literal(-1).label("which"), ReportingPeriod.stream, ReportingPeriod.key, ReportingPeriod.commune_id,
-                      Report.unit_id,
-                      literal(1).label("n"), Report.submitted_at, Report.status,
-                      null().label("comment"))  # (a state never depends on the comment: not read)
+                      Report.unit_id, literal(1).label("n"), on_time.label("flag"), Report.status)
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .where(among(ReportingPeriod.commune_id, ids), or_(*(
-                   and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key)
-                   for up in {(up.stream.name, up.key): up for up in unit_periods}.values()))))
+                   and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key) for up in keys))))
     villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
     for i, vp in enumerate(village_periods):
         if i in rolled:
@@ -191,34 +188,46 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
                   .where(among(ActivityLog.commune_id, ids), ActivityLog.on_date >= vp.start,
                          ActivityLog.on_date <= vp.end)
                   .group_by(ActivityLog.commune_id, ActivityLog.unit_id).subquery())
-        bucket = case((firsts.c.first.is_(None), 0), (firsts.c.first <= vp.due, 1), else_=2)
-        villages.append(select(literal(i), null(), null(), Unit.commune_id, bucket, func.count(), func.max(firsts.c.first),
-                               null(), null())
+        bucket = case((firsts.c.first.is_(None), _NO_LOG), (firsts.c.first <= vp.due, _BY_DUE), else_=_AFTER)
+        villages.append(select(literal(i), null(), null(), Unit.commune_id, null(), func.count(), bucket, null())
                         .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
                         .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(vp.due))
                         .group_by(Unit.commune_id, bucket))
+    villages += _roll_parts(ids, village_periods, rolled,
+                            lambda w: lambda cid, v: [literal(w), null(), null(), cid, v, *[null()] * 3])
+    return union_all(reports, *villages) if villages else reports
+
+
+async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
+                       rolled: set[int] = frozenset()  # type: ignore[assignment]
+                       ) -> tuple[list[dict[tuple[int, int], Submission]], list[dict[int, list[tuple[int, int]]]], _Rolled]:
+    """In one statement: for each of ``unit_periods``, (commune id, unit id) → its unit report (as
+    ``storage.status._submissions``: whether it was sent by the deadline, compared in SQL, and its review
+    status); for each of ``village_periods``, commune id → its village teams counted in SQL (thousands of
+    them) as [(how many, bucket)]: those with no log in the period (``_NO_LOG``), those whose first log was
+    at or before the deadline (``_BY_DUE``) and those after it (``_AFTER``), which ``sent_state``
+    classifies as it would each of them. The village periods of ``rolled`` take their first logs from the
+    roll-up, for the communes it holds them for (``_Rolled``)."""
+    stmt = kept(("submissions", ids_key(ids), periods_key(unit_periods), periods_key(village_periods),
+                 tuple(sorted(rolled))), lambda: _submissions_statement(ids, unit_periods, village_periods, rolled))
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, up in enumerate(unit_periods):
         by_key.setdefault((up.stream.name, up.key), []).append(i)
     subs: list[dict[tuple[int, int], Submission]] = [{} for _ in unit_periods]
-    counted: list[dict[int, list[tuple[int, Any]]]] = [{} for _ in village_periods]
-    villages += _roll_parts(ids, village_periods, rolled,
-                            lambda w: lambda cid, v: [literal(w), null(), null(), cid, v, *[null()] * 4])
+    counted: list[dict[int, list[tuple[int, int]]]] = [{} for _ in village_periods]
     seen = _Rolled({}, {})
-    for which, stream, key, cid, uid, n, at, status, comment in (await run(union_all(reports, *villages) if villages else reports)).all():
+    for which, stream, key, cid, uid, n, flag, status in (await run(stmt)).all():
         if which <= _STAMPS:
             _note(seen, which, cid, uid)
         elif which < 0:
             for i in by_key[(stream, key)]:
-                subs[i][(cid, uid)] = (at, status, comment)
+                subs[i][(cid, uid)] = (bool(flag), status)
         else:
-            counted[which].setdefault(cid, []).append((int(n), at))
+            counted[which].setdefault(cid, []).append((int(n), int(flag)))
     return subs, counted, seen
 
 
-async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
-    """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
-    whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
+def _units_statement(ids: list[int]) -> Any:
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
 
     def having(*roles: str) -> Any:
@@ -229,93 +238,21 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
               .where(among(Person.commune_id, ids), col(Person.role).in_(("officer", "lead", "admin")),
                      col(Person.anonymised_at).is_(None))
               .group_by(Person.unit_id, Person.commune_id).subquery())
-    rows = (await run(select(
-        Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
-        people.c.officer, people.c.lead, people.c.leads, Unit.created_at)
-        .outerjoin(chairs, chairs.c.unit_id == Unit.id)
-        .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
-        .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))).all()
+    return (select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
+                   people.c.officer, people.c.lead, people.c.leads, Unit.created_at)
+            .outerjoin(chairs, chairs.c.unit_id == Unit.id)
+            .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
+            .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))
+
+
+async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
+    """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
+    whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
+    rows = (await run(kept(("units", ids_key(ids)), lambda: _units_statement(ids)))).all()
     by_commune: dict[int, list[ViewUnit]] = {}
     for u in map(ViewUnit._make, rows):
         by_commune.setdefault(u.commune_id, []).append(u)
     return by_commune
-
-
-_CHAIR = "(chair)"  # a row of _tasks' statement naming a unit that chairs the task, not an answer
-_Found = dict[tuple[int, int], tuple[date, list[tuple[str, date, int, str]]]]  # (commune, task) → due, answers
-
-
-async def _tasks(run: Run, ids: list[int], unit_periods: Sequence[Period]) -> tuple[_Found, dict[int, list[int]]]:
-    """In one statement: (commune id, task id) → the task's last allowed day and its answers in the unit
-    stream, latest first (stream, period end, unit id, status), for the tasks that can count for one of
-    ``unit_periods``; and task id → the units chairing it (``_tasks_done`` applies the rule)."""
-    last = max(p.end for p in unit_periods)
-    can_count = col(Task.due_date) <= last + timedelta(days=SOON_DAYS)  # the rule's as-of ≤ end; per period below
-    answers = (select(ReportingPeriod.commune_id, ReportingPeriod.stream, ReportingPeriod.start, ReportingPeriod.end,
-                      Report.submitted_at, Report.unit_id, ReportItem.id, ReportItem.ref_id, ReportItem.status)
-               .join(Report, Report.id == ReportItem.report_id)
-               .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
-               .join(Task, Task.id == ReportItem.ref_id)
-               .where(among(ReportingPeriod.commune_id, ids),
-                      col(ReportingPeriod.stream).in_({p.stream.name for p in unit_periods}),
-                      ReportingPeriod.end <= last, ReportItem.kind == "task", can_count).subquery())
-    tasks = (select(Task.id.label("tid"), Task.due_date.label("due"), Plan.commune_id.label("cid"),  # type: ignore[union-attr]
-                    answers.c.stream, answers.c.end, answers.c.unit_id, answers.c.status, answers.c.start,
-                    answers.c.submitted_at, answers.c.id.label("item"))
-             .join(Plan, Plan.id == Task.plan_id)
-             .outerjoin(answers, and_(answers.c.ref_id == Task.id, answers.c.commune_id == Plan.commune_id))
-             .where(among(Plan.commune_id, ids), can_count))
-    chairing = (select(TaskUnit.task_id, null(), null(), null(), null(), TaskUnit.unit_id, literal(_CHAIR), null(),
-                       null(), null())
-                .join(Task, Task.id == TaskUnit.task_id).join(Plan, Plan.id == Task.plan_id)
-                .where(among(Plan.commune_id, ids), TaskUnit.role == "lead", can_count))
-    both = union_all(tasks, chairing).subquery()
-    rows = (await run(select(both.c.tid, both.c.due, both.c.cid, both.c.stream, both.c.end, both.c.unit_id,
-                             both.c.status)
-                      .order_by(both.c.cid, both.c.tid, both.c.start.desc(), both.c.submitted_at.desc(),
-                                both.c.item))).all()
-    found: _Found = {}
-    chairs: dict[int, list[int]] = {}
-    for tid, due, cid, stream, end, uid, status in rows:
-        if status == _CHAIR and cid is None:
-            chairs.setdefault(tid, []).append(uid)
-            continue
-        mine = found.setdefault((cid, tid), (due, []))[1]
-        if end is not None:
-            mine.append((stream, end, uid, status))
-    return found, chairs
-
-
-def _tasks_done(found: _Found, chairs: dict[int, list[int]], units: dict[int, list[ViewUnit]],
-                unit_periods: Sequence[Period]) -> list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]]:
-    """For each of ``unit_periods``: commune id → its plan tasks that can count for the period (id, last
-    allowed day), and → those done by the one rule (``storage.item_standing.combine``, as
-    ``storage.traffic.latest_items``) on each unit's latest answer in its stream ending by the period's end."""
-    metas: dict[tuple[int, Any], ItemMeta] = {}  # (task, the period's due if the commune has dated units)
-    dated = dated_communes(units)
-    out: list[tuple[dict[int, list[tuple[int, date | None]]], dict[int, set[int]]]] = []
-    for period in unit_periods:
-        tasks: dict[int, list[tuple[int, date | None]]] = {}
-        done: dict[int, set[int]] = {}
-        up_to, name = period.end + timedelta(days=SOON_DAYS), period.stream.name
-        for (cid, tid), (due, said) in found.items():
-            if due > up_to:
-                continue
-            tasks.setdefault(cid, []).append((tid, due))
-            latest: dict[int, tuple[Any, str]] = {}
-            for stream, end, uid, status in said:
-                if stream == name and end <= period.end and uid not in latest:
-                    latest[uid] = (Answer(status), "")
-            as_of = period.due if cid in dated else None
-            if (meta := metas.get((tid, as_of))) is None:  # the units owing it as the tree stood at the due
-                mine = as_of_due(units.get(cid, []), as_of)
-                meta = metas[(tid, as_of)] = ItemMeta(owed_of(chairs.get(tid, []), mine,
-                                                              [u.id for u in mine if u.lead_or_admin]))
-            hit = combine("task", meta, latest)
-            if hit is not None and hit.item.status == "done":
-                done.setdefault(cid, set()).add(tid)
-        out.append((tasks, done))
-    return out
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
@@ -341,10 +278,10 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
     rolled_t = {i for i, p in enumerate(totals_of) if p.end < edge}
     steps = [lambda run: _units(run, ids),
              lambda run: _submissions(run, ids, [up for up, _vp in periods], village_periods, rolled_v),
-             lambda run: _tasks(run, ids, [up for up, _vp in periods]),
+             lambda run: tasks_of(run, ids, [up for up, _vp in periods]),
              lambda run: _activity_totals(run, ids, totals_of, rolled_t, sums is not None)]
     units, (subs, villages, seen_v), (found, chairs), (totals, seen_t) = await _all_of(session, steps, frozenset({1}))
-    tasks = _tasks_done(found, chairs, units, [up for up, _vp in periods])
+    tasks = tasks_done(found, chairs, units, [up for up, _vp in periods])
     missing: dict[tuple[date, date], set[int]] = {}
     for rolled, seen, of in ((rolled_v, seen_v, village_periods), (rolled_t, seen_t, totals_of)):
         for i in rolled:
@@ -381,7 +318,7 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
             activities = previous = {}
         facts: dict[int, Facts] = {}
         kinds: dict[Any, str] = {}
-        village_kinds: dict[tuple[Any], str] = {}
+        village_kinds: dict[tuple[int, Any], str] = {}
         for c in communes:
             cid = c.id
             assert cid is not None
@@ -391,15 +328,16 @@ async def communes_facts(session: AsyncSession, communes: Sequence[Commune],
                 offices_of[key] = expected_offices(as_of_due(units.get(cid, []), key[2]), bool(teams))
             unit_states = office_states(offices_of[key], subs[i], cid, unit_period, now, c.reporting_start, kinds)
             village_states = []
-            for n, first in teams:  # villages with no log, and with a first log by / after the deadline
-                key = (c.reporting_start,) if first is None else (first <= village_period.due,)  # all it depends on
+            for n, bucket in teams:  # villages with no log, and with a first log by / after the deadline
+                key = (bucket, c.reporting_start) if bucket == log_rollup.NO_LOG else (bucket, None)  # all it depends on
                 if (state := village_kinds.get(key)) is None:
-                    state = village_kinds[key] = submission_state(village_period, now, c.reporting_start,
-                                                                  (first, None, None) if first is not None else None)
+                    state = village_kinds[key] = (
+                        submission_state(village_period, now, c.reporting_start, None) if bucket == log_rollup.NO_LOG
+                        else sent_state(village_period, now, c.reporting_start, bucket == log_rollup.BY_DUE))
                 if state != "not_owed":
                     village_states += [state] * n
-            tasks_of, done = tasks[i]
-            facts[cid] = Facts(unit_states=unit_states, village_states=village_states, tasks=tasks_of.get(cid, []),
+            period_tasks, done = tasks[i]
+            facts[cid] = Facts(unit_states=unit_states, village_states=village_states, tasks=period_tasks.get(cid, []),
                                done_tasks=done.get(cid, set()), activities=dict(activities.get(cid, {})),
                                activities_previous=dict(previous.get(cid, {})))
         out.append(facts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from storage.calendar.calendar import Period
@@ -10,9 +10,16 @@ from storage.status import submission_state
 from storage.unit_groups import pick_members
 from storage.units import existed_by
 
-__all__ = ["Submission", "ViewUnit", "as_of_due", "dated_communes", "expected_offices", "office_states"]
+__all__ = ["Submission", "ViewUnit", "as_of_due", "dated_communes", "expected_offices", "office_states", "sent_state"]
 
-Submission = tuple[datetime, str | None, str | None]  # moment, review status, review comment
+Submission = tuple[bool, str | None]  # sent by the deadline (compared in SQL), review status
+_LATER = timedelta(microseconds=1)
+
+
+def sent_state(period: Period, now: datetime, start: date | None, by_due: bool, review: str | None = None) -> str:
+    """The state of something sent by the period's deadline or after it (``storage.status.submission_state``,
+    the one derivation, given the deadline itself or the instant after it: all the moment decides)."""
+    return submission_state(period, now, start, (period.due if by_due else period.due + _LATER, review, None))
 
 
 class ViewUnit(NamedTuple):
@@ -77,8 +84,8 @@ def office_states(offices: list[ViewUnit], sent: dict[tuple[int, int], Submissio
         sub = sent.get((cid, u.id))
         if sub is None:
             state = unsent
-        elif (state := kinds.get(key := (sub[1] == "returned", sub[0] <= period.due))) is None:  # type: ignore[assignment]
-            state = kinds[key] = submission_state(period, now, start, sub)
+        elif (state := kinds.get(key := (sub[1] == "returned", sub[0]))) is None:  # type: ignore[assignment]
+            state = kinds[key] = sent_state(period, now, start, sub[0], sub[1])
         if state != "not_owed":
             out.append(state)
     return out
