@@ -139,7 +139,8 @@ async def test_outbox_worker_and_scheduler_run_supervised(aiohttp_server, db_url
     bot.supervisor.base, bot.scheduler_check = 0.01, 0.02
     await bot.start(serve_http=False, background=True)
     try:
-        assert set(bot.supervisor.states) == {"telegram-poll", "outbox", "scheduler"}
+        # (the command menu is registered by a task of its own beside polling)
+        assert set(bot.supervisor.states) == {"telegram-poll", "telegram-commands", "outbox", "scheduler"}
         while bot.scheduler is None:
             await asyncio.sleep(0.01)
         first = bot.scheduler
