@@ -3,8 +3,8 @@ compiled report as files (/xuat)."""
 
 from __future__ import annotations
 
-from handlers.exports.data import LEAD_STREAM, ExportData, IndicatorRow, TaskRow
-from handlers.exports.gather import gather_export
+from handlers.exports.data import ExportData, IndicatorRow, TaskRow
+from handlers.exports.gather import compiled_stream, gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import unreadable_period
 from handlers.report_items import TASK_STATUSES
@@ -31,10 +31,10 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
-    configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
+    found = await commune_streams(turn.session, turn.services, commune.id)
     try:
-        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, configured,
-                                   LEAD_STREAM)
+        return await gather_export(turn.session, commune, args.strip() or None, turn.now, turn.tz, found.streams,
+                                   compiled_stream(found))
     except ValueError:
         turn.reply(unreadable_period(args))
         return None

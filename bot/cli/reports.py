@@ -42,10 +42,9 @@ async def _status(args: argparse.Namespace) -> int:
                 return 2
             vp = period_by_key(village_stream, up.key, tz)
         else:  # the month the lead office is compiling, as its /tinhtrang (handlers.periods.lead_month)
-            from handlers.exports.data import LEAD_STREAM
-            from handlers.exports.gather import resolve_periods
+            from handlers.exports.gather import compiled_stream, resolve_periods
 
-            up, vp = resolve_periods(None, now, tz, list(streams.values()), LEAD_STREAM)
+            up, vp = resolve_periods(None, now, tz, list(streams.values()), compiled_stream(table))
         async with db.session() as s:
             if args.province:  # one province, in the national colours (storage.traffic, as in chat)
                 return await _print_province(s, args, up, vp, now, tz)
