@@ -125,19 +125,20 @@ class Run:
     aiohttp_client: Any
 
 
-async def dashboard_summary(h: ZaloHarness, aiohttp_client: Any, key: str) -> dict[str, Any]:
-    """The dashboard's summary JSON for period ``key``, through a signed login link."""
+async def dashboard_summary(h: ZaloHarness, aiohttp_client: Any, key: str | None,
+                            commune: str = COMMUNE) -> dict[str, Any]:
+    """The dashboard's summary JSON for period ``key`` (None: the page's own month), through a signed login link."""
     assert h.bot is not None
     secret = b"audit-dashboard-secret-0123456789"
     app = web.Application()
     Dashboard(h.bot.services, secret=secret).mount(app)
     client = await aiohttp_client(app)
     async with h.bot.db.session() as s:
-        cid = (await s.exec(select(Commune.id).where(Commune.name == COMMUNE))).one()
+        cid = (await s.exec(select(Commune.id).where(Commune.name == commune))).one()
     resp = await client.get(f"/dashboard?t={make_token(secret, cid, h.now + timedelta(days=1))}",
                             allow_redirects=False)
     assert resp.status == 303
-    resp = await client.get(f"/dashboard/api/summary?period={key}")
+    resp = await client.get("/dashboard/api/summary" + (f"?period={key}" if key else ""))
     assert resp.status == 200
     return await resp.json()
 
