@@ -30,9 +30,9 @@ def _any(w: str, *patterns: str) -> bool:
     return any(re.search(rf"\b(?:{p})\b", w) for p in patterns)
 
 
-# "chỉ tiêu 4", "chỉ tiêu 1.2", "chỉ tiêu IV.2" (a section's Roman numeral, seed 001); the words have the dots
-# as spaces ("chi tieu iv 2"), put back in the code
-_INDICATOR_CODE = re.compile(r"\bchi tieu (?:so )?((?:[ivxl]{1,6} )?\d{1,3}(?: \d{1,3}(?! \d))?[a-z]?)\b"
+# "chỉ tiêu 4", "chỉ tiêu 1.2", "chỉ tiêu IV.2" (a section's Roman numeral, seed 001), "chỉ tiêu N4.KQ2" (group 4's
+# second result, seed 004); the words have the dots as spaces ("chi tieu iv 2"), put back in the code
+_INDICATOR_CODE = re.compile(r"\bchi tieu (?:so )?((?:[ivxl]{1,6} |[a-z]{1,2})?\d{1,3}(?: [a-z]{0,2}\d{1,3}(?! \d))?[a-z]?)\b"
                              r"|\b(?:ct|indicator) ?(\d{1,3})\b")
 _SLOW = ("cham", "chua dat", "khong dat", "kem", "nguy co", "tut", "off track", "slow", "behind", "lagging",
          "thap", "te nhat", "xau")
