@@ -106,6 +106,17 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     both.now = at("2026-12-01T00:01+07:00")  # December's
     assert "ngày 1/12/2026" in zt(await both.say(UT, "hỗ trợ 4 người cài VNeID"))
     await both.say(UT, "1")
+    both.now = at("2026-12-02T09:00+07:00")  # November's log by calendar month; 1/12 is December's
+    text = zt(await both.say(UT, "/nhatky"))
+    assert text.startswith("Nhật ký hoạt động tháng 11/2026 của bạn (1/11/2026 – 30/11/2026):\n"
+                           "1. 30/11/2026 — Hồ sơ dịch vụ công trực tuyến: 3\n"
+                           "2. 12/11/2026 — Kích hoạt định danh điện tử (VNeID): 15\n"), text
+    assert ("Có thể sửa đến hết ngày 5/12/2026.\n1 nội dung mới hơn, từ ngày 1/12/2026, được tính vào tháng 12/2026; "
+            "bạn xem và sửa được các nội dung đó tại đây từ ngày 6/12/2026.") in text, text
+    await both.say(UT, "xong")
+    text = (await tg.say(TAM, "/hanbaocao"))[0].text
+    assert text == ("⏳ Báo cáo của đơn vị (/baocao) tháng 11/2026: hạn nộp trước ngày 06/12/2026 (hạn chót 23:59 "
+                    "5/12/2026)"), text
     both.now = at("2026-12-03T09:00+07:00")  # the lead still compiles November (its report to the People's
     text = (await tg.say(LEAD, "/tinhtrang"))[0].text  # Committee is switched off: the units' open month)
     assert text.startswith("Tình hình báo cáo tháng 11/2026 (đơn vị nộp trước ngày 06/12/2026):"), text
@@ -295,5 +306,8 @@ async def test_audit_plan_001(both: ZaloHarness, db: Database, db_url: str, tmp_
     await tg.tap(LEAD, "close")
     await _logs_and_reports(both, tg, targets)
     both.now = at("2026-12-07T10:00+07:00")
+    text = (await tg.say(TAM, "/hanbaocao"))[0].text  # November received: December is what it owes
+    assert text == ("⏳ Báo cáo của đơn vị (/baocao) tháng 12/2026: hạn nộp trước ngày 06/01/2027 (hạn chót 23:59 "
+                    "5/1/2027)"), text
     await _chat(tg)
     await _exports(tg, r, both, aiohttp_client, tmp_path)
