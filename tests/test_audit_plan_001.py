@@ -209,7 +209,10 @@ async def _chat(tg: Tg) -> None:
 
 
 async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client: Any, tmp_path: Path) -> None:
-    xlsx, docx, _mark = await tg.say(LEAD, "/xuat tháng 11", expect=3)
+    xlsx, docx, mark = await tg.say(LEAD, "/xuat tháng 11", expect=3)
+    # the month's compiled report goes to the steering committee (the People's Committee report is switched off)
+    assert mark.text == "Khi báo cáo đã ký được gửi Ban Chỉ đạo, bạn chọn mục dưới đây để bot thôi nhắc."
+    assert mark.callback_data == ["steersent:steering_monthly:2026-11"], mark.callback_data
     wb = xlsx.document_bytes
     out = tmp_path / "export.xlsx"
     await cli(r["mp"], r["capsys"], r["db_url"], "export", "--commune", COMMUNE, "--period", "2026-11", "--at",
@@ -279,6 +282,13 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     st = json.loads(await cli(r["mp"], r["capsys"], r["db_url"], "status", "--commune", COMMUNE, "--period",
                               "2026-12", "--at", both.now.isoformat(), "--json"))
     assert st["activities"]["total"] == DEC_TOTAL
+    steering = {(p.stream, p.period) for p in await preview_at(both, "2026-12-07T16:00+07:00")
+                if p.stream.startswith("steering")}
+    assert ("steering_monthly", "2026-11") in steering
+    await tg.tap(LEAD, "steersent:steering_monthly:2026-11")  # the button under /xuat: November's reminders stop
+    steering = {(p.stream, p.period) for p in await preview_at(both, "2026-12-08T08:00+07:00")
+                if p.stream.startswith("steering")}
+    assert ("steering_monthly", "2026-11") not in steering and ("steering_quarterly", "2026-Q4") in steering, steering
 
 
 async def test_audit_plan_001(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
