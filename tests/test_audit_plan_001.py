@@ -40,9 +40,10 @@ ORG_CSV = f"""Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Va
 """
 # "hàng tháng (trước ngày 06 hàng tháng)": month M before the 6th of M+1, by calendar month, to Văn phòng Đảng ủy;
 # the lead office reports to the steering committee (steering_* streams), not to a People's Committee.
+# The units' stream and the People's Committee report are set by the operator (`cdsbot streams set`); the village
+# teams' day and data period by the lead office in chat (/lich).
 STREAMS = [{"name": "unit_monthly", "due_day": 6, "due_month_offset": 1, "cutoff": "calendar", "recipient": VPDU},
-           {"name": "village_monthly", "due_day": 6, "due_month_offset": 1, "cutoff": "calendar", "recipient": VPDU},
-           {"name": "lead_monthly", "enabled": False}]
+           {"name": "village_monthly", "recipient": VPDU}, {"name": "lead_monthly", "enabled": False}]
 LEAD, TAM, PHEN = 6401, 6402, 6403  # Telegram
 MY, PHUC, UT = "7d1b2c3d4e5f60718201", "7d1b2c3d4e5f60718202", "7d1b2c3d4e5f60718203"  # Zalo
 
@@ -307,7 +308,20 @@ async def test_audit_plan_001(both: ZaloHarness, db: Database, db_url: str, tmp_
     await join_zalo(both, MY, codes[DU], "tran thi my")
     await join_zalo(both, PHUC, codes[PKT], "Lê Văn Phúc")
     await join_zalo(both, UT, codes[CAYGON], "Huynh Van Ut")
+    await tg.say(LEAD, "/lich")  # the village teams' rule, set in chat: day 6, by calendar month
+    await tg.tap(LEAD, "village_monthly")
+    await tg.tap(LEAD, "day")
+    await tg.say(LEAD, "6")
+    await tg.tap(LEAD, "cutoff")
+    text = (await tg.tap(LEAD, "calendar"))[0].text
+    assert "Kỳ gần nhất: tháng 11/2026, hạn trước ngày 06/12/2026." in text, text  # after the month it covers
+    text = (await tg.tap(LEAD, "save"))[0].text
+    assert ("Sau khi sửa:\nTổ công nghệ số cộng đồng các thôn → Văn phòng Đảng ủy: nhật ký hoạt động, trước ngày 06 tháng "
+            "sau.") in text, text
+    await tg.tap(LEAD, "save")
     text = (await tg.say(LEAD, "/lich"))[0].text  # the rule as the lead office reads it
+    assert (f"   Tổ công nghệ số cộng đồng các thôn → {VPDU}: nhật ký hoạt động, trước ngày 06 tháng sau.\n"
+            "   số liệu theo tháng dương lịch; đang bật nhắc hạn") in text, text
     assert (f"   Các phòng, ban, đơn vị → {VPDU}: báo cáo kết quả thực hiện kế hoạch, trước ngày 06 tháng sau.\n"
             "   số liệu theo tháng dương lịch; đang bật nhắc hạn") in text, text
     assert "Cơ quan đầu mối → UBND xã: báo cáo tổng hợp, trước ngày 22 hằng tháng." in text and "đang tắt" in text
