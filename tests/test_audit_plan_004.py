@@ -134,6 +134,10 @@ async def _chat(tg: Tg) -> None:
     assert "🔴 N4.KQ2. Tối thiểu 70% người dân được phủ sóng 5G trên địa bàn xã.: 65% / ≥ 70% (chậm tiến độ)" in text
     assert ("🔴 N7.KQ2. Có 5 sáng kiến được công nhận đánh giá hiệu quả áp dụng, khả năng…: 2 sáng kiến / 5 sáng kiến "
             "(chậm tiến độ)") in text
+    lines = (await tg.say(LEAD, "chỉ tiêu nào chậm"))[0].text.splitlines()  # not the result "Tiêu chí đánh giá…"
+    assert lines[0] == "Chỉ tiêu chậm tiến độ, tháng 12/2026 (11):" and lines[1].startswith("🔴 N4.KQ2. "), lines
+    text = (await tg.say(LEAD, "chỉ tiêu nào đã đạt"))[0].text
+    assert text.startswith("Chỉ tiêu đạt, đúng tiến độ, tháng 12/2026 (30):"), text
     text = (await tg.say(LEAD, "chỉ tiêu N4.KQ2"))[0].text  # a result's code: that result, not another
     assert text.splitlines()[0].startswith("🔴 N4.KQ2. "), text
     text = (await tg.say(LEAD, "chỉ tiêu N6.KQ3"))[0].text
