@@ -153,6 +153,12 @@ async def _chat(tg: Tg) -> None:
     text = (await tg.say(LEAD, "phòng kinh tế xã báo cáo thế nào"))[0].text
     assert text.startswith(f"Báo cáo tháng 12/2026 của {PKT} (đúng hạn):"), text
     assert "• N1.1. Tổ chức rà soát, chuẩn hóa các nội dung, nhiệm vụ…: Chưa triển khai" in text.splitlines()
+    # Công an xã's tasks: 5 of N10, N4.4 and N5.6 by name, and the 14 of the groups it belongs to ("Các phòng, ban
+    # chuyên môn, trung tâm…": N1.1–1.4, N2.2, N4.2, N5.1–5.5, N6.1, N6.2; "các phòng, ban chuyên môn": N7.2) = 21,
+    # as its /baocao asked them (before: the 7 naming it)
+    lines = (await tg.say(LEAD, "công an xã có những nhiệm vụ nào"))[0].text.splitlines()
+    assert lines[0] == f"Nhiệm vụ do {CAX} chủ trì (21):", lines
+    assert lines[1].startswith("• N1.1. ") and lines[1].endswith(" — Chưa triển khai — 3/5 đơn vị hoàn thành ⚠️")
     text = (await tg.say(LEAD, "tháng 12 được bao nhiêu người kích hoạt vneid"))[0].text
     assert text.splitlines()[:2] == ["Hoạt động của Thiện Tân, tháng 12/2026:",
                                      "• Kích hoạt định danh điện tử (VNeID): 20"], text

@@ -98,10 +98,16 @@ async def overdue(turn: Turn, u: Understood) -> Answer:
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:
     from handlers.lead import units_done
+    from storage.models import Unit
+    from storage.unit_groups import groups_of
 
     data = await _export_data(turn, u)
     unit = u.entities.units[0]
-    tasks = [t for t in data.tasks if unit.name in t.lead_units]
+    row = await turn.session.get(Unit, unit.id)
+    # its own tasks and those of the groups it belongs to ("Các phòng, ban chuyên môn…"), as its /baocao asks them
+    groups = [await turn.session.get(Unit, g) for g in (await groups_of(turn.session, row) if row else [])]
+    mine = {fold(unit.name), *(fold(g.name) for g in groups if g is not None)}
+    tasks = [t for t in data.tasks if mine & {fold(x) for x in t.lead_units}]
     if not tasks:
         return Answer(_("{unit} chairs no task in the imported plans.", unit=unit.name), facts={"codes": []})
     lines = [_("Tasks chaired by {unit} ({n}):", unit=unit.name, n=len(tasks))]
