@@ -130,11 +130,13 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
                           ("village_monthly", ODUNG, "Thạch Sô Phên")}
     assert both.bot is not None  # the deadline and, for villages, the calendar month whose work counts
     text = reminder_outgoing(next(p for p in eve if p.unit == ODUNG), both.bot.services).text
-    assert text.endswith("tháng 11/2026 (trước ngày 06/12/2026).\nChỉ các hoạt động từ ngày 1/11/2026 đến ngày "
+    assert text.endswith("tháng 11/2026, hạn nộp trước ngày 06/12/2026 — hôm nay là ngày làm việc cuối cùng trước "
+                         "hạn.\nChỉ các hoạt động từ ngày 1/11/2026 đến ngày "
                          "30/11/2026 được tính vào tháng 11/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 30/11 "
                          "hỗ trợ 5 người cài VNeID”."), text
     text = reminder_outgoing(next(p for p in eve if p.unit == UBND), both.bot.services).text
-    assert text.endswith("báo cáo của đơn vị (/baocao) tháng 11/2026 (trước ngày 06/12/2026)."), text
+    assert text == ("Nhắc việc: báo cáo của đơn vị (/baocao) tháng 11/2026, hạn nộp trước ngày 06/12/2026 — hôm nay là "
+                    "ngày làm việc cuối cùng trước hạn."), text  # on Friday 4/12: the last allowed day is Saturday
     assert {(p.stage, p.stream, p.period) for p in eve if p.stream.startswith("steering")} == {
         ("last_day", "steering_monthly", "2026-11"), ("last_day", "steering_quarterly", "2026-Q4"),
         ("last_day", "steering_year", "2026")}  # monthly before 06/12, Q4 before the 6th of its last month, year
