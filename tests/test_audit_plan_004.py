@@ -225,6 +225,28 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     assert not [p for p in await preview_at(both, "2026-12-21T16:00+07:00") if p.stream == "lead_monthly"]
 
 
+async def _deployment_file(r: dict[str, Any], both: ZaloHarness, tmp_path: Path) -> None:
+    """A deployment whose units report before the 19th (CDSBOT_STREAMS_FILE): `cdsbot status` and `cdsbot export`
+    read the same deadline — Phòng VH-XH (19/12 10:00) and Phòng Kinh tế xã (19/12 23:59) late, the others on time
+    (before: the export kept the shipped 20th and called all four on time)."""
+    shown = json.loads(await cli(r["mp"], r["capsys"], r["db_url"], "streams", "show", "--commune", COMMUNE, "--json"))
+    streams = [{k: v for k, v in x.items() if k != "enabled"} | ({"due_day": 19} if x["name"] == "unit_monthly" else {})
+               for x in shown if x["name"] != "province_monthly"]
+    (tmp_path / "deploy.json").write_text(json.dumps(streams), encoding="utf-8")
+    r["mp"].setenv("CDSBOT_STREAMS_FILE", str(tmp_path / "deploy.json"))
+    st = json.loads(await cli(r["mp"], r["capsys"], r["db_url"], "status", "--commune", COMMUNE, "--period",
+                              "2026-12", "--at", both.now.isoformat(), "--json"))
+    unit = next(x for x in st["streams"] if x["name"] == "unit_monthly")
+    assert (unit["on_time"], unit["late"]) == (2, 2), unit
+    out = tmp_path / "deploy.xlsx"
+    await cli(r["mp"], r["capsys"], r["db_url"], "export", "--commune", COMMUNE, "--period", "2026-12", "--at",
+              both.now.isoformat(), "--format", "xlsx", "--out", str(out))
+    row = summary_counts(out.read_bytes())["Báo cáo của các cơ quan, đơn vị"]
+    assert (row["Đúng hạn"], row["Trễ hạn"]) == (2, 2), row
+    summary = {x[0]: x[1] for x in sheet(out.read_bytes(), "Tổng hợp", 1) if x[0]}
+    assert summary["Hạn gửi báo cáo"] == "trước ngày 19/12/2026"
+
+
 async def test_audit_plan_004(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch, capsys: Any, aiohttp_client: Any) -> None:
     """Seed 004 through December 2026 on fake Telegram and Zalo with the shipped schedule (units before the 20th,
@@ -244,3 +266,4 @@ async def test_audit_plan_004(both: ZaloHarness, db: Database, db_url: str, tmp_
     both.now = at("2026-12-21T10:00+07:00")
     await _chat(tg)
     await _exports(tg, r, both, aiohttp_client, tmp_path)
+    await _deployment_file(r, both, tmp_path)

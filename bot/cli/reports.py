@@ -184,10 +184,15 @@ async def _export(args: argparse.Namespace) -> int:
         now = at
         if now.tzinfo is None:
             now = now.replace(tzinfo=tz)
-        async with db.session() as s:
+        from bot.cli.common import cli_services
+        from handlers.exports.gather import compiled_stream
+        from storage.calendar.commune_streams import commune_streams
+
+        async with db.session() as s:  # the commune's deadlines over the deployment's (CDSBOT_STREAMS_FILE), as status
             commune = await require_commune(s, args.commune)
+            found = await commune_streams(s, cli_services(db), commune.id)
             try:
-                data = await gather_export(s, commune, args.period, now, tz, default_stream="lead_monthly")
+                data = await gather_export(s, commune, args.period, now, tz, found.streams, compiled_stream(found))
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
