@@ -4,7 +4,7 @@ compiled report as files (/xuat)."""
 from __future__ import annotations
 
 from handlers.exports.data import LEAD_STREAM, ExportData, IndicatorRow, TaskRow
-from handlers.exports.gather import gather_export
+from handlers.exports.gather import compiled_stream, gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import lead_relative, unreadable_period
 from handlers.report_items import TASK_STATUSES
@@ -22,6 +22,7 @@ _ICON = {"off_track": "🔴", "at_risk": "🟠", "no_data": "⚪", "on_track": "
 _ORDER = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3}
 SCREEN = 10
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STEERING_MONTHLY = "steering_monthly"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -32,11 +33,11 @@ async def _data(turn: Turn, args: str) -> ExportData | None:
     assert turn.person is not None
     commune = await turn.session.get(Commune, turn.person.commune_id)
     assert commune is not None
-    configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
+    found = await commune_streams(turn.session, turn.services, commune.id)
     shifted = await lead_relative(turn, args)
     try:
         return await gather_export(turn.session, commune, shifted.key if shifted else args.strip() or None, turn.now,
-                                   turn.tz, configured, LEAD_STREAM)
+                                   turn.tz, found.streams, compiled_stream(found))
     except ValueError:
         turn.reply(unreadable_period(args))
         return None
@@ -162,12 +163,19 @@ async def export_cmd(turn: Turn, args: str) -> None:
                         document=FileOut(f"{stem}.xlsx", build_xlsx(data), XLSX_MIME)))
     turn.reply(Outgoing(text=_("Draft report for {period}, ready to edit and sign.", period=data.period_label),
                         document=FileOut(f"{stem}.docx", build_docx(data), DOCX_MIME)))
-    turn.reply(Outgoing(text=_("When the signed report has gone to the People's Committee, tap below so the "
-                               "reminders stop.") if turn.caps.buttons else
-                        _("When the signed report has gone to the People's Committee, choose the option below so "
-                          "the reminders stop."),
-                        choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))
     assert turn.person is not None
+    found = await commune_streams(turn.session, turn.services, turn.person.commune_id)
+    if found.is_enabled(LEAD_STREAM):
+        turn.reply(Outgoing(text=_("When the signed report has gone to the People's Committee, tap below so the "
+                                   "reminders stop.") if turn.caps.buttons else
+                            _("When the signed report has gone to the People's Committee, choose the option below so "
+                              "the reminders stop."),
+                            choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))
+    elif found.is_enabled(STEERING_MONTHLY):  # seed 001: the month's report goes to the steering committee
+        turn.reply(Outgoing(text=_("When the signed report has gone to the steering committee, choose it below so "
+                                   "the reminders stop."),
+                            choices=(Choice(_("Sent — {period}", period=data.period_label),
+                                            f"steersent:{STEERING_MONTHLY}:{data.period_key}"),)))
     commune = await turn.session.get(Commune, turn.person.commune_id)
     if commune is not None and commune.province_id is not None:  # the commune → province stream
         turn.reply(Outgoing(text=_("When the People's Committee has sent the compiled report on to the province, "

@@ -102,12 +102,11 @@ async def lead_month(turn: Turn) -> Period:
     """The unit period of the month the commune's lead office is compiling at the turn's time: its report to
     the People's Committee's open period (on 20–21/12 December's, due before the 22nd, while the units' is
     already January's), as a bare /xuat, /tinhtrang, a question without a month and the dashboard open on."""
-    from handlers.exports.data import LEAD_STREAM  # the export modules load on first use, not at start
-    from handlers.exports.gather import resolve_periods
+    from handlers.exports.gather import compiled_stream, resolve_periods  # loaded on first use, not at start
 
     commune_id = turn.person.commune_id if turn.person else None
-    configured = (await commune_streams(turn.session, turn.services, commune_id)).streams
-    return resolve_periods(None, turn.now, turn.tz, configured, LEAD_STREAM)[0]
+    found = await commune_streams(turn.session, turn.services, commune_id)
+    return resolve_periods(None, turn.now, turn.tz, found.streams, compiled_stream(found))[0]
 
 
 async def lead_relative(turn: Turn, text: str | None) -> Period | None:

@@ -13,7 +13,7 @@ from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from storage.calendar.calendar import covering_stream, next_period, period_for
 from storage.calendar.commune_streams import commune_streams, invalidate, save_stream
-from storage.calendar.streams import Stream, dump_streams, load_streams
+from storage.calendar.streams import Stream, dump_streams, load_streams, window_start_day
 from storage.errors import InputError
 from storage.models import AuditLog
 from storage.province_stream import PROVINCE_STREAM
@@ -154,6 +154,17 @@ def _day_prompt(turn: Turn) -> engine.Prompt:
                            min=_MIN_DAY, max=_MAX_DAY, day=_cfg(turn)["due_day"]))
 
 
+def _fit_month(cfg: dict[str, Any]) -> None:
+    """A monthly report is due after the data it covers: a last allowed day within the data period (any day of
+    a calendar month; up to the 14th for 15th–14th) is that day of the following month — seed 001's "trước ngày
+    06 hàng tháng" is the month just ended; the 20th stays the 20th of the same month for 15th–14th."""
+    if cfg["frequency"] != "monthly":
+        return  # a quarter's report may be due in its last month (seed 001: before the 6th of it)
+    start = window_start_day(cfg["cutoff"])
+    last_allowed = cfg["due_day"] - (0 if cfg["inclusive"] else 1)
+    cfg["due_month_offset"] = 1 if start == 1 or last_allowed < start else 0
+
+
 def _parse_day(turn: Turn, answer: engine.Answer) -> int:
     text = answer.text.strip().removeprefix("ngày").removeprefix("ngay").strip()
     if any(c.isalpha() for c in text):  # "hai mươi": the one number parser reads the words
@@ -164,6 +175,7 @@ def _parse_day(turn: Turn, answer: engine.Answer) -> int:
         raise InputError(_("The due day must be a whole number from {min} to {max}, so it exists in every "
                            "month.", min=_MIN_DAY, max=_MAX_DAY))
     _cfg(turn)["due_day"] = int(text)
+    _fit_month(_cfg(turn))
     return int(text)
 
 
@@ -178,6 +190,7 @@ def _parse_rule(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("before", "by"):
         raise InputError(_("Please pick one of the options below (type its number)."))
     _cfg(turn)["inclusive"] = answer.choice == "by"
+    _fit_month(_cfg(turn))
     return answer.choice
 
 
@@ -191,6 +204,7 @@ def _parse_cutoff(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("nd09", "calendar"):
         raise InputError(_("Please pick one of the options below (type its number)."))
     _cfg(turn)["cutoff"] = answer.choice
+    _fit_month(_cfg(turn))
     return answer.choice
 
 

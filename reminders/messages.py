@@ -34,6 +34,12 @@ def _period(p: Planned, services: Services) -> Period:
                                   services.tz)
 
 
+def _days_left(period: Period, services: Services) -> int:
+    """Days from today (local) to the period's last allowed day: a stage moved off a weekend or holiday comes
+    before its day ("last day" on Friday for a Saturday deadline), and must not say today is the last day."""
+    return (period.last_day - services.now().astimezone(services.tz).date()).days
+
+
 def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
     """Several steering-committee reminders for one person in one message: a line and a "sent" button each."""
     with use_locale(items[0].locale):
@@ -44,9 +50,12 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
             period = _period(p, services)
             label = period.label_en if en else period.label_vi
             due = period.due_text_en if en else period.due_text_vi
+            left = _days_left(period, services)
             when = {"before_3d": _("due {due} — 3 days left", due=due),
-                    "before_1d": _("due {due} — tomorrow is the last day", due=due),
-                    "last_day": _("today is the last day ({due})", due=due),
+                    "before_1d": _("due {due} — tomorrow is the last day", due=due) if left <= 1 else
+                    _("due {due} — tomorrow is the last working day before it", due=due),
+                    "last_day": _("today is the last day ({due})", due=due) if left <= 0 else
+                    _("due {due} — today is the last working day before it", due=due),
                     "snoozed": _("due {due}", due=due)}.get(
                 p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
             lines.append(f"• {_what(p.stream)} — {label}: {when}")
@@ -93,13 +102,18 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
                      "{comment}\nType /baocao to correct it and send it again.", what=_what(p.stream), period=label,
                      comment=p.comment or "")
             return Outgoing(text=text)
+        left = _days_left(period, services) if p.stage in ("before_1d", "last_day") else 0
         text = {
             "before_3d": _("Reminder: {what} for {period} is due {due} — 3 days left.",
                            what=_what(p.stream), period=label, due=due),
             "before_1d": _("Reminder: {what} for {period} is due {due} — tomorrow is the last day.",
-                           what=_what(p.stream), period=label, due=due),
+                           what=_what(p.stream), period=label, due=due) if left <= 1 else
+            _("Reminder: {what} for {period} is due {due} — tomorrow is the last working day before it.",
+              what=_what(p.stream), period=label, due=due),
             "last_day": _("Today is the last day for {what} for {period} ({due}).",
-                          what=_what(p.stream), period=label, due=due),
+                          what=_what(p.stream), period=label, due=due) if left <= 0 else
+            _("Reminder: {what} for {period} is due {due} — today is the last working day before it.",
+              what=_what(p.stream), period=label, due=due),
             "overdue": _("Overdue: {what} for {period} has not arrived and the deadline has passed ({due}). "
                          "Please send it as soon as you can.", what=_what(p.stream), period=label, due=due),
             "snoozed": _("As you asked, a reminder: {what} for {period} is due {due}.",

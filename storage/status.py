@@ -40,7 +40,8 @@ async def activity_totals(session: AsyncSession, commune_id: int, period: Period
         .join(Unit, Unit.id == ActivityLog.unit_id)
         .where(ActivityLog.commune_id == commune_id, ActivityLog.on_date >= period.start,
                ActivityLog.on_date <= period.end)
-        .group_by(Unit.name, ActivityLog.activity))).all()
+        .group_by(Unit.name, ActivityLog.activity)
+        .order_by(ActivityLog.activity, Unit.name))).all()  # the same order on every backend
     total: dict[str, int] = {}
     by_unit: dict[str, dict[str, int]] = {}
     for unit, activity, n in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -125,21 +126,76 @@ class Run:
     aiohttp_client: Any
 
 
-async def dashboard_summary(h: ZaloHarness, aiohttp_client: Any, key: str) -> dict[str, Any]:
-    """The dashboard's summary JSON for period ``key``, through a signed login link."""
+async def dashboard_summary(h: ZaloHarness, aiohttp_client: Any, key: str | None,
+                            commune: str = COMMUNE) -> dict[str, Any]:
+    """The dashboard's summary JSON for period ``key`` (None: the page's own month), through a signed login link."""
     assert h.bot is not None
     secret = b"audit-dashboard-secret-0123456789"
     app = web.Application()
     Dashboard(h.bot.services, secret=secret).mount(app)
     client = await aiohttp_client(app)
     async with h.bot.db.session() as s:
-        cid = (await s.exec(select(Commune.id).where(Commune.name == COMMUNE))).one()
+        cid = (await s.exec(select(Commune.id).where(Commune.name == commune))).one()
     resp = await client.get(f"/dashboard?t={make_token(secret, cid, h.now + timedelta(days=1))}",
                             allow_redirects=False)
     assert resp.status == 303
-    resp = await client.get(f"/dashboard/api/summary?period={key}")
+    resp = await client.get("/dashboard/api/summary" + (f"?period={key}" if key else ""))
     assert resp.status == 200
     return await resp.json()
+
+
+def _num(v: float) -> str:
+    return (f"{v:.2f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))).replace(".", ",")
+
+
+def answer_item(prompt: str, own: dict[str, str], targets: dict[str, Any]) -> str:
+    """What a unit types at a /baocao question: its own answer for the item's code, else a task "đang thực hiện",
+    a yes/no target "đạt", a number its target (``targets``: code → the plan's target), a result in words
+    "đang thực hiện" then what it has achieved."""
+    if "Đến nay đã đạt được gì?" in prompt:  # a qualitative result: what it has achieved so far
+        return "Đang xây dựng kế hoạch triển khai"
+    code = re.search(r"\) (Nhiệm vụ|Chỉ tiêu) (\S+?)\. ", prompt)
+    assert code, prompt
+    if code.group(2) in own:
+        return own[code.group(2)]
+    if code.group(1) == "Nhiệm vụ":
+        return "đang thực hiện"
+    if "có đạt không" in prompt:
+        return "đạt"
+    t = targets[code.group(2)]
+    return "đang thực hiện" if t["value"] is None else _num(float(t["value"]))
+
+
+async def report_tg(tg: Tg, user: int, own: dict[str, str], targets: dict[str, Any], n: int, parts: int = 1,
+                    pick: str | None = None, notice: bool = False) -> str:
+    """A whole /baocao on Telegram (``n`` items; ``parts``: messages of the summary; ``pick``: the period picked
+    when several are owed; ``notice``: a flow left open over a day is closed first, with a notice)."""
+    sent = await tg.say(user, "/baocao", expect=1 + notice + (pick is None))
+    if notice:
+        assert "không có trả lời sau 24 giờ" in sent.pop(0).text
+    if pick:
+        assert pick in sent[0].callback_data, sent[0].callback_data
+        sent = await tg.tap(user, pick, expect=2)
+    assert f"Có {n} nội dung cần trả lời" in sent[0].text, sent[0].text
+    prompt = sent[1].text
+    while "khó khăn" not in prompt:
+        prompt = (await tg.say(user, answer_item(prompt, own, targets)))[0].text
+    await tg.say(user, "Chưa có kinh phí nâng cấp mạng")
+    summary = (await tg.say(user, "Đề nghị tỉnh hỗ trợ thiết bị", expect=parts))[-1]  # a long summary: 2 messages
+    assert summary.callback_data == ["send", "fix", "cancel"], summary.text
+    return (await tg.tap(user, "send"))[0].text
+
+
+async def report_zalo(h: ZaloHarness, user: str, own: dict[str, str], targets: dict[str, Any], n: int) -> str:
+    """A whole /baocao on Zalo, no difficulties nor proposals."""
+    sent = await h.say(user, "/baocao", expect=2)
+    assert f"Có {n} nội dung cần trả lời" in zt(sent), zt(sent)
+    prompt = sent[1]["text"]
+    while "khó khăn" not in prompt:
+        prompt = zt(await h.say(user, answer_item(prompt, own, targets)))
+    await h.say(user, "không")
+    await h.say(user, "không có")
+    return zt(await h.say(user, "1"))
 
 
 async def preview_at(h: ZaloHarness, when: str) -> list[Any]:

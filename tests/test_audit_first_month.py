@@ -139,11 +139,12 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
     assert owing(eve) == {("unit_monthly", CAX, "Triệu Văn Sơn"), ("unit_monthly", PKT, "Lý Văn Nam"),
                            ("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
                            ("village_monthly", BANCHANG, "Nông Văn Dũng"), ("village_monthly", NAHIN, "Hà Văn Tùng")}
-    # from the 15th a log of today's work counts for January: the villages' reminder says which days count
+    # from the 15th a log of today's work counts for January: the villages' reminder says which days count; the last
+    # day is Saturday 19/12, so Friday's reminder does not call today the last day
     assert both.bot is not None
     text = reminder_outgoing(next(p for p in eve if p.unit == BANCHANG), both.bot.services).text
-    assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026 "
-                    "(trước ngày 20/12/2026).\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào "
+    assert text == ("Nhắc việc: nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026, hạn nộp trước ngày "
+                    "20/12/2026 — hôm nay là ngày làm việc cuối cùng trước hạn.\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào "
                     "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”.")
     both.now = at("2026-12-19T23:59+07:00")
     assert "(1/7)" in zt(await both.say(NAM, "/baocao", expect=2))

@@ -223,7 +223,8 @@ async def test_steering_reminders_of_one_day_come_as_one_message(tg: TelegramHar
     for what, label in (("the monthly report to the steering committee", "tháng 11/2026"),
                         ("the quarterly report to the steering committee", "quý IV/2026"),
                         ("the annual report to the steering committee", "năm 2026")):
-        assert f"• {vi(what)} — {label}: " + vi("today is the last day ({due})", due="trước ngày 06/12/2026") in text
+        assert f"• {vi(what)} — {label}: " + vi("due {due} — today is the last working day before it",
+                                                due="trước ngày 06/12/2026") in text  # the last day is Saturday
     assert vi("the half-year report to the steering committee") not in text
     assert sent[0].callback_data == ["steersent:steering_monthly:2026-11", "steersent:steering_quarterly:2026-Q4",
                                      "steersent:steering_year:2026", "snooze:2h:steering:all",

@@ -238,7 +238,9 @@ async def test_schedule_conversation_end_to_end(chat: Chat, db: Database) -> Non
     async with db.session() as s:
         row = (await s.exec(select(StreamSetting))).one()
         audit = (await s.exec(select(AuditLog).where(AuditLog.action == "streams.update"))).one()
-    assert row.name == "unit_monthly" and row.config == {"due_day": 18, "inclusive": True, "cutoff": "calendar"}
+    # a calendar month's report is due after the month: by the end of the 18th of the following month
+    assert row.name == "unit_monthly" and row.config == {"due_day": 18, "inclusive": True, "cutoff": "calendar",
+                                                         "due_month_offset": 1}
     assert audit.detail["changed"]["due_day"] == [20, 18] and audit.target.endswith(":unit_monthly")
     # The officer's /hanbaocao follows at once: by the end of 18/12, in calendar months.
     out = await chat.say(OFFICER, "/hanbaocao")

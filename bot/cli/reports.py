@@ -42,10 +42,9 @@ async def _status(args: argparse.Namespace) -> int:
                 return 2
             vp = period_by_key(village_stream, up.key, tz)
         else:  # the month the lead office is compiling, as its /tinhtrang (handlers.periods.lead_month)
-            from handlers.exports.data import LEAD_STREAM
-            from handlers.exports.gather import resolve_periods
+            from handlers.exports.gather import compiled_stream, resolve_periods
 
-            up, vp = resolve_periods(None, now, tz, list(streams.values()), LEAD_STREAM)
+            up, vp = resolve_periods(None, now, tz, list(streams.values()), compiled_stream(table))
         async with db.session() as s:
             if args.province:  # one province, in the national colours (storage.traffic, as in chat)
                 return await _print_province(s, args, up, vp, now, tz)
@@ -185,10 +184,15 @@ async def _export(args: argparse.Namespace) -> int:
         now = at
         if now.tzinfo is None:
             now = now.replace(tzinfo=tz)
-        async with db.session() as s:
+        from bot.cli.common import cli_services
+        from handlers.exports.gather import compiled_stream
+        from storage.calendar.commune_streams import commune_streams
+
+        async with db.session() as s:  # the commune's deadlines over the deployment's (CDSBOT_STREAMS_FILE), as status
             commune = await require_commune(s, args.commune)
+            found = await commune_streams(s, cli_services(db), commune.id)
             try:
-                data = await gather_export(s, commune, args.period, now, tz, default_stream="lead_monthly")
+                data = await gather_export(s, commune, args.period, now, tz, found.streams, compiled_stream(found))
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

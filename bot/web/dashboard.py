@@ -127,13 +127,13 @@ def login_url(base_url: str, secret: bytes, commune_id: int, expires: datetime) 
     return f"{base_url.rstrip('/')}/dashboard?{urlencode({'t': make_token(secret, commune_id, expires)})}"
 
 
-def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = None) -> list[cal.Period]:
-    """The month the lead office is compiling at ``now`` (``handlers.periods.lead_month``) and the ``n - 1``
-    before it, newest first."""
-    from handlers.exports.data import LEAD_STREAM
+def recent_periods(now: datetime, tz: Any, n: int = PERIODS, configured: Any = None,
+                   compiled: str | None = "lead_monthly") -> list[cal.Period]:
+    """The month the lead office is compiling at ``now`` (``handlers.periods.lead_month``; ``compiled``: the
+    stream it compiles, ``handlers.exports.gather.compiled_stream``) and the ``n - 1`` before it, newest first."""
     from handlers.exports.gather import resolve_periods
 
-    period = resolve_periods(None, now, tz, configured, LEAD_STREAM)[0]
+    period = resolve_periods(None, now, tz, configured, compiled)[0]
     out = [period]
     while len(out) < n:
         out.append(cal.previous_period(out[-1]))
@@ -309,8 +309,7 @@ class Dashboard:
         return who[0], key
 
     async def _summary(self, request: web.Request) -> web.Response:
-        from handlers.exports.data import LEAD_STREAM
-        from handlers.exports.gather import gather_export, resolve_periods
+        from handlers.exports.gather import compiled_stream, gather_export, resolve_periods
 
         got = await self._data(request)
         if isinstance(got, web.Response):
@@ -318,11 +317,13 @@ class Dashboard:
         commune, key = got
         now, tz = self.services.now(), self.services.tz
         async with self.services.db.session() as s:
-            configured = (await commune_streams(s, self.services, commune.id)).streams
-            data = await gather_export(s, commune, key, now, tz, configured, LEAD_STREAM)
+            found = await commune_streams(s, self.services, commune.id)
+            configured, compiled = found.streams, compiled_stream(found)
+            data = await gather_export(s, commune, key, now, tz, configured, compiled)
             unit_period, village_period = resolve_periods(data.period_key, now, tz, configured)
             villages = await _village_states(s, commune, village_period, now)
-        body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz, configured=configured))
+        body = _summary_json(data, villages, unit_period, now, recent_periods(now, tz, configured=configured,
+                                                                              compiled=compiled))
         return web.json_response(body, headers=_HEADERS, dumps=_dumps)
 
     async def _activities_png(self, request: web.Request) -> web.Response:
@@ -350,17 +351,16 @@ class Dashboard:
 
     async def _export_data(self, request: web.Request) -> ExportData | web.Response:
         """The period's export data for the signed-in commune, or the refusal to send back."""
-        from handlers.exports.data import LEAD_STREAM
-        from handlers.exports.gather import gather_export
+        from handlers.exports.gather import compiled_stream, gather_export
 
         got = await self._data(request)
         if isinstance(got, web.Response):
             return got
         commune, key = got
         async with self.services.db.session() as s:
-            configured = (await commune_streams(s, self.services, commune.id)).streams
-            return await gather_export(s, commune, key, self.services.now(), self.services.tz, configured,
-                                          LEAD_STREAM)
+            found = await commune_streams(s, self.services, commune.id)
+            return await gather_export(s, commune, key, self.services.now(), self.services.tz, found.streams,
+                                       compiled_stream(found))
 
     async def _indicators_png(self, request: web.Request) -> web.Response:
         from handlers.exports.charts import indicator_bars, indicator_chart

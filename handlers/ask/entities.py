@@ -117,12 +117,17 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
     then close spellings; a bare "thôn nà" that fits several villages gives them as candidates."""
     w = " ".join(re.findall(r"\w+", fold(unit_key(w))))
     found: list[tuple[int, UnitName]] = []
+    by_full: set[str] = set()  # names matched in full: "đảng ủy" is Đảng ủy, not Văn phòng Đảng ủy
     for u in units:
         full, short = _keys(u.name, commune)
         for key in (full, short):
             if (key == full or len(key) >= 4) and key not in _NOISE and _has(w, key):
                 found.append((w.find(key), u))
+                if key == full:
+                    by_full.add(full)
                 break
+    found = [(i, u) for i, u in found if _keys(u.name, commune)[0] in by_full
+             or _keys(u.name, commune)[1] not in by_full]
     if found:
         found.sort(key=lambda x: x[0])
         named = [u for _i, u in found]

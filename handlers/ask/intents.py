@@ -30,7 +30,10 @@ def _any(w: str, *patterns: str) -> bool:
     return any(re.search(rf"\b(?:{p})\b", w) for p in patterns)
 
 
-_INDICATOR_CODE = re.compile(r"\bchi tieu (?:so )?(\d{1,3}(?:\.\d{1,3})?[a-z]?)\b|\b(?:ct|indicator) ?(\d{1,3})\b")
+# "chỉ tiêu 4", "chỉ tiêu 1.2", "chỉ tiêu IV.2" (a section's Roman numeral, seed 001), "chỉ tiêu N4.KQ2" (group 4's
+# second result, seed 004); the words have the dots as spaces ("chi tieu iv 2"), put back in the code
+_INDICATOR_CODE = re.compile(r"\bchi tieu (?:so )?((?:[ivxl]{1,6} |[a-z]{1,2})?\d{1,3}(?: [a-z]{0,2}\d{1,3}(?! \d))?[a-z]?)\b"
+                             r"|\b(?:ct|indicator) ?(\d{1,3})\b")
 _SLOW = ("cham", "chua dat", "khong dat", "kem", "nguy co", "tut", "off track", "slow", "behind", "lagging",
          "thap", "te nhat", "xau")
 
@@ -61,9 +64,10 @@ def _indicator(w: str, e: Entities, names: Sequence[tuple[str, str]], strict: bo
     """An indicator named by code or by words of its name (``strict``: no "chỉ tiêu"/"tỷ lệ" was said)."""
     m = _INDICATOR_CODE.search(w)
     if m:
-        e.indicator = m.group(1) or m.group(2)
+        e.indicator = (m.group(1) or m.group(2)).replace(" ", ".")
         return True
-    q = {t for t in w.split() if len(t) > 1} - _STOP
+    # "chỉ tiêu" says what is asked about, it is no word of a name (seed 004's "Tiêu chí đánh giá…")
+    q = {t for t in re.sub(r"\bchi tieu\b", " ", w).split() if len(t) > 1} - _STOP
     best, code, second = (0, 0.0), None, 0
     for c, name in names:
         n = {t for t in words(name).split() if len(t) > 1} - _STOP

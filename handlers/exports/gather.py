@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.activity.catalog import default_catalog
 from handlers.exports.data import (
     INDICATOR_STATUS_VI,
+    LEAD_STREAM,
     STREAM_LABELS_VI,
     UNIT_STREAM,
     VILLAGE_STREAM,
@@ -38,7 +39,17 @@ from storage.models import Commune, Indicator, Person, Plan, Report, ReportingPe
 from storage.plan_store import plan_as_dict
 from storage.status import activity_totals, status_data
 
-__all__ = ["gather_export", "resolve_periods"]
+if TYPE_CHECKING:
+    from storage.calendar.commune_streams import CommuneStreams
+
+__all__ = ["compiled_stream", "gather_export", "resolve_periods"]
+
+
+def compiled_stream(found: CommuneStreams) -> str | None:
+    """The stream whose open period a bare /xuat, /tinhtrang, the dashboard and `cdsbot status|export` open
+    on: the lead office's report to the People's Committee while the commune has it switched on, else None
+    (the units' open period — a commune reporting to a steering committee instead, seed 001)."""
+    return LEAD_STREAM if found.is_enabled(LEAD_STREAM) else None
 
 
 def resolve_periods(period_ref: str | None, now: datetime, tz: tzinfo, configured: Sequence[Stream] | None = None,
@@ -203,7 +214,10 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
         from storage.calendar.commune_streams import load_settings_rows, merge
 
         rows = (await load_settings_rows(session, [commune.id])).get(commune.id, {})  # type: ignore[list-item,arg-type]
-        configured = merge(default_streams(), rows).streams
+        found = merge(default_streams(), rows)
+        configured = found.streams
+        if default_stream == LEAD_STREAM:
+            default_stream = compiled_stream(found)
     unit_period, village_period = resolve_periods(period_key, now, tz, configured, default_stream)
     local_now = now.astimezone(tz)
     as_of = min(local_now.date(), unit_period.end)
