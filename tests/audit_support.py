@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -43,23 +44,54 @@ BICH, TUNG, DUNG, NAM = ("7c1b2c3d4e5f60718201", "7c1b2c3d4e5f60718202", "7c1b2c
                          "7c1b2c3d4e5f60718204")  # Zalo users
 
 
+@dataclass
+class Imported:
+    """What ``import_commune`` did: the invite code of each unit, the two imports' outputs, the plan shown."""
+
+    codes: dict[str, str]
+    org_out: str
+    plan_out: str
+    plan: dict[str, Any]
+
+    @property
+    def targets(self) -> dict[str, Any]:
+        return {i["code"]: i["target"] for i in self.plan["indicators"]}
+
+
+async def import_commune(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path, commune: str,
+                         org_csv: str, plan: Path | str, invites: Sequence[tuple[str, str]], *,
+                         start: str = "2026-12-01", before_invites: Callable[[], Awaitable[None]] | None = None,
+                         uses: int = 5) -> Imported:
+    """A commune as an operator sets it up through the CLI: its org list, a plan (a seed file or the text of
+    one), reporting from ``start``, then (after ``before_invites``, e.g. its streams) one invite per
+    (unit, role)."""
+    (tmp_path / "org.csv").write_text(org_csv, encoding="utf-8")
+    org_out = await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", commune)
+    if isinstance(plan, str):
+        (tmp_path / "plan.txt").write_text(plan, encoding="utf-8")
+        plan = tmp_path / "plan.txt"
+    plan_out = await cli(mp, capsys, db_url, "plan", "import", str(plan), "--commune", commune, "--year", "2026")
+    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", commune, start)
+    if before_invites is not None:
+        await before_invites()
+    codes = {}
+    for unit, role in invites:
+        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role, "--commune", commune,
+                        "--uses", str(uses), "--days", "60", "--json")
+        codes[unit] = json.loads(out)["code"]
+    shown = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", commune, "--json"))
+    (one,) = shown.get("plans", [shown])
+    return Imported(codes, org_out, plan_out, one)
+
+
 async def setup_commune(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:
     """The org list and the real seed plan through the CLI; reporting starts on 1/12; one invite per unit."""
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    out = await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    assert "9 new people" in out, out
-    await cli(mp, capsys, db_url, "plan", "import", str(SEED), "--commune", COMMUNE, "--year", "2026")
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
-    codes = {}
-    for unit, role in ((LANG, "member"), (NAHIN, "member"), (BANCHANG, "member"), (HCC, "officer"),
-                       (PKT, "officer"), (CAX, "officer"), (VHXH, "lead")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role,
-                        "--uses", "5", "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    plan = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", COMMUNE, "--json"))
-    (shown,) = plan.get("plans", [plan])
-    assert len(shown["tasks"]) == 12 and len(shown["indicators"]) == 17
-    return codes
+    done = await import_commune(mp, capsys, db_url, tmp_path, COMMUNE, ORG_CSV, SEED, (
+        (LANG, "member"), (NAHIN, "member"), (BANCHANG, "member"), (HCC, "officer"), (PKT, "officer"),
+        (CAX, "officer"), (VHXH, "lead")))
+    assert "9 new people" in done.org_out, done.org_out
+    assert len(done.plan["tasks"]) == 12 and len(done.plan["indicators"]) == 17
+    return done.codes
 
 
 async def join_zalo(h: ZaloHarness, user: str, code: str, typed: str) -> None:

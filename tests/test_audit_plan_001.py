@@ -13,6 +13,7 @@ from reminders.messages import reminder_outgoing
 from storage.db import Database
 from tests.audit_support import (
     dashboard_summary,
+    import_commune,
     join_tg,
     join_zalo,
     owing,
@@ -71,28 +72,22 @@ DEC_TOTAL = {"vneid": 4}  # 1/12 00:01
 
 async def _setup(r: Any, tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
     mp, capsys, db_url = r["mp"], r["capsys"], r["db_url"]
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    assert "7 new people" in await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    out = await cli(mp, capsys, db_url, "plan", "import", str(SEED), "--commune", COMMUNE, "--year", "2026")
-    assert "0 tasks, 90 indicators in 11 sections" in out, out
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-11-10")
-    (tmp_path / "streams.json").write_text(json.dumps(STREAMS), encoding="utf-8")
-    await cli(mp, capsys, db_url, "streams", "set", "--commune", COMMUNE, str(tmp_path / "streams.json"))
-    shown = {x["name"]: x for x in json.loads(await cli(mp, capsys, db_url, "streams", "show", "--commune", COMMUNE,
-                                                           "--json"))}
-    assert {k: shown["unit_monthly"][k] for k in ("due_day", "due_month_offset", "cutoff", "inclusive")} == {
-        "due_day": 6, "due_month_offset": 1, "cutoff": "calendar", "inclusive": False}
-    codes = {}
-    for unit, role in ((VPDU, "lead"), (UBND, "officer"), (DU, "officer"), (PKT, "officer"), (CAYGON, "member"),
-                       (ODUNG, "member")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role, "--commune", COMMUNE,
-                        "--uses", "5", "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    plan = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", COMMUNE, "--json"))
-    (shown_plan,) = plan.get("plans", [plan])
-    targets = {i["code"]: i["target"] for i in shown_plan["indicators"]}
-    assert len(targets) == 90
-    return codes, targets
+
+    async def streams() -> None:
+        (tmp_path / "streams.json").write_text(json.dumps(STREAMS), encoding="utf-8")
+        await cli(mp, capsys, db_url, "streams", "set", "--commune", COMMUNE, str(tmp_path / "streams.json"))
+        shown = {x["name"]: x for x in json.loads(await cli(mp, capsys, db_url, "streams", "show", "--commune",
+                                                               COMMUNE, "--json"))}
+        assert {k: shown["unit_monthly"][k] for k in ("due_day", "due_month_offset", "cutoff", "inclusive")} == {
+            "due_day": 6, "due_month_offset": 1, "cutoff": "calendar", "inclusive": False}
+
+    done = await import_commune(mp, capsys, db_url, tmp_path, COMMUNE, ORG_CSV, SEED, (
+        (VPDU, "lead"), (UBND, "officer"), (DU, "officer"), (PKT, "officer"), (CAYGON, "member"), (ODUNG, "member")),
+        start="2026-11-10", before_invites=streams)
+    assert "7 new people" in done.org_out, done.org_out
+    assert "0 tasks, 90 indicators in 11 sections" in done.plan_out, done.plan_out
+    assert len(done.targets) == 90
+    return done.codes, done.targets
 
 
 async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import pytest
 from storage.db import Database
 from tests.audit_support import (
     dashboard_summary,
+    import_commune,
     join_tg,
     join_zalo,
     owing,
@@ -69,23 +70,13 @@ TASK_LINE = ("Tổng số 39 nhiệm vụ: 2 hoàn thành, 34 đang thực hiệ
 
 
 async def _setup(r: dict[str, Any], tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
-    mp, capsys, db_url = r["mp"], r["capsys"], r["db_url"]
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    out = await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    assert "7 new people" in out, out
-    out = await cli(mp, capsys, db_url, "plan", "import", str(SEED), "--commune", COMMUNE, "--year", "2026")
-    assert "39 tasks, 41 indicators in 11 sections" in out, out
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
-    codes = {}
-    for unit, role in ((VHXH, "lead"), (TTHC, "officer"), (CAX, "officer"), (PKT, "officer"), (BANLOONG, "member"),
-                       (NAMA, "member")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role, "--commune", COMMUNE,
-                        "--uses", "5", "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    plan = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", COMMUNE, "--json"))
-    (shown,) = plan.get("plans", [plan])
-    assert (len(shown["tasks"]), len(shown["indicators"])) == (39, 41)
-    return codes, {i["code"]: i["target"] for i in shown["indicators"]}
+    done = await import_commune(r["mp"], r["capsys"], r["db_url"], tmp_path, COMMUNE, ORG_CSV, SEED, (
+        (VHXH, "lead"), (TTHC, "officer"), (CAX, "officer"), (PKT, "officer"), (BANLOONG, "member"),
+        (NAMA, "member")))
+    assert "7 new people" in done.org_out, done.org_out
+    assert "39 tasks, 41 indicators in 11 sections" in done.plan_out, done.plan_out
+    assert (len(done.plan["tasks"]), len(done.plan["indicators"])) == (39, 41)
+    return done.codes, done.targets
 
 
 async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@ an indicator stands at its worst-off office — the numbers the lead office read
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ from storage.db import Database
 from storage.models import Commune, Task
 from storage.province_figures import plan_figures
 from storage.traffic_facts import communes_facts
-from tests.audit_support import COMMUNE, dashboard_summary, join_tg, tg_report
-from tests.first_month_support import Tg, at, cli, sheet
+from tests.audit_support import COMMUNE, dashboard_summary, import_commune, join_tg, tg_report
+from tests.first_month_support import Tg, at, sheet
 from tests.zalo_harness import ZaloHarness
 
 VHXH, PKT, CAX = "Phòng Văn hóa - Xã hội", "Phòng Kinh tế", "Công an xã"
@@ -51,17 +50,8 @@ NOTE = f"thấp nhất: {PKT}; 2/3 đơn vị; chưa báo cáo: {VHXH}"
 
 
 async def _setup(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    (tmp_path / "plan.txt").write_text(PLAN, encoding="utf-8")
-    await cli(mp, capsys, db_url, "plan", "import", str(tmp_path / "plan.txt"), "--commune", COMMUNE, "--year", "2026")
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
-    codes = {}
-    for unit, role in ((PKT, "officer"), (CAX, "officer"), (VHXH, "lead")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role, "--uses", "2",
-                        "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    return codes
+    return (await import_commune(mp, capsys, db_url, tmp_path, COMMUNE, ORG_CSV, PLAN, ((PKT, "officer"), (CAX, "officer"), (VHXH, "lead"),),
+                                 uses=2)).codes
 
 
 async def test_group_items_stand_at_every_office(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,

@@ -4,15 +4,23 @@ own answer and "0/2 đơn vị" where no unit has answered — in chat, the xlsx
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage.db import Database
-from tests.audit_support import COMMUNE, dashboard_summary, join_tg, join_zalo, owing, preview_at, tg_report
-from tests.first_month_support import Tg, at, cli, docx_text, sheet
+from tests.audit_support import (
+    COMMUNE,
+    dashboard_summary,
+    import_commune,
+    join_tg,
+    join_zalo,
+    owing,
+    preview_at,
+    tg_report,
+)
+from tests.first_month_support import Tg, at, docx_text, sheet
 from tests.zalo_harness import ZaloHarness, texts
 
 VHXH, PKT, CAX = "Phòng Văn hóa - Xã hội", "Phòng Kinh tế", "Công an xã"
@@ -46,17 +54,8 @@ STT\tTên nhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian 
 
 
 async def _setup(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:
-    (tmp_path / "org.csv").write_text(ORG_CSV, encoding="utf-8")
-    await cli(mp, capsys, db_url, "org", "import", str(tmp_path / "org.csv"), "--commune", COMMUNE)
-    (tmp_path / "plan.txt").write_text(PLAN, encoding="utf-8")
-    await cli(mp, capsys, db_url, "plan", "import", str(tmp_path / "plan.txt"), "--commune", COMMUNE, "--year", "2026")
-    await cli(mp, capsys, db_url, "commune", "set-start", "--commune", COMMUNE, "2026-12-01")
-    codes = {}
-    for unit, role in ((PKT, "officer"), (CAX, "officer"), (THCS, "officer"), (VHXH, "lead")):
-        out = await cli(mp, capsys, db_url, "invite", "create", "--unit", unit, "--role", role, "--uses", "2",
-                        "--days", "60", "--json")
-        codes[unit] = json.loads(out)["code"]
-    return codes
+    return (await import_commune(mp, capsys, db_url, tmp_path, COMMUNE, ORG_CSV, PLAN, ((PKT, "officer"), (CAX, "officer"), (THCS, "officer"), (VHXH, "lead"),),
+                                 uses=2)).codes
 
 
 async def test_each_office_owes_its_groups_items(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
