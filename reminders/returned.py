@@ -39,7 +39,7 @@ async def plan_returned(session: AsyncSession, commune: Commune, stream: Stream,
         except ValueError:  # the stream's frequency changed since; the period no longer exists
             continue
         for person, ident in await people_with_roles(session, commune.id, [unit_id], reporter_roles(stream)):  # type: ignore[arg-type]
-            weekend_ok = stream.weekend_reminders and person.weekend_reminders
+            weekend_ok = stream.weekend_reminders or person.weekend_reminders
             if not may_remind_at(now, tz, working_days_only=not weekend_ok):
                 continue
             unit = await session.get(Unit, unit_id)

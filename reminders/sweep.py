@@ -156,7 +156,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
     unreachable: list[str] = []
     for person, ident in await people_with_roles(session, commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
                                        reporter_roles(stream)):
-        weekend_ok = stream.weekend_reminders and person.weekend_reminders
+        weekend_ok = stream.weekend_reminders or person.weekend_reminders
         stage = force_stage or _due_stage_cached(period, now, not weekend_ok)
         if stage is None:
             continue

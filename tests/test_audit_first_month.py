@@ -140,12 +140,24 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
                            ("unit_monthly", VHXH, "Hoàng Văn Thái"), ("unit_monthly", TYT, "Ma Thị Lan"),
                            ("village_monthly", BANCHANG, "Nông Văn Dũng"), ("village_monthly", NAHIN, "Hà Văn Tùng")}
     # from the 15th a log of today's work counts for January: the villages' reminder says which days count; the last
-    # day is Saturday 19/12, so Friday's reminder does not call today the last day
+    # day is Saturday 19/12 and the village stream reminds at weekends, so Friday's reminder (worded at the sweep's
+    # moment) says tomorrow is the last day
     assert both.bot is not None
+    both.now = at("2026-12-18T08:00+07:00")
+    days = "\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào " \
+           "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”."
     text = reminder_outgoing(next(p for p in eve if p.unit == BANCHANG), both.bot.services).text
     assert text == ("Nhắc việc: nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026, hạn nộp trước ngày "
-                    "20/12/2026 — hôm nay là ngày làm việc cuối cùng trước hạn.\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào "
-                    "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”.")
+                    "20/12/2026 — ngày mai là ngày cuối cùng." + days), text
+    text = reminder_outgoing(next(p for p in eve if p.unit == PKT), both.bot.services).text
+    assert text.endswith("hôm nay là ngày làm việc cuối cùng trước hạn."), text  # officers: not at weekends
+    sat = await preview_at(both, "2026-12-19T08:00+07:00")  # Saturday, the last day: the village teams only
+    assert {(p.stage, p.stream, p.unit) for p in sat} == {("last_day", "village_monthly", BANCHANG),
+                                                           ("last_day", "village_monthly", NAHIN)}
+    both.now = at("2026-12-19T08:00+07:00")
+    text = reminder_outgoing(next(p for p in sat if p.unit == BANCHANG), both.bot.services).text
+    assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026 "
+                    "(trước ngày 20/12/2026)." + days), text
     both.now = at("2026-12-19T23:59+07:00")
     assert "(1/7)" in zt(await both.say(NAM, "/baocao", expect=2))
     for a in ["3", "đang thực hiện", "4", "hoàn thành", "chưa triển khai", "100", "60", "Thiếu kinh phí",

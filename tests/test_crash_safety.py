@@ -100,9 +100,10 @@ async def test_sigkill_during_conversations_and_fan_out(db_url: str, db: Databas
         confirmations = [k for k in replies if k[1].startswith(_saved_prefix())]
         assert len(confirmations) == MEMBERS
 
-        # Reminder fan-out: queue one reminder per member, kill while sending, restart.
+        # Reminder fan-out: queue one reminder per member, kill while sending, restart. January is due before
+        # 20/01 (last day Tuesday 19/01); the village stream reminds at weekends, so "3 days before" is Saturday 16/01.
         sweep = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "reminders", "sweep", "--at", "2027-01-15T08:00+07:00", env=env,
+            sys.executable, "-m", "bot.cli", "reminders", "sweep", "--at", "2027-01-16T08:00+07:00", env=env,
             stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
         out, _ = await sweep.communicate()
         assert b"queued 30" in out, out

@@ -72,9 +72,27 @@ async def test_stages_and_unreachable(app: BotApp) -> None:
     # 19/12/2026 is a Saturday: officers get the last-day reminder on Friday 18/12.
     fri = {p["person"]: p["stage"] for p in await planned(app, "2026-12-18T08:00+07:00")}
     assert fri["Hoàng Văn Nam"] == "last_day"
+    assert fri["Lò Văn Minh"] == "before_1d"  # the village stream reminds at weekends: Saturday is its last day
     sat = {p["person"]: p["stage"] for p in await planned(app, "2026-12-19T08:00+07:00")}
-    assert "Hoàng Văn Nam" not in sat
+    assert "Hoàng Văn Nam" not in sat and "Trần Thị Lan" not in sat
+    assert sat["Lò Văn Minh"] == sat["Đinh Thị Ba"] == "last_day"
     assert await planned(app, "2026-12-16T22:00+07:00") == []  # quiet hours
+
+
+async def test_person_asking_for_weekend_reminders(app: BotApp) -> None:
+    """A person's own weekend_reminders flag extends the stream's rule (never narrows it): this officer asked to
+    be reminded at weekends too, so his last day is Saturday 19/12 like the village teams'."""
+    ids = await setup_people(app.db)
+    async with app.db.transaction() as s:
+        officer = await s.get(Person, ids["officer"])
+        assert officer is not None
+        officer.weekend_reminders = True
+    fri = {(p["person"], p["stream"]): p["stage"] for p in await planned(app, "2026-12-18T08:00+07:00")}
+    assert fri[("Hoàng Văn Nam", "unit_monthly")] == fri[("Lò Văn Minh", "village_monthly")] == "before_1d"
+    assert fri[("Trần Thị Lan", "unit_monthly")] == "last_day"  # the lead did not ask: Friday is her last day
+    sat = {(p["person"], p["stream"]): p["stage"] for p in await planned(app, "2026-12-19T08:00+07:00")}
+    assert sat == {("Hoàng Văn Nam", "unit_monthly"): "last_day", ("Lò Văn Minh", "village_monthly"): "last_day",
+                   ("Đinh Thị Ba", "village_monthly"): "last_day"}
 
 
 async def test_exactly_once_across_restarts_and_concurrent_sweeps(app: BotApp) -> None:
@@ -86,11 +104,15 @@ async def test_exactly_once_across_restarts_and_concurrent_sweeps(app: BotApp) -
     assert first == 3  # officer, lead (unit report), member (village); the offline member is skipped
     assert await run_sweep(app, now) == 0  # a restart or a second timer at the same moment
     later = await asyncio.gather(*(run_sweep(app, at("2026-12-17T16:00+07:00")) for _ in range(3)))
-    # before_1d of the December reports (Thu 17/12, as 19/12 is a Saturday) and before_3d of the lead
-    # office's compiled report (due before the 22nd), each sent once whatever the number of sweeps.
-    assert sorted(later) == [0, 0, 4]
+    # before_1d of the offices' December report (Thu 17/12, as 19/12 is a Saturday) for the officer and the
+    # lead, and before_3d of the lead office's compiled report (due before the 22nd), each sent once whatever
+    # the number of sweeps. The village stream reminds at weekends: the member's before_1d is Friday 18/12.
+    assert sorted(later) == [0, 0, 3]
     results = await asyncio.gather(*(run_sweep(app, at("2026-12-18T08:00+07:00")) for _ in range(3)))
-    assert sorted(results) == [0, 0, 4]  # last_day for the three, before_1d for the lead's report
+    # last_day (moved to Friday) for the officer and the lead, before_1d for the member and the lead's report
+    assert sorted(results) == [0, 0, 4]
+    saturday = await asyncio.gather(*(run_sweep(app, at("2026-12-19T08:00+07:00")) for _ in range(3)))
+    assert sorted(saturday) == [0, 0, 1]  # Saturday 19/12, the last day: the village member only
     async with app.db.session() as s:
         keys = (await s.exec(select(ReminderLog.key))).all()
         outbox = (await s.exec(select(Outbox))).all()
@@ -101,13 +123,15 @@ async def test_exactly_once_across_restarts_and_concurrent_sweeps(app: BotApp) -
 async def test_catch_up_after_downtime_sends_only_latest_stage(app: BotApp) -> None:
     from reminders.sweep import run_sweep
 
-    await setup_people(app.db)
-    # The bot was down on 16/12 and 17/12; the first sweep after is on Friday 18/12.
+    ids = await setup_people(app.db)
+    # The bot was down on 16/12 and 17/12; the first sweep after is on Friday 18/12: the missed before_3d
+    # (16/12) and, for the officers, before_1d (17/12) are dropped for the latest stage. Officers: last_day
+    # (moved off Saturday 19/12); the village stream reminds at weekends, so its member's Friday is before_1d.
     await run_sweep(app, at("2026-12-18T08:00+07:00"))
     async with app.db.session() as s:
         stages = {(r.stream, r.person_id, r.stage) for r in (await s.exec(select(ReminderLog))).all()}
     december = {(p, st) for stream, p, st in stages if stream != "lead_monthly"}
-    assert all(stage == "last_day" for _, stage in december) and len(december) == 3
+    assert december == {(ids["officer"], "last_day"), (ids["lead"], "last_day"), (ids["member"], "before_1d")}
     assert {st for stream, _p, st in stages if stream == "lead_monthly"} == {"before_1d"}
 
 
@@ -161,8 +185,10 @@ async def test_preview_cli(app: BotApp, db_url: str, monkeypatch: pytest.MonkeyP
     rows = json.loads(capsys.readouterr().out)
     assert code == 0
     assert {tuple(sorted(r)) for r in rows} == {("channel", "due", "period", "person", "stage", "stream", "unit")}
-    # 19/12/2026 is a Saturday, so Thursday 17/12 is already "one day before" for everyone.
-    assert {(r["person"], r["stage"]) for r in rows} >= {("Hoàng Văn Nam", "before_1d"), ("Đinh Thị Ba", "before_1d")}
+    # 19/12/2026 is a Saturday, so Thursday 17/12 is already "one day before" for the officer; the village
+    # stream reminds at weekends (its before_1d is Friday 18/12): its member still gets Wednesday's before_3d,
+    # never claimed as she cannot be reached.
+    assert {(r["person"], r["stage"]) for r in rows} >= {("Hoàng Văn Nam", "before_1d"), ("Đinh Thị Ba", "before_3d")}
     assert next(r for r in rows if r["person"] == "Đinh Thị Ba")["channel"] is None
 
 
