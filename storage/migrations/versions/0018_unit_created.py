@@ -29,5 +29,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_column('created_at')
+    # Not a batch copy on SQLite: dropping and renaming the referenced unit table fails its foreign keys
+    # (on while migrating); SQLite (3.35+) drops a plain column in place.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE unit DROP COLUMN created_at')
+    else:
+        op.drop_column('unit', 'created_at')
