@@ -161,13 +161,18 @@ def load_streams_file(path: str) -> list[Any]:
     """Reporting streams from a JSON file (a list of stream objects, see storage/calendar/streams.py)."""
     import json
 
+    from reminders.planned import untracked_error
     from storage.calendar.streams import load_streams
     from storage.errors import ConfigError
 
     try:
-        return load_streams(json.loads(open(path, encoding="utf-8").read()))
+        with open(path, encoding="utf-8") as f:
+            streams = load_streams(json.loads(f.read()))
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {exc}") from exc
+    if (problem := untracked_error(s.name for s in streams)) is not None:
+        raise ConfigError(f"CDSBOT_STREAMS_FILE: {problem}")
+    return streams
 
 
 async def _health(_request: web.Request) -> web.Response:

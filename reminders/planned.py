@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,13 +13,29 @@ from storage.calendar.calendar import Period
 from storage.calendar.streams import Stream
 from storage.models import Identity, Person
 
-__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles"]
+__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles", "untracked",
+           "untracked_error"]
 
 # Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
 # report (marked sent after /xuat), its reports to the steering committee (marked sent from the
 # reminder's button or /hanbaocao) and, in a commune of a province, its compiled report to the province.
 SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
                  "steering_half_year", "steering_year", "province_monthly")
+
+
+def untracked(names: Iterable[str]) -> list[str]:
+    """The stream names of ``names`` that the bot does not collect (no reminder, no state): a setting for one
+    would be saved and then do nothing, so configuring one is refused (e.g. a quarterly unit report)."""
+    return sorted(set(names) - set(SWEPT_STREAMS))
+
+
+def untracked_error(names: Iterable[str]) -> str | None:
+    """The operator's message for ``untracked`` names, None when there are none."""
+    unknown = untracked(names)
+    if not unknown:
+        return None
+    return (f"stream {', '.join(repr(n) for n in unknown)}: the bot does not collect such a report, so its "
+            f"setting would do nothing (it collects: {', '.join(SWEPT_STREAMS)})")
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,8 @@ def test_streams_file_replaces_the_defaults(tmp_path: Path) -> None:
     bad.write_text(json.dumps([{"name": "x"}]))
     with pytest.raises(ConfigError, match="CDSBOT_STREAMS_FILE"):
         BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(bad)}, env_file=None))
+    # a valid stream the bot does not collect (a quarterly unit report) would do nothing: refused at start
+    quarterly = {**dump_streams(streams)[1], "name": "unit_quarterly", "frequency": "quarterly", "due_day": 6}
+    f.write_text(json.dumps([*data, quarterly]))
+    with pytest.raises(ConfigError, match="'unit_quarterly': the bot does not collect such a report"):
+        BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(f)}, env_file=None))

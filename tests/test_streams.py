@@ -184,6 +184,13 @@ async def test_cli_set_show_reset(db: Database, db_url: str, monkeypatch: pytest
         bad.write_text(content, encoding="utf-8")
         code, out, err = await _cli(monkeypatch, capsys, db_url, "streams", "set", "--commune", "Thiện Tân", str(bad))
         assert code == 2 and out == "" and err.startswith("error: ") and err.count("\n") == 1, err
+    # seed 001's quarterly unit report: a stream the bot does not collect is refused, not saved to do nothing
+    bad.write_text(json.dumps([{"name": "unit_quarterly", "kind": "unit_report", "reporter_roles": ["officer"],
+                                "recipient": "Văn phòng Đảng ủy", "frequency": "quarterly", "due_day": 6}]),
+                   encoding="utf-8")
+    code, out, err = await _cli(monkeypatch, capsys, db_url, "streams", "set", "--commune", "Thiện Tân", str(bad))
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "'unit_quarterly': the bot does not collect such a report" in err and "unit_monthly" in err, err
     code, _out, err = await _cli(monkeypatch, capsys, db_url, "streams", "set", "--commune", "Nowhere", str(good))
     assert code == 2 and err.startswith("error: ")
     async with db.session() as s:

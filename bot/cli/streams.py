@@ -70,8 +70,12 @@ async def _set(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 2
+        from reminders.planned import untracked_error
         from storage.province_stream import PROVINCE_STREAM
 
+        if (problem := untracked_error(stream.name for stream, _on in parsed)) is not None:
+            print(f"error: {args.file}: {problem}", file=sys.stderr)
+            return 2
         if any(stream.name == PROVINCE_STREAM for stream, _on in parsed):  # as `streams show` lists it
             print(f"note: {PROVINCE_STREAM} is due as its province sets it (`cdsbot province set-deadline`): "
                   "left out", file=sys.stderr)
