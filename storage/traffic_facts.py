@@ -164,8 +164,7 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
             .select_from(Unit).join(ranges, true())
             .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
                                     firsts.c.start == ranges.c.s))
-            .where(among(Unit.commune_id, ids), Unit.kind == "village",
-                   or_(col(Unit.created_at).is_(None), col(Unit.created_at) <= ranges.c.due))  # as storage.units.existing
+            .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(ranges.c.due))
             .group_by(ranges.c.which, Unit.commune_id, bucket))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,10 +47,8 @@ def existed_by(unit: Any, due: datetime | None) -> bool:
     return due is None or unit.created_at is None or unit.created_at <= due
 
 
-def existing(due: datetime | None) -> Any:
-    """``existed_by`` as a SQL condition on ``Unit`` (true when ``due`` is None)."""
-    from sqlalchemy import true
-
+def existing(due: Any) -> Any:
+    """``existed_by`` as a SQL condition on ``Unit``: ``due`` a moment or a column of moments (true when None)."""
     return true() if due is None else or_(col(Unit.created_at).is_(None), col(Unit.created_at) <= due)
 
 
