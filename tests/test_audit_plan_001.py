@@ -153,7 +153,8 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     await both.say(PHUC, "không có")
     assert "gửi đúng hạn" in zt(await both.say(PHUC, "1"))
     both.now = at("2026-12-06T00:01+07:00")
-    out = await report_tg(tg, LEAD, VPDU_ANSWERS, targets, 3, pick="2026-11", notice=True)
+    # (the /tinhtrang left open since 3/12 is a view: it closes without a word, /baocao simply runs)
+    out = await report_tg(tg, LEAD, VPDU_ANSWERS, targets, 3, pick="2026-11")
     assert "sau hạn" in out and "nộp muộn" in out, out
     both.now = at("2026-12-06T10:00+07:00")  # Ô Đùng's late log, dated back into November
     assert "ngày 28/11/2026" in (await tg.say(PHEN, "ngày 28/11 hỗ trợ 6 người kích hoạt VNeID"))[0].text
