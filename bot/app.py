@@ -162,6 +162,7 @@ def load_streams_file(path: str) -> list[Any]:
     import json
 
     from reminders.planned import untracked_error
+    from storage.calendar.data_end import due_before_data_error
     from storage.calendar.streams import load_streams
     from storage.errors import ConfigError
 
@@ -171,6 +172,8 @@ def load_streams_file(path: str) -> list[Any]:
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {exc}") from exc
     if (problem := untracked_error(s.name for s in streams)) is not None:
+        raise ConfigError(f"CDSBOT_STREAMS_FILE: {problem}")
+    if (problem := due_before_data_error(streams)) is not None:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {problem}")
     return streams
 

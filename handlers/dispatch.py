@@ -171,9 +171,7 @@ class Dispatcher:
             return
         state = turn.state
         if state.flow and state.updated_at and turn.now - state.updated_at > IDLE_EXPIRY:
-            turn.end_flow()
-            turn.reply(_("Your unfinished conversation expired after 24 hours without an answer; "
-                         "please start again."))
+            engine.close(turn, expired=True)  # a view left open closes quietly; a flow collecting data says so
         if msg.text is not None and is_blank(msg.text):  # spaces or zero-width characters only
             msg = turn.incoming = replace(msg, text=None)
         parsed = parse_command(msg.text, self.services.bot_usernames.get(msg.channel))

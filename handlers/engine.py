@@ -14,7 +14,8 @@ from locales.i18n import _
 from locales.textnorm import fold
 from storage.errors import InputError
 
-__all__ = ["Answer", "Flow", "Prompt", "Step", "matching_choices", "register", "registry", "resolve_choice"]
+__all__ = ["Answer", "Flow", "Prompt", "Step", "close", "is_view", "matching_choices", "register", "registry",
+           "resolve_choice", "summary"]
 
 MAX_TEXT = 2000
 
@@ -68,6 +69,37 @@ registry: dict[str, Flow] = {}
 def register(flow: Flow) -> Flow:
     registry[flow.name] = flow
     return flow
+
+
+def is_view(turn: Turn) -> bool:
+    """Whether the person's open flow is a read-only view (``meta["read_only"]``: /tinhtrang and the drill-downs
+    opened from its buttons, a question): it collects nothing, so nothing is lost when it ends."""
+    flow = registry.get(turn.state.flow or "")
+    return bool(flow and flow.meta.get("read_only"))
+
+
+def summary(turn: Turn) -> str:
+    """What ending the open flow drops, in words (``Flow.summary_of``)."""
+    flow = registry.get(turn.state.flow or "")
+    if flow and flow.summary_of:
+        return flow.summary_of(turn)
+    return _("an unfinished conversation")
+
+
+def close(turn: Turn, *, expired: bool = False) -> None:
+    """End the open flow because another command came (or, ``expired``, it waited a day for an answer). A view
+    (``is_view``) closes quietly: the next command simply runs. A flow that was collecting answers says so — what
+    it dropped, or that it expired — so a half-entered report is never lost without a word."""
+    if not turn.state.flow:
+        return
+    quiet, what = is_view(turn), summary(turn)
+    turn.end_flow()
+    if quiet:
+        return
+    if expired:
+        turn.reply(_("Your unfinished conversation expired after 24 hours without an answer; please start again."))
+    else:
+        turn.reply(_("I stopped what you were doing ({what}); nothing from it was saved.", what=what))
 
 
 async def _maybe(value: Any) -> Any:

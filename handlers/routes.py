@@ -27,13 +27,7 @@ async def route_command(turn: Turn, cmd: Command, args: str) -> None:
         else:
             turn.reply(_("Sorry, that command is not available for your role. Type /trogiup to see yours."))
         return
-    if turn.state.flow:  # a new command replaces an unfinished conversation, saying so
-        if _read_only(turn):
-            turn.end_flow()  # only a view was open: nothing stopped, nothing lost, nothing to say
-        else:
-            discarded = _describe_flow(turn)
-            turn.end_flow()
-            turn.reply(_("I stopped what you were doing ({what}); nothing from it was saved.", what=discarded))
+    engine.close(turn)  # a new command replaces an unfinished conversation, saying so (a view closes quietly)
     handler = HANDLERS.get(cmd.name)
     if handler is None:
         turn.reply(_("This part of the bot is not ready yet."))
@@ -68,28 +62,16 @@ async def route_free_message(turn: Turn) -> None:
     turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
 
 
-def _read_only(turn: Turn) -> bool:
-    flow = engine.registry.get(turn.state.flow or "")
-    return bool(flow and flow.meta.get("read_only"))
-
-
-def _describe_flow(turn: Turn) -> str:
-    flow = engine.registry.get(turn.state.flow or "")
-    if flow and flow.summary_of:
-        return flow.summary_of(turn)
-    return _("an unfinished conversation")
-
-
 async def cancel(turn: Turn, _args: str = "") -> None:
     if not turn.state.flow:
         turn.end_flow()  # the last question is forgotten too: "so với tháng trước" next is read alone
         turn.reply(_("There is nothing to cancel."))
         return
-    if _read_only(turn):
+    if engine.is_view(turn):
         turn.end_flow()
         turn.reply(_("OK."))
         return
-    what = _describe_flow(turn)
+    what = engine.summary(turn)
     turn.end_flow()
     turn.reply(_("Cancelled. Discarded: {what}. Nothing was saved.", what=what))
 

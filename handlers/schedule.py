@@ -13,7 +13,8 @@ from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
 from storage.calendar.calendar import covering_stream, next_period, period_for
 from storage.calendar.commune_streams import commune_streams, invalidate, save_stream
-from storage.calendar.streams import Stream, dump_streams, load_streams, window_start_day
+from storage.calendar.data_end import early_period, fit_month
+from storage.calendar.streams import Stream, dump_streams, load_streams
 from storage.errors import InputError
 from storage.models import AuditLog
 from storage.province_stream import PROVINCE_STREAM
@@ -154,15 +155,22 @@ def _day_prompt(turn: Turn) -> engine.Prompt:
                            min=_MIN_DAY, max=_MAX_DAY, day=_cfg(turn)["due_day"]))
 
 
-def _fit_month(cfg: dict[str, Any]) -> None:
-    """A monthly report is due after the data it covers: a last allowed day within the data period (any day of
-    a calendar month; up to the 14th for 15th–14th) is that day of the following month — seed 001's "trước ngày
-    06 hàng tháng" is the month just ended; the 20th stays the 20th of the same month for 15th–14th."""
-    if cfg["frequency"] != "monthly":
-        return  # a quarter's report may be due in its last month (seed 001: before the 6th of it)
-    start = window_start_day(cfg["cutoff"])
-    last_allowed = cfg["due_day"] - (0 if cfg["inclusive"] else 1)
-    cfg["due_month_offset"] = 1 if start == 1 or last_allowed < start else 0
+def _fit_month(turn: Turn, **change: Any) -> None:
+    """Apply ``change`` to the stream being edited, a monthly report's month read by the one rule
+    (``storage.calendar.data_end.fit_month``): a due day inside the data period (any day of a calendar month, up
+    to the 15th for 15th–14th) is that day of the following month — seed 001's "trước ngày 06 hàng tháng" is the
+    month just ended; the 20th stays the 20th of the same month for 15th–14th. When no month fits ("before day 1"
+    of calendar months: the data's own last day) it is refused and nothing changes."""
+    cfg = _cfg(turn)
+    stream = fit_month(_stream(cfg | change))
+    early = early_period(stream)
+    if early is not None:
+        loc = current_locale()
+        raise InputError(_("Sorry, a report cannot be due before its data ends: the data for {period} runs to "
+                           "{end}, and its last allowed day would be {last}. Please choose another due day or "
+                           "reading.", period=early.label_en if loc == "en" else early.label_vi,
+                           end=f"{early.end:%d/%m/%Y}", last=f"{early.last_day:%d/%m/%Y}"))
+    cfg.update(change, due_month_offset=stream.due_month_offset)
 
 
 def _parse_day(turn: Turn, answer: engine.Answer) -> int:
@@ -174,8 +182,7 @@ def _parse_day(turn: Turn, answer: engine.Answer) -> int:
     if not re.fullmatch(r"[0-9]{1,2}", text) or not _MIN_DAY <= int(text) <= _MAX_DAY:
         raise InputError(_("The due day must be a whole number from {min} to {max}, so it exists in every "
                            "month.", min=_MIN_DAY, max=_MAX_DAY))
-    _cfg(turn)["due_day"] = int(text)
-    _fit_month(_cfg(turn))
+    _fit_month(turn, due_day=int(text))
     return int(text)
 
 
@@ -189,8 +196,7 @@ def _rule_prompt(turn: Turn) -> engine.Prompt:
 def _parse_rule(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("before", "by"):
         raise InputError(_("Please pick one of the options below (type its number)."))
-    _cfg(turn)["inclusive"] = answer.choice == "by"
-    _fit_month(_cfg(turn))
+    _fit_month(turn, inclusive=answer.choice == "by")
     return answer.choice
 
 
@@ -203,8 +209,7 @@ def _cutoff_prompt(turn: Turn) -> engine.Prompt:
 def _parse_cutoff(turn: Turn, answer: engine.Answer) -> str:
     if answer.choice not in ("nd09", "calendar"):
         raise InputError(_("Please pick one of the options below (type its number)."))
-    _cfg(turn)["cutoff"] = answer.choice
-    _fit_month(_cfg(turn))
+    _fit_month(turn, cutoff=answer.choice)
     return answer.choice
 
 

@@ -86,7 +86,7 @@ async def _snooze(turn: Turn, how: str, stream: str, period_key: str) -> None:
     p = Planned(turn.person.id, turn.person.name, None, turn.incoming.channel, turn.incoming.chat_id,
                 turn.person.locale, stream, period.key, "snoozed", period.due_text_vi, ref=period)
     await enqueue(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                  out=reminder_outgoing(p, turn.services), person_id=turn.person.id, now=at,
+                  out=reminder_outgoing(p, turn.services, at), person_id=turn.person.id, now=at,
                   key=f"snooze:{stream}:{period.key}:{turn.person.id}:{at.isoformat()}")
     turn.reply(_("All right, I will remind you again at {at}.", at=fmt_datetime(at, turn.tz)))
 

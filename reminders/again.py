@@ -41,7 +41,7 @@ async def remind_again(turn: Turn, stream: str, period_key: str) -> None:
             continue
         again = replace(p, stage=f"again-{day}")
         if await claim_and_queue(turn.session, again, reminder_outgoing(replace(again, stage="again"),
-                                                                        turn.services), send_at):
+                                                                        turn.services, send_at), send_at):
             sent += 1
     outbox = turn.services.extra.get("outbox")
     if outbox is not None:

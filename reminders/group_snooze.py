@@ -49,6 +49,6 @@ async def snooze_group(turn: Turn, how: str) -> None:
         return
     at = snooze_until(turn.now, turn.tz, how)
     await enqueue(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                  out=reminders_outgoing(items, turn.services), person_id=person.id, now=at,
+                  out=reminders_outgoing(items, turn.services, at), person_id=person.id, now=at,
                   key=f"snooze:{GROUP}:{person.id}:{at.isoformat()}")
     turn.reply(_("All right, I will remind you again at {at}.", at=fmt_datetime(at, turn.tz)))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from handlers.messages import Choice, Outgoing
 from handlers.services import Services
-from locales.i18n import _, fmt_date, use_locale
+from locales.i18n import _, fmt_date, ngettext, use_locale
 
 if TYPE_CHECKING:
     from reminders.planned import Planned
@@ -34,14 +35,22 @@ def _period(p: Planned, services: Services) -> Period:
                                   services.tz)
 
 
-def _days_left(period: Period, services: Services) -> int:
-    """Days from today (local) to the period's last allowed day: a stage moved off a weekend or holiday comes
-    before its day ("last day" on Friday for a Saturday deadline), and must not say today is the last day."""
-    return (period.last_day - services.now().astimezone(services.tz).date()).days
+def _days_left(period: Period, at: datetime, services: Services) -> int:
+    """Days from the day of ``at`` (local: the moment the sweep runs for, or a snoozed reminder goes out) to the
+    period's last allowed day: a stage moved off a weekend or holiday comes before its day ("last day" on Friday
+    for a Saturday deadline) and must not say today is the last day; "3 days before" moved to a Friday is 4."""
+    return (period.last_day - at.astimezone(services.tz).date()).days
 
 
-def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
-    """Several steering-committee reminders for one person in one message: a line and a "sent" button each."""
+def _stage(stage: str, left: int) -> str:
+    """The words a pre-deadline stage needs by the days actually left: a "1 day before" caught up on the last
+    day itself says that today is the last day."""
+    return "last_day" if stage == "before_1d" and left <= 0 else stage
+
+
+def reminders_outgoing(items: list[Planned], services: Services, at: datetime) -> Outgoing:
+    """Several steering-committee reminders for one person in one message: a line and a "sent" button each;
+    the days left are counted from ``at``, the moment the sweep runs for (or the snoozed message goes out)."""
     with use_locale(items[0].locale):
         en = items[0].locale == "en"
         lines = [_("Reminders: reports to the steering committee")]
@@ -50,14 +59,14 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
             period = _period(p, services)
             label = period.label_en if en else period.label_vi
             due = period.due_text_en if en else period.due_text_vi
-            left = _days_left(period, services)
-            when = {"before_3d": _("due {due} — 3 days left", due=due),
+            left = _days_left(period, at, services)
+            when = {"before_3d": ngettext("due {due} — {n} day left", "due {due} — {n} days left", left, due=due),
                     "before_1d": _("due {due} — tomorrow is the last day", due=due) if left <= 1 else
                     _("due {due} — tomorrow is the last working day before it", due=due),
                     "last_day": _("today is the last day ({due})", due=due) if left <= 0 else
                     _("due {due} — today is the last working day before it", due=due),
                     "snoozed": _("due {due}", due=due)}.get(
-                p.stage, _("overdue ({due}) — please send it as soon as you can", due=due))
+                _stage(p.stage, left), _("overdue ({due}) — please send it as soon as you can", due=due))
             lines.append(f"• {_what(p.stream)} — {label}: {when}")
             choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
         lines.append(_("When one has been sent, choose it below and its reminders stop."))
@@ -67,7 +76,9 @@ def reminders_outgoing(items: list[Planned], services: Services) -> Outgoing:
         return Outgoing(text="\n".join(lines), choices=tuple(choices))
 
 
-def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
+def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
+    """One reminder's message; the days left are counted from ``at``, the moment the sweep runs for (``cdsbot
+    reminders sweep --at``, or the sweep's own time), or the moment a snoozed or repeated reminder goes out."""
     period = _period(p, services)
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
@@ -102,10 +113,11 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
                      "{comment}\nType /baocao to correct it and send it again.", what=_what(p.stream), period=label,
                      comment=p.comment or "")
             return Outgoing(text=text)
-        left = _days_left(period, services) if p.stage in ("before_1d", "last_day") else 0
+        left = _days_left(period, at, services)
         text = {
-            "before_3d": _("Reminder: {what} for {period} is due {due} — 3 days left.",
-                           what=_what(p.stream), period=label, due=due),
+            "before_3d": ngettext("Reminder: {what} for {period} is due {due} — {n} day left.",
+                                  "Reminder: {what} for {period} is due {due} — {n} days left.", left,
+                                  what=_what(p.stream), period=label, due=due),
             "before_1d": _("Reminder: {what} for {period} is due {due} — tomorrow is the last day.",
                            what=_what(p.stream), period=label, due=due) if left <= 1 else
             _("Reminder: {what} for {period} is due {due} — tomorrow is the last working day before it.",
@@ -120,7 +132,7 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
                          what=_what(p.stream), period=label, due=due),
             "again": _("The lead office reminds you: {what} for {period} is still missing ({due}).",
                        what=_what(p.stream), period=label, due=due),
-        }[p.stage]
+        }[_stage(p.stage, left)]
         if period.stream.kind == "village_activity":  # a log counts by the day of the work, not of the message:
             # from the 15th, today's work is next period's, so a reminder alone would never clear this one
             text += "\n" + _("Only activities from {start} to {end} count for {period}: when you log them now, "

@@ -263,13 +263,13 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
         for group in _grouped([p for p in planned if p.key in claimed]):
             p = group[0]
             if len(group) > 1:
-                payload = to_payload(reminders_outgoing(group, bot.services))
+                payload = to_payload(reminders_outgoing(group, bot.services, now))
             else:
                 k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
                      p.returned, p.comment, p.undelivered)
                 payload = texts.get(k)
                 if payload is None:
-                    payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))
+                    payload = texts[k] = to_payload(reminder_outgoing(p, bot.services, now))
             for g in group:
                 REMINDERS.labels(g.stage).inc()
             rows.append({"key": "reminder:" + "|".join(g.key for g in group), "person_id": p.person_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.among import Ids, among
 from storage.built import ids_key, kept
 from storage.calendar.calendar import Period, classify, period_by_key, period_for
+from storage.calendar.data_end import fit_month
 from storage.calendar.streams import Frequency, Stream
 from storage.errors import InputError
 from storage.models import AuditLog, Commune, Person, Province, Report, ReportingPeriod
@@ -31,10 +33,13 @@ MIN_DAY, MAX_DAY = 2, 31  # "before day 1" would fall in the previous month
 RECIPIENT = "Sở Khoa học và Công nghệ tỉnh"
 
 
+@lru_cache(maxsize=64)  # one frozen stream per day: read for every commune of a sweep
 def province_stream(due_day: int | None = None) -> Stream:
-    """The stream of a province whose compiled reports are due before ``due_day`` (None: the default)."""
-    return Stream(PROVINCE_STREAM, "lead_report", ("lead",), RECIPIENT, Frequency.MONTHLY,
-                  due_day or DEFAULT_DUE_DAY, notify_missing_to="admin")
+    """The stream of a province whose compiled reports are due before ``due_day`` (None: the default): a day
+    inside the data window (up to the 15th, as the window ends on the 14th) is that day of the following month,
+    as /lich reads a commune's day (``storage.calendar.data_end.fit_month``)."""
+    return fit_month(Stream(PROVINCE_STREAM, "lead_report", ("lead",), RECIPIENT, Frequency.MONTHLY,
+                            due_day or DEFAULT_DUE_DAY, notify_missing_to="admin"))
 
 
 def province_period(province: Province, key: str, tz: tzinfo) -> Period:

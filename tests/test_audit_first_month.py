@@ -141,21 +141,19 @@ async def _reports(both: ZaloHarness, tg: Tg) -> None:
                            ("village_monthly", BANCHANG, "Nông Văn Dũng"), ("village_monthly", NAHIN, "Hà Văn Tùng")}
     # from the 15th a log of today's work counts for January: the villages' reminder says which days count; the last
     # day is Saturday 19/12 and the village stream reminds at weekends, so Friday's reminder (worded at the sweep's
-    # moment) says tomorrow is the last day
+    # moment, whatever the clock says) says tomorrow is the last day
     assert both.bot is not None
-    both.now = at("2026-12-18T08:00+07:00")
     days = "\nChỉ các hoạt động từ ngày 15/11/2026 đến ngày 14/12/2026 được tính vào " \
            "tháng 12/2026: nếu ghi bù bây giờ, bạn ghi rõ ngày, ví dụ “ngày 14/12 hỗ trợ 5 người cài VNeID”."
-    text = reminder_outgoing(next(p for p in eve if p.unit == BANCHANG), both.bot.services).text
+    text = reminder_outgoing(next(p for p in eve if p.unit == BANCHANG), both.bot.services, at("2026-12-18T08:00+07:00")).text
     assert text == ("Nhắc việc: nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026, hạn nộp trước ngày "
                     "20/12/2026 — ngày mai là ngày cuối cùng." + days), text
-    text = reminder_outgoing(next(p for p in eve if p.unit == PKT), both.bot.services).text
+    text = reminder_outgoing(next(p for p in eve if p.unit == PKT), both.bot.services, at("2026-12-18T08:00+07:00")).text
     assert text.endswith("hôm nay là ngày làm việc cuối cùng trước hạn."), text  # officers: not at weekends
     sat = await preview_at(both, "2026-12-19T08:00+07:00")  # Saturday, the last day: the village teams only
     assert {(p.stage, p.stream, p.unit) for p in sat} == {("last_day", "village_monthly", BANCHANG),
                                                            ("last_day", "village_monthly", NAHIN)}
-    both.now = at("2026-12-19T08:00+07:00")
-    text = reminder_outgoing(next(p for p in sat if p.unit == BANCHANG), both.bot.services).text
+    text = reminder_outgoing(next(p for p in sat if p.unit == BANCHANG), both.bot.services, at("2026-12-19T08:00+07:00")).text
     assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 12/2026 "
                     "(trước ngày 20/12/2026)." + days), text
     both.now = at("2026-12-19T23:59+07:00")

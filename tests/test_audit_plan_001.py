@@ -124,14 +124,13 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
                           ("unit_monthly", PKT, "Lê Văn Phúc"), ("unit_monthly", CAX, "Kim Sơn Pha"),
                           ("village_monthly", ODUNG, "Thạch Sô Phên")}
     assert both.bot is not None  # the deadline and, for villages, the calendar month whose work counts
-    both.now = at("2026-12-04T08:00+07:00")  # worded at the sweep's moment
     days = ("\nChỉ các hoạt động từ ngày 1/11/2026 đến ngày 30/11/2026 được tính vào tháng 11/2026: nếu ghi bù bây giờ, "
             "bạn ghi rõ ngày, ví dụ “ngày 30/11 hỗ trợ 5 người cài VNeID”.")
-    text = reminder_outgoing(next(p for p in eve if p.unit == ODUNG), both.bot.services).text
+    text = reminder_outgoing(next(p for p in eve if p.unit == ODUNG), both.bot.services, at("2026-12-04T08:00+07:00")).text
     # the village teams' stream reminds at weekends (/lich: "nhắc cả thứ Bảy, Chủ nhật"): Saturday 5/12 is their
     # last day, so Friday's reminder is the day before
     assert text.endswith("tháng 11/2026, hạn nộp trước ngày 06/12/2026 — ngày mai là ngày cuối cùng." + days), text
-    text = reminder_outgoing(next(p for p in eve if p.unit == UBND), both.bot.services).text
+    text = reminder_outgoing(next(p for p in eve if p.unit == UBND), both.bot.services, at("2026-12-04T08:00+07:00")).text
     assert text == ("Nhắc việc: báo cáo của đơn vị (/baocao) tháng 11/2026, hạn nộp trước ngày 06/12/2026 — hôm nay là "
                     "ngày làm việc cuối cùng trước hạn."), text  # on Friday 4/12: the last allowed day is Saturday
     assert {(p.stage, p.stream, p.period) for p in eve if p.stream.startswith("steering")} == {
@@ -144,8 +143,7 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     sat = await preview_at(both, "2026-12-05T08:00+07:00")
     assert [(p.stage, p.stream, p.unit, p.person) for p in sat] == [
         ("last_day", "village_monthly", ODUNG, "Thạch Sô Phên")]
-    both.now = at("2026-12-05T08:00+07:00")
-    text = reminder_outgoing(sat[0], both.bot.services).text
+    text = reminder_outgoing(sat[0], both.bot.services, at("2026-12-05T08:00+07:00")).text
     assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 11/2026 "
                     "(trước ngày 06/12/2026)." + days), text
     both.now = at("2026-12-05T23:59+07:00")
@@ -155,7 +153,8 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     await both.say(PHUC, "không có")
     assert "gửi đúng hạn" in zt(await both.say(PHUC, "1"))
     both.now = at("2026-12-06T00:01+07:00")
-    out = await report_tg(tg, LEAD, VPDU_ANSWERS, targets, 3, pick="2026-11", notice=True)
+    # (the /tinhtrang left open since 3/12 is a view: it closes without a word, /baocao simply runs)
+    out = await report_tg(tg, LEAD, VPDU_ANSWERS, targets, 3, pick="2026-11")
     assert "sau hạn" in out and "nộp muộn" in out, out
     both.now = at("2026-12-06T10:00+07:00")  # Ô Đùng's late log, dated back into November
     assert "ngày 28/11/2026" in (await tg.say(PHEN, "ngày 28/11 hỗ trợ 6 người kích hoạt VNeID"))[0].text

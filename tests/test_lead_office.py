@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -12,6 +12,7 @@ from storage.db import Database
 from storage.models import Outbox, Report
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
+from tests.test_province_stream import PROV, A, _world
 from tests.test_telegram_report import _plan
 
 OFFICER, LEAD, MEMBER, MEMBER2 = 8001, 8002, 8003, 8004
@@ -241,3 +242,35 @@ async def test_announcement_to_a_unit_typed_loosely(tg: TelegramHarness, db: Dat
     assert await tg.bot.outbox.run_once() == 1
     got = await tg.fake.wait_for_sent(1)
     assert [m.chat_id for m in got if "Họp thôn" in m.text] == [4242]
+
+
+async def test_a_view_left_open_closes_quietly(tg: TelegramHarness, db: Database, db_url: str,
+                                              monkeypatch, capsys) -> None:  # noqa: ANN001
+    """/tinhtrang and the commune view a province office opens from its buttons are read-only: the next command
+    simply runs, even a day later, with no "đã hủy" notice. A half-entered report still says it was dropped."""
+    await _people(db)
+    expired = vi("Your unfinished conversation expired after 24 hours without an answer; please start again.")
+    not_village = vi("Activity logs are kept by village digital teams; your unit is not a village.")
+    await tg.say(LEAD, "/tinhtrang")  # left open, its buttons untapped
+    tg.now += timedelta(hours=25)
+    sent = await tg.say(LEAD, "/nhatky")
+    assert len(sent) == 1 and sent[0].text.startswith(not_village), sent  # the command's answer only
+    # the province office's drill-down: /tinhtrang → a commune's own view, then the next command a day later
+    ids = await _world(tg, db, db_url, monkeypatch, capsys)
+    await tg.say(PROV, "/tinhtrang")
+    sent = await tg.tap(PROV, f"commune:{ids[A]}")
+    assert sent[0].text.startswith(vi("Commune {name}", name=A)), sent[0].text
+    tg.now += timedelta(hours=25)
+    sent = await tg.say(PROV, "/tinhtrang")
+    assert len(sent) == 1 and expired not in sent[0].text and f"commune:{ids[A]}" in sent[0].callback_data, sent
+    # a report half entered is still said to be dropped, at once or after a day
+    await tg.say(OFFICER, "/baocao", expect=2)
+    await tg.tap(OFFICER, "done")
+    tg.now += timedelta(hours=25)
+    sent = await tg.say(OFFICER, "/nhatky", expect=2)
+    assert sent[0].text == expired and sent[1].text.startswith(not_village), sent
+    await tg.say(OFFICER, "/baocao", expect=2)
+    await tg.tap(OFFICER, "done")
+    sent = await tg.say(OFFICER, "/nhatky", expect=2)
+    assert sent[0].text.startswith(vi("I stopped what you were doing ({what}); nothing from it was saved.",
+                                      what="X").split("X")[0]), sent

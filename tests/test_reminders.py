@@ -227,3 +227,35 @@ async def test_sweep_end_to_end_with_snooze(tg: TelegramHarness, db: Database) -
         rows = (await s.exec(select(Outbox).where(Outbox.person_id == officer.id, Outbox.status == "pending"))).all()
     assert [r.next_attempt_at for r in rows] == [at("2026-12-17T07:30+07:00")]
     assert (datetime.now(UTC) - tg.now).days < 10_000  # clock is the test's, not the machine's
+
+
+async def test_reminder_words_count_the_days_from_the_sweeps_moment(tg: TelegramHarness, db: Database) -> None:
+    """A sweep run for another moment than the clock's (`cdsbot reminders sweep --at`, a late sweep) words the days
+    left from that moment: the count, "tomorrow / today is the last day" and "the last working day before it"."""
+    from reminders.sweep import run_sweep
+
+    await setup_people(db)
+    bot = tg.bot
+    assert bot is not None and bot.outbox is not None
+    tg.now = at("2026-12-10T10:00+07:00")  # the wall clock stays a week before the sweeps' moments
+    got: dict[str, dict[int, str]] = {}
+    for when in ("2026-12-17T08:00+07:00", "2026-12-18T08:00+07:00", "2026-12-19T08:00+07:00"):
+        n = await run_sweep(bot, at(when))
+        assert await bot.outbox.run_once() == n
+        got[when[:10]] = {int(m.chat_id): m.text.splitlines()[0] for m in await tg.fake.wait_for_sent(n)}
+        tg.fake.take_sent()
+    officer, lead, member = 9001, 9002, 9003
+    # Thursday 17/12. The lead office's report (before 22/12: Monday 21/12 is the last day) gets "3 days before"
+    # on Thursday, as Friday 18/12 is its "1 day before" over the weekend: 4 days left. The village teams (last day
+    # Saturday 19/12) missed theirs on Wednesday: caught up with 2 days left. Officers (not at weekends): Thursday
+    # is the day before their last working day, Friday.
+    day = got["2026-12-17"]
+    assert day[lead].endswith("hạn nộp trước ngày 22/12/2026 — còn 4 ngày."), day
+    assert day[member].endswith("hạn nộp trước ngày 20/12/2026 — còn 2 ngày."), day
+    assert day[officer].endswith("hạn nộp trước ngày 20/12/2026 — ngày mai là ngày làm việc cuối cùng trước hạn."), day
+    day = got["2026-12-18"]  # Friday
+    assert day[member].endswith("— ngày mai là ngày cuối cùng."), day  # the villages' last day is Saturday
+    assert day[officer].endswith("— hôm nay là ngày làm việc cuối cùng trước hạn."), day
+    assert day[lead].endswith("— ngày mai là ngày làm việc cuối cùng trước hạn."), day  # Monday is the last day
+    day = got["2026-12-19"]  # Saturday: the village teams only
+    assert set(day) == {member} and day[member].startswith("Hôm nay là ngày cuối cùng để nộp "), day

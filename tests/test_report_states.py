@@ -142,8 +142,8 @@ async def test_returned_report_is_returned_everywhere_until_resubmitted(
     assert digest.as_json()["returned"] == [f"{HCC}: {COMMENT}"]
     from reminders.messages import reminder_outgoing
 
-    assert COMMENT in reminder_outgoing(back[0], tg.bot.services).text
-    assert COMMENT in reminder_outgoing(digest, tg.bot.services).text
+    assert COMMENT in reminder_outgoing(back[0], tg.bot.services, tg.now).text
+    assert COMMENT in reminder_outgoing(digest, tg.bot.services, tg.now).text
 
     # the officer resubmits after the deadline: submitted again, late
     tg.now = at("2026-12-21T09:00+07:00")

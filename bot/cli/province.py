@@ -34,7 +34,7 @@ async def _set(args: argparse.Namespace) -> int:
 async def _set_deadline(args: argparse.Namespace) -> int:
     from bot.cli.common import print_json, with_db
     from storage.province import require_province
-    from storage.province_stream import DEFAULT_DUE_DAY, set_report_due_day
+    from storage.province_stream import DEFAULT_DUE_DAY, province_stream, set_report_due_day
 
     if (args.day is None) == (not args.default):
         print("error: give --day N (the compiled report is due before day N) or --default", file=sys.stderr)
@@ -49,8 +49,9 @@ async def _set_deadline(args: argparse.Namespace) -> int:
         if args.json:
             print_json(out)
         else:
+            month = "the following month" if province_stream(out["report_due_day"]).due_month_offset else "each month"
             print(f"the communes of {out['province']} send their compiled report before day "
-                  f"{out['report_due_day']} of each month" + (" (the default)" if out["default"] else ""))
+                  f"{out['report_due_day']} of {month}" + (" (the default)" if out["default"] else ""))
         return 0
 
     return await with_db(run)

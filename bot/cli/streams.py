@@ -71,6 +71,7 @@ async def _set(args: argparse.Namespace) -> int:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 2
         from reminders.planned import untracked_error
+        from storage.calendar.data_end import due_before_data_error
         from storage.province_stream import PROVINCE_STREAM
 
         if (problem := untracked_error(stream.name for stream, _on in parsed)) is not None:
@@ -80,6 +81,9 @@ async def _set(args: argparse.Namespace) -> int:
             print(f"note: {PROVINCE_STREAM} is due as its province sets it (`cdsbot province set-deadline`): "
                   "left out", file=sys.stderr)
             parsed = [(stream, on) for stream, on in parsed if stream.name != PROVINCE_STREAM]
+        if (problem := due_before_data_error(stream for stream, _on in parsed)) is not None:
+            print(f"error: {args.file}: {problem}", file=sys.stderr)
+            return 2
         async with db.transaction() as s:
             commune = await require_commune(s, args.commune)
             stored = {}
