@@ -291,6 +291,18 @@ async def _chat(tg: Tg) -> None:
     assert text.splitlines()[0] == f"Báo cáo tháng 4/2026 của {HCC} (đúng hạn):", text
     assert "• I.3. Đảm bảo an toàn thông tin: Đang thực hiện" in text.splitlines(), text
     assert (await tg.say(LEAD, "/chitieu"))[0].text == "Các kế hoạch đã nhập chưa có chỉ tiêu nào."
+    # one task by its code: what the plan says of it (before: the overdue list, whatever the code)
+    text = (await tg.say(LEAD, "nhiệm vụ III.2 thế nào?"))[0].text
+    assert text.splitlines() == [
+        "🔴 III.2. Kiện toàn Tổ CDS cộng đồng — Đang thực hiện", f"Chủ trì: {VHXH}",
+        "Thời gian thực hiện: Quý I/2026 (31/03/2026)", "Đã quá hạn mà chưa hoàn thành.",
+        "Sản phẩm/Kết quả đầu ra: Quyết định kiện toàn, kế hoạch hoạt động",
+        "Chi tiết: Rà soát nhân sự, ban hành quyết định kiện toàn, lập kế hoạch hoạt động."], text
+    text = (await tg.say(LEAD, "nhiệm vụ I.5"))[0].text  # a group's: how many of its 9 offices are done
+    assert text.splitlines()[:3] == [
+        "I.5. Sử dụng hệ thống thông tin (văn phòng điện tử, họp trực tuyến, hệ thống giải quyết thủ tục hành chính, "
+        "thư công vụ) — Đang thực hiện — 6/9 đơn vị hoàn thành", "Chủ trì: Toàn thể CBCC xã",
+        "Thời gian thực hiện: Quý I–IV/2026 (31/12/2026)"], text
 
 
 async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client: Any, tmp_path: Path) -> None:
