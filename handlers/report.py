@@ -74,7 +74,8 @@ def _item_prompt(turn: Turn) -> engine.Prompt:
     kind = answer_kind(item)
     if kind == "task":
         choices = tuple(Choice(_(label), code) for code, label in TASK_STATUSES.items()) + unchanged
-        return engine.Prompt(head + "\n" + _("Status of this task?"), choices)
+        output = "\n" + _("Expected output: {t}", t=item["output"]) if item.get("output") else ""  # "Sản phẩm"
+        return engine.Prompt(head + output + "\n" + _("Status of this task?"), choices)
     target = _("Target: {t}", t=item.get("target_short") or item["target"]) if item.get("target") else ""
     if item.get("target_short") and item["target_short"] != item.get("target"):  # the sentence, in full
         target += "\n" + _("Expected result: {t}", t=item["target"])

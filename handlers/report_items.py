@@ -57,7 +57,7 @@ async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]
     items: list[dict[str, Any]] = []
     for t in tasks:
         items.append({"kind": "task", "id": t.id, "code": t.code, "title": shorten(t.title, 300),
-                      "due": t.due_text})
+                      "due": t.due_text, "output": shorten(t.output, 200) if t.output else None})
     for i in inds:
         items.append({"kind": "indicator", "id": i.id, "code": i.code, "title": shorten(i.name, 300),
                       "unit": i.unit, "op": i.target_op, "target": i.target_text,

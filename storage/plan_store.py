@@ -195,6 +195,7 @@ async def plan_as_dict(session: AsyncSession, plan: Plan, commune: Commune) -> d
             "due": {"text": t.due_text, "date": t.due_date.isoformat() if t.due_date else None,
                     "recurring": t.due_recurring},
             "output": t.output,
+            "detail": t.detail,
         } for t in tasks],
         "indicators": [{
             "code": i.code,

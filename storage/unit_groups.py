@@ -21,6 +21,12 @@ __all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "m
 GROUP_MEMBERS = ("offices", "schools", "villages", "lead")
 LEAD_GROUP = "Văn phòng theo dõi (chưa giao đơn vị)"  # owner of results nobody was named for
 
+# A plan may name a person or a team instead of a unit: "Công chức phụ trách chuyển đổi số" is the officer of
+# the lead office, "Tổ CDS cộng đồng" / "Các Tổ CNSCĐ" are the village teams (seed 003).
+_TEAMS = re.compile(r"^(cac )?to (cong nghe so|chuyen doi so|cds|cns|cnscd|cnsd)( cong dong\b|$)|^(cac )?to cnscd\b")
+_DIGITAL_OFFICER = re.compile(r"^(cong chuc|can bo)( chuyen trach| kiem nhiem)? phu trach "
+                              r"(cong nghe thong tin|cntt|chuyen doi so|cds)\b")
+
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\blien quan\b"), "lead"),
     (re.compile(r"\btruong hoc\b|\bcac truong\b|\bco so giao duc\b"), "schools"),
@@ -33,8 +39,10 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 def group_members_of(name: str) -> str | None:
     """Which units a generic phrase stands for; None for the name of one real unit."""
     key = " ".join(fold(name).replace(".", " ").split())
-    if name == LEAD_GROUP:
+    if name == LEAD_GROUP or _DIGITAL_OFFICER.match(key):
         return "lead"
+    if _TEAMS.match(key):
+        return "villages"
     if not key.startswith(("cac ", "toan the ", "co quan", "don vi", "thon, ")):
         return None
     for pattern, members in _RULES:

@@ -80,7 +80,7 @@ async def test_seed_import_and_reimport(monkeypatch, capsys, db_url: str, db: Da
     assert shown["commune"] == commune and shown["year"] == 2026
     assert len(shown["tasks"]) == tasks and len(shown["indicators"]) == indicators
     for t in shown["tasks"]:
-        assert set(t) == {"code", "section", "title", "lead_units", "partner_units", "due", "output"}
+        assert set(t) == {"code", "section", "title", "lead_units", "partner_units", "due", "output", "detail"}
         assert set(t["due"]) == {"text", "date", "recurring"}
     for i in shown["indicators"]:
         assert set(i["target"]) == {"text", "op", "value", "boolean"}

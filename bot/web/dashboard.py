@@ -204,11 +204,12 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                   "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,
                            "due": t.due_date.isoformat() if t.due_date else None, "lead_units": t.lead_units,
-                           "status_label": t.status_vi,
+                           "status_label": t.status_vi, "section": t.section, "output": t.output,
                            "units": {"owed": t.units_owed, "done": t.units_done} if t.units_owed > 1 else None}
                           for t in data.tasks if t.overdue],
         "due_soon_tasks": [{"code": t.code, "title": t.title, "due": t.due_date.isoformat() if t.due_date else None,
-                            "lead_units": t.lead_units, "status_label": t.status_vi}
+                            "lead_units": t.lead_units, "status_label": t.status_vi, "section": t.section,
+                            "output": t.output}
                            for t in data.tasks if t.light == "yellow"],
         "reports": [{"unit": r.unit, "person": r.person,
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,

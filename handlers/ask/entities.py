@@ -156,6 +156,11 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
                      and start.split()[0] not in _NOISE]
             if len(cands) > 1:
                 return [], cands[:3]
+            # "phòng văn hóa": the first two words of one name only (Phòng Văn hóa - Xã hội)
+            whole = [u for u in units if f"{_keys(u.name, commune)[1]} ".startswith(f"{start} ")] \
+                if len(start.split()) > 1 and set(start.split()) - _NOISE else []
+            if len(whole) == 1:
+                return whole, []
     return [], []
 
 

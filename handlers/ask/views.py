@@ -3,9 +3,11 @@ reminders (confirmed first), what I still owe, the status summary, and what to a
 
 from __future__ import annotations
 
+import re
+
 from handlers.ask.base import Answer, PeriodError, commune_of, label, monthly
 from handlers.ask.intents import Understood
-from handlers.exports.data import ExportData
+from handlers.exports.data import ExportData, TaskRow
 from handlers.exports.gather import gather_export
 from handlers.turn import Turn
 from locales.i18n import N_, _
@@ -16,6 +18,7 @@ from storage.calendar.commune_streams import commune_streams
 __all__ = ["SUGGESTIONS", "answer_view", "indicator_names"]
 
 SCREEN = 8
+_TASK_CODE = re.compile(r"\bnhiem vu (?:so |ma )?([a-z]{0,4}\.?\d+(?:[.-]\d+)*)\b")  # "nhiệm vụ III.2", "nhiệm vụ N1.1"
 
 
 async def _export_data(turn: Turn, u: Understood) -> ExportData:
@@ -91,9 +94,35 @@ async def overdue(turn: Turn, u: Understood) -> Answer:
     data = await _export_data(turn, u)
     from handlers.lead import overdue_lines  # the same lines as /quahan
 
+    code = _TASK_CODE.search(fold(u.text))
+    one = [t for t in data.tasks if code and fold(t.code) == code.group(1)]
+    if one:  # "nhiệm vụ III.2": that task, with what the plan says of it
+        return Answer("\n\n".join(_task_detail(t) for t in one), facts={"codes": [t.code for t in one]})
+
     late = [t for t in data.tasks if t.overdue]
     return Answer("\n".join(overdue_lines(data.tasks)), facts={
         "codes": [t.code for t in late], "due_soon": [t.code for t in data.tasks if t.light == "yellow"]})
+
+
+def _task_detail(t: TaskRow) -> str:
+    """One task as the lead office reads it: standing (and how many of its units are done), who chairs it, its
+    deadline, the product and details the plan gives."""
+    from handlers.exports.data import task_status_vi
+    from handlers.lead import units_done
+
+    status = task_status_vi(t.status) if current_vi() else t.status or "—"
+    due = t.due_text or "—"
+    if t.due_date and t.due_text and t.due_date.strftime("%d/%m/%Y") not in t.due_text:
+        due += f" ({t.due_date.strftime('%d/%m/%Y')})"
+    lines = [f"{'🔴 ' if t.overdue else ''}{t.code}. {shorten(t.title, 200)} — {status}{units_done(t)}",
+             _("Lead: {units}", units=", ".join(t.lead_units) or "—"), _("Due: {due}", due=due)]
+    if t.overdue:
+        lines.append(_("Past its due date and not done."))
+    if t.output:
+        lines.append(_("Expected output: {t}", t=shorten(t.output, 200)))
+    if t.detail:
+        lines.append(_("Details: {t}", t=shorten(t.detail, 300)))
+    return "\n".join(lines)
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:

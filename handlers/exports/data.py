@@ -94,6 +94,10 @@ class TaskRow:
     units_done: int = 0  # and how many of them last said done (storage.item_standing)
     owed_by: list[str] = field(default_factory=list)  # the units owing it, groups expanded (item_standing.owed_of)
     said: dict[str, str | None] = field(default_factory=dict)  # owed by several: unit → its own latest status
+    section: str | None = None  # the plan's heading above it ("I. CHÍNH QUYỀN SỐ")
+    output: str | None = None  # the plan's "Sản phẩm/Kết quả đầu ra"
+    detail: str | None = None  # the plan's "Chi tiết nhiệm vụ"
+    partner_units: list[str] = field(default_factory=list)  # "Cơ quan phối hợp": never asked
 
     @property
     def units_done_vi(self) -> str:

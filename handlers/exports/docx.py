@@ -319,7 +319,8 @@ def _task_line(t: TaskRow) -> str:
     lead = ", ".join(t.lead_units) or "chưa rõ đơn vị chủ trì"
     due = t.due_text or (_d(t.due_date) if t.due_date else "")
     done = f"; {t.units_done_vi}" if t.units_done_vi else ""  # a task owed by several units
-    return f"- Nhiệm vụ {t.code}. {_clean(t.title)} ({lead}; thời hạn: {due or 'chưa xác định'}{done})."
+    output = f"; sản phẩm: {_clean(t.output)}" if t.output else ""  # the plan's "Sản phẩm/Kết quả đầu ra"
+    return f"- Nhiệm vụ {t.code}. {_clean(t.title)} ({lead}; thời hạn: {due or 'chưa xác định'}{done}{output})."
 
 
 def _next(doc: DocumentObject, data: ExportData) -> Paragraph:

@@ -148,7 +148,9 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
                                  status, task_status_vi(status), hit.key if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_),
-                                 light=task_light(due, not open_, as_of), **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
+                                 light=task_light(due, not open_, as_of), section=t["section"], output=t["output"],
+                                 detail=t["detail"], partner_units=t["partner_units"],
+                                 **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
         for i in shown["indicators"]:

@@ -166,10 +166,11 @@ def build_xlsx(data: ExportData) -> bytes:
                            "Tệp minh chứng chung"], _reports(data))
     tasks = _sheet(wb, SHEETS[2], ["Kế hoạch", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Hạn",
                                    "Tình trạng mới nhất", "Kỳ báo cáo", "Quá hạn", "Đến hạn tháng tới", "Mức độ",
-                                   "Đơn vị hoàn thành"],
+                                   "Đơn vị hoàn thành", "Sản phẩm/Kết quả đầu ra", "Chi tiết nhiệm vụ",
+                                   "Cơ quan phối hợp", "Nhóm nhiệm vụ"],
                    [[t.plan, t.code, t.title, "; ".join(t.lead_units), t.due_text, t.due_date, t.status_vi,
                      t.reported_in or "", "Có" if t.overdue else "", "Có" if t.due_soon else "", LIGHT_VI[t.light],
-                     t.units_done_vi]
+                     t.units_done_vi, t.output or "", t.detail or "", "; ".join(t.partner_units), t.section or ""]
                     for t in data.tasks])
     for n, t in enumerate(data.tasks, start=2):  # Đỏ: overdue, Vàng: due within 7 days (storage.deadlines)
         paint_light(tasks, n, 11, t.light)
