@@ -49,6 +49,7 @@ async def anonymise_person(session: AsyncSession, person: Person, now: datetime,
     person.name = f"(ẩn danh #{person.id})"
     person.phone = None
     person.anonymised_at = now
+    person.left_at = person.left_at or now  # off the staff from now: the periods due before still count them
     person.preferred_channel = person.last_channel = None
     session.add(person)
     session.add(AuditLog(at=now, actor_person_id=actor, action="person.anonymise", target=f"person:{person.id}",
