@@ -273,7 +273,7 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
     chairs = await expand_units(session, chairs)
     on = staff(unit_period.due, roles=("officer", "lead"))
-    staffed = set((await session.exec(select(on.c.unit_id).distinct())).all())
+    staffed = {(uid, role) for uid, role in (await session.exec(select(on.c.unit_id, on.c.role).distinct())).all()}
     reports = {u: (at, status, None) for u, at, status in (await session.exec(
         select(Report.unit_id, Report.submitted_at, Report.status).join(ReportingPeriod).where(
             ReportingPeriod.stream == unit_period.stream.name, ReportingPeriod.key == unit_period.key))).all()}
@@ -294,8 +294,10 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for cid, name, start in communes:
         streams = []
         for period, kind, subs in ((unit_period, "office", reports), (village_period, "village", firsts)):
-            expected = [u for u in by_commune.get(cid, []) if u.kind == kind and existed_by(u, period.due) and (
-                kind == "village" or u.id in chairs or u.id in staffed)]
+            mine = by_commune.get(cid, [])
+            roles = ("officer",) if any(u.id in chairs for u in mine) else ("officer", "lead")  # (as expected_units)
+            expected = [u for u in mine if u.kind == kind and existed_by(u, period.due) and (
+                kind == "village" or u.id in chairs or any((u.id, r) in staffed for r in roles))]
             counts = tally([unit_state(u.id, u.name, period, now, start, subs.get(u.id))  # type: ignore[arg-type]
                             for u in expected])
             counts.pop("units")
