@@ -232,3 +232,18 @@ async def test_migration_0020_down_and_up(db: Database, db_url: str, tmp_path: P
         staffed = await on_staff_by_unit(s, [commune.id], at(JAN5))  # type: ignore[list-item]
     assert len(people) == 6 and all(p.joined_at is None and p.left_at is None for p in people)
     assert sum(len(v) for v in staffed.values()) == 6
+
+
+async def test_a_restore_keeps_when_a_leaver_left(db: Database, db_url: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """Anonymised after the backup, anonymised again by the restore: still gone since she left, not since the
+    restore (December, due before, still counts her)."""
+    await _setup(monkeypatch, capsys, db_url, tmp_path)
+    monkeypatch.setenv("CDSBOT_FILES_DIR", str(tmp_path / "files"))
+    await cli(monkeypatch, capsys, db_url, "backup", str(tmp_path / "backup.bin"))
+    await cli(monkeypatch, capsys, db_url, "person", "anonymise", "--name", "Đinh Văn Hùng", "--at", JAN5)
+    await db.dispose()
+    await cli(monkeypatch, capsys, db_url, "restore", str(tmp_path / "backup.bin"))
+    async with db.session() as s:
+        (gone,) = (await s.exec(select(Person).where(Person.anonymised_at.is_not(None)))).all()  # type: ignore[union-attr]
+    assert gone.name.startswith("(ẩn danh") and gone.left_at == at(JAN5)
