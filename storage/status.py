@@ -271,7 +271,7 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
-    chairs = await expand_units(session, chairs)
+    chairs = await expand_units(session, chairs, unit_period.due)  # (the groups' members as they stood then)
     on = staff(unit_period.due, roles=("officer", "lead"))
     staffed = {(uid, role) for uid, role in (await session.exec(select(on.c.unit_id, on.c.role).distinct())).all()}
     reports = {u: (at, status, None) for u, at, status in (await session.exec(
