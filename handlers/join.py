@@ -16,9 +16,10 @@ from locales.textcut import shorten
 from locales.textnorm import fold, unit_key
 from storage.errors import InputError
 from storage.invites import InviteProblem, check_invite, create_invite, normalize_code
-from storage.models import ROLES, AuditLog, Identity, Invite, Person, Province, Unit
+from storage.models import ROLES, AuditLog, Commune, Identity, Invite, Person, Province, Unit
 from storage.org_import import clean_phone
-from storage.people import listed_candidates, name_key
+from storage.people import listed_candidates, move_post, name_key
+from storage.units import created_moment
 
 __all__ = ["handle_unregistered", "invite_cmd", "start_cmd"]
 
@@ -222,11 +223,15 @@ async def _finish_join(turn: Turn) -> None:
             return
         invite.uses_left -= 1
         person = await _still_listed(turn, invite)
+        commune = await s.get(Commune, invite.commune_id)
+        assert commune is not None
         if person is not None:  # the listed record becomes this human's one record: no twin
-            person.role = _joined_role(person.role, invite.role, bool(turn.data.get("phone_proven")))
-        else:
+            move_post(s, commune, person, person.unit_id,
+                      _joined_role(person.role, invite.role, bool(turn.data.get("phone_proven"))), turn.now)
+        else:  # on the unit's staff from now, if the commune already reports (``storage.people.staff``)
             person = Person(commune_id=invite.commune_id, unit_id=invite.unit_id, name=turn.data["name"],
-                            role=invite.role, province_id=invite.province_id)
+                            role=invite.role, province_id=invite.province_id,
+                            joined_at=created_moment(commune, turn.now) if invite.unit_id is not None else None)
             s.add(person)
         person.locale = "en" if (msg.language_code or "").startswith("en") else "vi"
     assert person is not None

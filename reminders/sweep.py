@@ -38,6 +38,7 @@ from storage.calendar.commune_streams import (
 from storage.calendar.streams import Stream
 from storage.db import Database
 from storage.models import Commune, Outbox, Person, ReminderLog, Unit
+from storage.people import held_at, posts
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
 from storage.status import expected_units_by_commune, stream_states
@@ -110,6 +111,7 @@ class _Units:
         self.session = session
         self.commune_ids = list(commune_ids)
         self._seen: dict[tuple[Any, ...], list[Unit]] = {}
+        self._posts: dict[tuple[Any, ...], list[Any]] = {}
 
     async def expected(self, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
         """The units expected for a period due at ``due`` (the tree as it stood then; None: today's)."""
@@ -119,10 +121,13 @@ class _Units:
                 self._seen["expected", cid, kind, due] = units
         return self._seen["expected", commune_id, kind, due]
 
-    async def with_role(self, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
-        if ("role", commune_id, roles) not in self._seen:
-            self._seen["role", commune_id, roles] = await _units_with_role(self.session, commune_id, roles)
-        return self._seen["role", commune_id, roles]
+    async def with_role(self, commune_id: int, roles: tuple[str, ...], due: datetime | None) -> list[Unit]:
+        """The units with someone in ``roles`` when a period was due at ``due`` (``storage.people.held_at``;
+        None: today's people), from one read of the commune's posts in these roles."""
+        if ("role", commune_id, roles) not in self._posts:
+            self._posts["role", commune_id, roles] = await _units_with_role(self.session, commune_id, roles)
+        held = {u.id: u for u, since, until in self._posts["role", commune_id, roles] if held_at(since, until, due)}
+        return list(held.values())
 
     async def every(self, commune_id: int) -> list[Unit]:
         if ("all", commune_id) not in self._seen:
@@ -139,7 +144,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
     lists = lists or _Units(session)
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
-        units = [u for u in await lists.with_role(commune.id, stream.reporter_roles)  # type: ignore[arg-type]
+        as_of = period.due if period.due <= now else None  # (a period not yet due: today's people)
+        units = [u for u in await lists.with_role(commune.id, stream.reporter_roles, as_of)  # type: ignore[arg-type]
                  if existed_by(u, period.due)]
     else:
         kind = "village" if stream.kind == "village_activity" else "office"
@@ -203,10 +209,12 @@ async def _undelivered(session: AsyncSession, commune_id: int, stream: Stream, p
         Person.id.in_(failed), Person.commune_id == commune_id))).all())  # type: ignore[union-attr]
 
 
-async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Unit]:
-    ids = select(Person.unit_id).where(Person.commune_id == commune_id, Person.role.in_(roles),  # type: ignore[attr-defined]
-                                       Person.anonymised_at.is_(None))  # type: ignore[union-attr]
-    return list((await session.exec(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name))).all())  # type: ignore[union-attr]
+async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Any]:
+    """(unit, since, until) of every post in ``roles`` of the commune, current and earlier
+    (``storage.people.posts``): a period's due picks the units with someone in them then."""
+    every = posts([commune_id], roles)
+    return list((await session.exec(select(Unit, every.c.since, every.c.until).join(  # type: ignore[call-overload]
+        every, every.c.unit_id == Unit.id).order_by(Unit.name, Unit.id))).all())
 
 
 async def _all_units(session: AsyncSession, commune_id: int) -> list[Unit]:

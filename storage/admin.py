@@ -49,11 +49,12 @@ async def anonymise_person(session: AsyncSession, person: Person, now: datetime,
     person.name = f"(ẩn danh #{person.id})"
     person.phone = None
     person.anonymised_at = now
+    person.left_at = person.left_at or now  # off the staff from now: the periods due before still count them
     person.preferred_channel = person.last_channel = None
     session.add(person)
     session.add(AuditLog(at=now, actor_person_id=actor, action="person.anonymise", target=f"person:{person.id}",
                          detail={"identities_removed": len(chats), "reapplied": reapplied,
-                                 "created_at": _stamp(person.created_at)}))
+                                 "created_at": _stamp(person.created_at), "left_at": _stamp(person.left_at or now)}))
 
 
 async def _forget_quarantined(session: AsyncSession, channels: list[str], marks: list[str]) -> None:
@@ -70,12 +71,13 @@ async def _forget_quarantined(session: AsyncSession, channels: list[str], marks:
 
 
 def _stamp(at: datetime) -> str:
-    """A record's creation time as a fingerprint (to tell the same record in a restored backup)."""
+    """A record's creation time as a fingerprint (to tell the same record in a restored backup); a moment
+    kept in the audit log."""
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
-async def recorded_anonymisations(url: str) -> list[tuple[int, str | None]]:
-    """(person id, creation fingerprint) of every anonymisation in a database's audit log."""
+async def recorded_anonymisations(url: str) -> list[tuple[int, str | None, str | None]]:
+    """(person id, creation fingerprint, when they left) of every anonymisation in a database's audit log."""
     from storage.db import Database
 
     db = Database(url)
@@ -85,15 +87,16 @@ async def recorded_anonymisations(url: str) -> list[tuple[int, str | None]]:
                                  .order_by(AuditLog.id))).all()
     finally:
         await db.dispose()
-    out: dict[int, str | None] = {}
+    out: dict[int, tuple[str | None, str | None]] = {}
     for r in rows:
         if r.target and r.target.startswith("person:") and r.target[7:].isdigit():
-            out[int(r.target[7:])] = (r.detail or {}).get("created_at")
-    return list(out.items())
+            out[int(r.target[7:])] = ((r.detail or {}).get("created_at"), (r.detail or {}).get("left_at"))
+    return [(pid, stamp, left) for pid, (stamp, left) in out.items()]
 
 
-async def reapply_anonymisations(url: str, recorded: list[tuple[int, str | None]]) -> list[int]:
-    """Anonymise again, in a restored database, the people the live one had anonymised; returns ids."""
+async def reapply_anonymisations(url: str, recorded: list[tuple[int, str | None, str | None]]) -> list[int]:
+    """Anonymise again, in a restored database, the people the live one had anonymised (gone from the staff
+    since they left, not since the restore); returns ids."""
     from storage.db import Database
 
     done: list[int] = []
@@ -101,12 +104,13 @@ async def reapply_anonymisations(url: str, recorded: list[tuple[int, str | None]
     try:
         async with db.transaction() as s:
             now = datetime.now(UTC)
-            for pid, stamp in recorded:
+            for pid, stamp, left in recorded:
                 person = await s.get(Person, pid)
                 if person is None or person.anonymised_at is not None:
                     continue
                 if stamp is not None and _stamp(person.created_at) != stamp:
                     continue  # another record under the same id: not the person who left
+                person.left_at = person.left_at or (datetime.fromisoformat(left) if left else None)
                 await anonymise_person(s, person, now, reapplied=True)
                 done.append(pid)
     finally:

@@ -23,7 +23,6 @@ from storage.indicator_status import worst_first
 from storage.models import (
     Indicator,
     IndicatorUnit,
-    Person,
     Plan,
     Report,
     ReportingPeriod,
@@ -32,6 +31,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.people import staff
 from storage.unit_groups import pick_members
 from storage.units import existing
 
@@ -151,10 +151,11 @@ async def item_meta(run: Run, commune_ids: Sequence[int], due: datetime | None =
     """(kind, ref id) → ``ItemMeta`` for every task and indicator of the communes, in one statement: the
     units chairing each item (``which`` 0) and the communes' units with whether a lead belongs to them (1).
     ``due``: the units owing it as the tree stood then, a period's deadline (``storage.units.existed_by``: an
-    office added in January is not one of December's "Các cơ quan, đơn vị"); None: today's tree."""
+    office added in January is not one of December's "Các cơ quan, đơn vị"), the lead's office as its people
+    stood then (``storage.people.staff``); None: today's tree and people."""
     ids = list(commune_ids)
-    leads = select(Person.unit_id).where(col(Person.commune_id).in_(ids), col(Person.role).in_(("lead", "admin")),
-                                         col(Person.anonymised_at).is_(None))
+    on = staff(due, ids, ("lead", "admin"))  # the lead's office as it was then (``storage.people.staff``)
+    leads = select(on.c.unit_id)
     rows = (await run(union_all(
         select(literal(0).label("which"), literal("task").label("kind"), TaskUnit.task_id.label("ref"),  # type: ignore[attr-defined]
                TaskUnit.unit_id, Plan.commune_id, cast(null(), String).label("text1"),

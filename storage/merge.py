@@ -112,6 +112,9 @@ def merge_people(conn: Connection, keep: int, drop: int, *, actor: int | None = 
     values["phone"] = k["phone"] or d["phone"]
     values["unit_id"] = k["unit_id"] or d["unit_id"]
     values["role"] = max((k["role"], d["role"]), key=lambda r: _ROLE_RANK.get(r, 0))
+    if "joined_at" in k:  # (migration 0020) there since the earlier of the two (None: always), until the later
+        values["joined_at"] = None if None in (k["joined_at"], d["joined_at"]) else min(k["joined_at"], d["joined_at"])
+        values["left_at"] = None if None in (k["left_at"], d["left_at"]) else max(k["left_at"], d["left_at"])
     conn.execute(text("UPDATE person SET phone = NULL WHERE id = :drop"), {"drop": drop})
     conn.execute(text("UPDATE person SET " + ", ".join(f"{f} = :{f}" for f in values) + " WHERE id = :id"),
                  {**values, "id": keep})

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "Province", "Unit"]
+__all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "PersonPost", "Province",
+           "Unit"]
 
 ROLES = ("member", "officer", "lead", "admin")  # the province office (role "province") joins by invite only
 UNIT_KINDS = ("office", "village", "party", "external", "group")
@@ -85,6 +86,25 @@ class Person(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # role "province": the province office, read-only over every commune of this province
     province_id: int | None = Field(default=None, foreign_key="province.id")
+    # since when they hold their post (unit_id, role) in a commune that already reports
+    # (``storage.people.joined_moment``); None: since before it reported (and everyone older than migration
+    # 0020): always. Their earlier posts are ``PersonPost`` rows.
+    joined_at: datetime | None = None
+    # when they left (``cdsbot person anonymise``); None: still there. A person anonymised before migration
+    # 0020 has no date: gone from every period, as before (``storage.people.staff``).
+    left_at: datetime | None = None
+
+
+class PersonPost(SQLModel, table=True):
+    """A post a person held before their current one (another unit or role), from ``since`` (None: always)
+    until ``until``: who was on a unit's staff when a period was due (``storage.people.staff``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    role: str
+    since: datetime | None = None
+    until: datetime
 
 
 class Identity(SQLModel, table=True):

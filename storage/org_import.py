@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from locales.textnorm import fold
 from storage.errors import ImportFailed
 from storage.models import ROLES, Commune, Person
-from storage.people import people_in_unit_by_name
-from storage.units import get_or_create_unit
+from storage.people import move_post, people_in_unit_by_name
+from storage.units import created_moment, get_or_create_unit
 
 __all__ = ["OrgImportResult", "import_org", "read_org_rows"]
 
@@ -92,7 +92,8 @@ def read_org_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 async def import_org(session: AsyncSession, commune: Commune, path: Path, at: datetime | None = None) -> OrgImportResult:
     """Create or update units and people. Bad rows are reported by row number and skipped. ``at`` (default
-    now): when the units it creates came to be (``storage.units.created_moment``)."""
+    now): when the units it creates came to be (``storage.units.created_moment``), the people it adds joined
+    and those it moves changed post (``storage.people.move_post``)."""
     rows = read_org_rows(path)
     result = OrgImportResult()
     cache: dict = {}
@@ -131,11 +132,12 @@ async def import_org(session: AsyncSession, commune: Commune, path: Path, at: da
         role = role or ("member" if unit.kind == "village" else "officer")
         person = await _find_person(session, commune, name, phone, unit.id)
         if person is None:
-            session.add(Person(commune_id=commune.id, unit_id=unit.id, name=name, phone=phone, role=role))
+            session.add(Person(commune_id=commune.id, unit_id=unit.id, name=name, phone=phone, role=role,
+                               joined_at=created_moment(commune, at)))
             result.people_created += 1
-        else:
-            changed = (person.unit_id, person.role, person.phone) != (unit.id, role, phone or person.phone)
-            person.unit_id, person.role, person.phone = unit.id, role, phone or person.phone
+        else:  # a move to another unit or role keeps the post they held until ``at`` (``storage.people.move_post``)
+            changed = move_post(session, commune, person, unit.id, role, at) or phone not in (None, person.phone)
+            person.phone = phone or person.phone
             result.people_updated += int(changed)
         await session.flush()
     return result

@@ -1,17 +1,25 @@
-"""Finding the one record of a human: listed people not yet joined, and twins by name or phone."""
+"""The one record of a human (listed people not yet joined, twins by name or phone) and who was on a unit's
+staff as of a moment (``staff``, ``on_staff``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from difflib import SequenceMatcher
+from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import and_, not_, or_, union_all
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import fold, normalize_name
-from storage.models import Identity, Person
+from storage.among import among
+from storage.models import Commune, Identity, Person, PersonPost
+from storage.units import created_moment
 
-__all__ = ["listed_candidates", "merge_twins", "name_key", "people_in_unit_by_name", "same_name", "twins_of"]
+__all__ = ["held_at", "listed_candidates", "merge_twins", "move_post", "name_key", "on_staff", "on_staff_by_unit",
+           "people_in_unit_by_name", "posts", "same_name", "staff", "twins_of"]
 
 _PUNCT = re.compile(r"[^\w\s]")
 _CLOSE_ENOUGH = 0.8  # similarity of folded names that is worth asking about ("Lo Thi Bich" ~ "Lò Thị Bính")
@@ -111,3 +119,83 @@ async def merge_twins(session: AsyncSession, person: Person, reason: str,
     kept = await session.get(Person, keep)
     assert kept is not None
     return kept, merged
+
+
+def held_at(since: datetime | None, until: datetime | None, as_of: datetime | None) -> bool:
+    """Whether a post held from ``since`` (None: always) until ``until`` (None: still) was held at ``as_of`` (a
+    period's deadline; None: today): the rule ``staff`` applies in SQL."""
+    if as_of is None:
+        return until is None
+    return (since is None or since <= as_of) and (until is None or until > as_of)
+
+
+def _dated_out() -> Any:
+    """People anonymised before migration 0020, so without ``left_at``: gone from every period, as then."""
+    return and_(col(Person.anonymised_at).is_not(None), col(Person.left_at).is_(None))
+
+
+def _filtered(stmt: Any, commune_ids: Any, roles: Sequence[str] | None, role: Any) -> Any:
+    if commune_ids is not None:
+        stmt = stmt.where(among(Person.commune_id, commune_ids))
+    return stmt.where(col(role).in_(roles)) if roles is not None else stmt
+
+
+def posts(commune_ids: Any = None, roles: Sequence[str] | None = None) -> Any:
+    """Every post of the communes' people, current and earlier, as a subquery (person_id, commune_id, unit_id,
+    role, since, until): the dated staff a province view reads once for all its periods (``held_at``)."""
+    current = select(col(Person.id).label("person_id"), Person.commune_id, Person.unit_id, Person.role,
+                     col(Person.joined_at).label("since"), col(Person.left_at).label("until")).where(not_(_dated_out()))
+    earlier = select(PersonPost.person_id, Person.commune_id, PersonPost.unit_id, PersonPost.role, PersonPost.since,
+                     PersonPost.until).join(Person, col(Person.id) == PersonPost.person_id)
+    return union_all(_filtered(current, commune_ids, roles, Person.role),
+                     _filtered(earlier, commune_ids, roles, PersonPost.role)).subquery()
+
+
+def staff(as_of: datetime | None, commune_ids: Any = None, roles: Sequence[str] | None = None) -> Any:
+    """Who was on the staff of the communes' units at ``as_of`` (a period's deadline; None: today), as a
+    subquery (person_id, commune_id, unit_id, role): the one answer every count, expectation and reminder
+    reads, so that people who join, move or leave later leave a closed period as it was. ``commune_ids``: a
+    list or ``storage.among.Ids`` (None: all); ``roles``: only these."""
+    if as_of is None:  # today's people: the current posts of those who have not left
+        return _filtered(select(col(Person.id).label("person_id"), Person.commune_id, Person.unit_id, Person.role)
+                         .where(col(Person.left_at).is_(None), col(Person.anonymised_at).is_(None)),
+                         commune_ids, roles, Person.role).subquery()
+    every = posts(commune_ids, roles)
+    return (select(every.c.person_id, every.c.commune_id, every.c.unit_id, every.c.role)
+            .where(or_(every.c.since.is_(None), every.c.since <= as_of),
+                   or_(every.c.until.is_(None), every.c.until > as_of))).subquery()
+
+
+async def on_staff_by_unit(session: AsyncSession, commune_ids: Sequence[int], as_of: datetime | None,
+                           roles: Sequence[str] | None = None) -> dict[int, list[tuple[int, str]]]:
+    """unit id → [(person id, role)] of the communes' units at ``as_of`` (``staff``), in one statement."""
+    on = staff(as_of, list(commune_ids), roles)
+    out: dict[int, list[tuple[int, str]]] = {}
+    for pid, uid, role in (await session.exec(select(on.c.person_id, on.c.unit_id, on.c.role)
+                                              .order_by(on.c.unit_id, on.c.person_id))).all():
+        if uid is not None:
+            out.setdefault(uid, []).append((pid, role))
+    return out
+
+
+async def on_staff(session: AsyncSession, commune_id: int, unit_id: int, as_of: datetime | None,
+                   roles: Sequence[str] | None = None) -> list[tuple[int, str]]:
+    """[(person id, role)] on the staff of one unit at ``as_of`` (``staff``)."""
+    return (await on_staff_by_unit(session, [commune_id], as_of, roles)).get(unit_id, [])
+
+
+def move_post(session: AsyncSession, commune: Commune, person: Person, unit_id: int | None, role: str,
+              at: datetime | None = None) -> bool:
+    """Give ``person`` the post (``unit_id``, ``role``) from ``at`` (default now): in a commune that already
+    reports (``storage.units.created_moment``) the post they held until then is kept as a ``PersonPost``, so
+    the periods due before still count them there. Returns whether the post changed."""
+    if (person.unit_id, person.role) == (unit_id, role):
+        return False
+    moment = created_moment(commune, at) if person.id is not None else None
+    if moment is not None:
+        session.add(PersonPost(person_id=person.id, unit_id=person.unit_id, role=person.role,  # type: ignore[arg-type]
+                               since=person.joined_at, until=moment))
+        person.joined_at = moment
+    person.unit_id, person.role = unit_id, role
+    session.add(person)
+    return True

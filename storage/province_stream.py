@@ -17,7 +17,8 @@ from storage.calendar.calendar import Period, classify, period_by_key, period_fo
 from storage.calendar.data_end import fit_month
 from storage.calendar.streams import Frequency, Stream
 from storage.errors import InputError
-from storage.models import AuditLog, Commune, Person, Province, Report, ReportingPeriod
+from storage.models import AuditLog, Commune, Province, Report, ReportingPeriod
+from storage.people import held_at, posts
 from storage.province import province_communes
 
 __all__ = ["DEFAULT_DUE_DAY", "MAX_DAY", "MIN_DAY", "PROVINCE_STREAM", "CompiledReport", "commune_province_stream",
@@ -124,11 +125,10 @@ async def compiled_reports_of(session: AsyncSession, province: Province, period_
             ReportingPeriod.stream == PROVINCE_STREAM, ReportingPeriod.key.in_(keys),  # type: ignore[attr-defined]
             among(ReportingPeriod.commune_id, ids)).group_by(
             ReportingPeriod.key, ReportingPeriod.commune_id)))).all()}
-    with_lead = set((await session.exec(kept(("compiled_leads", ids_key(ids)), lambda: select(Person.commune_id).where(
-        among(Person.commune_id, ids), Person.role == "lead", Person.unit_id.is_not(None),  # type: ignore[attr-defined,union-attr]
-        Person.anonymised_at.is_(None)).distinct()))).all())  # type: ignore[union-attr]
+    leads = (await session.exec(kept(("compiled_leads", ids_key(ids)), lambda: _leads(ids)))).all()
     out: dict[str, dict[int, CompiledReport]] = {}
-    for period in periods:
+    for period in periods:  # a commune with no lead when the period was due (``storage.people.held_at``)
+        with_lead = {cid for cid, since, until in leads if held_at(since, until, period.due)}
         mine = out[period.key] = {}
         for c in communes:
             at = sent.get((period.key, c.id))  # type: ignore[arg-type]
@@ -137,6 +137,12 @@ async def compiled_reports_of(session: AsyncSession, province: Province, period_
                 state = "no_lead"
             mine[c.id] = CompiledReport(state, at, period.due)  # type: ignore[index]
     return out
+
+
+def _leads(ids: Ids) -> Any:
+    """The communes' leads' posts in a unit, with their dates: (commune id, since, until) (``storage.people.posts``)."""
+    every = posts(ids, ("lead",))
+    return select(every.c.commune_id, every.c.since, every.c.until).where(every.c.unit_id.is_not(None)).distinct()
 
 
 def with_compiled_report(row: dict[str, Any], report: CompiledReport | None) -> None:

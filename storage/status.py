@@ -26,6 +26,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.people import staff
 from storage.unit_groups import expand_units, pick_members
 from storage.units import existed_by, existing
 
@@ -51,9 +52,10 @@ async def activity_totals(session: AsyncSession, commune_id: int, period: Period
 
 
 async def expected_units(session: AsyncSession, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
-    """Units expected to report for a period due at ``due``: offices that chair a plan item or have
-    officers; all villages; of the units that existed then (``storage.units.existed_by``: one added in
-    January owes nothing of a December already due; None, or a period not yet due: today's tree).
+    """Units expected to report for a period due at ``due``: offices that chair a plan item or had officers
+    then (``storage.people.staff``: an office whose first officer came in January owes nothing of December);
+    all villages; of the units that existed then (``storage.units.existed_by``: one added in January owes
+    nothing of a December already due; None, or a period not yet due: today's tree and people).
 
     Once a plan names who chairs what, the lead alone does not make an office owe a unit report (the
     lead office reports through its own streams and owes a unit report only for items it chairs).
@@ -83,9 +85,8 @@ async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence
     for cid, uid in (await session.exec(select(Unit.commune_id, IndicatorUnit.unit_id).join(
             Unit, Unit.id == IndicatorUnit.unit_id).where(col(Unit.commune_id).in_(ids), existing(due)))).all():
         chairs[cid].add(uid)
-    people = (await session.exec(select(Person.commune_id, Person.unit_id, Person.role).where(
-        col(Person.commune_id).in_(ids), col(Person.role).in_(("officer", "lead", "admin")),
-        col(Person.anonymised_at).is_(None)))).all()
+    on = staff(due, ids, ("officer", "lead", "admin"))  # who was there when it was due
+    people = (await session.exec(select(on.c.commune_id, on.c.unit_id, on.c.role))).all()
     by_commune: dict[int, list[Unit]] = {c: [] for c in ids}
     for u in every:
         if u.kind != "group":
@@ -270,9 +271,9 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
-    chairs = await expand_units(session, chairs)
-    staffed = set((await session.exec(select(Person.unit_id).where(
-        Person.role.in_(("officer", "lead")), Person.anonymised_at.is_(None)).distinct())).all())  # type: ignore[attr-defined,union-attr]
+    chairs = await expand_units(session, chairs, unit_period.due)  # (the groups' members as they stood then)
+    on = staff(unit_period.due, roles=("officer", "lead"))
+    staffed = {(uid, role) for uid, role in (await session.exec(select(on.c.unit_id, on.c.role).distinct())).all()}
     reports = {u: (at, status, None) for u, at, status in (await session.exec(
         select(Report.unit_id, Report.submitted_at, Report.status).join(ReportingPeriod).where(
             ReportingPeriod.stream == unit_period.stream.name, ReportingPeriod.key == unit_period.key))).all()}
@@ -293,8 +294,10 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for cid, name, start in communes:
         streams = []
         for period, kind, subs in ((unit_period, "office", reports), (village_period, "village", firsts)):
-            expected = [u for u in by_commune.get(cid, []) if u.kind == kind and existed_by(u, period.due) and (
-                kind == "village" or u.id in chairs or u.id in staffed)]
+            mine = by_commune.get(cid, [])
+            roles = ("officer",) if any(u.id in chairs for u in mine) else ("officer", "lead")  # (as expected_units)
+            expected = [u for u in mine if u.kind == kind and existed_by(u, period.due) and (
+                kind == "village" or u.id in chairs or any((u.id, r) in staffed for r in roles))]
             counts = tally([unit_state(u.id, u.name, period, now, start, subs.get(u.id))  # type: ignore[arg-type]
                             for u in expected])
             counts.pop("units")

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Date, and_, case, func, literal, null, or_, text, true, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import log_rollup
@@ -24,12 +24,12 @@ from storage.models import (
     ActivityLog,
     Commune,
     IndicatorUnit,
-    Person,
     Report,
     ReportingPeriod,
     TaskUnit,
     Unit,
 )
+from storage.people import posts
 from storage.status import submission_state
 from storage.traffic_states import (
     Submission,
@@ -39,6 +39,7 @@ from storage.traffic_states import (
     expected_offices,
     office_states,
     sent_state,
+    units_by_commune,
 )
 from storage.traffic_tasks import tasks_done, tasks_of
 from storage.units import existing
@@ -229,16 +230,16 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
 def _units_statement(ids: list[int]) -> Any:
     chairs = union(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"), select(IndicatorUnit.unit_id)).subquery()
 
-    def having(*roles: str) -> Any:
-        return func.max(case((col(Person.role).in_(roles), 1), else_=0))
+    every = posts(ids, ("officer", "lead", "admin"))  # with their dates: the periods' due decide (``as_of_due``)
 
-    people = (select(Person.unit_id, Person.commune_id, having("officer").label("officer"), having("lead").label("lead"),
-                     having("lead", "admin").label("leads"))
-              .where(among(Person.commune_id, ids), col(Person.role).in_(("officer", "lead", "admin")),
-                     col(Person.anonymised_at).is_(None))
-              .group_by(Person.unit_id, Person.commune_id).subquery())
+    def having(*roles: str) -> Any:
+        return func.max(case((every.c.role.in_(roles), 1), else_=0))
+
+    people = (select(every.c.unit_id, every.c.commune_id, having("officer").label("officer"),
+                     having("lead").label("lead"), having("lead", "admin").label("leads"), every.c.since, every.c.until)
+              .group_by(every.c.unit_id, every.c.commune_id, every.c.since, every.c.until).subquery())
     return (select(Unit.id, Unit.commune_id, Unit.name, Unit.kind, Unit.members, Unit.from_plan, chairs.c.unit_id,
-                   people.c.officer, people.c.lead, people.c.leads, Unit.created_at)
+                   people.c.officer, people.c.lead, people.c.leads, Unit.created_at, people.c.since, people.c.until)
             .outerjoin(chairs, chairs.c.unit_id == Unit.id)
             .outerjoin(people, and_(people.c.unit_id == Unit.id, people.c.commune_id == Unit.commune_id))
             .where(among(Unit.commune_id, ids), or_(Unit.kind != "village", chairs.c.unit_id.is_not(None))))
@@ -248,10 +249,7 @@ async def _units(run: Run, ids: list[int]) -> dict[int, list[ViewUnit]]:
     """commune id → its units but the village teams (thousands: ``_submissions`` counts them), each with
     whether it chairs a plan item and who of its commune belongs to it; a village that chairs is read too."""
     rows = (await run(kept(("units", ids_key(ids)), lambda: _units_statement(ids)))).all()
-    by_commune: dict[int, list[ViewUnit]] = {}
-    for u in map(ViewUnit._make, rows):
-        by_commune.setdefault(u.commune_id, []).append(u)
-    return by_commune
+    return units_by_commune(rows)
 
 
 async def communes_facts(session: AsyncSession, communes: Sequence[Commune],

@@ -6,11 +6,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from storage.calendar.calendar import Period
+from storage.people import held_at
 from storage.status import submission_state
 from storage.unit_groups import pick_members
 from storage.units import existed_by
 
-__all__ = ["Submission", "ViewUnit", "as_of_due", "dated_communes", "expected_offices", "office_states", "sent_state"]
+__all__ = ["Submission", "ViewUnit", "as_of_due", "dated_communes", "expected_offices", "office_states", "sent_state",
+           "units_by_commune"]
 
 Submission = tuple[bool, str | None]  # sent by the deadline (compared in SQL), review status
 _LATER = timedelta(microseconds=1)
@@ -37,16 +39,51 @@ class ViewUnit(NamedTuple):
     lead: int | None  # 1: a lead
     lead_or_admin: int | None  # 1: a lead or an admin
     created_at: datetime | None  # when it was added, if dated (``storage.units.existed_by``)
+    # its people's posts when one of them is dated, (since, until, officer, lead, lead_or_admin) each
+    # (``storage.people.held_at``); the three flags above are then today's. None: no dated post.
+    staff: tuple[tuple[Any, ...], ...] | None = None
+
+
+def units_by_commune(rows: Any) -> dict[int, list[ViewUnit]]:
+    """commune id → its ``ViewUnit``s from the rows of ``storage.traffic_facts._units_statement``: a unit's
+    columns, then its people's flags and the dates (since, until) they share, a row per distinct dates."""
+    by_id: dict[int, ViewUnit] = {}
+    for *columns, since, until in rows:
+        u = ViewUnit(*columns)
+        if (seen := by_id.get(u.id)) is None and since is None and until is None:
+            by_id[u.id] = u
+            continue
+        if seen is None:
+            seen = u._replace(officer=None, lead=None, lead_or_admin=None, staff=())
+        before = seen.staff if seen.staff is not None else ((None, None, seen.officer, seen.lead, seen.lead_or_admin),)
+        posts = (*before,
+                 (since, until, u.officer, u.lead, u.lead_or_admin))
+        by_id[u.id] = _staffed(seen._replace(staff=posts), None)
+    by_commune: dict[int, list[ViewUnit]] = {}
+    for u in by_id.values():
+        by_commune.setdefault(u.commune_id, []).append(u)
+    return by_commune
+
+
+def _staffed(u: ViewUnit, due: datetime | None) -> ViewUnit:
+    """``u`` with its people's flags as they stood at ``due`` (None: today)."""
+    if u.staff is None:
+        return u
+    held = [p for p in u.staff if held_at(p[0], p[1], due)]
+    return u._replace(**{f: 1 if any(p[i] for p in held) else None
+                         for i, f in ((2, "officer"), (3, "lead"), (4, "lead_or_admin"))})
 
 
 def as_of_due(mine: list[ViewUnit], due: datetime | None) -> list[ViewUnit]:
-    """The units of ``mine`` that existed at ``due`` (a period's deadline; None: all of them)."""
-    return mine if due is None else [u for u in mine if existed_by(u, due)]
+    """The units of ``mine`` that existed at ``due`` (a period's deadline; None: all of them), each with its
+    people as they stood then (``storage.people.held_at``)."""
+    return mine if due is None else [_staffed(u, due) for u in mine if existed_by(u, due)]
 
 
 def dated_communes(units: dict[int, list[ViewUnit]]) -> set[int]:
-    """The communes with a unit added once they reported: their units owing a period depend on its due."""
-    return {cid for cid, mine in units.items() if any(u.created_at is not None for u in mine)}
+    """The communes with a unit added, or a person come, moved or gone, once they reported: their units owing
+    a period depend on its due."""
+    return {cid for cid, mine in units.items() if any(u.created_at is not None or u.staff is not None for u in mine)}
 
 
 def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]:

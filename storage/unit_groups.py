@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,7 +13,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from locales.textnorm import fold
-from storage.models import Person, Unit
+from storage.models import Unit
+from storage.people import staff
+from storage.units import existing
 
 __all__ = ["GROUP_MEMBERS", "LEAD_GROUP", "expand_units", "group_members_of", "members_of", "pick_members"]
 
@@ -74,20 +77,22 @@ def pick_members(units: Sequence[Any], members: str, leads: Collection[int | Non
     return []
 
 
-async def members_of(session: AsyncSession, commune_id: int, members: str) -> list[Unit]:
-    """The real units a group stands for today (the org tree can grow after the plan's import)."""
+async def members_of(session: AsyncSession, commune_id: int, members: str,
+                     due: datetime | None = None) -> list[Unit]:
+    """The real units a group stands for (the org tree can grow after the plan's import): today's, or those
+    of a period due at ``due``, the units that existed and the lead's office as its people stood then
+    (``storage.units.existing``, ``storage.people.staff``)."""
     units = [u for u in (await session.exec(select(Unit).where(
-        Unit.commune_id == commune_id, Unit.kind != "group").order_by(Unit.name))).all()]
+        Unit.commune_id == commune_id, Unit.kind != "group", existing(due)).order_by(Unit.name))).all()]
     leads: set[int | None] = set()
     if members == "lead":
-        leads = set((await session.exec(select(Person.unit_id).where(
-            Person.commune_id == commune_id, col(Person.role).in_(("lead", "admin")),
-            col(Person.anonymised_at).is_(None)))).all())
+        on = staff(due, [commune_id], ("lead", "admin"))
+        leads = set((await session.exec(select(on.c.unit_id))).all())
     return pick_members(units, members, leads)
 
 
-async def expand_units(session: AsyncSession, unit_ids: Iterable[int]) -> set[int]:
-    """The given units with every group among them replaced by its members."""
+async def expand_units(session: AsyncSession, unit_ids: Iterable[int], due: datetime | None = None) -> set[int]:
+    """The given units with every group among them replaced by its members (``members_of`` at ``due``)."""
     ids = set(unit_ids)
     if not ids:
         return ids
@@ -95,5 +100,5 @@ async def expand_units(session: AsyncSession, unit_ids: Iterable[int]) -> set[in
                                                     col(Unit.members).is_not(None)))).all()
     for g in groups:
         ids.discard(g.id)  # type: ignore[arg-type]
-        ids |= {u.id for u in await members_of(session, g.commune_id, g.members or "")}  # type: ignore[misc]
+        ids |= {u.id for u in await members_of(session, g.commune_id, g.members or "", due)}  # type: ignore[misc]
     return ids

@@ -42,8 +42,8 @@ def _parser(only_run: bool = False) -> argparse.ArgumentParser:
     oi.add_argument("file")
     oi.add_argument("--commune", required=True)
     oi.add_argument("--province", help="the province the commune belongs to (as `cdsbot province set`)")
-    oi.add_argument("--at", type=moment, help="when the units it adds came to be (ISO, with its offset; default now): "
-                    "they owe the periods due from then on")
+    oi.add_argument("--at", type=moment, help="when the units and people it adds came to be, and those it moves "
+                    "changed post (ISO, with its offset; default now): they owe the periods due from then on")
     oi.add_argument("--json", action="store_true")
     oi.set_defaults(fn=core.org_import)
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import moment
+
 __all__ = ["add_admin_commands"]
 
 
@@ -44,7 +46,7 @@ async def _anonymise(args: argparse.Namespace) -> int:
             kept, merged = await merge_twins(s, people[0], reason="anonymise")  # the same human's other records
             for pid, moved in merged:
                 print(f"merged person #{pid} into #{kept.id} ({_moved(moved)})")
-            await anonymise_person(s, kept, datetime.now(UTC))
+            await anonymise_person(s, kept, args.at or datetime.now(UTC))
             ids = [kept.id]
         print(f"person {', '.join(f'#{i}' for i in ids)} anonymised: every chat account, name and phone "
               "removed; their reports and logs are kept")
@@ -213,6 +215,8 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     who.add_argument("--id", type=int)
     who.add_argument("--phone")
     who.add_argument("--name")
+    an.add_argument("--at", type=moment, help="when they left (ISO, with its offset; default now): they are still "
+                    "counted on their unit's staff for the periods due before")
     an.set_defaults(fn=_anonymise)
     mg = person.add_parser("merge", help="merge two records of one human (logs, reports, chat accounts move)")
     mg.add_argument("--keep", type=int, help="the record that stays (usually the one from the org list)")
