@@ -7,7 +7,8 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["fold", "match_unit_names", "normalize_name", "strip_diacritics", "unit_key"]
+__all__ = ["VILLAGE_KINDS", "VILLAGE_KIND_RE", "fold", "match_unit_names", "normalize_name", "strip_diacritics",
+           "unit_key"]
 
 # Old-style tone placement ("hoá", "thuỷ") → new style ("hóa", "thủy"), applied after NFC.
 _TONE_FIXES = {
@@ -114,6 +115,11 @@ def unit_key(name: str, commune: str | None = None) -> str:
         key = pattern.sub(repl, key)
     return _SPACES.sub(" ", key).strip(" .;:,")
 
+
+# The kind words a village-level unit's name starts with, folded: a commune's thôn, bản, xóm, ấp, khóm and a ward's
+# tổ dân phố, khu phố — the one list the org import, the plan's groups and the questions read.
+VILLAGE_KINDS = ("thon", "ban", "xom", "ap", "khom", "to dan pho", "tdp", "khu pho")
+VILLAGE_KIND_RE = "|".join(VILLAGE_KINDS)
 
 # Kind words a person may leave out when typing a unit's name ("Nà Pài" for "Thôn Nà Pài").
 _KIND_PREFIX = re.compile(r"^(?:thon|ban|xom|khu pho|khu|to dan pho|to|ap|phong|tram|truong|trung tam|van phong|"

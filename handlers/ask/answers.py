@@ -181,7 +181,7 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
     if turn.person is not None and turn.person.role == "member":
         own = turn.unit.name if turn.unit else None
         if own and (villages and villages != [own] or not villages and any(
-                w in u.text.lower() for w in ("xã", "xa ", "toàn xã", "các thôn", "cac thon"))):
+                w in u.text.lower() for w in ("xã", "xa ", "phường", "các thôn", "cac thon", "các tổ dân phố", "các khu phố"))):
             note = _("You can see your own village's figures only; here are those of {village}.", village=own)
         if own is None:  # a member of no village: nothing of the commune's to show
             return Answer(_("Sorry, that question is answered for the lead office only; for your role I can tell "
