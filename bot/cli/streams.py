@@ -73,7 +73,7 @@ async def _set(args: argparse.Namespace) -> int:
         from reminders.planned import untracked_error
         from storage.province_stream import PROVINCE_STREAM
 
-        if (problem := untracked_error(stream.name for stream, _on in parsed)) is not None:
+        if (problem := untracked_error(stream for stream, _on in parsed)) is not None:
             print(f"error: {args.file}: {problem}", file=sys.stderr)
             return 2
         if any(stream.name == PROVINCE_STREAM for stream, _on in parsed):  # as `streams show` lists it
