@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from reminders.messages import reminder_outgoing
 from storage.db import Database
 from tests.audit_support import (
     dashboard_summary,
@@ -190,6 +191,13 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     lead = {p.stream: (p.person, p.missing, p.late) for p in digest if p.stage == "digest"}
     assert lead["unit_monthly"] == ("Vũ Văn Hùng", (TTDV, TYT + " Bắc Kạn"), (PKT,))
     assert lead["village_monthly"] == ("Vũ Văn Hùng", (NACUOM,), ())
+    (last,) = [p for p in digest if p.stream == "lead_monthly"]  # its own report, to the Sở, before the 22nd
+    assert (last.stage, last.period) == ("last_day", "2026-12")
+    both.now = at("2026-12-21T08:00+07:00")
+    assert both.bot is not None
+    text = reminder_outgoing(last, both.bot.services).text
+    assert text.startswith("Hôm nay là ngày cuối cùng để nộp báo cáo tổng hợp gửi Sở Khoa học và Công nghệ (/xuat) "
+                           "tháng 12/2026 (trước ngày 22/12/2026)"), text
 
 
 async def _chat(tg: Tg) -> None:
@@ -230,6 +238,9 @@ async def _chat(tg: Tg) -> None:
     assert text == f"Các đơn vị chưa báo cáo tháng 12/2026 (2/7): {TTDV}, {TYT} Bắc Kạn"
     text = (await tg.say(LEAD, "tổ dân phố 1 báo cáo thế nào"))[0].text
     assert text.splitlines() == [f"Hoạt động của {TDP1}, tháng 12/2026:", "• Kích hoạt định danh điện tử (VNeID): 20"]
+    text = (await tg.say(LEAD, "hoạt động theo tổ dân phố"))[0].text
+    assert text.splitlines() == ["Hoạt động theo tổ dân phố, tháng 12/2026:",
+                                 f"• {TDP1}: Kích hoạt định danh điện tử (VNeID) 20", f"• {DUCXUAN}: Tuyên truyền 150"]
     text = (await tg.say(LEAD, "đơn vị nào nộp muộn"))[0].text
     assert text == f"Các đơn vị báo cáo trễ hạn tháng 12/2026: {PKT}", text
     # Công an phường's tasks: 9 by name and 1, 5 of "Các cơ quan, đơn vị"
@@ -341,8 +352,10 @@ async def test_audit_plan_002(both: ZaloHarness, db: Database, db_url: str, tmp_
     await join_zalo(both, QUANG, codes[PKT], "Nông Văn Quang")
     await join_zalo(both, LONG, codes[TDP1], "ma van long")
     await join_zalo(both, KHOA, codes[NACUOM], "Đàm Văn Khoa")
-    text = (await tg.say(LEAD, "/lich"))[0].text  # the lead office's streams as the ward set them
-    for line in (f"   Cơ quan đầu mối → {SO}: báo cáo tổng hợp, trước ngày 22 hằng tháng.",
+    text = (await tg.say(LEAD, "/lich"))[0].text  # the streams as the ward set them, in the ward's words (before:
+    assert text.startswith("Lịch báo cáo của phường:\n"), text  # "của xã", "Tổ công nghệ số cộng đồng các thôn")
+    for line in (f"   Tổ công nghệ số cộng đồng các tổ dân phố → {VHXH}: nhật ký hoạt động, trước ngày 20 hằng tháng.",
+                 f"   Cơ quan đầu mối → {SO}: báo cáo tổng hợp, trước ngày 22 hằng tháng.",
                  f"   Các phòng, ban, đơn vị → {VHXH}: báo cáo kết quả thực hiện kế hoạch, trước ngày 20 hằng tháng."):
         assert line in text.splitlines(), (line, text)
     assert f"Cơ quan đầu mối → {BTV}: báo cáo gửi Ban Chỉ đạo, trước ngày 06 tháng 6 và tháng 12." in text, text

@@ -11,11 +11,11 @@ from typing import Any
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
+from locales.textnorm import village_word
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "commune_level", "stream_label_vi",
-    "village_word", "ExportData", "IndicatorRow", "MissingRow",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData", "IndicatorRow", "MissingRow",
     "ReportLine", "StreamStatus", "LEAD_STREAM", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
     "task_status_vi", "year_share",
 ]
@@ -24,21 +24,6 @@ UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
 LEAD_STREAM = "lead_monthly"  # the lead office's report to the People's Committee
 STREAM_LABELS_VI = {UNIT_STREAM: "Báo cáo của các cơ quan, đơn vị",
                     VILLAGE_STREAM: "Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"}
-_LEVELS = ("phường", "đặc khu", "xã")
-
-
-def commune_level(commune: str) -> str:
-    """What the commune is, by the name it was set up with: "phường" for a ward ("Phường Bắc Kạn"), "đặc khu",
-    else "xã" — the word its offices, its Party committee and its People's Committee are called by."""
-    name = " ".join(commune.split()).lower()
-    return next((level for level in _LEVELS if name.startswith(level + " ")), "xã")
-
-
-def village_word(commune: str) -> str:
-    """What the commune's village-level units are called in a report: a ward's "tổ dân phố", a commune's "thôn"."""
-    return "tổ dân phố" if commune_level(commune) == "phường" else "thôn"
-
-
 def stream_label_vi(name: str, commune: str) -> str:
     """A stream's heading in the exports, in the commune's words (a ward's village teams are its tổ dân phố's)."""
     label = STREAM_LABELS_VI.get(name, name)

@@ -17,9 +17,10 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from handlers.exports.data import VILLAGE_STREAM, ExportData, TaskRow, commune_level, fmt_value, village_word
+from handlers.exports.data import VILLAGE_STREAM, ExportData, TaskRow, fmt_value
 from locales.i18n import fmt_number
 from locales.targets import with_unit
+from locales.textnorm import commune_level, village_word
 
 __all__ = ["build_docx", "date_line", "place_name"]
 
