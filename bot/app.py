@@ -171,7 +171,7 @@ def load_streams_file(path: str) -> list[Any]:
             streams = load_streams(json.loads(f.read()))
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {exc}") from exc
-    if (problem := untracked_error(s.name for s in streams)) is not None:
+    if (problem := untracked_error(streams)) is not None:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {problem}")
     if (problem := due_before_data_error(streams)) is not None:
         raise ConfigError(f"CDSBOT_STREAMS_FILE: {problem}")

@@ -165,12 +165,14 @@ async def export_cmd(turn: Turn, args: str) -> None:
                         document=FileOut(f"{stem}.docx", build_docx(data), DOCX_MIME)))
     assert turn.person is not None
     found = await commune_streams(turn.session, turn.services, turn.person.commune_id)
-    if found.is_enabled(LEAD_STREAM):
-        turn.reply(Outgoing(text=_("When the signed report has gone to the People's Committee, tap below so the "
-                                   "reminders stop.") if turn.caps.buttons else
-                            _("When the signed report has gone to the People's Committee, choose the option below so "
-                              "the reminders stop."),
-                            choices=(Choice(_("Mark as sent to the People's Committee"), f"leadsent:{data.period_key}"),)))
+    if found.is_enabled(LEAD_STREAM):  # to whom the commune sends it: "UBND xã", a ward's "UBND phường", …
+        to = found.named(LEAD_STREAM).recipient
+        turn.reply(Outgoing(text=_("When the signed report has gone to {recipient}, tap below so the reminders "
+                                   "stop.", recipient=to) if turn.caps.buttons else
+                            _("When the signed report has gone to {recipient}, choose the option below so the "
+                              "reminders stop.", recipient=to),
+                            choices=(Choice(_("Mark as sent to {recipient}", recipient=to),
+                                            f"leadsent:{data.period_key}"),)))
     elif found.is_enabled(STEERING_MONTHLY):  # seed 001: the month's report goes to the steering committee
         turn.reply(Outgoing(text=_("When the signed report has gone to the steering committee, choose it below so "
                                    "the reminders stop."),

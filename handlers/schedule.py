@@ -11,12 +11,13 @@ from handlers.activity.vi_numbers import NumberError, parse_amount
 from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale
+from locales.textnorm import commune_level
 from storage.calendar.calendar import covering_stream, next_period, period_for
 from storage.calendar.commune_streams import commune_streams, invalidate, save_stream
 from storage.calendar.data_end import early_period, fit_month
 from storage.calendar.streams import Stream, dump_streams, load_streams
 from storage.errors import InputError
-from storage.models import AuditLog
+from storage.models import AuditLog, Commune
 from storage.province_stream import PROVINCE_STREAM
 
 __all__ = ["describe_stream", "schedule_cmd"]
@@ -64,9 +65,12 @@ def _cutoff(cfg: dict[str, Any]) -> str:
     return _("data from day {start} to day {end}", start=n, end=n - 1)
 
 
-def describe_stream(cfg: dict[str, Any]) -> str:
-    """One stream in plain words: who reports what to whom, how often, due when, on or off."""
-    lines = [_("{who} → {recipient}: {what}, {rule}.", who=_(_WHO.get(cfg["kind"], cfg["kind"])),
+def describe_stream(cfg: dict[str, Any], ward: bool = False) -> str:
+    """One stream in plain words: who reports what to whom, how often, due when, on or off (``ward``: a ward's
+    village teams are those of its tổ dân phố)."""
+    who = _("Digital teams of the residential groups") if ward and cfg["kind"] == "village_activity" else \
+        _(_WHO.get(cfg["kind"], cfg["kind"]))
+    lines = [_("{who} → {recipient}: {what}, {rule}.", who=who,
                recipient=cfg["recipient"], what=_(_WHAT.get(cfg["kind"], cfg["kind"])), rule=_rule(cfg))]
     extra = [_cutoff(cfg), _("reminders on") if cfg["enabled"] else _("switched off")]
     if cfg["kind"] == "village_activity":
@@ -80,7 +84,9 @@ async def schedule_cmd(turn: Turn, _args: str) -> None:
     table = await commune_streams(turn.session, turn.services, turn.person.commune_id)
     rows = [d | {"enabled": table.is_enabled(d["name"])} for d in dump_streams(list(table.streams))
             if d["name"] != PROVINCE_STREAM]  # the compiled report to the province: its deadline is the province's
-    await engine.start(turn, "schedule", {"streams": rows})
+    commune = await turn.session.get(Commune, turn.person.commune_id)
+    ward = commune is not None and commune_level(commune.name) == "phường"
+    await engine.start(turn, "schedule", {"streams": rows, "ward": ward})
 
 
 def _cfg(turn: Turn) -> dict[str, Any]:
@@ -89,9 +95,10 @@ def _cfg(turn: Turn) -> dict[str, Any]:
 
 def _list_prompt(turn: Turn) -> engine.Prompt:
     rows = turn.data["streams"]
-    lines = [_("Reporting schedule of your commune:")]
+    ward = turn.data.get("ward", False)
+    lines = [_("Reporting schedule of your ward:") if ward else _("Reporting schedule of your commune:")]
     for i, cfg in enumerate(rows, 1):
-        lines.append(f"{i}. {_title(cfg)}\n   {describe_stream(cfg)}")
+        lines.append(f"{i}. {_title(cfg)}\n   {describe_stream(cfg, ward)}")
     lines.append(_("Which one do you want to change?"))
     choices = tuple(Choice(_title(cfg) + ("" if cfg["enabled"] else " — " + _("off")), cfg["name"]) for cfg in rows)
     return engine.Prompt("\n".join(lines), (*choices, Choice(_("Close"), "close")))
@@ -116,7 +123,7 @@ def _edit_prompt(turn: Turn) -> engine.Prompt:
         period = next_period(period)  # the second half-year is reported by the year report
     loc = current_locale()
     text = "\n".join([
-        _title(cfg), describe_stream(cfg),
+        _title(cfg), describe_stream(cfg, turn.data.get("ward", False)),
         _("Next deadline: {period}, {due}.", period=period.label_en if loc == "en" else period.label_vi,
           due=period.due_text_en if loc == "en" else period.due_text_vi),
         _("What do you want to change?")])
@@ -215,8 +222,9 @@ def _parse_cutoff(turn: Turn, answer: engine.Answer) -> str:
 
 def _confirm_prompt(turn: Turn) -> engine.Prompt:
     before, after = turn.data["before"], _cfg(turn)
-    text = _("Save this schedule?") + "\n" + _("Before:") + "\n" + describe_stream(before) + "\n" + \
-        _("After:") + "\n" + describe_stream(after)
+    ward = turn.data.get("ward", False)
+    text = _("Save this schedule?") + "\n" + _("Before:") + "\n" + describe_stream(before, ward) + "\n" + \
+        _("After:") + "\n" + describe_stream(after, ward)
     if before == after:
         text += "\n" + _("(nothing changed)")
     return engine.Prompt(text, (Choice(_("Save"), "save"), Choice(_("Change more"), "edit"),
@@ -247,7 +255,7 @@ async def _finish(turn: Turn) -> None:
                               target=f"commune:{person.commune_id}:{stream.name}",
                               detail={"source": "chat", "changed": changed, "stored": stored}))
     turn.after_commit.append(lambda: invalidate(turn.services, person.commune_id))
-    turn.reply(_("Saved. {title}:", title=_title(after)) + "\n" + describe_stream(after))
+    turn.reply(_("Saved. {title}:", title=_title(after)) + "\n" + describe_stream(after, turn.data.get("ward", False)))
 
 
 engine.register(engine.Flow(

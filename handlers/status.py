@@ -146,7 +146,7 @@ for _name in FLOWS:
 
 
 _DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("unit report (/baocao)"),
-             "lead_monthly": N_("compiled report to the People's Committee"),
+             "lead_monthly": N_("compiled report to {recipient}"),  # the commune's: "UBND xã", "UBND phường"…
              "steering_monthly": N_("monthly report to the steering committee"),
              "steering_quarterly": N_("quarterly report to the steering committee"),
              "steering_half_year": N_("half-year report to the steering committee"),
@@ -205,7 +205,7 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             if covering_stream(period, table.enabled) is not None:
                 continue  # the second half-year is reported by the year report
             state = st.state
-            what = _(_DUE_WHAT[name])
+            what = _(_DUE_WHAT[name], recipient=stream.recipient)
             label = period_label(period, loc)
             if state == "not_owed":  # due before the commune's reporting start
                 continue

@@ -7,7 +7,8 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["fold", "match_unit_names", "normalize_name", "strip_diacritics", "unit_key"]
+__all__ = ["VILLAGE_KINDS", "VILLAGE_KIND_RE", "commune_level", "fold", "match_unit_names", "normalize_name", "strip_diacritics",
+           "unit_key", "village_word"]
 
 # Old-style tone placement ("hoá", "thuỷ") → new style ("hóa", "thủy"), applied after NFC.
 _TONE_FIXES = {
@@ -113,6 +114,26 @@ def unit_key(name: str, commune: str | None = None) -> str:
     for pattern, repl in _ABBREVIATIONS:
         key = pattern.sub(repl, key)
     return _SPACES.sub(" ", key).strip(" .;:,")
+
+
+# The kind words a village-level unit's name starts with, folded: a commune's thôn, bản, xóm, ấp, khóm and a ward's
+# tổ dân phố, khu phố — the one list the org import, the plan's groups and the questions read.
+VILLAGE_KINDS = ("thon", "ban", "xom", "ap", "khom", "to dan pho", "tdp", "khu pho")
+VILLAGE_KIND_RE = "|".join(VILLAGE_KINDS)
+
+_LEVELS = ("phường", "đặc khu", "xã")
+
+
+def commune_level(commune: str) -> str:
+    """What the commune is, by the name it was set up with: "phường" for a ward ("Phường Bắc Kạn"), "đặc khu",
+    else "xã" — the word its offices, its Party committee and its People's Committee are called by."""
+    name = " ".join(commune.split()).lower()
+    return next((level for level in _LEVELS if name.startswith(level + " ")), "xã")
+
+
+def village_word(commune: str) -> str:
+    """What the commune's village-level units are called in a report: a ward's "tổ dân phố", a commune's "thôn"."""
+    return "tổ dân phố" if commune_level(commune) == "phường" else "thôn"
 
 
 # Kind words a person may leave out when typing a unit's name ("Nà Pài" for "Thôn Nà Pài").

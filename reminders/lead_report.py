@@ -54,5 +54,6 @@ async def mark_lead_report_sent(turn: Turn, period_key: str, stream_name: str = 
     text = (_("Recorded: the report to the steering committee for {period} was sent.", period=label) if steering
             else _("Recorded: the compiled report for {period} was sent to the province.", period=label)
             if province
-            else _("Recorded: the compiled report for {period} was sent to the People's Committee.", period=label))
+            else _("Recorded: the compiled report for {period} was sent to {recipient}.", period=label,
+                   recipient=period.stream.recipient))
     turn.reply(text + (" " + _("(after the deadline)") if late else ""))

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 __all__ = ["reminder_outgoing", "reminders_outgoing"]
 
 
-def _what(stream: str) -> str:
+def _what(stream: str, recipient: str = "") -> str:
+    """The report a reminder is about; the compiled report names the commune's ``recipient`` (its stream's)."""
     return {"village_monthly": _("your village team's activity log"),
             "unit_monthly": _("your unit's report (/baocao)"),
-            "lead_monthly": _("the compiled report to the People's Committee (/xuat)"),
+            "lead_monthly": _("the compiled report to {recipient} (/xuat)", recipient=recipient),
             "steering_monthly": _("the monthly report to the steering committee"),
             "steering_quarterly": _("the quarterly report to the steering committee"),
             "steering_half_year": _("the half-year report to the steering committee"),
@@ -83,6 +84,7 @@ def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
         due = period.due_text_en if p.locale == "en" else period.due_text_vi
+        what = _what(p.stream, period.stream.recipient)
         if p.stage == "province_digest":  # to the province office: the communes, no button (read-only)
             lines = [_("Compiled reports of the communes for {period} ({due}):", period=label, due=due)]
             lines.append(_("Not received: {names}", names=", ".join(p.missing) or _("none")))
@@ -110,28 +112,28 @@ def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
             return Outgoing(text="\n".join(lines), choices=choices)
         if p.stage.startswith("returned"):
             text = _("The lead office returned {what} for {period} and is waiting for it to come back: "
-                     "{comment}\nType /baocao to correct it and send it again.", what=_what(p.stream), period=label,
+                     "{comment}\nType /baocao to correct it and send it again.", what=what, period=label,
                      comment=p.comment or "")
             return Outgoing(text=text)
         left = _days_left(period, at, services)
         text = {
             "before_3d": ngettext("Reminder: {what} for {period} is due {due} — {n} day left.",
                                   "Reminder: {what} for {period} is due {due} — {n} days left.", left,
-                                  what=_what(p.stream), period=label, due=due),
+                                  what=what, period=label, due=due),
             "before_1d": _("Reminder: {what} for {period} is due {due} — tomorrow is the last day.",
-                           what=_what(p.stream), period=label, due=due) if left <= 1 else
+                           what=what, period=label, due=due) if left <= 1 else
             _("Reminder: {what} for {period} is due {due} — tomorrow is the last working day before it.",
-              what=_what(p.stream), period=label, due=due),
+              what=what, period=label, due=due),
             "last_day": _("Today is the last day for {what} for {period} ({due}).",
-                          what=_what(p.stream), period=label, due=due) if left <= 0 else
+                          what=what, period=label, due=due) if left <= 0 else
             _("Reminder: {what} for {period} is due {due} — today is the last working day before it.",
-              what=_what(p.stream), period=label, due=due),
+              what=what, period=label, due=due),
             "overdue": _("Overdue: {what} for {period} has not arrived and the deadline has passed ({due}). "
-                         "Please send it as soon as you can.", what=_what(p.stream), period=label, due=due),
+                         "Please send it as soon as you can.", what=what, period=label, due=due),
             "snoozed": _("As you asked, a reminder: {what} for {period} is due {due}.",
-                         what=_what(p.stream), period=label, due=due),
+                         what=what, period=label, due=due),
             "again": _("The lead office reminds you: {what} for {period} is still missing ({due}).",
-                       what=_what(p.stream), period=label, due=due),
+                       what=what, period=label, due=due),
         }[_stage(p.stage, left)]
         if period.stream.kind == "village_activity":  # a log counts by the day of the work, not of the message:
             # from the 15th, today's work is next period's, so a reminder alone would never clear this one

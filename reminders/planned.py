@@ -10,10 +10,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.calendar.calendar import Period
-from storage.calendar.streams import Stream
+from storage.calendar.streams import Frequency, Stream
 from storage.models import Identity, Person
 
-__all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles", "untracked",
+__all__ = ["MONTHLY_ONLY", "SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles", "untracked",
            "untracked_error"]
 
 # Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
@@ -21,6 +21,8 @@ __all__ = ["SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "
 # reminder's button or /hanbaocao) and, in a commune of a province, its compiled report to the province.
 SWEPT_STREAMS = ("village_monthly", "unit_monthly", "lead_monthly", "steering_monthly", "steering_quarterly",
                  "steering_half_year", "steering_year", "province_monthly")
+# Of those, the ones collected month by month whatever the configuration says (their periods are months).
+MONTHLY_ONLY = ("village_monthly", "unit_monthly", "lead_monthly", "province_monthly")
 
 
 def untracked(names: Iterable[str]) -> list[str]:
@@ -29,13 +31,21 @@ def untracked(names: Iterable[str]) -> list[str]:
     return sorted(set(names) - set(SWEPT_STREAMS))
 
 
-def untracked_error(names: Iterable[str]) -> str | None:
-    """The operator's message for ``untracked`` names, None when there are none."""
-    unknown = untracked(names)
-    if not unknown:
-        return None
-    return (f"stream {', '.join(repr(n) for n in unknown)}: the bot does not collect such a report, so its "
-            f"setting would do nothing (it collects: {', '.join(SWEPT_STREAMS)})")
+def untracked_error(streams: Iterable[Stream]) -> str | None:
+    """The operator's message for streams the bot cannot collect as configured, None when there are none: an
+    ``untracked`` name, or a monthly report given another frequency — its reports, views and exports are kept by
+    month ("2026-12"), so a half-year unit report (seed 002: "định kỳ 6 tháng, hằng năm") would load and then
+    break every status, /xuat and export (a half-year unit stream is not supported yet)."""
+    streams = list(streams)
+    unknown = untracked(s.name for s in streams)
+    if unknown:
+        return (f"stream {', '.join(repr(n) for n in unknown)}: the bot does not collect such a report, so its "
+                f"setting would do nothing (it collects: {', '.join(SWEPT_STREAMS)})")
+    odd = [s for s in streams if s.name in MONTHLY_ONLY and s.frequency is not Frequency.MONTHLY]
+    if odd:
+        return (f"stream {', '.join(repr(s.name) for s in odd)}: the bot collects it by month only, not "
+                f"{odd[0].frequency.value} (its periods, reports and exports are monthly)")
+    return None
 
 
 @dataclass(frozen=True)

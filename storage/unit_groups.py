@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from locales.textnorm import fold
+from locales.textnorm import VILLAGE_KIND_RE, fold
 from storage.models import Unit
 from storage.people import staff
 from storage.units import existing
@@ -33,7 +33,7 @@ _DIGITAL_OFFICER = re.compile(r"^(cong chuc|can bo)( chuyen trach| kiem nhiem)? 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\blien quan\b"), "lead"),
     (re.compile(r"\btruong hoc\b|\bcac truong\b|\bco so giao duc\b"), "schools"),
-    (re.compile(r"^cac (thon|ban|xom|to dan pho|ap)\b|^thon, to dan pho"), "villages"),
+    (re.compile(rf"^cac ({VILLAGE_KIND_RE})\b|^thon, to dan pho"), "villages"),
     (re.compile(r"\bphong,? ban\b|\bcbcc\b|\bcan bo,? cong chuc\b|^cac co quan,? don vi\b|"
                 r"^cac don vi truc thuoc\b|^cac don vi su nghiep\b|\bchuyen mon\b"), "offices"),
 )

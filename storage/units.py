@@ -117,7 +117,7 @@ async def match_units(session: AsyncSession, commune: Commune, typed: str, limit
 
 
 def _guess_kind(key: str) -> str:
-    if key.startswith(("thôn", "bản", "xóm", "ấp", "khóm", "tổ dân phố", "tdp")):
+    if key.startswith(("thôn", "bản", "xóm", "ấp", "khóm", "tổ dân phố", "tdp", "khu phố")):  # a ward's too
         return "village"
     if key.startswith(("các ", "cơ quan", "đơn vị")):
         return "group"

@@ -181,13 +181,16 @@ def _num(v: float) -> str:
 
 
 def answer_item(prompt: str, own: dict[str, str], targets: dict[str, Any]) -> str:
-    """What a unit types at a /baocao question: its own answer for the item's code, else a task "đang thực hiện",
+    """What a unit types at a /baocao question: its own answer for the item's code (or "Nhiệm vụ 1", "Chỉ tiêu 1"
+    when a plan numbers tasks and indicators alike), else a task "đang thực hiện",
     a yes/no target "đạt", a number its target (``targets``: code → the plan's target), a result in words
     "đang thực hiện" then what it has achieved."""
     if "Đến nay đã đạt được gì?" in prompt:  # a qualitative result: what it has achieved so far
         return "Đang xây dựng kế hoạch triển khai"
     code = re.search(r"\) (Nhiệm vụ|Chỉ tiêu) (\S+?)\. ", prompt)
     assert code, prompt
+    if code.group(0)[2:-2] in own:  # "Nhiệm vụ 1" / "Chỉ tiêu 1": a plan numbering both from 1 (seed 002)
+        return own[code.group(0)[2:-2]]
     if code.group(2) in own:
         return own[code.group(2)]
     if code.group(1) == "Nhiệm vụ":
@@ -218,9 +221,13 @@ async def report_tg(tg: Tg, user: int, own: dict[str, str], targets: dict[str, A
     return (await tg.tap(user, "send"))[0].text
 
 
-async def report_zalo(h: ZaloHarness, user: str, own: dict[str, str], targets: dict[str, Any], n: int) -> str:
-    """A whole /baocao on Zalo, no difficulties nor proposals."""
-    sent = await h.say(user, "/baocao", expect=2)
+async def report_zalo(h: ZaloHarness, user: str, own: dict[str, str], targets: dict[str, Any], n: int,
+                      pick: str | None = None) -> str:
+    """A whole /baocao on Zalo, no difficulties nor proposals (``pick``: the period typed when several are owed)."""
+    sent = await h.say(user, "/baocao", expect=1 if pick else 2)
+    if pick:
+        assert "Bạn muốn làm báo cáo kỳ nào trước?" in zt(sent), zt(sent)
+        sent = await h.say(user, pick, expect=2)
     assert f"Có {n} nội dung cần trả lời" in zt(sent), zt(sent)
     prompt = sent[1]["text"]
     while "khó khăn" not in prompt:

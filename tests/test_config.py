@@ -82,3 +82,8 @@ def test_streams_file_replaces_the_defaults(tmp_path: Path) -> None:
     f.write_text(json.dumps([*data, quarterly]))
     with pytest.raises(ConfigError, match="'unit_quarterly': the bot does not collect such a report"):
         BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(f)}, env_file=None))
+    # seed 002's half-year unit report as the units' stream: its periods ("2026-H2") are no months, so every
+    # status, /xuat and export would fail ("'2026-H2' is not a monthly period key"): refused at start
+    f.write_text(json.dumps([data[0], {**data[1], "frequency": "half_year"}]))
+    with pytest.raises(ConfigError, match="'unit_monthly': the bot collects it by month only, not half_year"):
+        BotApp.build(load_settings({"CDSBOT_STREAMS_FILE": str(f)}, env_file=None))

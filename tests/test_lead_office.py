@@ -148,8 +148,8 @@ async def test_indicators_overdue_and_export_in_chat(tg: TelegramHarness, db: Da
     assert mark.callback_data == ["leadsent:2026-12"]
     tg.last[LEAD] = mark
     sent = await tg.tap(LEAD, "leadsent:2026-12")
-    assert sent[0].text == vi("Recorded: the compiled report for {period} was sent to the People's Committee.",
-                              period="tháng 12/2026")
+    assert sent[0].text == vi("Recorded: the compiled report for {period} was sent to {recipient}.",
+                              period="tháng 12/2026", recipient="UBND xã")
     tg.last[LEAD] = mark  # a second tap on the same button
     sent = await tg.tap(LEAD, "leadsent:2026-12")
     assert sent[0].text == vi("Already recorded: the compiled report for {period} was sent.", period="tháng 12/2026")

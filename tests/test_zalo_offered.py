@@ -101,10 +101,10 @@ async def test_member_log_after_a_reminder_is_still_a_log(zh: ZaloHarness, db: D
 async def test_lead_marks_compiled_report_sent_by_typing_after_xuat(zh: ZaloHarness, db: Database) -> None:
     await _people(db)
     sent = await zh.say(LEAD, "/xuat", expect=3)
-    assert "1. " + vi("Mark as sent to the People's Committee") in sent[2]["text"]
+    assert "1. " + vi("Mark as sent to {recipient}", recipient="UBND xã") in sent[2]["text"]
     reply = await zh.say(LEAD, "1")
-    assert reply[0]["text"] == vi("Recorded: the compiled report for {period} was sent to the People's Committee.",
-                                  period="tháng 12/2026")
+    assert reply[0]["text"] == vi("Recorded: the compiled report for {period} was sent to {recipient}.",
+                                  period="tháng 12/2026", recipient="UBND xã")
     assert await _reports(db) == [("lead_monthly", "2026-12")]
     reply = await zh.say(LEAD, "danh dau da gui ubnd xa")  # the label again: the same handler says so
     assert reply[0]["text"] == vi("Already recorded: the compiled report for {period} was sent.",

@@ -74,7 +74,7 @@ async def _set(args: argparse.Namespace) -> int:
         from storage.calendar.data_end import due_before_data_error
         from storage.province_stream import PROVINCE_STREAM
 
-        if (problem := untracked_error(stream.name for stream, _on in parsed)) is not None:
+        if (problem := untracked_error(stream for stream, _on in parsed)) is not None:
             print(f"error: {args.file}: {problem}", file=sys.stderr)
             return 2
         if any(stream.name == PROVINCE_STREAM for stream, _on in parsed):  # as `streams show` lists it

@@ -22,6 +22,7 @@ from handlers.periods import unreadable_period
 from handlers.turn import Turn
 from locales.i18n import _, fmt_number
 from locales.textcut import shorten
+from locales.textnorm import commune_level
 from storage.calendar.calendar import Period, previous_period
 from storage.models import Identity, Person, Unit
 from storage.status import activity_totals, status_data
@@ -181,7 +182,7 @@ async def activity_totals_answer(turn: Turn, u: Understood) -> Answer:
     if turn.person is not None and turn.person.role == "member":
         own = turn.unit.name if turn.unit else None
         if own and (villages and villages != [own] or not villages and any(
-                w in u.text.lower() for w in ("xã", "xa ", "toàn xã", "các thôn", "cac thon"))):
+                w in u.text.lower() for w in ("xã", "xa ", "phường", "các thôn", "cac thon", "các tổ dân phố", "các khu phố"))):
             note = _("You can see your own village's figures only; here are those of {village}.", village=own)
         if own is None:  # a member of no village: nothing of the commune's to show
             return Answer(_("Sorry, that question is answered for the lead office only; for your role I can tell "
@@ -240,10 +241,13 @@ def _village_figure(turn: Turn, counts: dict[str, int], codes: list[str]) -> str
 
 async def by_village(turn: Turn, u: Understood) -> Answer:
     period = await village_period(turn, u.entities.period)
-    _total, by_unit = await activity_totals(turn.session, (await commune_of(turn)).id, period)  # type: ignore[arg-type]
+    commune = await commune_of(turn)
+    _total, by_unit = await activity_totals(turn.session, commune.id, period)  # type: ignore[arg-type,union-attr]
     if not by_unit:
         return Answer(_("No village activities logged yet this period."))
-    lines = [_("Activities by village, {period}:", period=label(period))]
+    ward = commune is not None and commune_level(commune.name) == "phường"  # its villages are its tổ dân phố
+    lines = [_("Activities by residential group, {period}:", period=label(period)) if ward else
+             _("Activities by village, {period}:", period=label(period))]
     for village, counts in sorted(by_unit.items()):
         parts = ", ".join(f"{label_of(turn, c)} {fmt_number(n)}" for c, n in sorted(counts.items()))
         lines.append(f"• {village}: {parts}")

@@ -33,7 +33,7 @@ async def _units(turn: Turn) -> tuple[list[UnitName], str | None]:
     commune = await turn.session.get(Commune, turn.person.commune_id)
     rows = (await turn.session.exec(select(Unit.id, Unit.name, Unit.kind).where(
         Unit.commune_id == turn.person.commune_id).order_by(Unit.name))).all()
-    return [UnitName(i, n, k) for i, n, k in rows], commune.name if commune else None
+    return [UnitName(i, n, k) for i, n, k in rows], commune.key if commune else None
 
 
 async def ask(turn: Turn, text: str) -> tuple[Understood, Answer]:

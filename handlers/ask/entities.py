@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from handlers.activity.catalog import keyword_tokens
-from locales.textnorm import fold, unit_key
+from locales.textnorm import VILLAGE_KIND_RE, fold, unit_key
 
 __all__ = ["Entities", "UnitName", "expand", "find_kinds", "find_period", "find_units", "unit_scope"]
 
@@ -95,7 +95,7 @@ class Entities:
                 "reached": self.reached}
 
 
-_PREFIX = re.compile(r"^(?:thon|ban|xom|to dan pho|phong|trung tam|van phong|bo phan|cong chuc|doan|hoi)\s+")
+_PREFIX = re.compile(rf"^(?:{VILLAGE_KIND_RE}|phong|trung tam|van phong|bo phan|cong chuc|doan|hoi)\s+")
 _NOISE = {"thon", "phong", "ban", "xa", "cac", "nao", "chua", "bao", "cao", "nop", "thang", "nay", "truoc",
           "duoc", "nhieu", "da", "co", "khong", "the", "roi", "gi", "ai", "minh", "toi", "so", "voi", "nguoi",
           "ho", "tro", "don", "vi", "quy", "nam", "trung", "tam", "van", "hoi", "ket", "qua", "tinh", "hinh",
@@ -103,7 +103,9 @@ _NOISE = {"thon", "phong", "ban", "xa", "cac", "nao", "chua", "bao", "cao", "nop
 
 
 def _keys(name: str, commune: str | None) -> tuple[str, str]:
-    full = " ".join(re.findall(r"\w+", fold(unit_key(name, fold(commune) if commune else None))))
+    """(full, without its kind word) folded keys of a unit name; ``commune`` is the commune's key ("bắc kạn"), so
+    "Trạm Y tế phường Bắc Kạn" is "tram y te" as the org list and the plan read it (``unit_key``)."""
+    full = " ".join(re.findall(r"\w+", fold(unit_key(name, commune))))
     return full, _PREFIX.sub("", full)
 
 
@@ -138,8 +140,10 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
     scored: list[tuple[int, float, UnitName]] = []
     for u in units:
         best_fit: tuple[int, float] = (0, 0.0)
-        for key in {k.split() and tuple(k.split()) for k in _keys(u.name, commune)}:
-            fit = _fit(list(key), tokens)
+        full, short = _keys(u.name, commune)
+        kind = set(full.split()) - set(short.split())  # "tổ dân phố" of "Tổ dân phố 1": no word of its own name
+        for key in {k.split() and tuple(k.split()) for k in (full, short)}:
+            fit = _fit(list(key), tokens, kind)
             if fit is not None and fit[1] >= 0.75 and fit > best_fit:
                 best_fit = fit
         if best_fit[0]:
@@ -164,8 +168,10 @@ def find_units(w: str, units: Sequence[UnitName], commune: str | None = None
     return [], []
 
 
-def _fit(key: list[str], tokens: list[str]) -> tuple[int, float] | None:
-    """(words of ``key`` found, share of its letters found) when a real word of it is in ``tokens``."""
+def _fit(key: list[str], tokens: list[str], kind: set[str] | frozenset[str] = frozenset()
+         ) -> tuple[int, float] | None:
+    """(words of ``key`` found, share of its letters found) when a real word of it is in ``tokens``: not a noise
+    word nor one of the unit's ``kind`` words ("tổ dân phố nào chưa báo cáo" names no "Tổ dân phố 1")."""
     got, count, real = 0, 0, False
     for k in key:
         if len(k) <= 2:
@@ -174,13 +180,14 @@ def _fit(key: list[str], tokens: list[str]) -> tuple[int, float] | None:
             ok = max((SequenceMatcher(None, k, t).ratio() for t in tokens), default=0.0) >= 0.85
         if ok:
             got, count = got + len(k), count + 1
-            real = real or (k not in _NOISE and len(k) >= 3)
+            real = real or (k not in _NOISE and k not in kind and len(k) >= 3)
     return (count, got / max(1, sum(len(k) for k in key))) if real else None
 
 
 def unit_scope(w: str) -> str | None:
-    """"villages" for "các thôn", "offices" for "các phòng ban / đơn vị / cơ quan", else None."""
-    if re.search(r"\b(thon|ban|xom|to (?:cong nghe|cns)|villages?)\b", w) and not re.search(
+    """"villages" for "các thôn" (a ward's "tổ dân phố", "khu phố"), "offices" for "các phòng ban / đơn vị / cơ
+    quan", else None."""
+    if re.search(rf"\b({VILLAGE_KIND_RE}|to (?:cong nghe|cns)|villages?)\b", w) and not re.search(
             r"\bphong ban\b", w):
         return "villages"
     if re.search(r"\b(phong ban|phong|don vi|co quan|ban nganh|offices?|units?)\b", w):

@@ -135,7 +135,8 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
             return "not_reported"
         if _any(w, "da", "roi", "xong", "who has", "which .* have", "reported"):
             return "reported"
-    if _any(w, "theo thon", "tung thon", "moi thon", "by village", "per village", "cac thon duoc"):
+    if _any(w, "theo thon", "tung thon", "moi thon", "by village", "per village", "cac thon duoc", "theo to dan pho",
+            "tung to dan pho", "theo khu pho", "tung khu pho"):
         return "by_village"
     if e.kinds or e.period and _any(w, "bao nhieu", "lam duoc", "duoc gi", "nhung gi") or _any(w, "hoat dong", "activit(?:y|ies)", "duoc bao nhieu", "bao nhieu nguoi", "ket qua",
                        "how many", "tong so", "so lieu", "total"):

@@ -19,7 +19,7 @@ from handlers.ask.intents import Understood
 from handlers.periods import period_label
 from handlers.turn import Turn
 from locales.i18n import _, current_locale, fmt_number
-from locales.textnorm import fold
+from locales.textnorm import VILLAGE_KIND_RE, VILLAGE_KINDS, fold
 from storage.calendar.calendar import Period, previous_period
 from storage.models import Commune, Province, Unit
 from storage.status import activity_totals, status_data
@@ -28,9 +28,9 @@ __all__ = ["names_a_unit", "unit_question"]
 
 # A unit's kind word followed by a word of its name ("thôn Nà Pài", "phòng Văn hóa", "trung tâm phục vụ");
 # "các thôn", "phòng ban nào", "bạn ơi" are no unit.
-_KIND = r"thon|ban|xom|ap|to dan pho|phong|van phong|trung tam|bo phan|cong an|tram y te"
+_KIND = rf"{VILLAGE_KIND_RE}|phong|van phong|trung tam|bo phan|cong an|tram y te"
 _NAMED = re.compile(rf"\b(?=(?P<kind>{_KIND}) (?P<word>\w+))")  # overlapping: "thôn Bản Phố"
-_STRONG = {"thon", "xom", "ap", "to dan pho", "phong", "van phong", "trung tam"}  # surely a unit, even unknown
+_STRONG = set(VILLAGE_KINDS) - {"ban"} | {"phong", "van phong", "trung tam"}  # surely a unit, even unknown
 _GENERIC = {"nao", "ban", "cac", "chua", "da", "co", "khong", "nay", "do", "oi", "minh", "toi", "cua", "va", "xa",
             "tinh", "bao", "nop", "gui", "duoc", "thi", "con", "the", "tren", "trong", "o", "voi", "hay", "nhe"}
 # An office named by its kind alone and then its commune, as the plans call them ("Công an xã", "UBND xã",

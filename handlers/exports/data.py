@@ -11,10 +11,11 @@ from typing import Any
 from handlers.report_items import TASK_STATUSES
 from locales.i18n import _, fmt_number, use_locale
 from locales.targets import short_target
+from locales.textnorm import village_word
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData", "IndicatorRow", "MissingRow",
     "ReportLine", "StreamStatus", "LEAD_STREAM", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
     "task_status_vi", "year_share",
 ]
@@ -23,6 +24,12 @@ UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
 LEAD_STREAM = "lead_monthly"  # the lead office's report to the People's Committee
 STREAM_LABELS_VI = {UNIT_STREAM: "Báo cáo của các cơ quan, đơn vị",
                     VILLAGE_STREAM: "Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn"}
+def stream_label_vi(name: str, commune: str) -> str:
+    """A stream's heading in the exports, in the commune's words (a ward's village teams are its tổ dân phố's)."""
+    label = STREAM_LABELS_VI.get(name, name)
+    return label.replace("các thôn", f"các {village_word(commune)}") if name == VILLAGE_STREAM else label
+
+
 LIGHT_VI = {"red": "Đỏ", "yellow": "Vàng", "green": "Xanh"}  # the national traffic lights
 INDICATOR_STATUS_VI = {"on_track": "Đạt, đúng tiến độ", "at_risk": "Có nguy cơ chậm",
                        "off_track": "Chậm tiến độ", "no_data": "Chưa có số liệu"}

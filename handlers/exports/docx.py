@@ -19,15 +19,18 @@ from docx.text.paragraph import Paragraph
 
 from handlers.exports.data import VILLAGE_STREAM, ExportData, TaskRow, fmt_value
 from locales.i18n import fmt_number
+from locales.targets import with_unit
+from locales.textnorm import commune_level, village_word
 
 __all__ = ["build_docx", "date_line", "place_name"]
 
 FONT = "Times New Roman"
 BODY_PT = 14
 _TEXT_WIDTH_MM = 210 - 30 - 15
-_STATE_RECIPIENTS = ["Sở Khoa học và Công nghệ", "Thường trực Đảng ủy xã", "Thường trực HĐND xã",
-                     "Chủ tịch, các Phó Chủ tịch UBND xã"]
-_PARTY_RECIPIENTS = ["Ban Thường vụ Đảng ủy xã", "Ban Chỉ đạo 57 tỉnh", "Các thành viên Ban Chỉ đạo"]
+# {level}: "xã", a ward's "phường" (``commune_level``)
+_STATE_RECIPIENTS = ["Sở Khoa học và Công nghệ", "Thường trực Đảng ủy {level}", "Thường trực HĐND {level}",
+                     "Chủ tịch, các Phó Chủ tịch UBND {level}"]
+_PARTY_RECIPIENTS = ["Ban Thường vụ Đảng ủy {level}", "Ban Chỉ đạo 57 tỉnh", "Các thành viên Ban Chỉ đạo"]
 _PREFIXES = ("xã ", "phường ", "đặc khu ")
 _PPR_AFTER_BORDER = (  # schema order of the pPr children that follow pBdr
     "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
@@ -215,14 +218,6 @@ def _sentence(text: str | None) -> str:
     return text + "." if text else ""
 
 
-def _target(text: str, unit: str | None) -> str:
-    """Target text with its unit when the cell left it out: "≥80" + "%" → "≥80%"."""
-    u = (unit or "").strip()
-    if not u or u.lower() in text.lower() or not text[-1:].isdigit():
-        return text
-    return f"{text}%" if u == "%" else f"{text} {u}"
-
-
 def _change(now: int, before: int) -> str:
     diff = now - before
     return "không đổi" if diff == 0 else (f"tăng {_num(diff)}" if diff > 0 else f"giảm {_num(-diff)}")
@@ -260,7 +255,7 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
         miss = f"; chưa báo cáo: {', '.join(s.missing)}" if s.missing else ""
         back = "; trả lại để bổ sung, chưa gửi lại: " + "; ".join(
             f"{u} ({s.comments[u]})" if u in s.comments else u for u in s.returned) if s.returned else ""
-        what = "thôn đã cập nhật" if s.name == VILLAGE_STREAM else "đơn vị đã gửi"
+        what = f"{village_word(data.commune)} đã cập nhật" if s.name == VILLAGE_STREAM else "đơn vị đã gửi"
         _body(doc, f"- {s.label_vi}: {_num(s.submitted)}/{_num(s.expected)} {what} "
                    f"({_num(s.on_time)} đúng hạn, {_num(s.late)} trễ hạn){miss}{back}.")
     _body(doc, "2. Hoạt động của các Tổ công nghệ số cộng đồng", bold=True)
@@ -296,7 +291,7 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
             if it.kind == "task":
                 _body(doc, f"+ Nhiệm vụ {it.code}. {_clean(it.title)}: {it.status_vi.lower()}.")
             else:
-                target = f" (chỉ tiêu: {_target(it.target_short or it.target_text, it.unit)})" if it.target_text else ""
+                target = f" (chỉ tiêu: {with_unit(it.target_short or it.target_text, it.unit)})" if it.target_text else ""
                 value = _clean(fmt_value(it.value, it.unit, it.achieved, it.status, it.note)) or "chưa có số liệu"
                 _body(doc, f"+ Chỉ tiêu {it.code}. {_clean(it.title)}: {value}{target}; "
                            f"{it.status_vi.lower()}.")
@@ -340,7 +335,8 @@ def _next(doc: DocumentObject, data: ExportData) -> Paragraph:
         n += 1
     missing = sorted({m.unit for m in data.missing})
     who = f" (kỳ này chưa báo cáo: {', '.join(missing)})" if missing else ""
-    return _body(doc, f"{n}. Đôn đốc các cơ quan, đơn vị, thôn báo cáo đầy đủ, đúng hạn{who}; tiếp tục đẩy "
+    return _body(doc, f"{n}. Đôn đốc các cơ quan, đơn vị, {village_word(data.commune)} báo cáo đầy đủ, đúng hạn{who}; "
+                      "tiếp tục đẩy "
                       "mạnh hoạt động của các Tổ công nghệ số cộng đồng, thực hiện các nhiệm vụ còn lại của "
                       "Kế hoạch chuyển đổi số.")
 
@@ -351,12 +347,13 @@ def _end_mark(p: Paragraph) -> None:
 
 
 def _signature(doc: DocumentObject, party: bool, signer: str, signer_title: str,
-               recipients: list[str] | None) -> None:
+               recipients: list[str] | None, commune: str) -> None:
     _line(doc, "", size=6)
     table = doc.add_table(rows=1, cols=2)
     _borderless(table, (80.0, 85.0))
     left, right = _fresh(table.cell(0, 0)), _fresh(table.cell(0, 1))
-    names = list(recipients) if recipients is not None else (_PARTY_RECIPIENTS if party else _STATE_RECIPIENTS)
+    names = list(recipients) if recipients is not None else [
+        name.format(level=commune_level(commune)) for name in (_PARTY_RECIPIENTS if party else _STATE_RECIPIENTS)]
     _line(left, "Nơi nhận:", size=12, bold=True, italic=True, underline=party, align=WD_ALIGN_PARAGRAPH.LEFT)
     for name in names:
         _line(left, f"- {name.strip().rstrip(';,.')};", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -391,7 +388,7 @@ def build_docx(data: ExportData, *, party: bool = False, number: str = "", signe
     _results(doc, data)
     _notes(doc, data)
     _end_mark(_next(doc, data))
-    _signature(doc, party, signer, signer_title, recipients)
+    _signature(doc, party, signer, signer_title, recipients, data.commune)
     buf = BytesIO()
     doc.save(buf)
     return buf.getvalue()

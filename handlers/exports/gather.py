@@ -14,7 +14,6 @@ from handlers.activity.catalog import default_catalog
 from handlers.exports.data import (
     INDICATOR_STATUS_VI,
     LEAD_STREAM,
-    STREAM_LABELS_VI,
     UNIT_STREAM,
     VILLAGE_STREAM,
     ActivityRow,
@@ -25,6 +24,7 @@ from handlers.exports.data import (
     StreamStatus,
     TaskRow,
     UnitReport,
+    stream_label_vi,
     task_status_vi,
 )
 from locales.targets import short_target
@@ -225,7 +225,7 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
     as_of = min(local_now.date(), unit_period.end)
     status = await status_data(session, commune, unit_period, village_period, now)
     comments = {u["name"]: u["comment"] for s in status["streams"] for u in s["units"] if u["comment"]}
-    streams = [StreamStatus(s["name"], STREAM_LABELS_VI.get(s["name"], s["name"]), s["period"], s["expected"],
+    streams = [StreamStatus(s["name"], stream_label_vi(s["name"], commune.name), s["period"], s["expected"],
                             s["submitted"], s["on_time"], s["late"], list(s["missing"]), list(s["returned"]),
                             {u: comments[u] for u in s["returned"] if comments.get(u)})
                for s in status["streams"]]
