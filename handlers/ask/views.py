@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.ask.base import Answer, PeriodError, commune_of, label, monthly
 from handlers.ask.intents import Understood
-from handlers.exports.data import ExportData
+from handlers.exports.data import ExportData, IndicatorRow
 from handlers.exports.gather import gather_export
 from handlers.turn import Turn
 from locales.i18n import N_, _
@@ -13,12 +13,12 @@ from locales.textcut import shorten
 from locales.textnorm import fold
 from storage.calendar.commune_streams import commune_streams
 
-__all__ = ["SUGGESTIONS", "answer_view", "indicator_names"]
+__all__ = ["SUGGESTIONS", "answer_view", "export_data", "indicator_line", "indicator_names"]
 
 SCREEN = 8
 
 
-async def _export_data(turn: Turn, u: Understood) -> ExportData:
+async def export_data(turn: Turn, u: Understood) -> ExportData:
     up, _vp = await monthly(turn, u.entities.period)
     commune = await commune_of(turn)
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
@@ -41,7 +41,7 @@ async def indicator_names(turn: Turn) -> list[tuple[str, str]]:
 async def indicators(turn: Turn, u: Understood) -> Answer:
     from handlers.lead import _ICON, _ORDER, _STATUS, _value, missing_line
 
-    data = await _export_data(turn, u)
+    data = await export_data(turn, u)
     rows = sorted(data.indicators, key=lambda r: (_ORDER.get(r.status, 9), r.plan, r.code))
     if not rows:
         return Answer(_("No indicators in the imported plans yet."))
@@ -87,11 +87,22 @@ def _line(r, icon, status, value) -> str:  # noqa: ANN001
             f"({_(status[r.status])})")
 
 
+def indicator_line(r: IndicatorRow) -> str:
+    """One indicator as the questions show it: "🔴 IV.2. Name: 90% (…) / 100% (chậm tiến độ)"."""
+    from handlers.lead import _ICON, _STATUS, _value
+
+    return _line(r, _ICON, _STATUS, _value)
+
+
 async def overdue(turn: Turn, u: Understood) -> Answer:
-    data = await _export_data(turn, u)
-    from handlers.lead import overdue_lines  # the same lines as /quahan
+    data = await export_data(turn, u)
+    from handlers.lead import behind, behind_lines, overdue_lines  # the same lines as /quahan
 
     late = [t for t in data.tasks if t.overdue]
+    if u.entities.slow:  # "nhiệm vụ nào chậm": /quahan's overdue tasks and those reported delayed / blocked
+        overdue_, blocked = behind(data.tasks)
+        return Answer("\n".join(behind_lines(data.tasks)), facts={
+            "codes": [t.code for t in overdue_], "blocked": [t.code for t in blocked]})
     return Answer("\n".join(overdue_lines(data.tasks)), facts={
         "codes": [t.code for t in late], "due_soon": [t.code for t in data.tasks if t.light == "yellow"]})
 
@@ -103,7 +114,7 @@ async def unit_tasks(turn: Turn, u: Understood) -> Answer:
     from handlers.exports.data import task_status_vi
     from handlers.lead import units_done
 
-    data = await _export_data(turn, u)
+    data = await export_data(turn, u)
     unit = u.entities.units[0]
     tasks = [t for t in data.tasks if unit.name in t.owed_by or unit.name in t.lead_units]
     if not tasks:

@@ -148,7 +148,9 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
                                  status, task_status_vi(status), hit.key if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_),
-                                 light=task_light(due, not open_, as_of), **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
+                                 light=task_light(due, not open_, as_of), section=t["section"],
+                                 partner_units=t["partner_units"], output=t["output"],
+                                 **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
         for i in shown["indicators"]:
@@ -162,7 +164,7 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit.key if hit else None, verdict,
                 INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
-                due_date=ind.due_date, **_shared(hit)))
+                due_date=ind.due_date, section=i["section"], **_shared(hit)))
     return tasks, indicators, years
 
 
