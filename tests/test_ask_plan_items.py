@@ -26,6 +26,10 @@ N5_6 = ("Ban hành theo thẩm quyền hoặc đề xuất, trình cấp có th�
         "dữ liệu mở, làm cơ sở kết nối, chia sẻ và tái sử dụng dữ liệu.")
 GROUP4 = "Nhóm 4: Hạ tầng kỹ thuật, công nghệ; các nền tảng, ứng dụng số"
 GROUP5 = "Nhóm 5. Cơ sở dữ liệu và kết nối, chia sẻ dữ liệu"
+THANH, LEAD_Z = "Đàm Văn Thành", "7e1b2c3d4e5f60718209"  # a second person of the lead office, on Zalo
+ORG_004 = p004.ORG_CSV + f"{p004.VHXH},office,,{THANH},0915000009,lead\n"
+DUC, LEAD_Z1 = "Lâm Văn Đức", "7d1b2c3d4e5f60718209"
+ORG_001 = p001.ORG_CSV + f"{p001.VPDU},office,,{DUC},0914000009,lead\n"
 
 
 async def _reports_004(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) -> None:
@@ -91,6 +95,15 @@ async def _lead_004(tg: Tg) -> None:
     assert len(lines) == 5, lines
 
 
+async def _lead_zalo_004(both: ZaloHarness, tg: Tg) -> None:
+    """The lead office's second person, on Zalo, reads the same answers (no choices under them)."""
+    for asked, first in (("nhiem vu N5.6 the nao", f"Nhiệm vụ N5.6. {N5_6}"), ("N1.1 ra sao?", "Nhiệm vụ N1.1. Tổ chức rà soát, chuẩn hóa"),
+                         ("nhom 4 the nao", f"{GROUP4} — tháng 12/2026:"),
+                         ("nhiem vu nao cham", "🔴 2 nhiệm vụ đã quá hạn mà chưa hoàn thành:")):
+        text = (await tg.say(p004.LEAD, asked))[0].text
+        assert text.startswith(first) and zt(await both.say(LEAD_Z, asked)) == text, (asked, text)
+
+
 async def _officers_004(both: ZaloHarness) -> None:
     """Phòng Kinh tế xã's officer on Zalo: its own items only."""
     text = zt(await both.say(p004.HANH, "nhiem vu N1.1 the nao"))
@@ -108,7 +121,7 @@ async def _officers_004(both: ZaloHarness) -> None:
 async def test_plan_items_004(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     tg = Tg(both)
-    done = await import_commune(monkeypatch, capsys, db_url, tmp_path, p004.COMMUNE, p004.ORG_CSV, p004.SEED, (
+    done = await import_commune(monkeypatch, capsys, db_url, tmp_path, p004.COMMUNE, ORG_004, p004.SEED, (
         (p004.VHXH, "lead"), (p004.TTHC, "officer"), (p004.CAX, "officer"), (p004.PKT, "officer")))
     assert "39 tasks, 41 indicators in 11 sections" in done.plan_out, done.plan_out
     both.now = at("2026-12-01T09:00+07:00")
@@ -116,9 +129,11 @@ async def test_plan_items_004(both: ZaloHarness, db: Database, db_url: str, tmp_
     await join_tg(tg, p004.CUONG, done.codes[p004.CAX], "vi van cuong")
     await join_zalo(both, p004.KHANH, done.codes[p004.TTHC], "Nông Văn Khánh")
     await join_zalo(both, p004.HANH, done.codes[p004.PKT], "Luong Thi Hanh")
+    await join_zalo(both, LEAD_Z, done.codes[p004.VHXH], "Dam Van Thanh")
     await _reports_004(both, tg, done.targets)
     both.now = at("2026-12-21T10:00+07:00")
     await _lead_004(tg)
+    await _lead_zalo_004(both, tg)
     await _officers_004(both)
 
 
@@ -129,16 +144,19 @@ async def test_plan_items_001(both: ZaloHarness, db: Database, db_url: str, tmp_
     and IV.4 "đạt", IV.3 100 — on track; IV.2 90 < 100 × 344/365 = 94,2 — off track); IV.5 (Văn phòng Đảng ủy),
     IV.6 and IV.7 (UBND xã) without data."""
     tg = Tg(both)
-    done = await import_commune(monkeypatch, capsys, db_url, tmp_path, p001.COMMUNE, p001.ORG_CSV, p001.SEED, (
+    done = await import_commune(monkeypatch, capsys, db_url, tmp_path, p001.COMMUNE, ORG_001, p001.SEED, (
         (p001.VPDU, "lead"), (p001.DU, "officer")))
     assert "0 tasks, 90 indicators in 11 sections" in done.plan_out, done.plan_out
     both.now = at("2026-12-01T09:00+07:00")
     await join_tg(tg, p001.LEAD, done.codes[p001.VPDU], "Thach Thi Sa Ret")
     await join_zalo(both, p001.MY, done.codes[p001.DU], "tran thi my")
+    await join_zalo(both, LEAD_Z1, done.codes[p001.VPDU], "Lam Van Duc")
     both.now = at("2026-12-10T09:00+07:00")
     assert "gửi đúng hạn" in await report_zalo(both, p001.MY, p001.DU_ANSWERS, done.targets, 12)
-    for asked in ("mục IV thế nào", "nhóm 4"):
-        lines = (await tg.say(p001.LEAD, asked))[0].text.splitlines()
+    for asked in ("mục IV thế nào", "nhóm 4", "muc 4 the nao"):
+        text = (await tg.say(p001.LEAD, asked))[0].text
+        assert zt(await both.say(LEAD_Z1, asked)) == text, asked  # the lead office's second person, on Zalo
+        lines = text.splitlines()
         assert lines[:2] == ["IV. Về số hóa, dữ liệu, nền tảng số — tháng 12/2026:",
                              "7 chỉ tiêu: 3 đạt, đúng tiến độ; 0 có nguy cơ chậm; 1 chậm tiến độ; 3 chưa có số liệu."], lines
         assert lines[2].startswith("🔴 IV.2. ") and lines[2].endswith(
