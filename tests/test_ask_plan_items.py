@@ -167,3 +167,43 @@ async def test_plan_items_001(both: ZaloHarness, db: Database, db_url: str, tmp_
     assert lines[:3] == ["IV. Về số hóa, dữ liệu, nền tảng số — tháng 12/2026:",
                          f"Chỉ hiển thị các nội dung của {p001.DU}.",
                          "4 chỉ tiêu: 3 đạt, đúng tiến độ; 0 có nguy cơ chậm; 1 chậm tiến độ; 0 chưa có số liệu."], lines
+
+
+def test_plan_words_on_the_seeds() -> None:
+    """What the questions name on the real plans' codes and sections (as the import stores them): seed 003's pillar
+    "II. KINH TẾ SỐ" is no Phòng Kinh tế; seed 001's "nhiệm vụ IV.2" (targets only) is its target IV.2; a typed
+    code needs "nhiệm vụ" unless it has letters."""
+    from handlers.activity.catalog import default_catalog
+    from handlers.ask.entities import UnitName
+    from handlers.ask.intents import understand
+    from handlers.ask.plan_words import PlanNames
+    from storage.plan_import.parse import parse_plan_file
+
+    def names(seed: Path) -> PlanNames:
+        p = parse_plan_file(seed, 2026)
+        return PlanNames(tuple(t.code for t in p.tasks), tuple(i.code for i in p.indicators), tuple(p.sections))
+
+    seeds = p004.SEED.parent
+    plans = {n: names(next(seeds.glob(f"{n}_*.txt"))) for n in ("001", "003", "004")}
+    units = [UnitName(1, "Phòng Kinh tế", "office"), UnitName(2, "Công an xã", "office")]
+
+    def read(asked: str, plan: str) -> tuple[str, dict[str, Any]]:
+        u = understand(asked, units, default_catalog(), "Thiện Tân", (), plans[plan])
+        return u.intent, u.entities.as_dict()
+
+    intent, e = read("nhiệm vụ kinh tế số thế nào", "003")
+    assert (intent, e["section"], e["units"]) == ("plan_section", "II. KINH TẾ SỐ", []), e
+    assert read("phòng kinh tế có nhiệm vụ gì", "003")[1]["units"] == ["Phòng Kinh tế"]
+    assert read("trụ cột xã hội số", "003")[1]["section"] == "III. XÃ HỘI SỐ"
+    assert read("nhiệm vụ II.2 ra sao", "003")[:1] == ("task_detail",)
+    intent, e = read("nhiệm vụ IV.2 thế nào", "001")
+    assert (intent, e["indicator"], e["task"]) == ("indicators", "IV.2", None), e
+    assert read("mục IV", "001")[1]["section"] == "IV. Về số hóa, dữ liệu, nền tảng số"
+    for asked, want in (("nhiệm vụ N5.6 thế nào", ("task_detail", "N5.6")), ("N10.1 ra sao?", ("task_detail", "N10.1")),
+                        ("nhóm nhiệm vụ 4", ("plan_section", None)), ("nhiệm vụ nào chậm", ("overdue", None)),
+                        ("nhiệm vụ nào quá hạn", ("overdue", None)), ("nhiệm vụ 4", ("overdue", None))):
+        intent, e = read(asked, "004")
+        assert (intent, e["task"]) == want, (asked, intent, e)
+    assert read("nhiệm vụ nào chậm", "004")[1]["slow"] and not read("nhiệm vụ nào quá hạn", "004")[1]["slow"]
+    assert [read(q, "004")[1]["task_filter"] for q in ("những nhiệm vụ nào chưa xong", "nhiệm vụ nào đã hoàn thành",
+                                                       "nhiệm vụ nào chưa có báo cáo")] == ["open", "done", "unreported"]
