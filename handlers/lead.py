@@ -14,7 +14,8 @@ from locales.textcut import shorten
 from storage.calendar.commune_streams import commune_streams
 from storage.models import Commune
 
-__all__ = ["export_cmd", "indicators_cmd", "missing_line", "overdue_cmd", "overdue_lines", "units_done"]
+__all__ = ["behind", "behind_lines", "export_cmd", "indicators_cmd", "missing_line", "overdue_cmd", "overdue_lines",
+           "units_done"]
 
 _STATUS = {"off_track": N_("off track"), "at_risk": N_("at risk"), "no_data": N_("no data"),
            "on_track": N_("on track")}
@@ -124,22 +125,52 @@ async def overdue_cmd(turn: Turn, args: str) -> None:
     turn.reply("\n".join(overdue_lines(data.tasks)))
 
 
+def behind(tasks: list[TaskRow]) -> tuple[list[TaskRow], list[TaskRow]]:
+    """The tasks behind: 🔴 past their last allowed day and not done (the national colours,
+    storage.deadlines.task_light: /quahan's list), and those whose standing answer (storage.item_standing) is
+    "Chậm, vướng mắc" but are not past it yet (no due date, or a later one)."""
+    late = [t for t in tasks if t.light == "red"]
+    return late, [t for t in tasks if t.status == "blocked" and t.light != "red"]
+
+
+def _late_line(t: TaskRow) -> str:
+    return (f"• {t.code}. {shorten(t.title, 80)} — {t.due_text or '—'} — {', '.join(t.lead_units) or '—'}"
+            f"{units_done(t)}")
+
+
+def _late_block(late: list[TaskRow]) -> list[str]:
+    lines = [_("🔴 {n} task(s) past their due date and not done:", n=len(late))]
+    lines += [_late_line(t) for t in late[:SCREEN]]
+    if len(late) > SCREEN:
+        lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
+    return lines
+
+
 def overdue_lines(tasks: list[TaskRow]) -> list[str]:
     """/quahan (and "nhiệm vụ nào quá hạn?"): the tasks in the national colours (storage.deadlines.task_light),
     🔴 past their last allowed day and not done, then 🟡 due within 7 days."""
-    late = [t for t in tasks if t.light == "red"]
+    late = behind(tasks)[0]
     soon = [t for t in tasks if t.light == "yellow"]
-    lines = [_("🔴 {n} task(s) past their due date and not done:", n=len(late))] if late else \
-        [_("No task is past its due date. 👍")]
-    for t in late[:SCREEN]:
-        lines.append(f"• {t.code}. {shorten(t.title, 80)} — {t.due_text} — {', '.join(t.lead_units) or '—'}"
-                     f"{units_done(t)}")
-    if len(late) > SCREEN:
-        lines.append(_("… and {n} more: type /xuat for the full list.", n=len(late) - SCREEN))
+    lines = _late_block(late) if late else [_("No task is past its due date. 👍")]
     if soon:
         lines.append(_("🟡 {n} task(s) due within 7 days:", n=len(soon)))
         lines += [f"• {t.code}. {shorten(t.title, 80)} — {fmt_date(t.due_date) if t.due_date else t.due_text} — "
                   f"{', '.join(t.lead_units) or '—'}" for t in soon[:SCREEN]]
+    return lines
+
+
+def behind_lines(tasks: list[TaskRow]) -> list[str]:
+    """"Nhiệm vụ nào chậm?": /quahan's overdue tasks (``behind``), then those reported "Chậm, vướng mắc" that are not
+    overdue yet, marked so."""
+    late, blocked = behind(tasks)
+    if not late and not blocked:
+        return [_("No task is past its due date or reported delayed / blocked. 👍")]
+    lines = _late_block(late) if late else [_("No task is past its due date. 👍")]
+    if blocked:
+        lines.append(_("⚠️ {n} task(s) reported delayed / blocked, not past their due date yet:", n=len(blocked)))
+        lines += [_late_line(t) + " — " + _("delayed / blocked") for t in blocked[:SCREEN]]
+        if len(blocked) > SCREEN:
+            lines.append(_("… and {n} more: type /xuat for the full list.", n=len(blocked) - SCREEN))
     return lines
 
 

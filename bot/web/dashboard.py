@@ -171,8 +171,9 @@ def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period
 def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.Period, now: datetime,
                   periods: list[cal.Period]) -> dict[str, Any]:
     from handlers.exports.charts import percent_of_target
-    from handlers.exports.data import fmt_value
+    from handlers.exports.data import fmt_value, task_counts
 
+    tasks = task_counts(data.tasks)  # as the docx, the xlsx and the questions count them
     counts = {k: sum(i.status == k for i in data.indicators)
               for k in ("on_track", "at_risk", "off_track", "no_data")}
     return {
@@ -198,8 +199,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                        "change": a.count - a.previous} for a in data.activity_totals],
             "by_village": [{"village": a.village, "code": a.code, "label": a.label, "count": a.count,
                             "previous": a.previous} for a in data.activities]},
-        "tasks": {"total": len(data.tasks), "done": sum(t.status == "done" for t in data.tasks),
-                  "overdue": sum(t.overdue for t in data.tasks),
+        "tasks": {"total": len(data.tasks), "done": tasks["done"], "overdue": tasks["overdue"],
                   # the national colours of the tasks (storage.deadlines.task_light)
                   "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,

@@ -256,10 +256,11 @@ async def by_village(turn: Turn, u: Understood) -> Answer:
 
 async def answer(turn: Turn, u: Understood) -> Answer:
     """The answer for an understood question (permission and period problems said politely)."""
-    from handlers.ask import views
+    from handlers.ask import plan_items, views
 
-    fn = {"not_reported": not_reported, "reported": reported, "late": late, "returned": returned,
-          "not_joined": not_joined, "unit_status": unit_status, "unit_report": unit_report,
+    fn = {"task_detail": plan_items.task_detail, "plan_section": plan_items.plan_section,
+          "task_list": plan_items.task_list, "not_reported": not_reported, "reported": reported, "late": late,
+          "returned": returned, "not_joined": not_joined, "unit_status": unit_status, "unit_report": unit_report,
           "activity_totals": activity_totals_answer, "by_village": by_village}.get(u.intent)
     try:
         if fn is not None:

@@ -12,6 +12,7 @@ from handlers.ask.detect import detect, question_score, words
 from handlers.ask.entities import UnitName
 from handlers.ask.followup import follow_up, recalled, remember
 from handlers.ask.intents import Understood, understand
+from handlers.ask.plan_words import plan_names
 from handlers.messages import Choice, Outgoing
 from handlers.province import answer_questions_with
 from handlers.turn import Turn
@@ -22,7 +23,9 @@ from storage.models import Commune, Unit
 __all__ = ["ask", "handle_question", "present"]
 
 LEAD_ONLY = {"not_reported", "reported", "late", "returned", "not_joined", "indicators", "overdue",
-             "unit_tasks", "export", "chart", "remind", "status", "by_village", "unit_report"}
+             "unit_tasks", "export", "chart", "remind", "status", "by_village", "unit_report", "task_detail",
+             "plan_section", "task_list"}
+PLAN_ITEMS = ("task_detail", "plan_section", "task_list")  # an officer reads its own unit's items of them
 _Q, _LOG = "?q", "?log"
 
 
@@ -45,7 +48,8 @@ async def ask(turn: Turn, text: str) -> tuple[Understood, Answer]:
 
         return await ask_province(turn, text)
     units, commune = await _units(turn)
-    u = understand(text, units, turn.services.activity_catalog(), commune, await indicator_names(turn))
+    u = understand(text, units, turn.services.activity_catalog(), commune, await indicator_names(turn),
+                   await plan_names(turn))
     if u.entities.ambiguous and not u.entities.units:
         names = [x.name for x in u.entities.ambiguous]
         return u, Answer(_("Do you mean {names}?", names=_(" or ").join(names)),
@@ -73,6 +77,9 @@ async def _scope(turn: Turn, u: Understood) -> Answer | None:
     if u.intent in ("unit_tasks", "overdue") and role == "officer" and own is not None and own.kind == "office" and (
             named_own or mine and not u.entities.units):  # "đơn vị mình có nhiệm vụ gì": its own and its groups'
         u.intent, u.entities.units = "unit_tasks", [UnitName(own.id, own.name, own.kind)]  # type: ignore[arg-type]
+        return None
+    if u.intent in PLAN_ITEMS and role == "officer" and own is not None and own.kind == "office":
+        u.own = own.name  # "nhiệm vụ N5.6 thế nào", "nhóm 4", "nhiệm vụ nào chưa xong": its own items only
         return None
     if u.intent == "activity_totals" and role == "member":
         return None

@@ -87,12 +87,16 @@ class Entities:
     indicator: str | None = None  # an indicator code, or words of its name
     slow: bool = False
     reached: bool = False  # "chỉ tiêu nào đã đạt"
+    task: str | None = None  # a task code ("N5.6", "IV.2", "3")
+    sections: list[str] = field(default_factory=list)  # the plan sections or groups named ("nhóm 4", "mục IV")
+    task_filter: str | None = None  # done | open | unreported ("nhiệm vụ nào chưa xong")
 
     def as_dict(self) -> dict:
         return {"period": self.period, "units": [u.name for u in self.units],
                 "ambiguous": [u.name for u in self.ambiguous], "scope": self.scope, "kinds": self.kinds,
                 "compare": self.compare, "indicator": self.indicator, "slow": self.slow,
-                "reached": self.reached}
+                "reached": self.reached, "task": self.task, "section": self.sections[0] if self.sections else None,
+                "task_filter": self.task_filter}
 
 
 _PREFIX = re.compile(rf"^(?:{VILLAGE_KIND_RE}|phong|trung tam|van phong|bo phan|cong chuc|doan|hoi)\s+")

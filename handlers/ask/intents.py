@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from handlers.ask.detect import words
 from handlers.ask.entities import Entities, UnitName, expand, find_kinds, find_period, find_units, unit_scope
+from handlers.ask.plan_words import PlanNames, find_code, find_sections, task_filter
 
 __all__ = ["INTENTS", "Understood", "understand"]
 
 INTENTS = ("not_reported", "reported", "late", "returned", "not_joined", "unit_status", "unit_report",
-           "activity_totals", "by_village", "indicators", "overdue", "unit_tasks", "export", "chart", "remind", "my_due",
+           "activity_totals", "by_village", "indicators", "overdue", "unit_tasks", "task_detail", "plan_section",
+           "task_list", "export", "chart", "remind", "my_due",
            "status", "unknown")
 
 
@@ -21,6 +23,7 @@ class Understood:
     intent: str
     entities: Entities = field(default_factory=Entities)
     text: str = ""
+    own: str | None = None  # an officer's question about the plan: only this unit's items are shown
 
     def as_dict(self) -> dict:
         return {"intent": self.intent, "entities": self.entities.as_dict()}
@@ -34,17 +37,29 @@ def _any(w: str, *patterns: str) -> bool:
 # second result, seed 004); the words have the dots as spaces ("chi tieu iv 2"), put back in the code
 _INDICATOR_CODE = re.compile(r"\bchi tieu (?:so )?((?:[ivxl]{1,6} |[a-z]{1,2})?\d{1,3}(?: [a-z]{0,2}\d{1,3}(?! \d))?[a-z]?)\b"
                              r"|\b(?:ct|indicator) ?(\d{1,3})\b")
-_SLOW = ("cham", "chua dat", "khong dat", "kem", "nguy co", "tut", "off track", "slow", "behind", "lagging",
+_SLOW = ("cham", "vuong mac", "chua dat", "khong dat", "kem", "nguy co", "tut", "off track", "slow", "behind", "lagging",
          "thap", "te nhat", "xau")
 
 
 def understand(text: str, units: Sequence[UnitName], catalog: Sequence, commune: str | None = None,
-               indicator_names: Sequence[tuple[str, str]] = ()) -> Understood:
-    """The intent and entities of ``text`` (never raises; "unknown" when no rule fits)."""
+               indicator_names: Sequence[tuple[str, str]] = (), plan: PlanNames | None = None) -> Understood:
+    """The intent and entities of ``text`` (never raises; "unknown" when no rule fits). ``plan``: the commune's
+    task and indicator codes and section names, for "nhiệm vụ N5.6", "nhóm 4", "nhiệm vụ kinh tế số"."""
     raw = words(text)
     w = expand(raw)
     e = Entities(period=find_period(w), scope=unit_scope(w), kinds=find_kinds(w, catalog))
+    plan = plan or PlanNames()
+    e.sections, said, whole = find_sections(w, plan.sections)
     e.units, e.ambiguous = find_units(w, units, commune)
+    if said and whole:  # a section named by its whole title is no unit: "nhiệm vụ kinh tế số" is the pillar
+        e.units, e.ambiguous = find_units(w.replace(said, " "), units, commune)
+    elif said and (e.units or e.ambiguous):  # a few words of a title, and a unit's name: the unit
+        e.sections = []
+    code = find_code(w, plan)
+    if code is not None and code[0] == "task":
+        e.task = code[1]
+    elif code is not None and not e.indicator:
+        e.indicator = code[1]
     if e.units or e.ambiguous:
         e.scope = None if not e.units else e.scope
     if _any(w, "so voi thang truoc", "so voi ky truoc", "so thang truoc", "voi thang truoc", "compared",
@@ -105,6 +120,13 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
     if _any(w, "chua (?:tham gia|vao|dang ky|dung|ket noi|cai|join|co tai khoan)", "not joined",
             "(?:tham gia|vao) bot chua", "hasn t joined", "haven t joined"):
         return "not_joined"
+    said_indicator = _any(w, "chi tieu", "indicators?", "ty le", "ti le", "muc tieu")
+    if e.task and not said_indicator:
+        return "task_detail"
+    if e.indicator and not said_indicator and not e.task:  # "nhiệm vụ IV.2" of a plan of targets only
+        return "indicators"
+    if e.sections and not e.task and not (said_indicator and _INDICATOR_CODE.search(w)):
+        return "plan_section"
     if _any(w, "chi tieu", "indicators?", "ty le", "ti le", "muc tieu") or (
             not e.kinds and not e.units and _indicator(w, e, names, strict=True)):
         if _any(w, "chi tieu", "indicators?", "ty le", "ti le", "muc tieu"):
@@ -113,6 +135,10 @@ def _intent(w: str, e: Entities, names: Sequence[tuple[str, str]]) -> str:
     if _any(w, "nhiem vu", "tasks?", "viec"):
         if e.units and not _any(w, "qua han", "overdue"):
             return "unit_tasks"
+        if not e.slow and not _any(w, "qua han", "tre han", "overdue"):
+            e.task_filter = task_filter(w)
+            if e.task_filter:
+                return "task_list"
         return "overdue"
     if _any(w, "qua han", "overdue"):
         return "overdue"

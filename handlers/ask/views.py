@@ -3,11 +3,9 @@ reminders (confirmed first), what I still owe, the status summary, and what to a
 
 from __future__ import annotations
 
-import re
-
 from handlers.ask.base import Answer, PeriodError, commune_of, label, monthly
 from handlers.ask.intents import Understood
-from handlers.exports.data import ExportData, TaskRow
+from handlers.exports.data import ExportData, IndicatorRow
 from handlers.exports.gather import gather_export
 from handlers.turn import Turn
 from locales.i18n import N_, _
@@ -15,13 +13,12 @@ from locales.textcut import shorten
 from locales.textnorm import fold
 from storage.calendar.commune_streams import commune_streams
 
-__all__ = ["SUGGESTIONS", "answer_view", "indicator_names"]
+__all__ = ["SUGGESTIONS", "answer_view", "export_data", "indicator_line", "indicator_names"]
 
 SCREEN = 8
-_TASK_CODE = re.compile(r"\bnhiem vu (?:so |ma )?([a-z]{0,4}\.?\d+(?:[.-]\d+)*)\b")  # "nhiệm vụ III.2", "nhiệm vụ N1.1"
 
 
-async def _export_data(turn: Turn, u: Understood) -> ExportData:
+async def export_data(turn: Turn, u: Understood) -> ExportData:
     up, _vp = await monthly(turn, u.entities.period)
     commune = await commune_of(turn)
     configured = (await commune_streams(turn.session, turn.services, commune.id)).streams
@@ -44,7 +41,7 @@ async def indicator_names(turn: Turn) -> list[tuple[str, str]]:
 async def indicators(turn: Turn, u: Understood) -> Answer:
     from handlers.lead import _ICON, _ORDER, _STATUS, _value, missing_line
 
-    data = await _export_data(turn, u)
+    data = await export_data(turn, u)
     rows = sorted(data.indicators, key=lambda r: (_ORDER.get(r.status, 9), r.plan, r.code))
     if not rows:
         return Answer(_("No indicators in the imported plans yet."))
@@ -90,39 +87,24 @@ def _line(r, icon, status, value) -> str:  # noqa: ANN001
             f"({_(status[r.status])})")
 
 
-async def overdue(turn: Turn, u: Understood) -> Answer:
-    data = await _export_data(turn, u)
-    from handlers.lead import overdue_lines  # the same lines as /quahan
+def indicator_line(r: IndicatorRow) -> str:
+    """One indicator as the questions show it: "🔴 IV.2. Name: 90% (…) / 100% (chậm tiến độ)"."""
+    from handlers.lead import _ICON, _STATUS, _value
 
-    code = _TASK_CODE.search(fold(u.text))
-    one = [t for t in data.tasks if code and fold(t.code) == code.group(1)]
-    if one:  # "nhiệm vụ III.2": that task, with what the plan says of it
-        return Answer("\n\n".join(_task_detail(t) for t in one), facts={"codes": [t.code for t in one]})
+    return _line(r, _ICON, _STATUS, _value)
+
+
+async def overdue(turn: Turn, u: Understood) -> Answer:
+    data = await export_data(turn, u)
+    from handlers.lead import behind, behind_lines, overdue_lines  # the same lines as /quahan
 
     late = [t for t in data.tasks if t.overdue]
+    if u.entities.slow:  # "nhiệm vụ nào chậm": /quahan's overdue tasks and those reported delayed / blocked
+        overdue_, blocked = behind(data.tasks)
+        return Answer("\n".join(behind_lines(data.tasks)), facts={
+            "codes": [t.code for t in overdue_], "blocked": [t.code for t in blocked]})
     return Answer("\n".join(overdue_lines(data.tasks)), facts={
         "codes": [t.code for t in late], "due_soon": [t.code for t in data.tasks if t.light == "yellow"]})
-
-
-def _task_detail(t: TaskRow) -> str:
-    """One task as the lead office reads it: standing (and how many of its units are done), who chairs it, its
-    deadline, the product and details the plan gives."""
-    from handlers.exports.data import task_status_vi
-    from handlers.lead import units_done
-
-    status = task_status_vi(t.status) if current_vi() else t.status or "—"
-    due = t.due_text or "—"
-    if t.due_date and t.due_text and t.due_date.strftime("%d/%m/%Y") not in t.due_text:
-        due += f" ({t.due_date.strftime('%d/%m/%Y')})"
-    lines = [f"{'🔴 ' if t.overdue else ''}{t.code}. {shorten(t.title, 200)} — {status}{units_done(t)}",
-             _("Lead: {units}", units=", ".join(t.lead_units) or "—"), _("Due: {due}", due=due)]
-    if t.overdue:
-        lines.append(_("Past its due date and not done."))
-    if t.output:
-        lines.append(_("Expected output: {t}", t=shorten(t.output, 200)))
-    if t.detail:
-        lines.append(_("Details: {t}", t=shorten(t.detail, 300)))
-    return "\n".join(lines)
 
 
 async def unit_tasks(turn: Turn, u: Understood) -> Answer:
@@ -132,7 +114,7 @@ async def unit_tasks(turn: Turn, u: Understood) -> Answer:
     from handlers.exports.data import task_status_vi
     from handlers.lead import units_done
 
-    data = await _export_data(turn, u)
+    data = await export_data(turn, u)
     unit = u.entities.units[0]
     tasks = [t for t in data.tasks if unit.name in t.owed_by or unit.name in t.lead_units]
     if not tasks:

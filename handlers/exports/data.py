@@ -15,9 +15,9 @@ from locales.textnorm import village_word
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData", "IndicatorRow", "MissingRow",
-    "ReportLine", "StreamStatus", "LEAD_STREAM", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
-    "task_status_vi", "year_share",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData", "IndicatorRow",
+    "MissingRow", "ReportLine", "StreamStatus", "LEAD_STREAM", "TASK_COUNTS", "TaskRow", "UNIT_STREAM", "UnitReport",
+    "VILLAGE_STREAM", "as_json", "assess", "fmt_value", "task_counts", "task_status_vi", "year_share",
 ]
 
 UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
@@ -101,7 +101,7 @@ class TaskRow:
     units_done: int = 0  # and how many of them last said done (storage.item_standing)
     owed_by: list[str] = field(default_factory=list)  # the units owing it, groups expanded (item_standing.owed_of)
     said: dict[str, str | None] = field(default_factory=dict)  # owed by several: unit → its own latest status
-    section: str | None = None  # the plan's heading above it ("I. CHÍNH QUYỀN SỐ")
+    section: str | None = None  # the plan's section or group ("Nhóm 5. Cơ sở dữ liệu…", "I. CHÍNH QUYỀN SỐ")
     output: str | None = None  # the plan's "Sản phẩm/Kết quả đầu ra"
     detail: str | None = None  # the plan's "Chi tiết nhiệm vụ"
     partner_units: list[str] = field(default_factory=list)  # "Cơ quan phối hợp": never asked
@@ -138,6 +138,7 @@ class IndicatorRow:
     units_reported: int = 0
     worst_unit: str | None = None  # None too when none of them has answered yet
     missing_units: list[str] = field(default_factory=list)
+    section: str | None = None  # the plan's section or group
 
     @property
     def worst_word(self) -> str:
@@ -200,6 +201,19 @@ class ExportData:
     activity_totals: list[ActivityRow]
     activities: list[ActivityRow]
     missing: list[MissingRow]
+
+
+TASK_COUNTS = ("done", "in_progress", "blocked", "not_started", "unreported", "overdue")
+
+
+def task_counts(tasks: list[TaskRow]) -> dict[str, int]:
+    """How many tasks stand at each status (``storage.item_standing``: None is "not reported") and how many are
+    overdue: the docx's "Tổng số … nhiệm vụ" sentence, and the questions about a section or the task lists."""
+    out = dict.fromkeys(TASK_COUNTS, 0)
+    for t in tasks:
+        out[t.status if t.status in out else "unreported"] += 1
+        out["overdue"] += t.overdue
+    return out
 
 
 def task_status_vi(code: str | None) -> str:

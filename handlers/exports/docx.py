@@ -17,7 +17,7 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from handlers.exports.data import VILLAGE_STREAM, ExportData, TaskRow, fmt_value
+from handlers.exports.data import VILLAGE_STREAM, ExportData, TaskRow, fmt_value, task_counts
 from locales.i18n import fmt_number
 from locales.targets import with_unit
 from locales.textnorm import commune_level, village_word
@@ -272,11 +272,11 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
         _body(doc, "Trong kỳ chưa có số liệu hoạt động của các Tổ công nghệ số cộng đồng.")
     _body(doc, "3. Kết quả thực hiện nhiệm vụ, chỉ tiêu", bold=True)
     if data.tasks:
-        st = Counter(t.status for t in data.tasks)
+        st = task_counts(data.tasks)
         _body(doc, f"Tổng số {_num(len(data.tasks))} nhiệm vụ: {_num(st['done'])} hoàn thành, "
                    f"{_num(st['in_progress'])} đang thực hiện, {_num(st['blocked'])} chậm, vướng mắc, "
-                   f"{_num(st['not_started'])} chưa triển khai, {_num(st[None])} chưa có báo cáo; "
-                   f"{_num(sum(t.overdue for t in data.tasks))} nhiệm vụ quá hạn.")
+                   f"{_num(st['not_started'])} chưa triển khai, {_num(st['unreported'])} chưa có báo cáo; "
+                   f"{_num(st['overdue'])} nhiệm vụ quá hạn.")
     if data.indicators:
         iv = Counter(i.status for i in data.indicators)
         _body(doc, f"Tổng số {_num(len(data.indicators))} chỉ tiêu: {_num(iv['on_track'])} đạt, đúng tiến độ; "

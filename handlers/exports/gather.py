@@ -164,7 +164,7 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit.key if hit else None, verdict,
                 INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
-                due_date=ind.due_date, **_shared(hit)))
+                due_date=ind.due_date, section=i["section"], **_shared(hit)))
     return tasks, indicators, years
 
 

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers.exports.data import LIGHT_VI, ExportData, fmt_value
+from handlers.exports.data import LIGHT_VI, ExportData, fmt_value, task_counts
 
 __all__ = ["COLOUR_FILLS", "SHEETS", "build_xlsx", "paint_light"]
 
@@ -124,11 +124,11 @@ def _summary(wb: Workbook, data: ExportData) -> None:
                     f"Kỳ trước ({data.previous_label})", "Tăng/giảm"], bold=True)
     for a in data.activity_totals:
         _write_row(ws, [a.label, a.code, a.count, a.previous, a.count - a.previous])
-    done = sum(t.status == "done" for t in data.tasks)
+    tasks = task_counts(data.tasks)
     ws.append([])
     _write_row(ws, ["Nhiệm vụ, chỉ tiêu", "Số lượng"], bold=True)
-    for label, n in (("Tổng số nhiệm vụ", len(data.tasks)), ("Nhiệm vụ đã hoàn thành", done),
-                     ("Nhiệm vụ quá hạn", sum(t.overdue for t in data.tasks)),
+    for label, n in (("Tổng số nhiệm vụ", len(data.tasks)), ("Nhiệm vụ đã hoàn thành", tasks["done"]),
+                     ("Nhiệm vụ quá hạn", tasks["overdue"]),
                      ("Tổng số chỉ tiêu", len(data.indicators)),
                      *((f"Chỉ tiêu: {v}", sum(i.status == k for i in data.indicators))
                        for k, v in _IND_ORDER)):
