@@ -10,7 +10,7 @@ from handlers.messages import Choice, Outgoing
 from handlers.periods import lead_month, period_arg, period_label, stream_named, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
-from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
+from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number, ngettext
 from storage.calendar.calendar import (
     Period,
     classify,
@@ -23,9 +23,16 @@ from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, activity_totals, status_data, stream_states
 
-__all__ = ["FLOWS", "due_cmd", "status_cmd"]
+__all__ = ["FLOWS", "due_cmd", "no_unit_text", "status_cmd"]
 
 _STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village teams")}
+
+
+def no_unit_text(items: list[dict], limit: int = 10) -> str:
+    """"N8.3 (Các đơn vị trường học), …": the items no unit can report (``storage.no_unit``) with whom the plan
+    named, the first ``limit`` of them."""
+    shown = [f"{i['code']} ({', '.join(i['chairs']) or '—'})" for i in items[:limit]]
+    return ", ".join(shown) + (_(" and {n} more", n=len(items) - limit) if len(items) > limit else "")
 
 
 async def status_cmd(turn: Turn, args: str) -> None:
@@ -71,6 +78,10 @@ async def _summary_prompt(turn: Turn) -> engine.Prompt:
                        "{missing} not reported", what=_(_STREAMS.get(st["name"], st["name"])),
                        done=st["submitted"], expected=st["expected"], on_time=st["on_time"], late=st["late"],
                        returned=len(st["returned"]), missing=len(st["missing"])))
+    if data["no_unit"]:  # owed by no unit: never asked, never "not reported"
+        lines.append(ngettext("{n} task/indicator has no unit to report it: {items}",
+                              "{n} tasks/indicators have no unit to report them: {items}", len(data["no_unit"]),
+                              items=no_unit_text(data["no_unit"])))
     returned = [n for st in data["streams"] for n in st["returned"]]
     if returned:
         lines.append(_("Returned for correction: {names}", names=", ".join(returned)))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from handlers.messages import Choice, Outgoing
 from handlers.services import Services
-from locales.i18n import _, fmt_date, use_locale
+from locales.i18n import _, fmt_date, ngettext, use_locale
 
 if TYPE_CHECKING:
     from reminders.planned import Planned
@@ -84,6 +84,10 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
         if p.stage == "digest":
             lines = [_("Reporting for {period} closed ({due}).", period=label, due=due)]
             lines.append(_("Missing: {names}", names=", ".join(p.missing) or _("nobody")))
+            if p.no_unit:
+                lines.append(ngettext("{n} task/indicator has no unit to report it: {items}",
+                                      "{n} tasks/indicators have no unit to report them: {items}", len(p.no_unit),
+                                      items=", ".join(p.no_unit)))
             if p.late:
                 lines.append(_("Late: {names}", names=", ".join(p.late)))
             if p.returned:

@@ -38,6 +38,7 @@ from storage.calendar.commune_streams import (
 from storage.calendar.streams import Stream
 from storage.db import Database
 from storage.models import Commune, Outbox, Person, ReminderLog, Unit
+from storage.no_unit import no_unit_items
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
 from storage.status import expected_units_by_commune, stream_states
@@ -171,13 +172,16 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                          for st in states if st.state == "returned")
         undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
+        nobody = tuple(f"{i.code} ({i.chair_text})" for i in await no_unit_items(
+            session, [commune.id], period.due)) if stream.kind == "unit_report" else ()  # type: ignore[list-item]
         leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
                               (stream.notify_missing_to or "lead",))
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               returned=returned, undelivered=undelivered, ref=period))
+                               returned=returned, undelivered=undelivered, no_unit=nobody,
+                               ref=period))
     return out
 
 
@@ -266,7 +270,7 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
                 payload = to_payload(reminders_outgoing(group, bot.services))
             else:
                 k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
-                     p.returned, p.comment, p.undelivered)
+                     p.returned, p.comment, p.undelivered, p.no_unit)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))

@@ -26,6 +26,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.no_unit import no_unit_items
 from storage.unit_groups import expand_units, pick_members
 from storage.units import existed_by, existing
 
@@ -257,6 +258,8 @@ async def status_data(session: AsyncSession, commune: Commune, unit_period: Peri
         "activities": {"total": total, "by_unit": by_unit},
         "reports": reports,
         "streams": streams,
+        # plan items no unit can report (as the tree stood at the units' deadline): not owed by anyone
+        "no_unit": [i.as_dict() for i in await no_unit_items(session, [commune.id], unit_period.due)],  # type: ignore[list-item]
     }
 
 

@@ -63,6 +63,8 @@ VERDICT_COUNTS = {"on_track": 75, "at_risk": 9, "off_track": 3, "no_data": 3}
 AT_RISK = {"III.1", "V.12", "II.2", "X.7", "III.8", "V.23", "VIII.1", "IX.6", "IX.7"}
 OFF_TRACK = {"V.18", "IV.2", "IV.5"}
 NO_DATA = {"VIII.2", "X.1", "XI.5"}
+# VIII.2 is chaired by "BCĐ", a name only the plan uses and not an office: no unit can report it (storage.no_unit)
+NO_UNIT_LINE = "1 nhiệm vụ/chỉ tiêu chưa có đơn vị thực hiện: VIII.2 (BCĐ)"
 UNITS = {"expected": 8, "submitted": 4, "on_time": 3, "late": 1, "missing": sorted([CAX, HDND, MTTQ, UBKT])}
 VILLAGES = {"expected": 2, "submitted": 2, "on_time": 1, "late": 1, "missing": []}
 NOV_TOTAL = {"vneid": 21, "dvc": 3}  # Cây Gòn 15 VNeID + 3 DVC (30/11 23:59); Ô Đùng 6 (logged 6/12, dated 28/11)
@@ -164,6 +166,8 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     assert owing(digest) == {("unit_monthly", CAX, "Kim Sơn Pha")}
     lead = {p.stream: (p.person, p.missing, p.late, p.unreachable) for p in digest if p.stage == "digest"}
     assert lead["unit_monthly"] == ("Thạch Thị Sa Rết", (CAX, HDND, MTTQ, UBKT), (VPDU,), ("Kim Sơn Pha",))
+    (unit_digest,) = [p for p in digest if p.stage == "digest" and p.stream == "unit_monthly"]
+    assert unit_digest.no_unit == ("VIII.2 (BCĐ)",)
     assert lead["village_monthly"] == ("Thạch Thị Sa Rết", (), (ODUNG,), ())
 
 
@@ -173,6 +177,7 @@ async def _chat(tg: Tg) -> None:
         "Tình hình báo cáo tháng 11/2026 (đơn vị nộp trước ngày 06/12/2026):",
         "Báo cáo của các đơn vị: 4/8 đã báo cáo — 3 đúng hạn, 1 trễ hạn, 0 bị trả lại, 4 chưa báo cáo",
         "Các Tổ công nghệ số cộng đồng: 2/2 đã báo cáo — 1 đúng hạn, 1 trễ hạn, 0 bị trả lại, 0 chưa báo cáo"], text
+    assert text.splitlines()[3] == NO_UNIT_LINE, text
     for line in ("Kích hoạt định danh điện tử (VNeID): 21 (0)", "Hồ sơ dịch vụ công trực tuyến: 3 (0)"):
         assert line in text, (line, text)
     text = (await tg.say(LEAD, "/tinhtrang"))[0].text  # from the 6th: December, due before 06/01/2027
@@ -246,7 +251,8 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     assert len(indicators) == 90
     assert {c for c, row in indicators.items() if row[9] == "Có nguy cơ chậm"} == AT_RISK
     assert {c for c, row in indicators.items() if row[9] == "Chậm tiến độ"} == OFF_TRACK
-    assert {c for c, row in indicators.items() if row[9] == "Chưa có số liệu"} == NO_DATA
+    assert {c for c, row in indicators.items() if row[9] == "Chưa có số liệu"} == NO_DATA - {"VIII.2"}
+    assert {c for c, row in indicators.items() if row[9] == "Chưa có đơn vị thực hiện"} == {"VIII.2"}  # no data either
     assert {c: indicators[c][6] for c in ("IV.2", "V.18", "III.1", "V.12", "IV.5", "I.1")} == {
         "IV.2": 90.0, "V.18": 60.5, "III.1": 46.0, "V.12": 95.0, "IV.5": 80.0, "I.1": 8.05}
     assert {(row[0], row[2]): row[3] for row in sheet(wb, "Hoạt động thôn")} == {
@@ -259,6 +265,7 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
                  "06/12/2026):",
                  f"- Báo cáo của các cơ quan, đơn vị: 4/8 đơn vị đã gửi (3 đúng hạn, 1 trễ hạn); chưa báo cáo: {CAX}, "
                  f"{HDND}, {MTTQ}, {UBKT}.",
+                 "- Nhiệm vụ, chỉ tiêu chưa có đơn vị thực hiện (1): VIII.2 (BCĐ).",
                  "- Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn: 2/2 thôn đã cập nhật (1 đúng hạn, 1 trễ hạn).",
                  f"- {CAYGON}: Kích hoạt định danh điện tử (VNeID) 15; Hồ sơ dịch vụ công trực tuyến 3.",
                  f"- {ODUNG}: Kích hoạt định danh điện tử (VNeID) 6.",

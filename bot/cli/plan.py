@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.db import Database
 
-__all__ = ["add_import_arguments", "add_owner_commands", "plan_import"]
+__all__ = ["add_import_arguments", "add_owner_commands", "no_unit_warnings", "plan_import"]
 
 
 def add_import_arguments(imp: argparse.ArgumentParser) -> None:
@@ -62,6 +62,10 @@ async def plan_import(args: argparse.Namespace) -> int:
         async with db.transaction() as s:
             commune = await get_or_create_commune(s, args.commune)
             res = await save_plan(s, commune, parsed, source_file=path.name)
+            nobody = await no_unit_warnings(s, commune)
+        for warning in nobody:
+            print(f"warning: {warning}", file=sys.stderr)
+        head["warnings"] = [*parsed.warnings, *nobody]
         verb = "imported" if res.created else "updated"
         summary = {**head, "plan": res.plan.title, "year": res.plan.year, "commune": commune.name,
                    "created": res.created, "tasks": res.tasks, "indicators": res.indicators,
@@ -79,6 +83,16 @@ async def plan_import(args: argparse.Namespace) -> int:
         return 0
 
     return await with_db(run)
+
+
+async def no_unit_warnings(session: Any, commune: Any) -> list[str]:
+    """One warning per plan item of the commune that no unit can report today (``storage.no_unit``): its code
+    and whom the plan named, so the operator adds that unit to the org list or assigns another."""
+    from storage.no_unit import no_unit_items
+
+    return [f"{i.kind} {i.code}: no unit can report it (chair: {i.chair_text}; no office of the org list is "
+            "among them): add the unit with `cdsbot org import` or name one with `cdsbot plan assign`"
+            for i in await no_unit_items(session, [commune.id])]
 
 
 def _refusal(args: argparse.Namespace, parsed: Any, diff: Any) -> str | None:

@@ -191,7 +191,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
              "owner_units": i.owner_units, "partner_units": i.partner_units,
              # owed by several units: the worst-off one's answer stands (storage.item_standing)
              "units": {"owed": i.units_owed, "reported": i.units_reported, "worst": i.worst_unit,
-                       "missing": i.missing_units} if i.units_owed > 1 else None}
+                       "missing": i.missing_units} if i.units_owed > 1 else None, "no_unit": i.no_unit}
             for i in data.indicators]},
         "activities": {
             "total": [{"code": a.code, "label": a.label, "count": a.count, "previous": a.previous,
@@ -199,7 +199,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
             "by_village": [{"village": a.village, "code": a.code, "label": a.label, "count": a.count,
                             "previous": a.previous} for a in data.activities]},
         "tasks": {"total": len(data.tasks), "done": sum(t.status == "done" for t in data.tasks),
-                  "overdue": sum(t.overdue for t in data.tasks),
+                  "overdue": sum(t.overdue for t in data.tasks), "no_unit": sum(t.no_unit for t in data.tasks),
                   # the national colours of the tasks (storage.deadlines.task_light)
                   "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,
@@ -210,6 +210,8 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
         "due_soon_tasks": [{"code": t.code, "title": t.title, "due": t.due_date.isoformat() if t.due_date else None,
                             "lead_units": t.lead_units, "status_label": t.status_vi}
                            for t in data.tasks if t.light == "yellow"],
+        # plan items no unit can report (storage.no_unit): what the plan named, so the office can add the unit
+        "no_unit": data.no_unit,
         "reports": [{"unit": r.unit, "person": r.person,
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,
                      "status": r.status, "state": r.state, "revision": r.revision} for r in data.reports],

@@ -14,7 +14,7 @@ from locales.targets import short_target
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "NO_UNIT_VI", "STREAM_LABELS_VI", "ActivityRow", "ExportData", "IndicatorRow", "MissingRow",
     "ReportLine", "StreamStatus", "LEAD_STREAM", "TaskRow", "UNIT_STREAM", "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value",
     "task_status_vi", "year_share",
 ]
@@ -94,6 +94,7 @@ class TaskRow:
     units_done: int = 0  # and how many of them last said done (storage.item_standing)
     owed_by: list[str] = field(default_factory=list)  # the units owing it, groups expanded (item_standing.owed_of)
     said: dict[str, str | None] = field(default_factory=dict)  # owed by several: unit → its own latest status
+    no_unit: bool = False  # no unit can report it (storage.no_unit): "Chưa có đơn vị thực hiện", not "Chưa báo cáo"
 
     @property
     def units_done_vi(self) -> str:
@@ -127,6 +128,7 @@ class IndicatorRow:
     units_reported: int = 0
     worst_unit: str | None = None  # None too when none of them has answered yet
     missing_units: list[str] = field(default_factory=list)
+    no_unit: bool = False  # no unit can report it (storage.no_unit): its verdict stays no_data, shown as such
 
     @property
     def worst_word(self) -> str:
@@ -189,6 +191,10 @@ class ExportData:
     activity_totals: list[ActivityRow]
     activities: list[ActivityRow]
     missing: list[MissingRow]
+    no_unit: list[dict[str, Any]] = field(default_factory=list)  # storage.no_unit: kind, code, title, chairs
+
+
+NO_UNIT_VI = "Chưa có đơn vị thực hiện"  # an item no unit can report (storage.no_unit)
 
 
 def task_status_vi(code: str | None) -> str:
