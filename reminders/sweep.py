@@ -172,6 +172,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                          for st in states if st.state == "returned")
         undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
+        unlisted = tuple(st.name for st in states if st.unlisted and st.unit_id in owing_ids)
         nobody = tuple(f"{i.code} ({i.chair_text})" for i in await no_unit_items(
             session, [commune.id], period.due)) if stream.kind == "unit_report" else ()  # type: ignore[list-item]
         leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
@@ -180,7 +181,7 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               returned=returned, undelivered=undelivered, no_unit=nobody,
+                               returned=returned, undelivered=undelivered, unlisted=unlisted, no_unit=nobody,
                                ref=period))
     return out
 
@@ -270,7 +271,7 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
                 payload = to_payload(reminders_outgoing(group, bot.services))
             else:
                 k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
-                     p.returned, p.comment, p.undelivered, p.no_unit)
+                     p.returned, p.comment, p.undelivered, p.unlisted, p.no_unit)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services))

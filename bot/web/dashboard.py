@@ -163,7 +163,7 @@ def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period
             units = [{"name": n, "state": st, "review": None} for n, st in villages.items()]
         out.append({"name": s.name, "label": s.label_vi, "period": s.period, "expected": s.expected,
                     "submitted": s.submitted, "on_time": s.on_time, "late": s.late, "missing": s.missing,
-                    "returned": s.returned,
+                    "returned": s.returned, "unlisted": s.unlisted,
                     "units": units})
     return out
 

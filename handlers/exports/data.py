@@ -40,6 +40,7 @@ class StreamStatus:
     missing: list[str]
     returned: list[str] = field(default_factory=list)  # units whose report was returned, owing a resubmission
     comments: dict[str, str] = field(default_factory=dict)  # returned unit → the lead office's comment
+    unlisted: list[str] = field(default_factory=list)  # missing units with nobody on the org list (storage.status)
 
 
 @dataclass

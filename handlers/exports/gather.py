@@ -231,7 +231,7 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
     comments = {u["name"]: u["comment"] for s in status["streams"] for u in s["units"] if u["comment"]}
     streams = [StreamStatus(s["name"], STREAM_LABELS_VI.get(s["name"], s["name"]), s["period"], s["expected"],
                             s["submitted"], s["on_time"], s["late"], list(s["missing"]), list(s["returned"]),
-                            {u: comments[u] for u in s["returned"] if comments.get(u)})
+                            {u: comments[u] for u in s["returned"] if comments.get(u)}, list(s["unlisted"]))
                for s in status["streams"]]
     due_texts = {unit_period.stream.name: unit_period.due_text_vi,
                  village_period.stream.name: village_period.due_text_vi}
