@@ -173,11 +173,13 @@ async def stream_states(session: AsyncSession, commune: Commune, period: Period,
     if period.stream.kind in COMMUNE_REPORTS and subs:  # the commune's one report, whichever lead unit sent it
         first = min(subs.values(), key=lambda sub: sub[0])
         subs = {u.id: subs.get(u.id, first) for u in units}  # type: ignore[misc]
-    listed = await _listed(session, [u.id for u in units])  # type: ignore[misc]
-    return [dataclasses.replace(st, unlisted=st.unit_id not in listed) for st in (
-        unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
-        if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
-        for u in units)]
+    states = [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
+              if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
+              for u in units]
+    owing = [st.unit_id for st in states if st.state in ("pending", "missing")]  # only they can be "unlisted"
+    listed = await _listed(session, owing)
+    return [dataclasses.replace(st, unlisted=True) if st.unit_id in owing and st.unit_id not in listed else st
+            for st in states]
 
 
 async def _listed(session: AsyncSession, unit_ids: list[int]) -> set[int]:

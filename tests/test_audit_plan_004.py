@@ -271,7 +271,7 @@ async def _school_added(r: dict[str, Any], both: ZaloHarness, tg: Tg, tmp_path: 
     assert "1 new units, 1 new people" in out and "no unit can report it" not in err, (out, err)
     text = (await tg.say(LEAD, "/tinhtrang tháng 12"))[0].text
     assert NO_UNIT_LINE in text.splitlines() and "4/5 đã báo cáo" in text, text
-    text = (await tg.say(LEAD, "/tinhtrang tháng 1"))[0].text
+    text = (await tg.say(LEAD, "/tinhtrang tháng 1/2027"))[0].text
     assert "chưa có đơn vị thực hiện" not in text and text.splitlines()[1].startswith(
         "Báo cáo của các đơn vị: 0/6 đã báo cáo"), text
     jan = tmp_path / "jan.xlsx"
