@@ -20,9 +20,11 @@ from locales.i18n import _, use_locale
 from reminders.sweep import preview
 from storage.db import Database
 from storage.models import Commune, Report, ReportingPeriod
+from storage.plan_import.model import ParsedPlan, ParsedTask
+from storage.plan_store import save_plan
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
-from tests.test_telegram_report import _plan
+from tests.test_telegram_report import PLAN_IMPORTED, _plan
 
 OFFICER, LEAD = 8101, 8102
 HCC, VHXH = "Trung tâm Phục vụ hành chính công", "Phòng Văn hóa - Xã hội"
@@ -43,9 +45,13 @@ async def _people(db: Database) -> dict[str, int]:
     await _plan(db)  # imported 1/12/2026: the commune's reporting starts that day
     await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
     await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
-    # The lead's office owes a unit report because it has an officer (not yet joined), not because
-    # of the lead (tests/test_owing_offices.py).
+    # The lead's office owes a unit report because it chairs a task of its own (a second plan), not because of
+    # the lead nor of its officer (not yet joined): an office chairing nothing owes none (tests/test_owing_offices.py).
     await add_person(db, org["vhxh"], "Phạm Thu Hà", "officer")
+    async with db.transaction() as s:
+        await save_plan(s, (await s.exec(select(Commune))).one(), ParsedPlan(
+            title="Kế hoạch tuyên truyền", year=2026, sections=["I"],
+            tasks=[ParsedTask("1", "I", "Tuyên truyền chuyển đổi số", [VHXH], [])]), now=PLAN_IMPORTED)
     return org
 
 
