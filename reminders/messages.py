@@ -106,6 +106,11 @@ def reminder_outgoing(p: Planned, services: Services) -> Outgoing:
                      "unit_monthly": _("Remind the units again")}.get(p.stream, _("Remind them again"))  # come together
             choices = (Choice(again, f"remind:{p.stream}:{p.period}"),) if reachable else ()
             return Outgoing(text="\n".join(lines), choices=choices)
+        if p.stage == "new_items":  # once: the office reported before the plan grew (storage.item_standing)
+            return Outgoing(text=_("The plan now has {n} more item(s) for your unit to report for {period}, added after "
+                                   "you sent the report: {codes}. Type /baocao to answer them; only they are asked, "
+                                   "and they are added to the report you sent.", n=len(p.items), period=label,
+                                   codes=", ".join(p.items)))
         if p.stage.startswith("returned"):
             text = _("The lead office returned {what} for {period} and is waiting for it to come back: "
                      "{comment}\nType /baocao to correct it and send it again.", what=_what(p.stream), period=label,

@@ -60,6 +60,7 @@ class Planned:
     undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
     unlisted: tuple[str, ...] = ()  # digest: missing units with nobody on the org list (nobody to remind)
     no_unit: tuple[str, ...] = ()  # digest: "N8.3 (Các đơn vị trường học)", items no unit can report
+    items: tuple[str, ...] = ()  # new_items: codes of the items a re-import added after the unit reported
     ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
@@ -76,6 +77,8 @@ class Planned:
                      "no_unit": list(self.no_unit)}
         elif self.comment is not None:
             extra = {"comment": self.comment}
+        elif self.items:
+            extra = {"items": list(self.items)}
         return d | extra
 
 
