@@ -258,9 +258,8 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
             _body(doc, f"- {s.label_vi}: chưa có đơn vị phải báo cáo.")
             continue
         miss = f"; chưa báo cáo: {', '.join(s.missing)}" if s.missing else ""
-        if s.unlisted:  # nobody could be asked: the unit is not staffed on the org list
-            miss += " (chưa có người trên danh sách)" if len(s.unlisted) == len(s.missing) else \
-                f" (chưa có người trên danh sách: {', '.join(s.unlisted)})"
+        who = "" if len(s.unlisted) == len(s.missing) else f": {', '.join(s.unlisted)}"  # nobody to ask
+        miss += f" (chưa có người trên danh sách{who})" if s.unlisted else ""
         back = "; trả lại để bổ sung, chưa gửi lại: " + "; ".join(
             f"{u} ({s.comments[u]})" if u in s.comments else u for u in s.returned) if s.returned else ""
         what = "thôn đã cập nhật" if s.name == VILLAGE_STREAM else "đơn vị đã gửi"
