@@ -107,8 +107,9 @@ async def indicators_cmd(turn: Turn, args: str) -> None:
                none=counts["no_data"], ok=counts["on_track"])]
     for r in rows[:SCREEN]:
         due = _(", due {date}", date=fmt_date(r.due_date)) if r.due_date else ""
+        word = _("no unit to report it") if r.no_unit else _(_STATUS[r.status])  # storage.no_unit
         lines.append(f"{_ICON.get(r.status, '')} {r.code}. {shorten(r.name, 70)}: "
-                     f"{_value(r)} / {r.target_short or '—'}{due} ({_(_STATUS[r.status])})")
+                     f"{_value(r)} / {r.target_short or '—'}{due} ({word})")
         if r.owner_units or r.partner_units:
             lines.append("   " + _units_line(r))
         if r.missing_units:
@@ -135,7 +136,7 @@ def behind(tasks: list[TaskRow]) -> tuple[list[TaskRow], list[TaskRow]]:
 
 def _late_line(t: TaskRow) -> str:
     return (f"• {t.code}. {shorten(t.title, 80)} — {t.due_text or '—'} — {', '.join(t.lead_units) or '—'}"
-            f"{units_done(t)}")
+            f"{units_done(t)}" + (" — " + _("no unit to report it") if t.no_unit else ""))
 
 
 def _late_block(late: list[TaskRow]) -> list[str]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers import engine
 from handlers.evidence import add_to_flow, save_report_evidence
@@ -230,15 +230,25 @@ async def _finish(turn: Turn) -> None:
     report = (await s.exec(select(Report).where(Report.period_id == prow.id, Report.unit_id == d["unit_id"])
                            .with_for_update())).one()
     amended = not created
-    # Late by the one state rule: a (re)submission after the deadline is late, returned before or not.
-    late = classify(period, turn.now, turn.now) == "late"
+    addendum = amended and d.get("addendum")  # only the items the plan added since: the report keeps the rest
+    # Late by the one state rule: a (re)submission after the deadline is late, returned before or not. An addendum
+    # keeps the report's own moment and verdict: the items came after it was sent.
+    late = report.late if addendum else classify(period, turn.now, turn.now) == "late"
     report.revision += 1
-    report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
-    report.status, report.review_comment = "submitted", None
-    report.difficulties, report.proposals = d.get("difficulties"), d.get("proposals")
+    if not addendum:
+        report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
+        report.status, report.review_comment = "submitted", None
+    report.difficulties = d.get("difficulties") or (report.difficulties if addendum else None)
+    report.proposals = d.get("proposals") or (report.proposals if addendum else None)
     s.add(report)
     await s.flush()
-    await s.exec(delete(ReportItem).where(ReportItem.report_id == report.id))  # type: ignore[call-overload]
+    gone = delete(ReportItem).where(ReportItem.report_id == report.id)  # type: ignore[arg-type]
+    if addendum:
+        for kind in ("task", "indicator"):
+            await s.exec(gone.where(ReportItem.kind == kind, col(ReportItem.ref_id).in_(  # type: ignore[call-overload]
+                [it["id"] for it in d["items"] if it["kind"] == kind])))
+    else:
+        await s.exec(gone)  # type: ignore[call-overload]
     for item in d["items"]:
         ans = d["answers"].get(_key(item)) or {}
         s.add(ReportItem(report_id=report.id, kind=item["kind"], ref_id=item["id"],  # type: ignore[arg-type]
@@ -250,10 +260,13 @@ async def _finish(turn: Turn) -> None:
                                "proposals": d.get("proposals")}))
     await save_report_evidence(turn, report.id)  # type: ignore[arg-type]
     if amended:
-        s.add(AuditLog(actor_person_id=turn.person.id, action="report.amend", target=f"report:{report.id}",
-                       detail={"revision": report.revision, "late": late}))
+        s.add(AuditLog(actor_person_id=turn.person.id, action="report.addendum" if addendum else "report.amend",
+                       target=f"report:{report.id}", detail={"revision": report.revision, "late": late}))
     label = period_label(period, current_locale())
-    if late:
+    if addendum:
+        turn.reply(_("The {n} new item(s) are added to your report for {period}. Thank you!", n=len(d["items"]),
+                     period=label))
+    elif late:
         turn.reply(_("Report for {period} received after the deadline; it is recorded as late. Thank you.",
                      period=label))
     elif amended:

@@ -15,8 +15,8 @@ from locales.i18n import N_, _, fmt_number
 from locales.targets import short_target
 from locales.textcut import shorten
 from storage.errors import InputError
-from storage.item_standing import item_meta
-from storage.models import Indicator, IndicatorUnit, Report, ReportingPeriod, ReportItem, Task, TaskUnit, Unit
+from storage.item_standing import owed_keys
+from storage.models import Indicator, Report, ReportingPeriod, ReportItem, Task, Unit
 from storage.models_plan import answer_kind_for
 
 __all__ = ["RESULT_TEXT_MAX", "TASK_STATUSES", "answer_kind", "fits", "load_items", "parse_indicator_value",
@@ -33,21 +33,19 @@ RESULT_TEXT_MAX = 300
 _PLACES = Decimal("0.0001")  # Numeric(18, 4)
 
 
-async def load_items(session: AsyncSession, unit_id: int) -> list[dict[str, Any]]:
+async def load_items(session: AsyncSession, unit_id: int, only: set[tuple[str, int]] | None = None
+                     ) -> list[dict[str, Any]]:
     """Tasks and indicators the unit owes, in plan order — its own and those of the groups it belongs to
     ("Các phòng, ban chuyên môn…": every office), by the one rule every count uses
     (``storage.item_standing.owed_of``), and any the unit chairs by name (a village's, which no group
-    count asks of it)."""
+    count asks of it). ``only``: just these (the items a re-import added after the unit reported:
+    ``storage.item_standing.new_items``)."""
     unit = await session.get(Unit, unit_id)
     if unit is None:
         return []
-    conn = await session.connection()
-    owed = {key for key, meta in (await item_meta(conn.execute, [unit.commune_id])).items()  # type: ignore[list-item]
-            if any(uid == unit_id for uid, _name in meta.owed)}
-    owed |= {("task", t) for t in (await session.exec(select(TaskUnit.task_id).where(
-        TaskUnit.unit_id == unit_id, TaskUnit.role == "lead"))).all()}
-    owed |= {("indicator", i) for i in (await session.exec(select(IndicatorUnit.indicator_id).where(
-        IndicatorUnit.unit_id == unit_id))).all()}
+    owed = await owed_keys(session, unit)
+    if only is not None:
+        owed &= only
     task_ids = [ref for kind, ref in owed if kind == "task"]
     ind_ids = [ref for kind, ref in owed if kind == "indicator"]
     tasks = (await session.exec(select(Task).where(col(Task.id).in_(task_ids))

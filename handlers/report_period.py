@@ -18,6 +18,7 @@ from storage.calendar.calendar import Period, owed_since, period_by_key, period_
 from storage.calendar.period_ref import parse_period_ref
 from storage.calendar.streams import Stream
 from storage.errors import InputError
+from storage.item_standing import new_items
 from storage.models import Commune, Report, ReportingPeriod, Unit
 from storage.status import UnitState, stream_states
 
@@ -92,7 +93,8 @@ async def choose_period(turn: Turn, stream_name: str, unit: Unit, args: str) -> 
             return None
         return await _check(turn, stream, unit, period, current)
     owed = [(p, st) for p, st in states if st.state in ("missing", "returned")
-            or (p == current and st.state == "pending")]
+            or (p == current and st.state == "pending")
+            or (p != current and st.state in ("on_time", "late") and await _added(turn, unit, p))]
     if len(owed) <= 1:
         return owed[0][0] if owed else current
     choices = [[_label(turn, p, st.state), p.key] for p, st in owed]
@@ -118,11 +120,18 @@ async def _check(turn: Turn, stream: Stream, unit: Unit, period: Period, current
         turn.reply(_("{period} is before your commune's reporting started ({start}); nothing is owed for it.",
                      period=label, start=fmt_date(start) if start else ""))
         return None
-    if st.state in ("on_time", "late") and period != current:
+    if st.state in ("on_time", "late") and period != current and not await _added(turn, unit, period):
         turn.reply(_("The report for {period} was already received. If it needs correcting, the lead office "
                      "can return it to you (/duyet).", period=label))
         return None
     return period
+
+
+async def _added(turn: Turn, unit: Unit, period: Period) -> set[tuple[str, int]]:
+    """Items a re-import added after the unit sent its report for ``period`` (``storage.item_standing.new_items``)."""
+    report = (await turn.session.exec(select(Report).join(ReportingPeriod).where(
+        Report.unit_id == unit.id, ReportingPeriod.stream == STREAM, ReportingPeriod.key == period.key))).first()
+    return await new_items(turn.session, unit, period, report)
 
 
 async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
@@ -132,18 +141,24 @@ async def open_report(turn: Turn, unit: Unit, period: Period) -> None:
     if prow is not None and prow.status == "returned":  # a returned report reopens, even after its deadline
         turn.reply(_("The lead office returned your report for {period}: {comment}",
                      period=period_label(period, current_locale()), comment=prow.review_comment or ""))
-    items = await load_items(turn.session, unit.id)  # type: ignore[arg-type]
+    added = await new_items(turn.session, unit, period, prow) if prow is not None and prow.status != "returned" \
+        else set()
+    items = await load_items(turn.session, unit.id, added or None)  # type: ignore[arg-type]
     prev = await previous_answers(turn.session, unit.id, STREAM, period.start)  # type: ignore[arg-type]
     loc = current_locale()
     intro = _("Report of {unit} for {period} (due {due}). {n} item(s) to go through; "
               "type /huy at any time to stop.", unit=unit.name, period=period_label(period, loc),
               due=period.due_text_en if loc == "en" else period.due_text_vi, n=len(items))
-    if not items:
+    if added:  # reported already; the plan has grown since: only the new items, added to that report
+        intro += "\n" + _("You have already sent this report; the plan has since added these items for your unit, "
+                          "so only they are asked and they are added to the report you sent.")
+    elif not items:
         intro += "\n" + _("Your unit chairs no task or indicator in the imported plans; "
                           "you can still report difficulties and proposals.")
     turn.reply(intro)
     await engine.start(turn, "report", {"unit_id": unit.id, "unit_name": unit.name, "period": period.key,
-                                        "items": items, "idx": 0, "answers": {}, "prev": prev})
+                                        "items": items, "idx": 0, "answers": {}, "prev": prev,
+                                        "addendum": bool(added)})
 
 
 def _pick_prompt(turn: Turn) -> engine.Prompt:

@@ -10,7 +10,7 @@ from handlers.messages import Choice, Outgoing
 from handlers.periods import lead_month, period_arg, period_label, stream_named, turn_stream
 from handlers.report_period import candidate_periods
 from handlers.turn import Turn
-from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number
+from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number, ngettext
 from storage.calendar.calendar import (
     Period,
     classify,
@@ -21,11 +21,18 @@ from storage.calendar.calendar import (
 )
 from storage.errors import InputError
 from storage.models import Commune, Report, ReportingPeriod, Unit
-from storage.status import UnitState, activity_totals, status_data, stream_states
+from storage.status import UnitState, activity_totals, expected_units, status_data, stream_states
 
-__all__ = ["FLOWS", "due_cmd", "status_cmd"]
+__all__ = ["FLOWS", "due_cmd", "no_unit_text", "status_cmd"]
 
 _STREAMS = {"unit_monthly": N_("Unit reports"), "village_monthly": N_("Village teams")}
+
+
+def no_unit_text(items: list[dict], limit: int = 10) -> str:
+    """"N8.3 (Các đơn vị trường học), …": the items no unit can report (``storage.no_unit``) with whom the plan
+    named, the first ``limit`` of them."""
+    shown = [f"{i['code']} ({', '.join(i['chairs']) or '—'})" for i in items[:limit]]
+    return ", ".join(shown) + (_(" and {n} more", n=len(items) - limit) if len(items) > limit else "")
 
 
 async def status_cmd(turn: Turn, args: str) -> None:
@@ -71,6 +78,14 @@ async def _summary_prompt(turn: Turn) -> engine.Prompt:
                        "{missing} not reported", what=_(_STREAMS.get(st["name"], st["name"])),
                        done=st["submitted"], expected=st["expected"], on_time=st["on_time"], late=st["late"],
                        returned=len(st["returned"]), missing=len(st["missing"])))
+    for st in data["streams"]:  # counted as not reported, but there is nobody to remind
+        if st["unlisted"]:
+            lines.append(_("Nobody on the org list yet, so nobody to remind (please add a person): {names}",
+                           names=", ".join(st["unlisted"])))
+    if data["no_unit"]:  # owed by no unit: never asked, never "not reported"
+        lines.append(ngettext("{n} task/indicator has no unit to report it: {items}",
+                              "{n} tasks/indicators have no unit to report them: {items}", len(data["no_unit"]),
+                              items=no_unit_text(data["no_unit"])))
     returned = [n for st in data["streams"] for n in st["returned"]]
     if returned:
         lines.append(_("Returned for correction: {names}", names=", ".join(returned)))
@@ -114,7 +129,8 @@ async def _finish_status(turn: Turn) -> None:
         name = "unit_monthly" if pick == "units" else "village_monthly"
         st = next(x for x in data["streams"] if x["name"] == name)
         text = _("Not reported yet ({n}):", n=len(st["missing"])) + "\n" + (
-            "\n".join(f"• {m}" for m in st["missing"][:60]) or _("nobody — everyone has reported."))
+            "\n".join(f"• {m}" + (" — " + _("nobody on the org list") if m in st["unlisted"] else "")
+                      for m in st["missing"][:60]) or _("nobody — everyone has reported."))
         back = [u for u in st["units"] if u["state"] == "returned"]
         if back:
             text += "\n" + _("Returned for correction, not back yet ({n}):", n=len(back)) + "\n" + "\n".join(
@@ -163,6 +179,14 @@ async def _states(turn: Turn, commune: Commune | None, unit: Unit | None, period
     return [(await stream_states(turn.session, commune, p, turn.now, [unit]))[0] for p in periods]
 
 
+async def _owes(turn: Turn, unit: Unit | None, period: Period) -> bool:
+    """Whether ``unit`` is one of the offices expected to report for ``period`` (the tree at its deadline once due)."""
+    if unit is None:
+        return False
+    due = period.due if period.due <= turn.now else None
+    return unit.id in {u.id for u in await expected_units(turn.session, unit.commune_id, "office", due)}
+
+
 async def _returned_keys(turn: Turn, unit: Unit | None, name: str) -> list[str]:
     """Keys of the unit's periods of ``name`` whose report was returned and has not come back."""
     if unit is None:
@@ -205,6 +229,8 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             if covering_stream(period, table.enabled) is not None:
                 continue  # the second half-year is reported by the year report
             state = st.state
+            if name == "unit_monthly" and state in ("pending", "missing") and not await _owes(turn, unit, period):
+                continue  # an office chairing no plan item owes no unit report (storage.status.expected_units)
             what = _(_DUE_WHAT[name], recipient=stream.recipient)
             label = period_label(period, loc)
             if state == "not_owed":  # due before the commune's reporting start

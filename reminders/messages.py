@@ -96,7 +96,16 @@ def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
             return Outgoing(text="\n".join(lines))
         if p.stage == "digest":
             lines = [_("Reporting for {period} closed ({due}).", period=label, due=due)]
-            lines.append(_("Missing: {names}", names=", ".join(p.missing) or _("nobody")))
+            reachable = [m for m in p.missing if m not in p.unlisted]  # the others have nobody to remind
+            if reachable or not p.unlisted:
+                lines.append(_("Missing: {names}", names=", ".join(reachable) or _("nobody")))
+            if p.unlisted:
+                lines.append(_("Nobody on the org list yet, so nobody to remind (please add a person): {names}",
+                               names=", ".join(p.unlisted)))
+            if p.no_unit:
+                lines.append(ngettext("{n} task/indicator has no unit to report it: {items}",
+                                      "{n} tasks/indicators have no unit to report them: {items}", len(p.no_unit),
+                                      items=", ".join(p.no_unit)))
             if p.late:
                 lines.append(_("Late: {names}", names=", ".join(p.late)))
             if p.returned:
@@ -108,8 +117,13 @@ def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
                                names=", ".join(p.undelivered)))
             again = {"village_monthly": _("Remind the villages again"),  # distinct words: two digests can
                      "unit_monthly": _("Remind the units again")}.get(p.stream, _("Remind them again"))  # come together
-            choices = (Choice(again, f"remind:{p.stream}:{p.period}"),) if p.missing else ()
+            choices = (Choice(again, f"remind:{p.stream}:{p.period}"),) if reachable else ()
             return Outgoing(text="\n".join(lines), choices=choices)
+        if p.stage == "new_items":  # once: the office reported before the plan grew (storage.item_standing)
+            return Outgoing(text=_("The plan now has {n} more item(s) for your unit to report for {period}, added after "
+                                   "you sent the report: {codes}. Type /baocao to answer them; only they are asked, "
+                                   "and they are added to the report you sent.", n=len(p.items), period=label,
+                                   codes=", ".join(p.items)))
         if p.stage.startswith("returned"):
             text = _("The lead office returned {what} for {period} and is waiting for it to come back: "
                      "{comment}\nType /baocao to correct it and send it again.", what=what, period=label,

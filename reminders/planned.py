@@ -68,6 +68,9 @@ class Planned:
     returned: tuple[str, ...] = ()  # digest: "unit: the lead office's comment"
     comment: str | None = None  # a returned report's comment
     undelivered: tuple[str, ...] = ()  # joined, but this period's reminders failed on every channel tried
+    unlisted: tuple[str, ...] = ()  # digest: missing units with nobody on the org list (nobody to remind)
+    no_unit: tuple[str, ...] = ()  # digest: "N8.3 (Các đơn vị trường học)", items no unit can report
+    items: tuple[str, ...] = ()  # new_items: codes of the items a re-import added after the unit reported
     ref: Period | None = field(default=None, compare=False, repr=False)  # the commune's period itself
 
     @property
@@ -80,9 +83,12 @@ class Planned:
         if self.stage in ("digest", "province_digest"):
             extra = {"missing": list(self.missing), "late": list(self.late), "returned": list(self.returned),
                      "unreachable": list(self.unreachable),
-                     "undelivered": list(self.undelivered)}
+                     "undelivered": list(self.undelivered), "unlisted": list(self.unlisted),
+                     "no_unit": list(self.no_unit)}
         elif self.comment is not None:
             extra = {"comment": self.comment}
+        elif self.items:
+            extra = {"items": list(self.items)}
         return d | extra
 
 

@@ -37,7 +37,9 @@ from storage.calendar.commune_streams import (
 )
 from storage.calendar.streams import Stream
 from storage.db import Database
-from storage.models import Commune, Outbox, Person, ReminderLog, Unit
+from storage.item_standing import item_codes, items_added, new_items
+from storage.models import Commune, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
+from storage.no_unit import no_unit_items
 from storage.people import held_at, posts
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
@@ -171,19 +173,52 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         out.append(Planned(person.id, person.name, names.get(person.unit_id), ident.channel if ident else None,  # type: ignore[arg-type]
                            ident.chat_id if ident else None, person.locale, stream.name, period.key, str(stage),
                            period.due_text_vi, ref=period))
+    if stream.kind == "unit_report" and force_stage is None:  # reported before the plan grew: the new items
+        out += await _new_items(session, commune, stream, period, now, states, units)
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(st.name for st in states if st.state == "late")
         returned = tuple(f"{st.name}: {st.comment}" if st.comment else st.name
                          for st in states if st.state == "returned")
         undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
+        unlisted = tuple(st.name for st in states if st.unlisted and st.unit_id in owing_ids)
+        nobody = tuple(f"{i.code} ({i.chair_text})" for i in await no_unit_items(
+            session, [commune.id], period.due)) if stream.kind == "unit_report" else ()  # type: ignore[list-item]
         leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
                               (stream.notify_missing_to or "lead",))
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
                                "digest", period.due_text_vi, missing, late, tuple(sorted(set(unreachable))),
-                               returned=returned, undelivered=undelivered, ref=period))
+                               returned=returned, undelivered=undelivered, unlisted=unlisted, no_unit=nobody,
+                               ref=period))
+    return out
+
+
+async def _new_items(session: AsyncSession, commune: Commune, stream: Stream, period: Period, now: datetime,
+                     states: list[Any], units: list[Unit]) -> list[Planned]:
+    """One reminder ("new_items", once per period) to the officers of each office that sent its report before a
+    re-import added items it owes for the period (``storage.item_standing.new_items``), naming those items."""
+    sent = {st.unit_id: st.submitted_at for st in states if st.state in ("on_time", "late") and st.submitted_at}
+    if not sent or not await items_added(session, commune.id, min(sent.values()), period.due):  # type: ignore[arg-type]
+        return []
+    out: list[Planned] = []
+    for unit in units:
+        if unit.id not in sent:
+            continue
+        report = (await session.exec(select(Report).join(ReportingPeriod).where(
+            Report.unit_id == unit.id, ReportingPeriod.stream == stream.name, ReportingPeriod.key == period.key))).first()
+        added = await new_items(session, unit, period, report)
+        if not added:
+            continue
+        codes = tuple(sorted(await item_codes(session, added)))
+        for person, ident in await people_with_roles(session, commune.id, [unit.id], reporter_roles(stream)):  # type: ignore[list-item]
+            weekend_ok = stream.weekend_reminders or person.weekend_reminders
+            if _due_stage_cached(period, now, not weekend_ok) is None:
+                continue
+            out.append(Planned(person.id, person.name, unit.name, ident.channel if ident else None,
+                               ident.chat_id if ident else None, person.locale, stream.name, period.key, "new_items",
+                               period.due_text_vi, items=codes, ref=period))
     return out
 
 
@@ -274,7 +309,7 @@ async def run_sweep(bot: SweepHost, now: datetime | None = None) -> int:
                 payload = to_payload(reminders_outgoing(group, bot.services, now))
             else:
                 k = (p.stream, p.period, p.stage, p.locale, p.due, p.missing, p.late, p.unreachable,
-                     p.returned, p.comment, p.undelivered)
+                     p.returned, p.comment, p.undelivered, p.unlisted, p.no_unit, p.items)
                 payload = texts.get(k)
                 if payload is None:
                     payload = texts[k] = to_payload(reminder_outgoing(p, bot.services, now))

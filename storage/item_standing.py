@@ -36,7 +36,7 @@ from storage.unit_groups import pick_members
 from storage.units import existing
 
 __all__ = ["TASK_ORDER", "Answer", "ItemMeta", "Standing", "answers_by_unit", "combine", "item_meta",
-           "item_standings", "owed_of", "standings", "unanswered"]
+           "item_codes", "item_standings", "items_added", "new_items", "owed_keys", "owed_of", "standings", "unanswered"]
 
 TASK_ORDER = ("blocked", "not_started", "in_progress", "done")  # least advanced first
 Run = Callable[[Any], Awaitable[Any]]  # runs a select on a Core connection: its result
@@ -234,4 +234,59 @@ def _combined(answers: dict[Key, dict[int, tuple[Any, str]]], meta: dict[Key, It
     for key, said in answers.items():
         if (hit := combine(key[0], meta.get(key), said)) is not None:
             out[key] = hit
+    return out
+
+
+async def owed_keys(session: AsyncSession, unit: Unit) -> set[Key]:
+    """(kind, id) of every task and indicator ``unit`` owes: its own and its groups' (``owed_of``, today's tree)
+    and any it chairs by name (a village's, which no group count asks of it)."""
+    conn = await session.connection()
+    owed = {key for key, meta in (await item_meta(conn.execute, [unit.commune_id])).items()
+            if any(uid == unit.id for uid, _name in meta.owed)}
+    owed |= {("task", t) for t in (await session.exec(select(TaskUnit.task_id).where(
+        TaskUnit.unit_id == unit.id, TaskUnit.role == "lead"))).all()}
+    owed |= {("indicator", i) for i in (await session.exec(select(IndicatorUnit.indicator_id).where(
+        IndicatorUnit.unit_id == unit.id))).all()}
+    return owed
+
+
+async def new_items(session: AsyncSession, unit: Unit, period: Period, report: Report | None) -> set[Key]:
+    """The items ``unit`` owes that a re-import added after it sent ``report`` (its report for ``period``; None:
+    none sent, nothing is "new") and by the period's deadline, that the report does not answer: the office is
+    asked for these once more, for them alone (/baocao lists only them, reminders name them)."""
+    if report is None:
+        return set()
+    owed = await owed_keys(session, unit)
+    answered = set((await session.exec(select(ReportItem.kind, ReportItem.ref_id).where(
+        ReportItem.report_id == report.id))).all())
+    out: set[Key] = set()
+    for kind, model in (("task", Task), ("indicator", Indicator)):
+        ids = [ref for k, ref in owed if k == kind and (k, ref) not in answered]
+        if ids:
+            out |= {(kind, ref) for ref in (await session.exec(select(model.id).where(  # type: ignore[attr-defined]
+                col(model.id).in_(ids), col(model.created_at).is_not(None),  # type: ignore[attr-defined]
+                col(model.created_at) > report.submitted_at, col(model.created_at) <= period.due))).all()}  # type: ignore[attr-defined]
+    return out
+
+
+async def items_added(session: AsyncSession, commune_id: int, since: datetime, due: datetime) -> bool:
+    """Whether a re-import added any task or indicator to the commune's plans after ``since`` and by ``due``: the
+    sweep's one cheap question before it asks ``new_items`` of each office that reported."""
+    for model in (Task, Indicator):
+        found = (await session.exec(select(model.id).join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
+            Plan.commune_id == commune_id, col(model.created_at).is_not(None),  # type: ignore[attr-defined]
+            col(model.created_at) > since, col(model.created_at) <= due).limit(1))).first()  # type: ignore[attr-defined]
+        if found is not None:
+            return True
+    return False
+
+
+async def item_codes(session: AsyncSession, keys: Iterable[Key]) -> list[str]:
+    """The codes of the (kind, id) items, e.g. to name the new items in a reminder."""
+    out: list[str] = []
+    keys = list(keys)
+    for kind, model in (("task", Task), ("indicator", Indicator)):
+        ids = [ref for k, ref in keys if k == kind]
+        if ids:
+            out += list((await session.exec(select(model.code).where(col(model.id).in_(ids)))).all())  # type: ignore[attr-defined]
     return out

@@ -65,6 +65,10 @@ class Task(SQLModel, table=True):
     output: str | None = None
     detail: str | None = None
     owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
+    # when a re-import added it to a commune already reporting; None: in the plan from the start (and every
+    # item older than migration 0019). An office that reported a period before the item came is asked for it
+    # once more, for it alone (``storage.item_standing.new_items``).
+    created_at: datetime | None = None
 
 
 class TaskUnit(SQLModel, table=True):
@@ -91,6 +95,7 @@ class Indicator(SQLModel, table=True):
     owners_assigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # plan assign
     due_text: str | None = None  # a prose target's "đến năm 2030"; None: due with the plan's year
     due_date: date | None = None
+    created_at: datetime | None = None  # as ``Task.created_at``
 
 
 class IndicatorUnit(SQLModel, table=True):

@@ -15,7 +15,7 @@ from storage.models_plan import IndicatorPartner, answer_kind_for
 from storage.plan_diff import find_plan, indicator_owners, plan_key
 from storage.plan_import.model import ParsedPlan
 from storage.unit_groups import group_members_of
-from storage.units import get_or_create_unit
+from storage.units import created_moment, get_or_create_unit
 
 __all__ = ["PlanSaveResult", "plan_as_dict", "plans_as_dict", "save_plan"]
 
@@ -68,12 +68,15 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
 
     units_cache: dict[str, Unit] = {}
     units_created = 0
+    # an item added to a commune already reporting is dated (the offices that reported before it are asked for
+    # it once more); the first plan's items, as a tree set up before reporting, are there from the start
+    added = None if first else created_moment(commune, now)
 
     async def unit_ids(names: list[str]) -> list[int]:
         nonlocal units_created
         ids: list[int] = []
         for n in names:
-            unit, made = await get_or_create_unit(session, commune, n, cache=units_cache)
+            unit, made = await get_or_create_unit(session, commune, n, cache=units_cache, at=now)
             units_created += made
             if made and first:
                 unit.created_at = None  # (as ``storage.units.created_moment`` before a reporting start)
@@ -91,7 +94,7 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
     old_tasks = {t.code: t for t in (await session.exec(select(Task).where(Task.plan_id == plan.id))).all()}
     keep: set[str] = set()
     for pos, pt in enumerate(parsed.tasks):
-        task = old_tasks.get(pt.code) or Task(plan_id=plan.id, code=pt.code, title=pt.title)
+        task = old_tasks.get(pt.code) or Task(plan_id=plan.id, code=pt.code, title=pt.title, created_at=added)
         task.title, task.position = pt.title, pos
         task.section_id = sections[pt.section].id if pt.section else None
         task.due_text, task.due_date, task.due_start = pt.due.text, pt.due.date, pt.due.start
@@ -122,7 +125,7 @@ async def save_plan(session: AsyncSession, commune: Commune, parsed: ParsedPlan,
         select(Indicator).where(Indicator.plan_id == plan.id))).all()}
     keep = set()
     for pos, pi in enumerate(parsed.indicators):
-        ind = old_inds.get(pi.code) or Indicator(plan_id=plan.id, code=pi.code, name=pi.name)
+        ind = old_inds.get(pi.code) or Indicator(plan_id=plan.id, code=pi.code, name=pi.name, created_at=added)
         ind.name, ind.position, ind.unit = pi.name, pos, pi.unit
         ind.section_id = sections[pi.section].id if pi.section else None
         ind.target_text, ind.target_op = pi.target.text, pi.target.op

@@ -3,6 +3,7 @@ the CLI (`cdsbot status`) and the lead office's chat commands."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from storage.models import (
     TaskUnit,
     Unit,
 )
+from storage.no_unit import no_unit_items
 from storage.people import staff
 from storage.unit_groups import expand_units, pick_members
 from storage.units import existed_by, existing
@@ -52,14 +54,17 @@ async def activity_totals(session: AsyncSession, commune_id: int, period: Period
 
 
 async def expected_units(session: AsyncSession, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
-    """Units expected to report for a period due at ``due``: offices that chair a plan item or had officers
-    then (``storage.people.staff``: an office whose first officer came in January owes nothing of December);
-    all villages; of the units that existed then (``storage.units.existed_by``: one added in January owes
-    nothing of a December already due; None, or a period not yet due: today's tree and people).
+    """Units expected to report for a period due at ``due``: offices owing a plan item (chairing it, or one
+    of a group chairing it: ``storage.unit_groups``) or, before any plan names chairs, that had officers then
+    (``storage.people.staff``: an office whose first officer came in January owes nothing of December); all
+    villages; of the units that existed then (``storage.units.existed_by``: one added in January owes nothing
+    of a December already due; None, or a period not yet due: today's tree and people).
 
-    Once a plan names who chairs what, the lead alone does not make an office owe a unit report (the
-    lead office reports through its own streams and owes a unit report only for items it chairs).
-    Before any plan item exists every staffed office is asked, the lead's included."""
+    A unit report answers the plan's items, so once a plan names who chairs what an office chairing none
+    owes none: neither the lead office (it reports through its own streams) nor a partner only ("Cơ quan
+    thực hiện/phối hợp": seed 001's Phòng Kinh tế and Công an xã, whose plan has the Party committees, UBND
+    xã and UBMTTQ xã report, §7); it may still send one. Before any plan item exists every staffed office is
+    asked, the lead's included."""
     return (await expected_units_by_commune(session, [commune_id], kind, due))[commune_id]
 
 
@@ -92,14 +97,15 @@ async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence
         if u.kind != "group":
             by_commune[u.commune_id].append(u)
     groups = {u.id: u for u in every if u.kind == "group" and u.members is not None}
+    planned = {cid for cid in ids if chairs[cid]}  # communes whose plans name who chairs what
     for cid in ids:  # "Các phòng, ban chuyên môn…" = every office (storage.unit_groups.expand_units)
         for gid in chairs[cid] & groups.keys():
             leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
             chairs[cid].discard(gid)
             chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads)}
-    for cid in ids:
-        roles = ("officer",) if chairs[cid] else ("officer", "lead")
-        staffed = {uid for c, uid, role in people if c == cid and role in roles}
+    for cid in ids:  # once the plans name chairs, only the offices owing an item owe one (``expected_units``)
+        staffed = {uid for c, uid, role in people if c == cid and role in ("officer", "lead")} \
+            if cid not in planned else set()
         out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed)]
     return out
 
@@ -124,6 +130,7 @@ class UnitState:
     submitted_at: datetime | None = None
     review: str | None = None  # submitted | accepted | returned (unit reports only)
     comment: str | None = None  # the lead office's comment when returned
+    unlisted: bool = False  # nobody of the unit is on the org list (a name only the plan used): nobody to remind
 
 
 async def _submissions(session: AsyncSession, commune_id: int, period: Period
@@ -167,20 +174,36 @@ async def stream_states(session: AsyncSession, commune: Commune, period: Period,
     if period.stream.kind in COMMUNE_REPORTS and subs:  # the commune's one report, whichever lead unit sent it
         first = min(subs.values(), key=lambda sub: sub[0])
         subs = {u.id: subs.get(u.id, first) for u in units}  # type: ignore[misc]
-    return [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
-            if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
-            for u in units]
+    states = [unit_state(u.id, u.name, period, now, commune.reporting_start, subs.get(u.id))  # type: ignore[arg-type]
+              if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
+              for u in units]
+    owing = [st.unit_id for st in states if st.state in ("pending", "missing")]  # only they can be "unlisted"
+    listed = await _listed(session, commune.id, owing, period.due if period.due <= now else None)  # type: ignore[arg-type]
+    return [dataclasses.replace(st, unlisted=True) if st.unit_id in owing and st.unit_id not in listed else st
+            for st in states]
+
+
+async def _listed(session: AsyncSession, commune_id: int, unit_ids: list[int], as_of: datetime | None) -> set[int]:
+    """Which of the units had somebody on the org list (a person, joined or not) when the period was due
+    (``storage.people.staff``; None: today): who joins later leaves a closed period's "nobody listed" as it was."""
+    if not unit_ids:
+        return set()
+    on = staff(as_of, [commune_id])
+    return set((await session.exec(select(on.c.unit_id).where(on.c.unit_id.in_(unit_ids)).distinct())).all())
 
 
 def tally(states: list[UnitState]) -> dict[str, Any]:
     """Counts for a stream: expected (owed or sent), submitted (= on time + late), returned, missing
-    (not sent yet: pending or overdue), accepted (among the submitted)."""
+    (not sent yet: pending or overdue), accepted (among the submitted); ``unlisted``: the missing units with
+    nobody on the org list (still counted as not reported — the unit owes the report — but nobody can be
+    reminded: the lead office should add a person)."""
     counted = [s for s in states if s.state != "not_owed"]
     by = {k: [s.name for s in counted if s.state == k] for k in ("on_time", "late", "returned")}
+    missing = [s for s in counted if s.state in ("pending", "missing")]
     return {"expected": len(counted), "submitted": len(by["on_time"]) + len(by["late"]),
             "on_time": len(by["on_time"]), "late": len(by["late"]), "returned": by["returned"],
             "accepted": sum(s.state in SUBMITTED and s.review == "accepted" for s in counted),
-            "missing": [s.name for s in counted if s.state in ("pending", "missing")],
+            "missing": [s.name for s in missing], "unlisted": [s.name for s in missing if s.unlisted],
             "units": [{"name": s.name, "state": s.state, "review": s.review, "comment": s.comment}
                       for s in counted]}
 
@@ -258,6 +281,8 @@ async def status_data(session: AsyncSession, commune: Commune, unit_period: Peri
         "activities": {"total": total, "by_unit": by_unit},
         "reports": reports,
         "streams": streams,
+        # plan items no unit can report (as the tree stood at the units' deadline): not owed by anyone
+        "no_unit": [i.as_dict() for i in await no_unit_items(session, [commune.id], unit_period.due)],  # type: ignore[list-item]
     }
 
 
@@ -271,9 +296,12 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
         Unit.kind.in_(("office", "village"))).order_by(Unit.name))).all()  # type: ignore[attr-defined]
     chairs = set((await session.exec(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))).all())
     chairs |= set((await session.exec(select(IndicatorUnit.unit_id))).all())
+    planned = set((await session.exec(select(Unit.commune_id).where(  # communes whose plans name chairs
+        col(Unit.id).in_(select(TaskUnit.unit_id).where(TaskUnit.role == "lead"))
+        | col(Unit.id).in_(select(IndicatorUnit.unit_id))).distinct())).all())
     chairs = await expand_units(session, chairs, unit_period.due)  # (the groups' members as they stood then)
-    on = staff(unit_period.due, roles=("officer", "lead"))
-    staffed = {(uid, role) for uid, role in (await session.exec(select(on.c.unit_id, on.c.role).distinct())).all()}
+    on = staff(unit_period.due, roles=("officer", "lead"))  # who was there when it was due
+    staffed = set((await session.exec(select(on.c.unit_id).distinct())).all())
     reports = {u: (at, status, None) for u, at, status in (await session.exec(
         select(Report.unit_id, Report.submitted_at, Report.status).join(ReportingPeriod).where(
             ReportingPeriod.stream == unit_period.stream.name, ReportingPeriod.key == unit_period.key))).all()}
@@ -294,13 +322,12 @@ async def province_status(session: AsyncSession, unit_period: Period, village_pe
     for cid, name, start in communes:
         streams = []
         for period, kind, subs in ((unit_period, "office", reports), (village_period, "village", firsts)):
-            mine = by_commune.get(cid, [])
-            roles = ("officer",) if any(u.id in chairs for u in mine) else ("officer", "lead")  # (as expected_units)
-            expected = [u for u in mine if u.kind == kind and existed_by(u, period.due) and (
-                kind == "village" or u.id in chairs or any((u.id, r) in staffed for r in roles))]
+            expected = [u for u in by_commune.get(cid, []) if u.kind == kind and existed_by(u, period.due) and (
+                kind == "village" or u.id in chairs or (cid not in planned and u.id in staffed))]  # (as expected_units)
             counts = tally([unit_state(u.id, u.name, period, now, start, subs.get(u.id))  # type: ignore[arg-type]
                             for u in expected])
             counts.pop("units")
+            counts.pop("unlisted")
             streams.append({"name": period.stream.name, "period": period.key} | counts)
         out.append({"commune": name, "streams": streams, "activities": totals.get(cid, {})})
     return out

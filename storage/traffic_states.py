@@ -88,7 +88,7 @@ def dated_communes(units: dict[int, list[ViewUnit]]) -> set[int]:
 
 def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]:
     """The offices of one commune expected to report, by the rule of ``storage.status.expected_units``
-    (chairs of plan items with groups expanded, else staffed offices)."""
+    (once plan items name chairs, the offices owing one, groups expanded; before that, staffed offices)."""
     expanded: set[int] = set()
     chairing = [u for u in mine if u.chair]
     if any(u.kind == "group" and u.members is not None for u in chairing):  # as storage.unit_groups.expand_units
@@ -103,8 +103,8 @@ def expected_offices(mine: list[ViewUnit], has_villages: bool) -> list[ViewUnit]
                 expanded.add(u.id)
     else:
         expanded = {u.id for u in chairing}
-    lead_too = not expanded  # before any plan item names a chair, the lead's office owes a report too
-    return [u for u in mine if u.kind == "office" and (u.id in expanded or u.officer or (lead_too and u.lead))]
+    staffed = not chairing  # before any plan item names a chair, every staffed office owes one, the lead's too
+    return [u for u in mine if u.kind == "office" and (u.id in expanded or (staffed and (u.officer or u.lead)))]
 
 
 def office_states(offices: list[ViewUnit], sent: dict[tuple[int, int], Submission], cid: int, period: Period,

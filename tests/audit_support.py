@@ -18,7 +18,7 @@ from bot.web.dashboard import Dashboard, make_token
 from reminders.sweep import preview
 from storage.db import Database
 from storage.models import Commune, Person
-from tests.first_month_support import Tg, at, cli
+from tests.first_month_support import Tg, at, cli, cli_with_err
 from tests.zalo_harness import ZaloHarness, texts
 
 SEED = Path(__file__).resolve().parent / "data" / "seeds" / "000_fbe0021516ef53e6.txt"
@@ -52,6 +52,7 @@ class Imported:
     org_out: str
     plan_out: str
     plan: dict[str, Any]
+    plan_err: str = ""  # the plan import's warnings (stderr)
 
     @property
     def targets(self) -> dict[str, Any]:
@@ -70,7 +71,8 @@ async def import_commune(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_p
     if isinstance(plan, str):
         (tmp_path / "plan.txt").write_text(plan, encoding="utf-8")
         plan = tmp_path / "plan.txt"
-    plan_out = await cli(mp, capsys, db_url, "plan", "import", str(plan), "--commune", commune, "--year", "2026")
+    plan_out, plan_err = await cli_with_err(mp, capsys, db_url, "plan", "import", str(plan), "--commune", commune,
+                                            "--year", "2026")
     await cli(mp, capsys, db_url, "commune", "set-start", "--commune", commune, start)
     if before_invites is not None:
         await before_invites()
@@ -81,7 +83,7 @@ async def import_commune(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_p
         codes[unit] = json.loads(out)["code"]
     shown = json.loads(await cli(mp, capsys, db_url, "plan", "show", "--commune", commune, "--json"))
     (one,) = shown.get("plans", [shown])
-    return Imported(codes, org_out, plan_out, one)
+    return Imported(codes, org_out, plan_out, one, plan_err)
 
 
 async def setup_commune(mp: pytest.MonkeyPatch, capsys: Any, db_url: str, tmp_path: Path) -> dict[str, str]:

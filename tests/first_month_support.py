@@ -42,12 +42,18 @@ def at(text: str) -> datetime:
 async def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str,
               *args: str) -> str:
     """Run ``cdsbot <args>`` on the test database; returns stdout (and fails on a non-zero exit)."""
+    return (await cli_with_err(monkeypatch, capsys, db_url, *args))[0]
+
+
+async def cli_with_err(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str,
+                       *args: str) -> tuple[str, str]:
+    """``cli`` returning (stdout, stderr): the warnings an operator reads."""
     monkeypatch.setenv("DATABASE_URL", db_url.replace("+aiosqlite", "").replace("+asyncpg", ""))
     capsys.readouterr()
     code = await asyncio.to_thread(main, list(args))
     out = capsys.readouterr()
     assert code == 0, (args, out.out, out.err)
-    return out.out
+    return out.out, out.err
 
 
 async def status_json(h: ZaloHarness, monkeypatch: pytest.MonkeyPatch, capsys: Any, db_url: str,

@@ -72,7 +72,7 @@ async def _lead_004(tg: Tg) -> None:
     assert [x.split(" ")[1] for x in lines[1:]] == ["N4.1.", "N10.1."], lines
     lines = (await tg.say(p004.LEAD, "nhiệm vụ nào chưa có báo cáo"))[0].text.splitlines()
     assert lines[0] == "Nhiệm vụ chưa có đơn vị nào báo cáo, tháng 12/2026 (1/39):", lines
-    assert len(lines) == 2 and lines[1].startswith("• N8.3. ") and lines[1].endswith(" — Chưa báo cáo"), lines
+    assert len(lines) == 2 and lines[1].startswith("• N8.3. ") and lines[1].endswith(" — chưa có đơn vị thực hiện"), lines  # storage.no_unit
     for asked in ("nhóm 4 thế nào", "nhóm nhiệm vụ 4"):
         lines = (await tg.say(p004.LEAD, asked))[0].text.splitlines()
         assert lines[:2] == [f"{GROUP4} — tháng 12/2026:",

@@ -110,11 +110,14 @@ async def test_an_office_every_commune_has_in_a_large_province(db: Database) -> 
 
 
 async def _offices_named_with_their_commune(db: Database) -> None:
-    """Two more offices of Thiện Tân as the plans name them ("UBND xã", "Trạm Y tế xã"): the health station
-    reported December on the 6th, the committee not yet."""
+    """Two more offices of Thiện Tân as the plans name them ("UBND xã", "Trạm Y tế xã", each chairing a task of a
+    second plan: an office chairing nothing owes no report): the health station reported December on the 6th,
+    the committee not yet."""
     from datetime import UTC, datetime
 
     from storage.models import Commune
+    from storage.plan_import.model import ParsedPlan, ParsedTask
+    from storage.plan_store import save_plan
     from storage.units import get_or_create_unit
     from tests.ask_support import COMMUNE, _report
     from tests.seed import add_person
@@ -123,6 +126,9 @@ async def _offices_named_with_their_commune(db: Database) -> None:
         c = (await s.exec(select(Commune).where(Commune.name == COMMUNE))).one()
         ubnd = (await get_or_create_unit(s, c, "UBND xã", "office"))[0].id
         health = (await get_or_create_unit(s, c, "Trạm Y tế xã", "office"))[0].id
+        await save_plan(s, c, ParsedPlan(title="Kế hoạch y tế số", year=2026, sections=["I"], tasks=[
+            ParsedTask("1", "I", "Hồ sơ sức khỏe điện tử", ["Trạm Y tế xã"], []),
+            ParsedTask("2", "I", "Chỉ đạo chuyển đổi số", ["UBND xã"], [])]), now=datetime(2026, 12, 1, tzinfo=UTC))
         await _report(s, c, health, "2026-12", datetime(2026, 12, 6, 3, tzinfo=UTC))  # type: ignore[arg-type]
     await add_person(db, ubnd, "Lý Văn Ủy", "officer")  # type: ignore[arg-type]
     await add_person(db, health, "Nông Thị Y", "officer")  # type: ignore[arg-type]

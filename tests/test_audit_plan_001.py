@@ -63,7 +63,17 @@ VERDICT_COUNTS = {"on_track": 75, "at_risk": 9, "off_track": 3, "no_data": 3}
 AT_RISK = {"III.1", "V.12", "II.2", "X.7", "III.8", "V.23", "VIII.1", "IX.6", "IX.7"}
 OFF_TRACK = {"V.18", "IV.2", "IV.5"}
 NO_DATA = {"VIII.2", "X.1", "XI.5"}
-UNITS = {"expected": 8, "submitted": 4, "on_time": 3, "late": 1, "missing": sorted([CAX, HDND, MTTQ, UBKT])}
+# Who owes November's unit report: the offices owing an item (storage.status.expected_units). §7 of the plan has the
+# Party committees, UBND xã and UBMTTQ xã report; Phòng Kinh tế and Công an xã chair none of the 90 targets (partners
+# only), so they owe nothing although they have officers (Phòng Kinh tế sends one anyway: kept, not counted). HĐND,
+# UBMTTQVN and Ủy ban kiểm tra Đảng ủy chair targets but nobody of theirs is on the org list: they still count as not
+# reported (the unit owes the report) and are named as such, "chưa có người trên danh sách": nobody to remind.
+UNLISTED = [HDND, MTTQ, UBKT]
+UNITS = {"expected": 6, "submitted": 3, "on_time": 2, "late": 1, "missing": UNLISTED, "unlisted": UNLISTED}
+UNLISTED_LINE = ("Chưa có người trên danh sách, không có ai để nhắc (văn phòng cần bổ sung người): "
+                 f"{', '.join(UNLISTED)}")
+# VIII.2 is chaired by "BCĐ", a name only the plan uses and not an office: no unit can report it (storage.no_unit)
+NO_UNIT_LINE = "1 nhiệm vụ/chỉ tiêu chưa có đơn vị thực hiện: VIII.2 (BCĐ)"
 VILLAGES = {"expected": 2, "submitted": 2, "on_time": 1, "late": 1, "missing": []}
 NOV_TOTAL = {"vneid": 21, "dvc": 3}  # Cây Gòn 15 VNeID + 3 DVC (30/11 23:59); Ô Đùng 6 (logged 6/12, dated 28/11)
 NOV_BY_VILLAGE = {CAYGON: {"vneid": 15, "dvc": 3}, ODUNG: {"vneid": 6}}
@@ -121,8 +131,7 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     # Friday 4/12 is the officers' last working day (5/12 is a Saturday): who still owes November, and only them
     eve = await preview_at(both, "2026-12-04T08:00+07:00")
     assert owing(eve) == {("unit_monthly", VPDU, "Thạch Thị Sa Rết"), ("unit_monthly", UBND, "Nguyễn Văn Tâm"),
-                          ("unit_monthly", PKT, "Lê Văn Phúc"), ("unit_monthly", CAX, "Kim Sơn Pha"),
-                          ("village_monthly", ODUNG, "Thạch Sô Phên")}
+                          ("village_monthly", ODUNG, "Thạch Sô Phên")}  # not Phòng Kinh tế, Công an xã: no item
     assert both.bot is not None  # the deadline and, for villages, the calendar month whose work counts
     days = ("\nChỉ các hoạt động từ ngày 1/11/2026 đến ngày 30/11/2026 được tính vào tháng 11/2026: nếu ghi bù bây giờ, "
             "bạn ghi rõ ngày, ví dụ “ngày 30/11 hỗ trợ 5 người cài VNeID”.")
@@ -139,7 +148,7 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     both.now = at("2026-12-04T09:00+07:00")
     out = await report_tg(tg, TAM, UBND_ANSWERS, targets, 82, parts=2)
     assert out == "Báo cáo tháng 11/2026 đã được gửi đúng hạn. Cảm ơn bạn!", out
-    # Saturday 5/12, the last day: Ô Đùng only; no officer (Phòng Kinh tế, Công an xã, Văn phòng Đảng ủy still owe)
+    # Saturday 5/12, the last day: Ô Đùng only; no officer (Văn phòng Đảng ủy still owes)
     sat = await preview_at(both, "2026-12-05T08:00+07:00")
     assert [(p.stage, p.stream, p.unit, p.person) for p in sat] == [
         ("last_day", "village_monthly", ODUNG, "Thạch Sô Phên")]
@@ -147,7 +156,9 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     assert text == ("Hôm nay là ngày cuối cùng để nộp nhật ký hoạt động của Tổ công nghệ số cộng đồng tháng 11/2026 "
                     "(trước ngày 06/12/2026)." + days), text
     both.now = at("2026-12-05T23:59+07:00")
-    sent = await both.say(PHUC, "/baocao", expect=2)  # a partner only: no item of its own, difficulties still
+    text = zt(await both.say(PHUC, "/hanbaocao"))  # a partner only, chairing nothing: owes no unit report
+    assert text == "Bạn không có báo cáo nào cần nộp. Cảm ơn bạn!", text
+    sent = await both.say(PHUC, "/baocao", expect=2)  # it may still send one: no item of its own, difficulties
     assert "Có 0 nội dung cần trả lời" in zt(sent) and "trước ngày 06/12/2026" in zt(sent)
     await both.say(PHUC, "Thiếu cán bộ chuyên trách")
     await both.say(PHUC, "không có")
@@ -160,9 +171,16 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     assert "ngày 28/11/2026" in (await tg.say(PHEN, "ngày 28/11 hỗ trợ 6 người kích hoạt VNeID"))[0].text
     await tg.tap(PHEN, "ok")
     digest = await preview_at(both, "2026-12-07T08:00+07:00")  # Monday: the next working day after 5/12
-    assert owing(digest) == {("unit_monthly", CAX, "Kim Sơn Pha")}
+    assert owing(digest) == set()  # the 3 units still missing have nobody to remind
     lead = {p.stream: (p.person, p.missing, p.late, p.unreachable) for p in digest if p.stage == "digest"}
-    assert lead["unit_monthly"] == ("Thạch Thị Sa Rết", (CAX, HDND, MTTQ, UBKT), (VPDU,), ("Kim Sơn Pha",))
+    assert lead["unit_monthly"] == ("Thạch Thị Sa Rết", tuple(UNLISTED), (VPDU,), ())
+    (unit_digest,) = [p for p in digest if p.stage == "digest" and p.stream == "unit_monthly"]
+    assert (unit_digest.unlisted, unit_digest.no_unit) == (tuple(UNLISTED), ("VIII.2 (BCĐ)",))
+    both.now = at("2026-12-07T08:00+07:00")
+    shown = reminder_outgoing(unit_digest, both.bot.services, both.now)
+    assert shown.text.splitlines() == ["Kỳ báo cáo tháng 11/2026 đã kết thúc (hạn nộp trước ngày 06/12/2026).",
+                                       UNLISTED_LINE, NO_UNIT_LINE, f"Nộp muộn: {VPDU}"], shown.text
+    assert not shown.choices  # no "remind again": nobody of theirs to remind
     assert lead["village_monthly"] == ("Thạch Thị Sa Rết", (), (ODUNG,), ())
 
 
@@ -170,8 +188,9 @@ async def _chat(tg: Tg) -> None:
     text = (await tg.say(LEAD, "/tinhtrang tháng 11"))[0].text
     assert text.splitlines()[:3] == [
         "Tình hình báo cáo tháng 11/2026 (đơn vị nộp trước ngày 06/12/2026):",
-        "Báo cáo của các đơn vị: 4/8 đã báo cáo — 3 đúng hạn, 1 trễ hạn, 0 bị trả lại, 4 chưa báo cáo",
+        "Báo cáo của các đơn vị: 3/6 đã báo cáo — 2 đúng hạn, 1 trễ hạn, 0 bị trả lại, 3 chưa báo cáo",
         "Các Tổ công nghệ số cộng đồng: 2/2 đã báo cáo — 1 đúng hạn, 1 trễ hạn, 0 bị trả lại, 0 chưa báo cáo"], text
+    assert text.splitlines()[3:5] == [UNLISTED_LINE, NO_UNIT_LINE], text
     for line in ("Kích hoạt định danh điện tử (VNeID): 21 (0)", "Hồ sơ dịch vụ công trực tuyến: 3 (0)"):
         assert line in text, (line, text)
     text = (await tg.say(LEAD, "/tinhtrang"))[0].text  # from the 6th: December, due before 06/01/2027
@@ -194,7 +213,7 @@ async def _chat(tg: Tg) -> None:
     assert f"Chưa báo cáo: {HDND}, {MTTQ}" in text.splitlines(), text
     assert (await tg.say(LEAD, "/quahan tháng 11"))[0].text == "Không có nhiệm vụ nào quá hạn. 👍"  # no tasks
     text = (await tg.say(LEAD, "đơn vị nào chưa báo cáo tháng 11"))[0].text
-    assert text == f"Các đơn vị chưa báo cáo tháng 11/2026 (4/8): {CAX}, {HDND}, {MTTQ}, {UBKT}"
+    assert text == f"Các đơn vị chưa báo cáo tháng 11/2026 (3/6): {HDND}, {MTTQ}, {UBKT}\n{UNLISTED_LINE}", text
     text = (await tg.say(LEAD, "thôn nào chưa báo cáo tháng 11?"))[0].text
     assert text == "Các Tổ công nghệ số cộng đồng: tất cả đã báo cáo tháng 11/2026."
     text = (await tg.say(LEAD, "tháng 11 đơn vị nào nộp muộn"))[0].text
@@ -245,19 +264,21 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     assert len(indicators) == 90
     assert {c for c, row in indicators.items() if row[9] == "Có nguy cơ chậm"} == AT_RISK
     assert {c for c, row in indicators.items() if row[9] == "Chậm tiến độ"} == OFF_TRACK
-    assert {c for c, row in indicators.items() if row[9] == "Chưa có số liệu"} == NO_DATA
+    assert {c for c, row in indicators.items() if row[9] == "Chưa có số liệu"} == NO_DATA - {"VIII.2"}
+    assert {c for c, row in indicators.items() if row[9] == "Chưa có đơn vị thực hiện"} == {"VIII.2"}  # no data either
     assert {c: indicators[c][6] for c in ("IV.2", "V.18", "III.1", "V.12", "IV.5", "I.1")} == {
         "IV.2": 90.0, "V.18": 60.5, "III.1": 46.0, "V.12": 95.0, "IV.5": 80.0, "I.1": 8.05}
     assert {(row[0], row[2]): row[3] for row in sheet(wb, "Hoạt động thôn")} == {
         (v, c): n for v, kinds in NOV_BY_VILLAGE.items() for c, n in kinds.items()}
     assert {row[0]: row[3] for row in sheet(wb, "Báo cáo đơn vị")} == {
         DU: "Đúng hạn", UBND: "Đúng hạn", PKT: "Đúng hạn", VPDU: "Trễ hạn"}
-    assert {row[1] for row in sheet(wb, "Chưa báo cáo")} == {CAX, HDND, MTTQ, UBKT}
+    assert {row[1] for row in sheet(wb, "Chưa báo cáo")} == {HDND, MTTQ, UBKT}
     lines = docx_text(docx.document_bytes).splitlines()
     for line in ("Kỳ báo cáo tháng 11/2026 (số liệu từ ngày 01/11/2026 đến ngày 30/11/2026, thời hạn gửi trước ngày "
                  "06/12/2026):",
-                 f"- Báo cáo của các cơ quan, đơn vị: 4/8 đơn vị đã gửi (3 đúng hạn, 1 trễ hạn); chưa báo cáo: {CAX}, "
-                 f"{HDND}, {MTTQ}, {UBKT}.",
+                 f"- Báo cáo của các cơ quan, đơn vị: 3/6 đơn vị đã gửi (2 đúng hạn, 1 trễ hạn); chưa báo cáo: {HDND}, "
+                 f"{MTTQ}, {UBKT} (chưa có người trên danh sách).",
+                 "- Nhiệm vụ, chỉ tiêu chưa có đơn vị thực hiện (1): VIII.2 (BCĐ).",
                  "- Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn: 2/2 thôn đã cập nhật (1 đúng hạn, 1 trễ hạn).",
                  f"- {CAYGON}: Kích hoạt định danh điện tử (VNeID) 15; Hồ sơ dịch vụ công trực tuyến 3.",
                  f"- {ODUNG}: Kích hoạt định danh điện tử (VNeID) 6.",
@@ -280,7 +301,7 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     out = await cli(r["mp"], r["capsys"], r["db_url"], "status", "--commune", COMMUNE, "--period", "2026-11",
                     "--at", both.now.isoformat())
     assert out.splitlines() == [
-        f"unit_monthly 2026-11: 4/8 reported (3 on time, 1 late); missing: {CAX}, {HDND}, {MTTQ}, {UBKT}",
+        f"unit_monthly 2026-11: 3/6 reported (2 on time, 1 late); missing: {HDND}, {MTTQ}, {UBKT}",
         "village_monthly 2026-11: 2/2 reported (1 on time, 1 late); missing: -",
         "activities: dvc=3, vneid=21"], out
     out = await cli(r["mp"], r["capsys"], r["db_url"], "status", "--commune", COMMUNE, "--at",

@@ -376,7 +376,8 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     streams = {s["name"]: s for s in dash["streams"]}
     for name, want in (("unit_monthly", UNITS), ("village_monthly", VILLAGES)):
         assert {k: streams[name][k] for k in want} == want, name
-    assert dash["tasks"] == {"total": 17, "done": 1, "overdue": 1, "lights": {"red": 1, "yellow": 0, "green": 16}}
+    assert dash["tasks"] == {"total": 17, "done": 1, "overdue": 1, "no_unit": 0,
+                             "lights": {"red": 1, "yellow": 0, "green": 16}}
     (late,) = dash["overdue_tasks"]
     assert {k: late[k] for k in ("code", "due", "lead_units", "status_label", "section", "output", "units")} == {
         "code": "III.2", "due": "2026-03-31", "lead_units": [VHXH], "status_label": "Đang thực hiện",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from reminders.messages import reminder_outgoing
 from storage.db import Database
 from tests.audit_support import (
     dashboard_summary,
@@ -21,7 +22,7 @@ from tests.audit_support import (
     report_zalo,
     zt,
 )
-from tests.first_month_support import Tg, at, cli, docx_text, sheet, summary_counts
+from tests.first_month_support import Tg, at, cli, cli_with_err, docx_text, sheet, summary_counts
 from tests.zalo_harness import ZaloHarness
 
 SEED = Path(__file__).resolve().parent / "data" / "seeds" / "004_c376c46bef4544c5.txt"
@@ -63,10 +64,15 @@ JAN_TOTAL = {"dvc": 2}  # Nà Mạ 15/12 00:01
 # year's end; with N6.KQ3: 9 at risk; N4.KQ2 and N7.KQ2 off track; the other 30 at their target, on track.
 VERDICT_COUNTS = {"on_track": 30, "at_risk": 9, "off_track": 2, "no_data": 0}
 AT_RISK = {"N1.KQ2", "N5.KQ3", "N9.KQ1", "N9.KQ2", "N9.KQ3", "N11.KQ1", "N11.KQ2", "N11.KQ3", "N6.KQ3"}
-# Tasks: 2 done (N4.1, N10.1), 1 delayed (N5.6), 1 not started (N1.1), N8.3 (schools: none on the org list) not
-# reported, the other 34 in progress.
+# Tasks: 2 done (N4.1, N10.1), 1 delayed (N5.6), 1 not started (N1.1), the other 34 in progress; N8.3 is chaired by
+# "Các đơn vị trường học trên địa bàn xã" and no school is on the org list: no unit can report it (storage.no_unit), so
+# it is "chưa có đơn vị thực hiện", not "chưa có báo cáo" — nobody was asked, nobody owes it.
 TASK_LINE = ("Tổng số 39 nhiệm vụ: 2 hoàn thành, 34 đang thực hiện, 1 chậm, vướng mắc, 1 chưa triển khai, "
-             "1 chưa có báo cáo; 2 nhiệm vụ quá hạn.")
+             "0 chưa có báo cáo, 1 chưa có đơn vị thực hiện; 2 nhiệm vụ quá hạn.")
+SCHOOLS = "Các đơn vị trường học trên địa bàn xã"
+NO_UNIT = f"N8.3 ({SCHOOLS})"
+NO_UNIT_LINE = f"1 nhiệm vụ/chỉ tiêu chưa có đơn vị thực hiện: {NO_UNIT}"
+SCHOOL = "Trường THCS Thiện Tân"  # added to the org list on 21/12, after December's deadline
 
 
 async def _setup(r: dict[str, Any], tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
@@ -76,6 +82,10 @@ async def _setup(r: dict[str, Any], tmp_path: Path) -> tuple[dict[str, str], dic
     assert "7 new people" in done.org_out, done.org_out
     assert "39 tasks, 41 indicators in 11 sections" in done.plan_out, done.plan_out
     assert (len(done.plan["tasks"]), len(done.plan["indicators"])) == (39, 41)
+    # the operator is told which item no unit can report and whom the plan named, so the unit can be added
+    nobody = [line for line in done.plan_err.splitlines() if "no unit can report it" in line]
+    assert nobody == [f"warning: task N8.3: no unit can report it (chair: {SCHOOLS}; no office of the org list is "
+                      "among them): add the unit with `cdsbot org import` or name one with `cdsbot plan assign`"], nobody
     return done.codes, done.targets
 
 
@@ -108,6 +118,11 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     assert owing(digest) == {("unit_monthly", VP, "Chu Văn Bình")}
     lead = {p.stream: (p.person, p.missing, p.late, p.unreachable) for p in digest if p.stage == "digest"}
     assert lead["unit_monthly"] == ("Hoàng Thị Lệ", (VP,), (), ("Chu Văn Bình",))
+    (unit_digest,) = [p for p in digest if p.stage == "digest" and p.stream == "unit_monthly"]
+    assert (unit_digest.no_unit, unit_digest.unlisted) == ((NO_UNIT,), ())  # the council office has a person
+    assert both.bot is not None
+    text = reminder_outgoing(unit_digest, both.bot.services, at("2026-12-21T08:00+07:00")).text
+    assert f"Chưa báo cáo: {VP}" in text.splitlines() and NO_UNIT_LINE in text.splitlines(), text
     assert {(p.stage, p.stream, p.period) for p in digest if p.stream == "lead_monthly"} == {
         ("last_day", "lead_monthly", "2026-12")}  # the office's own report to UBND xã, before the 22nd
 
@@ -118,6 +133,7 @@ async def _chat(tg: Tg) -> None:
         "Tình hình báo cáo tháng 12/2026 (đơn vị nộp trước ngày 20/12/2026):",
         "Báo cáo của các đơn vị: 4/5 đã báo cáo — 4 đúng hạn, 0 trễ hạn, 0 bị trả lại, 1 chưa báo cáo",
         "Các Tổ công nghệ số cộng đồng: 2/2 đã báo cáo — 2 đúng hạn, 0 trễ hạn, 0 bị trả lại, 0 chưa báo cáo"], text
+    assert text.splitlines()[3] == NO_UNIT_LINE, text  # not among the 5 units owing a report
     assert "  • Tuyên truyền: 150 (0)" in text and "  • Kích hoạt định danh điện tử (VNeID): 20 (0)" in text
     text = (await tg.say(LEAD, "/chitieu"))[0].text
     assert text.startswith("Chỉ tiêu tính đến tháng 12/2026: 2 chậm tiến độ; 9 có nguy cơ chậm; 0 chưa có số liệu; "
@@ -181,7 +197,9 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     assert [c for c, row in tasks.items() if row[8] == "Có"] == OVERDUE  # in plan order
     assert [c for c, row in tasks.items() if row[6] == "Hoàn thành"] == DONE
     assert (tasks["N1.1"][6], tasks["N1.1"][11], tasks["N5.6"][6], tasks["N8.3"][6]) == (
-        "Chưa triển khai", "3/5 đơn vị hoàn thành", "Chậm, vướng mắc", "Chưa báo cáo")
+        "Chưa triển khai", "3/5 đơn vị hoàn thành", "Chậm, vướng mắc", "Chưa có đơn vị thực hiện")
+    assert [c for c, row in tasks.items() if row[6] == "Chưa báo cáo"] == []
+    assert (summary["Nhiệm vụ chưa có đơn vị thực hiện"], summary["Chỉ tiêu chưa có đơn vị thực hiện"]) == (1, 0)
     assert tasks["N1.1"][5].date().isoformat() == "2026-04-29"  # "Trước ngày 30/4/2026": by the 29th
     indicators = {row[1]: row for row in sheet(wb, "Chỉ tiêu")}
     assert {c for c, row in indicators.items() if row[9] == "Có nguy cơ chậm"} == AT_RISK
@@ -195,7 +213,8 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     for line in (f"- Báo cáo của các cơ quan, đơn vị: 4/5 đơn vị đã gửi (4 đúng hạn, 0 trễ hạn); chưa báo cáo: {VP}.",
                  "- Số liệu hoạt động của Tổ công nghệ số cộng đồng các thôn: 2/2 thôn đã cập nhật (2 đúng hạn, 0 trễ "
                  "hạn).", f"- {BANLOONG}: Kích hoạt định danh điện tử (VNeID) 20.", f"- {NAMA}: Tuyên truyền 150.",
-                 TASK_LINE, "Tổng số 41 chỉ tiêu: 30 đạt, đúng tiến độ; 9 có nguy cơ chậm; 2 chậm tiến độ; 0 chưa có số "
+                 TASK_LINE, f"- Nhiệm vụ, chỉ tiêu chưa có đơn vị thực hiện (1): {NO_UNIT}.",
+                 "Tổng số 41 chỉ tiêu: 30 đạt, đúng tiến độ; 9 có nguy cơ chậm; 2 chậm tiến độ; 0 chưa có số "
                  "liệu."):
         assert line in lines, line
     dash = await dashboard_summary(both, aiohttp_client, None, COMMUNE)  # the page's own month on the 21st
@@ -204,6 +223,8 @@ async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client:
     for name, want in (("unit_monthly", UNITS), ("village_monthly", VILLAGES)):
         assert {k: streams[name][k] for k in want} == want, name
     assert (dash["tasks"]["total"], dash["tasks"]["done"], dash["tasks"]["overdue"]) == (39, 2, 2)
+    assert dash["tasks"]["no_unit"] == 1 and [(i["kind"], i["code"], i["chairs"]) for i in dash["no_unit"]] == [
+        ("task", "N8.3", [SCHOOLS])]
     assert [t["code"] for t in dash["overdue_tasks"]] == OVERDUE
     assert {t["code"]: t["units"] for t in dash["overdue_tasks"] if t["units"]} == {"N1.1": {"owed": 5, "done": 3}}
     assert {a["code"]: a["count"] for a in dash["activities"]["total"] if a["count"]} == DEC_TOTAL
@@ -240,6 +261,25 @@ async def _deployment_file(r: dict[str, Any], both: ZaloHarness, tmp_path: Path)
     assert summary["Hạn gửi báo cáo"] == "trước ngày 19/12/2026"
 
 
+async def _school_added(r: dict[str, Any], both: ZaloHarness, tg: Tg, tmp_path: Path) -> None:
+    """A school joins the org list on 21/12: the warning is gone, N8.3 is the school's from January (it owes
+    January's report); December, due before it existed, keeps N8.3 without a unit."""
+    (tmp_path / "school.csv").write_text(f"Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n"
+                                         f"{SCHOOL},office,,Lộc Văn Tài,0915000020,officer\n", encoding="utf-8")
+    out, err = await cli_with_err(r["mp"], r["capsys"], r["db_url"], "org", "import", str(tmp_path / "school.csv"),
+                                  "--commune", COMMUNE, "--at", "2026-12-21T10:00+07:00")
+    assert "1 new units, 1 new people" in out and "no unit can report it" not in err, (out, err)
+    text = (await tg.say(LEAD, "/tinhtrang tháng 12"))[0].text
+    assert NO_UNIT_LINE in text.splitlines() and "4/5 đã báo cáo" in text, text
+    text = (await tg.say(LEAD, "/tinhtrang tháng 1/2027"))[0].text
+    assert "chưa có đơn vị thực hiện" not in text and text.splitlines()[1].startswith(
+        "Báo cáo của các đơn vị: 0/6 đã báo cáo"), text
+    jan = tmp_path / "jan.xlsx"
+    await cli(r["mp"], r["capsys"], r["db_url"], "export", "--commune", COMMUNE, "--period", "2027-01", "--at",
+              both.now.isoformat(), "--format", "xlsx", "--out", str(jan))
+    assert {row[1]: row[6] for row in sheet(jan.read_bytes(), "Nhiệm vụ")}["N8.3"] == "Chưa báo cáo"
+
+
 async def test_audit_plan_004(both: ZaloHarness, db: Database, db_url: str, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch, capsys: Any, aiohttp_client: Any) -> None:
     """Seed 004 through December 2026 on fake Telegram and Zalo with the shipped schedule (units before the 20th,
@@ -260,3 +300,4 @@ async def test_audit_plan_004(both: ZaloHarness, db: Database, db_url: str, tmp_
     await _chat(tg)
     await _exports(tg, r, both, aiohttp_client, tmp_path)
     await _deployment_file(r, both, tmp_path)
+    await _school_added(r, both, tg, tmp_path)

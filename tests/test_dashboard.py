@@ -161,7 +161,8 @@ async def test_summary_matches_reported_data(client: Any, db: Database) -> None:
     assert (ind["1"]["latest"], ind["1"]["status"], ind["1"]["reported_in"]) == ("70%", "off_track", "2026-12")
     assert ind["2"]["latest"] == "Chưa đạt" and ind["3"]["status_label"] == "Chưa có số liệu"
     assert [ind[c]["percent_of_target"] for c in "123"] == [87.5, 0.0, None]
-    assert data["tasks"] == {"total": 3, "done": 1, "overdue": 1, "lights": {"red": 1, "yellow": 0, "green": 2}}
+    assert data["tasks"] == {"total": 3, "done": 1, "overdue": 1, "no_unit": 0,
+                             "lights": {"red": 1, "yellow": 0, "green": 2}}
     assert [t["code"] for t in data["overdue_tasks"]] == ["3"]  # due Q2 2026, never reported
     assert [(r["unit"], r["late"]) for r in data["reports"]] == [("Trung tâm Phục vụ hành chính công", False)]
     # the month before: last period's 5 VNeID; it was due before the demo's plan was imported (its

@@ -1,5 +1,7 @@
-"""Which offices owe a monthly unit report: those that chair a plan item or have officers; the lead
-alone never makes an office owe one (the lead office reports through its own streams)."""
+"""Which offices owe a monthly unit report: once a plan names who chairs what, those owing a plan item; neither the
+lead alone (the lead office reports through its own streams) nor officers alone make an office owe one (a unit
+report answers the plan's items: an office chairing none has nothing to report, as seed 001's partners). Before any
+plan item exists, every staffed office owes one."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ PLAN = ("KẾ HOẠCH\nChuyển đổi số xã Hòa An năm 2026\n\n"
         "1\tSố hóa hồ sơ lưu trữ\tPhòng Văn hóa - Xã hội\tQuý IV năm 2026\n")
 
 
-async def test_the_lead_office_owes_no_unit_report_for_items_it_does_not_chair(
+async def test_only_the_offices_chairing_an_item_owe_a_unit_report(
         monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
     (tmp_path / "org.csv").write_text(ORG, encoding="utf-8")
     (tmp_path / "kh.txt").write_text(PLAN, encoding="utf-8")
@@ -30,9 +32,9 @@ async def test_the_lead_office_owes_no_unit_report_for_items_it_does_not_chair(
                                "--at", "2026-12-21T09:00:00+07:00", "--json")
     assert code == 0, err
     unit = next(s for s in json.loads(out)["streams"] if s["name"] == "unit_monthly")
-    # The chairing office and the staffed health station owe it; the lead's own office does not.
-    assert sorted(unit["missing"]) == ["Phòng Văn hóa - Xã hội", "Trạm Y tế xã"]
-    assert unit["expected"] == 2
+    # The chairing office owes it; neither the lead's own office nor the staffed health station (chairing nothing).
+    assert sorted(unit["missing"]) == ["Phòng Văn hóa - Xã hội"]
+    assert unit["expected"] == 1
 
 
 ORG_NO_PLAN = ("Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n"
@@ -61,6 +63,6 @@ async def test_a_sweep_over_several_communes_asks_each_its_own_offices(
                                    *(("--commune", commune) if commune else ()))
         assert code == 0, err
         owed[commune or "all"] = {(p["person"], p["unit"]) for p in json.loads(out) if p["stream"] == "unit_monthly"}
-    assert owed["Hòa An"] == {("Lê Văn Hòa", "Phòng Văn hóa - Xã hội"), ("Hà Thị Nga", "Trạm Y tế xã")}
+    assert owed["Hòa An"] == {("Lê Văn Hòa", "Phòng Văn hóa - Xã hội")}
     assert owed["Tân Lập"] == {("Vi Văn Hải", "Công an xã"), ("Nông Thị Mai", "Văn phòng HĐND và UBND")}
     assert owed["all"] == owed["Hòa An"] | owed["Tân Lập"]

@@ -20,9 +20,11 @@ from locales.i18n import _, use_locale
 from reminders.sweep import preview
 from storage.db import Database
 from storage.models import Commune, Report, ReportingPeriod
+from storage.plan_import.model import ParsedPlan, ParsedTask
+from storage.plan_store import save_plan
 from tests.harness import TelegramHarness
 from tests.seed import add_person, make_org
-from tests.test_telegram_report import _plan
+from tests.test_telegram_report import PLAN_IMPORTED, _plan
 
 OFFICER, LEAD = 8101, 8102
 HCC, VHXH = "Trung tâm Phục vụ hành chính công", "Phòng Văn hóa - Xã hội"
@@ -43,9 +45,13 @@ async def _people(db: Database) -> dict[str, int]:
     await _plan(db)  # imported 1/12/2026: the commune's reporting starts that day
     await add_person(db, org["hcc"], "Hoàng Văn Nam", "officer", telegram_id=OFFICER)
     await add_person(db, org["vhxh"], "Trần Thị Lan", "lead", telegram_id=LEAD)
-    # The lead's office owes a unit report because it has an officer (not yet joined), not because
-    # of the lead (tests/test_owing_offices.py).
+    # The lead's office owes a unit report because it chairs a task of its own (a second plan), not because of
+    # the lead nor of its officer (not yet joined): an office chairing nothing owes none (tests/test_owing_offices.py).
     await add_person(db, org["vhxh"], "Phạm Thu Hà", "officer")
+    async with db.transaction() as s:
+        await save_plan(s, (await s.exec(select(Commune))).one(), ParsedPlan(
+            title="Kế hoạch tuyên truyền", year=2026, sections=["I"],
+            tasks=[ParsedTask("1", "I", "Tuyên truyền chuyển đổi số", [VHXH], [])]), now=PLAN_IMPORTED)
     return org
 
 
@@ -92,7 +98,7 @@ async def test_returned_report_is_returned_everywhere_until_resubmitted(
     # /duyet reads like a report: codes, titles, statuses, value against target and unit, evidence
     for part in ("Nhiệm vụ 1. Số hóa hồ sơ TTHC", vi("Status: {s}", s=vi("Completed")),
                  "Nhiệm vụ 2. Tuyên truyền DVC trực tuyến", "Chỉ tiêu 1. Tỷ lệ hồ sơ trực tuyến",
-                 vi("Result: {value} — target {target}{unit}", value="70%", target="≥80", unit=" (%)"),
+                 vi("Result: {value} — target {target}{unit}", value="70%", target="≥80%", unit=""),
                  "Chỉ tiêu 2. Có bộ phận một cửa số", vi("Evidence: {n} file(s)", n=0)):
         assert part in review, part
     assert "• 70" not in review
@@ -332,8 +338,8 @@ async def test_long_report_is_reviewed_page_by_page_on_zalo(zh: Any, db: Databas
     text = "\n".join(pages)
     for k in range(1, n + 1):
         assert text.count(f"Chỉ tiêu {k}. Tỷ lệ hồ sơ thủ tục hành chính lĩnh vực số {k} ") == 1, k
-        assert vi("Result: {value} — target {target}{unit}", value=f"{50 + k - 1}%", target="≥80",
-                  unit=" (%)") in text
+        assert vi("Result: {value} — target {target}{unit}", value=f"{50 + k - 1}%", target="≥80%",
+                  unit="") in text
     assert vi("Evidence: {n} file(s)", n=0) in pages[-1]
     sent = await zh.say(lead, "3")  # "Về trang đầu" wraps around
     assert sent[0]["text"].startswith(pages[0].split("\n")[0])

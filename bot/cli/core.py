@@ -48,6 +48,7 @@ async def plan_show(args: argparse.Namespace) -> int:
 
 
 async def org_import(args: argparse.Namespace) -> int:
+    from bot.cli.plan import no_unit_warnings
     from storage.org_import import import_org, read_org_rows
     from storage.units import get_or_create_commune
 
@@ -61,10 +62,13 @@ async def org_import(args: argparse.Namespace) -> int:
                 from storage.province import set_commune_province
 
                 await set_commune_province(s, commune, args.province)
+            nobody = await no_unit_warnings(s, commune)  # the plan's items this org list still leaves unreported
         for err in res.errors:
             print(f"error: {err}", file=sys.stderr)
+        for warning in nobody:
+            print(f"warning: {warning}", file=sys.stderr)
         out = {"units_created": res.units_created, "people_created": res.people_created,
-               "people_updated": res.people_updated, "errors": res.errors}
+               "people_updated": res.people_updated, "errors": res.errors, "warnings": nobody}
         if args.json:
             print_json(out)
         else:

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import moment
 from storage.db import Database
 
-__all__ = ["add_import_arguments", "add_owner_commands", "plan_import"]
+__all__ = ["add_import_arguments", "add_owner_commands", "no_unit_warnings", "plan_import"]
 
 
 def add_import_arguments(imp: argparse.ArgumentParser) -> None:
@@ -21,6 +22,8 @@ def add_import_arguments(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--replace", action="store_true",
                      help="allow rows missing from the file to be removed from the stored plan")
     imp.add_argument("--json", action="store_true")
+    imp.add_argument("--at", type=moment, help="when the items and units it adds came to be (ISO, with its offset; "
+                     "default now): an office that reported before is asked for the new items")
 
 
 def _print_diff(diff: Any, out: Any) -> None:
@@ -61,7 +64,11 @@ async def plan_import(args: argparse.Namespace) -> int:
             return 1
         async with db.transaction() as s:
             commune = await get_or_create_commune(s, args.commune)
-            res = await save_plan(s, commune, parsed, source_file=path.name)
+            res = await save_plan(s, commune, parsed, source_file=path.name, now=args.at)
+            nobody = await no_unit_warnings(s, commune, org_listed=True)
+        for warning in nobody:
+            print(f"warning: {warning}", file=sys.stderr)
+        head["warnings"] = [*parsed.warnings, *nobody]
         verb = "imported" if res.created else "updated"
         summary = {**head, "plan": res.plan.title, "year": res.plan.year, "commune": commune.name,
                    "created": res.created, "tasks": res.tasks, "indicators": res.indicators,
@@ -79,6 +86,23 @@ async def plan_import(args: argparse.Namespace) -> int:
         return 0
 
     return await with_db(run)
+
+
+async def no_unit_warnings(session: Any, commune: Any, org_listed: bool = False) -> list[str]:
+    """One warning per plan item of the commune that no unit can report today (``storage.no_unit``): its code
+    and whom the plan named, so the operator adds that unit to the org list or assigns another. ``org_listed``:
+    only once the commune has an org list (somebody on it): a plan imported first is checked by `org import`."""
+    from sqlmodel import select
+
+    from storage.models import Person
+    from storage.no_unit import no_unit_items
+
+    if org_listed and (await session.exec(select(Person.id).where(Person.commune_id == commune.id).limit(1))).first() \
+            is None:
+        return []
+    return [f"{i.kind} {i.code}: no unit can report it (chair: {i.chair_text}; no office of the org list is "
+            "among them): add the unit with `cdsbot org import` or name one with `cdsbot plan assign`"
+            for i in await no_unit_items(session, [commune.id])]
 
 
 def _refusal(args: argparse.Namespace, parsed: Any, diff: Any) -> str | None:

@@ -163,7 +163,7 @@ def _streams(data: ExportData, villages: dict[str, str], unit_period: cal.Period
             units = [{"name": n, "state": st, "review": None} for n, st in villages.items()]
         out.append({"name": s.name, "label": s.label_vi, "period": s.period, "expected": s.expected,
                     "submitted": s.submitted, "on_time": s.on_time, "late": s.late, "missing": s.missing,
-                    "returned": s.returned,
+                    "returned": s.returned, "unlisted": s.unlisted,
                     "units": units})
     return out
 
@@ -192,7 +192,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
              "owner_units": i.owner_units, "partner_units": i.partner_units,
              # owed by several units: the worst-off one's answer stands (storage.item_standing)
              "units": {"owed": i.units_owed, "reported": i.units_reported, "worst": i.worst_unit,
-                       "missing": i.missing_units} if i.units_owed > 1 else None}
+                       "missing": i.missing_units} if i.units_owed > 1 else None, "no_unit": i.no_unit}
             for i in data.indicators]},
         "activities": {
             "total": [{"code": a.code, "label": a.label, "count": a.count, "previous": a.previous,
@@ -200,6 +200,7 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
             "by_village": [{"village": a.village, "code": a.code, "label": a.label, "count": a.count,
                             "previous": a.previous} for a in data.activities]},
         "tasks": {"total": len(data.tasks), "done": tasks["done"], "overdue": tasks["overdue"],
+                  "no_unit": tasks["no_unit"],
                   # the national colours of the tasks (storage.deadlines.task_light)
                   "lights": {c: sum(t.light == c for t in data.tasks) for c in ("red", "yellow", "green")}},
         "overdue_tasks": [{"code": t.code, "title": t.title, "due_text": t.due_text,
@@ -211,6 +212,8 @@ def _summary_json(data: ExportData, villages: dict[str, str], unit_period: cal.P
                             "lead_units": t.lead_units, "status_label": t.status_vi, "section": t.section,
                             "output": t.output}
                            for t in data.tasks if t.light == "yellow"],
+        # plan items no unit can report (storage.no_unit): what the plan named, so the office can add the unit
+        "no_unit": data.no_unit,
         "reports": [{"unit": r.unit, "person": r.person,
                      "submitted_at": r.submitted_at.isoformat(timespec="minutes"), "late": r.late,
                      "status": r.status, "state": r.state, "revision": r.revision} for r in data.reports],

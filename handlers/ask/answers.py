@@ -55,6 +55,9 @@ async def not_reported(turn: Turn, u: Understood) -> Answer:
         if missing:
             lines.append(_("{what} not reported for {period} ({n}/{expected}): {names}", what=_what(st),
                            period=label(up), n=len(missing), expected=st["expected"], names=name_list(missing)))
+            if st.get("unlisted"):  # counted as not reported; nobody of theirs can be reminded
+                lines.append(_("Nobody on the org list yet, so nobody to remind (please add a person): {names}",
+                               names=name_list(st["unlisted"])))
         else:
             lines.append(_("{what}: everyone has reported for {period}.", what=_what(st), period=label(up)))
         if missing:

@@ -31,6 +31,11 @@ def status_label(status: str | None) -> str:
     return _(TASK_STATUSES[status]) if status in TASK_STATUSES else _("Not reported")
 
 
+def _standing(t: TaskRow) -> str:
+    """A task's standing, or that no unit can report it (storage.no_unit), as the exports say."""
+    return _("no unit to report it") if t.no_unit else status_label(t.status)
+
+
 def _mine(u: Understood, t: TaskRow) -> bool:
     return u.own is None or u.own in t.owed_by or u.own in t.lead_units
 
@@ -38,7 +43,7 @@ def _mine(u: Understood, t: TaskRow) -> bool:
 def _task_line(t: TaskRow) -> str:
     """"• N4.1. Title — Hoàn thành — 3/5 đơn vị hoàn thành — 🔴 quá hạn"."""
     late = " — " + _("🔴 overdue") if t.light == "red" else ""
-    return f"• {t.code}. {shorten(t.title, 70)} — {status_label(t.status)}{units_done(t)}{late}"
+    return f"• {t.code}. {shorten(t.title, 70)} — {_standing(t)}{units_done(t)}{late}"
 
 
 def _more(n: int) -> list[str]:
@@ -76,7 +81,7 @@ async def _detail(turn: Turn, data: ExportData, t: TaskRow) -> list[str]:
         due += f" ({fmt_date(t.due_date)})"
     lines.append(_("Due: {due}", due=due) + (" — " + _("🔴 overdue") if t.light == "red" else
                                              " — " + _("🟡 due within 7 days") if t.light == "yellow" else ""))
-    standing = status_label(t.status) + units_done(t)
+    standing = _standing(t) + units_done(t)
     if t.reported_in:
         stream = await turn_stream(turn, "unit_monthly")
         standing += " " + _("(latest answer: {period})", period=period_label(
@@ -139,9 +144,10 @@ def _sections(data: ExportData, u: Understood) -> tuple[list[TaskRow], list[Indi
 def count_line(tasks: list[TaskRow]) -> str:
     """"4 nhiệm vụ: 1 hoàn thành, 3 đang thực hiện, …; 0 quá hạn" (``task_counts``, as the docx counts them)."""
     c = task_counts(tasks)
+    alone = _(", {n} with no unit to report it", n=c["no_unit"]) if c["no_unit"] else ""
     return _("{n} task(s): {done} done, {progress} in progress, {blocked} delayed / blocked, {idle} not started, "
-             "{none} not reported; {late} overdue.", n=len(tasks), done=c["done"], progress=c["in_progress"],
-             blocked=c["blocked"], idle=c["not_started"], none=c["unreported"], late=c["overdue"])
+             "{none} not reported{alone}; {late} overdue.", n=len(tasks), done=c["done"], progress=c["in_progress"],
+             blocked=c["blocked"], idle=c["not_started"], none=c["unreported"], alone=alone, late=c["overdue"])
 
 
 async def plan_section(turn: Turn, u: Understood) -> Answer:

@@ -163,6 +163,13 @@ async def remind(turn: Turn, u: Understood) -> Answer:
         if not missing:
             lines.append(_("Nobody to remind: everyone has reported for {period}.", period=label(up)))
             continue
+        unlisted = [m for m in missing if m in st["unlisted"]]  # not reported, but nobody on the org list
+        missing = [m for m in missing if m not in unlisted]
+        if unlisted:
+            lines.append(_("Nobody on the org list yet, so nobody to remind (please add a person): {names}",
+                           names=", ".join(unlisted)))
+        if not missing:
+            continue
         lines.append(_("Not reported for {period}: {names}.", period=label(up), names=", ".join(missing)))
         lines.append(_("Send them a reminder now? Nothing is sent until you choose below."))
         choices.append((_("Send the reminder"), f"remind:{st['name']}:{st['period']}"))

@@ -15,9 +15,9 @@ from locales.textnorm import village_word
 from storage.indicator_status import assess, year_share  # the one rule, below the handlers
 
 __all__ = [
-    "INDICATOR_STATUS_VI", "LIGHT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData", "IndicatorRow",
-    "MissingRow", "ReportLine", "StreamStatus", "LEAD_STREAM", "TASK_COUNTS", "TaskRow", "UNIT_STREAM", "UnitReport",
-    "VILLAGE_STREAM", "as_json", "assess", "fmt_value", "task_counts", "task_status_vi", "year_share",
+    "INDICATOR_STATUS_VI", "LIGHT_VI", "NO_UNIT_VI", "STREAM_LABELS_VI", "ActivityRow", "stream_label_vi", "ExportData",
+    "IndicatorRow", "MissingRow", "ReportLine", "StreamStatus", "LEAD_STREAM", "TASK_COUNTS", "TaskRow", "UNIT_STREAM",
+    "UnitReport", "VILLAGE_STREAM", "as_json", "assess", "fmt_value", "task_counts", "task_status_vi", "year_share",
 ]
 
 UNIT_STREAM, VILLAGE_STREAM = "unit_monthly", "village_monthly"
@@ -47,6 +47,7 @@ class StreamStatus:
     missing: list[str]
     returned: list[str] = field(default_factory=list)  # units whose report was returned, owing a resubmission
     comments: dict[str, str] = field(default_factory=dict)  # returned unit → the lead office's comment
+    unlisted: list[str] = field(default_factory=list)  # missing units with nobody on the org list (storage.status)
 
 
 @dataclass
@@ -105,6 +106,7 @@ class TaskRow:
     output: str | None = None  # the plan's "Sản phẩm/Kết quả đầu ra"
     detail: str | None = None  # the plan's "Chi tiết nhiệm vụ"
     partner_units: list[str] = field(default_factory=list)  # "Cơ quan phối hợp": never asked
+    no_unit: bool = False  # no unit can report it (storage.no_unit): "Chưa có đơn vị thực hiện", not "Chưa báo cáo"
 
     @property
     def units_done_vi(self) -> str:
@@ -139,6 +141,7 @@ class IndicatorRow:
     worst_unit: str | None = None  # None too when none of them has answered yet
     missing_units: list[str] = field(default_factory=list)
     section: str | None = None  # the plan's section or group
+    no_unit: bool = False  # no unit can report it (storage.no_unit): its verdict stays no_data, shown as such
 
     @property
     def worst_word(self) -> str:
@@ -201,9 +204,13 @@ class ExportData:
     activity_totals: list[ActivityRow]
     activities: list[ActivityRow]
     missing: list[MissingRow]
+    no_unit: list[dict[str, Any]] = field(default_factory=list)  # storage.no_unit: kind, code, title, chairs
 
 
-TASK_COUNTS = ("done", "in_progress", "blocked", "not_started", "unreported", "overdue")
+NO_UNIT_VI = "Chưa có đơn vị thực hiện"  # an item no unit can report (storage.no_unit)
+
+
+TASK_COUNTS = ("done", "in_progress", "blocked", "not_started", "unreported", "no_unit", "overdue")
 
 
 def task_counts(tasks: list[TaskRow]) -> dict[str, int]:
@@ -211,7 +218,7 @@ def task_counts(tasks: list[TaskRow]) -> dict[str, int]:
     overdue: the docx's "Tổng số … nhiệm vụ" sentence, and the questions about a section or the task lists."""
     out = dict.fromkeys(TASK_COUNTS, 0)
     for t in tasks:
-        out[t.status if t.status in out else "unreported"] += 1
+        out["no_unit" if t.no_unit else t.status if t.status in out else "unreported"] += 1
         out["overdue"] += t.overdue
     return out
 

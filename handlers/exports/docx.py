@@ -253,11 +253,16 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
             _body(doc, f"- {s.label_vi}: chưa có đơn vị phải báo cáo.")
             continue
         miss = f"; chưa báo cáo: {', '.join(s.missing)}" if s.missing else ""
+        who = "" if len(s.unlisted) == len(s.missing) else f": {', '.join(s.unlisted)}"  # nobody to ask
+        miss += f" (chưa có người trên danh sách{who})" if s.unlisted else ""
         back = "; trả lại để bổ sung, chưa gửi lại: " + "; ".join(
             f"{u} ({s.comments[u]})" if u in s.comments else u for u in s.returned) if s.returned else ""
         what = f"{village_word(data.commune)} đã cập nhật" if s.name == VILLAGE_STREAM else "đơn vị đã gửi"
         _body(doc, f"- {s.label_vi}: {_num(s.submitted)}/{_num(s.expected)} {what} "
                    f"({_num(s.on_time)} đúng hạn, {_num(s.late)} trễ hạn){miss}{back}.")
+    if data.no_unit:  # storage.no_unit: nobody was asked, so nobody is late for them
+        _body(doc, f"- Nhiệm vụ, chỉ tiêu chưa có đơn vị thực hiện ({_num(len(data.no_unit))}): " + "; ".join(
+            f"{i['code']} ({', '.join(i['chairs']) or 'chưa giao'})" for i in data.no_unit) + ".")
     _body(doc, "2. Hoạt động của các Tổ công nghệ số cộng đồng", bold=True)
     if data.activity_totals:
         _body(doc, f"Trong kỳ, các Tổ công nghệ số cộng đồng đã thực hiện (so với {data.previous_label}):")
@@ -273,9 +278,10 @@ def _results(doc: DocumentObject, data: ExportData) -> None:
     _body(doc, "3. Kết quả thực hiện nhiệm vụ, chỉ tiêu", bold=True)
     if data.tasks:
         st = task_counts(data.tasks)
+        alone = f", {_num(st['no_unit'])} chưa có đơn vị thực hiện" if st["no_unit"] else ""
         _body(doc, f"Tổng số {_num(len(data.tasks))} nhiệm vụ: {_num(st['done'])} hoàn thành, "
                    f"{_num(st['in_progress'])} đang thực hiện, {_num(st['blocked'])} chậm, vướng mắc, "
-                   f"{_num(st['not_started'])} chưa triển khai, {_num(st['unreported'])} chưa có báo cáo; "
+                   f"{_num(st['not_started'])} chưa triển khai, {_num(st['unreported'])} chưa có báo cáo{alone}; "
                    f"{_num(st['overdue'])} nhiệm vụ quá hạn.")
     if data.indicators:
         iv = Counter(i.status for i in data.indicators)

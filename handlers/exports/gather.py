@@ -14,6 +14,7 @@ from handlers.activity.catalog import default_catalog
 from handlers.exports.data import (
     INDICATOR_STATUS_VI,
     LEAD_STREAM,
+    NO_UNIT_VI,
     UNIT_STREAM,
     VILLAGE_STREAM,
     ActivityRow,
@@ -125,8 +126,10 @@ async def _period_reports(session: AsyncSession, commune_id: int, period: cal.Pe
     return out
 
 
-async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as_of: date
+async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as_of: date, nobody: set[Any]
                  ) -> tuple[list[TaskRow], list[IndicatorRow], dict[int, int]]:
+    """The commune's tasks and indicators as they stand at ``period``; ``nobody``: the (kind, id) of the items
+    no unit can report (``storage.no_unit``), shown "Chưa có đơn vị thực hiện"."""
     latest, owed = await item_standings(session, [commune.id], period)  # type: ignore[list-item]
     horizon = cal.next_period(period).last_day
     plans = (await session.exec(select(Plan).where(Plan.commune_id == commune.id)
@@ -144,12 +147,13 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             status = hit.item.status if hit and hit.item is not None else None
             due = date.fromisoformat(t["due"]["date"]) if t["due"]["date"] else None
             open_ = status != "done"
+            alone = key in nobody and hit is None
             tasks.append(TaskRow(plan.title, t["code"], t["title"], t["lead_units"], t["due"]["text"], due,
-                                 status, task_status_vi(status), hit.key if hit else None,
+                                 status, NO_UNIT_VI if alone else task_status_vi(status), hit.key if hit else None,
                                  overdue=open_ and is_overdue(due, as_of),
                                  due_soon=bool(due and as_of <= due <= horizon and open_),
                                  light=task_light(due, not open_, as_of), section=t["section"], output=t["output"],
-                                 detail=t["detail"], partner_units=t["partner_units"],
+                                 detail=t["detail"], partner_units=t["partner_units"], no_unit=alone,
                                  **_task_units(hit, owed.get(key))))  # type: ignore[arg-type]
         ind_ids = {i.code: i for i in (await session.exec(
             select(Indicator).where(Indicator.plan_id == plan.id))).all()}
@@ -160,11 +164,12 @@ async def _plans(session: AsyncSession, commune: Commune, period: cal.Period, as
             hit = latest.get(key) or unanswered(owed.get(key))  # type: ignore[arg-type]
             value, achieved, status, text = _answer(ind, hit.item if hit else None)
             verdict = assess(ind.target_op, ind.target_value, ind.target_bool, value, achieved, share, status)
+            alone = key in nobody and hit is None
             indicators.append(IndicatorRow(
                 plan.title, ind.code, ind.name, ind.unit, i["owner_units"], ind.target_text, ind.target_op,
                 _num(ind.target_value), value, achieved, hit.key if hit else None, verdict,
-                INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text, i["partner_units"],
-                due_date=ind.due_date, section=i["section"], **_shared(hit)))
+                NO_UNIT_VI if alone else INDICATOR_STATUS_VI[verdict], ind.answer_kind, status, text,
+                i["partner_units"], due_date=ind.due_date, section=i["section"], no_unit=alone, **_shared(hit)))
     return tasks, indicators, years
 
 
@@ -227,14 +232,16 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
     comments = {u["name"]: u["comment"] for s in status["streams"] for u in s["units"] if u["comment"]}
     streams = [StreamStatus(s["name"], stream_label_vi(s["name"], commune.name), s["period"], s["expected"],
                             s["submitted"], s["on_time"], s["late"], list(s["missing"]), list(s["returned"]),
-                            {u: comments[u] for u in s["returned"] if comments.get(u)})
+                            {u: comments[u] for u in s["returned"] if comments.get(u)}, list(s["unlisted"]))
                for s in status["streams"]]
     due_texts = {unit_period.stream.name: unit_period.due_text_vi,
                  village_period.stream.name: village_period.due_text_vi}
     dues = {p.stream.name: p.due.astimezone(tz) for p in (unit_period, village_period)}
     missing = [MissingRow(s.name, s.label_vi, u, due_texts.get(s.name, ""), dues.get(s.name))
                for s in streams for u in s.missing]
-    tasks, indicators, years = await _plans(session, commune, unit_period, as_of)
+    nobody = status["no_unit"]  # storage.no_unit, as the tree stood at the units' deadline
+    tasks, indicators, years = await _plans(session, commune, unit_period, as_of,
+                                            {(i["kind"], i["id"]) for i in nobody})
     reports = await _period_reports(session, commune.id, unit_period, tz, years, as_of)  # type: ignore[arg-type]
     states = {r["unit"]: r for r in status["reports"]}
     for r in reports:  # the one state computation (storage.status): returned is not on time or late
@@ -247,4 +254,5 @@ async def gather_export(session: AsyncSession, commune: Commune, period_key: str
         previous_label=cal.previous_period(village_period).label_vi, window_start=unit_period.start,
         window_end=unit_period.end, due=unit_period.due.astimezone(tz), due_text=unit_period.due_text_vi,
         generated_at=local_now, as_of=as_of, streams=streams, reports=reports, tasks=tasks,
-        indicators=indicators, activity_totals=totals, activities=rows, missing=missing)
+        indicators=indicators, activity_totals=totals, activities=rows, missing=missing,
+        no_unit=[{k: v for k, v in i.items() if k != "id"} for i in nobody])

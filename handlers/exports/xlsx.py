@@ -129,7 +129,9 @@ def _summary(wb: Workbook, data: ExportData) -> None:
     _write_row(ws, ["Nhiệm vụ, chỉ tiêu", "Số lượng"], bold=True)
     for label, n in (("Tổng số nhiệm vụ", len(data.tasks)), ("Nhiệm vụ đã hoàn thành", tasks["done"]),
                      ("Nhiệm vụ quá hạn", tasks["overdue"]),
+                     ("Nhiệm vụ chưa có đơn vị thực hiện", tasks["no_unit"]),
                      ("Tổng số chỉ tiêu", len(data.indicators)),
+                     ("Chỉ tiêu chưa có đơn vị thực hiện", sum(i.no_unit for i in data.indicators)),
                      *((f"Chỉ tiêu: {v}", sum(i.status == k for i in data.indicators))
                        for k, v in _IND_ORDER)):
         _write_row(ws, [label, n])

@@ -8,7 +8,7 @@ before this revision (no ``left_at``) stays gone from every period, as before: n
 upgrade. ``personpost`` (empty at first) keeps the earlier posts of a person who moved.
 
 Revision ID: 0020_person_joined
-Revises: 0018_unit_created
+Revises: 0019_item_created
 Create Date: 2026-12-07
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0020_person_joined'
-down_revision: str | None = '0018_unit_created'
+down_revision: str | None = '0019_item_created'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
