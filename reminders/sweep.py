@@ -39,7 +39,7 @@ from storage.calendar.streams import Stream
 from storage.db import Database
 from storage.item_standing import item_codes, items_added, new_items
 from storage.models import Commune, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
-from storage.no_unit import no_unit_items
+from storage.no_unit import NoUnitItem, no_unit_items_by_commune
 from storage.people import held_at, posts
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
@@ -113,6 +113,7 @@ class _Units:
         self.session = session
         self.commune_ids = list(commune_ids)
         self._seen: dict[tuple[Any, ...], list[Unit]] = {}
+        self._no_unit: dict[tuple[Any, ...], list[NoUnitItem]] = {}
         self._posts: dict[tuple[Any, ...], list[Any]] = {}
 
     async def expected(self, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
@@ -135,6 +136,14 @@ class _Units:
         if ("all", commune_id) not in self._seen:
             self._seen["all", commune_id] = await _all_units(self.session, commune_id)
         return self._seen["all", commune_id]
+
+    async def no_unit(self, commune_id: int, due: datetime) -> list[NoUnitItem]:
+        """The plan items no unit can report as of ``due`` (``storage.no_unit``), every commune's read at once."""
+        if ("no_unit", commune_id, due) not in self._no_unit:
+            ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
+            for cid, items in (await no_unit_items_by_commune(self.session, ids, due)).items():
+                self._no_unit["no_unit", cid, due] = items
+        return self._no_unit["no_unit", commune_id, due]
 
 
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,
@@ -182,8 +191,8 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
         missing = tuple(u.name for u in owing)
         unlisted = tuple(st.name for st in states if st.unlisted and st.unit_id in owing_ids)
-        nobody = tuple(f"{i.code} ({i.chair_text})" for i in await no_unit_items(
-            session, [commune.id], period.due)) if stream.kind == "unit_report" else ()  # type: ignore[list-item]
+        nobody = tuple(f"{i.code} ({i.chair_text})" for i in await lists.no_unit(commune.id, period.due)) \
+            if stream.kind == "unit_report" else ()
         leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
                               (stream.notify_missing_to or "lead",))
         for person, ident in leads:

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.item_standing import ItemMeta, item_meta
 from storage.models import Indicator, IndicatorUnit, Plan, Task, TaskUnit, Unit
 
-__all__ = ["NoUnitItem", "no_unit_items", "nobody_reports"]
+__all__ = ["NoUnitItem", "no_unit_items", "no_unit_items_by_commune", "nobody_reports"]
 
 Key = tuple[str, int]
 
@@ -57,21 +57,35 @@ async def no_unit_items(session: AsyncSession, commune_ids: Sequence[int], due: 
                         ) -> list[NoUnitItem]:
     """The communes' tasks and indicators no existing unit can report, in plan order (plans by year and title,
     tasks then indicators by position). ``due``: as the org tree stood at a period's deadline (None: today's)."""
-    ids = list(commune_ids)
+    return [item for _cid, item in await _no_unit_rows(session, list(commune_ids), due)]
+
+
+async def no_unit_items_by_commune(session: AsyncSession, commune_ids: Sequence[int], due: datetime | None = None
+                                   ) -> dict[int, list[NoUnitItem]]:
+    """``no_unit_items`` of each commune, read together (a sweep's digests: the same statements for all)."""
+    out: dict[int, list[NoUnitItem]] = {cid: [] for cid in commune_ids}
+    for cid, item in await _no_unit_rows(session, list(commune_ids), due):
+        out[cid].append(item)
+    return out
+
+
+async def _no_unit_rows(session: AsyncSession, ids: list[int], due: datetime | None
+                        ) -> list[tuple[int, NoUnitItem]]:
     if not ids:
         return []
     conn = await session.connection()
     meta = await item_meta(conn.execute, ids, due)
     offices = set((await session.exec(select(Unit.id).where(col(Unit.commune_id).in_(ids),
                                                              Unit.kind == "office"))).all())
-    found: list[tuple[tuple[int, str, int, int], str, int, str, str]] = []
+    found: list[tuple[tuple[int, str, int, int], str, int, str, str, int]] = []
     for kind, model, name in (("task", Task, Task.title), ("indicator", Indicator, Indicator.name)):
-        rows = (await session.exec(select(model.id, model.code, name, Plan.year, Plan.title, model.position)  # type: ignore[attr-defined]
+        rows = (await session.exec(select(model.id, model.code, name, Plan.year, Plan.title, model.position,  # type: ignore[attr-defined]
+                                          Plan.commune_id)
                                    .join(Plan, Plan.id == model.plan_id)  # type: ignore[attr-defined]
                                    .where(col(Plan.commune_id).in_(ids)))).all()
         order = 0 if kind == "task" else 1
-        found += [((year, title, order, pos), kind, iid, code, text) for iid, code, text, year, title, pos in rows
-                  if nobody_reports(meta.get((kind, iid)), offices)]
+        found += [((year, title, order, pos), kind, iid, code, text, cid)
+                  for iid, code, text, year, title, pos, cid in rows if nobody_reports(meta.get((kind, iid)), offices)]
     if not found:
         return []
     found.sort(key=lambda f: f[0])
@@ -89,5 +103,5 @@ async def no_unit_items(session: AsyncSession, commune_ids: Sequence[int], due: 
                                               .where(col(IndicatorUnit.indicator_id).in_(ind_ids))
                                               .order_by(IndicatorUnit.position, Unit.name))).all():
             chairs.setdefault(("indicator", iid), []).append(uname)
-    return [NoUnitItem(kind, iid, code, text, tuple(chairs.get((kind, iid), ())))
-            for _order, kind, iid, code, text in found]
+    return [(cid, NoUnitItem(kind, iid, code, text, tuple(chairs.get((kind, iid), ()))))
+            for _order, kind, iid, code, text, cid in found]

@@ -20,6 +20,7 @@ from storage.models import (
     Indicator,
     IndicatorUnit,
     Person,
+    PersonPost,
     Report,
     ReportingPeriod,
     ReportItem,
@@ -28,7 +29,7 @@ from storage.models import (
     Unit,
 )
 from storage.no_unit import no_unit_items
-from storage.people import staff
+from storage.people import held_at, staff
 from storage.unit_groups import expand_units, pick_members
 from storage.units import existed_by, existing
 
@@ -188,8 +189,16 @@ async def _listed(session: AsyncSession, commune_id: int, unit_ids: list[int], a
     (``storage.people.staff``; None: today): who joins later leaves a closed period's "nobody listed" as it was."""
     if not unit_ids:
         return set()
-    on = staff(as_of, [commune_id])
-    return set((await session.exec(select(on.c.unit_id).where(on.c.unit_id.in_(unit_ids)).distinct())).all())
+    listed = {uid for uid, since, until, gone in (await session.exec(select(  # current posts (two plain statements:
+        Person.unit_id, Person.joined_at, Person.left_at, Person.anonymised_at).where(  # this runs per period)
+        Person.commune_id == commune_id, col(Person.unit_id).in_(unit_ids)))).all()
+        if held_at(since, until, as_of) and not (gone is not None and (until is None or as_of is None))}
+    rest = [uid for uid in unit_ids if uid not in listed]
+    if rest and as_of is not None:  # posts held then by people who moved since
+        listed |= {uid for uid, since, until in (await session.exec(select(
+            PersonPost.unit_id, PersonPost.since, PersonPost.until).where(col(PersonPost.unit_id).in_(rest)))).all()
+            if held_at(since, until, as_of)}
+    return listed
 
 
 def tally(states: list[UnitState]) -> dict[str, Any]:
