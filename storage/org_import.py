@@ -64,8 +64,7 @@ def read_org_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         if suffix == ".csv":
             text = path.read_bytes().decode("utf-8-sig")
-            dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-            rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+            rows = [list(r) for r in csv.reader(io.StringIO(text), _dialect(text))]
         elif suffix == ".xlsx":
             from openpyxl import load_workbook
 
@@ -76,18 +75,43 @@ def read_org_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             raise ImportFailed(f"{path.name}: unsupported file type (use .csv or .xlsx)")
     except ImportFailed:
         raise
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFailed(f"{path.name}: cannot read as UTF-8 CSV ({exc.__class__.__name__})") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"{path.name}: not UTF-8 text (in Excel: Save As 'CSV UTF-8'), or save it as .xlsx") from exc
+    except csv.Error as exc:
+        raise ImportFailed(f"{path.name}: cannot read as CSV ({exc})") from exc
     except Exception as exc:  # openpyxl raises many kinds on a corrupt file
         raise ImportFailed(f"{path.name}: cannot open as a spreadsheet ({exc.__class__.__name__})") from exc
     rows = [r for r in rows if any(str(c).strip() for c in r)]
     if not rows:
         raise ImportFailed(f"{path.name}: the file is empty")
     mapping = _map_header(rows[0])
+    width = len(rows[0])
     out = []
     for n, row in enumerate(rows[1:], start=2):
-        out.append((n, {col: str(row[i]).strip() if i < len(row) else "" for col, i in mapping.items()}))
+        cells = {col: str(row[i]).strip() if i < len(row) else "" for col, i in mapping.items()}
+        if len(row) > width and any(str(c).strip() for c in row[width:]):  # "Phòng Kinh tế, Hạ tầng…" unquoted
+            cells[OVERFULL] = f"{len(row)} cells where the header has {width}"
+        out.append((n, cells))
     return out
+
+
+OVERFULL = "_overfull"  # a row with more cells than the header: its values cannot be trusted
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The file's delimiter: sniffed, or when rows disagree (a name with an unquoted comma makes the sniffer give
+    up) the one the header line uses most, so that the other rows still import and the odd one is named."""
+    if not text.strip():
+        return csv.excel
+    try:
+        return csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        header = text.splitlines()[0]
+
+        class _Header(csv.excel):
+            delimiter = max(",;\t", key=header.count)
+
+        return _Header
 
 
 async def import_org(session: AsyncSession, commune: Commune, path: Path, at: datetime | None = None) -> OrgImportResult:
@@ -99,6 +123,10 @@ async def import_org(session: AsyncSession, commune: Commune, path: Path, at: da
     cache: dict = {}
     for n, row in rows:
         problems = []  # every problem of the row in its one error line; a bad row writes nothing
+        if row.get(OVERFULL):
+            result.errors.append(f"row {n}: {row[OVERFULL]}; a name that contains a comma must be in quotes "
+                                 f"(\"Phòng Kinh tế, Hạ tầng và Đô thị\"), or save the list as .xlsx")
+            continue
         unit_name = row.get("unit", "")
         if not unit_name:
             problems.append("unit is empty")

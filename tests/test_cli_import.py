@@ -162,6 +162,30 @@ async def test_org_import_idempotent_with_row_errors(monkeypatch, capsys, db_url
     assert code == 2 and "no unit" in err
 
 
+async def test_org_import_names_a_row_with_an_unquoted_comma(monkeypatch, capsys, db_url: str, db: Database,  # noqa: ANN001
+                                                               tmp_path: Path) -> None:
+    """A ward's "Phòng Kinh tế, Hạ tầng và Đô thị" typed without quotes: the sniffer gives up on such a file; the
+    header's delimiter is used, the other rows import and that row is named with what to do."""
+    f = tmp_path / "org.csv"
+    f.write_text("Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n"
+                 "Phòng Văn hóa - Xã hội,office,,Trần Thị Lan,0912345678,lead\n"
+                 "Phòng Kinh tế, Hạ tầng và Đô thị,office,,Lê Văn An,0912000001,officer\n"
+                 "\"Phòng Kinh tế, Hạ tầng và Đô thị\",office,,Lê Văn Bình,0912000002,officer\n"
+                 "Tổ dân phố 1,village,,Lò Văn Minh,0987654321,member\n", encoding="utf-8")
+    code, out, err = await cli(monkeypatch, capsys, db_url, "org", "import", str(f), "--commune", "Phường Bắc Kạn",
+                               "--json")
+    assert code == 1
+    res = json.loads(out)
+    assert res["people_created"] == 3 and res["units_created"] == 3, res
+    assert res["errors"] == ["row 3: 7 cells where the header has 6; a name that contains a comma must be in quotes "
+                             "(\"Phòng Kinh tế, Hạ tầng và Đô thị\"), or save the list as .xlsx"], res
+    async with db.session() as s:
+        units = {u.name for u in (await s.exec(select(Unit))).all()}
+        people = {p.name for p in (await s.exec(select(Person))).all()}
+    assert "Phòng Kinh tế, Hạ tầng và Đô thị" in units and "Phòng Kinh tế" not in units
+    assert people == {"Trần Thị Lan", "Lê Văn Bình", "Lò Văn Minh"}  # nothing of the bad row is written
+
+
 async def test_org_import_unreadable(monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
     f = tmp_path / "org.csv"
     f.write_bytes(b"\xff\xfe\x00bad")
