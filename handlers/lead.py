@@ -8,6 +8,7 @@ from handlers.exports.gather import compiled_stream, gather_export
 from handlers.messages import Choice, FileOut, Outgoing
 from handlers.periods import lead_relative, unreadable_period
 from handlers.report_items import TASK_STATUSES
+from handlers.report_words import steering_recipient
 from handlers.turn import Turn
 from locales.i18n import N_, _, fmt_date, fmt_number
 from locales.textcut import shorten
@@ -206,8 +207,9 @@ async def export_cmd(turn: Turn, args: str) -> None:
                             choices=(Choice(_("Mark as sent to {recipient}", recipient=to),
                                             f"leadsent:{data.period_key}"),)))
     elif found.is_enabled(STEERING_MONTHLY):  # seed 001: the month's report goes to the steering committee
-        turn.reply(Outgoing(text=_("When the signed report has gone to the steering committee, choose it below so "
-                                   "the reminders stop."),
+        to = steering_recipient(found.named(STEERING_MONTHLY).recipient)
+        turn.reply(Outgoing(text=_("When the signed report has gone to {recipient}, choose it below so the reminders "
+                                   "stop.", recipient=to),
                             choices=(Choice(_("Sent — {period}", period=data.period_label),
                                             f"steersent:{STEERING_MONTHLY}:{data.period_key}"),)))
     commune = await turn.session.get(Commune, turn.person.commune_id)

@@ -25,7 +25,7 @@ __all__ = ["describe_stream", "schedule_cmd"]
 _WHO = {"village_activity": N_("Village digital teams"), "unit_report": N_("Offices and units"),
         "lead_report": N_("The lead office"), "steering_report": N_("The lead office")}
 _WHAT = {"village_activity": N_("activity log"), "unit_report": N_("report on the plan"),
-         "lead_report": N_("compiled report"), "steering_report": N_("report to the steering committee")}
+         "lead_report": N_("compiled report"), "steering_report": N_("periodic report")}  # the line names to whom
 _FREQ = {"weekly": N_("weekly"), "monthly": N_("monthly"), "quarterly": N_("quarterly"),
          "half_year": N_("every six months"), "year": N_("yearly")}
 _WHEN = {"weekly": N_("of the following week"), "monthly": N_("of each month"),

@@ -9,6 +9,7 @@ from handlers.activity.flow import label_of
 from handlers.messages import Choice, Outgoing
 from handlers.periods import lead_month, period_arg, period_label, stream_named, turn_stream
 from handlers.report_period import candidate_periods
+from handlers.report_words import REPORT_LABELS, report_label
 from handlers.turn import Turn
 from locales.i18n import N_, _, current_locale, fmt_datetime, fmt_number, ngettext
 from storage.calendar.calendar import (
@@ -161,13 +162,6 @@ for _name in FLOWS:
     ))
 
 
-_DUE_WHAT = {"village_monthly": N_("village activity log"), "unit_monthly": N_("unit report (/baocao)"),
-             "lead_monthly": N_("compiled report to {recipient}"),  # the commune's: "UBND xã", "UBND phường"…
-             "steering_monthly": N_("monthly report to the steering committee"),
-             "steering_quarterly": N_("quarterly report to the steering committee"),
-             "steering_half_year": N_("half-year report to the steering committee"),
-             "steering_year": N_("annual report to the steering committee"),
-             "province_monthly": N_("compiled report to the province")}
 
 
 async def _states(turn: Turn, commune: Commune | None, unit: Unit | None, periods: list[Period]
@@ -210,7 +204,7 @@ async def due_cmd(turn: Turn, _args: str) -> None:
     start = commune.reporting_start if commune else None
     lines: list[str] = []
     choices: list[Choice] = []
-    for name in _DUE_WHAT:
+    for name in REPORT_LABELS:
         try:
             stream = table.named(name)
         except KeyError:
@@ -231,7 +225,7 @@ async def due_cmd(turn: Turn, _args: str) -> None:
             state = st.state
             if name == "unit_monthly" and state in ("pending", "missing") and not await _owes(turn, unit, period):
                 continue  # an office chairing no plan item owes no unit report (storage.status.expected_units)
-            what = _(_DUE_WHAT[name], recipient=stream.recipient)
+            what = report_label(name, stream.recipient)
             label = period_label(period, loc)
             if state == "not_owed":  # due before the commune's reporting start
                 continue

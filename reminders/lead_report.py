@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from handlers.periods import period_label, period_row, turn_stream
+from handlers.report_words import steering_recipient
 from handlers.turn import Turn
 from locales.i18n import _, current_locale
 from storage.calendar.calendar import period_by_key
@@ -39,7 +40,8 @@ async def mark_lead_report_sent(turn: Turn, period_key: str, stream_name: str = 
         Report.period_id == prow.id, Report.unit_id == person.unit_id))).first()
     label = period_label(period, current_locale())
     if existing is not None:
-        turn.reply(_("Already recorded: the report to the steering committee for {period} was sent.", period=label)
+        turn.reply(_("Already recorded: the report to {recipient} for {period} was sent.", period=label,
+                     recipient=steering_recipient(period.stream.recipient))
                    if steering else _("Already recorded: the compiled report for {period} was sent to the "
                                       "province.", period=label) if province
                    else _("Already recorded: the compiled report for {period} was sent.", period=label))
@@ -51,7 +53,8 @@ async def mark_lead_report_sent(turn: Turn, period_key: str, stream_name: str = 
                               else "province_report.sent" if province else "lead_report.sent",
                               target=f"{stream_name}:{period.key}" if steering else period.key,
                               detail={"late": late}))
-    text = (_("Recorded: the report to the steering committee for {period} was sent.", period=label) if steering
+    text = (_("Recorded: the report to {recipient} for {period} was sent.", period=label,
+              recipient=steering_recipient(period.stream.recipient)) if steering
             else _("Recorded: the compiled report for {period} was sent to the province.", period=label)
             if province
             else _("Recorded: the compiled report for {period} was sent to {recipient}.", period=label,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from handlers.messages import Choice, Outgoing
+from handlers.report_words import report_phrase, steering_recipient
 from handlers.services import Services
 from locales.i18n import _, fmt_date, ngettext, use_locale
 
@@ -14,18 +15,6 @@ if TYPE_CHECKING:
     from storage.calendar.calendar import Period
 
 __all__ = ["reminder_outgoing", "reminders_outgoing"]
-
-
-def _what(stream: str, recipient: str = "") -> str:
-    """The report a reminder is about; the compiled report names the commune's ``recipient`` (its stream's)."""
-    return {"village_monthly": _("your village team's activity log"),
-            "unit_monthly": _("your unit's report (/baocao)"),
-            "lead_monthly": _("the compiled report to {recipient} (/xuat)", recipient=recipient),
-            "steering_monthly": _("the monthly report to the steering committee"),
-            "steering_quarterly": _("the quarterly report to the steering committee"),
-            "steering_half_year": _("the half-year report to the steering committee"),
-            "steering_year": _("the annual report to the steering committee"),
-            "province_monthly": _("the compiled report to the province")}.get(stream, stream)
 
 
 def _period(p: Planned, services: Services) -> Period:
@@ -54,10 +43,11 @@ def reminders_outgoing(items: list[Planned], services: Services, at: datetime) -
     the days left are counted from ``at``, the moment the sweep runs for (or the snoozed message goes out)."""
     with use_locale(items[0].locale):
         en = items[0].locale == "en"
-        lines = [_("Reminders: reports to the steering committee")]
+        periods = [_period(p, services) for p in items]
+        to = list(dict.fromkeys(steering_recipient(period.stream.recipient) for period in periods))
+        lines = [_("Reminders: reports to {recipient}", recipient=", ".join(to))]
         choices = []
-        for p in items:
-            period = _period(p, services)
+        for p, period in zip(items, periods, strict=True):
             label = period.label_en if en else period.label_vi
             due = period.due_text_en if en else period.due_text_vi
             left = _days_left(period, at, services)
@@ -68,7 +58,7 @@ def reminders_outgoing(items: list[Planned], services: Services, at: datetime) -
                     _("due {due} — today is the last working day before it", due=due),
                     "snoozed": _("due {due}", due=due)}.get(
                 _stage(p.stage, left), _("overdue ({due}) — please send it as soon as you can", due=due))
-            lines.append(f"• {_what(p.stream)} — {label}: {when}")
+            lines.append(f"• {report_phrase(p.stream, period.stream.recipient)} — {label}: {when}")
             choices.append(Choice(_("Sent — {period}", period=label), f"steersent:{p.stream}:{p.period}"))
         lines.append(_("When one has been sent, choose it below and its reminders stop."))
         if any(p.stage not in ("overdue", "snoozed") for p in items):  # as for one reminder: no snooze after
@@ -84,7 +74,7 @@ def reminder_outgoing(p: Planned, services: Services, at: datetime) -> Outgoing:
     with use_locale(p.locale):
         label = period.label_en if p.locale == "en" else period.label_vi
         due = period.due_text_en if p.locale == "en" else period.due_text_vi
-        what = _what(p.stream, period.stream.recipient)
+        what = report_phrase(p.stream, period.stream.recipient)
         if p.stage == "province_digest":  # to the province office: the communes, no button (read-only)
             lines = [_("Compiled reports of the communes for {period} ({due}):", period=label, due=due)]
             lines.append(_("Not received: {names}", names=", ".join(p.missing) or _("none")))

@@ -352,7 +352,7 @@ async def test_audit_plan_001(both: ZaloHarness, db: Database, db_url: str, tmp_
     assert (f"   Các phòng, ban, đơn vị → {VPDU}: báo cáo kết quả thực hiện kế hoạch, trước ngày 06 tháng sau.\n"
             "   số liệu theo tháng dương lịch; đang bật nhắc hạn") in text, text
     assert "Cơ quan đầu mối → UBND xã: báo cáo tổng hợp, trước ngày 22 hằng tháng." in text and "đang tắt" in text
-    assert ("Cơ quan đầu mối → Ban Chỉ đạo 57 xã (qua Văn phòng Đảng ủy): báo cáo gửi Ban Chỉ đạo, trước ngày 06 "
+    assert ("Cơ quan đầu mối → Ban Chỉ đạo 57 xã (qua Văn phòng Đảng ủy): báo cáo định kỳ, trước ngày 06 "
             "tháng cuối quý.") in text
     await tg.tap(LEAD, "close")
     await _logs_and_reports(both, tg, targets)

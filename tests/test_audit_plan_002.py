@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from reminders.messages import reminder_outgoing
+from reminders.messages import reminder_outgoing, reminders_outgoing
 from storage.db import Database
 from tests.audit_support import (
     dashboard_summary,
@@ -196,6 +196,18 @@ async def _logs_and_reports(both: ZaloHarness, tg: Tg, targets: dict[str, Any]) 
     both.now = at("2026-12-21T08:00+07:00")
     assert both.bot is not None
     text = reminder_outgoing(last, both.bot.services, both.now).text
+    # the quarter's report to the Sở and the year's to the Party committee, due before the 6th: one message that
+    # names both recipients (before: "Nhắc việc: các báo cáo gửi Ban Chỉ đạo")
+    steering = [p for p in await preview_at(both, "2026-12-04T08:00+07:00") if p.stream.startswith("steering_")]
+    assert sorted((p.stream, p.period, p.stage) for p in steering) == [
+        ("steering_quarterly", "2026-Q4", "last_day"), ("steering_year", "2026", "last_day")], steering
+    grouped = reminders_outgoing(sorted(steering, key=lambda p: p.stream), both.bot.services,
+                                 at("2026-12-04T08:00+07:00")).text.splitlines()
+    assert grouped[:3] == [f"Nhắc việc: các báo cáo gửi Sở Khoa học và Công nghệ, {BTV}",
+                           "• báo cáo quý gửi Sở Khoa học và Công nghệ — quý IV/2026: hạn trước ngày 06/12/2026 — "
+                           "hôm nay là ngày làm việc cuối cùng trước hạn",  # Saturday the 5th is the last day
+                           f"• báo cáo năm gửi {BTV} — năm 2026: hạn trước ngày 06/12/2026 — hôm nay là ngày làm "
+                           "việc cuối cùng trước hạn"], grouped
     assert text.startswith("Hôm nay là ngày cuối cùng để nộp báo cáo tổng hợp gửi Sở Khoa học và Công nghệ (/xuat) "
                            "tháng 12/2026 (trước ngày 22/12/2026)"), text
 
@@ -252,6 +264,14 @@ async def _chat(tg: Tg) -> None:
     text = (await tg.say(LEAD, "/hanbaocao"))[0].text  # the compiled report to the Sở, as the ward set it
     assert ("⏳ Báo cáo tổng hợp gửi Sở Khoa học và Công nghệ tháng 12/2026: hạn nộp trước ngày 22/12/2026 (hạn chót "
             "23:59 21/12/2026)") in text.splitlines(), text
+    # the ward's own periodic reports, each named with the recipient the ward set (before: "Ban Chỉ đạo" for all)
+    for line in ("⚠️ Báo cáo quý gửi Sở Khoa học và Công nghệ quý IV/2026: đã quá hạn từ 23:59 5/12/2026; bạn vui "
+                 "lòng gửi sớm nhất có thể",
+                 f"⏳ Báo cáo 6 tháng gửi {BTV} 6 tháng đầu năm 2027: hạn nộp trước ngày 06/06/2027 (hạn chót "
+                 "23:59 5/6/2027)",
+                 f"⚠️ Báo cáo năm gửi {BTV} năm 2026: đã quá hạn từ 23:59 5/12/2026; bạn vui lòng gửi sớm nhất có thể"):
+        assert line in text.splitlines(), (line, text)
+    assert "Ban Chỉ đạo" not in text, text
 
 
 async def _exports(tg: Tg, r: dict[str, Any], both: ZaloHarness, aiohttp_client: Any, tmp_path: Path) -> None:
@@ -358,7 +378,7 @@ async def test_audit_plan_002(both: ZaloHarness, db: Database, db_url: str, tmp_
                  f"   Cơ quan đầu mối → {SO}: báo cáo tổng hợp, trước ngày 22 hằng tháng.",
                  f"   Các phòng, ban, đơn vị → {VHXH}: báo cáo kết quả thực hiện kế hoạch, trước ngày 20 hằng tháng."):
         assert line in text.splitlines(), (line, text)
-    assert f"Cơ quan đầu mối → {BTV}: báo cáo gửi Ban Chỉ đạo, trước ngày 06 tháng 6 và tháng 12." in text, text
+    assert f"Cơ quan đầu mối → {BTV}: báo cáo định kỳ, trước ngày 06 tháng 6 và tháng 12." in text, text
     await tg.tap(LEAD, "close")
     await _logs_and_reports(both, tg, targets)
     both.now = at("2026-12-21T10:00+07:00")

@@ -219,20 +219,20 @@ async def test_steering_reminders_of_one_day_come_as_one_message(tg: TelegramHar
     tg.fake.take_sent()
     assert len(sent) == 1 and sent[0].chat_id == LEAD
     text = sent[0].text
-    assert text.startswith(vi("Reminders: reports to the steering committee"))
-    for what, label in (("the monthly report to the steering committee", "tháng 11/2026"),
-                        ("the quarterly report to the steering committee", "quý IV/2026"),
-                        ("the annual report to the steering committee", "năm 2026")):
+    assert text.startswith("Nhắc việc: các báo cáo gửi Ban Chỉ đạo")
+    for what, label in (("báo cáo tháng gửi Ban Chỉ đạo", "tháng 11/2026"),
+                        ("báo cáo quý gửi Ban Chỉ đạo", "quý IV/2026"),
+                        ("báo cáo năm gửi Ban Chỉ đạo", "năm 2026")):
         assert f"• {vi(what)} — {label}: " + vi("due {due} — today is the last working day before it",
                                                 due="trước ngày 06/12/2026") in text  # the last day is Saturday
-    assert vi("the half-year report to the steering committee") not in text
+    assert vi("báo cáo 6 tháng gửi Ban Chỉ đạo") not in text
     assert sent[0].callback_data == ["steersent:steering_monthly:2026-11", "steersent:steering_quarterly:2026-Q4",
                                      "steersent:steering_year:2026", "snooze:2h:steering:all",
                                      "snooze:tomorrow:steering:all"]
     # Each button records its own report; a snooze brings back only what is still owed, as one message.
     reminder = tg.last[LEAD] = sent[0]
     reply = await tg.tap(LEAD, "steersent:steering_quarterly:2026-Q4")
-    assert reply[0].text == vi("Recorded: the report to the steering committee for {period} was sent.",
+    assert reply[0].text == vi("Recorded: the report to {recipient} for {period} was sent.", recipient="Ban Chỉ đạo",
                                period="quý IV/2026")
     tg.last[LEAD] = reminder
     reply = await tg.tap(LEAD, "snooze:2h:steering:all")
@@ -242,9 +242,9 @@ async def test_steering_reminders_of_one_day_come_as_one_message(tg: TelegramHar
     assert await bot.outbox.run_once() == 1
     again = (await tg.fake.wait_for_sent(1))[0]
     tg.fake.take_sent()
-    assert vi("the monthly report to the steering committee") in again.text
-    assert vi("the annual report to the steering committee") in again.text
-    assert vi("the quarterly report to the steering committee") not in again.text
+    assert vi("báo cáo tháng gửi Ban Chỉ đạo") in again.text
+    assert vi("báo cáo năm gửi Ban Chỉ đạo") in again.text
+    assert vi("báo cáo quý gửi Ban Chỉ đạo") not in again.text
     assert again.callback_data == ["steersent:steering_monthly:2026-11", "steersent:steering_year:2026"]
     # The next working day only the two still owed are reminded (overdue), again as one message.
     tg.now = at("2026-12-07T08:00+07:00")

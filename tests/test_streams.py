@@ -323,16 +323,16 @@ async def test_steering_reminded_then_stopped_once_recorded(chat: Chat, db: Data
     assert "steersent:steering_monthly:2026-11" in json.dumps(queued.payload)
     # /hanbaocao lists it for the lead, with a button to record it.
     out = await chat.say(LEAD, "/hanbaocao")
-    assert vi("monthly report to the steering committee") in out[0].text
+    assert "Báo cáo tháng gửi Ban Chỉ đạo" in out[0].text
     assert "steersent:steering_monthly:2026-11" in chat.payloads()
     out = await chat.say(OFFICER, payload="steersent:steering_monthly:2026-11")
     assert out[0].text == vi("Sorry, only the lead office can do that.")
     out = await chat.say(LEAD, payload="steersent:steering_monthly:2026-11")
-    assert out[0].text == vi("Recorded: the report to the steering committee for {period} was sent.",
+    assert out[0].text == vi("Recorded: the report to {recipient} for {period} was sent.", recipient="Ban Chỉ đạo",
                              period="tháng 11/2026")
     out = await chat.say(LEAD, payload="steersent:steering_monthly:2026-11")
-    assert out[0].text.startswith(vi("Already recorded: the report to the steering committee for {period} was "
-                                     "sent.", period="tháng 11/2026"))
+    assert out[0].text.startswith(vi("Already recorded: the report to {recipient} for {period} was sent.",
+                                     recipient="Ban Chỉ đạo", period="tháng 11/2026"))
     async with db.session() as s:
         assert len((await s.exec(select(Report))).all()) == 1
         assert (await s.exec(select(AuditLog).where(AuditLog.action == "steering_report.sent"))).one()
@@ -340,7 +340,7 @@ async def test_steering_reminded_then_stopped_once_recorded(chat: Chat, db: Data
     assert {p["stream"] for p in got if p["stream"].startswith("steering_")} == {
         "steering_quarterly", "steering_year"}  # the monthly one is recorded: stopped
     out = await chat.say(LEAD, "/hanbaocao")
-    assert "✅ " + vi("{what} for {period}: received", what=vi("monthly report to the steering committee"),
+    assert "✅ " + vi("{what} for {period}: received", what="Báo cáo tháng gửi Ban Chỉ đạo",
                       period="tháng 11/2026") in out[0].text
 
 

@@ -142,7 +142,7 @@ async def test_grouped_steering_reminder_answered_by_typing(zh: ZaloHarness, db:
     await _people(db)
     sent = await _sweep(zh, "2026-12-04T08:00+07:00")  # month, quarter IV and year due 06/12: one message
     text = sent[LEAD]
-    assert text.startswith(vi("Reminders: reports to the steering committee"))
+    assert text.startswith("Nhắc việc: các báo cáo gửi Ban Chỉ đạo")
     for n, label in ((1, "tháng 11/2026"), (2, "quý IV/2026"), (3, "năm 2026")):
         assert f"\n{n}. " + vi("Sent — {period}", period=label) in text
     # "đã gửi" fits all three: the bot asks which, numbering only those
@@ -150,10 +150,10 @@ async def test_grouped_steering_reminder_answered_by_typing(zh: ZaloHarness, db:
     assert reply[0]["text"].startswith(vi("Which one do you mean?") + "\n\n1. ")
     assert await _reports(db) == []
     reply = await zh.say(LEAD, "2")
-    assert reply[0]["text"] == vi("Recorded: the report to the steering committee for {period} was sent.",
+    assert reply[0]["text"] == vi("Recorded: the report to {recipient} for {period} was sent.", recipient="Ban Chỉ đạo",
                                   period="quý IV/2026")
     reply = await zh.say(LEAD, "da gui thang 11")  # unique words: recorded at once
-    assert reply[0]["text"] == vi("Recorded: the report to the steering committee for {period} was sent.",
+    assert reply[0]["text"] == vi("Recorded: the report to {recipient} for {period} was sent.", recipient="Ban Chỉ đạo",
                                   period="tháng 11/2026")
     assert await _reports(db) == [("steering_monthly", "2026-11"), ("steering_quarterly", "2026-Q4")]
     # /hanbaocao offers the year report, still owed: its number records it
@@ -162,7 +162,7 @@ async def test_grouped_steering_reminder_answered_by_typing(zh: ZaloHarness, db:
              and "6 tháng" not in ln]
     assert len(lines) == 1
     reply = await zh.say(LEAD, lines[0].split(".")[0])
-    assert reply[0]["text"] == vi("Recorded: the report to the steering committee for {period} was sent.",
+    assert reply[0]["text"] == vi("Recorded: the report to {recipient} for {period} was sent.", recipient="Ban Chỉ đạo",
                                   period="năm 2026")
     assert ("steering_year", "2026") in await _reports(db)
 
