@@ -14,8 +14,8 @@ from locales.i18n import _
 from locales.textnorm import fold
 from storage.errors import InputError
 
-__all__ = ["Answer", "Flow", "Prompt", "Step", "close", "is_view", "matching_choices", "register", "registry",
-           "resolve_choice", "summary"]
+__all__ = ["Answer", "Flow", "Prompt", "Step", "close", "hand_over_with", "is_view", "matching_choices", "register",
+           "registry", "resolve_choice", "summary"]
 
 MAX_TEXT = 2000
 
@@ -60,10 +60,19 @@ class Flow:
     finish: Callable[[Turn], Awaitable[None]]
     first: str | Callable[[Turn], str | Awaitable[str]] = ""
     summary_of: Callable[[Turn], str] | None = None  # what /huy says it discarded
-    meta: dict[str, Any] = field(default_factory=dict)  # accepts_media, forwarded_ok, read_only (a view)
+    # accepts_media, forwarded_ok, read_only (a view: closes quietly, and hands over words it cannot read, see feed)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 registry: dict[str, Flow] = {}
+Reader = Callable[[Turn], Awaitable[bool]]
+_readers: list[Reader] = []  # free text read as if no flow were open (handlers.routes: a question, a log)
+
+
+def hand_over_with(fn: Reader) -> None:
+    """Words a view cannot read go to ``fn`` (passed down by ``handlers.routes``): True if it handled them; when
+    it returns False it must have changed nothing (the view is then put back and asks again)."""
+    _readers[:] = [fn]
 
 
 def register(flow: Flow) -> Flow:
@@ -136,6 +145,24 @@ def matching_choices(text: str, choices: list[list[str]]) -> list[list[str]]:
     return [[label, p] for label, p in choices if fold(label).startswith(t) or _words(label).startswith(w)]
 
 
+async def _hand_over(turn: Turn) -> bool:
+    """A view's typed words that are none of its choices ("ai chưa báo cáo?" at /tinhtrang): the view closes
+    quietly and they are read as if no flow were open (a question, a log), when that reading understands them.
+    Otherwise (no letters, a stale button, words nothing reads) the view stays as it was and asks again."""
+    msg = turn.incoming
+    if not _readers or msg.payload is not None or not any(c.isalpha() for c in fold(msg.text or "")):
+        return False
+    saved, out = (turn.state.flow, turn.state.step, dict(turn.state.data)), len(turn.out)
+    turn.end_flow()
+    if "_asked" in saved[2]:  # the last question, kept without a flow too (handlers/ask/followup)
+        turn.state.data["_asked"] = saved[2]["_asked"]
+    if await _readers[0](turn):
+        return True
+    turn.state.flow, turn.state.step, turn.state.data = saved
+    del turn.out[out:]
+    return False
+
+
 async def ask(turn: Turn, step: Step, note: str | None = None) -> None:
     """Show the step's prompt (after an optional note) and remember the choices shown."""
     prompt: Prompt = await _maybe(step.prompt(turn))
@@ -193,6 +220,8 @@ async def feed(turn: Turn) -> bool:
                                n=len(raw), max=MAX_TEXT))
         value = await _maybe(step.parse(turn, answer))
     except InputError as exc:
+        if flow.meta.get("read_only") and await _hand_over(turn):
+            return True
         turn.data["_attempts"] = int(turn.data.get("_attempts", 0)) + 1
         hint = _("Type /huy to stop; nothing is saved until you confirm.") if turn.data["_attempts"] >= 3 else None
         await ask(turn, step, exc.message + (f"\n{hint}" if hint else ""))

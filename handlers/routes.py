@@ -9,7 +9,7 @@ from handlers.messages import Choice
 from handlers.turn import Turn
 from locales.i18n import _, use_locale
 
-__all__ = ["route_command", "route_free_message"]
+__all__ = ["read_free_text", "route_command", "route_free_message"]
 
 
 async def route_command(turn: Turn, cmd: Command, args: str) -> None:
@@ -60,6 +60,27 @@ async def route_free_message(turn: Turn) -> None:
         turn.reply(_("Your message arrived empty. Type /trogiup to see what I can do."))
         return
     turn.reply(_("I did not understand that. Type /trogiup to see what I can do."))
+
+
+async def read_free_text(turn: Turn) -> bool:
+    """Words a read-only view could not read (``engine.hand_over_with``), as ``route_free_message`` reads them
+    when they mean something: a question (handlers/ask), or a village team's log with counts. False, with nothing
+    changed, for anything else: the view asks again."""
+    from handlers.ask.chat import handle_question
+
+    if await handle_question(turn):
+        return True
+    if role_of(turn) == "province" or not turn.incoming.text:
+        return False
+    from handlers.activity.flow import handle_free_log
+    from handlers.activity.parse import parse_activity
+
+    if not parse_activity(turn.incoming.text, turn.services.activity_catalog(), turn.today).counts:
+        return False
+    return await handle_free_log(turn)
+
+
+engine.hand_over_with(read_free_text)
 
 
 async def cancel(turn: Turn, _args: str = "") -> None:

@@ -209,7 +209,8 @@ ENTRIES: tuple[Entry, ...] = (
        {("announce", "confirm")}, min_len=5, max_len=1500, forwarded_ok=True),
     _e("announce", "confirm", "lead", ("/thongbao", "1", "Ngày mai họp giao ban lúc 8 giờ."), "choice", "2",
        {END}),
-    _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", {END}),
+    # /tinhtrang: a pick closes it; a question in words is answered as without it (handlers.engine._hand_over)
+    _e("status", "pick", "lead", ("/tinhtrang",), "choice", "4", _ASKED),
     # the province office's views: a pick drills down; a question in words is answered (handlers/ask)
     _e("province_status", "pick", "province", ("/tinhtrang",), "choice", "1", {("status", "pick")} | _PROVINCE_ASKED,
        prep=_province_office),

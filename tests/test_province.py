@@ -128,8 +128,13 @@ async def test_province_office_ranks_drills_and_reads_only(tg: TelegramHarness, 
     await tg.say(PROV, "/tinhtrang")
     sent = await tg.say(PROV, "3")
     assert sent[0].text.startswith(vi("Commune {name}", name=A))
+    outside = (await tg.say(PROV, C))[0].text  # asked without the list: not one of its communes
+    assert outside == "Xin lỗi, Hữu Kiên không thuộc Tây Ninh: bạn chỉ có thể hỏi về các xã của tỉnh mình.", outside
     await tg.say(PROV, "/tinhtrang")
-    for other in (C, "4", "xã"):
+    sent = await tg.say(PROV, C)  # typed at the list: no pick, answered as without it (the list closes)
+    assert sent[0].text == outside
+    await tg.say(PROV, "/tinhtrang")
+    for other in ("4", "xã"):
         sent = await tg.say(PROV, other)
         assert sent[0].text.startswith(vi("Please pick one of the communes below (type its number or name)."))
         assert C not in sent[0].text
