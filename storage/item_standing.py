@@ -36,7 +36,7 @@ from storage.unit_groups import pick_members
 from storage.units import existing
 
 __all__ = ["TASK_ORDER", "Answer", "ItemMeta", "Standing", "answers_by_unit", "combine", "item_meta",
-           "item_codes", "item_standings", "items_added", "new_items", "owed_keys", "owed_of", "standings", "unanswered"]
+           "item_codes", "item_standings", "items_added_by_commune", "new_items", "owed_keys", "owed_of", "standings", "unanswered"]
 
 TASK_ORDER = ("blocked", "not_started", "in_progress", "done")  # least advanced first
 Run = Callable[[Any], Awaitable[Any]]  # runs a select on a Core connection: its result
@@ -269,16 +269,22 @@ async def new_items(session: AsyncSession, unit: Unit, period: Period, report: R
     return out
 
 
-async def items_added(session: AsyncSession, commune_id: int, since: datetime, due: datetime) -> bool:
-    """Whether a re-import added any task or indicator to the commune's plans after ``since`` and by ``due``: the
-    sweep's one cheap question before it asks ``new_items`` of each office that reported."""
+async def items_added_by_commune(session: AsyncSession, commune_ids: Sequence[int], due: datetime) -> dict[int, datetime]:
+    """commune id → the latest moment by ``due`` a re-import added a task or indicator to its plans (a commune
+    whose plans never grew is absent): the plans grew after ``since`` when that moment is later. The sweep's
+    one cheap question before it asks ``new_items`` of each office that reported, for all communes at once."""
+    ids = sorted(set(commune_ids))
+    out: dict[int, datetime] = {}
+    if not ids:
+        return out
     for model in (Task, Indicator):
-        found = (await session.exec(select(model.id).join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
-            Plan.commune_id == commune_id, col(model.created_at).is_not(None),  # type: ignore[attr-defined]
-            col(model.created_at) > since, col(model.created_at) <= due).limit(1))).first()  # type: ignore[attr-defined]
-        if found is not None:
-            return True
-    return False
+        for cid, latest in (await session.exec(select(Plan.commune_id, func.max(model.created_at))  # type: ignore[attr-defined]
+                                               .join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
+                col(Plan.commune_id).in_(ids), col(model.created_at).is_not(None),  # type: ignore[attr-defined]
+                col(model.created_at) <= due).group_by(Plan.commune_id))).all():  # type: ignore[attr-defined]
+            if latest is not None and (cid not in out or latest > out[cid]):
+                out[cid] = latest
+    return out
 
 
 async def item_codes(session: AsyncSession, keys: Iterable[Key]) -> list[str]:
