@@ -89,23 +89,23 @@ class SweepReads:
         return await self._by_commune(what, commune_id,
                                       lambda ids: submissions_by_commune(self.session, ids, period), {})
 
-    async def _people(self, commune_id: int) -> list[Any]:
-        """Every person of the commune with a unit (anonymised too: the org list), by id."""
-        async def read(ids: list[int]) -> dict[int, list[Any]]:
-            out: dict[int, list[Any]] = {}
+    async def _people(self, commune_id: int) -> dict[int, list[Any]]:
+        """unit id → every person of the commune's unit (anonymised too: the org list), by id."""
+        async def read(ids: list[int]) -> dict[int, dict[int, list[Any]]]:
+            out: dict[int, dict[int, list[Any]]] = {}
             for p in (await self.session.exec(_PEOPLE.where(col(Person.commune_id).in_(ids),
                                                             col(Person.unit_id).is_not(None))
                                               .order_by(Person.id))).all():
-                out.setdefault(p.commune_id, []).append(p)
+                out.setdefault(p.commune_id, {}).setdefault(p.unit_id, []).append(p)
             return out
-        return await self._by_commune(("people",), commune_id, read, [])
+        return await self._by_commune(("people",), commune_id, read, {})
 
     async def people(self, commune_id: int, unit_ids: list[int], roles: tuple[str, ...]) -> list[tuple[Any, Any]]:
         """``reminders.planned.people_with_roles``: the commune's people of ``unit_ids`` in ``roles``, not
         anonymised, by id, each with the identity a reminder reaches them on."""
-        units, wanted = set(unit_ids), set(roles)
-        chosen = [p for p in await self._people(commune_id)
-                  if p.unit_id in units and p.role in wanted and p.anonymised_at is None]
+        of_unit, wanted = await self._people(commune_id), set(roles)
+        chosen = sorted((p for uid in set(unit_ids) for p in of_unit.get(uid, ())
+                         if p.role in wanted and p.anonymised_at is None), key=lambda p: p.id)
         if not chosen:
             return []
 
@@ -121,7 +121,9 @@ class SweepReads:
 
     async def listed(self, commune_id: int, unit_ids: list[int], as_of: datetime | None) -> set[int]:
         """Which of the units had somebody on the org list at ``as_of`` (``storage.status.listed_of``)."""
-        people = [(p.unit_id, p.joined_at, p.left_at, p.anonymised_at) for p in await self._people(commune_id)]
+        of_unit = await self._people(commune_id)
+        people = [(p.unit_id, p.joined_at, p.left_at, p.anonymised_at) for uid in set(unit_ids)
+                  for p in of_unit.get(uid, ())]
         found = listed_of(people, None, unit_ids, as_of)
         if as_of is None or len(found) == len(set(unit_ids)):
             return found

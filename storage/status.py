@@ -100,15 +100,19 @@ async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence
             by_commune[u.commune_id].append(u)
     groups = {u.id: u for u in every if u.kind == "group" and u.members is not None}
     planned = {cid for cid in ids if chairs[cid]}  # communes whose plans name who chairs what
+    leads: dict[int, set[int]] = {c: set() for c in ids}  # (by commune first: a scan of all per commune grew as n²)
+    staffed: dict[int, set[int]] = {c: set() for c in ids}
+    for cid, uid, role in people:
+        if role in ("lead", "admin"):
+            leads[cid].add(uid)
+        if role in ("officer", "lead") and cid not in planned:
+            staffed[cid].add(uid)
     for cid in ids:  # "Các phòng, ban chuyên môn…" = every office (storage.unit_groups.expand_units)
         for gid in chairs[cid] & groups.keys():
-            leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
             chairs[cid].discard(gid)
-            chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads)}
+            chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads[cid])}
     for cid in ids:  # once the plans name chairs, only the offices owing an item owe one (``expected_units``)
-        staffed = {uid for c, uid, role in people if c == cid and role in ("officer", "lead")} \
-            if cid not in planned else set()
-        out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed)]
+        out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed[cid])]
     return out
 
 
