@@ -37,8 +37,7 @@ from storage.calendar.commune_streams import (
 )
 from storage.calendar.streams import Stream
 from storage.db import Database
-from storage.item_standing import item_codes, new_items
-from storage.models import Commune, Outbox, ReminderLog, Report, ReportingPeriod, Unit
+from storage.models import Commune, Outbox, ReminderLog, Unit
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
 from storage.status import stream_states
@@ -170,16 +169,12 @@ async def _new_items(session: AsyncSession, commune: Commune, stream: Stream, pe
     sent = {st.unit_id: st.submitted_at for st in states if st.state in ("on_time", "late") and st.submitted_at}
     if not sent or not await lists.items_added(commune.id, min(sent.values()), period.due):  # type: ignore[arg-type]
         return []
+    added = await lists.new_items(commune.id, period)  # type: ignore[arg-type]
     out: list[Planned] = []
     for unit in units:
-        if unit.id not in sent:
+        codes = added.get(unit.id)  # type: ignore[arg-type]
+        if unit.id not in sent or not codes:
             continue
-        report = (await session.exec(select(Report).join(ReportingPeriod).where(
-            Report.unit_id == unit.id, ReportingPeriod.stream == stream.name, ReportingPeriod.key == period.key))).first()
-        added = await new_items(session, unit, period, report)
-        if not added:
-            continue
-        codes = tuple(sorted(await item_codes(session, added)))
         for person, ident in await lists.people(commune.id, [unit.id], reporter_roles(stream)):  # type: ignore[arg-type,list-item]
             weekend_ok = stream.weekend_reminders or person.weekend_reminders
             if _due_stage_cached(period, now, not weekend_ok) is None:

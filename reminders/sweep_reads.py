@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from reminders.planned import identities_by_person, with_identities
 from storage.calendar.calendar import Period
 from storage.calendar.streams import Stream
-from storage.item_standing import items_added_by_commune
+from storage.item_standing import items_added_by_commune, new_items_by_unit
 from storage.models import Identity, Outbox, Person, PersonPost, Report, ReportingPeriod, Unit
 from storage.no_unit import NoUnitItem, no_unit_items_by_commune
 from storage.people import held_at, posts
@@ -142,6 +142,11 @@ class SweepReads:
         latest = await self._by_commune(("added", due), commune_id,
                                         lambda ids: items_added_by_commune(self.session, ids, due), None)
         return latest is not None and latest > since
+
+    async def new_items(self, commune_id: int, period: Period) -> dict[int, tuple[str, ...]]:
+        """unit id → the codes of the items a re-import added after its report for ``period`` (units with some)."""
+        return await self._by_commune(("new_items", period.stream.name, period.key, period.due), commune_id,
+                                      lambda ids: new_items_by_unit(self.session, ids, period), {})
 
     async def returned(self, commune_id: int, stream: Stream) -> list[Any]:
         """(unit id, review comment, period key) of the commune's returned reports of ``stream``, oldest period first."""

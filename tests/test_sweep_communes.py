@@ -1,14 +1,17 @@
 """A sweep of several communes reads each kind of row once for all of them (``reminders.sweep_reads``): what it
-plans for each commune is exactly what that commune's own sweep plans. Two communes with the same offices and
+plans for each commune is exactly what that commune's own sweep plans, in as many statements as one commune's. Two communes with the same offices and
 names of units: a re-import that adds items after Phòng Kinh tế reported, in Hòa An only; a plan naming an office
 nobody is listed in ("Trạm Y tế xã"), in Hòa Bình only; on the overdue day each lead's digest names its own."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from reminders.sweep import preview
@@ -34,14 +37,44 @@ def _org(commune: str, phone: int) -> str:
     return "Đơn vị,Loại,Trực thuộc,Họ tên,Số điện thoại,Vai trò\n" + "\n".join(rows) + "\n"
 
 
-async def _plans(both: ZaloHarness, when: str) -> tuple[list[Any], dict[str, list[Any]]]:
-    """What a sweep of every commune plans at ``when`` and what each commune's own sweep plans."""
+def _shape(statement: str) -> str:
+    """A statement with its parameters (SQLite's ?, asyncpg's $1::TYPE) and IN lists of any length as one."""
+    text = re.sub(r"\$\d+(::[A-Z]+(\[\])?)?", "?", " ".join(statement.split()))
+    return re.sub(r"\(\?(, \?)*\)", "(?)", text)
+
+
+async def _plans(both: ZaloHarness, when: str) -> tuple[list[Any], dict[str, list[Any]], dict[str, Counter[str]]]:
+    """What a sweep of every commune plans at ``when``, what each commune's own sweep plans, and the statements
+    each of these sent, by shape ("" for every commune)."""
     assert both.bot is not None
+    sent: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        sent[_shape(statement)] += 1
+
+    engine = both.bot.db.engine.sync_engine
+    statements: dict[str, Counter[str]] = {}
     async with both.bot.db.session() as s:
-        every = await preview(s, both.bot.services, at(when))
         communes = (await s.exec(select(Commune))).all()
-        alone = {c.name: await preview(s, both.bot.services, at(when), c) for c in communes}
-    return every, alone
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            every = await preview(s, both.bot.services, at(when))
+            statements[""] = Counter(sent)
+            alone = {}
+            for c in communes:
+                sent.clear()
+                alone[c.name] = await preview(s, both.bot.services, at(when), c)
+                statements[c.name] = Counter(sent)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return every, alone, statements
+
+
+def _more_than_alone(statements: dict[str, Counter[str]]) -> list[str]:
+    """The statements the sweep of every commune sends more often than the commune's own sweep that sends them
+    most, but for the lists of communes, stream settings and provinces only that sweep reads whole."""
+    return [shape for shape, n in statements[""].items() if n > max(statements[AN][shape], statements[BINH][shape])
+            and not shape.startswith(("SELECT commune.", "SELECT streamsetting.", "SELECT province."))]
 
 
 async def test_each_commune_planned_as_if_swept_alone(
@@ -64,13 +97,15 @@ async def test_each_commune_planned_as_if_swept_alone(
                     "--year", "2026", "--at", "2026-12-17T09:00+07:00")
     assert "2 added, 0 changed, 0 removed" in out, out
 
-    every, alone = await _plans(both, "2026-12-18T08:00+07:00")
+    every, alone, statements = await _plans(both, "2026-12-18T08:00+07:00")
     assert sorted(every, key=lambda p: p.key) == sorted(alone[AN] + alone[BINH], key=lambda p: p.key)
+    assert _more_than_alone(statements) == []  # each kind of row read once for both communes
     assert {(p.person, p.items) for p in every if p.stage == "new_items"} == {("Lý Văn Nam", ("3", "4"))}
     assert {p.person for p in alone[BINH] if p.stream == "unit_monthly"} == {"Nông Thị Mai", "Hà Văn Dũng"}
 
-    every, alone = await _plans(both, "2026-12-21T08:00+07:00")  # Monday after the deadline: the digests
+    every, alone, statements = await _plans(both, "2026-12-21T08:00+07:00")  # Monday after the deadline: the digests
     assert sorted(every, key=lambda p: p.key) == sorted(alone[AN] + alone[BINH], key=lambda p: p.key)
+    assert _more_than_alone(statements) == []
     digests = {p.person: p for p in every if p.stream == "unit_monthly" and p.stage == "digest"}
     assert set(digests) == {"Hoàng Văn Thái", "Nông Thị Mai"}
     assert (digests["Hoàng Văn Thái"].missing, digests["Hoàng Văn Thái"].unlisted) == ((CAX, VHXH), ())
