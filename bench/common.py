@@ -368,6 +368,14 @@ class Profile:
         if self.prof is not None:
             self.prof.disable()
 
+    def calls(self) -> int | None:
+        """Python function calls made inside the block (cProfile's total; None when not profiling)."""
+        if self.prof is None:
+            return None
+        import pstats
+
+        return pstats.Stats(self.prof).total_calls  # type: ignore[attr-defined, no-any-return]
+
     def write(self, name: str, top: int = 40) -> str | None:
         if self.prof is None:
             return None

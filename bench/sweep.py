@@ -56,20 +56,49 @@ TARGET_RSS_MB = 250.0
 TOKEN = "123456:BENCH-token"
 
 
+class VmSteps:
+    """SQLite's own work as virtual-machine instructions (a progress handler on each connection of the engine,
+    called every ``EVERY``): unlike wall or CPU time it does not move with the load of a shared machine.
+    ``n`` is None on PostgreSQL."""
+
+    EVERY = 1000
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.ticks = 0
+        self.sqlite = engine.dialect.name == "sqlite"
+        if self.sqlite:
+            event.listen(engine.sync_engine, "connect", self._connect)
+
+    def _tick(self) -> int:
+        self.ticks += 1
+        return 0
+
+    def _connect(self, dbapi_conn: Any, _record: Any) -> None:
+        from sqlalchemy.util.concurrency import await_
+
+        await_(dbapi_conn._connection.set_progress_handler(self._tick, self.EVERY))  # in aiosqlite's thread
+
+    @property
+    def n(self) -> int | None:
+        return self.ticks * self.EVERY if self.sqlite else None
+
+
 def _bot(db: Database, clock: list[datetime], extra: dict[str, str] | None = None) -> BotApp:
     settings = load_settings({"DATABASE_URL": "sqlite:///unused.db", **(extra or {})}, env_file=None)
     services = Services(db=db, tz=TZ, clock=lambda: clock[0])
     return BotApp.build(settings, db=db, services=services, poll_timeout=1)
 
 
-async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bool, label: str,
+async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, steps: VmSteps, profile: bool, label: str,
                   log: Any, plan_repeats: int = 1) -> dict[str, Any]:
     db, services = bot.db, bot.services
     plan_times, plan_cpu = [], []
     planned: list[Any] = []
     prof = Profile(profile)
     counter.reset()
-    q0 = counter.n
+    q0, v0 = counter.n, steps.ticks
     for i in range(max(1, plan_repeats)):
         t, c = time.perf_counter(), time.process_time()
         with prof if i == 0 else contextlib.nullcontext():
@@ -78,14 +107,14 @@ async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bo
         plan_times.append(time.perf_counter() - t)
         plan_cpu.append(time.process_time() - c)
         if i == 0:
-            plan_sql = counter.n - q0
+            plan_sql, plan_steps = counter.n - q0, (steps.ticks - v0) * steps.EVERY
     plan_top = counter.top()
     log_sql_top(log, f"plan_sweep at {now:%d %b %H:%M}", plan_top, 4)
     reachable = [p for p in planned if p.channel is not None]
     stages = Counter(p.stage for p in planned)
 
     counter.reset()
-    q0 = counter.n
+    q0, v0 = counter.n, steps.ticks
     prof_run = Profile(profile)
     t, c = time.perf_counter(), time.process_time()
     with prof_run:
@@ -93,16 +122,20 @@ async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bo
     run_s = time.perf_counter() - t
     run_cpu = time.process_time() - c  # all threads (aiosqlite's too): steadier than wall time on a shared machine
     run_sql = counter.n - q0
+    run_steps = (steps.ticks - v0) * steps.EVERY if steps.sqlite else None
     run_top = counter.top()
     log_sql_top(log, f"run_sweep at {now:%d %b %H:%M}", run_top, 4)
 
     t = time.perf_counter()
     again = await asyncio.gather(sweep_mod.run_sweep(bot, now), sweep_mod.run_sweep(bot, now))  # two workers at once
     again_s = time.perf_counter() - t
+    run_calls = prof_run.calls()
     out = {
+        "run_calls": run_calls,
         "planned": len(planned), "reachable": len(reachable), "stages": dict(stages),
         "plan_s": round(plan_times[0], 3), "plan_s_median": round(statistics.median(plan_times), 3),
         "plan_sql": plan_sql, "run_s": round(run_s, 3), "queued": queued, "run_sql": run_sql,
+        "plan_vm_steps": plan_steps if steps.sqlite else None, "run_vm_steps": run_steps,
         "plan_cpu_s": round(statistics.median(plan_cpu), 3), "run_cpu_s": round(run_cpu, 3),
         "queued_per_s": round(queued / run_s, 1) if run_s else None,
         "rerun_concurrent_queued": list(again), "rerun_concurrent_s": round(again_s, 3),
@@ -112,7 +145,8 @@ async def _moment(bot: BotApp, now: datetime, counter: QueryCounter, profile: bo
     if paths[0]:
         out["profiles"] = paths
     log(f"{now:%d %b %H:%M}: planned {len(planned)} ({dict(stages)}), plan {plan_times[0]:.2f}s "
-        f"(CPU {out['plan_cpu_s']}s); run_sweep queued {queued} in {run_s:.2f}s (CPU {run_cpu:.2f}s, {run_sql} SQL); "
+        f"(CPU {out['plan_cpu_s']}s); run_sweep queued {queued} in {run_s:.2f}s (CPU {run_cpu:.2f}s, {run_sql} SQL, "
+        f"SQLite VM steps {run_steps}, Python calls {run_calls}); "
         f"concurrent re-runs queued {list(again)}")
     return out
 
@@ -174,6 +208,7 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
     clock = [BENCH_NOW]
     bot = _bot(db, clock)
     counter = QueryCounter(db.engine)
+    steps = VmSteps(db.engine)
     try:
         async with db.session() as s:
             people = (await s.exec(select(func.count()).select_from(Person))).one()
@@ -181,7 +216,7 @@ async def bench_sweep(url: str, *, profile: bool = False, drain_s: float = 5.0, 
         moments: dict[str, Any] = {}
         for name, now in (("before_deadline", BENCH_NOW), ("overdue", OVERDUE_AT)):
             clock[0] = now
-            moments[name] = await _moment(bot, now, counter, profile, f"{label}_{name}", log, plan_repeats)
+            moments[name] = await _moment(bot, now, counter, steps, profile, f"{label}_{name}", log, plan_repeats)
         rss_after = current_rss_mb()
         peak = peak_rss_mb()
         dups = await _duplicates(db)

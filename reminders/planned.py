@@ -13,8 +13,8 @@ from storage.calendar.calendar import Period
 from storage.calendar.streams import Frequency, Stream
 from storage.models import Identity, Person
 
-__all__ = ["MONTHLY_ONLY", "SWEPT_STREAMS", "Planned", "people_with_roles", "province_office", "reporter_roles", "untracked",
-           "untracked_error"]
+__all__ = ["MONTHLY_ONLY", "SWEPT_STREAMS", "Planned", "identities_by_person", "people_with_roles", "province_office",
+           "reporter_roles", "untracked", "untracked_error", "with_identities"]
 
 # Streams whose submission the bot records: village logs, unit reports, the lead office's compiled
 # report (marked sent after /xuat), its reports to the steering committee (marked sent from the
@@ -114,9 +114,20 @@ async def _with_identities(session: AsyncSession, people: Any) -> list[tuple[Any
     ids = [p.id for p in people]
     idents = (await session.exec(select(Identity.person_id, Identity.channel, Identity.chat_id).where(
         Identity.person_id.in_(ids)).order_by(Identity.id))).all() if ids else []  # type: ignore[attr-defined]
+    return with_identities(people, identities_by_person(idents))
+
+
+def identities_by_person(idents: Iterable[Any]) -> dict[int, list[Any]]:
+    """person id → their identities (rows with person_id, channel, chat_id), in the order read (by id)."""
     by_person: dict[int, list[Any]] = {}
     for i in idents:
         by_person.setdefault(i.person_id, []).append(i)
+    return by_person
+
+
+def with_identities(people: Iterable[Any], by_person: dict[int, list[Any]]) -> list[tuple[Any, Any]]:
+    """Each person with the identity a reminder reaches them on: the preferred channel's, else the last used
+    one's, else the first (None: not joined)."""
     out = []
     for p in people:
         mine = by_person.get(p.id, [])

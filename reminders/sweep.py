@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,9 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.outbox_payload import to_payload
 from handlers.services import Services
 from reminders.messages import reminder_outgoing, reminders_outgoing
-from reminders.planned import SWEPT_STREAMS, Planned, people_with_roles, reporter_roles
+from reminders.planned import SWEPT_STREAMS, Planned, reporter_roles
 from reminders.province_digest import plan_province_digests
 from reminders.returned import plan_returned
+from reminders.sweep_reads import SweepReads
 from storage.calendar import holiday_table
 from storage.calendar.calendar import (
     Period,
@@ -37,13 +37,10 @@ from storage.calendar.commune_streams import (
 )
 from storage.calendar.streams import Stream
 from storage.db import Database
-from storage.item_standing import item_codes, items_added, new_items
-from storage.models import Commune, Outbox, Person, ReminderLog, Report, ReportingPeriod, Unit
-from storage.no_unit import NoUnitItem, no_unit_items_by_commune
-from storage.people import held_at, posts
+from storage.models import Commune, Outbox, ReminderLog, Unit
 from storage.province_stream import province_days, province_stream
 from storage.sqlutil import dialect_insert
-from storage.status import expected_units_by_commune, stream_states
+from storage.status import stream_states
 from storage.units import existed_by
 
 __all__ = ["REMINDERS", "SweepHost", "plan_sweep", "preview", "run_sweep"]
@@ -86,7 +83,7 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
         _calendar_generation[0] = holiday_table.generation()
     days = await province_days(session)  # each province's deadline for its communes' compiled report
     planned: list[Planned] = []
-    lists = _Units(session, [c.id for c in communes])  # type: ignore[misc]  # unit lists read once per sweep
+    lists = SweepReads(session, [c.id for c in communes])  # type: ignore[misc]  # read once for all communes
     for c in communes:
         rows = settings.get(c.id)  # type: ignore[arg-type]
         enabled = with_province(merge(base, rows) if rows else shared,
@@ -98,62 +95,20 @@ async def plan_sweep(session: AsyncSession, services: Services, now: datetime,
             for period in (previous_period(current), current):
                 if covering_stream(period, enabled) is None:  # an H2 is reported by the year report
                     planned += await _plan_period(session, c, stream, period, now, lists=lists)
-            planned += await plan_returned(session, c, stream, now, services.tz)
+            planned += await plan_returned(session, c, stream, now, services.tz, lists)
     if commune is None:  # the province offices' digests: which communes' compiled reports have not arrived
         planned += await plan_province_digests(session, now, services.tz, _due_stage_cached)
     return planned
 
 
-class _Units:
-    """The unit lists ``_plan_period`` reads, kept for one sweep: a commune's streams and periods ask for the
-    same lists again and again (the same answer inside the sweep's one transaction), and the expected units
-    of every commune are read together (``storage.status.expected_units_by_commune``) on first use."""
-
-    def __init__(self, session: AsyncSession, commune_ids: Sequence[int] = ()) -> None:
-        self.session = session
-        self.commune_ids = list(commune_ids)
-        self._seen: dict[tuple[Any, ...], list[Unit]] = {}
-        self._no_unit: dict[tuple[Any, ...], list[NoUnitItem]] = {}
-        self._posts: dict[tuple[Any, ...], list[Any]] = {}
-
-    async def expected(self, commune_id: int, kind: str, due: datetime | None) -> list[Unit]:
-        """The units expected for a period due at ``due`` (the tree as it stood then; None: today's)."""
-        if ("expected", commune_id, kind, due) not in self._seen:
-            ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
-            for cid, units in (await expected_units_by_commune(self.session, ids, kind, due)).items():
-                self._seen["expected", cid, kind, due] = units
-        return self._seen["expected", commune_id, kind, due]
-
-    async def with_role(self, commune_id: int, roles: tuple[str, ...], due: datetime | None) -> list[Unit]:
-        """The units with someone in ``roles`` when a period was due at ``due`` (``storage.people.held_at``;
-        None: today's people), from one read of the commune's posts in these roles."""
-        if ("role", commune_id, roles) not in self._posts:
-            self._posts["role", commune_id, roles] = await _units_with_role(self.session, commune_id, roles)
-        held = {u.id: u for u, since, until in self._posts["role", commune_id, roles] if held_at(since, until, due)}
-        return list(held.values())
-
-    async def every(self, commune_id: int) -> list[Unit]:
-        if ("all", commune_id) not in self._seen:
-            self._seen["all", commune_id] = await _all_units(self.session, commune_id)
-        return self._seen["all", commune_id]
-
-    async def no_unit(self, commune_id: int, due: datetime) -> list[NoUnitItem]:
-        """The plan items no unit can report as of ``due`` (``storage.no_unit``), every commune's read at once."""
-        if ("no_unit", commune_id, due) not in self._no_unit:
-            ids = self.commune_ids if commune_id in self.commune_ids else [commune_id]
-            for cid, items in (await no_unit_items_by_commune(self.session, ids, due)).items():
-                self._no_unit["no_unit", cid, due] = items
-        return self._no_unit["no_unit", commune_id, due]
-
-
 async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, period: Period,
-                       now: datetime, force_stage: str | None = None, lists: _Units | None = None) -> list[Planned]:
+                       now: datetime, force_stage: str | None = None, lists: SweepReads | None = None) -> list[Planned]:
     if force_stage is None and _due_stage_cached(period, now, True) is None \
             and _due_stage_cached(period, now, False) is None:
         return []  # no stage applies to this period at this moment: nothing to look up
     if not owed_since(period, commune.reporting_start):
         return []  # due before the commune's reporting start: nobody owes it, no reminder, no digest
-    lists = lists or _Units(session)
+    lists = lists or SweepReads(session, [commune.id])  # type: ignore[list-item]
     if stream.kind in ("lead_report", "steering_report"):  # the lead office's own reports
         as_of = period.due if period.due <= now else None  # (a period not yet due: today's people)
         units = [u for u in await lists.with_role(commune.id, stream.reporter_roles, as_of)  # type: ignore[arg-type]
@@ -164,15 +119,17 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
         units = await lists.expected(commune.id, kind, period.due if period.due <= now else None)  # type: ignore[arg-type]
     if not units:
         return []
-    states = await stream_states(session, commune, period, now, units)
+    states = await stream_states(session, commune, period, now, units,
+                                 await lists.submissions(commune.id, period),  # type: ignore[arg-type]
+                                 functools.partial(lists.listed, commune.id))
     # Returned reports have their own daily reminder (reminders/returned.py); not owed: before the start.
     owing_ids = {st.unit_id for st in states if st.state in ("pending", "missing")}
     owing = [u for u in units if u.id in owing_ids]
     names = {u.id: u.name for u in units}
     out: list[Planned] = []
     unreachable: list[str] = []
-    for person, ident in await people_with_roles(session, commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
-                                       reporter_roles(stream)):
+    for person, ident in await lists.people(commune.id, [u.id for u in owing],  # type: ignore[misc,arg-type]
+                                            reporter_roles(stream)):
         weekend_ok = stream.weekend_reminders or person.weekend_reminders
         stage = force_stage or _due_stage_cached(period, now, not weekend_ok)
         if stage is None:
@@ -183,18 +140,19 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
                            ident.chat_id if ident else None, person.locale, stream.name, period.key, str(stage),
                            period.due_text_vi, ref=period))
     if stream.kind == "unit_report" and force_stage is None:  # reported before the plan grew: the new items
-        out += await _new_items(session, commune, stream, period, now, states, units)
+        out += await _new_items(session, commune, stream, period, now, states, units, lists)
     if force_stage is None and now > period.due and _due_stage_cached(period, now, True) == Stage.OVERDUE:
         late = tuple(st.name for st in states if st.state == "late")
         returned = tuple(f"{st.name}: {st.comment}" if st.comment else st.name
                          for st in states if st.state == "returned")
-        undelivered = tuple(sorted(set(await _undelivered(session, commune.id, stream, period)) - set(unreachable)))
+        undelivered = tuple(sorted(set(await lists.undelivered(commune.id, stream, period))  # type: ignore[arg-type]
+                                   - set(unreachable)))
         missing = tuple(u.name for u in owing)
         unlisted = tuple(st.name for st in states if st.unlisted and st.unit_id in owing_ids)
         nobody = tuple(f"{i.code} ({i.chair_text})" for i in await lists.no_unit(commune.id, period.due)) \
             if stream.kind == "unit_report" else ()
-        leads = await people_with_roles(session, commune.id, [u.id for u in await lists.every(commune.id)],
-                              (stream.notify_missing_to or "lead",))
+        leads = await lists.people(commune.id, [u.id for u in await lists.every(commune.id)],  # type: ignore[arg-type]
+                                   (stream.notify_missing_to or "lead",))
         for person, ident in leads:
             out.append(Planned(person.id, person.name, None, ident.channel if ident else None,  # type: ignore[arg-type]
                                ident.chat_id if ident else None, person.locale, stream.name, period.key,
@@ -205,23 +163,19 @@ async def _plan_period(session: AsyncSession, commune: Commune, stream: Stream, 
 
 
 async def _new_items(session: AsyncSession, commune: Commune, stream: Stream, period: Period, now: datetime,
-                     states: list[Any], units: list[Unit]) -> list[Planned]:
+                     states: list[Any], units: list[Unit], lists: SweepReads) -> list[Planned]:
     """One reminder ("new_items", once per period) to the officers of each office that sent its report before a
     re-import added items it owes for the period (``storage.item_standing.new_items``), naming those items."""
     sent = {st.unit_id: st.submitted_at for st in states if st.state in ("on_time", "late") and st.submitted_at}
-    if not sent or not await items_added(session, commune.id, min(sent.values()), period.due):  # type: ignore[arg-type]
+    if not sent or not await lists.items_added(commune.id, min(sent.values()), period.due):  # type: ignore[arg-type]
         return []
+    added = await lists.new_items(commune.id, period)  # type: ignore[arg-type]
     out: list[Planned] = []
     for unit in units:
-        if unit.id not in sent:
+        codes = added.get(unit.id)  # type: ignore[arg-type]
+        if unit.id not in sent or not codes:
             continue
-        report = (await session.exec(select(Report).join(ReportingPeriod).where(
-            Report.unit_id == unit.id, ReportingPeriod.stream == stream.name, ReportingPeriod.key == period.key))).first()
-        added = await new_items(session, unit, period, report)
-        if not added:
-            continue
-        codes = tuple(sorted(await item_codes(session, added)))
-        for person, ident in await people_with_roles(session, commune.id, [unit.id], reporter_roles(stream)):  # type: ignore[list-item]
+        for person, ident in await lists.people(commune.id, [unit.id], reporter_roles(stream)):  # type: ignore[arg-type,list-item]
             weekend_ok = stream.weekend_reminders or person.weekend_reminders
             if _due_stage_cached(period, now, not weekend_ok) is None:
                 continue
@@ -229,40 +183,6 @@ async def _new_items(session: AsyncSession, commune: Commune, stream: Stream, pe
                                ident.chat_id if ident else None, person.locale, stream.name, period.key, "new_items",
                                period.due_text_vi, items=codes, ref=period))
     return out
-
-
-async def _undelivered(session: AsyncSession, commune_id: int, stream: Stream, period: Period) -> list[str]:
-    """People of the commune whose reminders for this period failed on every channel tried (refused, or
-    given up after the outbox's retries: its dead letters). Reminder keys do not name the commune."""
-    prefix = f"reminder:{stream.name}:{period.key}:%"
-    grouped = f"%|{stream.name}:{period.key}:%"  # one of several steering reminders sent as one message
-    of_period = Outbox.key.like(prefix) | Outbox.key.like(grouped)  # type: ignore[union-attr]
-    # The dead letters first, through ix_outbox_status_next: the LIKEs cannot use an index (a leading %,
-    # and SQLite's LIKE ignores case), so without the status filter this scanned the whole outbox once per
-    # commune, stream and period (run_sweep grew faster than the province).
-    failed = set((await session.exec(select(Outbox.person_id).where(
-        Outbox.status == "failed", of_period))).all())  # type: ignore[arg-type]
-    failed.discard(None)
-    if not failed:
-        return []
-    failed -= set((await session.exec(select(Outbox.person_id).where(
-        Outbox.status == "sent", Outbox.person_id.in_(failed), of_period))).all())  # type: ignore[union-attr, arg-type]
-    if not failed:
-        return []
-    return list((await session.exec(select(Person.name).where(
-        Person.id.in_(failed), Person.commune_id == commune_id))).all())  # type: ignore[union-attr]
-
-
-async def _units_with_role(session: AsyncSession, commune_id: int, roles: tuple[str, ...]) -> list[Any]:
-    """(unit, since, until) of every post in ``roles`` of the commune, current and earlier
-    (``storage.people.posts``): a period's due picks the units with someone in them then."""
-    every = posts([commune_id], roles)
-    return list((await session.exec(select(Unit, every.c.since, every.c.until).join(  # type: ignore[call-overload]
-        every, every.c.unit_id == Unit.id).order_by(Unit.name, Unit.id))).all())
-
-
-async def _all_units(session: AsyncSession, commune_id: int) -> list[Unit]:
-    return list((await session.exec(select(Unit).where(Unit.commune_id == commune_id))).all())
 
 
 async def preview(session: AsyncSession, services: Services, now: datetime,

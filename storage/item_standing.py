@@ -36,7 +36,8 @@ from storage.unit_groups import pick_members
 from storage.units import existing
 
 __all__ = ["TASK_ORDER", "Answer", "ItemMeta", "Standing", "answers_by_unit", "combine", "item_meta",
-           "item_codes", "item_standings", "items_added", "new_items", "owed_keys", "owed_of", "standings", "unanswered"]
+           "item_codes", "item_standings", "items_added_by_commune", "new_items", "new_items_by_unit", "owed_keys", "owed_of",
+           "standings", "unanswered"]
 
 TASK_ORDER = ("blocked", "not_started", "in_progress", "done")  # least advanced first
 Run = Callable[[Any], Awaitable[Any]]  # runs a select on a Core connection: its result
@@ -269,16 +270,67 @@ async def new_items(session: AsyncSession, unit: Unit, period: Period, report: R
     return out
 
 
-async def items_added(session: AsyncSession, commune_id: int, since: datetime, due: datetime) -> bool:
-    """Whether a re-import added any task or indicator to the commune's plans after ``since`` and by ``due``: the
-    sweep's one cheap question before it asks ``new_items`` of each office that reported."""
+async def new_items_by_unit(session: AsyncSession, commune_ids: Sequence[int], period: Period
+                            ) -> dict[int, dict[int, tuple[str, ...]]]:
+    """``new_items`` of every unit of the communes that sent its report for ``period``, as the codes of those
+    items (sorted; units with none left out): commune id → unit id → codes. Seven statements whatever the number
+    of communes and units (a sweep, once a re-import added items: ``items_added_by_commune``)."""
+    ids = sorted(set(commune_ids))
+    out: dict[int, dict[int, tuple[str, ...]]] = {c: {} for c in ids}
+    if not ids:
+        return out
+    reports = (await session.exec(select(ReportingPeriod.commune_id, Report.unit_id, Report.id, Report.submitted_at)
+                                  .join(ReportingPeriod, ReportingPeriod.id == Report.period_id).where(
+        col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == period.stream.name,
+        ReportingPeriod.key == period.key))).all()
+    if not reports:
+        return out
+    conn = await session.connection()
+    owes: dict[int, set[Key]] = {}  # unit id → what it owes (``owed_keys``: today's tree, and what it chairs by name)
+    for key, meta in (await item_meta(conn.execute, ids)).items():
+        for uid, _name in meta.owed:
+            owes.setdefault(uid, set()).add(key)
+    for uid, ref in (await session.exec(select(TaskUnit.unit_id, TaskUnit.task_id).join(Unit, Unit.id == TaskUnit.unit_id)
+                                        .where(col(Unit.commune_id).in_(ids), TaskUnit.role == "lead"))).all():
+        owes.setdefault(uid, set()).add(("task", ref))
+    for uid, ref in (await session.exec(select(IndicatorUnit.unit_id, IndicatorUnit.indicator_id).join(
+            Unit, Unit.id == IndicatorUnit.unit_id).where(col(Unit.commune_id).in_(ids)))).all():
+        owes.setdefault(uid, set()).add(("indicator", ref))
+    answered: dict[int, set[Key]] = {}
+    for rid, kind, ref in (await session.exec(select(ReportItem.report_id, ReportItem.kind, ReportItem.ref_id).where(
+            col(ReportItem.report_id).in_([r.id for r in reports])))).all():
+        answered.setdefault(rid, set()).add((kind, ref))
+    created: dict[Key, tuple[datetime, str]] = {}  # items added by the deadline: (when, code)
+    for kind, model in (("task", Task), ("indicator", Indicator)):
+        for ref, code, at in (await session.exec(select(model.id, model.code, model.created_at)  # type: ignore[attr-defined]
+                                                 .join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
+                col(Plan.commune_id).in_(ids), col(model.created_at).is_not(None),  # type: ignore[attr-defined]
+                col(model.created_at) <= period.due))).all():  # type: ignore[attr-defined]
+            created[(kind, ref)] = (at, code)
+    for cid, uid, rid, sent in reports:  # (``new_items``: owed, not answered, added after the report was sent)
+        codes = [created[k][1] for k in owes.get(uid, set()) - answered.get(rid, set())
+                 if k in created and created[k][0] > sent]
+        if codes:
+            out[cid][uid] = tuple(sorted(codes))
+    return out
+
+
+async def items_added_by_commune(session: AsyncSession, commune_ids: Sequence[int], due: datetime) -> dict[int, datetime]:
+    """commune id → the latest moment by ``due`` a re-import added a task or indicator to its plans (a commune
+    whose plans never grew is absent): the plans grew after ``since`` when that moment is later. The sweep's
+    one cheap question before it asks ``new_items`` of each office that reported, for all communes at once."""
+    ids = sorted(set(commune_ids))
+    out: dict[int, datetime] = {}
+    if not ids:
+        return out
     for model in (Task, Indicator):
-        found = (await session.exec(select(model.id).join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
-            Plan.commune_id == commune_id, col(model.created_at).is_not(None),  # type: ignore[attr-defined]
-            col(model.created_at) > since, col(model.created_at) <= due).limit(1))).first()  # type: ignore[attr-defined]
-        if found is not None:
-            return True
-    return False
+        for cid, latest in (await session.exec(select(Plan.commune_id, func.max(model.created_at))  # type: ignore[attr-defined]
+                                               .join(Plan, Plan.id == model.plan_id).where(  # type: ignore[attr-defined]
+                col(Plan.commune_id).in_(ids), col(model.created_at).is_not(None),  # type: ignore[attr-defined]
+                col(model.created_at) <= due).group_by(Plan.commune_id))).all():  # type: ignore[attr-defined]
+            if latest is not None and (cid not in out or latest > out[cid]):
+                out[cid] = latest
+    return out
 
 
 async def item_codes(session: AsyncSession, keys: Iterable[Key]) -> list[str]:

@@ -4,7 +4,7 @@ the CLI (`cdsbot status`) and the lead office's chat commands."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,8 +33,9 @@ from storage.people import held_at, staff
 from storage.unit_groups import expand_units, pick_members
 from storage.units import existed_by, existing
 
-__all__ = ["UnitState", "activity_totals", "expected_units", "expected_units_by_commune", "province_status",
-           "status_data", "stream_states", "submission_state", "tally", "unit_reports", "village_firsts"]
+__all__ = ["Listed", "UnitState", "activity_totals", "expected_units", "expected_units_by_commune", "listed_of", "province_status",
+           "status_data", "stream_states", "submission_state", "submissions_by_commune", "tally", "unit_reports",
+           "village_firsts"]
 
 
 async def activity_totals(session: AsyncSession, commune_id: int, period: Period
@@ -99,15 +100,19 @@ async def expected_units_by_commune(session: AsyncSession, commune_ids: Sequence
             by_commune[u.commune_id].append(u)
     groups = {u.id: u for u in every if u.kind == "group" and u.members is not None}
     planned = {cid for cid in ids if chairs[cid]}  # communes whose plans name who chairs what
+    leads: dict[int, set[int]] = {c: set() for c in ids}  # (by commune first: a scan of all per commune grew as n²)
+    staffed: dict[int, set[int]] = {c: set() for c in ids}
+    for cid, uid, role in people:
+        if role in ("lead", "admin"):
+            leads[cid].add(uid)
+        if role in ("officer", "lead") and cid not in planned:
+            staffed[cid].add(uid)
     for cid in ids:  # "Các phòng, ban chuyên môn…" = every office (storage.unit_groups.expand_units)
         for gid in chairs[cid] & groups.keys():
-            leads = {uid for c, uid, role in people if c == cid and role in ("lead", "admin")}
             chairs[cid].discard(gid)
-            chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads)}
+            chairs[cid] |= {m.id for m in pick_members(by_commune[cid], groups[gid].members or "", leads[cid])}
     for cid in ids:  # once the plans name chairs, only the offices owing an item owe one (``expected_units``)
-        staffed = {uid for c, uid, role in people if c == cid and role in ("officer", "lead")} \
-            if cid not in planned else set()
-        out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed)]
+        out[cid] = [u for u in by_commune[cid] if u.kind == kind and (u.id in chairs[cid] or u.id in staffed[cid])]
     return out
 
 
@@ -146,6 +151,31 @@ async def _submissions(session: AsyncSession, commune_id: int, period: Period
     return {u: (at, status, comment) for u, at, status, comment in rows}
 
 
+async def submissions_by_commune(session: AsyncSession, commune_ids: Sequence[int], period: Period
+                                 ) -> dict[int, dict[int, tuple[datetime, str | None, str | None]]]:
+    """``_submissions`` of several communes for the same period (stream name and key; a village period's dates),
+    in one statement whatever their number (a sweep)."""
+    ids = sorted(set(commune_ids))
+    out: dict[int, dict[int, tuple[datetime, str | None, str | None]]] = {c: {} for c in ids}
+    if not ids:
+        return out
+    if period.stream.kind == "village_activity":
+        for cid, uid, at in (await session.exec(
+                select(ActivityLog.commune_id, ActivityLog.unit_id, func.min(ActivityLog.created_at))
+                .where(col(ActivityLog.commune_id).in_(ids), ActivityLog.on_date >= period.start,
+                       ActivityLog.on_date <= period.end)
+                .group_by(ActivityLog.commune_id, ActivityLog.unit_id))).all():
+            out[cid][uid] = (at, None, None)  # type: ignore[assignment]
+        return out
+    for cid, uid, at, status, comment in (await session.exec(
+            select(ReportingPeriod.commune_id, Report.unit_id, Report.submitted_at, Report.status,
+                   Report.review_comment).join(ReportingPeriod).where(
+                col(ReportingPeriod.commune_id).in_(ids), ReportingPeriod.stream == period.stream.name,
+                ReportingPeriod.key == period.key))).all():
+        out[cid][uid] = (at, status, comment)
+    return out
+
+
 def submission_state(period: Period, now: datetime, start: Any,
                      sub: tuple[datetime, str | None, str | None] | None) -> Status:
     """A unit's state from its submission row, or None (the only place a state is derived from data)."""
@@ -167,11 +197,14 @@ COMMUNE_REPORTS = ("lead_report", "steering_report")
 
 
 async def stream_states(session: AsyncSession, commune: Commune, period: Period, now: datetime,
-                        units: list[Unit]) -> list[UnitState]:
+                        units: list[Unit], subs: dict[int, tuple[datetime, str | None, str | None]] | None = None,
+                        listed: Listed | None = None) -> list[UnitState]:
     """The state of each of ``units`` for ``period``: the one computation behind /tinhtrang,
     /hanbaocao, `cdsbot status`, the dashboard, the exports, reminder sweeps and digests. A unit added after
-    the period was due owes nothing of it (not_owed, unless it sent one: ``storage.units.existed_by``)."""
-    subs = await _submissions(session, commune.id, period)  # type: ignore[arg-type]
+    the period was due owes nothing of it (not_owed, unless it sent one: ``storage.units.existed_by``).
+    A sweep passes the commune's submissions (``subs``) and who was listed (``listed``) read for all communes."""
+    if subs is None:
+        subs = await _submissions(session, commune.id, period)  # type: ignore[arg-type]
     if period.stream.kind in COMMUNE_REPORTS and subs:  # the commune's one report, whichever lead unit sent it
         first = min(subs.values(), key=lambda sub: sub[0])
         subs = {u.id: subs.get(u.id, first) for u in units}  # type: ignore[misc]
@@ -179,9 +212,27 @@ async def stream_states(session: AsyncSession, commune: Commune, period: Period,
               if u.id in subs or existed_by(u, period.due) else UnitState(u.id, u.name, "not_owed")  # type: ignore[arg-type]
               for u in units]
     owing = [st.unit_id for st in states if st.state in ("pending", "missing")]  # only they can be "unlisted"
-    listed = await _listed(session, commune.id, owing, period.due if period.due <= now else None)  # type: ignore[arg-type]
-    return [dataclasses.replace(st, unlisted=True) if st.unit_id in owing and st.unit_id not in listed else st
+    as_of = period.due if period.due <= now else None
+    found = (await listed(owing, as_of) if listed else await _listed(session, commune.id, owing, as_of)) \
+        if owing else set()  # type: ignore[arg-type]
+    return [dataclasses.replace(st, unlisted=True) if st.unit_id in owing and st.unit_id not in found else st
             for st in states]
+
+
+Listed = Callable[[list[int], datetime | None], Awaitable[set[int]]]  # (owing unit ids, as of) -> those listed
+
+
+def listed_of(people: Iterable[Any], posts: Iterable[Any] | None, unit_ids: Iterable[int],
+              as_of: datetime | None) -> set[int]:
+    """The one rule of ``_listed`` on rows already read: ``people`` (unit_id, joined_at, left_at, anonymised_at:
+    current posts, joined or not) and ``posts`` (unit_id, since, until: posts held earlier by people who moved
+    since; read only for a closed period, None otherwise). Which of ``unit_ids`` had somebody then."""
+    wanted = set(unit_ids)
+    listed = {uid for uid, since, until, gone in people
+              if uid in wanted and held_at(since, until, as_of) and not (gone is not None and (until is None or as_of is None))}
+    if as_of is not None and posts is not None:
+        listed |= {uid for uid, since, until in posts if uid in wanted and held_at(since, until, as_of)}
+    return listed
 
 
 async def _listed(session: AsyncSession, commune_id: int, unit_ids: list[int], as_of: datetime | None) -> set[int]:
@@ -189,15 +240,14 @@ async def _listed(session: AsyncSession, commune_id: int, unit_ids: list[int], a
     (``storage.people.staff``; None: today): who joins later leaves a closed period's "nobody listed" as it was."""
     if not unit_ids:
         return set()
-    listed = {uid for uid, since, until, gone in (await session.exec(select(  # current posts (two plain statements:
-        Person.unit_id, Person.joined_at, Person.left_at, Person.anonymised_at).where(  # this runs per period)
+    people = (await session.exec(select(  # current posts (two plain statements: this runs per period)
+        Person.unit_id, Person.joined_at, Person.left_at, Person.anonymised_at).where(
         Person.commune_id == commune_id, col(Person.unit_id).in_(unit_ids)))).all()
-        if held_at(since, until, as_of) and not (gone is not None and (until is None or as_of is None))}
+    listed = listed_of(people, None, unit_ids, as_of)
     rest = [uid for uid in unit_ids if uid not in listed]
     if rest and as_of is not None:  # posts held then by people who moved since
-        listed |= {uid for uid, since, until in (await session.exec(select(
-            PersonPost.unit_id, PersonPost.since, PersonPost.until).where(col(PersonPost.unit_id).in_(rest)))).all()
-            if held_at(since, until, as_of)}
+        listed |= listed_of((), (await session.exec(select(PersonPost.unit_id, PersonPost.since, PersonPost.until)
+                                                    .where(col(PersonPost.unit_id).in_(rest)))).all(), rest, as_of)
     return listed
 
 
