@@ -49,12 +49,21 @@ ButtonAction = Callable[[Turn], Awaitable[bool]]
 
 
 class Dispatcher:
-    def __init__(self, services: Services, actions: Sequence[ButtonAction] = ()) -> None:
-        import handlers.flows  # noqa: F401  (every flow registered before the first update)
-
+    def __init__(self, services: Services, actions: Sequence[ButtonAction] = (), *, load_flows: bool = True) -> None:
+        """``load_flows`` False: the caller loads the flows later (bot.app: once the first poll is out)."""
         self.services = services
         self.actions = tuple(actions)  # wired by bot.app: the layers above pass their handlers down
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # the replies' inline retry waits
+        self._flows = False
+        if load_flows:
+            self.load_flows()
+
+    def load_flows(self) -> None:
+        """Register every flow (a saved state names its flow); done before any update is handled."""
+        if not self._flows:
+            import handlers.flows  # noqa: F401
+
+            self._flows = True
 
     async def handle(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
         """Handle one update exactly once and return what to send back (already rendered)."""
@@ -62,6 +71,8 @@ class Dispatcher:
 
     async def _handle_turn(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         """The replies, and whether they must wait behind an earlier reply to the chat still pending."""
+        if not self._flows:  # an update before bot.app loaded them
+            self.load_flows()
         reconnected = False
         for _attempt in range(5):
             try:
