@@ -242,6 +242,8 @@ class TelegramChannel:
             await request.shutdown()
 
     async def _register_commands(self) -> None:
+        if self.polled is not None:  # the menu is cosmetic: after the first getUpdates, not competing with it
+            await self.polled.wait()
         for lang in ("vi", "en"):
             with use_locale(lang):
                 cmds = [BotCommand(c.name if lang == "vi" else c.english, _(c.help_vi)[:256])
