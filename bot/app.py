@@ -6,16 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.health import health_of
 from bot.supervisor import Supervisor
-from handlers.dispatch import Dispatcher
+from handlers.dispatch import ButtonAction, Dispatcher
 from handlers.services import Services
-from reminders.actions import BUTTON_ACTIONS
 from storage.blobs import BlobStore
 from storage.db import Database
 
@@ -60,7 +59,7 @@ class BotApp:
             services.extra["streams"] = load_streams_file(settings.streams_file)
         load_holidays_file(settings.holidays_file)
         blobs = services.extra.setdefault("blobs", BlobStore(settings.files_dir, settings.max_file_bytes))
-        dispatcher = Dispatcher(services, actions=BUTTON_ACTIONS, load_flows=False)  # see start()
+        dispatcher = Dispatcher(services, actions=_button_actions, lazy=True)  # prepared in start()
         bot = cls(settings, db, services, dispatcher)
         if settings.telegram_token:
             from bot.channels.telegram.channel import TelegramChannel
@@ -126,10 +125,10 @@ class BotApp:
     async def start(self, *, serve_http: bool = True, background: bool = True) -> None:
         """Upgrade the schema, start channels, and (``background``) the outbox worker and scheduler.
 
-        Polling mode, users first: the web server (``serve_http``), the outbox worker, the scheduler and
-        the flows' modules are started or loaded once every channel's first poll is on the wire (or after
-        ``first_poll_wait``); the dispatcher loads the flows itself if an update comes before. Webhook mode
-        (or the demo's web chat): the web app is built first, since updates arrive through it."""
+        Polling mode, users first: the web server (``serve_http``), the outbox worker, the scheduler, the
+        flows and the reminder buttons are started or loaded once every channel's first poll is on the wire
+        (or after ``first_poll_wait``); an update handled before that prepares the dispatcher itself.
+        Webhook mode (or the demo's web chat): the web app is built first, since updates arrive through it."""
         await self.db.upgrade()
         web_first = serve_http and not self.polling
         if web_first:
@@ -138,7 +137,7 @@ class BotApp:
             await ch.start()
         if serve_http and not web_first:
             await self._first_poll()
-        self.dispatcher.load_flows()
+        self.dispatcher.prepare()
         self.build_outbox()
         if background:
             assert self.outbox is not None
@@ -199,6 +198,13 @@ class BotApp:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.db.dispose()
+
+
+def _button_actions() -> Sequence[ButtonAction]:
+    """The reminders' buttons, for the dispatcher: loaded with the flows, once the first poll is out."""
+    from reminders.actions import BUTTON_ACTIONS
+
+    return BUTTON_ACTIONS
 
 
 def load_holidays_file(path: str | None) -> None:
