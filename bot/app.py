@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.config import Settings
 from bot.health import health_of
 from bot.supervisor import Supervisor
@@ -95,6 +96,7 @@ class BotApp:
         from bot.health import mount_health
         from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
         from bot.web.province_page import ProvincePage  # its province page: /dashboard/province?t=<link>
+        from reminders import sweep  # noqa: F401  (cdsbot_reminders_total on /metrics, even with no scheduler)
 
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get("/healthz", _health)
@@ -126,7 +128,7 @@ class BotApp:
         """Upgrade the schema, start channels, and (``background``) the outbox worker and scheduler.
 
         Polling mode, users first: the web server (``serve_http``), the outbox worker, the scheduler, the
-        flows and the reminder buttons are started or loaded once every channel's first poll is on the wire
+        flows, the reminder buttons and the metrics are started or loaded once every channel's first poll is on the wire
         (or after ``first_poll_wait``); an update handled before that prepares the dispatcher itself.
         Webhook mode (or the demo's web chat): the web app is built first, since updates arrive through it."""
         await self.db.upgrade()
@@ -138,6 +140,7 @@ class BotApp:
         if serve_http and not web_first:
             await self._first_poll()
         self.dispatcher.prepare()
+        metrics.load()
         self.build_outbox()
         if background:
             assert self.outbox is not None

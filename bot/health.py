@@ -66,8 +66,7 @@ class Health:
         state = self.channels.get(channel)
         if state is None:
             state = self.channels[channel] = ChannelHealth(channel, "polling", now)
-        state.last_ok = now
-        metrics.LAST_OK.labels(channel).set(now.timestamp())
+        state.last_ok = now  # /metrics reads it at scrape time (cdsbot_channel_last_ok_timestamp_seconds)
 
     def failed(self, channel: str, reason: str) -> None:
         state = self.channels.get(channel)

@@ -77,7 +77,8 @@ def test_run_is_parsed_without_building_every_command() -> None:
 # Polling mode: users first. What only the web server, the outbox worker, the scheduler or a flow needs is
 # loaded once the first getUpdates is on the wire (bot.app.BotApp.start), not before it.
 AFTER_FIRST_POLL = ("aiohttp.web", "aiohttp.web_app", "bot.web.dashboard", "bot.web.province_page", "bot.outbox",
-                    "reminders.jobs", "reminders.actions", "handlers.flows")
+                    "reminders.jobs", "reminders.actions", "handlers.flows",
+                    "prometheus_client")
 # `cdsbot run` as deployed, with every module list taken at the moment a request's bytes reach the socket
 # (the stdlib's socket transport watched; nothing of ours replaced) and once more when the process ends.
 RUN = """
