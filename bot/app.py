@@ -6,25 +6,30 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
+from bot import metrics
 from bot.config import Settings
-from bot.health import health_of, mount_health
-from bot.outbox import OutboxSender
+from bot.health import health_of
 from bot.supervisor import Supervisor
-from handlers.dispatch import Dispatcher
+from handlers.dispatch import ButtonAction, Dispatcher
 from handlers.services import Services
-from reminders.actions import BUTTON_ACTIONS
-from reminders.jobs import start_scheduler
 from storage.blobs import BlobStore
 from storage.db import Database
 
-__all__ = ["BotApp", "run_app", "setup_logging"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.outbox import OutboxSender
+
+__all__ = ["FIRST_POLL_WAIT", "BotApp", "run_app", "setup_logging"]
 
 log = logging.getLogger(__name__)
+# Polling mode: how long start() waits for the channels' first poll before starting the web server anyway
+# (a channel that cannot poll still gets its /readyz up to say so).
+FIRST_POLL_WAIT = 2.0
 
 
 @dataclass
@@ -35,7 +40,6 @@ class BotApp:
     db: Database
     services: Services
     dispatcher: Dispatcher
-    web: web.Application
     channels: list[Any] = field(default_factory=list)
     runner: web.AppRunner | None = None
     outbox: OutboxSender | None = None
@@ -43,6 +47,9 @@ class BotApp:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     supervisor: Supervisor = field(default_factory=Supervisor)
     scheduler_check: float = 30.0  # seconds between checks that the reminder scheduler still runs
+    first_poll_wait: float = FIRST_POLL_WAIT
+    routes: list[Callable[[web.Application], None]] = field(default_factory=list)  # the channels' web routes
+    _web: web.Application | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, services: Services | None = None,
@@ -53,16 +60,8 @@ class BotApp:
             services.extra["streams"] = load_streams_file(settings.streams_file)
         load_holidays_file(settings.holidays_file)
         blobs = services.extra.setdefault("blobs", BlobStore(settings.files_dir, settings.max_file_bytes))
-        dispatcher = Dispatcher(services, actions=BUTTON_ACTIONS)
-        app = web.Application(client_max_size=1 << 20)
-        app.router.add_get("/healthz", _health)
-        from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
-        from bot.web.province_page import ProvincePage  # its province page: /dashboard/province?t=<link>
-        dashboard = Dashboard(services, public_url=settings.public_url)
-        dashboard.mount(app)
-        ProvincePage(dashboard).mount(app)
-        bot = cls(settings, db, services, dispatcher, app)
-        mount_health(app, db, health_of(services), bot.supervisor, lambda: [ch.name for ch in bot.channels])
+        dispatcher = Dispatcher(services, actions=_button_actions, lazy=True)  # prepared in start()
+        bot = cls(settings, db, services, dispatcher)
         if settings.telegram_token:
             from bot.channels.telegram.channel import TelegramChannel
 
@@ -70,7 +69,7 @@ class BotApp:
                                  webhook_url=settings.telegram_webhook_url,
                                  webhook_secret=settings.telegram_webhook_secret, poll_timeout=poll_timeout,
                                  blobs=blobs, supervisor=bot.supervisor, pacing=settings.send_pacing)
-            tg.mount(app)
+            bot.routes.append(tg.mount)
             bot.channels.append(tg)
         if settings.zalo_token:
             from bot.channels.zalo.channel import ZaloChannel
@@ -80,12 +79,38 @@ class BotApp:
                                public_url=settings.public_url, poll_timeout=poll_timeout,
                                bulk_rate=settings.zalo_bulk_rate, blobs=blobs, supervisor=bot.supervisor,
                                pacing=settings.send_pacing)
-            zalo.mount(app)
+            bot.routes.append(zalo.mount)
             bot.channels.append(zalo)
         return bot
 
+    @property
+    def web(self) -> web.Application:
+        """The web app (health, dashboard, the channels' webhooks), built on first use (see start())."""
+        if self._web is None:
+            self._web = self._build_web()
+        return self._web
+
+    def _build_web(self) -> web.Application:
+        from aiohttp import web
+
+        from bot.health import mount_health
+        from bot.web.dashboard import Dashboard  # read-only lead-office dashboard: /dashboard?t=<signed link>
+        from bot.web.province_page import ProvincePage  # its province page: /dashboard/province?t=<link>
+        from reminders import sweep  # noqa: F401  (cdsbot_reminders_total on /metrics, even with no scheduler)
+
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_get("/healthz", _health)
+        dashboard = Dashboard(self.services, public_url=self.settings.public_url)
+        dashboard.mount(app)
+        ProvincePage(dashboard).mount(app)
+        mount_health(app, self.db, health_of(self.services), self.supervisor, lambda: [ch.name for ch in self.channels])
+        for mount in self.routes:
+            mount(app)
+        return app
+
     def build_outbox(self) -> OutboxSender:
         from bot.channels.fallback import reroute_undeliverable
+        from bot.outbox import OutboxSender
 
         senders = {ch.name: ch for ch in self.channels}
         self.outbox = OutboxSender(self.db, senders, clock=self.services.now,
@@ -94,23 +119,55 @@ class BotApp:
         self.services.extra["outbox"] = self.outbox
         return self.outbox
 
+    @property
+    def polling(self) -> bool:
+        """Every channel polls (none takes webhooks, no web chat): the web server only watches and serves pages."""
+        return bool(self.channels) and all(getattr(ch, "polled", None) is not None for ch in self.channels)
+
     async def start(self, *, serve_http: bool = True, background: bool = True) -> None:
-        """Upgrade the schema, start channels, and (``background``) the outbox worker and scheduler."""
+        """Upgrade the schema, start channels, and (``background``) the outbox worker and scheduler.
+
+        Polling mode, users first: the web server (``serve_http``), the outbox worker, the scheduler, the
+        flows, the reminder buttons and the metrics are started or loaded once every channel's first poll is on the wire
+        (or after ``first_poll_wait``); an update handled before that prepares the dispatcher itself.
+        Webhook mode (or the demo's web chat): the web app is built first, since updates arrive through it."""
         await self.db.upgrade()
+        web_first = serve_http and not self.polling
+        if web_first:
+            self.web  # noqa: B018  (built now: the channels' webhook routes are on it)
         for ch in self.channels:
             await ch.start()
+        if serve_http and not web_first:
+            await self._first_poll()
+        self.dispatcher.prepare()
+        metrics.load()
         self.build_outbox()
         if background:
             assert self.outbox is not None
             self.tasks.append(self.supervisor.spawn("outbox", self.outbox.run_forever))
             self.tasks.append(self.supervisor.spawn("scheduler", self._run_scheduler))
         if serve_http:
+            from aiohttp import web
+
             self.runner = web.AppRunner(self.web, access_log=None)
             await self.runner.setup()
             await web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port).start()
 
+    async def _first_poll(self) -> None:
+        """Wait until every polling channel's first poll went out, at most ``first_poll_wait`` seconds."""
+        waits = [asyncio.ensure_future(ch.polled.wait()) for ch in self.channels if not ch.polled.is_set()]
+        if not waits:
+            return
+        _done, pending = await asyncio.wait(waits, timeout=self.first_poll_wait)
+        for w in pending:
+            w.cancel()
+        if pending:
+            log.warning("a channel has not polled after %.0f s; starting the web server anyway", self.first_poll_wait)
+
     async def _run_scheduler(self) -> None:
         """Run the reminder scheduler; if it ever stops by itself, raise so the supervisor starts a new one."""
+        from reminders.jobs import start_scheduler
+
         self.scheduler = start_scheduler(self, self.swept)
         try:
             while True:
@@ -146,6 +203,13 @@ class BotApp:
         await self.db.dispose()
 
 
+def _button_actions() -> Sequence[ButtonAction]:
+    """The reminders' buttons, for the dispatcher: loaded with the flows, once the first poll is out."""
+    from reminders.actions import BUTTON_ACTIONS
+
+    return BUTTON_ACTIONS
+
+
 def load_holidays_file(path: str | None) -> None:
     """Install the deployment's holiday corrections from ``CDSBOT_HOLIDAYS_FILE`` (none: clear them)."""
     from storage.calendar import holiday_table
@@ -179,6 +243,8 @@ def load_streams_file(path: str) -> list[Any]:
 
 
 async def _health(_request: web.Request) -> web.Response:
+    from aiohttp import web
+
     return web.json_response({"ok": True})
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from sqlalchemy import func, text
 from sqlmodel import select
 
@@ -18,6 +17,8 @@ from storage.db import is_disconnect
 from storage.models import Outbox, QuarantinedUpdate
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.supervisor import Supervisor
     from handlers.services import Services
     from storage.db import Database
@@ -65,8 +66,7 @@ class Health:
         state = self.channels.get(channel)
         if state is None:
             state = self.channels[channel] = ChannelHealth(channel, "polling", now)
-        state.last_ok = now
-        metrics.LAST_OK.labels(channel).set(now.timestamp())
+        state.last_ok = now  # /metrics reads it at scrape time (cdsbot_channel_last_ok_timestamp_seconds)
 
     def failed(self, channel: str, reason: str) -> None:
         state = self.channels.get(channel)
@@ -161,6 +161,7 @@ async def readiness(db: Database, health: Health, supervisor: Supervisor | None 
 def mount_health(app: web.Application, db: Database, health: Health, supervisor: Supervisor | None,
                  served: Callable[[], list[str]]) -> None:
     """Add ``/readyz`` (JSON, 200 or 503) and ``/metrics`` (Prometheus text) to the web app."""
+    from aiohttp import web  # with the web app: after the first poll in polling mode (see bot.app)
 
     async def readyz(_request: web.Request) -> web.Response:
         report = await readiness(db, health, supervisor, served())

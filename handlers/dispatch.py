@@ -49,12 +49,28 @@ ButtonAction = Callable[[Turn], Awaitable[bool]]
 
 
 class Dispatcher:
-    def __init__(self, services: Services, actions: Sequence[ButtonAction] = ()) -> None:
-        import handlers.flows  # noqa: F401  (every flow registered before the first update)
-
+    def __init__(self, services: Services,
+                 actions: Sequence[ButtonAction] | Callable[[], Sequence[ButtonAction]] = (), *,
+                 lazy: bool = False) -> None:
+        """``lazy``: the flows' modules, and ``actions`` given as a function, are loaded by ``prepare()``
+        (bot.app calls it once the first poll is out) or else by the first update."""
         self.services = services
-        self.actions = tuple(actions)  # wired by bot.app: the layers above pass their handlers down
+        self._actions_of = actions if callable(actions) else None
+        # wired by bot.app: the layers above pass their handlers down
+        self.actions: tuple[ButtonAction, ...] = () if callable(actions) else tuple(actions)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # the replies' inline retry waits
+        self._prepared = False
+        if not lazy:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Register every flow (a saved state names its flow) and get the actions: before any update."""
+        if not self._prepared:
+            import handlers.flows  # noqa: F401
+
+            if self._actions_of is not None:
+                self.actions = tuple(self._actions_of())
+            self._prepared = True
 
     async def handle(self, msg: Incoming, caps: Capabilities) -> list[Outgoing]:
         """Handle one update exactly once and return what to send back (already rendered)."""
@@ -62,6 +78,8 @@ class Dispatcher:
 
     async def _handle_turn(self, msg: Incoming, caps: Capabilities) -> tuple[list[Outgoing], bool]:
         """The replies, and whether they must wait behind an earlier reply to the chat still pending."""
+        if not self._prepared:  # an update before bot.app prepared the dispatcher
+            self.prepare()
         reconnected = False
         for _attempt in range(5):
             try:

@@ -95,4 +95,5 @@ def test_startup_benchmark(tmp_path: Path) -> None:
     result = startup.run(["--repeats", "1", "--idle", "0.2"])
     for kind in ("ours", "echo"):
         assert result[kind]["start_s"] > 0 and result[kind]["idle_rss_mb"] > 0
+    assert result["ours"]["web_s"] > 0  # its web server came up (after the first getUpdates)
     assert _rows(tmp_path)[0]["bench"] == "startup"

@@ -203,6 +203,9 @@ async def test_metrics_expose_updates_sends_poll_errors_and_quarantine(tg: Teleg
     assert delta("cdsbot_poll_errors_total", channel="telegram", reason="conflict") == 1
     assert delta("cdsbot_update_handling_seconds_count", channel="telegram") == 1
     assert metric(after, "cdsbot_outbox_pending") == 0 and metric(after, "cdsbot_quarantine_rows") == 0
+    # the last good poll (the harness's clock stands still), read from /readyz's figures at the scrape
+    last_ok = metric(after, "cdsbot_channel_last_ok_timestamp_seconds", channel="telegram")
+    assert last_ok == tg.bot.services.now().timestamp()
     assert metric(after, "cdsbot_ready") == 1
     assert "cdsbot_quarantined_updates_total" in after or "cdsbot_quarantined_updates" in after
     assert "cdsbot_task_restarts" in after and "cdsbot_reminders" in after

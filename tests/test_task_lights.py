@@ -73,8 +73,8 @@ async def test_tasks_in_colour_in_chat_workbook_and_dashboard(tg: TelegramHarnes
     # The dashboard: the same counts from the same rows.
     monkeypatch.setenv("CDSBOT_WEB_SECRET", "task-lights-secret-0123456789")
     assert tg.bot is not None
+    client = await aiohttp_client(tg.bot.web)  # the web app, the dashboard with it, is built on first use
     dashboard = tg.bot.services.extra["dashboard"]
-    client = await aiohttp_client(tg.bot.web)
     async with db.session() as s:
         cid = (await s.exec(select(Commune.id))).one()
     token = make_token(dashboard.secret, cid, tg.now + timedelta(days=1))

@@ -10,9 +10,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["DEFAULT_TTL", "FileStore", "StoredFile"]
 
@@ -119,6 +121,8 @@ class FileStore:
             self._size -= len(self._files.pop(file_id).data)
 
     async def _serve(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # the web server's side of aiohttp: loaded with the web app, not to poll
+
         stored = self.get(request.match_info["token"])
         if stored is None:
             return web.Response(status=404, text="Not found or expired")

@@ -8,9 +8,8 @@ import hmac
 import json
 import logging
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from telegram import (
     BotCommand,
     Update,
@@ -27,6 +26,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
+from bot.channels.first_poll import first_poll_trace
 from bot.channels.media import TooLarge, fetch_media
 from bot.channels.ratelimit import BULK, PacedRateLimiter
 from bot.channels.telegram.convert import CAPS, keyboard, to_incoming, translate, unreadable
@@ -41,6 +41,9 @@ from handlers.messages import MediaIn, Outgoing
 from locales.i18n import _, use_locale
 from storage.blobs import BlobStore
 from storage.errors import ChannelError, ConfigError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["TelegramChannel"]
 
@@ -77,8 +80,11 @@ class TelegramChannel:
         if pacing:
             builder = builder.rate_limiter(PacedRateLimiter())
         builder = builder.updater(None)  # we poll ourselves: acknowledge only what was processed
+        # polling: set once the first getUpdates is on the wire (bot.app starts the web server after it)
+        self.polled: asyncio.Event | None = None if webhook_url else asyncio.Event()
+        traces = [first_poll_trace(self.polled)] if self.polled is not None else None
         # aiohttp instead of httpx under PTB: far less CPU per request with many chats at once
-        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1, trace_configs=traces))
         builder = builder.request(self._requests[0]).get_updates_request(self._requests[1])
         self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
@@ -236,6 +242,8 @@ class TelegramChannel:
             await request.shutdown()
 
     async def _register_commands(self) -> None:
+        if self.polled is not None:  # the menu is cosmetic: after the first getUpdates, not competing with it
+            await self.polled.wait()
         for lang in ("vi", "en"):
             with use_locale(lang):
                 cmds = [BotCommand(c.name if lang == "vi" else c.english, _(c.help_vi)[:256])
@@ -243,6 +251,8 @@ class TelegramChannel:
             await self.app.bot.set_my_commands(cmds, language_code=None if lang == "vi" else "en")
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # the web server's side of aiohttp: loaded with the web app, not to poll
+
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not self.webhook_secret or not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
             return web.Response(status=403)

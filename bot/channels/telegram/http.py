@@ -33,13 +33,15 @@ class AiohttpRequest(BaseRequest):
 
     def __init__(self, connection_pool_size: int = 256, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
-                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0) -> None:
+                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0,
+                 trace_configs: list[aiohttp.TraceConfig] | None = None) -> None:
         self._pool_size = connection_pool_size
         self._read, self._write, self._connect = read_timeout, write_timeout, connect_timeout
         self._pool, self._media_write = pool_timeout, media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}  # by scheme://host:port
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+        self._traces = trace_configs  # e.g. bot.channels.first_poll: when the first getUpdates went out
 
     @property
     def read_timeout(self) -> float | None:
@@ -49,7 +51,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT})
+                headers={"User-Agent": self.USER_AGENT}, trace_configs=self._traces)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:

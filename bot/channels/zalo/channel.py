@@ -11,12 +11,11 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Coroutine
-from typing import Any, ClassVar
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot import metrics
 from bot.channels.files import FileStore
+from bot.channels.first_poll import first_poll_trace
 from bot.channels.media import download, fetch_media
 from bot.channels.ratelimit import Pacer
 from bot.channels.zalo.client import DEFAULT_BASE_URL, ZaloClient
@@ -30,6 +29,9 @@ from handlers.messages import Capabilities, FileOut, MediaIn, Outgoing
 from locales.i18n import _
 from storage.blobs import BlobStore
 from storage.errors import ChannelError, ConfigError, RateLimited
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["CAPS", "SECRET_HEADER", "ZaloChannel"]
 
@@ -68,7 +70,9 @@ class ZaloChannel:
         self.blobs = blobs  # received photos are downloaded here at once (Zalo's links expire)
         self.supervisor = supervisor or Supervisor()
         self.health = health_of(dispatcher.services)
-        self.client = ZaloClient(token, base_url)
+        # polling: set once the first getUpdates is on the wire (bot.app starts the web server after it)
+        self.polled: asyncio.Event | None = None if webhook_url else asyncio.Event()
+        self.client = ZaloClient(token, base_url, trace_configs=[first_poll_trace(self.polled)] if self.polled else None)
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.poll_timeout = poll_timeout
         self.poll_interval = 1.0  # minimum seconds between the starts of two polls (see zalo-api.md §1.3)
@@ -227,6 +231,8 @@ class ZaloChannel:
     # -- webhook -----------------------------------------------------------------------------
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # the web server's side of aiohttp: loaded with the web app, not to poll
+
         given = request.headers.get(SECRET_HEADER)
         if (
             not self.webhook_secret

@@ -39,6 +39,7 @@ class ZaloClient:
         max_retries: int = 3,
         backoff: float = 0.5,
         max_wait: float = 30.0,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
     ) -> None:
         if not token or "/" in token:
             raise ConfigError("Zalo bot token is empty or malformed")
@@ -46,6 +47,7 @@ class ZaloClient:
         self._base = base_url.rstrip("/")
         self._session = session
         self._own_session = session is None
+        self._traces = trace_configs  # for the owned session (e.g. bot.channels.first_poll)
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.backoff = backoff
@@ -58,7 +60,7 @@ class ZaloClient:
     async def start(self) -> None:
         """Create the owned HTTP session (no-op if one was given or already exists)."""
         if self._session is None or (self._own_session and self._session.closed):
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(trace_configs=self._traces)
             self._own_session = True
 
     async def close(self) -> None:
