@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, null, or_, text, union, union_all
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, text, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -159,8 +159,7 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
     the period by bucket: each team joined to its first logs from the roll-up (at most one a period), not paired
     with every period. A team with no first log in any of them gives a row with no period (skipped)."""
     at = ActivityLog.created_at.type  # type: ignore[attr-defined]
-    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].start, Date).label("s"),
-                                literal(village_periods[i].due, at).label("due"))
+    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].due, at).label("due"))
                          for i in sorted(rolled))).cte("ranges")
     teams = (select(Unit.commune_id, Unit.created_at, func.count().cast(Integer).label("n"))
              .where(among(Unit.commune_id, ids), Unit.kind == "village")
@@ -173,7 +172,7 @@ def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: 
     due = case(*((firsts.c.start == village_periods[i].start, literal(village_periods[i].due, at)) for i in sorted(rolled)))
     bucket = case((firsts.c.first.is_(None), _NO_LOG), (firsts.c.first <= due, _BY_DUE), else_=_AFTER)
     logged = (select(which, null(), null(), Unit.commune_id, null(), func.count(), bucket, null())
-              .select_from(Unit)  # (an outer join: the roll-up, never analysed, cannot drive a nested loop)
+              .select_from(Unit)  # (an outer join: the roll-up, estimated at a row unanalysed, cannot drive a loop)
               .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
               .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(due))
               .group_by(which, Unit.commune_id, bucket))
