@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint, false
+from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 __all__ = ["ROLES", "UNIT_KINDS", "Commune", "Identity", "Invite", "LinkCode", "Person", "PersonPost", "Province",
@@ -70,6 +70,8 @@ class Unit(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    # a commune's staff by role (the province view's officers, leads and admins among the village members)
+    __table_args__ = (Index("ix_person_commune_id_role", "commune_id", "role"),)  # migration 0021
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)

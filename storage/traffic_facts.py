@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, and_, case, func, literal, null, or_, text, true, union, union_all
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, text, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,6 +97,7 @@ async def _all_of(session: AsyncSession, steps: Sequence[Callable[[Run], Awaitab
 
 _STAMPS, _MARK = -2, -1000  # which: the communes' roll-up versions; a range rolled up (_MARK - i)
 _NO_LOG, _BY_DUE, _AFTER = log_rollup.NO_LOG, log_rollup.BY_DUE, log_rollup.AFTER
+_ALL = -1  # a rolled period's row of village teams: how many existed at its due, a first log or not
 
 
 class _Rolled(NamedTuple):
@@ -152,26 +153,35 @@ async def _activity_totals(run: Run, ids: list[int], periods: Sequence[Period], 
     return out, seen
 
 
-def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> Any:
-    """The village teams of the ``rolled`` periods grouped as ``_submissions`` does, in one pass: each team
-    once with each period (its first log from the roll-up)."""
+def _rolled_villages(ids: list[int], village_periods: Sequence[Period], rolled: set[int]) -> list[Any]:
+    """The village teams of the ``rolled`` periods, counted as ``_submissions`` reads them: how many existed at
+    each period's due (``_ALL``, from the teams grouped by when they were added), and those with a first log in
+    the period by bucket: each team joined to its first logs from the roll-up (at most one a period), not paired
+    with every period. A team with no first log in any of them gives a row with no period (skipped)."""
     at = ActivityLog.created_at.type  # type: ignore[attr-defined]
-    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].start, Date).label("s"),
-                                literal(village_periods[i].due, at).label("due"))
+    ranges = union_all(*(select(literal(i).label("which"), literal(village_periods[i].due, at).label("due"))
                          for i in sorted(rolled))).cte("ranges")
+    teams = (select(Unit.commune_id, Unit.created_at, func.count().cast(Integer).label("n"))
+             .where(among(Unit.commune_id, ids), Unit.kind == "village")
+             .group_by(Unit.commune_id, Unit.created_at).subquery())
+    every = (select(ranges.c.which, null(), null(), teams.c.commune_id, null(), func.sum(teams.c.n), literal(_ALL), null())
+             .select_from(teams).join(ranges, or_(teams.c.created_at.is_(None), teams.c.created_at <= ranges.c.due))
+             .group_by(ranges.c.which, teams.c.commune_id))
     firsts = log_rollup.firsts_of(ids, [(village_periods[i].start, village_periods[i].end) for i in sorted(rolled)])
-    bucket = case((firsts.c.first.is_(None), _NO_LOG), (firsts.c.first <= ranges.c.due, _BY_DUE), else_=_AFTER)
-    return (select(ranges.c.which, null(), null(), Unit.commune_id, null(), func.count(), bucket, null())
-            .select_from(Unit).join(ranges, true())
-            .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id,
-                                    firsts.c.start == ranges.c.s))
-            .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(ranges.c.due))
-            .group_by(ranges.c.which, Unit.commune_id, bucket))
+    which = case(*((firsts.c.start == village_periods[i].start, i) for i in sorted(rolled)))  # (no join: a few values)
+    due = case(*((firsts.c.start == village_periods[i].start, literal(village_periods[i].due, at)) for i in sorted(rolled)))
+    bucket = case((firsts.c.first.is_(None), _NO_LOG), (firsts.c.first <= due, _BY_DUE), else_=_AFTER)
+    logged = (select(which, null(), null(), Unit.commune_id, null(), func.count(), bucket, null())
+              .select_from(Unit)  # (an outer join: the roll-up, estimated at a row unanalysed, cannot drive a loop)
+              .outerjoin(firsts, and_(firsts.c.unit_id == Unit.id, firsts.c.commune_id == Unit.commune_id))
+              .where(among(Unit.commune_id, ids), Unit.kind == "village", existing(due))
+              .group_by(which, Unit.commune_id, bucket))
+    return [every, logged]
 
 
 def _submissions_statement(ids: list[int], unit_periods: Sequence[Period], village_periods: Sequence[Period],
                            rolled: set[int]) -> Any:
-    """Rows (which, stream, key, commune id, unit id, how many, on time / bucket, review status)."""
+    """Rows (which, stream, key, commune id, unit id, how many, on time / bucket / ``_ALL``, review status)."""
     keys = {(up.stream.name, up.key): up for up in unit_periods}.values()
     on_time = case(*((and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key,
                            Report.submitted_at <= up.due), 1) for up in keys), else_=0)  # a number, not a moment
@@ -180,7 +190,7 @@ def _submissions_statement(ids: list[int], unit_periods: Sequence[Period], villa
                .join(ReportingPeriod, ReportingPeriod.id == Report.period_id)
                .where(among(ReportingPeriod.commune_id, ids), or_(*(
                    and_(ReportingPeriod.stream == up.stream.name, ReportingPeriod.key == up.key) for up in keys))))
-    villages = [_rolled_villages(ids, village_periods, rolled)] if rolled else []
+    villages = _rolled_villages(ids, village_periods, rolled) if rolled else []
     for i, vp in enumerate(village_periods):
         if i in rolled:
             continue
@@ -216,14 +226,23 @@ async def _submissions(run: Run, ids: list[int], unit_periods: Sequence[Period],
     subs: list[dict[tuple[int, int], Submission]] = [{} for _ in unit_periods]
     counted: list[dict[int, list[tuple[int, int]]]] = [{} for _ in village_periods]
     seen = _Rolled({}, {})
+    every: dict[int, dict[int, int]] = {i: {} for i in rolled}  # the rolled periods' teams that existed at the due
     for which, stream, key, cid, uid, n, flag, status in (await run(stmt)).all():
+        if which is None or (flag == _NO_LOG and which in every):  # (a rolled period's: from ``every``, below)
+            continue
         if which <= _STAMPS:
             _note(seen, which, cid, uid)
         elif which < 0:
             for i in by_key[(stream, key)]:
                 subs[i][(cid, uid)] = (bool(flag), status)
+        elif flag == _ALL:
+            every[which][cid] = int(n)
         else:
             counted[which].setdefault(cid, []).append((int(n), int(flag)))
+    for i, teams in every.items():  # the teams with no first log in the period: the others
+        for cid, n in teams.items():
+            if none := n - sum(k for k, _bucket in counted[i].get(cid, ())):
+                counted[i].setdefault(cid, []).append((none, _NO_LOG))
     return subs, counted, seen
 
 

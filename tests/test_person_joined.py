@@ -1,7 +1,7 @@
 """Who was on a unit's staff when a period was due decides what it owed: an office that gets its first officer on 5
 January, and a village team member who leaves that day, leave December, closed and compiled, exactly as it was
 (/tinhtrang, the xlsx and docx of /xuat, the dashboard, `cdsbot status`, the province's lights, December's
-reminders); January counts the office and reminds the team without her. Migration 0020 down and up."""
+reminders); January counts the office and reminds the team without her. Migrations 0020 and 0021 down and up."""
 
 from __future__ import annotations
 
@@ -236,6 +236,43 @@ async def test_migration_0020_down_and_up(db: Database, db_url: str, tmp_path: P
     assert len(people) == 6 and all(p.joined_at is None and p.left_at is None for p in people)
     assert sum(len(v) for v in staffed.values()) == 6
 
+
+
+async def test_migration_0021_staff_by_role_index(db: Database, db_url: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """0021 adds the index the province view reads a commune's staff by role through; down to 0020 and up again,
+    the staff read with and without it are the same."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.db import alembic_config
+
+    await _setup(monkeypatch, capsys, db_url, tmp_path)
+
+    async def indexes() -> dict[str, list[str]]:
+        async with db.engine.connect() as conn:
+            found = await conn.run_sync(lambda c: inspect(c).get_indexes("person"))
+        return {ix["name"]: ix["column_names"] for ix in found}
+
+    async def staffed() -> dict[int, list[tuple[int, str]]]:
+        async with db.session() as s:
+            commune = (await s.exec(select(Commune).where(Commune.name == COMMUNE))).one()
+            return await on_staff_by_unit(s, [commune.id], at(JAN5), ("officer", "lead"))  # type: ignore[list-item]
+
+    assert (await indexes())["ix_person_commune_id_role"] == ["commune_id", "role"]
+    with_index = await staffed()
+
+    def down(conn: Any) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0020_person_joined")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    assert "ix_person_commune_id_role" not in await indexes()
+    assert await staffed() == with_index and sum(map(len, with_index.values())) == 3
+    await db.upgrade()
+    assert (await indexes())["ix_person_commune_id_role"] == ["commune_id", "role"]
 
 async def test_a_restore_keeps_when_a_leaver_left(db: Database, db_url: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
