@@ -235,9 +235,11 @@ async def _finish(turn: Turn) -> None:
     # keeps the report's own moment and verdict: the items came after it was sent.
     late = report.late if addendum else classify(period, turn.now, turn.now) == "late"
     report.revision += 1
+    reopened = addendum and report.status == "accepted"  # accepted as read: the added answers await a review too
+    if not addendum or reopened:
+        report.status, report.review_comment = "submitted", None
     if not addendum:
         report.person_id, report.submitted_at, report.late = turn.person.id, turn.now, late
-        report.status, report.review_comment = "submitted", None
     report.difficulties = d.get("difficulties") or (report.difficulties if addendum else None)
     report.proposals = d.get("proposals") or (report.proposals if addendum else None)
     s.add(report)
@@ -263,7 +265,10 @@ async def _finish(turn: Turn) -> None:
         s.add(AuditLog(actor_person_id=turn.person.id, action="report.addendum" if addendum else "report.amend",
                        target=f"report:{report.id}", detail={"revision": report.revision, "late": late}))
     label = period_label(period, current_locale())
-    if addendum:
+    if reopened:
+        turn.reply(_("The {n} new item(s) are added to your report for {period}; the lead office had accepted it "
+                     "and will review it again with them. Thank you!", n=len(d["items"]), period=label))
+    elif addendum:
         turn.reply(_("The {n} new item(s) are added to your report for {period}. Thank you!", n=len(d["items"]),
                      period=label))
     elif late:

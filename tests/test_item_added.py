@@ -72,6 +72,11 @@ async def test_an_office_that_reported_is_asked_for_the_items_added_after(
     assert out == "Báo cáo tháng 12/2026 đã được gửi đúng hạn. Cảm ơn bạn!", out
     both.now = at("2026-12-16T09:00+07:00")
     assert "đúng hạn" in await _report(tg, SON, 1, ["đang thực hiện"])
+    # the lead office accepts Phòng Kinh tế's report as it reads it on 16/12
+    sent = await tg.say(LEAD, "/duyet")
+    assert [b.split(" · ")[0] for row in sent[0].buttons for b in row] == [CAX, PKT], sent[0].buttons
+    await tg.tap(LEAD, sent[0].callback_data[1])
+    assert (await tg.tap(LEAD, "accept"))[0].text == "Đã chấp nhận báo cáo; đơn vị đã được thông báo."
     # 17/12: the plan is re-imported with task 3 (every office) and task 4 (Phòng Kinh tế)
     (tmp_path / "plan2.txt").write_text(HEAD + ADDED, encoding="utf-8")
     out = await cli(monkeypatch, capsys, db_url, "plan", "import", str(tmp_path / "plan2.txt"), "--commune", COMMUNE,
@@ -97,7 +102,16 @@ async def test_an_office_that_reported_is_asked_for_the_items_added_after(
     summary = (await tg.say(NAM, "không"))[0]
     assert summary.callback_data == ["send", "fix", "cancel"], summary.text
     out = (await tg.tap(NAM, "send"))[0].text
-    assert out == "Đã bổ sung 2 nội dung vào báo cáo tháng 12/2026. Cảm ơn bạn!", out
+    assert out == ("Đã bổ sung 2 nội dung vào báo cáo tháng 12/2026; cơ quan đầu mối đã chấp nhận báo cáo này và sẽ "
+                   "xem lại cùng các nội dung mới. Cảm ơn bạn!"), out
+    # accepted before the two answers came: the report waits for the lead office's review again, with all 5 answers
+    # (before: it stayed "accepted", so the added answers were never looked at)
+    sent = await tg.say(LEAD, "/duyet")
+    assert [b.split(" · ")[0] for row in sent[0].buttons for b in row] == [CAX, PKT], sent[0].buttons
+    review = (await tg.tap(LEAD, sent[0].callback_data[1]))[0]
+    assert "Tập huấn kỹ năng số cho cán bộ" in review.text and "Số hóa sổ hộ kinh doanh" in review.text, review.text
+    assert review.callback_data[:2] == ["accept", "return"], review.callback_data
+    await tg.tap(LEAD, "accept")
     eve = await preview_at(both, "2026-12-18T16:00+07:00")
     assert _new(eve) == {CAX: ("3",)}  # Phòng Kinh tế has answered them
     # the lead office reads one report of Phòng Kinh tế with its 5 answers, on time
