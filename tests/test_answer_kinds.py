@@ -25,6 +25,7 @@ from storage.plan_import.parse import parse_plan_file
 from storage.plan_store import save_plan
 from tests.fakes.zalo_api import FakeZaloApi
 from tests.harness import TelegramHarness
+from tests.migration_support import downgrade_to
 from tests.seed import add_person, make_org
 from tests.zalo_harness import TOKEN, ZaloHarness, add_zalo_identity
 
@@ -218,18 +219,10 @@ async def test_every_answer_kind_on_zalo(zh: ZaloHarness, db: Database) -> None:
 
 async def test_migration_gives_imported_indicators_their_answer_kind(db: Database) -> None:
     """Plans imported before revision 0006 get the same kinds the importer now stores."""
-    from alembic import command
     from sqlalchemy import text
 
-    from storage.db import alembic_config
-
-    def downgrade(conn: Any) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0003_update_inbox")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(downgrade)
+        await conn.run_sync(downgrade_to, "0003_update_inbox")
         now = datetime(2026, 11, 1, tzinfo=UTC)
         await conn.execute(text("INSERT INTO commune (id, name, key, created_at) VALUES (1, 'Xã Cũ', 'xa cu', :t)"),
                            {"t": now})

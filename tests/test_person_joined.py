@@ -21,6 +21,7 @@ from storage.people import on_staff, on_staff_by_unit
 from storage.traffic import province_traffic_periods
 from tests.audit_support import COMMUNE, dashboard_summary, join_tg, join_zalo, preview_at, tg_report
 from tests.first_month_support import Tg, at, cli, docx_text, sheet, summary_counts
+from tests.migration_support import downgrade_to
 from tests.zalo_harness import ZaloHarness, texts
 
 VHXH, PKT, CAX, VP = "Phòng Văn hóa - Xã hội", "Phòng Kinh tế", "Công an xã", "Văn phòng HĐND và UBND"
@@ -211,20 +212,12 @@ async def test_a_move_keeps_the_post_held_until_then(
 async def test_migration_0020_down_and_up(db: Database, db_url: str, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     """Down to 0018 (the columns and the table go, the people stay) and up again: nobody dated, everyone there."""
-    from alembic import command
     from sqlalchemy import inspect
-
-    from storage.db import alembic_config
 
     await _setup(monkeypatch, capsys, db_url, tmp_path)
 
-    def down(conn: Any) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0019_item_created")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+        await conn.run_sync(downgrade_to, "0019_item_created")
         columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("person")})
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
     assert "joined_at" not in columns and "left_at" not in columns and "personpost" not in tables
@@ -242,10 +235,7 @@ async def test_migration_0021_staff_by_role_index(db: Database, db_url: str, tmp
                                                   monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     """0021 adds the index the province view reads a commune's staff by role through; down to 0020 and up again,
     the staff read with and without it are the same."""
-    from alembic import command
     from sqlalchemy import inspect
-
-    from storage.db import alembic_config
 
     await _setup(monkeypatch, capsys, db_url, tmp_path)
 
@@ -262,13 +252,8 @@ async def test_migration_0021_staff_by_role_index(db: Database, db_url: str, tmp
     assert (await indexes())["ix_person_commune_id_role"] == ["commune_id", "role"]
     with_index = await staffed()
 
-    def down(conn: Any) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0020_person_joined")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+        await conn.run_sync(downgrade_to, "0020_person_joined")
     assert "ix_person_commune_id_role" not in await indexes()
     assert await staffed() == with_index and sum(map(len, with_index.values())) == 3
     await db.upgrade()

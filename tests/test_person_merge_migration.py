@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from storage.db import Database, alembic_config
 from storage.models import ActivityLog, AuditLog, Identity, Invite, Person, Report, ReportItem, TaskUnit, Unit
+from tests.migration_support import downgrade_to
 
 T0 = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 
@@ -21,12 +21,6 @@ def _before_0004() -> str:
     script = ScriptDirectory.from_config(alembic_config()).get_revision("0004_person_merge")
     assert script is not None and isinstance(script.down_revision, str)
     return script.down_revision
-
-
-def _downgrade(conn: Connection, revision: str) -> None:
-    cfg = alembic_config()
-    cfg.attributes["connection"] = conn
-    command.downgrade(cfg, revision)
 
 
 def _type(value: Any) -> sa.types.TypeEngine[Any]:
@@ -125,7 +119,7 @@ def _seed(conn: Connection) -> dict[str, int]:
 
 async def test_migration_merges_twins_and_units(db: Database) -> None:
     async with db.engine.begin() as conn:
-        await conn.run_sync(_downgrade, _before_0004())
+        await conn.run_sync(downgrade_to, _before_0004())
         ids = await conn.run_sync(_seed)
     await db.upgrade()
 

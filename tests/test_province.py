@@ -18,6 +18,7 @@ from storage.plan_store import save_plan
 from storage.units import get_or_create_commune, get_or_create_unit
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
+from tests.migration_support import downgrade_to
 from tests.province_ask_support import join_on_telegram
 from tests.seed import add_person
 
@@ -223,9 +224,7 @@ async def test_province_office_is_no_commune_audience_and_speaks_english(
 
 
 async def test_migration_0013_down_and_up(db: Database) -> None:
-    from alembic import command
 
-    from storage.db import alembic_config
     from storage.invites import create_province_invite
     from storage.models import Invite
     from storage.province import set_commune_province
@@ -238,13 +237,8 @@ async def test_migration_0013_down_and_up(db: Database) -> None:
         await create_province_invite(s, province)
         s.add(Person(commune_id=commune.id, name="Trần Văn Tỉnh", role="province", province_id=province.id))
 
-    def down(conn) -> None:  # noqa: ANN001
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0012_partner_units")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+        await conn.run_sync(downgrade_to, "0012_partner_units")
     await db.upgrade()
     async with db.session() as s:
         commune = await s.get(Commune, a["commune"])

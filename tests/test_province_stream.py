@@ -21,6 +21,7 @@ from storage.models import Person, Province, ReminderLog
 from storage.units import get_or_create_commune, get_or_create_unit
 from tests.first_month_support import cli
 from tests.harness import TelegramHarness
+from tests.migration_support import downgrade_to
 from tests.seed import add_person
 
 PROVINCE = "Tây Ninh"
@@ -216,20 +217,12 @@ async def test_the_province_deadline_moves_the_reminders(tg: TelegramHarness, db
 
 
 async def test_migration_0014_down_and_up(db: Database) -> None:
-    from alembic import command
-
-    from storage.db import alembic_config
 
     async with db.transaction() as s:
         s.add(Province(name=PROVINCE, key="tay ninh", report_due_day=27, created_at=datetime.now(UTC)))
 
-    def down(conn) -> None:  # noqa: ANN001
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0013_province")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+        await conn.run_sync(downgrade_to, "0013_province")
     await db.upgrade()
     async with db.session() as s:
         province = (await s.exec(select(Province))).one()

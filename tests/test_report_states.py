@@ -23,6 +23,7 @@ from storage.models import Commune, Report, ReportingPeriod
 from storage.plan_import.model import ParsedPlan, ParsedTask
 from storage.plan_store import save_plan
 from tests.harness import TelegramHarness
+from tests.migration_support import downgrade_to
 from tests.seed import add_person, make_org
 from tests.test_telegram_report import PLAN_IMPORTED, _plan
 
@@ -244,20 +245,12 @@ async def test_nothing_before_the_reporting_start_is_owed(tg: TelegramHarness, d
 
 async def test_reporting_start_migration_fills_from_first_plan(db_url: str) -> None:
     """The data migration: each commune with plans starts on its first plan's local import day."""
-    from alembic import command
     from sqlalchemy import text
-
-    from storage.db import alembic_config
-
-    def downgrade(conn: Any) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005_reporting_start-1")
 
     database = Database(db_url)
     try:
         async with database.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+            await conn.run_sync(downgrade_to, "0005_reporting_start-1")
             made = datetime(2026, 11, 1, tzinfo=UTC)
             for cid, name in ((1, "Xã A"), (2, "Xã B")):
                 await conn.execute(text("INSERT INTO commune (id, name, key, created_at) VALUES (:i, :n, :k, :c)"),

@@ -13,6 +13,7 @@ from sqlmodel import select
 from storage.db import Database
 from storage.indicator_match import Scorer, features
 from tests.first_month_support import cli
+from tests.migration_support import downgrade_to
 
 DATA = Path(__file__).parent / "data"
 LIST = DATA / "shared" / "chi-tieu-tinh.csv"
@@ -157,21 +158,14 @@ def test_scores_fold_expand_and_guard() -> None:
 
 
 async def test_migration_0015_down_and_up(db: Database, db_url: str, monkeypatch, capsys) -> None:  # noqa: ANN001
-    from alembic import command
 
-    from storage.db import alembic_config
     from storage.models_shared import ProvinceIndicator
 
     await _setup(monkeypatch, capsys, db_url)
     await _match(monkeypatch, capsys, db_url, "--confirm", f"{A}:12=CT1")
 
-    def down(conn) -> None:  # noqa: ANN001
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014_province_stream")
-
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+        await conn.run_sync(downgrade_to, "0014_province_stream")
         tables = await conn.run_sync(lambda c: __import__("sqlalchemy").inspect(c).get_table_names())
     assert "provinceindicator" not in tables and "indicatormatch" not in tables
     await db.upgrade()
