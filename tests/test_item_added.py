@@ -138,14 +138,14 @@ async def test_migration_0019_dates_no_existing_item(db: Database) -> None:
     from sqlmodel import select
 
     from storage.models import Indicator, Task
-    from tests.test_person_merge_migration import _downgrade
+    from tests.migration_support import downgrade_to
 
     def columns(conn: Any) -> dict[str, set[str]]:
         return {t: {c["name"] for c in sa.inspect(conn).get_columns(t)} for t in ("task", "indicator")}
 
     t0 = sa.bindparam("t", type_=sa.DateTime(timezone=True))
     async with db.engine.begin() as conn:
-        await conn.run_sync(_downgrade, "0018_unit_created")
+        await conn.run_sync(downgrade_to, "0018_unit_created")
         assert all("created_at" not in cols for cols in (await conn.run_sync(columns)).values())
         await conn.execute(sa.text("INSERT INTO commune (name, key, created_at) VALUES ('Hòa An', 'hòa an', :t)")
                            .bindparams(t0), {"t": datetime(2026, 11, 1, tzinfo=UTC)})

@@ -165,10 +165,10 @@ async def test_migration_makes_stored_phrases_groups(db: Database) -> None:
 
     import sqlalchemy as sa
 
-    from tests.test_person_merge_migration import _downgrade
+    from tests.migration_support import downgrade_to
 
     async with db.engine.begin() as conn:
-        await conn.run_sync(_downgrade, "0009_update_quarantine")
+        await conn.run_sync(downgrade_to, "0009_update_quarantine")
         await conn.execute(sa.text("INSERT INTO commune (name, key, created_at) VALUES ('Hòa An', 'hòa an', :t)")
                            .bindparams(sa.bindparam("t", type_=sa.DateTime(timezone=True))),
                            {"t": datetime(2026, 11, 1, tzinfo=UTC)})

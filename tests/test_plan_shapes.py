@@ -149,10 +149,10 @@ async def test_all_offices_are_the_org_lists(monkeypatch, capsys, db_url: str, d
 async def test_migration_marks_units_only_a_plan_named(db: Database) -> None:
     import sqlalchemy as sa
 
-    from tests.test_person_merge_migration import _downgrade
+    from tests.migration_support import downgrade_to
 
     async with db.engine.begin() as conn:
-        await conn.run_sync(_downgrade, "0011_plan_owners")
+        await conn.run_sync(downgrade_to, "0011_plan_owners")
         await conn.execute(sa.text("INSERT INTO commune (name, key, created_at) VALUES ('Hòa An', 'hòa an', :t)")
                            .bindparams(sa.bindparam("t", type_=sa.DateTime(timezone=True))),
                            {"t": datetime(2026, 11, 1, tzinfo=UTC)})
