@@ -51,15 +51,6 @@ THU, QUANG, LONG, KHOA = ("7f1b2c3d4e5f60718201", "7f1b2c3d4e5f60718202", "7f1b2
                           "7f1b2c3d4e5f60718204")  # Zalo
 
 
-async def _refused(r: dict[str, Any], *args: str) -> str:
-    r["mp"].setenv("DATABASE_URL", r["db_url"].replace("+aiosqlite", "").replace("+asyncpg", ""))
-    r["capsys"].readouterr()
-    code = await asyncio.to_thread(main, list(args))
-    out = r["capsys"].readouterr()
-    assert code == 2, (args, out.out, out.err)
-    return out.err
-
-
 # The plan (V.9): "Các cơ quan, đơn vị chuyên môn thuộc UBND phường, định kỳ 6 tháng, hằng năm, giữa và cuối nhiệm
 # kỳ, báo cáo … về UBND phường (qua Phòng Văn hóa - Xã hội) để tổng hợp, báo cáo Ban Thường vụ Đảng ủy phường và Sở
 # Khoa học và Công nghệ"; Phòng VH-XH (V.1) reports "hằng tháng, hằng quý, 06 tháng, cuối năm" to the Sở and "(6
