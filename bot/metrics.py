@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,16 +34,12 @@ class _Metrics:
     READY: Gauge
 
 
-_made: list[_Metrics] = []
-
-
+@functools.cache
 def load() -> _Metrics:
     """The process's metrics, registered with prometheus_client on the first call."""
-    if _made:
-        return _made[0]
     from prometheus_client import Counter, Gauge, Histogram
 
-    _made.append(_Metrics(
+    return _Metrics(
         UPDATES=Counter("cdsbot_updates", "Updates received, by channel and outcome "
                         "(handled, ignored, failed, quarantined)", ["channel", "outcome"]),
         UPDATE_SECONDS=Histogram("cdsbot_update_handling_seconds", "Time to handle one update, replies sent",
@@ -63,8 +60,7 @@ def load() -> _Metrics:
         OUTBOX_OLDEST=Gauge("cdsbot_outbox_oldest_due_seconds", "Age of the oldest outbox row that is due"),
         QUARANTINE_ROWS=Gauge("cdsbot_quarantine_rows", "Updates in the quarantine table"),
         READY=Gauge("cdsbot_ready", "1 when /readyz answers 200"),
-    ))
-    return _made[0]
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -142,13 +142,7 @@ class UnitState:
 async def _submissions(session: AsyncSession, commune_id: int, period: Period
                        ) -> dict[int, tuple[datetime, str | None, str | None]]:
     """unit id → (submission moment, review status, review comment) for the period."""
-    if period.stream.kind == "village_activity":
-        return {u: (at, None, None) for u, at in (await village_firsts(session, commune_id, period)).items()}
-    rows = (await session.exec(select(Report.unit_id, Report.submitted_at, Report.status, Report.review_comment)
-                               .join(ReportingPeriod).where(
-        ReportingPeriod.commune_id == commune_id, ReportingPeriod.stream == period.stream.name,
-        ReportingPeriod.key == period.key))).all()
-    return {u: (at, status, comment) for u, at, status, comment in rows}
+    return (await submissions_by_commune(session, [commune_id], period))[commune_id]
 
 
 async def submissions_by_commune(session: AsyncSession, commune_ids: Sequence[int], period: Period
